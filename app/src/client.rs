@@ -1,0 +1,13 @@
+//! Talking to the server from the browser: HTTP calls (`http`), the WebSocket
+//! connection loop (`socket`) with its retry timing (`backoff`), and the few
+//! browser facts the UI needs (`browser`).
+//!
+//! The real implementations are compiled for `wasm32` only; natively each has a
+//! stand-in, so the server can render the same components. The stand-ins never
+//! run on a path that shows data: the server renders pages without any, and the
+//! browser loads it after hydration.
+
+pub mod backoff;
+pub mod browser;
+pub mod http;
+pub mod socket;

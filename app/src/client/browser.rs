@@ -1,0 +1,146 @@
+//! Small facts about the browser the UI asks for: the clock, randomness, local
+//! time formatting, page visibility, network state and the WebSocket URL.
+//!
+//! Each function has a native stand-in so components compile for the server.
+//! The server never renders message data (it arrives after hydration), so the
+//! stand-ins are never on a path that shows a user anything.
+
+use chrono::{DateTime, Utc};
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Utc::now().timestamp_millis() as f64
+    }
+}
+
+/// A uniform random number in [0, 1), for jitter.
+pub fn random01() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Math::random()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        f64::from(Utc::now().timestamp_subsec_nanos() % 1000) / 1000.0
+    }
+}
+
+/// 64 random bits: from `crypto.getRandomValues` (available on plain-HTTP
+/// pages too, unlike `randomUUID`), else from `Math.random`.
+fn random_u64() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut buf = [0u8; 8];
+        let filled = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .is_some_and(|c| c.get_random_values_with_u8_array(&mut buf).is_ok());
+        if filled {
+            return u64::from_le_bytes(buf);
+        }
+        let hi = (js_sys::Math::random() * f64::from(u32::MAX)) as u64;
+        let lo = (js_sys::Math::random() * f64::from(u32::MAX)) as u64;
+        (hi << 32) | lo
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64
+    }
+}
+
+/// A fresh `client_id` for a message: printable ASCII, well under 64 bytes,
+/// unique per tab (time) and across tabs (randomness).
+pub fn new_client_id() -> String {
+    format!("c{:x}-{:016x}", now_ms() as u64, random_u64())
+}
+
+/// "14:05" in the reader's own time zone and locale.
+pub fn local_time(at: DateTime<Utc>) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.timestamp_millis() as f64));
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
+        let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
+        String::from(date.to_locale_time_string_with_options("default", &options))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        at.format("%H:%M").to_string()
+    }
+}
+
+/// "Tuesday, March 4, 2026" (in the reader's locale), for day dividers and tooltips.
+pub fn local_day(at: DateTime<Utc>) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.timestamp_millis() as f64));
+        let options = js_sys::Object::new();
+        for (k, v) in [("weekday", "long"), ("year", "numeric"), ("month", "long"), ("day", "numeric")] {
+            let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+        }
+        String::from(date.to_locale_date_string("default", &options))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        at.format("%A, %B %-d, %Y").to_string()
+    }
+}
+
+/// Whether the tab is in front of the user (not a background tab).
+pub fn page_visible() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| !d.hidden())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        true
+    }
+}
+
+/// Whether the browser believes it has a network.
+pub fn online() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window().is_none_or(|w| w.navigator().on_line())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        true
+    }
+}
+
+/// `ws(s)://<this host>/ws`: the socket lives on the page's own origin, so the
+/// session cookie goes with the upgrade request.
+pub fn ws_url() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let location = web_sys::window().map(|w| w.location());
+        let host = location
+            .as_ref()
+            .and_then(|l| l.host().ok())
+            .unwrap_or_default();
+        let secure = location
+            .as_ref()
+            .and_then(|l| l.protocol().ok())
+            .is_some_and(|p| p == "https:");
+        format!("{}://{host}/ws", if secure { "wss" } else { "ws" })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        String::from("ws://127.0.0.1/ws")
+    }
+}
+
+/// Writes to the browser console (diagnostics only; users see errors in the UI).
+pub fn warn(message: &str) {
+    leptos::logging::warn!("{message}");
+}

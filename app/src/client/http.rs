@@ -1,0 +1,185 @@
+//! The HTTP half of the API (`/api/...`), typed with the shared wire structs.
+//!
+//! Every call is same-origin, so the HttpOnly session cookie rides along and JS
+//! never touches it. Failures come back as [`ApiError`], which either carries
+//! the server's `{error: {code, message}}` or says the server could not be
+//! reached. Outside the browser the transport is a stand-in that always fails:
+//! the server renders pages without data, and the browser loads it after
+//! hydration.
+
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::protocol::{
+    AuthResponse, CreateRoom, Credentials, ErrorBody, ErrorCode, MessageId, MessagePage, Role,
+    RoomId, RoomSummary, SetRole, User, UserId,
+};
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The server answered with an error. `message` is written for people.
+    #[error("{message}")]
+    Server {
+        status: u16,
+        code: ErrorCode,
+        message: String,
+    },
+    /// No usable answer: offline, server down, or a body we could not read.
+    #[error("Could not reach the server ({0}). Check your connection and try again.")]
+    Network(String),
+}
+
+impl ApiError {
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Server {
+                code: ErrorCode::Unauthorized,
+                ..
+            } | ApiError::Server { status: 401, .. }
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Method {
+    Get,
+    Post,
+    Patch,
+}
+
+/// The raw exchange: a status and a body text, or a transport failure.
+#[cfg(target_arch = "wasm32")]
+async fn exchange(method: Method, path: &str, body: Option<String>) -> Result<(u16, String), ApiError> {
+    use gloo_net::http::Request;
+    let builder = match method {
+        Method::Get => Request::get(path),
+        Method::Post => Request::post(path),
+        Method::Patch => Request::patch(path),
+    }
+    .header("Accept", "application/json");
+    let request = match body {
+        Some(json) => builder.header("Content-Type", "application/json").body(json),
+        None => builder.build(),
+    }
+    .map_err(|e| ApiError::Network(e.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    Ok((status, text))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn exchange(_method: Method, _path: &str, _body: Option<String>) -> Result<(u16, String), ApiError> {
+    Err(ApiError::Network("only available in the browser".into()))
+}
+
+/// Turns a non-2xx answer into an [`ApiError`]. Bodies that are not our error
+/// shape (a proxy's HTML page, say) still give a sensible code from the status.
+fn error_from(status: u16, text: &str) -> ApiError {
+    if let Ok(ErrorBody { error }) = serde_json::from_str::<ErrorBody>(text) {
+        return ApiError::Server {
+            status,
+            code: error.code,
+            message: error.message,
+        };
+    }
+    let (code, message) = match status {
+        401 => (ErrorCode::Unauthorized, "Please log in."),
+        403 => (ErrorCode::Forbidden, "You are not allowed to do that."),
+        404 => (ErrorCode::NotFound, "Not found."),
+        409 => (ErrorCode::Conflict, "That name is taken."),
+        429 => (ErrorCode::RateLimited, "Too many requests; wait a moment."),
+        503 => (ErrorCode::Unavailable, "The server is restarting; try again shortly."),
+        _ => (ErrorCode::Internal, "The server had a problem; try again."),
+    };
+    ApiError::Server {
+        status,
+        code,
+        message: message.into(),
+    }
+}
+
+async fn call<T: DeserializeOwned>(method: Method, path: &str, body: Option<String>) -> Result<T, ApiError> {
+    let (status, text) = exchange(method, path, body).await?;
+    if !(200..300).contains(&status) {
+        return Err(error_from(status, &text));
+    }
+    serde_json::from_str(&text).map_err(|e| ApiError::Network(format!("unexpected answer: {e}")))
+}
+
+fn json(value: &impl Serialize) -> Result<Option<String>, ApiError> {
+    serde_json::to_string(value)
+        .map(Some)
+        .map_err(|e| ApiError::Network(e.to_string()))
+}
+
+/// `GET /api/me`: who is logged in (401 when nobody).
+pub async fn me() -> Result<User, ApiError> {
+    call(Method::Get, "/api/me", None).await
+}
+
+pub async fn login(credentials: &Credentials) -> Result<AuthResponse, ApiError> {
+    call(Method::Post, "/api/auth/login", json(credentials)?).await
+}
+
+pub async fn register(credentials: &Credentials) -> Result<AuthResponse, ApiError> {
+    call(Method::Post, "/api/auth/register", json(credentials)?).await
+}
+
+/// `POST /api/auth/logout` (204, no body).
+pub async fn logout() -> Result<(), ApiError> {
+    let (status, text) = exchange(Method::Post, "/api/auth/logout", None).await?;
+    if (200..300).contains(&status) || status == 401 {
+        Ok(())
+    } else {
+        Err(error_from(status, &text))
+    }
+}
+
+pub async fn rooms() -> Result<Vec<RoomSummary>, ApiError> {
+    call(Method::Get, "/api/rooms", None).await
+}
+
+pub async fn create_room(name: &str) -> Result<RoomSummary, ApiError> {
+    let body = json(&CreateRoom { name: name.to_owned() })?;
+    call(Method::Post, "/api/rooms", body).await
+}
+
+/// One page of a room's history: up to `limit` messages just below `before`
+/// (the newest page when `before` is `None`), in ascending id order.
+pub async fn messages(room: RoomId, before: Option<MessageId>, limit: usize) -> Result<MessagePage, ApiError> {
+    let path = match before {
+        Some(id) => format!("/api/rooms/{room}/messages?before={id}&limit={limit}"),
+        None => format!("/api/rooms/{room}/messages?limit={limit}"),
+    };
+    call(Method::Get, &path, None).await
+}
+
+pub async fn users() -> Result<Vec<User>, ApiError> {
+    call(Method::Get, "/api/users", None).await
+}
+
+pub async fn set_role(user: UserId, role: Role) -> Result<User, ApiError> {
+    call(Method::Patch, &format!("/api/users/{user}"), json(&SetRole { role })?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_and_bare_statuses() {
+        let e = error_from(409, r#"{"error":{"code":"conflict","message":"Room \"x\" exists."}}"#);
+        assert_eq!(e.to_string(), "Room \"x\" exists.");
+        assert!(!e.is_unauthorized());
+        let e = error_from(401, "<html>nope</html>");
+        assert!(e.is_unauthorized());
+        assert!(matches!(error_from(502, ""), ApiError::Server { code: ErrorCode::Internal, .. }));
+    }
+}

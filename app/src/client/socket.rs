@@ -1,0 +1,294 @@
+//! The tab's one WebSocket to `/ws`: connecting, reading frames into the chat
+//! state, writing the frames the UI sends, and reconnecting with backoff.
+//!
+//! [`Link`] is the UI's handle for sending; it holds the current connection's
+//! outgoing queue, or nothing while disconnected. [`start`] spawns the
+//! connection loop and returns a [`Control`] to wake it early (the user pressed
+//! "retry", the browser came back online) or to stop it (the chat page closed).
+//! What the frames mean is [`crate::state::Chat`]'s business, not this module's.
+//! Outside the browser, `start` does nothing and `Link` sends nothing.
+
+#[cfg(target_arch = "wasm32")]
+use leptos::prelude::*;
+
+use crate::protocol::ClientFrame;
+
+/// The sending half of the current connection, shared by every component.
+/// Cheap to copy: a handle to a value in the reactive arena.
+#[derive(Clone, Copy)]
+pub struct Link {
+    #[cfg(target_arch = "wasm32")]
+    outgoing: StoredValue<Option<futures_channel::mpsc::Sender<String>>, LocalStorage>,
+}
+
+impl Link {
+    pub fn new() -> Self {
+        Link {
+            #[cfg(target_arch = "wasm32")]
+            outgoing: StoredValue::new_local(None),
+        }
+    }
+
+    /// Queues a frame on the open connection. Returns false when there is none
+    /// (or its queue is full, which means the socket is not draining and is about
+    /// to be dropped): the caller decides whether that loses anything.
+    pub fn send(&self, frame: &ClientFrame) -> bool {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let Ok(text) = serde_json::to_string(frame) else {
+                return false;
+            };
+            self.outgoing
+                .try_update_value(|out| match out {
+                    Some(tx) => tx.try_send(text).is_ok(),
+                    None => false,
+                })
+                .unwrap_or(false)
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = frame;
+            false
+        }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn attach(&self, tx: futures_channel::mpsc::Sender<String>) {
+        self.outgoing.set_value(Some(tx));
+    }
+
+    /// `try_`: the loop may finish after the page that owned the link is gone.
+    #[cfg(target_arch = "wasm32")]
+    fn detach(&self) {
+        self.outgoing.try_update_value(|out| *out = None);
+    }
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Link::new()
+    }
+}
+
+/// Steers a running connection loop. `Send + Sync`, so it can live in an
+/// `on_cleanup` closure.
+#[derive(Clone)]
+pub struct Control {
+    #[cfg(target_arch = "wasm32")]
+    inner: std::sync::Arc<ControlInner>,
+}
+
+#[cfg(target_arch = "wasm32")]
+struct ControlInner {
+    stopped: std::sync::atomic::AtomicBool,
+    /// Capacity 1: one pending wake-up is as good as many.
+    wake: futures_channel::mpsc::Sender<()>,
+}
+
+impl Control {
+    /// Reconnect now instead of waiting out the backoff.
+    pub fn wake(&self) {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = self.inner.wake.clone().try_send(());
+        }
+    }
+
+    /// Close the socket and end the loop for good.
+    pub fn stop(&self) {
+        #[cfg(target_arch = "wasm32")]
+        {
+            self.inner
+                .stopped
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            self.wake();
+        }
+    }
+}
+
+/// Starts the connection loop for `chat`. Call once per chat page, in the browser.
+pub fn start(chat: crate::state::Chat) -> Control {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let (wake, wake_rx) = futures_channel::mpsc::channel(1);
+        let inner = std::sync::Arc::new(ControlInner {
+            stopped: std::sync::atomic::AtomicBool::new(false),
+            wake,
+        });
+        let control = Control { inner };
+        let looped = control.clone();
+        leptos::task::spawn_local(async move { imp::run(chat, looped, wake_rx).await });
+        control
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = chat;
+        Control {}
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod imp {
+    use std::sync::atomic::Ordering;
+
+    use futures_channel::mpsc;
+    use futures_util::{future::FutureExt, pin_mut, select_biased, SinkExt, StreamExt};
+    use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
+    use gloo_timers::future::TimeoutFuture;
+    use leptos::prelude::*;
+
+    use super::Control;
+    use crate::client::{backoff::Backoff, browser, http};
+    use crate::protocol::{close, ServerFrame};
+    use crate::state::{Chat, LinkState};
+
+    /// Frames the UI may queue before the socket drains them. Far above what a
+    /// person produces; reaching it means the connection is stuck.
+    const OUTGOING_QUEUE: usize = 256;
+
+    enum Outcome {
+        /// The socket closed or failed. `greeted`: the server said `hello` first.
+        Dropped { greeted: bool },
+        /// The server ended our session (logout elsewhere, account gone).
+        SessionEnded,
+        /// We were told to stop.
+        Stopped,
+    }
+
+    pub(super) async fn run(chat: Chat, control: Control, mut wake: mpsc::Receiver<()>) {
+        let mut backoff = Backoff::new(500, 10_000);
+        let mut first = true;
+        loop {
+            if control.inner.stopped.load(Ordering::SeqCst) {
+                break;
+            }
+            chat.link_state.set(LinkState::Connecting);
+            let outcome = connect_once(chat, &control, &mut wake, first).await;
+            chat.link.detach();
+            match outcome {
+                Outcome::Stopped => break,
+                Outcome::SessionEnded => {
+                    chat.link_state.set(LinkState::SignedOut);
+                    break;
+                }
+                Outcome::Dropped { greeted: true } => {
+                    first = false;
+                    backoff.reset();
+                }
+                Outcome::Dropped { greeted: false } => {
+                    // A refused upgrade looks like any network failure from
+                    // here; ask over HTTP whether we are still logged in.
+                    if let Err(e) = http::me().await {
+                        if e.is_unauthorized() {
+                            chat.link_state.set(LinkState::SignedOut);
+                            break;
+                        }
+                    }
+                }
+            }
+            if control.inner.stopped.load(Ordering::SeqCst) {
+                break;
+            }
+            chat.link_state.set(LinkState::Waiting { seconds: 1 });
+            let delay = backoff.next_delay_ms(browser::random01());
+            wait(chat, &control, &mut wake, f64::from(delay)).await;
+        }
+        chat.link.detach();
+    }
+
+    /// Waits `delay_ms`, counting down on the indicator each second, or less if woken.
+    async fn wait(chat: Chat, control: &Control, wake: &mut mpsc::Receiver<()>, delay_ms: f64) {
+        let until = browser::now_ms() + delay_ms;
+        loop {
+            let left = until - browser::now_ms();
+            if left <= 0.0 || control.inner.stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            chat.link_state.set(if browser::online() {
+                LinkState::Waiting {
+                    seconds: (left / 1000.0).ceil() as u32,
+                }
+            } else {
+                LinkState::Offline
+            });
+            let tick = (left % 1000.0).max(1.0);
+            let sleep = TimeoutFuture::new(tick as u32).fuse();
+            let woken = wake.next().fuse();
+            pin_mut!(sleep, woken);
+            select_biased! {
+                _ = woken => return,
+                _ = sleep => {},
+            }
+        }
+    }
+
+    async fn connect_once(chat: Chat, control: &Control, wake: &mut mpsc::Receiver<()>, first: bool) -> Outcome {
+        let socket = match WebSocket::open(&browser::ws_url()) {
+            Ok(socket) => socket,
+            Err(e) => {
+                browser::warn(&format!("WebSocket could not open: {e}"));
+                return Outcome::Dropped { greeted: false };
+            }
+        };
+        let (mut sink, mut stream) = socket.split();
+        let (tx, mut rx) = mpsc::channel::<String>(OUTGOING_QUEUE);
+        chat.link.attach(tx);
+
+        let greeted = std::cell::Cell::new(false);
+        let reader = async {
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(Message::Text(text)) => match serde_json::from_str::<ServerFrame>(&text) {
+                        Ok(frame) => {
+                            if let ServerFrame::Hello { user } = frame {
+                                greeted.set(true);
+                                chat.on_hello(user, first);
+                            } else {
+                                chat.apply(frame);
+                            }
+                        }
+                        Err(e) => browser::warn(&format!("unreadable frame ({e}): {text}")),
+                    },
+                    Ok(Message::Bytes(_)) => browser::warn("ignored a binary frame"),
+                    Err(WebSocketError::ConnectionClose(event)) => return Some(event.code),
+                    // An `error` event is followed by `close`; wait for that.
+                    Err(_) => {}
+                }
+            }
+            None
+        }
+        .fuse();
+        let writer = async {
+            while let Some(text) = rx.next().await {
+                if let Err(e) = sink.send(Message::Text(text)).await {
+                    browser::warn(&format!("WebSocket send failed: {e}"));
+                    break;
+                }
+            }
+        }
+        .fuse();
+        pin_mut!(reader, writer);
+        let code = loop {
+            let woken = wake.next().fuse();
+            pin_mut!(woken);
+            // Biased: a stop must win over frames still queued on the socket,
+            // which would otherwise reach a chat page that is gone.
+            select_biased! {
+                w = woken => {
+                    // A wake-up while connected only matters if it means stop.
+                    if w.is_none() || control.inner.stopped.load(Ordering::SeqCst) {
+                        return Outcome::Stopped;
+                    }
+                }
+                code = reader => break code,
+                _ = writer => break None,
+            }
+        };
+        match code {
+            Some(close::SESSION_ENDED) => Outcome::SessionEnded,
+            _ => Outcome::Dropped {
+                greeted: greeted.get(),
+            },
+        }
+    }
+}

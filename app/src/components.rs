@@ -1,0 +1,29 @@
+//! The chat UI's building blocks, one component per file. Components read the
+//! [`crate::state::Chat`] from context and call its methods; none of them
+//! talks to the network directly except the forms that make an HTTP call
+//! (new room, logout) and hand the result to the state.
+
+pub mod account_bar;
+pub mod avatar;
+pub mod browse_rooms;
+pub mod composer;
+pub mod connection_badge;
+pub mod message_list;
+pub mod message_row;
+pub mod message_text;
+pub mod new_room_form;
+pub mod notice_banner;
+pub mod online_list;
+pub mod pending_row;
+pub mod room_nav;
+pub mod room_view;
+pub mod sidebar;
+pub mod typing_line;
+
+use crate::state::Chat;
+use leptos::prelude::*;
+
+/// The chat state provided by the chat page.
+pub fn use_chat() -> Chat {
+    expect_context::<Chat>()
+}

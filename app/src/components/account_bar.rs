@@ -1,0 +1,49 @@
+//! Who you are, a link to the admin page for admins, and the logout button.
+
+use leptos::prelude::*;
+use leptos_router::{hooks::use_navigate, NavigateOptions};
+
+use super::{avatar::Avatar, use_chat};
+use crate::client::http;
+use crate::protocol::Role;
+
+#[component]
+pub fn AccountBar() -> impl IntoView {
+    let chat = use_chat();
+    let navigate = use_navigate();
+    let busy = RwSignal::new(false);
+    let logout = move |_| {
+        busy.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match http::logout().await {
+                Ok(()) => {
+                    chat.disconnect();
+                    navigate("/login", NavigateOptions { replace: true, ..Default::default() });
+                }
+                Err(e) => {
+                    chat.notice.set(Some(format!("Could not log out: {e}")));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <div class="account-bar">
+            {move || chat.me.get().map(|user| {
+                let is_admin = user.role == Role::Admin;
+                view! {
+                    <Avatar name=user.username.clone()/>
+                    <div class="account-who">
+                        <span class="account-name">{user.username.clone()}</span>
+                        <span class="account-role">{user.role.as_str()}</span>
+                    </div>
+                    {is_admin.then(|| view! { <a class="button subtle small" href="/admin">"Admin"</a> })}
+                }
+            })}
+            <button class="button subtle small" type="button" on:click=logout disabled=move || busy.get()>
+                "Log out"
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,226 @@
+//! A room's messages, oldest at the top, then this tab's pending sends.
+//!
+//! The scroller is a `column-reverse` flex box: its resting position is the
+//! bottom, new messages stay in view without script, and pages prepended above
+//! do not move what the reader is looking at. Scrolling near the top fetches an
+//! older page over HTTP; being at the bottom marks the room read.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use super::{message_row::MessageRow, pending_row::PendingRow, use_chat};
+use crate::client::browser;
+use crate::protocol::{ChatMessage, MessageId, RoomId};
+
+/// Messages from one author closer together than this share one header.
+const GROUP_WITHIN_SECS: i64 = 5 * 60;
+/// How close to the bottom (in CSS pixels) still counts as "at the bottom".
+const BOTTOM_SLACK: i32 = 40;
+/// How close to the top the next older page is fetched.
+const TOP_PREFETCH: i32 = 400;
+
+/// One message as the list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub message: ChatMessage,
+    /// Same author as the message above, shortly after: no name or avatar.
+    pub continued: bool,
+    /// The first message of a day: the day's name goes above it.
+    pub day: Option<String>,
+}
+
+/// Groups messages into rows. `day_of` names a message's day (the reader's
+/// local day in the browser), passed in so this stays testable.
+pub fn rows(messages: &[ChatMessage], day_of: impl Fn(DateTime<Utc>) -> String) -> Vec<Row> {
+    let mut out: Vec<Row> = Vec::with_capacity(messages.len());
+    let mut previous: Option<(&ChatMessage, String)> = None;
+    for m in messages {
+        let day = day_of(m.sent_at);
+        let (continued, new_day) = match &previous {
+            Some((p, p_day)) => (
+                p.author == m.author
+                    && *p_day == day
+                    && (m.sent_at - p.sent_at).num_seconds() < GROUP_WITHIN_SECS,
+                *p_day != day,
+            ),
+            None => (false, true),
+        };
+        out.push(Row {
+            message: m.clone(),
+            continued,
+            day: new_day.then(|| day.clone()),
+        });
+        previous = Some((m, day));
+    }
+    out
+}
+
+#[component]
+pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
+    let chat = use_chat();
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let shown = Memo::new(move |_| {
+        chat.timelines.with(|t| {
+            t.get(&room)
+                .map(|t| rows(t.messages(), browser::local_day))
+                .unwrap_or_default()
+        })
+    });
+    let loaded = Memo::new(move |_| chat.timelines.with(|t| t.contains_key(&room)));
+    let older = Memo::new(move |_| chat.timelines.with(|t| t.get(&room).is_some_and(|t| t.older)));
+    let pending = Memo::new(move |_| {
+        chat.outbox.with(|o| {
+            o.for_room(room, |id: MessageId| {
+                chat.timelines
+                    .with(|t| t.get(&room).is_some_and(|t| t.contains(id)))
+            })
+        })
+    });
+
+    // A room opens at its newest message.
+    Effect::new(move |_| {
+        chat.at_bottom.set(true);
+        chat.mark_read(room);
+    });
+
+    // When asked to be at the bottom (a send, the jump button), go there.
+    Effect::new(move |_| {
+        if chat.at_bottom.get() {
+            if let Some(el) = scroller.get() {
+                if el.scroll_top() < -BOTTOM_SLACK {
+                    el.set_scroll_top(0);
+                }
+            }
+        }
+    });
+
+    // A short history does not fill the pane, so no scroll event would ever
+    // ask for more: check after each change whether the top is in sight.
+    Effect::new(move |_| {
+        shown.track();
+        request_animation_frame(move || {
+            if let Some(el) = scroller.get_untracked() {
+                if el.scroll_height() - el.client_height() < TOP_PREFETCH {
+                    chat.load_older(room);
+                }
+            }
+        });
+    });
+
+    let on_scroll = move |_| {
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
+        // In a column-reverse scroller, 0 is the bottom and upward is negative.
+        let top = el.scroll_top();
+        let bottom = top >= -BOTTOM_SLACK;
+        if chat.at_bottom.get_untracked() != bottom {
+            chat.at_bottom.set(bottom);
+            if bottom {
+                chat.mark_read(room);
+            }
+        }
+        if el.scroll_height() - el.client_height() + top < TOP_PREFETCH {
+            chat.load_older(room);
+        }
+    };
+
+    view! {
+        <div class="timeline-wrap">
+            <div
+                class="timeline"
+                node_ref=scroller
+                on:scroll=on_scroll
+                role="log"
+                aria-live="polite"
+                aria-relevant="additions"
+                aria-label=move || format!("Messages in #{}", name.get())
+                tabindex="0"
+            >
+                <div class="timeline-inner">
+                    <div class="timeline-start">
+                        {move || {
+                            if !loaded.get() {
+                                view! { <p class="muted">"Loading messages…"</p> }.into_any()
+                            } else if older.get() {
+                                view! {
+                                    <button
+                                        class="link-button"
+                                        type="button"
+                                        disabled=move || chat.loading_older.get()
+                                        on:click=move |_| chat.load_older(room)
+                                    >
+                                        {move || if chat.loading_older.get() { "Loading older messages…" } else { "Load older messages" }}
+                                    </button>
+                                }
+                                .into_any()
+                            } else {
+                                view! {
+                                    <div class="room-intro">
+                                        <h2>{move || format!("Welcome to #{}", name.get())}</h2>
+                                        <p class="muted">"This is the very beginning of the room."</p>
+                                    </div>
+                                }
+                                .into_any()
+                            }
+                        }}
+                    </div>
+                    <For
+                        each=move || shown.get()
+                        key=|row| (row.message.id, row.message.edited_at, row.continued, row.day.clone())
+                        children=move |row| view! { <MessageRow row/> }
+                    />
+                    <For
+                        each=move || pending.get()
+                        key=|p| (p.client_id.clone(), format!("{:?}", p.status))
+                        children=move |p| view! { <PendingRow pending=p/> }
+                    />
+                </div>
+            </div>
+            <Show when=move || !chat.at_bottom.get()>
+                <button class="jump-latest" type="button" on:click=move |_| chat.at_bottom.set(true)>
+                    "Jump to latest ↓"
+                </button>
+            </Show>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{MessageId, RoomId};
+
+    fn msg(id: i64, author: &str, secs: i64) -> ChatMessage {
+        ChatMessage {
+            room: RoomId(1),
+            id: MessageId(id),
+            author: author.into(),
+            body: "x".into(),
+            sent_at: DateTime::from_timestamp(secs, 0).unwrap(),
+            edited_at: None,
+            client_id: None,
+        }
+    }
+
+    #[test]
+    fn groups_by_author_time_and_day() {
+        let day = |t: DateTime<Utc>| t.format("%F").to_string();
+        let day2 = 86_400;
+        let r = rows(
+            &[
+                msg(1, "ann", 100),
+                msg(2, "ann", 200),
+                msg(3, "bob", 300),
+                msg(4, "bob", 300 + GROUP_WITHIN_SECS),
+                msg(5, "bob", day2 + 10),
+            ],
+            day,
+        );
+        let shape: Vec<(bool, bool)> = r.iter().map(|x| (x.continued, x.day.is_some())).collect();
+        assert_eq!(
+            shape,
+            vec![(false, true), (true, false), (false, false), (false, false), (false, true)]
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! One stored message: author, time, text, and — for its author, or an admin
+//! deleting — inline edit and delete. Edits and deletes are sent as frames and
+//! show when the server's `edited`/`deleted` comes back, to every viewer alike.
+
+use leptos::prelude::*;
+
+use super::{avatar::Avatar, message_list::Row, message_text::MessageText, use_chat};
+use crate::client::browser;
+use crate::protocol::Role;
+use crate::validate::MessageBody;
+
+#[component]
+pub fn MessageRow(row: Row) -> impl IntoView {
+    let chat = use_chat();
+    let Row {
+        message,
+        continued,
+        day,
+    } = row;
+    let id = message.id;
+    let author = message.author.clone();
+    let mine = {
+        let author = author.clone();
+        move || chat.me.with(|m| m.as_ref().is_some_and(|u| u.username == author))
+    };
+    let admin = move || chat.me.with(|m| m.as_ref().is_some_and(|u| u.role == Role::Admin));
+    let can_edit = mine.clone();
+    let can_delete = {
+        let mine = mine.clone();
+        move || mine() || admin()
+    };
+    let editing = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let draft = RwSignal::new(message.body.clone());
+    let edit_error = RwSignal::new(None::<String>);
+
+    let time = browser::local_time(message.sent_at);
+    let when = browser::local_day(message.sent_at);
+    let stamp = message.sent_at.to_rfc3339();
+    let edited = message.edited_at.is_some();
+    let original = message.body.clone();
+
+    let save = move || match MessageBody::parse(&draft.get_untracked()) {
+        Ok(body) => {
+            if chat.edit(id, body) {
+                editing.set(false);
+            }
+        }
+        Err(e) => edit_error.set(Some(format!("Message {}.", e.problem))),
+    };
+    let cancel = {
+        let original = original.clone();
+        move || {
+            draft.set(original.clone());
+            edit_error.set(None);
+            editing.set(false);
+        }
+    };
+    let on_edit_key = {
+        let cancel = cancel.clone();
+        move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+            "Enter" if !ev.shift_key() && !ev.is_composing() => {
+                ev.prevent_default();
+                save();
+            }
+            "Escape" => {
+                ev.prevent_default();
+                cancel();
+            }
+            _ => {}
+        }
+    };
+
+    view! {
+        {day.map(|d| view! {
+            <div class="day-divider" role="separator" aria-label=d.clone()><span>{d.clone()}</span></div>
+        })}
+        <div class="message" class:continued=continued class:mine=mine.clone() class:editing=move || editing.get()>
+            <div class="gutter">
+                {if continued {
+                    view! { <time class="hover-time" datetime=stamp.clone() title=when.clone()>{time.clone()}</time> }.into_any()
+                } else {
+                    view! { <Avatar name=author.clone()/> }.into_any()
+                }}
+            </div>
+            <div class="message-content">
+                {(!continued).then(|| view! {
+                    <div class="message-meta">
+                        <span class="author">{author.clone()}</span>
+                        <time datetime=stamp.clone() title=when.clone()>{time.clone()}</time>
+                    </div>
+                })}
+                <Show
+                    when=move || editing.get()
+                    fallback={
+                        let body = message.body.clone();
+                        move || view! {
+                            <div class="message-body">
+                                <MessageText body=body.clone()/>
+                                {edited.then_some(view! { <span class="edited">" (edited)"</span> })}
+                            </div>
+                        }
+                    }
+                >
+                    <form class="edit-form" on:submit={
+                        let save = save;
+                        move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            save();
+                        }
+                    }>
+                        <label class="visually-hidden" for=format!("edit-{id}")>"Edit message"</label>
+                        <textarea
+                            id=format!("edit-{id}")
+                            prop:value=move || draft.get()
+                            on:input=move |ev| {
+                                draft.set(event_target_value(&ev));
+                                edit_error.set(None);
+                            }
+                            on:keydown=on_edit_key.clone()
+                        ></textarea>
+                        <p class="field-error" aria-live="polite">{move || edit_error.get()}</p>
+                        <div class="edit-actions">
+                            <span class="muted small">"Enter to save · Escape to cancel"</span>
+                            <button class="button subtle small" type="button" on:click={
+                                let cancel = cancel.clone();
+                                move |_| cancel()
+                            }>"Cancel"</button>
+                            <button class="button primary small" type="submit">"Save"</button>
+                        </div>
+                    </form>
+                </Show>
+                <Show when=move || confirming.get()>
+                    <div class="confirm" role="group" aria-label="Confirm delete">
+                        "Delete this message for everyone?"
+                        <button class="button danger small" type="button" on:click=move |_| {
+                            if chat.delete(id) {
+                                confirming.set(false);
+                            }
+                        }>"Delete"</button>
+                        <button class="button subtle small" type="button" on:click=move |_| confirming.set(false)>
+                            "Cancel"
+                        </button>
+                    </div>
+                </Show>
+            </div>
+            <Show when=move || !editing.get() && !confirming.get()>
+                <div class="message-actions">
+                    <Show when=can_edit.clone()>
+                        <button class="icon-button" type="button" aria-label="Edit message" title="Edit" on:click=move |_| {
+                            editing.set(true);
+                        }>
+                            <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                                <path d="M4 20h4L19 9l-4-4L4 16zM14 6l4 4" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>
+                            </svg>
+                        </button>
+                    </Show>
+                    <Show when=can_delete.clone()>
+                        <button class="icon-button" type="button" aria-label="Delete message" title="Delete" on:click=move |_| confirming.set(true)>
+                            <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                                <path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>
+                            </svg>
+                        </button>
+                    </Show>
+                </div>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,75 @@
+//! The main pane for one room: header (name, who is online, leave), the
+//! message list, the typing line, the composer, and the online list beside.
+
+use leptos::prelude::*;
+
+use super::{
+    composer::Composer, message_list::MessageList, online_list::OnlineList,
+    typing_line::TypingLine, use_chat,
+};
+use crate::protocol::RoomId;
+
+#[component]
+pub fn RoomView(
+    room: RoomId,
+    /// Opens the room drawer on narrow screens.
+    open_sidebar: RwSignal<bool>,
+) -> impl IntoView {
+    let chat = use_chat();
+    let name = Memo::new(move |_| {
+        chat.rooms
+            .with(|r| r.get(room).map(|x| x.name.clone()))
+            .unwrap_or_default()
+    });
+    let online_count = move || chat.online.with(|o| o.get(&room).map_or(0, |s| s.len()));
+    let confirming_leave = RwSignal::new(false);
+    view! {
+        <section class="room" aria-labelledby="room-title">
+            <header class="room-header">
+                <button
+                    class="icon-button menu-button"
+                    type="button"
+                    aria-label="Show rooms"
+                    aria-controls="sidebar"
+                    aria-expanded=move || open_sidebar.get().to_string()
+                    on:click=move |_| open_sidebar.set(true)
+                >
+                    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                        <path d="M3 6h18M3 12h18M3 18h18" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>
+                    </svg>
+                </button>
+                <h1 id="room-title"><span class="hash" aria-hidden="true">"#"</span>{move || name.get()}</h1>
+                <span class="header-meta">{move || format!("{} online", online_count())}</span>
+                <div class="header-actions">
+                    <Show
+                        when=move || confirming_leave.get()
+                        fallback=move || view! {
+                            <button class="button subtle small" type="button" on:click=move |_| confirming_leave.set(true)>
+                                "Leave room"
+                            </button>
+                        }
+                    >
+                        <span class="confirm">
+                            "Leave this room?"
+                            <button class="button danger small" type="button" on:click=move |_| {
+                                confirming_leave.set(false);
+                                chat.leave(room);
+                            }>"Leave"</button>
+                            <button class="button subtle small" type="button" on:click=move |_| confirming_leave.set(false)>
+                                "Stay"
+                            </button>
+                        </span>
+                    </Show>
+                </div>
+            </header>
+            <div class="room-body">
+                <div class="room-main">
+                    <MessageList room name/>
+                    <TypingLine room/>
+                    <Composer room name/>
+                </div>
+                <OnlineList room/>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,42 @@
+//! The left column: brand and connection state, the rooms you are in, a form
+//! for a new room, rooms you could join, and your account. On narrow screens
+//! it is a drawer the room header's menu button opens.
+
+use leptos::prelude::*;
+
+use super::{
+    account_bar::AccountBar, browse_rooms::BrowseRooms, connection_badge::ConnectionBadge,
+    new_room_form::NewRoomForm, room_nav::RoomNav,
+};
+
+#[component]
+pub fn Sidebar(
+    /// Whether the drawer is open (narrow screens only).
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    view! {
+        <aside id="sidebar" class="sidebar" class:open=move || open.get() aria-label="Rooms and account">
+            <div class="sidebar-header">
+                <a class="brand" href="/">
+                    <img src="/favicon.svg" alt="" width="24" height="24"/>
+                    <span>"Switchboard"</span>
+                </a>
+                <button
+                    class="icon-button close-drawer"
+                    type="button"
+                    aria-label="Close room list"
+                    on:click=move |_| open.set(false)
+                >
+                    "×"
+                </button>
+            </div>
+            <ConnectionBadge/>
+            <div class="sidebar-scroll">
+                <RoomNav on_pick=move || open.set(false)/>
+                <NewRoomForm/>
+                <BrowseRooms/>
+            </div>
+            <AccountBar/>
+        </aside>
+    }
+}

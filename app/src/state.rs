@@ -1,0 +1,13 @@
+//! What the chat UI knows, and the rules for changing it.
+//!
+//! `timeline`, `outbox` and `rooms` are plain data with the tricky rules
+//! (ordering, deduplication, pending sends, unread counts) and their tests.
+//! `chat` wraps them in signals, turns server frames into changes, and turns
+//! the user's actions into frames; components read it from context.
+
+pub mod chat;
+pub mod outbox;
+pub mod rooms;
+pub mod timeline;
+
+pub use chat::{Chat, LinkState, Typist};

@@ -1,0 +1,518 @@
+//! The chat page's reactive state, shared by its components through context.
+//!
+//! [`Chat`] owns every signal the chat UI reads. Server frames come in through
+//! [`Chat::apply`] (called by the socket loop); user actions go out through its
+//! methods, which update the UI at once and queue frames on the [`Link`].
+//! The frame rules that need care live in the pure types it wraps:
+//! [`Timeline`] (order, dedupe), [`Outbox`] (pending sends) and [`Rooms`] (unread).
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use crate::client::{browser, http, socket::Control, socket::Link};
+use crate::protocol::{
+    ChatMessage, ClientFrame, ErrorCode, MessageId, RoomId, RoomSummary, ServerFrame, User,
+    JOIN_HISTORY,
+};
+use crate::state::{outbox::Outbox, rooms::Rooms, timeline::Timeline};
+use crate::validate::MessageBody;
+
+/// Messages per page when scrolling back through history.
+pub const OLDER_PAGE: usize = 50;
+/// How long "X is typing…" stays after the last `typing` frame.
+const TYPING_SHOWN_MS: f64 = 4_000.0;
+/// Least time between two `typing` frames we send.
+const TYPING_EVERY_MS: f64 = 3_000.0;
+
+/// The connection as the indicator shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    Connecting,
+    Online,
+    /// Disconnected; the next attempt is in `seconds`.
+    Waiting { seconds: u32 },
+    /// The browser reports no network.
+    Offline,
+    /// The server ended the session: the page goes to the login form.
+    SignedOut,
+}
+
+/// Someone typing in a room, shown until `until_ms`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Typist {
+    pub room: RoomId,
+    pub user: String,
+    pub until_ms: f64,
+}
+
+#[derive(Clone, Copy)]
+pub struct Chat {
+    /// Who we are; set from `GET /api/me` and again by each `hello`.
+    pub me: RwSignal<Option<User>>,
+    pub rooms: RwSignal<Rooms>,
+    /// Whether the room list has been loaded once (before that, "no rooms"
+    /// would be a lie).
+    pub rooms_loaded: RwSignal<bool>,
+    /// Loaded messages per room. A room we never opened has no entry.
+    pub timelines: RwSignal<HashMap<RoomId, Timeline>>,
+    pub outbox: RwSignal<Outbox>,
+    /// Usernames online per room, from `presence` and `presence_changed`.
+    pub online: RwSignal<HashMap<RoomId, BTreeSet<String>>>,
+    pub typing: RwSignal<Vec<Typist>>,
+    pub link_state: RwSignal<LinkState>,
+    pub link: Link,
+    /// The room on screen, from the URL.
+    pub active: RwSignal<Option<RoomId>>,
+    /// The message list shows its newest message (the user is not reading back).
+    pub at_bottom: RwSignal<bool>,
+    /// The tab is in front of the user.
+    pub visible: RwSignal<bool>,
+    /// A problem that belongs to no single message, shown in a banner.
+    pub notice: RwSignal<Option<String>>,
+    /// An older page is being fetched for the active room.
+    pub loading_older: RwSignal<bool>,
+    /// Per room, the newest id we sent `read` for, so each is sent once.
+    read_sent: StoredValue<HashMap<RoomId, MessageId>>,
+    /// When we last sent `typing`, and where.
+    typing_sent: StoredValue<Option<(RoomId, f64)>>,
+    /// The connection loop, once started.
+    control: StoredValue<Option<Control>>,
+}
+
+impl Chat {
+    pub fn new() -> Self {
+        Chat {
+            me: RwSignal::new(None),
+            rooms: RwSignal::new(Rooms::default()),
+            rooms_loaded: RwSignal::new(false),
+            timelines: RwSignal::new(HashMap::new()),
+            outbox: RwSignal::new(Outbox::default()),
+            online: RwSignal::new(HashMap::new()),
+            typing: RwSignal::new(Vec::new()),
+            link_state: RwSignal::new(LinkState::Connecting),
+            link: Link::new(),
+            active: RwSignal::new(None),
+            at_bottom: RwSignal::new(true),
+            visible: RwSignal::new(true),
+            notice: RwSignal::new(None),
+            loading_older: RwSignal::new(false),
+            read_sent: StoredValue::new(HashMap::new()),
+            typing_sent: StoredValue::new(None),
+            control: StoredValue::new(None),
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // The connection
+    // -----------------------------------------------------------------------
+
+    /// Starts the WebSocket (browser only). Stopped by [`Chat::disconnect`].
+    pub fn connect(&self) {
+        if self.control.with_value(Option::is_none) {
+            let control = crate::client::socket::start(*self);
+            self.control.set_value(Some(control));
+        }
+    }
+
+    /// Reconnect now rather than after the backoff.
+    pub fn reconnect_now(&self) {
+        self.control.with_value(|c| {
+            if let Some(c) = c {
+                c.wake();
+            }
+        });
+    }
+
+    pub fn disconnect(&self) {
+        if let Some(Some(c)) = self.control.try_update_value(Option::take) {
+            c.stop();
+        }
+    }
+
+    /// The server greeted a new connection. Load (or refresh) the room list,
+    /// then join every joined room from the newest message we hold, and send
+    /// again whatever the server never acknowledged.
+    pub fn on_hello(&self, user: User, first_connection: bool) {
+        self.me.set(Some(user));
+        self.link_state.set(LinkState::Online);
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            match http::rooms().await {
+                Ok(list) => {
+                    if first_connection || !chat.rooms_loaded.get_untracked() {
+                        chat.rooms.update(|r| r.replace(list));
+                        chat.rooms_loaded.set(true);
+                    } else {
+                        chat.rooms.update(|r| r.refresh(list));
+                    }
+                }
+                Err(e) => chat.notice.set(Some(format!("Could not load rooms: {e}"))),
+            }
+            let joined: Vec<RoomId> = chat
+                .rooms
+                .with_untracked(|r| r.joined().map(|room| room.id).collect());
+            for room in joined {
+                chat.subscribe(room);
+            }
+            for pending in chat.outbox.with_untracked(Outbox::unacked) {
+                chat.link.send(&ClientFrame::Send {
+                    room: pending.room,
+                    body: pending.body,
+                    client_id: pending.client_id,
+                });
+            }
+        });
+    }
+
+    /// Sends `join` for a room, resuming after the newest message we hold.
+    fn subscribe(&self, room: RoomId) -> bool {
+        let since = self
+            .timelines
+            .with_untracked(|t| t.get(&room).and_then(Timeline::newest));
+        self.link.send(&ClientFrame::Join { room, since })
+    }
+
+    fn online_now(&self) -> bool {
+        // `try_`: timers may fire after the chat page (and its signals) is gone.
+        self.link_state.try_get_untracked() == Some(LinkState::Online)
+    }
+
+    /// Sends a frame that only makes sense now (not queued for later); tells
+    /// the user when we are offline.
+    fn send_now(&self, frame: ClientFrame, what: &str) -> bool {
+        if self.online_now() && self.link.send(&frame) {
+            true
+        } else {
+            self.notice
+                .set(Some(format!("You are offline, so {what} did not go through. Try again once reconnected.")));
+            false
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Frames from the server
+    // -----------------------------------------------------------------------
+
+    pub fn apply(&self, frame: ServerFrame) {
+        match frame {
+            ServerFrame::Hello { user } => self.on_hello(user, false),
+            ServerFrame::History {
+                room,
+                messages,
+                more,
+            } => self.on_history(room, messages, more),
+            ServerFrame::Message(m) => self.on_message(m),
+            ServerFrame::Ack {
+                client_id,
+                id,
+                room,
+            } => {
+                let shown = self
+                    .timelines
+                    .with_untracked(|t| t.get(&room).is_some_and(|t| t.contains(id)));
+                self.outbox.update(|o| o.ack(&client_id, id, shown));
+            }
+            ServerFrame::Edited {
+                room,
+                id,
+                body,
+                edited_at,
+            } => self.timelines.update(|t| {
+                if let Some(t) = t.get_mut(&room) {
+                    t.edit(id, body, edited_at);
+                }
+            }),
+            ServerFrame::Deleted { room, id } => self.timelines.update(|t| {
+                t.entry(room).or_default().remove(id);
+            }),
+            ServerFrame::Presence { room, online } => self.online.update(|o| {
+                o.insert(room, online.into_iter().collect());
+            }),
+            ServerFrame::PresenceChanged { room, user, online } => self.online.update(|o| {
+                let set = o.entry(room).or_default();
+                if online {
+                    set.insert(user);
+                } else {
+                    set.remove(&user);
+                }
+            }),
+            ServerFrame::Typing { room, user } => self.on_typing(room, user),
+            ServerFrame::Left { room } => self.on_left(room),
+            ServerFrame::RoomCreated { room } => self.rooms.update(|r| r.upsert(room)),
+            ServerFrame::Error {
+                code,
+                message,
+                retry_after_ms,
+                client_id,
+            } => self.on_error(code, message, retry_after_ms, client_id),
+        }
+    }
+
+    fn my_name(&self) -> String {
+        self.me
+            .with_untracked(|m| m.as_ref().map(|u| u.username.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Whether the user is looking at the newest messages of `room` right now.
+    pub fn is_viewing(&self, room: RoomId) -> bool {
+        self.active.get_untracked() == Some(room)
+            && self.at_bottom.get_untracked()
+            && self.visible.get_untracked()
+    }
+
+    fn on_history(&self, room: RoomId, messages: Vec<ChatMessage>, more: bool) {
+        self.rooms.update(|r| r.set_joined(room, true));
+        let me = self.my_name();
+        let viewing = self.is_viewing(room);
+        let count = messages.len();
+        let mut fresh = Vec::new();
+        self.timelines.update(|t| {
+            let timeline = t.entry(room).or_default();
+            if timeline.is_empty() {
+                // A first join sends the newest messages; a full batch means
+                // there are probably older ones to page in over HTTP.
+                timeline.older = count >= JOIN_HISTORY;
+            }
+            fresh = timeline.merge(messages);
+        });
+        self.outbox.update(|o| {
+            for m in &fresh {
+                o.settle(m.client_id.as_deref(), m.id);
+            }
+        });
+        self.rooms.update(|r| {
+            for m in &fresh {
+                r.saw_message(m, &me, viewing);
+            }
+        });
+        if more {
+            // The replay stopped at MAX_REPLAY; ask for the rest.
+            self.subscribe(room);
+        }
+        self.mark_read(room);
+    }
+
+    fn on_message(&self, m: ChatMessage) {
+        let room = m.room;
+        let me = self.my_name();
+        self.typing
+            .update(|t| t.retain(|x| !(x.room == room && x.user == m.author)));
+        self.outbox
+            .update(|o| o.settle(m.client_id.as_deref(), m.id));
+        let viewing = self.is_viewing(room);
+        self.rooms.update(|r| {
+            r.saw_message(&m, &me, viewing);
+        });
+        self.timelines.update(|t| {
+            t.entry(room).or_default().insert(m);
+        });
+        self.mark_read(room);
+    }
+
+    fn on_typing(&self, room: RoomId, user: String) {
+        if user == self.my_name() {
+            return;
+        }
+        let until_ms = browser::now_ms() + TYPING_SHOWN_MS;
+        self.typing.update(|t| {
+            t.retain(|x| !(x.room == room && x.user == user));
+            t.push(Typist {
+                room,
+                user,
+                until_ms,
+            });
+        });
+        let typing = self.typing;
+        set_timeout(
+            move || {
+                let now = browser::now_ms();
+                typing.try_update(|t| t.retain(|x| x.until_ms > now));
+            },
+            Duration::from_millis(TYPING_SHOWN_MS as u64 + 50),
+        );
+    }
+
+    fn on_left(&self, room: RoomId) {
+        self.rooms.update(|r| r.set_joined(room, false));
+        self.timelines.update(|t| {
+            t.remove(&room);
+        });
+        self.online.update(|o| {
+            o.remove(&room);
+        });
+        self.outbox.update(|o| o.forget_room(room));
+        self.read_sent.update_value(|r| {
+            r.remove(&room);
+        });
+    }
+
+    fn on_error(
+        &self,
+        code: ErrorCode,
+        message: String,
+        retry_after_ms: Option<u64>,
+        client_id: Option<String>,
+    ) {
+        let Some(client_id) = client_id else {
+            self.notice.set(Some(message));
+            return;
+        };
+        match (code, retry_after_ms) {
+            (ErrorCode::RateLimited, Some(ms)) => {
+                let at = browser::now_ms() + ms as f64;
+                self.outbox.update(|o| o.fail(&client_id, message, Some(at)));
+                let chat = *self;
+                set_timeout(move || chat.retry(&client_id), Duration::from_millis(ms));
+            }
+            _ => self.outbox.update(|o| o.fail(&client_id, message, None)),
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // What the user does
+    // -----------------------------------------------------------------------
+
+    /// Shows the message as pending at once; sends it now if connected, else on
+    /// the next `hello`.
+    pub fn send_message(&self, room: RoomId, body: MessageBody) {
+        let client_id = browser::new_client_id();
+        let body = body.into_string();
+        self.outbox
+            .update(|o| o.push(client_id.clone(), room, body.clone()));
+        if self.online_now() {
+            self.link.send(&ClientFrame::Send {
+                room,
+                body,
+                client_id,
+            });
+        }
+        self.typing_sent.set_value(None);
+    }
+
+    /// Sends a refused message again (same `client_id`: the server stores it once).
+    pub fn retry(&self, client_id: &str) {
+        let Some(Some(p)) = self.outbox.try_update(|o| o.retry(client_id)) else {
+            return;
+        };
+        if self.online_now() {
+            self.link.send(&ClientFrame::Send {
+                room: p.room,
+                body: p.body,
+                client_id: p.client_id,
+            });
+        }
+    }
+
+    pub fn discard(&self, client_id: &str) {
+        self.outbox.update(|o| o.remove(client_id));
+    }
+
+    pub fn edit(&self, id: MessageId, body: MessageBody) -> bool {
+        self.send_now(
+            ClientFrame::Edit {
+                id,
+                body: body.into_string(),
+            },
+            "your edit",
+        )
+    }
+
+    pub fn delete(&self, id: MessageId) -> bool {
+        self.send_now(ClientFrame::Delete { id }, "the delete")
+    }
+
+    /// Joins a room from the browse list. Membership shows when its history comes.
+    pub fn join(&self, room: RoomId) -> bool {
+        self.send_now(ClientFrame::Join { room, since: None }, "joining the room")
+    }
+
+    pub fn leave(&self, room: RoomId) -> bool {
+        self.send_now(ClientFrame::Leave { room }, "leaving the room")
+    }
+
+    /// A room we just created (and so joined): list it and subscribe to it.
+    pub fn created(&self, room: RoomSummary) {
+        let id = room.id;
+        self.rooms.update(|r| r.upsert(room));
+        if self.online_now() {
+            self.subscribe(id);
+        }
+    }
+
+    /// The user typed in the composer: tell the room, at most every few seconds.
+    pub fn typed(&self, room: RoomId) {
+        let now = browser::now_ms();
+        let due = self.typing_sent.with_value(|last| match last {
+            Some((r, at)) => *r != room || now - at >= TYPING_EVERY_MS,
+            None => true,
+        });
+        if due && self.online_now() && self.link.send(&ClientFrame::Typing { room }) {
+            self.typing_sent.set_value(Some((room, now)));
+        }
+    }
+
+    /// If the user sees the newest message of `room`, clear its badge and move
+    /// the server's read marker there (once per message id).
+    pub fn mark_read(&self, room: RoomId) {
+        if !self.is_viewing(room) {
+            return;
+        }
+        if self.rooms.with_untracked(|r| r.get(room).is_some_and(|x| x.unread > 0)) {
+            self.rooms.update(|r| r.mark_read(room));
+        }
+        let Some(newest) = self
+            .timelines
+            .with_untracked(|t| t.get(&room).and_then(Timeline::newest))
+        else {
+            return;
+        };
+        let sent = self.read_sent.with_value(|r| r.get(&room).copied());
+        if sent.is_none_or(|s| s < newest)
+            && self.online_now()
+            && self.link.send(&ClientFrame::Read { room, id: newest })
+        {
+            self.read_sent.update_value(|r| {
+                r.insert(room, newest);
+            });
+        }
+    }
+
+    /// Fetches the page of messages just before the oldest one we hold.
+    pub fn load_older(&self, room: RoomId) {
+        if self.loading_older.get_untracked() {
+            return;
+        }
+        let (older, oldest) = self.timelines.with_untracked(|t| {
+            t.get(&room)
+                .map(|t| (t.older, t.oldest()))
+                .unwrap_or((false, None))
+        });
+        let Some(oldest) = oldest.filter(|_| older) else {
+            return;
+        };
+        self.loading_older.set(true);
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            match http::messages(room, Some(oldest), OLDER_PAGE).await {
+                Ok(page) => chat.timelines.update(|t| {
+                    let t = t.entry(room).or_default();
+                    t.merge(page.messages);
+                    t.older = page.more;
+                }),
+                Err(e) => chat
+                    .notice
+                    .set(Some(format!("Could not load older messages: {e}"))),
+            }
+            chat.loading_older.set(false);
+        });
+    }
+}
+
+impl Default for Chat {
+    fn default() -> Self {
+        Chat::new()
+    }
+}
