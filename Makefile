@@ -1,0 +1,70 @@
+# Switchboard's two commands:
+#   make run   — install what is missing, build in release mode, serve on http://127.0.0.1:3000 (SQLite)
+#   make test  — install what the tests need, run every test (Rust, SQLite + PostgreSQL, Playwright)
+# Every install step is skipped when already done. Only package registries are used
+# (crates.io, npm, Debian apt): see ../shared/TOOLCHAIN.md for why each pin exists.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
+
+CARGO_LEPTOS_VERSION := 0.3.10
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+
+.PHONY: run test build tools browser npm rust-tests e2e bench clean-data help
+
+help:
+	@echo "make run    build and serve Switchboard on http://127.0.0.1:3000 (SQLite under ./data)"
+	@echo "make test   run every test (Rust unit/integration on SQLite and PostgreSQL, then Playwright)"
+	@echo "make bench  run the load benchmark (see docs/performance.md)"
+
+## Toolchain -----------------------------------------------------------------
+
+tools:
+	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if ! cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then \
+	  echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 12 minutes, once)"; \
+	  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	    cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads; \
+	fi
+	@if ! wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 5 minutes, once)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+
+# npm's binaryen gives the wasm-opt that release builds need (never apt's: it breaks hydration).
+npm: end2end/node_modules/.package-lock.json
+end2end/node_modules/.package-lock.json: end2end/package.json end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	@touch $@
+
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+
+## Build and run -------------------------------------------------------------
+
+build: tools npm
+	cargo leptos build --release
+
+run: build
+	@mkdir -p data
+	@echo "Switchboard on http://$${SWITCHBOARD_ADDR:-127.0.0.1:3000} (database: $${DATABASE_URL:-sqlite://data/switchboard.db})"
+	LEPTOS_SITE_ROOT=target/site ./target/release/server
+
+## Tests ---------------------------------------------------------------------
+
+rust-tests:
+	cargo test --workspace --exclude frontend
+
+e2e: build browser
+	./end2end/run.sh
+
+test: tools npm browser rust-tests e2e
+
+bench: build
+	cargo build --release -p loadtest
+	./target/release/loadtest
+
+clean-data:
+	rm -rf data

@@ -1,0 +1,373 @@
+//! The wire contract between the server and every client: WebSocket frames and
+//! HTTP JSON bodies. This is the only definition; the server, the browser app and
+//! the load tool all use these types, and `docs/protocol.md` documents them.
+//!
+//! Frames are JSON text with a `"type"` tag. Ids are newtypes so a room id can
+//! never be passed where a message id is expected.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Largest text frame the server reads as a command. Larger frames (up to the
+/// transport limit) are answered with `error {code: "frame_too_large"}`.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+/// Largest message body, counted in Unicode scalar values (what a person calls characters).
+pub const MAX_BODY_CHARS: usize = 4_000;
+/// Most messages a `join {since}` replays before saying `more: true`.
+pub const MAX_REPLAY: usize = 500;
+/// Messages sent on a fresh `join` (no `since`); older ones are paged over HTTP.
+pub const JOIN_HISTORY: usize = 50;
+/// Largest page of `GET /api/rooms/{room}/messages`.
+pub const MAX_PAGE: usize = 200;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A user account.
+    UserId
+);
+id_type!(
+    /// A chat room.
+    RoomId
+);
+id_type!(
+    /// A chat message. Ids increase within a room, so `since` resumes exactly.
+    MessageId
+);
+
+/// What an account may do. Ordered: each role can do what the ones before it can.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Agent,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Agent => "agent",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "member" => Some(Role::Member),
+            "agent" => Some(Role::Agent),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// An account as others see it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub role: Role,
+}
+
+/// A stored chat message.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ChatMessage {
+    pub room: RoomId,
+    pub id: MessageId,
+    /// The author's username (usernames never change).
+    pub author: String,
+    pub body: String,
+    pub sent_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<DateTime<Utc>>,
+    /// The sender's own id for this message, so its client can match the echo
+    /// to the message it is showing as pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// A room as listed for one user.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RoomSummary {
+    pub id: RoomId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// Whether the requesting user has joined it.
+    pub joined: bool,
+    /// Messages after the user's read marker (0 when not joined).
+    pub unread: i64,
+    /// The newest message id, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message_id: Option<MessageId>,
+}
+
+/// Client → server frames.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Join a room (becoming a member) and subscribe to its live events.
+    /// Without `since`: the latest messages. With `since`: every message with a
+    /// greater id, up to [`MAX_REPLAY`], in order.
+    Join {
+        room: RoomId,
+        #[serde(default)]
+        since: Option<MessageId>,
+    },
+    /// Leave a room: stop being a member and stop receiving its events.
+    Leave { room: RoomId },
+    /// Post a message. `client_id` makes retries safe: the same id from the same
+    /// user is stored once and acknowledged again with the same message id.
+    Send {
+        room: RoomId,
+        body: String,
+        client_id: String,
+    },
+    /// The user is typing in a room. Clients send it at most every few seconds.
+    Typing { room: RoomId },
+    /// Replace the body of one of your own messages.
+    Edit { id: MessageId, body: String },
+    /// Delete one of your own messages (admins: any message).
+    Delete { id: MessageId },
+    /// Move your read marker in a room up to `id` (drives unread counts).
+    Read { room: RoomId, id: MessageId },
+}
+
+/// Server → client frames.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// First frame on every connection: who the server thinks you are.
+    Hello { user: User },
+    /// The answer to `join`: stored messages in id order. `more` says further
+    /// messages exist past the last one (join again with `since` = its id).
+    History {
+        room: RoomId,
+        messages: Vec<ChatMessage>,
+        more: bool,
+    },
+    /// A new message in a room you joined (yours included, with your `client_id`).
+    Message(ChatMessage),
+    /// Your message with `client_id` is stored under `id`.
+    Ack {
+        client_id: String,
+        id: MessageId,
+        room: RoomId,
+    },
+    /// A message's body changed.
+    Edited {
+        room: RoomId,
+        id: MessageId,
+        body: String,
+        edited_at: DateTime<Utc>,
+    },
+    /// A message was deleted.
+    Deleted { room: RoomId, id: MessageId },
+    /// Everyone online in a room (sent to you when you join).
+    Presence { room: RoomId, online: Vec<String> },
+    /// One user came online in a room or left it.
+    PresenceChanged {
+        room: RoomId,
+        user: String,
+        online: bool,
+    },
+    /// `user` is typing in `room`.
+    Typing { room: RoomId, user: String },
+    /// You left a room (or it was taken from you).
+    Left { room: RoomId },
+    /// A room was created; clients add it to their room list.
+    RoomCreated { room: RoomSummary },
+    /// A request could not be carried out. The connection stays open.
+    Error {
+        code: ErrorCode,
+        message: String,
+        /// For `rate_limited`: when a retry will be accepted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+        /// The `client_id` of the `send` this answers, when it answers one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+}
+
+/// Why a request failed, as a stable machine-readable code (on the WebSocket and
+/// in HTTP error bodies alike).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Not JSON, or JSON of the wrong shape for its type.
+    BadFrame,
+    /// A JSON object whose `type` is not one we know.
+    UnknownType,
+    /// A frame over [`MAX_FRAME_BYTES`].
+    FrameTooLarge,
+    /// A field failed validation (empty body, body too long, bad name...).
+    Invalid,
+    /// Too many messages; see `retry_after_ms`.
+    RateLimited,
+    /// Not logged in, or the session ended.
+    Unauthorized,
+    /// Logged in, but not allowed to do this.
+    Forbidden,
+    /// The room or message does not exist.
+    NotFound,
+    /// `send` to a room you have not joined.
+    NotJoined,
+    /// The name is taken.
+    Conflict,
+    /// Something broke on our side; the message says nothing more.
+    Internal,
+    /// The server is shutting down; reconnect.
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadFrame => "bad_frame",
+            ErrorCode::UnknownType => "unknown_type",
+            ErrorCode::FrameTooLarge => "frame_too_large",
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::NotJoined => "not_joined",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// WebSocket close codes the server uses (4000–4999 are ours).
+pub mod close {
+    /// The server is shutting down ("going away"): reconnect with backoff.
+    pub const GOING_AWAY: u16 = 1001;
+    /// Frames larger than the transport limit.
+    pub const TOO_BIG: u16 = 1009;
+    /// The client stopped reading and its outbound queue filled up.
+    pub const SLOW_CONSUMER: u16 = 4008;
+    /// The session was ended (logout) while connected.
+    pub const SESSION_ENDED: u16 = 4001;
+}
+
+// ---------------------------------------------------------------------------
+// HTTP bodies
+// ---------------------------------------------------------------------------
+
+/// `POST /api/auth/register` and `POST /api/auth/login`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// Answer to register and login. The token works as `Authorization: Bearer`;
+/// browsers also get it as an HttpOnly cookie.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct AuthResponse {
+    pub token: String,
+    pub user: User,
+}
+
+/// `POST /api/rooms`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct CreateRoom {
+    pub name: String,
+}
+
+/// `GET /api/rooms/{room}/messages?before=&limit=`: newest first is *not* how
+/// they come; `messages` are in ascending id order, the page just below `before`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct MessagePage {
+    pub messages: Vec<ChatMessage>,
+    /// Older messages exist before the first one.
+    pub more: bool,
+}
+
+/// `PATCH /api/users/{id}` (admin).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct SetRole {
+    pub role: Role,
+}
+
+/// Every HTTP error body: `{"error": {"code": …, "message": …}}`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_use_the_documented_json() {
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"send","room":3,"body":"hi","client_id":"c1"}"#)
+                .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::Send {
+                room: RoomId(3),
+                body: "hi".into(),
+                client_id: "c1".into()
+            }
+        );
+        let f: ClientFrame = serde_json::from_str(r#"{"type":"join","room":3}"#).unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::Join {
+                room: RoomId(3),
+                since: None
+            }
+        );
+    }
+
+    #[test]
+    fn server_message_frame_is_flat() {
+        let m = ChatMessage {
+            room: RoomId(1),
+            id: MessageId(7),
+            author: "ann".into(),
+            body: "x".into(),
+            sent_at: DateTime::from_timestamp(0, 0).unwrap(),
+            edited_at: None,
+            client_id: Some("c".into()),
+        };
+        let json = serde_json::to_value(ServerFrame::Message(m)).unwrap();
+        assert_eq!(json["type"], "message");
+        assert_eq!(json["id"], 7);
+        assert_eq!(json["author"], "ann");
+        assert_eq!(json["client_id"], "c");
+    }
+
+    #[test]
+    fn error_code_strings_match_serde() {
+        for code in [ErrorCode::BadFrame, ErrorCode::RateLimited, ErrorCode::NotJoined] {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str());
+        }
+    }
+}

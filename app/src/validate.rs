@@ -1,0 +1,191 @@
+//! Parsed input: every user-supplied string becomes one of these types before the
+//! rest of the code sees it, and the browser runs the same checks before sending.
+//! Each `parse` returns the typed value or an error that names what was wrong.
+
+use crate::protocol::MAX_BODY_CHARS;
+use thiserror::Error;
+
+/// A validation failure, worded for the person who typed the input.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{field}: {problem}")]
+pub struct Invalid {
+    pub field: &'static str,
+    pub problem: String,
+}
+
+fn invalid(field: &'static str, problem: impl Into<String>) -> Invalid {
+    Invalid {
+        field,
+        problem: problem.into(),
+    }
+}
+
+/// 3–32 characters of letters, digits, `_`, `-` and `.`; unique case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let s = s.trim();
+        let n = s.chars().count();
+        if !(3..=32).contains(&n) {
+            return Err(invalid("username", "must be 3 to 32 characters"));
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            return Err(invalid(
+                "username",
+                "may contain only letters, digits, '_', '-' and '.'",
+            ));
+        }
+        Ok(Username(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 8–256 characters. Not trimmed: spaces are part of a passphrase.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let n = s.chars().count();
+        if n < 8 {
+            return Err(invalid("password", "must be at least 8 characters"));
+        }
+        if n > 256 {
+            return Err(invalid("password", "must be at most 256 characters"));
+        }
+        Ok(Password(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// A room name: 1–64 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomName(String);
+
+impl RoomName {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let s = s.trim();
+        let n = s.chars().count();
+        if n == 0 {
+            return Err(invalid("name", "must not be empty"));
+        }
+        if n > 64 {
+            return Err(invalid("name", "must be at most 64 characters"));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(invalid("name", "must not contain control characters"));
+        }
+        Ok(RoomName(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A message body: plain text, 1–4,000 characters, not only white space.
+/// Kept exactly as typed (leading spaces and new lines may matter, as in code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        if s.trim().is_empty() {
+            return Err(invalid("body", "must not be empty"));
+        }
+        let n = s.chars().count();
+        if n > MAX_BODY_CHARS {
+            return Err(invalid(
+                "body",
+                format!("is {n} characters; the limit is {MAX_BODY_CHARS}"),
+            ));
+        }
+        // NUL and other C0 controls (except tab and new lines) have no place in
+        // chat text and break some terminals and databases.
+        if s
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            return Err(invalid("body", "must not contain control characters"));
+        }
+        Ok(MessageBody(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// The client's id for a message it sends: 1–64 printable ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        if s.is_empty() || s.len() > 64 {
+            return Err(invalid("client_id", "must be 1 to 64 characters"));
+        }
+        if !s.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(invalid("client_id", "must be printable ASCII"));
+        }
+        Ok(ClientId(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(Username::parse("ann").is_ok());
+        assert_eq!(Username::parse("  bob.b ").unwrap().as_str(), "bob.b");
+        assert!(Username::parse("ab").is_err());
+        assert!(Username::parse("has space").is_err());
+        assert!(Username::parse(&"x".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn bodies_count_characters_not_bytes() {
+        assert!(MessageBody::parse(&"é".repeat(MAX_BODY_CHARS)).is_ok());
+        let err = MessageBody::parse(&"é".repeat(MAX_BODY_CHARS + 1)).unwrap_err();
+        assert_eq!(err.field, "body");
+        assert!(err.problem.contains("4001"));
+        assert!(MessageBody::parse("   \n").is_err());
+        assert!(MessageBody::parse("a\u{0}b").is_err());
+        assert_eq!(MessageBody::parse("  code\n").unwrap().as_str(), "  code\n");
+    }
+
+    #[test]
+    fn passwords_and_rooms_and_client_ids() {
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse("long enough").is_ok());
+        assert!(RoomName::parse(" ").is_err());
+        assert_eq!(RoomName::parse(" general ").unwrap().as_str(), "general");
+        assert!(ClientId::parse("").is_err());
+        assert!(ClientId::parse("a b").is_err());
+        assert!(ClientId::parse("c-123").is_ok());
+    }
+}

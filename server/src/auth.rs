@@ -1,0 +1,11 @@
+//! Who is asking: password hashing, session tokens, and the extractors that
+//! turn a cookie or a bearer token into a [`AuthUser`].
+
+pub mod extract;
+pub mod password;
+pub mod token;
+
+pub use extract::{AdminUser, AuthUser};
+
+/// The session cookie's name.
+pub const COOKIE: &str = "sb_session";

@@ -1,0 +1,170 @@
+//! Settings, read once from the environment at start. Every variable is listed
+//! in the README's "Configuration" section; keep the two in step.
+
+use std::{env, net::SocketAddr, time::Duration};
+use thiserror::Error;
+
+/// Everything the server can be told at start.
+#[derive(Clone)]
+pub struct Settings {
+    /// `SWITCHBOARD_ADDR`: where to listen (default `127.0.0.1:3000`).
+    pub addr: SocketAddr,
+    /// `DATABASE_URL`: `sqlite://path` (default `sqlite://data/switchboard.db`) or `postgres://…`.
+    pub database_url: String,
+    /// `SWITCHBOARD_ALLOWED_ORIGINS`: comma-separated origins allowed to open `/ws`
+    /// besides the server's own.
+    pub allowed_origins: Vec<String>,
+    /// `SWITCHBOARD_RATE_PER_SEC` / `SWITCHBOARD_RATE_BURST`: messages a user may
+    /// send per second on average, and in a burst (defaults 5 and 20).
+    pub rate_per_sec: u32,
+    pub rate_burst: u32,
+    /// `SWITCHBOARD_OUTBOUND_QUEUE`: frames queued for one connection before it
+    /// counts as not reading and is disconnected (default 1024).
+    pub outbound_queue: usize,
+    /// `SWITCHBOARD_SECURE_COOKIES`: mark cookies `Secure` (set it behind HTTPS).
+    pub secure_cookies: bool,
+    /// `SWITCHBOARD_SESSION_DAYS`: how long a login lasts (default 30).
+    pub session_ttl: Duration,
+}
+
+#[derive(Debug, Error)]
+#[error("{var}: {problem}")]
+pub struct ConfigError {
+    var: &'static str,
+    problem: String,
+}
+
+impl Settings {
+    /// Defaults suitable for a first run on one machine.
+    pub fn defaults() -> Settings {
+        Settings {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            database_url: "sqlite://data/switchboard.db".into(),
+            allowed_origins: Vec::new(),
+            rate_per_sec: 5,
+            rate_burst: 20,
+            outbound_queue: 1024,
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        let mut s = Settings::defaults();
+        if let Some(v) = var("SWITCHBOARD_ADDR") {
+            s.addr = parse("SWITCHBOARD_ADDR", &v)?;
+        }
+        if let Some(v) = var("DATABASE_URL") {
+            s.database_url = v;
+        }
+        if let Some(v) = var("SWITCHBOARD_ALLOWED_ORIGINS") {
+            s.allowed_origins = v
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect();
+        }
+        if let Some(v) = var("SWITCHBOARD_RATE_PER_SEC") {
+            s.rate_per_sec = positive("SWITCHBOARD_RATE_PER_SEC", &v)?;
+        }
+        if let Some(v) = var("SWITCHBOARD_RATE_BURST") {
+            s.rate_burst = positive("SWITCHBOARD_RATE_BURST", &v)?;
+        }
+        if let Some(v) = var("SWITCHBOARD_OUTBOUND_QUEUE") {
+            s.outbound_queue = positive::<u32>("SWITCHBOARD_OUTBOUND_QUEUE", &v)? as usize;
+        }
+        if let Some(v) = var("SWITCHBOARD_SECURE_COOKIES") {
+            s.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = var("SWITCHBOARD_SESSION_DAYS") {
+            let days: u32 = positive("SWITCHBOARD_SESSION_DAYS", &v)?;
+            s.session_ttl = Duration::from_secs(u64::from(days) * 24 * 3600);
+        }
+        Ok(s)
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: std::str::FromStr>(var: &'static str, v: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.trim().parse().map_err(|e: T::Err| ConfigError {
+        var,
+        problem: format!("{v:?} is not valid: {e}"),
+    })
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(
+    var: &'static str,
+    v: &str,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    let n: T = parse(var, v)?;
+    if n <= T::default() {
+        return Err(ConfigError {
+            var,
+            problem: format!("{v:?} must be greater than zero"),
+        });
+    }
+    Ok(n)
+}
+
+/// The database URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("addr", &self.addr)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("allowed_origins", &self.allowed_origins)
+            .field("rate_per_sec", &self.rate_per_sec)
+            .field("rate_burst", &self.rate_burst)
+            .field("outbound_queue", &self.outbound_queue)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_ttl", &self.session_ttl)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://sb:secret@db:5432/sb"),
+            "postgres://sb:***@db:5432/sb"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn zero_is_refused_with_the_variable_named() {
+        let err = positive::<u32>("SWITCHBOARD_RATE_PER_SEC", "0").unwrap_err();
+        assert!(err.to_string().starts_with("SWITCHBOARD_RATE_PER_SEC"));
+    }
+}

@@ -1,0 +1,15 @@
+//! The Switchboard server as a library: the binary in `main.rs` only loads
+//! settings and calls [`startup::Application`], and the integration tests build
+//! the same application on port 0 with a fresh database.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod ingest;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod ws;

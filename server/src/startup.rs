@@ -1,0 +1,150 @@
+//! Building and running the application: bind the listener, open the store,
+//! start the ingest task, assemble the routes; then serve until told to stop
+//! and shut down in order (stop accepting → close sockets with "going away" →
+//! store what was accepted → close the database).
+
+use crate::{
+    auth::password,
+    config::Settings,
+    http,
+    hub::Hub,
+    ingest::Ingest,
+    state::{send_limiter, AppState},
+    store::Store,
+    ws,
+};
+use anyhow::Context;
+use axum::{routing::get, serve::ListenerExt, Router};
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+/// How long open WebSockets get to close at shutdown.
+const SOCKET_DRAIN: Duration = Duration::from_secs(10);
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    ingest_task: JoinHandle<()>,
+}
+
+impl Application {
+    /// Opens the database named in `settings` and binds `settings.addr`
+    /// (port 0 picks a free port: see [`Application::local_addr`]).
+    pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> anyhow::Result<Application> {
+        let store = Store::connect(&settings.database_url)
+            .await
+            .with_context(|| format!("opening {}", crate::config::redact_url(&settings.database_url)))?;
+        Self::build_with_store(settings, leptos_options, store).await
+    }
+
+    pub async fn build_with_store(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+        store: Store,
+    ) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("binding {}", settings.addr))?;
+        let shutdown = CancellationToken::new();
+        let hub = Arc::new(Hub::new());
+        let (ingest, ingest_task) = Ingest::start(store.clone(), hub.clone(), shutdown.clone());
+        password::warm_up();
+        let state = AppState {
+            leptos_options,
+            limiter: Arc::new(send_limiter(&settings)),
+            settings: Arc::new(settings),
+            store,
+            hub,
+            ingest,
+            shutdown,
+            sockets: TaskTracker::new(),
+        };
+        Ok(Application {
+            listener,
+            state,
+            ingest_task,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The shared state (tests use it to look inside).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `stop` resolves, then shuts down gracefully.
+    pub async fn run_until_stopped(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            state,
+            ingest_task,
+        } = self;
+        let shutdown = state.shutdown.clone();
+        let app = router(state.clone());
+        // Chat frames are small and latency matters more than packet count.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                stop.await;
+                tracing::info!("shutting down");
+                shutdown.cancel();
+            })
+            .await
+            .context("serving HTTP")?;
+        state.sockets.close();
+        if tokio::time::timeout(SOCKET_DRAIN, state.sockets.wait()).await.is_err() {
+            tracing::warn!("some WebSockets did not close in time");
+        }
+        ingest_task.await.context("ingest task")?;
+        state.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Every route: the API, the WebSocket, and the Leptos pages and assets.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/ws", get(ws::upgrade))
+        .nest("/api", http::api())
+        .leptos_routes(&state, routes, move || app::shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .with_state(state)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,132 @@
+//! Persistence: one [`Store`] in front of SQLite or PostgreSQL, chosen by the
+//! scheme of `DATABASE_URL`. Both backends run the same SQL (SQLite accepts
+//! PostgreSQL's `$1` placeholders); each has its own `migrations/` folder for the
+//! schema, where the two dialects differ.
+//!
+//! The store owns SQL and row mapping only; who may do what is decided by callers.
+
+mod messages;
+mod rooms;
+mod sessions;
+mod users;
+
+pub use messages::{NewMessage, Stored};
+
+use sqlx::{
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    PgPool, SqlitePool,
+};
+use std::{str::FromStr, time::Duration};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken; the text says which (e.g. "username is taken").
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// A cheap-to-clone handle on the database pool.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the store has. The body is
+/// compiled once per backend, so the same query text is type-checked for both.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Turns a unique-constraint violation into [`StoreError::Conflict`].
+fn conflict(e: sqlx::Error, what: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(what.to_owned())
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
+impl Store {
+    /// Connects to `url` and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let store = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a commit is on disk before we acknowledge a message, so
+                // even a power loss keeps acknowledged messages. Group commit in
+                // `ingest` keeps the fsync cost per batch, not per message.
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            if let Some(dir) = opts.get_filename().parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!(
+                            "cannot create the database folder {}: {e}",
+                            dir.display()
+                        ))
+                    })?;
+                }
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
+            sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+            Store {
+                backend: Backend::Sqlite(pool),
+            }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            Store {
+                backend: Backend::Postgres(pool),
+            }
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            return Err(StoreError::Config(format!(
+                "DATABASE_URL: unsupported scheme {scheme:?}; use sqlite:// or postgres://"
+            )));
+        };
+        Ok(store)
+    }
+
+    /// "sqlite" or "postgres", for logs and benchmarks.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Waits for in-flight queries and closes the pool (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}

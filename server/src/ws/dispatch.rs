@@ -1,0 +1,346 @@
+//! What each client frame does. One [`Dispatch`] per connection holds what the
+//! connection has joined; every refusal becomes an `error` frame and the
+//! connection stays open.
+
+use crate::{
+    hub::{encode, Outbox},
+    ingest::Submission,
+    state::AppState,
+    store::{NewMessage, StoreError},
+};
+use app::{
+    protocol::{
+        ClientFrame, ErrorCode, MessageId, Role, RoomId, ServerFrame, User, JOIN_HISTORY,
+        MAX_FRAME_BYTES, MAX_REPLAY,
+    },
+    validate::{ClientId, Invalid, MessageBody},
+};
+use governor::clock::{Clock, DefaultClock};
+use serde::Deserialize;
+use std::{
+    collections::{HashMap, HashSet},
+    time::{Duration, Instant},
+};
+
+/// Typing notices from one connection for one room are relayed at most this often.
+const TYPING_EVERY: Duration = Duration::from_secs(1);
+
+/// The `type` of every client frame, to tell an unknown type from a bad field.
+const CLIENT_TYPES: &[&str] = &["join", "leave", "send", "typing", "edit", "delete", "read"];
+
+/// A request the server will not carry out, and why.
+pub struct Refusal {
+    code: ErrorCode,
+    message: String,
+    retry_after_ms: Option<u64>,
+    client_id: Option<String>,
+}
+
+impl Refusal {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
+        Refusal {
+            code,
+            message: message.into(),
+            retry_after_ms: None,
+            client_id: None,
+        }
+    }
+
+    fn for_client(mut self, client_id: &str) -> Refusal {
+        self.client_id = Some(client_id.to_owned());
+        self
+    }
+}
+
+impl From<Invalid> for Refusal {
+    fn from(e: Invalid) -> Self {
+        Refusal::new(ErrorCode::Invalid, e.to_string())
+    }
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store error while handling a frame");
+        Refusal::new(ErrorCode::Internal, "internal error")
+    }
+}
+
+/// Parses a text frame, naming what is wrong when it cannot.
+pub fn parse(text: &str) -> Result<ClientFrame, Refusal> {
+    if text.len() > MAX_FRAME_BYTES {
+        return Err(Refusal::new(
+            ErrorCode::FrameTooLarge,
+            format!("frame is {} bytes; the limit is {MAX_FRAME_BYTES}", text.len()),
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        #[derive(Deserialize)]
+        struct Probe {
+            #[serde(rename = "type")]
+            kind: Option<String>,
+        }
+        match serde_json::from_str::<Probe>(text) {
+            Err(_) => Refusal::new(ErrorCode::BadFrame, format!("malformed frame: {e}")),
+            Ok(Probe { kind: None }) => {
+                Refusal::new(ErrorCode::BadFrame, "frame has no \"type\" field")
+            }
+            Ok(Probe { kind: Some(k) }) if !CLIENT_TYPES.contains(&k.as_str()) => Refusal::new(
+                ErrorCode::UnknownType,
+                format!("unknown frame type {k:?}; expected one of {}", CLIENT_TYPES.join(", ")),
+            ),
+            Ok(Probe { kind: Some(k) }) => {
+                Refusal::new(ErrorCode::BadFrame, format!("bad {k:?} frame: {e}"))
+            }
+        }
+    })
+}
+
+pub struct Dispatch {
+    state: AppState,
+    user: User,
+    outbox: Outbox,
+    /// Rooms this connection is subscribed to.
+    joined: HashSet<RoomId>,
+    last_typing: HashMap<RoomId, Instant>,
+}
+
+impl Dispatch {
+    pub fn new(state: AppState, user: User, outbox: Outbox) -> Dispatch {
+        Dispatch {
+            state,
+            user,
+            outbox,
+            joined: HashSet::new(),
+            last_typing: HashMap::new(),
+        }
+    }
+
+    fn send(&self, frame: &ServerFrame) {
+        self.outbox.push(encode(frame));
+    }
+
+    pub fn refuse(&self, code: ErrorCode, message: String) {
+        self.reply_refusal(Refusal::new(code, message));
+    }
+
+    fn reply_refusal(&self, r: Refusal) {
+        self.send(&ServerFrame::Error {
+            code: r.code,
+            message: r.message,
+            retry_after_ms: r.retry_after_ms,
+            client_id: r.client_id,
+        });
+    }
+
+    pub async fn handle_text(&mut self, text: &str) {
+        let result = match parse(text) {
+            Ok(frame) => self.handle(frame).await,
+            Err(r) => Err(r),
+        };
+        if let Err(r) = result {
+            self.reply_refusal(r);
+        }
+    }
+
+    async fn handle(&mut self, frame: ClientFrame) -> Result<(), Refusal> {
+        match frame {
+            ClientFrame::Join { room, since } => self.join(room, since).await,
+            ClientFrame::Leave { room } => self.leave(room).await,
+            ClientFrame::Send {
+                room,
+                body,
+                client_id,
+            } => self.post(room, &body, &client_id).await,
+            ClientFrame::Typing { room } => self.typing(room),
+            ClientFrame::Edit { id, body } => self.edit(id, &body).await,
+            ClientFrame::Delete { id } => self.delete(id).await,
+            ClientFrame::Read { room, id } => self.read(room, id).await,
+        }
+    }
+
+    fn require_joined(&self, room: RoomId) -> Result<(), Refusal> {
+        if self.joined.contains(&room) {
+            Ok(())
+        } else {
+            Err(Refusal::new(
+                ErrorCode::NotJoined,
+                format!("join room {room} before using it"),
+            ))
+        }
+    }
+
+    async fn join(&mut self, room: RoomId, since: Option<MessageId>) -> Result<(), Refusal> {
+        let store = &self.state.store;
+        if !store.room_exists(room).await? {
+            return Err(Refusal::new(ErrorCode::NotFound, format!("room {room} does not exist")));
+        }
+        store.join_room(room, self.user.id).await?;
+        // Subscribe before reading history, so nothing falls between the two;
+        // the client merges by id whatever arrives twice.
+        let online = self.state.hub.subscribe(room, self.outbox.id);
+        self.joined.insert(room);
+        let (messages, more) = match since {
+            Some(since) => {
+                let mut m = store.messages_after(room, since, MAX_REPLAY + 1).await?;
+                let more = m.len() > MAX_REPLAY;
+                m.truncate(MAX_REPLAY);
+                (m, more)
+            }
+            None => {
+                let mut m = store.messages_before(room, None, JOIN_HISTORY + 1).await?;
+                let more = m.len() > JOIN_HISTORY;
+                if more {
+                    m.remove(0);
+                }
+                (m, more)
+            }
+        };
+        self.send(&ServerFrame::History {
+            room,
+            messages,
+            more,
+        });
+        self.send(&ServerFrame::Presence { room, online });
+        Ok(())
+    }
+
+    async fn leave(&mut self, room: RoomId) -> Result<(), Refusal> {
+        self.state.store.leave_room(room, self.user.id).await?;
+        self.joined.remove(&room);
+        self.state.hub.unsubscribe(room, self.outbox.id);
+        self.send(&ServerFrame::Left { room });
+        Ok(())
+    }
+
+    async fn post(&mut self, room: RoomId, body: &str, client_id: &str) -> Result<(), Refusal> {
+        let cid = ClientId::parse(client_id)?;
+        let cid_str = cid.as_str().to_owned();
+        self.require_joined(room).map_err(|r| r.for_client(&cid_str))?;
+        let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid_str))?;
+        if let Err(not_until) = self.state.limiter.check_key(&self.user.id) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let mut r = Refusal::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "sending too fast; retry in {} ms",
+                    wait.as_millis().max(1)
+                ),
+            )
+            .for_client(&cid_str);
+            r.retry_after_ms = Some(wait.as_millis().max(1) as u64);
+            return Err(r);
+        }
+        let submission = Submission {
+            message: NewMessage {
+                room,
+                author: self.user.id,
+                author_name: self.user.username.clone(),
+                body: body.into_string(),
+                client_id: cid.into_string(),
+            },
+            reply: self.outbox.clone(),
+        };
+        self.state.ingest.submit(submission).await.map_err(|_| {
+            Refusal::new(ErrorCode::Unavailable, "the server is shutting down; resend after reconnecting")
+                .for_client(&cid_str)
+        })
+    }
+
+    fn typing(&mut self, room: RoomId) -> Result<(), Refusal> {
+        self.require_joined(room)?;
+        let now = Instant::now();
+        if let Some(last) = self.last_typing.get(&room) {
+            if now.duration_since(*last) < TYPING_EVERY {
+                return Ok(());
+            }
+        }
+        self.last_typing.insert(room, now);
+        self.state.hub.broadcast_except(
+            room,
+            self.outbox.id,
+            &ServerFrame::Typing {
+                room,
+                user: self.user.username.clone(),
+            },
+        );
+        Ok(())
+    }
+
+    async fn edit(&mut self, id: MessageId, body: &str) -> Result<(), Refusal> {
+        let body = MessageBody::parse(body)?;
+        let store = &self.state.store;
+        let (message, author) = store
+            .message(id)
+            .await?
+            .ok_or_else(|| Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist")))?;
+        if author != self.user.id {
+            return Err(Refusal::new(ErrorCode::Forbidden, "you can edit only your own messages"));
+        }
+        let edited_at = store.edit_message(id, body.as_str()).await?;
+        self.state.hub.broadcast(
+            message.room,
+            &ServerFrame::Edited {
+                room: message.room,
+                id,
+                body: body.into_string(),
+                edited_at,
+            },
+        );
+        Ok(())
+    }
+
+    async fn delete(&mut self, id: MessageId) -> Result<(), Refusal> {
+        let store = &self.state.store;
+        let (message, author) = store
+            .message(id)
+            .await?
+            .ok_or_else(|| Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist")))?;
+        if author != self.user.id && self.user.role != Role::Admin {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "you can delete only your own messages",
+            ));
+        }
+        store.delete_message(id).await?;
+        self.state
+            .hub
+            .broadcast(message.room, &ServerFrame::Deleted { room: message.room, id });
+        Ok(())
+    }
+
+    async fn read(&mut self, room: RoomId, id: MessageId) -> Result<(), Refusal> {
+        self.require_joined(room)?;
+        self.state.store.mark_read(room, self.user.id, id).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> ErrorCode {
+        match parse(text) {
+            Ok(_) => panic!("{text} parsed"),
+            Err(r) => r.code,
+        }
+    }
+
+    #[test]
+    fn every_listed_type_is_a_real_frame_type() {
+        for t in CLIENT_TYPES {
+            assert_eq!(code(&format!(r#"{{"type":"{t}","zzz":1}}"#)), ErrorCode::BadFrame, "{t}");
+        }
+    }
+
+    #[test]
+    fn bad_frames_are_named() {
+        assert_eq!(code("not json"), ErrorCode::BadFrame);
+        assert_eq!(code(r#"{"room":1}"#), ErrorCode::BadFrame);
+        assert_eq!(code(r#"{"type":"dance"}"#), ErrorCode::UnknownType);
+        assert_eq!(code(r#"{"type":"send","room":1}"#), ErrorCode::BadFrame);
+        let big = format!(r#"{{"type":"typing","room":1,"x":"{}"}}"#, "a".repeat(MAX_FRAME_BYTES));
+        assert_eq!(code(&big), ErrorCode::FrameTooLarge);
+        assert!(parse(r#"{"type":"typing","room":1}"#).is_ok());
+    }
+}

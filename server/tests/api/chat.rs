@@ -1,0 +1,286 @@
+//! Rooms and messages over the WebSocket: live chat, presence, typing, history,
+//! deduplication, resume, edits, deletes, unread counts.
+
+use crate::helpers::*;
+use app::protocol::{ClientFrame, ErrorCode, MessageId, MessagePage, RoomSummary, ServerFrame, MAX_REPLAY};
+
+/// Runs the two-user conversation against whichever database `app` uses.
+pub async fn two_users_chat(app: &TestApp) {
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&ann.token, "general").await;
+
+    let mut a = app.connect(&ann.token).await;
+    let (history, more) = a.join(room.id, None).await;
+    assert!(history.is_empty() && !more);
+    match a.recv().await {
+        ServerFrame::Presence { online, .. } => assert_eq!(online, vec!["ann"]),
+        f => panic!("expected presence, got {f:?}"),
+    }
+
+    let mut b = app.connect(&bob.token).await;
+    b.join(room.id, None).await;
+    match b.recv().await {
+        ServerFrame::Presence { online, .. } => assert_eq!(online, vec!["ann", "bob"]),
+        f => panic!("expected presence, got {f:?}"),
+    }
+    match a.recv().await {
+        ServerFrame::PresenceChanged { user, online, .. } => assert!(user == "bob" && online),
+        f => panic!("expected presence_changed, got {f:?}"),
+    }
+
+    b.send(&ClientFrame::Typing { room: room.id }).await;
+    match a.recv().await {
+        ServerFrame::Typing { user, .. } => assert_eq!(user, "bob"),
+        f => panic!("expected typing, got {f:?}"),
+    }
+
+    let id = b.post(room.id, "hello ann", "b-1").await;
+    match a.recv().await {
+        ServerFrame::Message(m) => {
+            assert_eq!((m.id, m.author.as_str(), m.body.as_str()), (id, "bob", "hello ann"));
+            assert_eq!(m.client_id.as_deref(), Some("b-1"));
+        }
+        f => panic!("expected message, got {f:?}"),
+    }
+    let id2 = a.post(room.id, "hi <b>bob</b>", "a-1").await;
+    assert!(id2 > id, "ids increase within a room");
+    match b.recv_until(|f| matches!(f, ServerFrame::Message(_))).await {
+        ServerFrame::Message(m) => assert_eq!(m.body, "hi <b>bob</b>", "stored and sent as text"),
+        _ => unreachable!(),
+    }
+
+    drop(b);
+    match a.recv_until(|f| matches!(f, ServerFrame::PresenceChanged { .. })).await {
+        ServerFrame::PresenceChanged { user, online, .. } => assert!(user == "bob" && !online),
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn two_users_chat_on_sqlite() {
+    let app = spawn_app().await;
+    two_users_chat(&app).await;
+}
+
+#[tokio::test]
+async fn history_pages_by_id_over_http() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let room = app.create_room(&ann.token, "history").await;
+    let mut a = app.connect(&ann.token).await;
+    a.join(room.id, None).await;
+    let mut ids = Vec::new();
+    for i in 0..120 {
+        ids.push(a.post(room.id, &format!("m{i}"), &format!("c{i}")).await);
+    }
+    // A fresh join shows the newest 50 and says older ones exist.
+    let mut fresh = app.connect(&ann.token).await;
+    let (latest, more) = fresh.join(room.id, None).await;
+    assert!(more);
+    assert_eq!(latest.len(), app::protocol::JOIN_HISTORY);
+    assert_eq!(latest.last().unwrap().id, *ids.last().unwrap());
+
+    let page = |before: Option<MessageId>, limit: usize| {
+        let app = &app;
+        let token = ann.token.clone();
+        async move {
+            let mut url = app.url(&format!("/api/rooms/{}/messages?limit={limit}", room.id));
+            if let Some(b) = before {
+                url.push_str(&format!("&before={b}"));
+            }
+            let resp = app.http.get(url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.json::<MessagePage>().await.unwrap()
+        }
+    };
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let p = page(before, 50).await;
+        assert!(p.messages.windows(2).all(|w| w[0].id < w[1].id), "ascending within a page");
+        before = p.messages.first().map(|m| m.id);
+        let mut chunk: Vec<MessageId> = p.messages.iter().map(|m| m.id).collect();
+        chunk.extend(seen);
+        seen = chunk;
+        if !p.more {
+            break;
+        }
+    }
+    assert_eq!(seen, ids, "paging back reaches every message exactly once");
+
+    // Not a member: forbidden. No such room: 404. Bad limit: 400.
+    let bob = app.register("bob").await;
+    let resp = app.http.get(app.url(&format!("/api/rooms/{}/messages", room.id))).bearer_auth(&bob.token).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    let resp = app.http.get(app.url("/api/rooms/999/messages")).bearer_auth(&bob.token).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let resp = app.http.get(app.url(&format!("/api/rooms/{}/messages?limit=0", room.id))).bearer_auth(&ann.token).send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+}
+
+#[tokio::test]
+async fn the_same_client_id_is_stored_once_and_acked_with_the_same_id() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&ann.token, "dedupe").await;
+    let mut b = app.connect(&bob.token).await;
+    b.join(room.id, None).await;
+    let mut a = app.connect(&ann.token).await;
+    a.join(room.id, None).await;
+    let first = a.post(room.id, "once", "same-id").await;
+    // A retry, as after a lost ack, from a new connection.
+    let mut a2 = app.connect(&ann.token).await;
+    a2.join(room.id, None).await;
+    let again = a2.post(room.id, "once", "same-id").await;
+    assert_eq!(first, again);
+    let (history, _) = app.connect(&ann.token).await.join(room.id, None).await;
+    assert_eq!(history.iter().filter(|m| m.body == "once").count(), 1);
+    // Bob saw it once: the next message he gets is the following one.
+    let next = a.post(room.id, "twice", "other-id").await;
+    let mut bodies = Vec::new();
+    loop {
+        if let ServerFrame::Message(m) = b.recv().await {
+            bodies.push(m.body.clone());
+            if m.id == next {
+                break;
+            }
+        }
+    }
+    assert_eq!(bodies, vec!["once", "twice"]);
+}
+
+#[tokio::test]
+async fn join_since_replays_exactly_what_was_missed() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let room = app.create_room(&ann.token, "resume").await;
+    let mut a = app.connect(&ann.token).await;
+    a.join(room.id, None).await;
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.push(a.post(room.id, &format!("m{i}"), &format!("r{i}")).await);
+    }
+    let mut c = app.connect(&ann.token).await;
+    let (missed, more) = c.join(room.id, Some(ids[3])).await;
+    assert!(!more);
+    assert_eq!(missed.iter().map(|m| m.id).collect::<Vec<_>>(), ids[4..].to_vec());
+
+    // Past the cap, the replay says more exist and continues from its last id.
+    for i in 0..MAX_REPLAY + 5 {
+        a.post(room.id, "bulk", &format!("bulk{i}")).await;
+    }
+    let mut d = app.connect(&ann.token).await;
+    let (first, more) = d.join(room.id, Some(*ids.last().unwrap())).await;
+    assert!(more);
+    assert_eq!(first.len(), MAX_REPLAY);
+    let (rest, more) = d.join(room.id, Some(first.last().unwrap().id)).await;
+    assert!(!more);
+    assert_eq!(rest.len(), 5);
+}
+
+#[tokio::test]
+async fn edits_and_deletes_are_live_and_checked() {
+    let app = spawn_app().await;
+    let admin = app.register("admin").await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&ann.token, "edits").await;
+    let mut a = app.connect(&ann.token).await;
+    a.join(room.id, None).await;
+    let mut b = app.connect(&bob.token).await;
+    b.join(room.id, None).await;
+    let id = a.post(room.id, "typo", "e1").await;
+
+    b.send(&ClientFrame::Edit { id, body: "hacked".into() }).await;
+    match b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await {
+        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::Forbidden),
+        _ => unreachable!(),
+    }
+    a.send(&ClientFrame::Edit { id, body: "fixed".into() }).await;
+    match b.recv_until(|f| matches!(f, ServerFrame::Edited { .. })).await {
+        ServerFrame::Edited { id: eid, body, .. } => assert_eq!((eid, body.as_str()), (id, "fixed")),
+        _ => unreachable!(),
+    }
+    b.send(&ClientFrame::Delete { id }).await;
+    match b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await {
+        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::Forbidden),
+        _ => unreachable!(),
+    }
+    // An admin may delete anyone's message.
+    let mut root = app.connect(&admin.token).await;
+    root.join(room.id, None).await;
+    root.send(&ClientFrame::Delete { id }).await;
+    match a.recv_until(|f| matches!(f, ServerFrame::Deleted { .. })).await {
+        ServerFrame::Deleted { id: did, .. } => assert_eq!(did, id),
+        _ => unreachable!(),
+    }
+    let (history, _) = app.connect(&ann.token).await.join(room.id, None).await;
+    assert!(history.iter().all(|m| m.id != id));
+}
+
+#[tokio::test]
+async fn unread_counts_follow_the_read_marker() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&ann.token, "unread").await;
+    let mut b = app.connect(&bob.token).await;
+    b.join(room.id, None).await;
+    let mut a = app.connect(&ann.token).await;
+    a.join(room.id, None).await;
+    let mut last = MessageId(0);
+    for i in 0..3 {
+        last = a.post(room.id, "news", &format!("u{i}")).await;
+    }
+    let rooms = |token: String| {
+        let app = &app;
+        async move {
+            app.http.get(app.url("/api/rooms")).bearer_auth(token).send().await.unwrap().json::<Vec<RoomSummary>>().await.unwrap()
+        }
+    };
+    let r = rooms(bob.token.clone()).await;
+    assert_eq!((r[0].joined, r[0].unread, r[0].last_message_id), (true, 3, Some(last)));
+    assert_eq!(rooms(ann.token.clone()).await[0].unread, 0, "your own messages are not unread");
+    b.send(&ClientFrame::Read { room: room.id, id: last }).await;
+    // The read marker is stored by the time a later frame is answered.
+    b.join(room.id, Some(last)).await;
+    assert_eq!(rooms(bob.token.clone()).await[0].unread, 0);
+}
+
+#[tokio::test]
+async fn rooms_are_announced_and_leave_stops_delivery() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let mut b = app.connect(&bob.token).await;
+    let room = app.create_room(&ann.token, "Announcements").await;
+    match b.recv().await {
+        ServerFrame::RoomCreated { room: r } => assert_eq!((r.id, r.joined), (room.id, false)),
+        f => panic!("expected room_created, got {f:?}"),
+    }
+    let dup = app.http.post(app.url("/api/rooms")).bearer_auth(&bob.token).json(&serde_json::json!({"name": "announcements"})).send().await.unwrap();
+    assert_eq!(dup.status(), 409);
+
+    b.send(&ClientFrame::Send { room: room.id, body: "x".into(), client_id: "nj".into() }).await;
+    match b.recv().await {
+        ServerFrame::Error { code, client_id, .. } => {
+            assert_eq!(code, ErrorCode::NotJoined);
+            assert_eq!(client_id.as_deref(), Some("nj"));
+        }
+        f => panic!("expected error, got {f:?}"),
+    }
+    b.join(room.id, None).await;
+    b.send(&ClientFrame::Leave { room: room.id }).await;
+    b.recv_until(|f| matches!(f, ServerFrame::Left { .. })).await;
+    let mut a = app.connect(&ann.token).await;
+    a.join(room.id, None).await;
+    a.post(room.id, "after bob left", "l1").await;
+    b.send(&ClientFrame::Join { room: app::protocol::RoomId(9999), since: None }).await;
+    // Bob gets the not_found for the bogus room, and no message from the room he left.
+    match b.recv().await {
+        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::NotFound),
+        f => panic!("expected not_found, got {f:?}"),
+    }
+}

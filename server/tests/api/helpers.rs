@@ -1,0 +1,246 @@
+//! Starting a server for a test, and small HTTP and WebSocket clients for it.
+
+use app::protocol::{AuthResponse, ClientFrame, RoomId, RoomSummary, ServerFrame};
+use futures_util::{SinkExt, StreamExt};
+use leptos::config::LeptosOptions;
+use std::{net::SocketAddr, time::Duration};
+use switchboard::{config::Settings, startup::Application, state::AppState};
+use tokio::{net::TcpStream, task::JoinHandle};
+use tokio_tungstenite::{
+    tungstenite::{client::IntoClientRequest, http::HeaderValue, Message},
+    MaybeTlsStream, WebSocketStream,
+};
+use tokio_util::sync::CancellationToken;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("switchboard")
+        .site_root("target/site")
+        .build()
+}
+
+/// Which database a test server uses.
+pub enum Db {
+    /// A fresh SQLite file in a temporary folder.
+    Sqlite,
+    /// A given URL (a fresh PostgreSQL database, or an existing SQLite file to reopen).
+    Url(String),
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub db_url: String,
+    pub http: reqwest::Client,
+    stop: CancellationToken,
+    task: JoinHandle<anyhow::Result<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Db::Sqlite, |_| {}).await
+}
+
+pub async fn spawn_app_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let (dir, db_url) = match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/test.db", dir.path().display());
+            (Some(dir), url)
+        }
+        Db::Url(url) => (None, url),
+    };
+    let mut settings = Settings::defaults();
+    settings.addr = "127.0.0.1:0".parse().unwrap();
+    settings.database_url = db_url.clone();
+    settings.rate_per_sec = 1000;
+    settings.rate_burst = 1000;
+    tweak(&mut settings);
+    let app = Application::build(settings, leptos_options())
+        .await
+        .expect("server starts");
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    let stop = CancellationToken::new();
+    let s = stop.clone();
+    let task = tokio::spawn(app.run_until_stopped(async move { s.cancelled().await }));
+    TestApp {
+        addr,
+        state,
+        db_url,
+        http: reqwest::Client::new(),
+        stop,
+        task,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops the server gracefully and waits for it; returns the temp dir so a
+    /// restarted server can reopen the same database.
+    pub async fn stop(self) -> Option<tempfile::TempDir> {
+        self.stop.cancel();
+        tokio::time::timeout(WAIT, self.task)
+            .await
+            .expect("server stops in time")
+            .expect("server task")
+            .expect("server ran cleanly");
+        self._dir
+    }
+
+    pub async fn register(&self, username: &str) -> AuthResponse {
+        let resp = self
+            .http
+            .post(self.url("/api/auth/register"))
+            .json(&serde_json::json!({"username": username, "password": "password123"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "register {username}");
+        resp.json().await.unwrap()
+    }
+
+    pub async fn create_room(&self, token: &str, name: &str) -> RoomSummary {
+        let resp = self
+            .http
+            .post(self.url("/api/rooms"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        resp.json().await.unwrap()
+    }
+
+    pub async fn connect(&self, token: &str) -> Client {
+        Client::connect(self.addr, token, None).await
+    }
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A WebSocket client speaking the shared protocol.
+pub struct Client {
+    pub ws: Ws,
+}
+
+impl Client {
+    pub async fn connect(addr: SocketAddr, token: &str, origin: Option<&str>) -> Client {
+        let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
+        req.headers_mut().insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        if let Some(o) = origin {
+            req.headers_mut().insert("origin", HeaderValue::from_str(o).unwrap());
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("ws connects");
+        let mut c = Client { ws };
+        match c.recv().await {
+            ServerFrame::Hello { .. } => c,
+            other => panic!("expected hello, got {other:?}"),
+        }
+    }
+
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        self.send_text(&serde_json::to_string(frame).unwrap()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).await.expect("ws send");
+    }
+
+    /// The next protocol frame (pings skipped), or a panic after [`WAIT`].
+    pub async fn recv(&mut self) -> ServerFrame {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("a frame in time")
+                .expect("stream open")
+                .expect("ws ok");
+            match msg {
+                Message::Text(t) => {
+                    return serde_json::from_str(t.as_str())
+                        .unwrap_or_else(|e| panic!("bad server frame {t}: {e}"))
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    /// Frames until one matches, returning it (the others are dropped).
+    pub async fn recv_until(&mut self, mut pred: impl FnMut(&ServerFrame) -> bool) -> ServerFrame {
+        loop {
+            let f = self.recv().await;
+            if pred(&f) {
+                return f;
+            }
+        }
+    }
+
+    /// Joins and returns the history frame's messages and `more`.
+    pub async fn join(&mut self, room: RoomId, since: Option<app::protocol::MessageId>) -> (Vec<app::protocol::ChatMessage>, bool) {
+        self.send(&ClientFrame::Join { room, since }).await;
+        match self.recv_until(|f| matches!(f, ServerFrame::History { room: r, .. } if *r == room)).await {
+            ServerFrame::History { messages, more, .. } => (messages, more),
+            _ => unreachable!(),
+        }
+    }
+
+    /// Sends a message and waits for its ack; returns the stored id.
+    pub async fn post(&mut self, room: RoomId, body: &str, client_id: &str) -> app::protocol::MessageId {
+        self.send(&ClientFrame::Send {
+            room,
+            body: body.into(),
+            client_id: client_id.into(),
+        })
+        .await;
+        match self
+            .recv_until(|f| matches!(f, ServerFrame::Ack { client_id: c, .. } if c == client_id) || matches!(f, ServerFrame::Error { .. }))
+            .await
+        {
+            ServerFrame::Ack { id, .. } => id,
+            other => panic!("expected ack, got {other:?}"),
+        }
+    }
+}
+
+/// A new, empty PostgreSQL database for one test, or `None` (with a loud
+/// message) when PostgreSQL is unreachable — unless `REQUIRE_POSTGRES=1`, when
+/// that is a failure. The server at `TEST_POSTGRES_URL` (default
+/// `postgres://postgres@127.0.0.1:5432/test`) is used to create it.
+pub async fn fresh_postgres_database() -> Option<String> {
+    use sqlx::{Connection, Executor};
+    let admin_url = std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut conn = match sqlx::PgConnection::connect(&admin_url).await {
+        Ok(c) => c,
+        Err(e) => {
+            if std::env::var("REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("REQUIRE_POSTGRES=1 but PostgreSQL at {admin_url} is unreachable: {e}");
+            }
+            eprintln!("\n*** SKIPPED: PostgreSQL at {admin_url} is unreachable ({e}); set REQUIRE_POSTGRES=1 to make this fail ***\n");
+            return None;
+        }
+    };
+    let name = format!("sb_test_{}", uuid_like());
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+    Some(format!("{base}/{name}"))
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{:x}{:04x}", nanos, std::process::id() & 0xffff)
+}

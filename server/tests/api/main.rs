@@ -1,0 +1,10 @@
+//! Integration tests: the real server on port 0 with a fresh database each,
+//! driven over real HTTP and WebSockets.
+
+mod helpers;
+
+mod auth;
+mod chat;
+mod durability;
+mod limits;
+mod store;
