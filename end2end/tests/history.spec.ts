@@ -1,0 +1,65 @@
+// What was said is still there after a reload, in order and once; unread
+// badges count messages in rooms you are not looking at.
+import { test, expect } from '@playwright/test';
+import { createRoom, expectConnected, expectMessageOnce, hydrated, joinRoom, messages, newPerson, say } from './helpers';
+
+test('a reload shows the history', async ({ browser }) => {
+  const ann = await newPerson(browser, 'ann');
+  const room = await createRoom(ann);
+  const lines = ['one', 'two', 'three'].map((w) => `${w} ${room}`);
+  for (const line of lines) {
+    await say(ann.page, room, line);
+    await expectMessageOnce(ann.page, line);
+  }
+
+  await ann.page.reload();
+  await hydrated(ann.page);
+  await expectConnected(ann.page);
+  for (const line of lines) {
+    await expectMessageOnce(ann.page, line);
+  }
+  // Still in order.
+  const bodies = await messages(ann.page).locator('.message-body').allTextContents();
+  const positions = lines.map((l) => bodies.findIndex((b) => b.trim() === l));
+  expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  expect(positions.every((p) => p >= 0)).toBe(true);
+
+  await ann.context.close();
+});
+
+test('logged-out visitors are sent to the login form, and bad passwords are explained', async ({ page }) => {
+  await page.goto('/');
+  await page.waitForURL((url) => url.pathname === '/login');
+  await hydrated(page);
+  // Checked in the browser before anything is sent.
+  await page.getByLabel('Username').fill('x');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByText('Username must be 3 to 32 characters.')).toBeVisible();
+  // Refused by the server, with its message shown.
+  await page.getByLabel('Username').fill('nobody-here-' + Date.now().toString(36));
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('alert')).toBeVisible();
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test('unread badges count messages in rooms you are not looking at', async ({ browser }) => {
+  const ann = await newPerson(browser, 'ann');
+  const bob = await newPerson(browser, 'bob');
+  const busy = await createRoom(ann, 'busy');
+  const quiet = await createRoom(ann, 'quiet');
+  await joinRoom(bob, busy);
+
+  // Ann is looking at "quiet"; Bob talks in "busy".
+  await expect(ann.page.getByRole('heading', { level: 1, name: quiet })).toBeVisible();
+  await say(bob.page, busy, 'ping 1');
+  await say(bob.page, busy, 'ping 2');
+  const link = ann.page.getByRole('link', { name: new RegExp(`^#?\\s*${busy}`) });
+  await expect(link).toContainText('2');
+  await link.click();
+  await expectMessageOnce(ann.page, 'ping 2');
+  await expect(link).not.toContainText('2');
+
+  await ann.context.close();
+  await bob.context.close();
+});
