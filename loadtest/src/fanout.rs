@@ -1,0 +1,454 @@
+//! Fan-out: one room of `members` connections, one of which sends. Finds the
+//! delivery rate at which the server falls behind, then measures latency at
+//! half that rate.
+//!
+//! A *delivery* is one message arriving at one member: a message sent into a
+//! room of 1,000 is 1,000 deliveries (the sender's own copy included).
+//!
+//! Each step sends at a fixed rate for a fixed time, paced against the clock,
+//! after a *barrier*: a probe message every member must receive first. Frames
+//! arrive in order on each connection, so the barrier also proves that nothing
+//! from the step before is still in flight. A step *falls behind* when the
+//! sender is pushed back, fewer than [`KEEP_UP`] of the planned deliveries
+//! arrive, p99 latency passes [`MAX_P99_MS`], or a member is disconnected.
+
+use crate::{
+    clock,
+    procfs,
+    servers::Server,
+    tally::Tally,
+    target::{Target, Ws},
+    wire::{self, Stamp},
+};
+use anyhow::{bail, Context};
+use futures_util::{stream::SplitSink, stream::SplitStream, SinkExt, StreamExt};
+use std::{
+    cell::RefCell,
+    rc::Rc,
+    time::{Duration, Instant},
+};
+use tokio::{sync::Semaphore, task::JoinHandle};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Share of planned deliveries that must arrive for a step to keep up.
+pub const KEEP_UP: f64 = 0.9;
+/// p99 latency beyond which a step has fallen behind.
+pub const MAX_P99_MS: f64 = 500.0;
+/// Client read buffer for fan-out members: large, so one read takes many frames.
+const READ_BUFFER: usize = 128 * 1024;
+/// One frame in this many is decoded in full to check the scanner.
+const VERIFY_EVERY: u64 = 512;
+/// Connections being opened at once.
+const OPEN_CONCURRENCY: usize = 64;
+/// Times one member may (re)connect during a run.
+const MAX_CONNECTS: usize = 10;
+/// How long all members may take to be connected (at start or after drops).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a barrier probe may take to reach everyone (a backlog drains first).
+const BARRIER_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub members: usize,
+    pub step_secs: f64,
+    pub start_rate: f64,
+    pub max_rate: f64,
+    /// Each step's rate over the one before.
+    pub growth: f64,
+    /// Extra steps bisecting between the last step that kept up and the first that did not.
+    pub refine: usize,
+    /// Time allowed for the search (steps started after it are skipped).
+    pub budget: Duration,
+    pub half_secs: f64,
+}
+
+/// One step's figures.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub label: String,
+    /// Messages per second the sender was to send.
+    pub rate: f64,
+    pub sent: u64,
+    pub planned: u64,
+    pub delivered: u64,
+    /// Deliveries per second, over the time from the first send to the last delivery.
+    pub per_sec: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub drops: u64,
+    /// CPU use of the server and of this load generator, in % of one core.
+    pub server_cpu: f64,
+    pub client_cpu: f64,
+    /// Why the step fell behind, if it did.
+    pub behind: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub steps: Vec<Step>,
+    /// The most deliveries per second any step achieved.
+    pub saturation: f64,
+    /// Whether some step fell behind (otherwise `saturation` is a lower bound).
+    pub saturated: bool,
+    pub half: Option<Step>,
+    pub verified: u64,
+    pub mismatched: u64,
+    pub acks: u64,
+    pub server_errors: u64,
+    pub last_server_error: Option<String>,
+    pub last_drop: Option<String>,
+}
+
+struct Run<'a> {
+    target: Rc<Target>,
+    server: &'a mut Server,
+    tally: Rc<RefCell<Tally>>,
+    sink: SplitSink<Ws, Message>,
+    members: usize,
+    next_id: u32,
+    ticks_per_sec: f64,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Runs the search and the half-rate step. Must run inside a `LocalSet`.
+pub async fn run(target: Target, server: &mut Server, cfg: &Config) -> anyhow::Result<Outcome> {
+    if cfg.members < 2 {
+        bail!("a fan-out room needs at least 2 members");
+    }
+    let target = Rc::new(target);
+    let tally = Rc::new(RefCell::new(Tally::new()));
+    let sender = target.open(0, READ_BUFFER).await.context("opening the sender's connection")?;
+    let (sink, stream) = sender.split();
+    tally.borrow_mut().up += 1;
+    let mut tasks = vec![tokio::task::spawn_local(sender_receiver(stream, tally.clone()))];
+    let gate = Rc::new(Semaphore::new(OPEN_CONCURRENCY));
+    for i in 1..cfg.members {
+        tasks.push(tokio::task::spawn_local(member(i, target.clone(), tally.clone(), gate.clone())));
+    }
+    let mut run = Run {
+        target,
+        server,
+        tally,
+        sink,
+        members: cfg.members,
+        next_id: 1,
+        ticks_per_sec: procfs::ticks_per_sec() as f64,
+        tasks,
+    };
+    let outcome = run.search(cfg).await;
+    for t in &run.tasks {
+        t.abort();
+    }
+    let _ = run.sink.close().await;
+    outcome
+}
+
+impl Run<'_> {
+    async fn search(&mut self, cfg: &Config) -> anyhow::Result<Outcome> {
+        self.wait_all_up().await?;
+        let deadline = Instant::now() + cfg.budget;
+        let mut steps = Vec::new();
+        let (mut last_ok, mut first_bad) = (None::<f64>, None::<f64>);
+        let mut rate = cfg.start_rate;
+        while rate <= cfg.max_rate && Instant::now() < deadline {
+            let step = self.step(&format!("{rate:.0}/s"), rate, cfg.step_secs).await?;
+            print_step(&step);
+            let bad = step.behind.is_some();
+            steps.push(step);
+            if bad {
+                first_bad = Some(rate);
+                break;
+            }
+            last_ok = Some(rate);
+            rate *= cfg.growth;
+        }
+        for _ in 0..cfg.refine {
+            let (Some(lo), Some(hi)) = (last_ok, first_bad) else { break };
+            if Instant::now() >= deadline || hi / lo < 1.05 {
+                break;
+            }
+            let mid = (lo * hi).sqrt();
+            let step = self.step(&format!("{mid:.0}/s"), mid, cfg.step_secs).await?;
+            print_step(&step);
+            if step.behind.is_some() {
+                first_bad = Some(mid);
+            } else {
+                last_ok = Some(mid);
+            }
+            steps.push(step);
+        }
+        let saturation = steps.iter().map(|s| s.per_sec).fold(0.0, f64::max);
+        let half_rate = saturation / self.members as f64 / 2.0;
+        let half = if half_rate > 0.0 {
+            let step = self.step("half", half_rate, cfg.half_secs).await?;
+            print_step(&step);
+            Some(step)
+        } else {
+            None
+        };
+        let t = self.tally.borrow();
+        Ok(Outcome {
+            steps,
+            saturation,
+            saturated: first_bad.is_some(),
+            half,
+            verified: t.verified,
+            mismatched: t.mismatched,
+            acks: t.acks,
+            server_errors: t.server_errors,
+            last_server_error: t.last_server_error.clone(),
+            last_drop: t.last_drop.clone(),
+        })
+    }
+
+    /// Waits until every member is connected (members reconnect by themselves).
+    async fn wait_all_up(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + CONNECT_TIMEOUT;
+        loop {
+            let up = self.tally.borrow().up;
+            if up >= self.members {
+                return Ok(());
+            }
+            self.server.check_alive()?;
+            if Instant::now() > deadline {
+                bail!(
+                    "only {up} of {} members connected within {CONNECT_TIMEOUT:?} (last problem: {:?})",
+                    self.members,
+                    self.tally.borrow().last_drop
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Sends a probe and waits until every member has received it.
+    async fn barrier(&mut self) -> anyhow::Result<()> {
+        for _attempt in 0..3 {
+            self.wait_all_up().await?;
+            let id = self.fresh_id();
+            {
+                let mut t = self.tally.borrow_mut();
+                t.probe = id;
+                t.probe_seen = 0;
+            }
+            let probe = wire::send_frame(
+                self.target.room,
+                Stamp {
+                    step: id,
+                    seq: 0,
+                    sent_ns: clock::now_ns(),
+                },
+            );
+            self.sink.send(Message::text(probe)).await.context("sending a probe")?;
+            let deadline = Instant::now() + BARRIER_TIMEOUT;
+            while Instant::now() < deadline {
+                let (seen, up) = {
+                    let t = self.tally.borrow();
+                    (t.probe_seen, t.up)
+                };
+                if seen >= self.members {
+                    return Ok(());
+                }
+                if up < self.members {
+                    break; // someone dropped and will rejoin: probe again
+                }
+                self.server.check_alive()?;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+        bail!("the barrier probe did not reach every member")
+    }
+
+    fn fresh_id(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    async fn step(&mut self, label: &str, rate: f64, secs: f64) -> anyhow::Result<Step> {
+        self.barrier().await?;
+        let id = self.fresh_id();
+        let drops_before = {
+            let mut t = self.tally.borrow_mut();
+            t.begin_step(id);
+            t.drops
+        };
+        let (server0, client0) = (self.server.cpu_ticks()?, procfs::cpu_ticks(None)?);
+        let start = Instant::now();
+        let sent = self.send_paced(id, rate, secs, start).await?;
+        let planned_msgs = (rate * secs).round() as u64;
+        // Let what was sent arrive: until every delivery is in, or a grace period.
+        let grace = Duration::from_secs_f64((secs / 2.0).max(2.0));
+        let wait_until = Instant::now() + grace;
+        let full = sent * self.members as u64;
+        while Instant::now() < wait_until && self.tally.borrow().delivered < full {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let (server1, client1) = (self.server.cpu_ticks()?, procfs::cpu_ticks(None)?);
+        let t = self.tally.borrow();
+        let start_ns = clock::as_ns(start);
+        let elapsed = (t.last_delivery_ns.saturating_sub(start_ns) as f64 / 1e9).max(secs);
+        let wall = start.elapsed().as_secs_f64();
+        let planned = planned_msgs * self.members as u64;
+        let mut step = Step {
+            label: label.to_owned(),
+            rate,
+            sent,
+            planned,
+            delivered: t.delivered,
+            per_sec: t.delivered as f64 / elapsed,
+            p50_ms: t.quantile_ms(0.5),
+            p99_ms: t.quantile_ms(0.99),
+            max_ms: t.latency_us.max() as f64 / 1_000.0,
+            drops: t.drops - drops_before,
+            server_cpu: 100.0 * (server1 - server0) as f64 / self.ticks_per_sec / wall,
+            client_cpu: 100.0 * (client1 - client0) as f64 / self.ticks_per_sec / wall,
+            behind: None,
+        };
+        step.behind = if step.drops > 0 {
+            Some(format!(
+                "{} member(s) disconnected ({})",
+                step.drops,
+                t.last_drop.as_deref().unwrap_or("?")
+            ))
+        } else if (sent as f64) < 0.98 * planned_msgs as f64 {
+            Some(format!("sender pushed back: sent {sent} of {planned_msgs}"))
+        } else if (step.delivered as f64) < KEEP_UP * planned as f64 {
+            Some(format!(
+                "delivered {:.0}% of planned",
+                100.0 * step.delivered as f64 / planned.max(1) as f64
+            ))
+        } else if step.p99_ms > MAX_P99_MS {
+            Some(format!("p99 {:.0} ms > {MAX_P99_MS:.0} ms", step.p99_ms))
+        } else {
+            None
+        };
+        drop(t);
+        self.tally.borrow_mut().step = 0;
+        Ok(step)
+    }
+
+    /// Sends `rate × secs` messages of step `id`, paced against the clock (the
+    /// runtime's timer ticks every millisecond; each tick sends what is due).
+    /// Gives up at twice the planned time if the server pushes back.
+    async fn send_paced(&mut self, id: u32, rate: f64, secs: f64, start: Instant) -> anyhow::Result<u64> {
+        let total = (rate * secs).round() as u64;
+        let start_ns = clock::as_ns(start);
+        let period_ns = 1e9 / rate;
+        let hard_end = tokio::time::Instant::from_std(start + Duration::from_secs_f64(secs * 2.0 + 1.0));
+        let mut tick = tokio::time::interval(Duration::from_millis(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let room = self.target.room;
+        let mut seq = 0u64;
+        while seq < total && tokio::time::Instant::now() < hard_end {
+            tick.tick().await;
+            let due = ((start.elapsed().as_nanos() as f64 / period_ns) as u64 + 1).min(total);
+            let sink = &mut self.sink;
+            let burst = async {
+                while seq < due {
+                    let sent_ns = start_ns + (seq as f64 * period_ns) as u64;
+                    let frame = wire::send_frame(room, Stamp { step: id, seq, sent_ns });
+                    sink.feed(Message::text(frame)).await?;
+                    seq += 1;
+                }
+                sink.flush().await
+            };
+            match tokio::time::timeout_at(hard_end, burst).await {
+                Ok(r) => r.context("sending")?,
+                Err(_) => break,
+            }
+        }
+        Ok(seq)
+    }
+}
+
+fn print_step(s: &Step) {
+    eprintln!(
+        "  step {:>8}: sent {:>7}  delivered {:>9} ({:>10.0}/s)  p50 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.1} ms  cpu srv {:>3.0}% gen {:>3.0}%{}",
+        s.label,
+        s.sent,
+        s.delivered,
+        s.per_sec,
+        s.p50_ms,
+        s.p99_ms,
+        s.max_ms,
+        s.server_cpu,
+        s.client_cpu,
+        s.behind.as_ref().map(|b| format!("  BEHIND: {b}")).unwrap_or_default()
+    );
+}
+
+/// One receiving member: connects, receives until the connection ends, and
+/// reconnects (a bounded number of times) if it ends early.
+async fn member(i: usize, target: Rc<Target>, tally: Rc<RefCell<Tally>>, gate: Rc<Semaphore>) {
+    for _ in 0..MAX_CONNECTS {
+        let opened = {
+            let Ok(_permit) = gate.acquire().await else { return };
+            target.open(i, READ_BUFFER).await
+        };
+        match opened {
+            Ok(ws) => {
+                tally.borrow_mut().up += 1;
+                let (_sink, stream) = ws.split();
+                let why = receive(stream, &tally).await;
+                let mut t = tally.borrow_mut();
+                t.up -= 1;
+                t.drops += 1;
+                t.last_drop = Some(why);
+            }
+            Err(e) => tally.borrow_mut().last_drop = Some(format!("connect: {e:#}")),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The sender's own receiving side. It does not reconnect: the run fails at
+/// the next barrier if it ends.
+async fn sender_receiver(stream: SplitStream<Ws>, tally: Rc<RefCell<Tally>>) {
+    let why = receive(stream, &tally).await;
+    let mut t = tally.borrow_mut();
+    t.up -= 1;
+    t.drops += 1;
+    t.last_drop = Some(format!("sender: {why}"));
+}
+
+/// Receives until the connection ends; returns why it ended.
+async fn receive(mut stream: SplitStream<Ws>, tally: &RefCell<Tally>) -> String {
+    let mut n = 0u64;
+    while let Some(next) = stream.next().await {
+        match next {
+            Ok(Message::Text(text)) => {
+                let text = text.as_str();
+                let now = clock::now_ns();
+                match wire::scan(text) {
+                    Some(stamp) => {
+                        n += 1;
+                        let checked = (n % VERIFY_EVERY == 1).then(|| wire::verify(text) == Some(stamp));
+                        tally.borrow_mut().delivery(stamp, now, checked);
+                    }
+                    None => other_frame(text, tally),
+                }
+            }
+            Ok(Message::Close(frame)) => {
+                return match frame {
+                    Some(f) => format!("closed by server: {} {}", f.code, f.reason),
+                    None => "closed by server".into(),
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return format!("read error: {e}"),
+        }
+    }
+    "connection ended".into()
+}
+
+/// Frames that are not live messages: count acks, keep the last error.
+fn other_frame(text: &str, tally: &RefCell<Tally>) {
+    if text.starts_with(r#"{"type":"ack""#) {
+        tally.borrow_mut().acks += 1;
+    } else if text.starts_with(r#"{"type":"error""#) {
+        let mut t = tally.borrow_mut();
+        t.server_errors += 1;
+        t.last_server_error = Some(text.chars().take(300).collect());
+    }
+}

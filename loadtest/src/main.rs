@@ -1,0 +1,254 @@
+//! `loadtest`: measures a Switchboard server against a bare axum + broadcast
+//! reference server started in the same invocation, and reports Switchboard's
+//! figures as ratios to the reference (these machines are noisy; ratios are
+//! what stays comparable between runs). See docs/performance.md.
+//!
+//! The tool starts both servers itself, pinned to one core, and pins itself to
+//! another. All traffic goes to 127.0.0.1; every loop is bounded in count and
+//! time.
+
+#![forbid(unsafe_code)]
+
+mod clock;
+mod fanout;
+mod idle;
+mod procfs;
+mod report;
+mod servers;
+mod tally;
+mod target;
+mod wire;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use servers::{Kind, Launch, Server};
+use std::{path::PathBuf, time::Duration};
+use target::Target;
+
+#[derive(Parser, Debug)]
+#[command(about = "Switchboard load tool: idle connections and room fan-out, against a bare reference")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Idle connections and fan-out, both servers (the default).
+    All,
+    /// Only the idle-connection test.
+    Idle,
+    /// Only the fan-out test.
+    Fanout,
+    /// (internal) Hold idle connections for the idle test.
+    #[command(hide = true)]
+    Hold(idle::HoldArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct Opts {
+    /// The Switchboard server binary.
+    #[arg(long, global = true, default_value = "target/release/server")]
+    server_bin: PathBuf,
+    /// The bare reference server binary (default: `bare` next to this executable).
+    #[arg(long, global = true)]
+    bare_bin: Option<PathBuf>,
+    /// Which servers to test.
+    #[arg(long, global = true, value_enum, default_value = "both")]
+    only: Which,
+    /// Connections in the fan-out room (the sender is one of them).
+    #[arg(long, global = true, default_value_t = 1000)]
+    members: usize,
+    /// Accounts the Switchboard members log in as (connections are spread over them).
+    #[arg(long, global = true, default_value_t = 50)]
+    users: usize,
+    /// Idle connections to open.
+    #[arg(long, global = true, default_value_t = 10_000)]
+    idle: usize,
+    /// Idle connections per child process (each socket is a file descriptor).
+    #[arg(long, global = true, default_value_t = 5_000)]
+    idle_per_proc: usize,
+    /// Seconds each fan-out step sends for.
+    #[arg(long, global = true, default_value_t = 3.0)]
+    step_secs: f64,
+    /// Seconds of the final run at half the saturation rate.
+    #[arg(long, global = true, default_value_t = 5.0)]
+    half_secs: f64,
+    /// First send rate tried, in messages/s.
+    #[arg(long, global = true, default_value_t = 200.0)]
+    start_rate: f64,
+    /// Highest send rate tried, in messages/s.
+    #[arg(long, global = true, default_value_t = 64_000.0)]
+    max_rate: f64,
+    /// Each step's rate over the previous one.
+    #[arg(long, global = true, default_value_t = std::f64::consts::SQRT_2)]
+    growth: f64,
+    /// Bisection steps between the last rate that kept up and the first that did not.
+    #[arg(long, global = true, default_value_t = 2)]
+    refine: usize,
+    /// Seconds the rate search may take per server.
+    #[arg(long, global = true, default_value_t = 90)]
+    budget_secs: u64,
+    /// Core the servers run on.
+    #[arg(long, global = true, default_value_t = 0)]
+    server_cpu: usize,
+    /// Core this load generator runs on.
+    #[arg(long, global = true, default_value_t = 1)]
+    client_cpu: usize,
+    /// Do not pin anything to cores.
+    #[arg(long, global = true)]
+    no_pin: bool,
+    /// Also write the Markdown report to this file.
+    #[arg(long, global = true)]
+    markdown: Option<PathBuf>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Which {
+    Both,
+    Bare,
+    Switchboard,
+}
+
+fn main() -> anyhow::Result<()> {
+    clock::epoch();
+    let cli = Cli::parse();
+    // Pin before the runtime starts so that every thread inherits the mask.
+    // `hold` children inherit it from the parent.
+    let is_hold = matches!(cli.command, Some(Cmd::Hold(_)));
+    if !cli.opts.no_pin && !is_hold {
+        procfs::pin_self(cli.opts.client_cpu).context("pinning the load generator")?;
+    }
+    // One core, one thread: a current-thread runtime, with tasks sharing `Rc`s.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("building the runtime")?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        match cli.command {
+            Some(Cmd::Hold(args)) => idle::hold(args).await,
+            Some(Cmd::Idle) => measure(&cli.opts, true, false).await,
+            Some(Cmd::Fanout) => measure(&cli.opts, false, true).await,
+            Some(Cmd::All) | None => measure(&cli.opts, true, true).await,
+        }
+    })
+}
+
+async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<()> {
+    let scratch = tempfile::Builder::new()
+        .prefix("switchboard-loadtest-")
+        .tempdir()
+        .context("creating a scratch directory")?;
+    let launch = Launch {
+        switchboard_bin: opts.server_bin.clone(),
+        bare_bin: opts.bare_bin.clone().unwrap_or_else(servers::default_bare_bin),
+        cpu: (!opts.no_pin).then_some(opts.server_cpu),
+        scratch: scratch.path().to_path_buf(),
+    };
+    eprintln!(
+        "loadtest: generator on cpu {} ; {}",
+        procfs::allowed_cpus(),
+        servers::describe(&launch)
+    );
+    let kinds: Vec<Kind> = match opts.only {
+        Which::Both => vec![Kind::Bare, Kind::Switchboard],
+        Which::Bare => vec![Kind::Bare],
+        Which::Switchboard => vec![Kind::Switchboard],
+    };
+    let idle_cfg = idle::Config {
+        count: opts.idle,
+        per_proc: opts.idle_per_proc,
+        settle: Duration::from_secs(3),
+    };
+    let fan_cfg = fanout::Config {
+        members: opts.members,
+        step_secs: opts.step_secs,
+        start_rate: opts.start_rate,
+        max_rate: opts.max_rate,
+        growth: opts.growth.max(1.05),
+        refine: opts.refine,
+        budget: Duration::from_secs(opts.budget_secs),
+        half_secs: opts.half_secs,
+    };
+    let mut figures = Vec::new();
+    for kind in kinds {
+        let idle = if do_idle {
+            eprintln!("{kind}: idle test, {} connections", opts.idle);
+            let r = idle_test(kind, &launch, &idle_cfg).await;
+            match &r {
+                Ok(i) => eprintln!(
+                    "  held {} ({} failed), VmRSS {} -> {} KiB: {:.2} KiB per connection",
+                    i.held, i.failed, i.rss_before_kib, i.rss_after_kib, i.kib_per_conn
+                ),
+                Err(e) => eprintln!("  failed: {e:#}"),
+            }
+            Some(r.map_err(|e| format!("{e:#}")))
+        } else {
+            None
+        };
+        let fanout = if do_fanout {
+            eprintln!("{kind}: fan-out test, {} members", opts.members);
+            let r = fanout_test(kind, &launch, &fan_cfg, opts.users).await;
+            match &r {
+                Ok(f) => eprintln!("  saturation {:.0} deliveries/s", f.saturation),
+                Err(e) => eprintln!("  failed: {e:#}"),
+            }
+            Some(r.map_err(|e| format!("{e:#}")))
+        } else {
+            None
+        };
+        figures.push(report::ServerFigures { kind, idle, fanout });
+    }
+    let report = report::Report {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        settings: format!(
+            "servers on cpu {}, generator on cpu {}; {} fan-out members over {} accounts; steps of {} s from {} msg/s ×{:.2}",
+            launch.cpu.map_or("any".into(), |c| c.to_string()),
+            procfs::allowed_cpus(),
+            opts.members,
+            opts.users,
+            opts.step_secs,
+            opts.start_rate,
+            fan_cfg.growth
+        ),
+        members: opts.members,
+        servers: figures,
+    };
+    let md = format!("{}\nMachine:\n\n```\n{}\n```\n", report.markdown(), report::machine());
+    println!("{md}");
+    if let Some(path) = &opts.markdown {
+        std::fs::write(path, &md).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+async fn idle_test(kind: Kind, launch: &Launch, cfg: &idle::Config) -> anyhow::Result<idle::Outcome> {
+    let server = Server::start(kind, launch, "idle").await?;
+    let target = match kind {
+        Kind::Bare => Target::bare(&server),
+        Kind::Switchboard => Target::switchboard(&server, 1, false).await?,
+    };
+    let r = idle::run(&server, &target, cfg).await;
+    server.stop().await;
+    r
+}
+
+async fn fanout_test(
+    kind: Kind,
+    launch: &Launch,
+    cfg: &fanout::Config,
+    users: usize,
+) -> anyhow::Result<fanout::Outcome> {
+    let mut server = Server::start(kind, launch, "fanout").await?;
+    let target = match kind {
+        Kind::Bare => Target::bare(&server),
+        Kind::Switchboard => Target::switchboard(&server, users.min(cfg.members), true).await?,
+    };
+    let r = fanout::run(target, &mut server, cfg).await;
+    let r = r.map_err(|e| e.context(format!("server log tail:\n{}", server.log_tail())));
+    server.stop().await;
+    r
+}

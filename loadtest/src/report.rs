@@ -1,0 +1,245 @@
+//! The report: a Markdown summary (server vs bare, with ratios and the issue's
+//! targets), the step-by-step figures, and the machine it ran on.
+
+use crate::{fanout, idle, servers::Kind};
+use std::{fmt::Write as _, process::Command};
+
+/// Targets from the issue, checked in the summary.
+pub const TARGET_RATIO: f64 = 0.5;
+pub const GOAL_RATIO: f64 = 0.8;
+pub const TARGET_P99_MS: f64 = 50.0;
+pub const TARGET_IDLE: usize = 10_000;
+pub const TARGET_KIB: f64 = 16.0;
+
+/// What happened to one server in one test.
+pub type Figure<T> = Option<Result<T, String>>;
+
+pub struct ServerFigures {
+    pub kind: Kind,
+    pub idle: Figure<idle::Outcome>,
+    pub fanout: Figure<fanout::Outcome>,
+}
+
+pub struct Report {
+    pub command: String,
+    pub settings: String,
+    pub members: usize,
+    pub servers: Vec<ServerFigures>,
+}
+
+impl Report {
+    fn get(&self, kind: Kind) -> Option<&ServerFigures> {
+        self.servers.iter().find(|s| s.kind == kind)
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        let _ = writeln!(md, "Run {} with `{}`", now_utc(), self.command);
+        let _ = writeln!(md, "({})\n", self.settings);
+        let bare = self.get(Kind::Bare);
+        let ours = self.get(Kind::Switchboard);
+
+        let _ = writeln!(md, "| figure | bare reference | Switchboard | Switchboard ÷ bare |");
+        let _ = writeln!(md, "|---|---:|---:|---:|");
+        row(&mut md, "idle connections held", idle(bare).map(|i| i.held as f64), idle(ours).map(|i| i.held as f64), 0, false);
+        row(&mut md, "server memory per idle connection (KiB)", idle(bare).map(|i| i.kib_per_conn), idle(ours).map(|i| i.kib_per_conn), 1, true);
+        row(
+            &mut md,
+            &format!("fan-out saturation, deliveries/s ({} members)", self.members),
+            fan(bare).map(|f| f.saturation),
+            fan(ours).map(|f| f.saturation),
+            0,
+            true,
+        );
+        row(
+            &mut md,
+            "… as messages sent/s",
+            fan(bare).map(|f| f.saturation / self.members as f64),
+            fan(ours).map(|f| f.saturation / self.members as f64),
+            0,
+            true,
+        );
+        row(&mut md, "half-saturation rate, messages sent/s", half(bare).map(|h| h.rate), half(ours).map(|h| h.rate), 0, true);
+        row(&mut md, "p50 latency at half saturation (ms)", half(bare).map(|h| h.p50_ms), half(ours).map(|h| h.p50_ms), 2, true);
+        row(&mut md, "p99 latency at half saturation (ms)", half(bare).map(|h| h.p99_ms), half(ours).map(|h| h.p99_ms), 2, true);
+        md.push('\n');
+
+        let _ = writeln!(md, "Targets (from the issue):\n");
+        let ratio = match (fan(bare), fan(ours)) {
+            (Some(b), Some(o)) if b.saturation > 0.0 => Some(o.saturation / b.saturation),
+            _ => None,
+        };
+        check(
+            &mut md,
+            &format!("fan-out with storage ≥ {TARGET_RATIO}× bare (goal {GOAL_RATIO}×)"),
+            ratio.map(|r| (format!("{r:.2}×"), r >= TARGET_RATIO)),
+        );
+        check(
+            &mut md,
+            &format!("p99 ≤ {TARGET_P99_MS} ms at half saturation"),
+            half(ours).map(|h| (format!("{:.1} ms", h.p99_ms), h.p99_ms <= TARGET_P99_MS)),
+        );
+        check(
+            &mut md,
+            &format!("{TARGET_IDLE} idle connections at ≤ {TARGET_KIB} KiB each"),
+            idle(ours).map(|i| {
+                (
+                    format!("{} held, {:.1} KiB each", i.held, i.kib_per_conn),
+                    i.held >= TARGET_IDLE && i.kib_per_conn <= TARGET_KIB,
+                )
+            }),
+        );
+        md.push('\n');
+
+        for s in &self.servers {
+            let name = match s.kind {
+                Kind::Bare => "bare reference",
+                Kind::Switchboard => "Switchboard",
+            };
+            if let Some(Err(e)) = &s.idle {
+                let _ = writeln!(md, "**{name}, idle test failed:** `{}`\n", one_line(e));
+            }
+            if let Some(Ok(i)) = &s.idle {
+                let _ = writeln!(
+                    md,
+                    "{name}, idle: {} of {} connections held ({} failed to open); VmRSS {} → {} KiB.\n",
+                    i.held, i.wanted, i.failed, i.rss_before_kib, i.rss_after_kib
+                );
+            }
+            match &s.fanout {
+                Some(Err(e)) => {
+                    let _ = writeln!(md, "**{name}, fan-out test failed:** `{}`\n", one_line(e));
+                }
+                Some(Ok(f)) => steps_table(&mut md, name, f),
+                None => {}
+            }
+        }
+        md
+    }
+}
+
+fn idle(s: Option<&ServerFigures>) -> Option<&idle::Outcome> {
+    s.and_then(|s| s.idle.as_ref()).and_then(|r| r.as_ref().ok())
+}
+
+fn fan(s: Option<&ServerFigures>) -> Option<&fanout::Outcome> {
+    s.and_then(|s| s.fanout.as_ref()).and_then(|r| r.as_ref().ok())
+}
+
+fn half(s: Option<&ServerFigures>) -> Option<&fanout::Step> {
+    fan(s).and_then(|f| f.half.as_ref())
+}
+
+fn row(md: &mut String, what: &str, bare: Option<f64>, ours: Option<f64>, decimals: usize, ratio: bool) {
+    let show = |v: Option<f64>| v.map_or("—".to_owned(), |v| group(v, decimals));
+    let r = match (bare, ours) {
+        (Some(b), Some(o)) if ratio && b > 0.0 => format!("{:.2}", o / b),
+        _ => String::new(),
+    };
+    let _ = writeln!(md, "| {what} | {} | {} | {r} |", show(bare), show(ours));
+}
+
+fn check(md: &mut String, what: &str, got: Option<(String, bool)>) {
+    let line = match got {
+        Some((value, true)) => format!("- [x] {what}: {value}"),
+        Some((value, false)) => format!("- [ ] {what}: {value} — **not met**"),
+        None => format!("- [ ] {what}: not measured"),
+    };
+    let _ = writeln!(md, "{line}");
+}
+
+fn steps_table(md: &mut String, name: &str, f: &fanout::Outcome) {
+    let _ = writeln!(
+        md,
+        "{name}, fan-out steps ({}; {} frames decoded in full agreed with the fast scanner, {} did not; {} acks, {} error frames{}):\n",
+        if f.saturated { "saturation found" } else { "did not saturate within the rates tried: a lower bound" },
+        f.verified,
+        f.mismatched,
+        f.acks,
+        f.server_errors,
+        f.last_server_error
+            .as_ref()
+            .map(|e| format!(", last: `{}`", one_line(e)))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        md,
+        "| step (send rate) | sent | deliveries | deliveries/s | p50 ms | p99 ms | max ms | server CPU | generator CPU | verdict |"
+    );
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    for s in f.steps.iter().chain(f.half.iter()) {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {:.2} | {:.2} | {:.1} | {:.0}% | {:.0}% | {} |",
+            s.label,
+            group(s.sent as f64, 0),
+            group(s.delivered as f64, 0),
+            group(s.per_sec, 0),
+            s.p50_ms,
+            s.p99_ms,
+            s.max_ms,
+            s.server_cpu,
+            s.client_cpu,
+            s.behind.as_deref().map(one_line).unwrap_or_else(|| "kept up".into())
+        );
+    }
+    md.push('\n');
+}
+
+/// `1234567.8` → `1,234,568` (or with decimals).
+pub fn group(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "/")
+}
+
+fn shell(cmd: &str) -> String {
+    Command::new("sh")
+        .args(["-c", cmd])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_owned())
+        .unwrap_or_else(|e| format!("({cmd}: {e})"))
+}
+
+fn now_utc() -> String {
+    shell("date -u '+%Y-%m-%d %H:%M UTC'")
+}
+
+/// `nproc`, `lscpu | head`, `free -g`, kernel: the machine, for the record.
+pub fn machine() -> String {
+    format!(
+        "$ nproc\n{}\n$ lscpu | head -n 16\n{}\n$ free -g\n{}\n$ uname -r\n{}",
+        shell("nproc"),
+        shell("lscpu | head -n 16"),
+        shell("free -g"),
+        shell("uname -r")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(group(1_234_567.8, 0), "1,234,568");
+        assert_eq!(group(999.0, 0), "999");
+        assert_eq!(group(6.72, 1), "6.7");
+        assert_eq!(group(12_345.678, 2), "12,345.68");
+    }
+}
