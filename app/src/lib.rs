@@ -24,7 +24,9 @@ use leptos_router::{
     StaticSegment,
 };
 
-use crate::pages::{admin::AdminPage, auth::AuthMode, auth::AuthPage, chat::ChatPage, not_found::NotFound};
+use crate::pages::{
+    admin::AdminPage, auth::AuthMode, auth::AuthPage, chat::ChatPage, not_found::NotFound,
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

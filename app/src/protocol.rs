@@ -365,7 +365,11 @@ mod tests {
 
     #[test]
     fn error_code_strings_match_serde() {
-        for code in [ErrorCode::BadFrame, ErrorCode::RateLimited, ErrorCode::NotJoined] {
+        for code in [
+            ErrorCode::BadFrame,
+            ErrorCode::RateLimited,
+            ErrorCode::NotJoined,
+        ] {
             let json = serde_json::to_value(code).unwrap();
             assert_eq!(json, code.as_str());
         }

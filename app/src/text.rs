@@ -6,7 +6,10 @@
 pub enum Segment<'a> {
     Text(&'a str),
     /// An `http(s)://` or `www.` link, with the URL to open.
-    Link { text: &'a str, href: String },
+    Link {
+        text: &'a str,
+        href: String,
+    },
 }
 
 /// Splits `body` into text and links. Only web links become links: a

@@ -116,8 +116,7 @@ impl MessageBody {
         }
         // NUL and other C0 controls (except tab and new lines) have no place in
         // chat text and break some terminals and databases.
-        if s
-            .chars()
+        if s.chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
         {
             return Err(invalid("body", "must not contain control characters"));

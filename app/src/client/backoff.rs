@@ -46,7 +46,10 @@ mod tests {
     fn delays_double_up_to_the_cap_and_reset() {
         let mut b = Backoff::new(500, 10_000);
         let highs: Vec<u32> = (0..8).map(|_| b.next_delay_ms(1.0)).collect();
-        assert_eq!(highs, vec![500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
+        assert_eq!(
+            highs,
+            vec![500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]
+        );
         b.reset();
         assert_eq!(b.next_delay_ms(0.0), 250);
         // Many failures never overflow.

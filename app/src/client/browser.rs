@@ -63,7 +63,9 @@ pub fn new_client_id() -> String {
 pub fn local_time(at: DateTime<Utc>) -> String {
     #[cfg(target_arch = "wasm32")]
     {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.timestamp_millis() as f64));
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+            at.timestamp_millis() as f64
+        ));
         let options = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
         let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
@@ -79,9 +81,16 @@ pub fn local_time(at: DateTime<Utc>) -> String {
 pub fn local_day(at: DateTime<Utc>) -> String {
     #[cfg(target_arch = "wasm32")]
     {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.timestamp_millis() as f64));
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+            at.timestamp_millis() as f64
+        ));
         let options = js_sys::Object::new();
-        for (k, v) in [("weekday", "long"), ("year", "numeric"), ("month", "long"), ("day", "numeric")] {
+        for (k, v) in [
+            ("weekday", "long"),
+            ("year", "numeric"),
+            ("month", "long"),
+            ("day", "numeric"),
+        ] {
             let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
         }
         String::from(date.to_locale_date_string("default", &options))

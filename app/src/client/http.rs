@@ -49,7 +49,11 @@ enum Method {
 
 /// The raw exchange: a status and a body text, or a transport failure.
 #[cfg(target_arch = "wasm32")]
-async fn exchange(method: Method, path: &str, body: Option<String>) -> Result<(u16, String), ApiError> {
+async fn exchange(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<(u16, String), ApiError> {
     use gloo_net::http::Request;
     let builder = match method {
         Method::Get => Request::get(path),
@@ -58,7 +62,9 @@ async fn exchange(method: Method, path: &str, body: Option<String>) -> Result<(u
     }
     .header("Accept", "application/json");
     let request = match body {
-        Some(json) => builder.header("Content-Type", "application/json").body(json),
+        Some(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json),
         None => builder.build(),
     }
     .map_err(|e| ApiError::Network(e.to_string()))?;
@@ -75,7 +81,11 @@ async fn exchange(method: Method, path: &str, body: Option<String>) -> Result<(u
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn exchange(_method: Method, _path: &str, _body: Option<String>) -> Result<(u16, String), ApiError> {
+async fn exchange(
+    _method: Method,
+    _path: &str,
+    _body: Option<String>,
+) -> Result<(u16, String), ApiError> {
     Err(ApiError::Network("only available in the browser".into()))
 }
 
@@ -95,7 +105,10 @@ fn error_from(status: u16, text: &str) -> ApiError {
         404 => (ErrorCode::NotFound, "Not found."),
         409 => (ErrorCode::Conflict, "That name is taken."),
         429 => (ErrorCode::RateLimited, "Too many requests; wait a moment."),
-        503 => (ErrorCode::Unavailable, "The server is restarting; try again shortly."),
+        503 => (
+            ErrorCode::Unavailable,
+            "The server is restarting; try again shortly.",
+        ),
         _ => (ErrorCode::Internal, "The server had a problem; try again."),
     };
     ApiError::Server {
@@ -105,7 +118,11 @@ fn error_from(status: u16, text: &str) -> ApiError {
     }
 }
 
-async fn call<T: DeserializeOwned>(method: Method, path: &str, body: Option<String>) -> Result<T, ApiError> {
+async fn call<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<T, ApiError> {
     let (status, text) = exchange(method, path, body).await?;
     if !(200..300).contains(&status) {
         return Err(error_from(status, &text));
@@ -147,13 +164,19 @@ pub async fn rooms() -> Result<Vec<RoomSummary>, ApiError> {
 }
 
 pub async fn create_room(name: &str) -> Result<RoomSummary, ApiError> {
-    let body = json(&CreateRoom { name: name.to_owned() })?;
+    let body = json(&CreateRoom {
+        name: name.to_owned(),
+    })?;
     call(Method::Post, "/api/rooms", body).await
 }
 
 /// One page of a room's history: up to `limit` messages just below `before`
 /// (the newest page when `before` is `None`), in ascending id order.
-pub async fn messages(room: RoomId, before: Option<MessageId>, limit: usize) -> Result<MessagePage, ApiError> {
+pub async fn messages(
+    room: RoomId,
+    before: Option<MessageId>,
+    limit: usize,
+) -> Result<MessagePage, ApiError> {
     let path = match before {
         Some(id) => format!("/api/rooms/{room}/messages?before={id}&limit={limit}"),
         None => format!("/api/rooms/{room}/messages?limit={limit}"),
@@ -166,7 +189,12 @@ pub async fn users() -> Result<Vec<User>, ApiError> {
 }
 
 pub async fn set_role(user: UserId, role: Role) -> Result<User, ApiError> {
-    call(Method::Patch, &format!("/api/users/{user}"), json(&SetRole { role })?).await
+    call(
+        Method::Patch,
+        &format!("/api/users/{user}"),
+        json(&SetRole { role })?,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -175,11 +203,20 @@ mod tests {
 
     #[test]
     fn error_bodies_and_bare_statuses() {
-        let e = error_from(409, r#"{"error":{"code":"conflict","message":"Room \"x\" exists."}}"#);
+        let e = error_from(
+            409,
+            r#"{"error":{"code":"conflict","message":"Room \"x\" exists."}}"#,
+        );
         assert_eq!(e.to_string(), "Room \"x\" exists.");
         assert!(!e.is_unauthorized());
         let e = error_from(401, "<html>nope</html>");
         assert!(e.is_unauthorized());
-        assert!(matches!(error_from(502, ""), ApiError::Server { code: ErrorCode::Internal, .. }));
+        assert!(matches!(
+            error_from(502, ""),
+            ApiError::Server {
+                code: ErrorCode::Internal,
+                ..
+            }
+        ));
     }
 }

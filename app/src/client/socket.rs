@@ -222,7 +222,12 @@ mod imp {
         }
     }
 
-    async fn connect_once(chat: Chat, control: &Control, wake: &mut mpsc::Receiver<()>, first: bool) -> Outcome {
+    async fn connect_once(
+        chat: Chat,
+        control: &Control,
+        wake: &mut mpsc::Receiver<()>,
+        first: bool,
+    ) -> Outcome {
         let socket = match WebSocket::open(&browser::ws_url()) {
             Ok(socket) => socket,
             Err(e) => {

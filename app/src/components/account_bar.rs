@@ -19,7 +19,13 @@ pub fn AccountBar() -> impl IntoView {
             match http::logout().await {
                 Ok(()) => {
                     chat.disconnect();
-                    navigate("/login", NavigateOptions { replace: true, ..Default::default() });
+                    navigate(
+                        "/login",
+                        NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
+                    );
                 }
                 Err(e) => {
                     chat.notice.set(Some(format!("Could not log out: {e}")));
@@ -46,4 +52,5 @@ pub fn AccountBar() -> impl IntoView {
             </button>
         </div>
     }
+    .into_any()
 }

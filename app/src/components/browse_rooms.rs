@@ -62,4 +62,5 @@ pub fn BrowseRooms() -> impl IntoView {
             </Show>
         </section>
     }
+    .into_any()
 }

@@ -99,4 +99,5 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
             <p id="composer-error" class="field-error" aria-live="polite">{move || error.get()}</p>
         </form>
     }
+    .into_any()
 }

@@ -45,4 +45,5 @@ pub fn ConnectionBadge() -> impl IntoView {
             </Show>
         </div>
     }
+    .into_any()
 }

@@ -67,7 +67,10 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
         })
     });
     let loaded = Memo::new(move |_| chat.timelines.with(|t| t.contains_key(&room)));
-    let older = Memo::new(move |_| chat.timelines.with(|t| t.get(&room).is_some_and(|t| t.older)));
+    let older = Memo::new(move |_| {
+        chat.timelines
+            .with(|t| t.get(&room).is_some_and(|t| t.older))
+    });
     let pending = Memo::new(move |_| {
         chat.outbox.with(|o| {
             o.for_room(room, |id: MessageId| {
@@ -184,6 +187,7 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
             </Show>
         </div>
     }
+    .into_any()
 }
 
 #[cfg(test)]
@@ -220,7 +224,13 @@ mod tests {
         let shape: Vec<(bool, bool)> = r.iter().map(|x| (x.continued, x.day.is_some())).collect();
         assert_eq!(
             shape,
-            vec![(false, true), (true, false), (false, false), (false, false), (false, true)]
+            vec![
+                (false, true),
+                (true, false),
+                (false, false),
+                (false, false),
+                (false, true)
+            ]
         );
     }
 }

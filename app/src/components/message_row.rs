@@ -21,9 +21,15 @@ pub fn MessageRow(row: Row) -> impl IntoView {
     let author = message.author.clone();
     let mine = {
         let author = author.clone();
-        move || chat.me.with(|m| m.as_ref().is_some_and(|u| u.username == author))
+        move || {
+            chat.me
+                .with(|m| m.as_ref().is_some_and(|u| u.username == author))
+        }
     };
-    let admin = move || chat.me.with(|m| m.as_ref().is_some_and(|u| u.role == Role::Admin));
+    let admin = move || {
+        chat.me
+            .with(|m| m.as_ref().is_some_and(|u| u.role == Role::Admin))
+    };
     let can_edit = mine.clone();
     let can_delete = {
         let mine = mine.clone();
@@ -166,4 +172,5 @@ pub fn MessageRow(row: Row) -> impl IntoView {
             </Show>
         </div>
     }
+    .into_any()
 }

@@ -69,4 +69,5 @@ pub fn NewRoomForm() -> impl IntoView {
             <p id="new-room-error" class="field-error" aria-live="polite">{move || error.get()}</p>
         </form>
     }
+    .into_any()
 }

@@ -18,4 +18,5 @@ pub fn NoticeBanner() -> impl IntoView {
             </div>
         </Show>
     }
+    .into_any()
 }

@@ -26,7 +26,11 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
             message,
             retry_at_ms,
         } => (
-            if retry_at_ms.is_some() { "Waiting to retry" } else { "Not sent" },
+            if retry_at_ms.is_some() {
+                "Waiting to retry"
+            } else {
+                "Not sent"
+            },
             Some((message, retry_at_ms.is_some())),
         ),
     };
@@ -60,4 +64,5 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
             </div>
         </div>
     }
+    .into_any()
 }

@@ -66,4 +66,5 @@ pub fn RoomNav(
             </Show>
         </nav>
     }
+    .into_any()
 }

@@ -72,4 +72,5 @@ pub fn RoomView(
             </div>
         </section>
     }
+    .into_any()
 }

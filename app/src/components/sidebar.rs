@@ -39,4 +39,5 @@ pub fn Sidebar(
             <AccountBar/>
         </aside>
     }
+    .into_any()
 }

@@ -42,6 +42,9 @@ mod tests {
         assert_eq!(typing_text(&n(&[])), "");
         assert_eq!(typing_text(&n(&["ann"])), "ann is typing…");
         assert_eq!(typing_text(&n(&["ann", "bob"])), "ann and bob are typing…");
-        assert_eq!(typing_text(&n(&["a", "b", "c", "d"])), "Several people are typing…");
+        assert_eq!(
+            typing_text(&n(&["a", "b", "c", "d"])),
+            "Several people are typing…"
+        );
     }
 }

@@ -29,7 +29,13 @@ pub fn AdminPage() -> impl IntoView {
             let user = match http::me().await {
                 Ok(user) => user,
                 Err(e) if e.is_unauthorized() => {
-                    navigate("/login", NavigateOptions { replace: true, ..Default::default() });
+                    navigate(
+                        "/login",
+                        NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
+                    );
                     return;
                 }
                 Err(e) => {
@@ -94,6 +100,7 @@ pub fn AdminPage() -> impl IntoView {
             </section>
         </main>
     }
+    .into_any()
 }
 
 /// One account's row: changing the role PATCHes it at once and says how it went.
@@ -166,4 +173,5 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
             </td>
         </tr>
     }
+    .into_any()
 }

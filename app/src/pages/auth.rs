@@ -33,14 +33,26 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
             let navigate = navigate.clone();
             leptos::task::spawn_local(async move {
                 if http::me().await.is_ok() {
-                    navigate("/", NavigateOptions { replace: true, ..Default::default() });
+                    navigate(
+                        "/",
+                        NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
+                    );
                 }
             });
         });
     }
 
     let (title, lead, submit, busy_label, autocomplete) = match mode {
-        AuthMode::Login => ("Log in", "Welcome back. Log in to your workspace.", "Log in", "Logging in…", "current-password"),
+        AuthMode::Login => (
+            "Log in",
+            "Welcome back. Log in to your workspace.",
+            "Log in",
+            "Logging in…",
+            "current-password",
+        ),
         AuthMode::Register => (
             "Create your account",
             "Pick a username and a password of at least 8 characters.",
@@ -57,20 +69,28 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
         }
         form_error.set(None);
         let user = Username::parse(&username.get_untracked());
+        let typed = password.get_untracked();
         let pass = match mode {
             // Logging in checks only that something was typed: the rules may
             // have changed since the account was made.
-            AuthMode::Login if !password.get_untracked().is_empty() => Ok(None),
-            _ => Password::parse(&password.get_untracked()).map(Some),
+            AuthMode::Login if typed.is_empty() => Err("Enter your password.".to_owned()),
+            AuthMode::Login => Ok(()),
+            AuthMode::Register => Password::parse(&typed)
+                .map(|_| ())
+                .map_err(|e| format!("Password {}.", e.problem)),
         };
-        username_error.set(user.as_ref().err().map(|e| format!("Username {}.", e.problem)));
-        password_error.set(pass.as_ref().err().map(|e| format!("Password {}.", e.problem)));
+        username_error.set(
+            user.as_ref()
+                .err()
+                .map(|e| format!("Username {}.", e.problem)),
+        );
+        password_error.set(pass.as_ref().err().cloned());
         let (Ok(user), Ok(_)) = (user, pass) else {
             return;
         };
         let credentials = Credentials {
             username: user.as_str().to_owned(),
-            password: password.get_untracked(),
+            password: typed,
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -157,4 +177,5 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
             </div>
         </main>
     }
+    .into_any()
 }

@@ -17,6 +17,15 @@ use crate::components::{notice_banner::NoticeBanner, room_view::RoomView, sideba
 use crate::protocol::RoomId;
 use crate::state::{Chat, LinkState};
 
+/// What the main pane shows.
+#[derive(Clone, Debug, PartialEq)]
+enum Pane {
+    Loading,
+    Room(RoomId),
+    NotJoined(RoomId, String),
+    Empty,
+}
+
 fn replace() -> NavigateOptions {
     NavigateOptions {
         replace: true,
@@ -34,7 +43,11 @@ pub fn ChatPage() -> impl IntoView {
 
     // The room in the URL is the room on screen.
     Effect::new(move |_| {
-        let room = query.with(|q| q.get("room").and_then(|s| s.parse::<i64>().ok()).map(RoomId));
+        let room = query.with(|q| {
+            q.get("room")
+                .and_then(|s| s.parse::<i64>().ok())
+                .map(RoomId)
+        });
         if chat.active.get_untracked() != room {
             chat.active.set(room);
         }
@@ -132,40 +145,46 @@ pub fn ChatPage() -> impl IntoView {
         }
     };
 
-    let main = move || {
-        let active = chat.active.get();
+    // What the main pane shows. A memo, so unread counts ticking in other
+    // rooms do not rebuild the open room (and lose its scroll and draft).
+    let pane = Memo::new(move |_| {
         let loaded = chat.rooms_loaded.get();
-        match active {
-            Some(room) if chat.rooms.with(|r| r.is_joined(room)) => {
-                view! { <RoomView room open_sidebar=sidebar_open/> }.into_any()
-            }
-            Some(room) if loaded && chat.rooms.with(|r| r.get(room).is_some()) => {
-                let name = chat.rooms.with(|r| r.get(room).map(|x| x.name.clone())).unwrap_or_default();
-                view! {
-                    <EmptyPane open_sidebar=sidebar_open>
-                        <h1>{format!("#{name}")}</h1>
-                        <p class="muted">"You are not in this room yet."</p>
-                        <button class="button primary" type="button" on:click=move |_| { chat.join(room); }>
-                            {format!("Join #{name}")}
-                        </button>
-                    </EmptyPane>
-                }
-                .into_any()
-            }
-            _ if loaded => view! {
-                <EmptyPane open_sidebar=sidebar_open>
-                    <h1>"No room open"</h1>
-                    <p class="muted">"Create a room or join one from the list to start talking."</p>
-                </EmptyPane>
-            }
-            .into_any(),
-            _ => view! {
-                <EmptyPane open_sidebar=sidebar_open>
-                    <p class="muted">"Loading your rooms…"</p>
-                </EmptyPane>
-            }
-            .into_any(),
+        let active = chat.active.get();
+        chat.rooms.with(|r| match active {
+            Some(room) if r.is_joined(room) => Pane::Room(room),
+            Some(room) if loaded => match r.get(room) {
+                Some(summary) => Pane::NotJoined(room, summary.name.clone()),
+                None => Pane::Empty,
+            },
+            _ if loaded => Pane::Empty,
+            _ => Pane::Loading,
+        })
+    });
+    let main = move || match pane.get() {
+        Pane::Room(room) => view! { <RoomView room open_sidebar=sidebar_open/> }.into_any(),
+        Pane::NotJoined(room, name) => view! {
+            <EmptyPane open_sidebar=sidebar_open>
+                <h1>{format!("#{name}")}</h1>
+                <p class="muted">"You are not in this room yet."</p>
+                <button class="button primary" type="button" on:click=move |_| { chat.join(room); }>
+                    {format!("Join #{name}")}
+                </button>
+            </EmptyPane>
         }
+        .into_any(),
+        Pane::Empty => view! {
+            <EmptyPane open_sidebar=sidebar_open>
+                <h1>"No room open"</h1>
+                <p class="muted">"Create a room or join one from the list to start talking."</p>
+            </EmptyPane>
+        }
+        .into_any(),
+        Pane::Loading => view! {
+            <EmptyPane open_sidebar=sidebar_open>
+                <p class="muted">"Loading your rooms…"</p>
+            </EmptyPane>
+        }
+        .into_any(),
     };
 
     view! {
@@ -180,6 +199,7 @@ pub fn ChatPage() -> impl IntoView {
             </main>
         </div>
     }
+    .into_any()
 }
 
 /// The main pane when no room is open: a message and the drawer button.
@@ -203,4 +223,5 @@ fn EmptyPane(open_sidebar: RwSignal<bool>, children: Children) -> impl IntoView 
             <div class="empty-body">{children()}</div>
         </section>
     }
+    .into_any()
 }

@@ -13,4 +13,5 @@ pub fn NotFound() -> impl IntoView {
             </div>
         </main>
     }
+    .into_any()
 }

@@ -32,7 +32,9 @@ pub enum LinkState {
     Connecting,
     Online,
     /// Disconnected; the next attempt is in `seconds`.
-    Waiting { seconds: u32 },
+    Waiting {
+        seconds: u32,
+    },
     /// The browser reports no network.
     Offline,
     /// The server ended the session: the page goes to the login form.
@@ -185,8 +187,9 @@ impl Chat {
         if self.online_now() && self.link.send(&frame) {
             true
         } else {
-            self.notice
-                .set(Some(format!("You are offline, so {what} did not go through. Try again once reconnected.")));
+            self.notice.set(Some(format!(
+                "You are offline, so {what} did not go through. Try again once reconnected."
+            )));
             false
         }
     }
@@ -363,7 +366,8 @@ impl Chat {
         match (code, retry_after_ms) {
             (ErrorCode::RateLimited, Some(ms)) => {
                 let at = browser::now_ms() + ms as f64;
-                self.outbox.update(|o| o.fail(&client_id, message, Some(at)));
+                self.outbox
+                    .update(|o| o.fail(&client_id, message, Some(at)));
                 let chat = *self;
                 set_timeout(move || chat.retry(&client_id), Duration::from_millis(ms));
             }
@@ -424,9 +428,14 @@ impl Chat {
         self.send_now(ClientFrame::Delete { id }, "the delete")
     }
 
-    /// Joins a room from the browse list. Membership shows when its history comes.
+    /// Joins a room from the browse list. It is listed as joined at once (the
+    /// room opens with "Loading messages…"); its history follows.
     pub fn join(&self, room: RoomId) -> bool {
-        self.send_now(ClientFrame::Join { room, since: None }, "joining the room")
+        let sent = self.send_now(ClientFrame::Join { room, since: None }, "joining the room");
+        if sent {
+            self.rooms.update(|r| r.set_joined(room, true));
+        }
+        sent
     }
 
     pub fn leave(&self, room: RoomId) -> bool {
@@ -460,7 +469,10 @@ impl Chat {
         if !self.is_viewing(room) {
             return;
         }
-        if self.rooms.with_untracked(|r| r.get(room).is_some_and(|x| x.unread > 0)) {
+        if self
+            .rooms
+            .with_untracked(|r| r.get(room).is_some_and(|x| x.unread > 0))
+        {
             self.rooms.update(|r| r.mark_read(room));
         }
         let Some(newest) = self

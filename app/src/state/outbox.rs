@@ -150,7 +150,10 @@ mod tests {
     fn ack_before_echo_waits_for_the_message() {
         let mut o = outbox();
         o.ack("c2", MessageId(11), false);
-        assert_eq!(o.get("c2").unwrap().status, PendingStatus::Acked(MessageId(11)));
+        assert_eq!(
+            o.get("c2").unwrap().status,
+            PendingStatus::Acked(MessageId(11))
+        );
         // Acked messages are not sent again after a reconnect.
         let again: Vec<_> = o.unacked().into_iter().map(|p| p.client_id).collect();
         assert_eq!(again, vec!["c1", "c3"]);

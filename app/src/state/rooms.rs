@@ -170,7 +170,10 @@ mod tests {
     #[test]
     fn refresh_keeps_live_counts_and_adds_new_rooms() {
         let mut r = Rooms::default();
-        r.replace(vec![room(2, "zeta", true, 0, Some(5)), room(1, "Alpha", false, 0, None)]);
+        r.replace(vec![
+            room(2, "zeta", true, 0, Some(5)),
+            room(1, "Alpha", false, 0, None),
+        ]);
         assert_eq!(r.all()[0].name, "Alpha");
         r.saw_message(&msg(2, 6, "bob"), "ann", false);
         r.refresh(vec![

@@ -169,7 +169,11 @@ mod tests {
         assert_eq!(t.insert(msg(1, "old")), Inserted::Known);
         assert_eq!(t.get(MessageId(1)).unwrap().body, "new");
         // An older edit frame arriving late loses too.
-        t.edit(MessageId(1), "older".into(), DateTime::from_timestamp(50, 0).unwrap());
+        t.edit(
+            MessageId(1),
+            "older".into(),
+            DateTime::from_timestamp(50, 0).unwrap(),
+        );
         assert_eq!(t.get(MessageId(1)).unwrap().body, "new");
         assert!(!t.edit(MessageId(9), "x".into(), at));
     }
