@@ -26,7 +26,11 @@ pub fn BrowseRooms() -> impl IntoView {
             <h2 id="browse-rooms">"Browse rooms"</h2>
             <Show
                 when=move || !others.with(Vec::is_empty)
-                fallback=|| view! { <p class="muted small">"No other rooms to join."</p> }
+                fallback=move || view! {
+                    <p class="muted small">
+                        {move || if chat.rooms_loaded.get() { "No other rooms to join." } else { "Loading rooms…" }}
+                    </p>
+                }
             >
                 <ul class="browse-list">
                     <For
