@@ -102,7 +102,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         let body = message.body.clone();
                         move || view! {
                             <div class="message-body">
-                                <MessageText body=body.clone()/>
+                                <span class="message-text"><MessageText body=body.clone()/></span>
                                 {edited.then_some(view! { <span class="edited">" (edited)"</span> })}
                             </div>
                         }
