@@ -62,8 +62,8 @@ pub fn NewRoomForm() -> impl IntoView {
                         error.set(None);
                     }
                 />
-                <button class="button small primary" type="submit" disabled=move || busy.get()>
-                    "Create room"
+                <button class="button small primary" type="submit" aria-label="Create room" disabled=move || busy.get()>
+                    "Create"
                 </button>
             </div>
             <p id="new-room-error" class="field-error" aria-live="polite">{move || error.get()}</p>
