@@ -389,8 +389,8 @@ async fn member(i: usize, target: Rc<Target>, tally: Rc<RefCell<Tally>>, gate: R
         match opened {
             Ok(ws) => {
                 tally.borrow_mut().up += 1;
-                let (_sink, stream) = ws.split();
-                let why = receive(stream, &tally).await;
+                // Not split: reading alone also sends the pongs tungstenite queues.
+                let why = receive(ws, &tally).await;
                 let mut t = tally.borrow_mut();
                 t.up -= 1;
                 t.drops += 1;
@@ -413,7 +413,10 @@ async fn sender_receiver(stream: SplitStream<Ws>, tally: Rc<RefCell<Tally>>) {
 }
 
 /// Receives until the connection ends; returns why it ended.
-async fn receive(mut stream: SplitStream<Ws>, tally: &RefCell<Tally>) -> String {
+async fn receive<S>(mut stream: S, tally: &RefCell<Tally>) -> String
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
     let mut n = 0u64;
     while let Some(next) = stream.next().await {
         match next {

@@ -153,6 +153,13 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         procfs::allowed_cpus(),
         servers::describe(&launch)
     );
+    let load_before = report::loadavg();
+    let one_min: f64 = load_before.split(' ').next().and_then(|l| l.parse().ok()).unwrap_or(0.0);
+    if one_min > 0.5 {
+        eprintln!(
+            "loadtest: WARNING: load average is {load_before}: other work on this machine will skew the figures"
+        );
+    }
     let kinds: Vec<Kind> = match opts.only {
         Which::Both => vec![Kind::Bare, Kind::Switchboard],
         Which::Bare => vec![Kind::Bare],
@@ -203,6 +210,8 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         figures.push(report::ServerFigures { kind, idle, fanout });
     }
     let report = report::Report {
+        load_before,
+        load_after: report::loadavg(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         settings: format!(
             "servers on cpu {}, generator on cpu {}; {} fan-out members over {} accounts; steps of {} s from {} msg/s ×{:.2}",

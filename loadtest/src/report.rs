@@ -22,6 +22,9 @@ pub struct ServerFigures {
 
 pub struct Report {
     pub command: String,
+    /// `/proc/loadavg` before and after: other work on the machine skews everything.
+    pub load_before: String,
+    pub load_after: String,
     pub settings: String,
     pub members: usize,
     pub servers: Vec<ServerFigures>,
@@ -36,6 +39,11 @@ impl Report {
         let mut md = String::new();
         let _ = writeln!(md, "Run {} with `{}`", now_utc(), self.command);
         let _ = writeln!(md, "({})\n", self.settings);
+        let _ = writeln!(
+            md,
+            "Load average (1, 5, 15 min) before: {}; after: {}.\n",
+            self.load_before, self.load_after
+        );
         let bare = self.get(Kind::Bare);
         let ours = self.get(Kind::Switchboard);
 
@@ -162,18 +170,22 @@ fn steps_table(md: &mut String, name: &str, f: &fanout::Outcome) {
             .map(|e| format!(", last: `{}`", one_line(e)))
             .unwrap_or_default()
     );
+    if let Some(why) = &f.last_drop {
+        let _ = writeln!(md, "Last disconnection seen: `{}`\n", one_line(why));
+    }
     let _ = writeln!(
         md,
-        "| step (send rate) | sent | deliveries | deliveries/s | p50 ms | p99 ms | max ms | server CPU | generator CPU | verdict |"
+        "| step (send rate) | sent | deliveries (of planned) | deliveries/s | p50 ms | p99 ms | max ms | server CPU | generator CPU | verdict |"
     );
     let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for s in f.steps.iter().chain(f.half.iter()) {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {:.2} | {:.2} | {:.1} | {:.0}% | {:.0}% | {} |",
+            "| {} | {} | {} ({:.0}%) | {} | {:.2} | {:.2} | {:.1} | {:.0}% | {:.0}% | {} |",
             s.label,
             group(s.sent as f64, 0),
             group(s.delivered as f64, 0),
+            100.0 * s.delivered as f64 / s.planned.max(1) as f64,
             group(s.per_sec, 0),
             s.p50_ms,
             s.p99_ms,
@@ -216,6 +228,13 @@ fn shell(cmd: &str) -> String {
         .unwrap_or_else(|e| format!("({cmd}: {e})"))
 }
 
+/// The 1, 5 and 15 minute load averages.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
 fn now_utc() -> String {
     shell("date -u '+%Y-%m-%d %H:%M UTC'")
 }
@@ -223,8 +242,8 @@ fn now_utc() -> String {
 /// `nproc`, `lscpu | head`, `free -g`, kernel: the machine, for the record.
 pub fn machine() -> String {
     format!(
-        "$ nproc\n{}\n$ lscpu | head -n 16\n{}\n$ free -g\n{}\n$ uname -r\n{}",
-        shell("nproc"),
+        "$ nproc --all\n{}\n$ lscpu | head -n 16\n{}\n$ free -g\n{}\n$ uname -r\n{}",
+        shell("nproc --all"),
         shell("lscpu | head -n 16"),
         shell("free -g"),
         shell("uname -r")
