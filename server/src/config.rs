@@ -72,6 +72,14 @@ impl Settings {
         }
         if let Some(v) = var("SWITCHBOARD_OUTBOUND_QUEUE") {
             s.outbound_queue = positive::<u32>("SWITCHBOARD_OUTBOUND_QUEUE", &v)? as usize;
+            // One stored batch reaches a sender as echo + ack per message.
+            let min = 2 * crate::ingest::MAX_BATCH + 16;
+            if s.outbound_queue < min {
+                return Err(ConfigError {
+                    var: "SWITCHBOARD_OUTBOUND_QUEUE",
+                    problem: format!("{v:?} is too small; use at least {min}"),
+                });
+            }
         }
         if let Some(v) = var("SWITCHBOARD_SECURE_COOKIES") {
             s.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");

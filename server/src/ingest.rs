@@ -20,8 +20,11 @@ use std::sync::Arc;
 use tokio::{sync::mpsc, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
-/// Most messages stored in one transaction.
-pub const MAX_BATCH: usize = 512;
+/// Most messages stored in one transaction. Each message of a batch is pushed to
+/// every recipient at once (and a sender gets its echo and its ack), so this must
+/// stay well under the outbound queue (`SWITCHBOARD_OUTBOUND_QUEUE`, 1024): a
+/// client that is reading must never be cut off by one batch.
+pub const MAX_BATCH: usize = 128;
 /// Messages waiting to be stored before senders are made to wait.
 const QUEUE: usize = 4096;
 

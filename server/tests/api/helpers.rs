@@ -149,6 +149,25 @@ impl Client {
         }
     }
 
+    /// A client whose socket receive buffer is tiny, so that not reading
+    /// backs up into the server quickly.
+    pub async fn connect_small_buffer(addr: SocketAddr, token: &str) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(addr).await.unwrap();
+        let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
+        req.headers_mut().insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(stream))
+            .await
+            .expect("ws connects");
+        let mut c = Client { ws };
+        assert!(matches!(c.recv().await, ServerFrame::Hello { .. }));
+        c
+    }
+
     pub async fn send(&mut self, frame: &ClientFrame) {
         self.send_text(&serde_json::to_string(frame).unwrap()).await;
     }
@@ -231,7 +250,16 @@ pub async fn fresh_postgres_database() -> Option<String> {
             return None;
         }
     };
-    let name = format!("sb_test_{}", uuid_like());
+    drop_stale_test_databases(&mut conn).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let name = format!(
+        "sb_test_{}_{}_{}",
+        now.as_secs(),
+        now.subsec_nanos(),
+        std::process::id()
+    );
     conn.execute(format!("CREATE DATABASE {name}").as_str())
         .await
         .expect("create test database");
@@ -239,8 +267,28 @@ pub async fn fresh_postgres_database() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
-fn uuid_like() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
-    format!("{:x}{:04x}", nanos, std::process::id() & 0xffff)
+/// Test databases are not dropped at the end of a test (the server may still
+/// hold connections); those over an hour old are dropped here instead.
+async fn drop_stale_test_databases(conn: &mut sqlx::PgConnection) {
+    use sqlx::Executor;
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'sb_test_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for name in names {
+        let created: Option<u64> = name
+            .strip_prefix("sb_test_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|secs| secs.parse().ok());
+        if created.is_some_and(|c| c + 3600 < now) {
+            let _ = conn
+                .execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+                .await;
+        }
+    }
 }
