@@ -13,8 +13,7 @@
 //! arrive, p99 latency passes [`MAX_P99_MS`], or a member is disconnected.
 
 use crate::{
-    clock,
-    procfs,
+    clock, procfs,
     servers::Server,
     tally::Tally,
     target::{Target, Ws},
@@ -118,13 +117,24 @@ pub async fn run(target: Target, server: &mut Server, cfg: &Config) -> anyhow::R
     }
     let target = Rc::new(target);
     let tally = Rc::new(RefCell::new(Tally::new()));
-    let sender = target.open(0, READ_BUFFER).await.context("opening the sender's connection")?;
+    let sender = target
+        .open(0, READ_BUFFER)
+        .await
+        .context("opening the sender's connection")?;
     let (sink, stream) = sender.split();
     tally.borrow_mut().up += 1;
-    let mut tasks = vec![tokio::task::spawn_local(sender_receiver(stream, tally.clone()))];
+    let mut tasks = vec![tokio::task::spawn_local(sender_receiver(
+        stream,
+        tally.clone(),
+    ))];
     let gate = Rc::new(Semaphore::new(OPEN_CONCURRENCY));
     for i in 1..cfg.members {
-        tasks.push(tokio::task::spawn_local(member(i, target.clone(), tally.clone(), gate.clone())));
+        tasks.push(tokio::task::spawn_local(member(
+            i,
+            target.clone(),
+            tally.clone(),
+            gate.clone(),
+        )));
     }
     let mut run = Run {
         target,
@@ -152,7 +162,9 @@ impl Run<'_> {
         let (mut last_ok, mut first_bad) = (None::<f64>, None::<f64>);
         let mut rate = cfg.start_rate;
         while rate <= cfg.max_rate && Instant::now() < deadline {
-            let step = self.step(&format!("{rate:.0}/s"), rate, cfg.step_secs).await?;
+            let step = self
+                .step(&format!("{rate:.0}/s"), rate, cfg.step_secs)
+                .await?;
             print_step(&step);
             let bad = step.behind.is_some();
             steps.push(step);
@@ -164,12 +176,16 @@ impl Run<'_> {
             rate *= cfg.growth;
         }
         for _ in 0..cfg.refine {
-            let (Some(lo), Some(hi)) = (last_ok, first_bad) else { break };
+            let (Some(lo), Some(hi)) = (last_ok, first_bad) else {
+                break;
+            };
             if Instant::now() >= deadline || hi / lo < 1.05 {
                 break;
             }
             let mid = (lo * hi).sqrt();
-            let step = self.step(&format!("{mid:.0}/s"), mid, cfg.step_secs).await?;
+            let step = self
+                .step(&format!("{mid:.0}/s"), mid, cfg.step_secs)
+                .await?;
             print_step(&step);
             if step.behind.is_some() {
                 first_bad = Some(mid);
@@ -240,7 +256,10 @@ impl Run<'_> {
                     sent_ns: clock::now_ns(),
                 },
             );
-            self.sink.send(Message::text(probe)).await.context("sending a probe")?;
+            self.sink
+                .send(Message::text(probe))
+                .await
+                .context("sending a probe")?;
             let deadline = Instant::now() + BARRIER_TIMEOUT;
             while Instant::now() < deadline {
                 let (seen, up) = {
@@ -331,11 +350,18 @@ impl Run<'_> {
     /// Sends `rate × secs` messages of step `id`, paced against the clock (the
     /// runtime's timer ticks every millisecond; each tick sends what is due).
     /// Gives up at twice the planned time if the server pushes back.
-    async fn send_paced(&mut self, id: u32, rate: f64, secs: f64, start: Instant) -> anyhow::Result<u64> {
+    async fn send_paced(
+        &mut self,
+        id: u32,
+        rate: f64,
+        secs: f64,
+        start: Instant,
+    ) -> anyhow::Result<u64> {
         let total = (rate * secs).round() as u64;
         let start_ns = clock::as_ns(start);
         let period_ns = 1e9 / rate;
-        let hard_end = tokio::time::Instant::from_std(start + Duration::from_secs_f64(secs * 2.0 + 1.0));
+        let hard_end =
+            tokio::time::Instant::from_std(start + Duration::from_secs_f64(secs * 2.0 + 1.0));
         let mut tick = tokio::time::interval(Duration::from_millis(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let room = self.target.room;
@@ -347,7 +373,14 @@ impl Run<'_> {
             let burst = async {
                 while seq < due {
                     let sent_ns = start_ns + (seq as f64 * period_ns) as u64;
-                    let frame = wire::send_frame(room, Stamp { step: id, seq, sent_ns });
+                    let frame = wire::send_frame(
+                        room,
+                        Stamp {
+                            step: id,
+                            seq,
+                            sent_ns,
+                        },
+                    );
                     sink.feed(Message::text(frame)).await?;
                     seq += 1;
                 }
@@ -383,7 +416,9 @@ fn print_step(s: &Step) {
 async fn member(i: usize, target: Rc<Target>, tally: Rc<RefCell<Tally>>, gate: Rc<Semaphore>) {
     for _ in 0..MAX_CONNECTS {
         let opened = {
-            let Ok(_permit) = gate.acquire().await else { return };
+            let Ok(_permit) = gate.acquire().await else {
+                return;
+            };
             target.open(i, READ_BUFFER).await
         };
         match opened {
@@ -426,7 +461,8 @@ where
                 match wire::scan(text) {
                     Some(stamp) => {
                         n += 1;
-                        let checked = (n % VERIFY_EVERY == 1).then(|| wire::verify(text) == Some(stamp));
+                        let checked =
+                            (n % VERIFY_EVERY == 1).then(|| wire::verify(text) == Some(stamp));
                         tally.borrow_mut().delivery(stamp, now, checked);
                     }
                     None => other_frame(text, tally),

@@ -120,7 +120,10 @@ pub async fn run(server: &Server, target: &Target, cfg: &Config) -> anyhow::Resu
     let after = server.rss_kib()?;
     let mut held = 0;
     for h in &mut holders {
-        h.stdin.write_all(b"check\n").await.context("asking a hold process")?;
+        h.stdin
+            .write_all(b"check\n")
+            .await
+            .context("asking a hold process")?;
         h.stdin.flush().await.context("asking a hold process")?;
         let alive = tokio::time::timeout(Duration::from_secs(10), h.line("alive"))
             .await
@@ -129,7 +132,10 @@ pub async fn run(server: &Server, target: &Target, cfg: &Config) -> anyhow::Resu
     }
     for mut h in holders {
         drop(h.stdin); // end of input: the child closes its sockets and exits
-        if tokio::time::timeout(Duration::from_secs(20), h.child.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(20), h.child.wait())
+            .await
+            .is_err()
+        {
             let _ = h.child.start_kill();
         }
     }
@@ -165,7 +171,11 @@ pub struct HoldArgs {
 pub async fn hold(args: HoldArgs) -> anyhow::Result<()> {
     let token = std::env::var(TOKEN_VAR).ok();
     let target = Target {
-        kind: if token.is_some() { Kind::Switchboard } else { Kind::Bare },
+        kind: if token.is_some() {
+            Kind::Switchboard
+        } else {
+            Kind::Bare
+        },
         url: args.url.clone(),
         room: RoomId(0),
         tokens: token.into_iter().collect(),
@@ -177,10 +187,13 @@ pub async fn hold(args: HoldArgs) -> anyhow::Result<()> {
     let gate = Rc::new(Semaphore::new(OPEN_CONCURRENCY));
     let mut opening = Vec::with_capacity(args.count);
     for i in args.first..args.first + args.count {
-        let (target, alive, failed, gate) = (target.clone(), alive.clone(), failed.clone(), gate.clone());
+        let (target, alive, failed, gate) =
+            (target.clone(), alive.clone(), failed.clone(), gate.clone());
         opening.push(tokio::task::spawn_local(async move {
             let ws = {
-                let Ok(_permit) = gate.acquire().await else { return };
+                let Ok(_permit) = gate.acquire().await else {
+                    return;
+                };
                 match target.open(i, READ_BUFFER).await {
                     Ok(ws) => ws,
                     Err(e) => {

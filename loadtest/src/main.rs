@@ -26,7 +26,9 @@ use std::{path::PathBuf, time::Duration};
 use target::Target;
 
 #[derive(Parser, Debug)]
-#[command(about = "Switchboard load tool: idle connections and room fan-out, against a bare reference")]
+#[command(
+    about = "Switchboard load tool: idle connections and room fan-out, against a bare reference"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
@@ -144,7 +146,10 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         .context("creating a scratch directory")?;
     let launch = Launch {
         switchboard_bin: opts.server_bin.clone(),
-        bare_bin: opts.bare_bin.clone().unwrap_or_else(servers::default_bare_bin),
+        bare_bin: opts
+            .bare_bin
+            .clone()
+            .unwrap_or_else(servers::default_bare_bin),
         cpu: (!opts.no_pin).then_some(opts.server_cpu),
         scratch: scratch.path().to_path_buf(),
     };
@@ -154,7 +159,11 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         servers::describe(&launch)
     );
     let load_before = report::loadavg();
-    let one_min: f64 = load_before.split(' ').next().and_then(|l| l.parse().ok()).unwrap_or(0.0);
+    let one_min: f64 = load_before
+        .split(' ')
+        .next()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0.0);
     if one_min > 0.5 {
         eprintln!(
             "loadtest: WARNING: load average is {load_before}: other work on this machine will skew the figures"
@@ -226,7 +235,11 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         members: opts.members,
         servers: figures,
     };
-    let md = format!("{}\nMachine:\n\n```\n{}\n```\n", report.markdown(), report::machine());
+    let md = format!(
+        "{}\nMachine:\n\n```\n{}\n```\n",
+        report.markdown(),
+        report::machine()
+    );
     println!("{md}");
     if let Some(path) = &opts.markdown {
         std::fs::write(path, &md).with_context(|| format!("writing {}", path.display()))?;
@@ -234,7 +247,11 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
     Ok(())
 }
 
-async fn idle_test(kind: Kind, launch: &Launch, cfg: &idle::Config) -> anyhow::Result<idle::Outcome> {
+async fn idle_test(
+    kind: Kind,
+    launch: &Launch,
+    cfg: &idle::Config,
+) -> anyhow::Result<idle::Outcome> {
     let server = Server::start(kind, launch, "idle").await?;
     let target = match kind {
         Kind::Bare => Target::bare(&server),

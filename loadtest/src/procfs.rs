@@ -13,7 +13,12 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
 
 fn field_kib(status: &str, key: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with(key))?;
-    line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+    line[key.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// User + system CPU time a process has used, in clock ticks.

@@ -47,13 +47,33 @@ impl Report {
         let bare = self.get(Kind::Bare);
         let ours = self.get(Kind::Switchboard);
 
-        let _ = writeln!(md, "| figure | bare reference | Switchboard | Switchboard ÷ bare |");
+        let _ = writeln!(
+            md,
+            "| figure | bare reference | Switchboard | Switchboard ÷ bare |"
+        );
         let _ = writeln!(md, "|---|---:|---:|---:|");
-        row(&mut md, "idle connections held", idle(bare).map(|i| i.held as f64), idle(ours).map(|i| i.held as f64), 0, false);
-        row(&mut md, "server memory per idle connection (KiB)", idle(bare).map(|i| i.kib_per_conn), idle(ours).map(|i| i.kib_per_conn), 1, true);
         row(
             &mut md,
-            &format!("fan-out saturation, deliveries/s ({} members)", self.members),
+            "idle connections held",
+            idle(bare).map(|i| i.held as f64),
+            idle(ours).map(|i| i.held as f64),
+            0,
+            false,
+        );
+        row(
+            &mut md,
+            "server memory per idle connection (KiB)",
+            idle(bare).map(|i| i.kib_per_conn),
+            idle(ours).map(|i| i.kib_per_conn),
+            1,
+            true,
+        );
+        row(
+            &mut md,
+            &format!(
+                "fan-out saturation, deliveries/s ({} members)",
+                self.members
+            ),
             fan(bare).map(|f| f.saturation),
             fan(ours).map(|f| f.saturation),
             0,
@@ -67,9 +87,30 @@ impl Report {
             0,
             true,
         );
-        row(&mut md, "half-saturation rate, messages sent/s", half(bare).map(|h| h.rate), half(ours).map(|h| h.rate), 0, true);
-        row(&mut md, "p50 latency at half saturation (ms)", half(bare).map(|h| h.p50_ms), half(ours).map(|h| h.p50_ms), 2, true);
-        row(&mut md, "p99 latency at half saturation (ms)", half(bare).map(|h| h.p99_ms), half(ours).map(|h| h.p99_ms), 2, true);
+        row(
+            &mut md,
+            "half-saturation rate, messages sent/s",
+            half(bare).map(|h| h.rate),
+            half(ours).map(|h| h.rate),
+            0,
+            true,
+        );
+        row(
+            &mut md,
+            "p50 latency at half saturation (ms)",
+            half(bare).map(|h| h.p50_ms),
+            half(ours).map(|h| h.p50_ms),
+            2,
+            true,
+        );
+        row(
+            &mut md,
+            "p99 latency at half saturation (ms)",
+            half(bare).map(|h| h.p99_ms),
+            half(ours).map(|h| h.p99_ms),
+            2,
+            true,
+        );
         md.push('\n');
 
         let _ = writeln!(md, "Targets (from the issue):\n");
@@ -127,18 +168,27 @@ impl Report {
 }
 
 fn idle(s: Option<&ServerFigures>) -> Option<&idle::Outcome> {
-    s.and_then(|s| s.idle.as_ref()).and_then(|r| r.as_ref().ok())
+    s.and_then(|s| s.idle.as_ref())
+        .and_then(|r| r.as_ref().ok())
 }
 
 fn fan(s: Option<&ServerFigures>) -> Option<&fanout::Outcome> {
-    s.and_then(|s| s.fanout.as_ref()).and_then(|r| r.as_ref().ok())
+    s.and_then(|s| s.fanout.as_ref())
+        .and_then(|r| r.as_ref().ok())
 }
 
 fn half(s: Option<&ServerFigures>) -> Option<&fanout::Step> {
     fan(s).and_then(|f| f.half.as_ref())
 }
 
-fn row(md: &mut String, what: &str, bare: Option<f64>, ours: Option<f64>, decimals: usize, ratio: bool) {
+fn row(
+    md: &mut String,
+    what: &str,
+    bare: Option<f64>,
+    ours: Option<f64>,
+    decimals: usize,
+    ratio: bool,
+) {
     let show = |v: Option<f64>| v.map_or("—".to_owned(), |v| group(v, decimals));
     let r = match (bare, ours) {
         (Some(b), Some(o)) if ratio && b > 0.0 => format!("{:.2}", o / b),
@@ -192,7 +242,10 @@ fn steps_table(md: &mut String, name: &str, f: &fanout::Outcome) {
             s.max_ms,
             s.server_cpu,
             s.client_cpu,
-            s.behind.as_deref().map(one_line).unwrap_or_else(|| "kept up".into())
+            s.behind
+                .as_deref()
+                .map(one_line)
+                .unwrap_or_else(|| "kept up".into())
         );
     }
     md.push('\n');
@@ -201,7 +254,9 @@ fn steps_table(md: &mut String, name: &str, f: &fanout::Outcome) {
 /// `1234567.8` → `1,234,568` (or with decimals).
 pub fn group(v: f64, decimals: usize) -> String {
     let s = format!("{v:.decimals$}");
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
     let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -217,7 +272,10 @@ pub fn group(v: f64, decimals: usize) -> String {
 }
 
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "/")
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "/")
 }
 
 fn shell(cmd: &str) -> String {

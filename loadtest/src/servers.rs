@@ -58,7 +58,8 @@ impl Server {
         let dir = launch.scratch.join(format!("{kind}-{run}"));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let log = dir.join("server.log");
-        let log_file = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let log_file =
+            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let bin = match kind {
             Kind::Bare => &launch.bare_bin,
             Kind::Switchboard => &launch.switchboard_bin,
@@ -141,7 +142,11 @@ impl Server {
     /// Fails if the server has exited (with the log's tail).
     pub fn check_alive(&mut self) -> anyhow::Result<()> {
         if let Some(status) = self.child.try_wait().context("polling the server")? {
-            bail!("{} server exited ({status}); log:\n{}", self.kind, self.log_tail());
+            bail!(
+                "{} server exited ({status}); log:\n{}",
+                self.kind,
+                self.log_tail()
+            );
         }
         Ok(())
     }

@@ -100,7 +100,11 @@ mod tests {
     use super::*;
 
     fn stamp(step: u32, sent_ns: u64) -> Stamp {
-        Stamp { step, seq: 0, sent_ns }
+        Stamp {
+            step,
+            seq: 0,
+            sent_ns,
+        }
     }
 
     #[test]

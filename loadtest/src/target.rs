@@ -4,12 +4,16 @@
 
 use crate::servers::{Kind, Server};
 use anyhow::{bail, Context};
-use app::protocol::{AuthResponse, ClientFrame, CreateRoom, Credentials, RoomId, RoomSummary, ServerFrame};
+use app::protocol::{
+    AuthResponse, ClientFrame, CreateRoom, Credentials, RoomId, RoomSummary, ServerFrame,
+};
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio::{net::TcpStream, sync::Semaphore};
 use tokio_tungstenite::{
-    tungstenite::{client::IntoClientRequest, http::HeaderValue, protocol::WebSocketConfig, Message},
+    tungstenite::{
+        client::IntoClientRequest, http::HeaderValue, protocol::WebSocketConfig, Message,
+    },
     MaybeTlsStream, WebSocketStream,
 };
 
@@ -72,15 +76,23 @@ impl Target {
             let resp = http
                 .post(format!("{base}/api/rooms"))
                 .bearer_auth(&tokens[0])
-                .json(&CreateRoom { name: "loadtest".into() })
+                .json(&CreateRoom {
+                    name: "loadtest".into(),
+                })
                 .send()
                 .await
                 .context("POST /api/rooms")?;
             let status = resp.status();
             if !status.is_success() {
-                bail!("POST /api/rooms: {status}: {}", resp.text().await.unwrap_or_default());
+                bail!(
+                    "POST /api/rooms: {status}: {}",
+                    resp.text().await.unwrap_or_default()
+                );
             }
-            resp.json::<RoomSummary>().await.context("reading the new room")?.id
+            resp.json::<RoomSummary>()
+                .await
+                .context("reading the new room")?
+                .id
         } else {
             RoomId(0)
         };
@@ -102,10 +114,15 @@ impl Target {
     }
 
     async fn open_inner(&self, i: usize, read_buffer: usize) -> anyhow::Result<Ws> {
-        let mut req = self.url.as_str().into_client_request().context("building the request")?;
+        let mut req = self
+            .url
+            .as_str()
+            .into_client_request()
+            .context("building the request")?;
         if !self.tokens.is_empty() {
             let token = &self.tokens[i % self.tokens.len()];
-            let value = HeaderValue::from_str(&format!("Bearer {token}")).context("token as header")?;
+            let value =
+                HeaderValue::from_str(&format!("Bearer {token}")).context("token as header")?;
             req.headers_mut().insert("authorization", value);
         }
         let config = WebSocketConfig::default().read_buffer_size(read_buffer);
@@ -133,7 +150,9 @@ impl Target {
             match next_frame(&mut ws).await? {
                 ServerFrame::History { room, .. } if room == self.room => history = true,
                 ServerFrame::Presence { room, .. } if room == self.room => presence = true,
-                ServerFrame::Error { code, message, .. } => bail!("join refused: {code:?}: {message}"),
+                ServerFrame::Error { code, message, .. } => {
+                    bail!("join refused: {code:?}: {message}")
+                }
                 _ => {}
             }
             if history && presence {
@@ -162,7 +181,11 @@ async fn register(http: &reqwest::Client, base: &str, username: &str) -> anyhow:
             resp.text().await.unwrap_or_default()
         );
     }
-    Ok(resp.json::<AuthResponse>().await.context("reading the token")?.token)
+    Ok(resp
+        .json::<AuthResponse>()
+        .await
+        .context("reading the token")?
+        .token)
 }
 
 /// The next protocol frame, skipping pings and pongs.
@@ -170,7 +193,8 @@ async fn next_frame(ws: &mut Ws) -> anyhow::Result<ServerFrame> {
     loop {
         match ws.next().await {
             Some(Ok(Message::Text(text))) => {
-                return serde_json::from_str(text.as_str()).with_context(|| format!("decoding {text}"));
+                return serde_json::from_str(text.as_str())
+                    .with_context(|| format!("decoding {text}"));
             }
             Some(Ok(Message::Close(frame))) => bail!("closed by the server: {frame:?}"),
             Some(Ok(_)) => {}

@@ -61,7 +61,7 @@ pub fn scan(frame: &str) -> Option<Stamp> {
         return None;
     }
     let at = memchr::memmem::find(frame.as_bytes(), BODY_KEY)? + BODY_KEY.len();
-    let mut fields = frame[at..].split(|c| c == ' ' || c == '"');
+    let mut fields = frame[at..].split([' ', '"']);
     Some(Stamp {
         step: fields.next()?.parse().ok()?,
         seq: fields.next()?.parse().ok()?,
