@@ -207,7 +207,12 @@ impl Hub {
 
     /// Sends a frame to every connection on this node.
     pub fn broadcast_all(&self, frame: &ServerFrame) -> usize {
-        let outboxes: Vec<Outbox> = self.state().conns.values().map(|c| c.outbox.clone()).collect();
+        let outboxes: Vec<Outbox> = self
+            .state()
+            .conns
+            .values()
+            .map(|c| c.outbox.clone())
+            .collect();
         let bytes = encode(frame);
         outboxes.iter().filter(|o| o.push(bytes.clone())).count()
     }
@@ -258,7 +263,12 @@ mod tests {
     use super::*;
     use app::protocol::UserId;
 
-    fn conn(hub: &Hub, user: i64, name: &str, cap: usize) -> (Outbox, tokio::sync::mpsc::Receiver<Utf8Bytes>) {
+    fn conn(
+        hub: &Hub,
+        user: i64,
+        name: &str,
+        cap: usize,
+    ) -> (Outbox, tokio::sync::mpsc::Receiver<Utf8Bytes>) {
         let (o, rx) = Outbox::new(hub.next_conn_id(), cap);
         hub.connect(UserId(user), name, "s", o.clone());
         (o, rx)
@@ -278,9 +288,16 @@ mod tests {
         assert!(rb.try_recv().unwrap().as_str().contains(r#""online":true"#));
         assert!(rb.try_recv().is_err());
         hub.disconnect(a1.id);
-        assert!(rb.try_recv().is_err(), "ann still has a connection in the room");
+        assert!(
+            rb.try_recv().is_err(),
+            "ann still has a connection in the room"
+        );
         hub.disconnect(a2.id);
-        assert!(rb.try_recv().unwrap().as_str().contains(r#""online":false"#));
+        assert!(rb
+            .try_recv()
+            .unwrap()
+            .as_str()
+            .contains(r#""online":false"#));
         assert_eq!(hub.online(room), vec!["bob"]);
     }
 
@@ -293,7 +310,10 @@ mod tests {
         hub.subscribe(room, slow.id);
         hub.subscribe(room, fast.id);
         while rf.try_recv().is_ok() {}
-        let frame = ServerFrame::Typing { room, user: "x".into() };
+        let frame = ServerFrame::Typing {
+            room,
+            user: "x".into(),
+        };
         for _ in 0..10 {
             hub.broadcast(room, &frame);
         }

@@ -47,7 +47,11 @@ pub struct Closed;
 impl Ingest {
     /// Starts the ingest task. It stops after `shutdown` is cancelled, once
     /// everything already queued has been stored and acknowledged.
-    pub fn start(store: Store, hub: Arc<Hub>, shutdown: CancellationToken) -> (Ingest, JoinHandle<()>) {
+    pub fn start(
+        store: Store,
+        hub: Arc<Hub>,
+        shutdown: CancellationToken,
+    ) -> (Ingest, JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(run(store, hub, rx, shutdown));
         (Ingest { tx }, task)
@@ -59,7 +63,12 @@ impl Ingest {
     }
 }
 
-async fn run(store: Store, hub: Arc<Hub>, mut rx: mpsc::Receiver<Submission>, shutdown: CancellationToken) {
+async fn run(
+    store: Store,
+    hub: Arc<Hub>,
+    mut rx: mpsc::Receiver<Submission>,
+    shutdown: CancellationToken,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
         let n = tokio::select! {

@@ -33,10 +33,18 @@ pub struct Application {
 impl Application {
     /// Opens the database named in `settings` and binds `settings.addr`
     /// (port 0 picks a free port: see [`Application::local_addr`]).
-    pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> anyhow::Result<Application> {
+    pub async fn build(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+    ) -> anyhow::Result<Application> {
         let store = Store::connect(&settings.database_url)
             .await
-            .with_context(|| format!("opening {}", crate::config::redact_url(&settings.database_url)))?;
+            .with_context(|| {
+                format!(
+                    "opening {}",
+                    crate::config::redact_url(&settings.database_url)
+                )
+            })?;
         Self::build_with_store(settings, leptos_options, store).await
     }
 
@@ -81,7 +89,10 @@ impl Application {
     }
 
     /// Serves until `stop` resolves, then shuts down gracefully.
-    pub async fn run_until_stopped(self, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let Application {
             listener,
             state,
@@ -102,7 +113,10 @@ impl Application {
             .await
             .context("serving HTTP")?;
         state.sockets.close();
-        if tokio::time::timeout(SOCKET_DRAIN, state.sockets.wait()).await.is_err() {
+        if tokio::time::timeout(SOCKET_DRAIN, state.sockets.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("some WebSockets did not close in time");
         }
         ingest_task.await.context("ingest task")?;
@@ -120,7 +134,9 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .nest("/api", http::api())
         .leptos_routes(&state, routes, move || app::shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .with_state(state)
 }
 

@@ -25,7 +25,11 @@ pub async fn upgrade(
 ) -> Response {
     if let Err(refused) = origin::check(&headers, &state.settings.allowed_origins) {
         tracing::warn!(origin = %refused, user = %auth.user.username, "cross-origin WebSocket refused");
-        return (StatusCode::FORBIDDEN, "this origin may not open a WebSocket here").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "this origin may not open a WebSocket here",
+        )
+            .into_response();
     }
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();

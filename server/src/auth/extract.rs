@@ -20,7 +20,11 @@ pub struct AuthUser {
 
 /// The token from a bearer header or the session cookie, if any.
 pub fn token_from(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         if let Some(t) = v.strip_prefix("Bearer ") {
             return Some(t.trim().to_owned());
         }
@@ -46,7 +50,9 @@ impl FromRequestParts<AppState> for AuthUser {
             .store
             .session_user(&session)
             .await?
-            .ok_or(ApiError::Unauthorized("the session has ended; log in again"))?;
+            .ok_or(ApiError::Unauthorized(
+                "the session has ended; log in again",
+            ))?;
         Ok(AuthUser { user, session })
     }
 }

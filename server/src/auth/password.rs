@@ -49,7 +49,9 @@ pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<
         let exists = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
-        let ok = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && exists)
     })
     .await
@@ -71,7 +73,9 @@ mod tests {
     async fn round_trip_and_unknown_user() {
         let h = hash("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), Some(h.clone())).await.unwrap());
+        assert!(verify("correct horse".into(), Some(h.clone()))
+            .await
+            .unwrap());
         assert!(!verify("wrong horse!".into(), Some(h)).await.unwrap());
         assert!(!verify("anything".into(), None).await.unwrap());
     }

@@ -56,11 +56,15 @@ pub async fn login(
     }
 }
 
-async fn start_session(state: &AppState, user: User, status: StatusCode) -> Result<Response, ApiError> {
+async fn start_session(
+    state: &AppState,
+    user: User,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
     let token = token::generate();
     let ttl = state.settings.session_ttl;
-    let expires = Utc::now()
-        + chrono::Duration::from_std(ttl).map_err(|e| ApiError::Internal(e.into()))?;
+    let expires =
+        Utc::now() + chrono::Duration::from_std(ttl).map_err(|e| ApiError::Internal(e.into()))?;
     state
         .store
         .create_session(&token::digest(&token), user.id, expires)

@@ -12,7 +12,10 @@ use app::{
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Deserialize;
 
-pub async fn list(State(state): State<AppState>, auth: AuthUser) -> Result<Json<Vec<RoomSummary>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<Vec<RoomSummary>>, ApiError> {
     Ok(Json(state.store.list_rooms(auth.user.id).await?))
 }
 
@@ -48,7 +51,9 @@ pub async fn messages(
     let room = RoomId(room);
     let limit = q.limit.unwrap_or(50);
     if limit == 0 || limit > MAX_PAGE {
-        return Err(ApiError::BadRequest(format!("limit must be 1 to {MAX_PAGE}")));
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        )));
     }
     if !state.store.room_exists(room).await? {
         return Err(ApiError::NotFound("no such room"));

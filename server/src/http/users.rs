@@ -8,7 +8,10 @@ use crate::{
 use app::protocol::{Role, SetRole, User, UserId};
 use axum::{extract::State, Json};
 
-pub async fn list(State(state): State<AppState>, _admin: AdminUser) -> Result<Json<Vec<User>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+) -> Result<Json<Vec<User>>, ApiError> {
     Ok(Json(state.store.list_users().await?))
 }
 
@@ -25,8 +28,13 @@ pub async fn set_role(
         .await?
         .ok_or(ApiError::NotFound("no such user"))?;
     // Somebody must always be able to manage roles.
-    if current.role == Role::Admin && body.role != Role::Admin && state.store.admin_count().await? <= 1 {
-        return Err(ApiError::Conflict("the last admin cannot be demoted".into()));
+    if current.role == Role::Admin
+        && body.role != Role::Admin
+        && state.store.admin_count().await? <= 1
+    {
+        return Err(ApiError::Conflict(
+            "the last admin cannot be demoted".into(),
+        ));
     }
     let user = state
         .store

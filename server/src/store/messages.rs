@@ -132,7 +132,8 @@ impl Store {
         before: Option<MessageId>,
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
-        let sql = format!("{SELECT} WHERE m.room_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3");
+        let sql =
+            format!("{SELECT} WHERE m.room_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3");
         let rows: Vec<MessageRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql)
                 .bind(room.0)
@@ -147,14 +148,21 @@ impl Store {
     }
 
     /// One message and its author's id.
-    pub async fn message(&self, id: MessageId) -> Result<Option<(ChatMessage, UserId)>, StoreError> {
+    pub async fn message(
+        &self,
+        id: MessageId,
+    ) -> Result<Option<(ChatMessage, UserId)>, StoreError> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
             message: MessageRow,
             author_id: i64,
         }
-        let sql = format!("{SELECT} WHERE m.id = $1").replacen("m.edited_at", "m.edited_at, m.author_id", 1);
+        let sql = format!("{SELECT} WHERE m.id = $1").replacen(
+            "m.edited_at",
+            "m.edited_at, m.author_id",
+            1,
+        );
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await?
         });
@@ -162,7 +170,11 @@ impl Store {
     }
 
     /// Replaces a body; returns the time of the edit.
-    pub async fn edit_message(&self, id: MessageId, body: &str) -> Result<DateTime<Utc>, StoreError> {
+    pub async fn edit_message(
+        &self,
+        id: MessageId,
+        body: &str,
+    ) -> Result<DateTime<Utc>, StoreError> {
         let now = Utc::now();
         on_pool!(self, pool => {
             sqlx::query("UPDATE messages SET body = $1, edited_at = $2 WHERE id = $3")

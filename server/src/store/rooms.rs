@@ -41,7 +41,11 @@ const SUMMARY: &str = "
 
 impl Store {
     /// Creates a room and makes its creator a member.
-    pub async fn create_room(&self, name: &str, creator: UserId) -> Result<RoomSummary, StoreError> {
+    pub async fn create_room(
+        &self,
+        name: &str,
+        creator: UserId,
+    ) -> Result<RoomSummary, StoreError> {
         let now = Utc::now();
         let id: i64 = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -88,7 +92,11 @@ impl Store {
     }
 
     /// One room as `user` sees it.
-    pub async fn room_summary(&self, room: RoomId, user: UserId) -> Result<Option<RoomSummary>, StoreError> {
+    pub async fn room_summary(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<Option<RoomSummary>, StoreError> {
         let sql = format!("{SUMMARY} WHERE r.id = $2");
         let row: Option<SummaryRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(user.0).bind(room.0).fetch_optional(pool).await?
@@ -147,7 +155,12 @@ impl Store {
     }
 
     /// Moves the read marker forward to `up_to` (never backward).
-    pub async fn mark_read(&self, room: RoomId, user: UserId, up_to: MessageId) -> Result<(), StoreError> {
+    pub async fn mark_read(
+        &self,
+        room: RoomId,
+        user: UserId,
+        up_to: MessageId,
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE room_members SET last_read_id = $3

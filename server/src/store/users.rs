@@ -30,7 +30,11 @@ impl Store {
     /// Creates an account. The first account ever created becomes admin; the
     /// check and the insert are one statement so two simultaneous first sign-ups
     /// cannot both see an empty table on SQLite (PostgreSQL: see docs/architecture.md).
-    pub async fn create_user(&self, username: &str, password_hash: &str) -> Result<User, StoreError> {
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<User, StoreError> {
         let row: Result<UserRow, sqlx::Error> = on_pool!(self, pool => {
             sqlx::query_as(
                 "INSERT INTO users (username, username_key, password_hash, role, created_at)
@@ -46,11 +50,15 @@ impl Store {
             .fetch_one(pool)
             .await
         });
-        row.map_err(|e| conflict(e, "username is taken"))?.into_user()
+        row.map_err(|e| conflict(e, "username is taken"))?
+            .into_user()
     }
 
     /// The account and its password hash, by username (any case).
-    pub async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+    pub async fn user_with_hash(
+        &self,
+        username: &str,
+    ) -> Result<Option<(User, String)>, StoreError> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]

@@ -30,9 +30,12 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 pub async fn run(socket: WebSocket, state: AppState, auth: AuthUser) {
     let id = state.hub.next_conn_id();
     let (outbox, rx) = Outbox::new(id, state.settings.outbound_queue);
-    state
-        .hub
-        .connect(auth.user.id, &auth.user.username, &auth.session, outbox.clone());
+    state.hub.connect(
+        auth.user.id,
+        &auth.user.username,
+        &auth.session,
+        outbox.clone(),
+    );
     outbox.push(encode(&ServerFrame::Hello {
         user: auth.user.clone(),
     }));

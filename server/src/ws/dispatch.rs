@@ -70,7 +70,10 @@ pub fn parse(text: &str) -> Result<ClientFrame, Refusal> {
     if text.len() > MAX_FRAME_BYTES {
         return Err(Refusal::new(
             ErrorCode::FrameTooLarge,
-            format!("frame is {} bytes; the limit is {MAX_FRAME_BYTES}", text.len()),
+            format!(
+                "frame is {} bytes; the limit is {MAX_FRAME_BYTES}",
+                text.len()
+            ),
         ));
     }
     serde_json::from_str(text).map_err(|e| {
@@ -86,7 +89,10 @@ pub fn parse(text: &str) -> Result<ClientFrame, Refusal> {
             }
             Ok(Probe { kind: Some(k) }) if !CLIENT_TYPES.contains(&k.as_str()) => Refusal::new(
                 ErrorCode::UnknownType,
-                format!("unknown frame type {k:?}; expected one of {}", CLIENT_TYPES.join(", ")),
+                format!(
+                    "unknown frame type {k:?}; expected one of {}",
+                    CLIENT_TYPES.join(", ")
+                ),
             ),
             Ok(Probe { kind: Some(k) }) => {
                 Refusal::new(ErrorCode::BadFrame, format!("bad {k:?} frame: {e}"))
@@ -172,7 +178,10 @@ impl Dispatch {
     async fn join(&mut self, room: RoomId, since: Option<MessageId>) -> Result<(), Refusal> {
         let store = &self.state.store;
         if !store.room_exists(room).await? {
-            return Err(Refusal::new(ErrorCode::NotFound, format!("room {room} does not exist")));
+            return Err(Refusal::new(
+                ErrorCode::NotFound,
+                format!("room {room} does not exist"),
+            ));
         }
         store.join_room(room, self.user.id).await?;
         // Subscribe before reading history, so nothing falls between the two;
@@ -215,16 +224,14 @@ impl Dispatch {
     async fn post(&mut self, room: RoomId, body: &str, client_id: &str) -> Result<(), Refusal> {
         let cid = ClientId::parse(client_id)?;
         let cid_str = cid.as_str().to_owned();
-        self.require_joined(room).map_err(|r| r.for_client(&cid_str))?;
+        self.require_joined(room)
+            .map_err(|r| r.for_client(&cid_str))?;
         let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid_str))?;
         if let Err(not_until) = self.state.limiter.check_key(&self.user.id) {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             let mut r = Refusal::new(
                 ErrorCode::RateLimited,
-                format!(
-                    "sending too fast; retry in {} ms",
-                    wait.as_millis().max(1)
-                ),
+                format!("sending too fast; retry in {} ms", wait.as_millis().max(1)),
             )
             .for_client(&cid_str);
             r.retry_after_ms = Some(wait.as_millis().max(1) as u64);
@@ -241,8 +248,11 @@ impl Dispatch {
             reply: self.outbox.clone(),
         };
         self.state.ingest.submit(submission).await.map_err(|_| {
-            Refusal::new(ErrorCode::Unavailable, "the server is shutting down; resend after reconnecting")
-                .for_client(&cid_str)
+            Refusal::new(
+                ErrorCode::Unavailable,
+                "the server is shutting down; resend after reconnecting",
+            )
+            .for_client(&cid_str)
         })
     }
 
@@ -269,12 +279,14 @@ impl Dispatch {
     async fn edit(&mut self, id: MessageId, body: &str) -> Result<(), Refusal> {
         let body = MessageBody::parse(body)?;
         let store = &self.state.store;
-        let (message, author) = store
-            .message(id)
-            .await?
-            .ok_or_else(|| Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist")))?;
+        let (message, author) = store.message(id).await?.ok_or_else(|| {
+            Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"))
+        })?;
         if author != self.user.id {
-            return Err(Refusal::new(ErrorCode::Forbidden, "you can edit only your own messages"));
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "you can edit only your own messages",
+            ));
         }
         let edited_at = store.edit_message(id, body.as_str()).await?;
         self.state.hub.broadcast(
@@ -291,10 +303,9 @@ impl Dispatch {
 
     async fn delete(&mut self, id: MessageId) -> Result<(), Refusal> {
         let store = &self.state.store;
-        let (message, author) = store
-            .message(id)
-            .await?
-            .ok_or_else(|| Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist")))?;
+        let (message, author) = store.message(id).await?.ok_or_else(|| {
+            Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"))
+        })?;
         if author != self.user.id && self.user.role != Role::Admin {
             return Err(Refusal::new(
                 ErrorCode::Forbidden,
@@ -302,9 +313,13 @@ impl Dispatch {
             ));
         }
         store.delete_message(id).await?;
-        self.state
-            .hub
-            .broadcast(message.room, &ServerFrame::Deleted { room: message.room, id });
+        self.state.hub.broadcast(
+            message.room,
+            &ServerFrame::Deleted {
+                room: message.room,
+                id,
+            },
+        );
         Ok(())
     }
 
@@ -329,7 +344,11 @@ mod tests {
     #[test]
     fn every_listed_type_is_a_real_frame_type() {
         for t in CLIENT_TYPES {
-            assert_eq!(code(&format!(r#"{{"type":"{t}","zzz":1}}"#)), ErrorCode::BadFrame, "{t}");
+            assert_eq!(
+                code(&format!(r#"{{"type":"{t}","zzz":1}}"#)),
+                ErrorCode::BadFrame,
+                "{t}"
+            );
         }
     }
 
@@ -339,7 +358,10 @@ mod tests {
         assert_eq!(code(r#"{"room":1}"#), ErrorCode::BadFrame);
         assert_eq!(code(r#"{"type":"dance"}"#), ErrorCode::UnknownType);
         assert_eq!(code(r#"{"type":"send","room":1}"#), ErrorCode::BadFrame);
-        let big = format!(r#"{{"type":"typing","room":1,"x":"{}"}}"#, "a".repeat(MAX_FRAME_BYTES));
+        let big = format!(
+            r#"{{"type":"typing","room":1,"x":"{}"}}"#,
+            "a".repeat(MAX_FRAME_BYTES)
+        );
         assert_eq!(code(&big), ErrorCode::FrameTooLarge);
         assert!(parse(r#"{"type":"typing","room":1}"#).is_ok());
     }

@@ -11,7 +11,10 @@ pub fn check(headers: &HeaderMap, allowed: &[String]) -> Result<(), String> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
-    let origin = origin.to_str().unwrap_or("<not text>").trim_end_matches('/');
+    let origin = origin
+        .to_str()
+        .unwrap_or("<not text>")
+        .trim_end_matches('/');
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let same_host = host.is_some_and(|host| {
         origin
@@ -42,7 +45,11 @@ mod tests {
 
     #[test]
     fn own_origin_and_listed_origins_pass() {
-        assert!(check(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"), &[]).is_ok());
+        assert!(check(
+            &headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
+            &[]
+        )
+        .is_ok());
         assert!(check(&headers(None, "127.0.0.1:3000"), &[]).is_ok());
         let allowed = vec!["https://app.example.com".to_owned()];
         assert!(check(&headers(Some("https://app.example.com"), "x:1"), &allowed).is_ok());
@@ -55,6 +62,10 @@ mod tests {
             Err("http://evil.example".to_owned())
         );
         // a host that merely starts with ours is not ours
-        assert!(check(&headers(Some("http://127.0.0.1:30001"), "127.0.0.1:3000"), &[]).is_err());
+        assert!(check(
+            &headers(Some("http://127.0.0.1:30001"), "127.0.0.1:3000"),
+            &[]
+        )
+        .is_err());
     }
 }

@@ -26,7 +26,10 @@ async fn register_sets_an_httponly_cookie_that_authenticates() {
         .unwrap();
     let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("sb_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let pair = cookie.split(';').next().unwrap();
     let me: User = app
         .http
@@ -66,7 +69,10 @@ async fn duplicate_and_invalid_registrations_are_refused_with_reasons() {
     assert_eq!(short.status(), 422);
     let body: serde_json::Value = short.json().await.unwrap();
     assert_eq!(body["error"]["code"], "invalid");
-    assert!(body["error"]["message"].as_str().unwrap().starts_with("password"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("password"));
 
     let garbage = app
         .http
@@ -107,12 +113,30 @@ async fn login_logout_and_wrong_passwords() {
     let ok = login("fay", "password123").await;
     assert_eq!(ok.status(), 200);
     let auth: app::protocol::AuthResponse = ok.json().await.unwrap();
-    let me = app.http.get(app.url("/api/me")).bearer_auth(&auth.token).send().await.unwrap();
+    let me = app
+        .http
+        .get(app.url("/api/me"))
+        .bearer_auth(&auth.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
 
-    let out = app.http.post(app.url("/api/auth/logout")).bearer_auth(&auth.token).send().await.unwrap();
+    let out = app
+        .http
+        .post(app.url("/api/auth/logout"))
+        .bearer_auth(&auth.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 204);
-    let me = app.http.get(app.url("/api/me")).bearer_auth(&auth.token).send().await.unwrap();
+    let me = app
+        .http
+        .get(app.url("/api/me"))
+        .bearer_auth(&auth.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 401);
 }
 
@@ -139,7 +163,10 @@ async fn failed_logins_take_about_as_long_whether_or_not_the_user_exists() {
     let existing = time("gus").await;
     let missing = time("nobody").await;
     let ratio = existing.max(missing) / existing.min(missing);
-    assert!(ratio < 2.0, "existing {existing:.3}s vs missing {missing:.3}s");
+    assert!(
+        ratio < 2.0,
+        "existing {existing:.3}s vs missing {missing:.3}s"
+    );
 }
 
 #[tokio::test]
@@ -147,7 +174,13 @@ async fn admins_list_users_and_change_roles_members_cannot() {
     let app = spawn_app().await;
     let admin = app.register("root").await;
     let member = app.register("henry").await;
-    let list = app.http.get(app.url("/api/users")).bearer_auth(&member.token).send().await.unwrap();
+    let list = app
+        .http
+        .get(app.url("/api/users"))
+        .bearer_auth(&member.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(list.status(), 403);
     let users: Vec<User> = app
         .http
@@ -206,8 +239,12 @@ async fn websocket_needs_a_session_and_a_trusted_origin() {
         format!("ws://{}/ws", app.addr),
     )
     .unwrap();
-    req.headers_mut().insert("authorization", format!("Bearer {}", ann.token).parse().unwrap());
-    req.headers_mut().insert("origin", "http://evil.example".parse().unwrap());
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", ann.token).parse().unwrap(),
+    );
+    req.headers_mut()
+        .insert("origin", "http://evil.example".parse().unwrap());
     match tokio_tungstenite::connect_async(req).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 403),
         other => panic!("expected 403, got {:?}", other.map(|_| ())),
@@ -229,7 +266,12 @@ async fn logout_closes_that_sessions_sockets() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;
     let mut c = app.connect(&ann.token).await;
-    app.http.post(app.url("/api/auth/logout")).bearer_auth(&ann.token).send().await.unwrap();
+    app.http
+        .post(app.url("/api/auth/logout"))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap();
     use futures_util::StreamExt;
     let close = loop {
         match tokio::time::timeout(WAIT, c.ws.next()).await.unwrap() {
@@ -238,5 +280,8 @@ async fn logout_closes_that_sessions_sockets() {
             other => panic!("expected a close frame, got {other:?}"),
         }
     };
-    assert_eq!(u16::from(close.unwrap().code), app::protocol::close::SESSION_ENDED);
+    assert_eq!(
+        u16::from(close.unwrap().code),
+        app::protocol::close::SESSION_ENDED
+    );
 }

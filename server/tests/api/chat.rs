@@ -2,7 +2,9 @@
 //! deduplication, resume, edits, deletes, unread counts.
 
 use crate::helpers::*;
-use app::protocol::{ClientFrame, ErrorCode, MessageId, MessagePage, RoomSummary, ServerFrame, MAX_REPLAY};
+use app::protocol::{
+    ClientFrame, ErrorCode, MessageId, MessagePage, RoomSummary, ServerFrame, MAX_REPLAY,
+};
 
 /// Runs the two-user conversation against whichever database `app` uses.
 pub async fn two_users_chat(app: &TestApp) {
@@ -38,7 +40,10 @@ pub async fn two_users_chat(app: &TestApp) {
     let id = b.post(room.id, "hello ann", "b-1").await;
     match a.recv().await {
         ServerFrame::Message(m) => {
-            assert_eq!((m.id, m.author.as_str(), m.body.as_str()), (id, "bob", "hello ann"));
+            assert_eq!(
+                (m.id, m.author.as_str(), m.body.as_str()),
+                (id, "bob", "hello ann")
+            );
             assert_eq!(m.client_id.as_deref(), Some("b-1"));
         }
         f => panic!("expected message, got {f:?}"),
@@ -51,7 +56,10 @@ pub async fn two_users_chat(app: &TestApp) {
     }
 
     drop(b);
-    match a.recv_until(|f| matches!(f, ServerFrame::PresenceChanged { .. })).await {
+    match a
+        .recv_until(|f| matches!(f, ServerFrame::PresenceChanged { .. }))
+        .await
+    {
         ServerFrame::PresenceChanged { user, online, .. } => assert!(user == "bob" && !online),
         _ => unreachable!(),
     }
@@ -98,7 +106,10 @@ async fn history_pages_by_id_over_http() {
     let mut before = None;
     loop {
         let p = page(before, 50).await;
-        assert!(p.messages.windows(2).all(|w| w[0].id < w[1].id), "ascending within a page");
+        assert!(
+            p.messages.windows(2).all(|w| w[0].id < w[1].id),
+            "ascending within a page"
+        );
         before = p.messages.first().map(|m| m.id);
         let mut chunk: Vec<MessageId> = p.messages.iter().map(|m| m.id).collect();
         chunk.extend(seen);
@@ -111,11 +122,29 @@ async fn history_pages_by_id_over_http() {
 
     // Not a member: forbidden. No such room: 404. Bad limit: 400.
     let bob = app.register("bob").await;
-    let resp = app.http.get(app.url(&format!("/api/rooms/{}/messages", room.id))).bearer_auth(&bob.token).send().await.unwrap();
+    let resp = app
+        .http
+        .get(app.url(&format!("/api/rooms/{}/messages", room.id)))
+        .bearer_auth(&bob.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 403);
-    let resp = app.http.get(app.url("/api/rooms/999/messages")).bearer_auth(&bob.token).send().await.unwrap();
+    let resp = app
+        .http
+        .get(app.url("/api/rooms/999/messages"))
+        .bearer_auth(&bob.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404);
-    let resp = app.http.get(app.url(&format!("/api/rooms/{}/messages?limit=0", room.id))).bearer_auth(&ann.token).send().await.unwrap();
+    let resp = app
+        .http
+        .get(app.url(&format!("/api/rooms/{}/messages?limit=0", room.id)))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
 }
 
@@ -165,7 +194,10 @@ async fn join_since_replays_exactly_what_was_missed() {
     let mut c = app.connect(&ann.token).await;
     let (missed, more) = c.join(room.id, Some(ids[3])).await;
     assert!(!more);
-    assert_eq!(missed.iter().map(|m| m.id).collect::<Vec<_>>(), ids[4..].to_vec());
+    assert_eq!(
+        missed.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[4..].to_vec()
+    );
 
     // Past the cap, the replay says more exist and continues from its last id.
     for i in 0..MAX_REPLAY + 5 {
@@ -193,18 +225,37 @@ async fn edits_and_deletes_are_live_and_checked() {
     b.join(room.id, None).await;
     let id = a.post(room.id, "typo", "e1").await;
 
-    b.send(&ClientFrame::Edit { id, body: "hacked".into() }).await;
-    match b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await {
+    b.send(&ClientFrame::Edit {
+        id,
+        body: "hacked".into(),
+    })
+    .await;
+    match b
+        .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await
+    {
         ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::Forbidden),
         _ => unreachable!(),
     }
-    a.send(&ClientFrame::Edit { id, body: "fixed".into() }).await;
-    match b.recv_until(|f| matches!(f, ServerFrame::Edited { .. })).await {
-        ServerFrame::Edited { id: eid, body, .. } => assert_eq!((eid, body.as_str()), (id, "fixed")),
+    a.send(&ClientFrame::Edit {
+        id,
+        body: "fixed".into(),
+    })
+    .await;
+    match b
+        .recv_until(|f| matches!(f, ServerFrame::Edited { .. }))
+        .await
+    {
+        ServerFrame::Edited { id: eid, body, .. } => {
+            assert_eq!((eid, body.as_str()), (id, "fixed"))
+        }
         _ => unreachable!(),
     }
     b.send(&ClientFrame::Delete { id }).await;
-    match b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await {
+    match b
+        .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await
+    {
         ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::Forbidden),
         _ => unreachable!(),
     }
@@ -212,7 +263,10 @@ async fn edits_and_deletes_are_live_and_checked() {
     let mut root = app.connect(&admin.token).await;
     root.join(room.id, None).await;
     root.send(&ClientFrame::Delete { id }).await;
-    match a.recv_until(|f| matches!(f, ServerFrame::Deleted { .. })).await {
+    match a
+        .recv_until(|f| matches!(f, ServerFrame::Deleted { .. }))
+        .await
+    {
         ServerFrame::Deleted { id: did, .. } => assert_eq!(did, id),
         _ => unreachable!(),
     }
@@ -237,13 +291,32 @@ async fn unread_counts_follow_the_read_marker() {
     let rooms = |token: String| {
         let app = &app;
         async move {
-            app.http.get(app.url("/api/rooms")).bearer_auth(token).send().await.unwrap().json::<Vec<RoomSummary>>().await.unwrap()
+            app.http
+                .get(app.url("/api/rooms"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json::<Vec<RoomSummary>>()
+                .await
+                .unwrap()
         }
     };
     let r = rooms(bob.token.clone()).await;
-    assert_eq!((r[0].joined, r[0].unread, r[0].last_message_id), (true, 3, Some(last)));
-    assert_eq!(rooms(ann.token.clone()).await[0].unread, 0, "your own messages are not unread");
-    b.send(&ClientFrame::Read { room: room.id, id: last }).await;
+    assert_eq!(
+        (r[0].joined, r[0].unread, r[0].last_message_id),
+        (true, 3, Some(last))
+    );
+    assert_eq!(
+        rooms(ann.token.clone()).await[0].unread,
+        0,
+        "your own messages are not unread"
+    );
+    b.send(&ClientFrame::Read {
+        room: room.id,
+        id: last,
+    })
+    .await;
     // The read marker is stored by the time a later frame is answered.
     b.join(room.id, Some(last)).await;
     assert_eq!(rooms(bob.token.clone()).await[0].unread, 0);
@@ -260,12 +333,26 @@ async fn rooms_are_announced_and_leave_stops_delivery() {
         ServerFrame::RoomCreated { room: r } => assert_eq!((r.id, r.joined), (room.id, false)),
         f => panic!("expected room_created, got {f:?}"),
     }
-    let dup = app.http.post(app.url("/api/rooms")).bearer_auth(&bob.token).json(&serde_json::json!({"name": "announcements"})).send().await.unwrap();
+    let dup = app
+        .http
+        .post(app.url("/api/rooms"))
+        .bearer_auth(&bob.token)
+        .json(&serde_json::json!({"name": "announcements"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(dup.status(), 409);
 
-    b.send(&ClientFrame::Send { room: room.id, body: "x".into(), client_id: "nj".into() }).await;
+    b.send(&ClientFrame::Send {
+        room: room.id,
+        body: "x".into(),
+        client_id: "nj".into(),
+    })
+    .await;
     match b.recv().await {
-        ServerFrame::Error { code, client_id, .. } => {
+        ServerFrame::Error {
+            code, client_id, ..
+        } => {
             assert_eq!(code, ErrorCode::NotJoined);
             assert_eq!(client_id.as_deref(), Some("nj"));
         }
@@ -273,11 +360,16 @@ async fn rooms_are_announced_and_leave_stops_delivery() {
     }
     b.join(room.id, None).await;
     b.send(&ClientFrame::Leave { room: room.id }).await;
-    b.recv_until(|f| matches!(f, ServerFrame::Left { .. })).await;
+    b.recv_until(|f| matches!(f, ServerFrame::Left { .. }))
+        .await;
     let mut a = app.connect(&ann.token).await;
     a.join(room.id, None).await;
     a.post(room.id, "after bob left", "l1").await;
-    b.send(&ClientFrame::Join { room: app::protocol::RoomId(9999), since: None }).await;
+    b.send(&ClientFrame::Join {
+        room: app::protocol::RoomId(9999),
+        since: None,
+    })
+    .await;
     // Bob gets the not_found for the bogus room, and no message from the room he left.
     match b.recv().await {
         ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::NotFound),

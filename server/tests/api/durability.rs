@@ -43,7 +43,10 @@ async fn a_graceful_restart_says_going_away_and_keeps_every_message() {
         .unwrap();
     let mut c = app.connect(&login.token).await;
     let (replayed, _) = c.join(room.id, Some(ids[9])).await;
-    assert_eq!(replayed.iter().map(|m| m.id).collect::<Vec<_>>(), ids[10..].to_vec());
+    assert_eq!(
+        replayed.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[10..].to_vec()
+    );
     // Ids keep increasing after a restart.
     let next = c.post(room.id, "after", "after").await;
     assert!(next > *ids.last().unwrap());
@@ -56,7 +59,11 @@ async fn kill_9_loses_no_acknowledged_message() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/crash.db", dir.path().display());
     let start = |db: String| async move {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
             .env("DATABASE_URL", db)
             .env("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}"))
@@ -104,8 +111,12 @@ async fn kill_9_loses_no_acknowledged_message() {
     c.join(room.id, None).await;
     // Pipeline many sends, so some are in flight when the process dies.
     for i in 0..300 {
-        c.send(&app::protocol::ClientFrame::Send { room: room.id, body: format!("m{i}"), client_id: format!("k{i}") })
-            .await;
+        c.send(&app::protocol::ClientFrame::Send {
+            room: room.id,
+            body: format!("m{i}"),
+            client_id: format!("k{i}"),
+        })
+        .await;
     }
     let mut acked: Vec<MessageId> = Vec::new();
     while acked.len() < 150 {
@@ -133,7 +144,15 @@ async fn kill_9_loses_no_acknowledged_message() {
         if let Some(b) = before {
             url.push_str(&format!("&before={b}"));
         }
-        let page: MessagePage = http.get(url).bearer_auth(&auth.token).send().await.unwrap().json().await.unwrap();
+        let page: MessagePage = http
+            .get(url)
+            .bearer_auth(&auth.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         before = page.messages.first().map(|m| m.id);
         stored.extend(page.messages.iter().map(|m| m.id));
         if !page.more {

@@ -139,9 +139,12 @@ impl Client {
             HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
         );
         if let Some(o) = origin {
-            req.headers_mut().insert("origin", HeaderValue::from_str(o).unwrap());
+            req.headers_mut()
+                .insert("origin", HeaderValue::from_str(o).unwrap());
         }
-        let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("ws connects");
+        let (ws, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("ws connects");
         let mut c = Client { ws };
         match c.recv().await {
             ServerFrame::Hello { .. } => c,
@@ -206,16 +209,28 @@ impl Client {
     }
 
     /// Joins and returns the history frame's messages and `more`.
-    pub async fn join(&mut self, room: RoomId, since: Option<app::protocol::MessageId>) -> (Vec<app::protocol::ChatMessage>, bool) {
+    pub async fn join(
+        &mut self,
+        room: RoomId,
+        since: Option<app::protocol::MessageId>,
+    ) -> (Vec<app::protocol::ChatMessage>, bool) {
         self.send(&ClientFrame::Join { room, since }).await;
-        match self.recv_until(|f| matches!(f, ServerFrame::History { room: r, .. } if *r == room)).await {
+        match self
+            .recv_until(|f| matches!(f, ServerFrame::History { room: r, .. } if *r == room))
+            .await
+        {
             ServerFrame::History { messages, more, .. } => (messages, more),
             _ => unreachable!(),
         }
     }
 
     /// Sends a message and waits for its ack; returns the stored id.
-    pub async fn post(&mut self, room: RoomId, body: &str, client_id: &str) -> app::protocol::MessageId {
+    pub async fn post(
+        &mut self,
+        room: RoomId,
+        body: &str,
+        client_id: &str,
+    ) -> app::protocol::MessageId {
         self.send(&ClientFrame::Send {
             room,
             body: body.into(),
@@ -223,7 +238,10 @@ impl Client {
         })
         .await;
         match self
-            .recv_until(|f| matches!(f, ServerFrame::Ack { client_id: c, .. } if c == client_id) || matches!(f, ServerFrame::Error { .. }))
+            .recv_until(|f| {
+                matches!(f, ServerFrame::Ack { client_id: c, .. } if c == client_id)
+                    || matches!(f, ServerFrame::Error { .. })
+            })
             .await
         {
             ServerFrame::Ack { id, .. } => id,
@@ -263,7 +281,10 @@ pub async fn fresh_postgres_database() -> Option<String> {
     conn.execute(format!("CREATE DATABASE {name}").as_str())
         .await
         .expect("create test database");
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&admin_url);
     Some(format!("{base}/{name}"))
 }
 

@@ -23,25 +23,54 @@ async fn bad_frames_get_named_errors_and_the_connection_stays_open() {
     let mut c = app.connect(&ann.token).await;
 
     c.send_text("this is not json").await;
-    assert!(expect_error(&mut c, ErrorCode::BadFrame).await.contains("malformed"));
+    assert!(expect_error(&mut c, ErrorCode::BadFrame)
+        .await
+        .contains("malformed"));
     c.send_text(r#"{"type":"shout","room":1}"#).await;
-    assert!(expect_error(&mut c, ErrorCode::UnknownType).await.contains("shout"));
+    assert!(expect_error(&mut c, ErrorCode::UnknownType)
+        .await
+        .contains("shout"));
     c.send_text(r#"{"type":"send","room":1}"#).await;
-    assert!(expect_error(&mut c, ErrorCode::BadFrame).await.contains("send"));
-    c.send_text(&format!(r#"{{"type":"typing","room":1,"pad":"{}"}}"#, "x".repeat(20_000))).await;
-    assert!(expect_error(&mut c, ErrorCode::FrameTooLarge).await.contains("16384"));
+    assert!(expect_error(&mut c, ErrorCode::BadFrame)
+        .await
+        .contains("send"));
+    c.send_text(&format!(
+        r#"{{"type":"typing","room":1,"pad":"{}"}}"#,
+        "x".repeat(20_000)
+    ))
+    .await;
+    assert!(expect_error(&mut c, ErrorCode::FrameTooLarge)
+        .await
+        .contains("16384"));
     c.ws.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
     expect_error(&mut c, ErrorCode::BadFrame).await;
 
     c.join(room.id, None).await;
     c.recv().await; // presence
-    c.send(&ClientFrame::Send { room: room.id, body: "é".repeat(MAX_BODY_CHARS + 1), client_id: "long".into() }).await;
+    c.send(&ClientFrame::Send {
+        room: room.id,
+        body: "é".repeat(MAX_BODY_CHARS + 1),
+        client_id: "long".into(),
+    })
+    .await;
     let msg = expect_error(&mut c, ErrorCode::Invalid).await;
     assert!(msg.contains("body") && msg.contains("4000"), "{msg}");
-    c.send(&ClientFrame::Send { room: room.id, body: "   ".into(), client_id: "blank".into() }).await;
+    c.send(&ClientFrame::Send {
+        room: room.id,
+        body: "   ".into(),
+        client_id: "blank".into(),
+    })
+    .await;
     expect_error(&mut c, ErrorCode::Invalid).await;
-    c.send(&ClientFrame::Send { room: room.id, body: "ok".into(), client_id: "".into() }).await;
-    assert!(expect_error(&mut c, ErrorCode::Invalid).await.contains("client_id"));
+    c.send(&ClientFrame::Send {
+        room: room.id,
+        body: "ok".into(),
+        client_id: "".into(),
+    })
+    .await;
+    assert!(expect_error(&mut c, ErrorCode::Invalid)
+        .await
+        .contains("client_id"));
 
     // Still open and working after all that.
     c.post(room.id, "still here", "fine").await;
@@ -74,9 +103,22 @@ async fn the_rate_limit_says_when_to_retry() {
     for i in 0..3 {
         c.post(room.id, "ok", &format!("ok{i}")).await;
     }
-    c.send(&ClientFrame::Send { room: room.id, body: "too fast".into(), client_id: "fast".into() }).await;
-    match c.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await {
-        ServerFrame::Error { code, retry_after_ms, client_id, .. } => {
+    c.send(&ClientFrame::Send {
+        room: room.id,
+        body: "too fast".into(),
+        client_id: "fast".into(),
+    })
+    .await;
+    match c
+        .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await
+    {
+        ServerFrame::Error {
+            code,
+            retry_after_ms,
+            client_id,
+            ..
+        } => {
             assert_eq!(code, ErrorCode::RateLimited);
             assert_eq!(client_id.as_deref(), Some("fast"));
             let ms = retry_after_ms.expect("retry_after_ms");
@@ -123,7 +165,9 @@ async fn a_client_that_stops_reading_is_cut_off_and_others_keep_receiving() {
         let mut acks = 0;
         while acks < total {
             match tokio::time::timeout(WAIT, rx.next()).await {
-                Ok(Some(Ok(Message::Text(t)))) if t.as_str().starts_with(r#"{"type":"ack""#) => acks += 1,
+                Ok(Some(Ok(Message::Text(t)))) if t.as_str().starts_with(r#"{"type":"ack""#) => {
+                    acks += 1
+                }
                 Ok(Some(Ok(_))) => {}
                 _ => break,
             }
@@ -131,10 +175,20 @@ async fn a_client_that_stops_reading_is_cut_off_and_others_keep_receiving() {
         acks
     });
     for i in 0..total {
-        let frame = ClientFrame::Send { room: room.id, body: body.clone(), client_id: format!("f{i}") };
-        tx.send(Message::text(serde_json::to_string(&frame).unwrap())).await.unwrap();
+        let frame = ClientFrame::Send {
+            room: room.id,
+            body: body.clone(),
+            client_id: format!("f{i}"),
+        };
+        tx.send(Message::text(serde_json::to_string(&frame).unwrap()))
+            .await
+            .unwrap();
     }
-    assert_eq!(draining.await.unwrap(), total, "every message was acknowledged");
+    assert_eq!(
+        draining.await.unwrap(),
+        total,
+        "every message was acknowledged"
+    );
     let (got, _reader) = reading.await.unwrap();
     assert_eq!(got, total, "the reading client got everything");
     // The slow client was disconnected: its stream ends (with 4008 if the close
@@ -142,7 +196,10 @@ async fn a_client_that_stops_reading_is_cut_off_and_others_keep_receiving() {
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut close_code = None;
     loop {
-        match tokio::time::timeout_at(deadline, slow.ws.next()).await.expect("slow client ends in time") {
+        match tokio::time::timeout_at(deadline, slow.ws.next())
+            .await
+            .expect("slow client ends in time")
+        {
             Some(Ok(Message::Close(f))) => {
                 close_code = f.map(|f| u16::from(f.code));
                 break;

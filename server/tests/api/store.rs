@@ -10,24 +10,47 @@ async fn exercise(store: Store) {
     let ann = store.create_user("Ann", "hash-a").await.unwrap();
     let bob = store.create_user("bob", "hash-b").await.unwrap();
     assert_eq!((ann.role, bob.role), (Role::Admin, Role::Member));
-    assert!(matches!(store.create_user("ANN", "x").await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.create_user("ANN", "x").await,
+        Err(StoreError::Conflict(_))
+    ));
     let (found, hash) = store.user_with_hash("ann").await.unwrap().unwrap();
     assert_eq!((found.id, hash.as_str()), (ann.id, "hash-a"));
-    assert_eq!(store.set_role(bob.id, Role::Agent).await.unwrap().unwrap().role, Role::Agent);
+    assert_eq!(
+        store
+            .set_role(bob.id, Role::Agent)
+            .await
+            .unwrap()
+            .unwrap()
+            .role,
+        Role::Agent
+    );
     assert_eq!(store.admin_count().await.unwrap(), 1);
     assert_eq!(store.list_users().await.unwrap().len(), 2);
 
     // Sessions expire.
-    store.create_session("live", ann.id, Utc::now() + Duration::hours(1)).await.unwrap();
-    store.create_session("dead", ann.id, Utc::now() - Duration::seconds(1)).await.unwrap();
-    assert_eq!(store.session_user("live").await.unwrap().unwrap().id, ann.id);
+    store
+        .create_session("live", ann.id, Utc::now() + Duration::hours(1))
+        .await
+        .unwrap();
+    store
+        .create_session("dead", ann.id, Utc::now() - Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session_user("live").await.unwrap().unwrap().id,
+        ann.id
+    );
     assert!(store.session_user("dead").await.unwrap().is_none());
     store.delete_session("live").await.unwrap();
     assert!(store.session_user("live").await.unwrap().is_none());
 
     // Rooms and membership.
     let general = store.create_room("General", ann.id).await.unwrap();
-    assert!(matches!(store.create_room("general", bob.id).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.create_room("general", bob.id).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert!(store.is_member(general.id, ann.id).await.unwrap());
     assert!(!store.is_member(general.id, bob.id).await.unwrap());
     store.join_room(general.id, bob.id).await.unwrap();
@@ -44,29 +67,70 @@ async fn exercise(store: Store) {
         client_id: cid.into(),
     };
     let stored = store
-        .insert_messages(&[msg(&ann, "a1"), msg(&ann, "a2"), msg(&bob, "a1"), msg(&ann, "a1")])
+        .insert_messages(&[
+            msg(&ann, "a1"),
+            msg(&ann, "a2"),
+            msg(&bob, "a1"),
+            msg(&ann, "a1"),
+        ])
         .await
         .unwrap();
     assert!(stored[0].fresh && stored[1].fresh && stored[2].fresh && !stored[3].fresh);
-    assert!(stored[0].message.id < stored[1].message.id && stored[1].message.id < stored[2].message.id);
-    assert_eq!(stored[3].message.id, stored[0].message.id, "a repeat returns the first");
+    assert!(
+        stored[0].message.id < stored[1].message.id && stored[1].message.id < stored[2].message.id
+    );
+    assert_eq!(
+        stored[3].message.id, stored[0].message.id,
+        "a repeat returns the first"
+    );
     let ids: Vec<MessageId> = stored[..3].iter().map(|s| s.message.id).collect();
 
     let after = store.messages_after(general.id, ids[0], 10).await.unwrap();
-    assert_eq!(after.iter().map(|m| m.id).collect::<Vec<_>>(), ids[1..].to_vec());
-    let before = store.messages_before(general.id, Some(ids[2]), 10).await.unwrap();
-    assert_eq!(before.iter().map(|m| m.id).collect::<Vec<_>>(), ids[..2].to_vec());
+    assert_eq!(
+        after.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[1..].to_vec()
+    );
+    let before = store
+        .messages_before(general.id, Some(ids[2]), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        before.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[..2].to_vec()
+    );
     let newest = store.messages_before(general.id, None, 2).await.unwrap();
-    assert_eq!(newest.iter().map(|m| m.id).collect::<Vec<_>>(), ids[1..].to_vec());
+    assert_eq!(
+        newest.iter().map(|m| m.id).collect::<Vec<_>>(),
+        ids[1..].to_vec()
+    );
     assert_eq!(newest[1].author, "bob");
 
     // Unread: others' messages after the marker.
     let rooms = store.list_rooms(bob.id).await.unwrap();
-    assert_eq!((rooms[0].unread, rooms[0].last_message_id), (2, Some(ids[2])));
+    assert_eq!(
+        (rooms[0].unread, rooms[0].last_message_id),
+        (2, Some(ids[2]))
+    );
     store.mark_read(general.id, bob.id, ids[1]).await.unwrap();
     store.mark_read(general.id, bob.id, ids[0]).await.unwrap(); // never backwards
-    assert_eq!(store.room_summary(general.id, bob.id).await.unwrap().unwrap().unread, 0);
-    assert_eq!(store.room_summary(general.id, ann.id).await.unwrap().unwrap().unread, 1);
+    assert_eq!(
+        store
+            .room_summary(general.id, bob.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .unread,
+        0
+    );
+    assert_eq!(
+        store
+            .room_summary(general.id, ann.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .unread,
+        1
+    );
 
     // Edit and delete.
     let (m, author) = store.message(ids[0]).await.unwrap().unwrap();
@@ -106,5 +170,8 @@ async fn store_on_postgres() {
 #[tokio::test]
 async fn an_unknown_scheme_is_named() {
     let err = Store::connect("mysql://x").await.err().unwrap().to_string();
-    assert!(err.contains("mysql") && err.contains("DATABASE_URL"), "{err}");
+    assert!(
+        err.contains("mysql") && err.contains("DATABASE_URL"),
+        "{err}"
+    );
 }
