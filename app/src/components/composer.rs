@@ -15,7 +15,13 @@ const COUNTER_FROM: usize = MAX_BODY_CHARS - 500;
 #[component]
 pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
     let chat = use_chat();
-    let text = RwSignal::new(String::new());
+    let text = RwSignal::new(chat.draft(room));
+    // Keep the draft when the room closes (switching rooms rebuilds this form).
+    on_cleanup(move || {
+        if let Some(draft) = text.try_get_untracked() {
+            chat.set_draft(room, draft);
+        }
+    });
     let error = RwSignal::new(None::<String>);
     let input = NodeRef::<leptos::html::Textarea>::new();
     let length = Memo::new(move |_| text.with(|t| t.chars().count()));

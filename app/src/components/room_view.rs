@@ -2,6 +2,7 @@
 //! message list, the typing line, the composer, and the online list beside.
 
 use leptos::prelude::*;
+use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use super::{
     composer::Composer, message_list::MessageList, online_list::OnlineList,
@@ -23,6 +24,14 @@ pub fn RoomView(
     });
     let online_count = move || chat.online.with(|o| o.get(&room).map_or(0, |s| s.len()));
     let confirming_leave = RwSignal::new(false);
+    let navigate = use_navigate();
+    let leave = move |_| {
+        confirming_leave.set(false);
+        if chat.leave(room) {
+            // "/" opens the first room still joined.
+            navigate("/", NavigateOptions { replace: true, ..Default::default() });
+        }
+    };
     view! {
         <section class="room" aria-labelledby="room-title">
             <header class="room-header">
@@ -51,10 +60,7 @@ pub fn RoomView(
                     >
                         <span class="confirm">
                             "Leave this room?"
-                            <button class="button danger small" type="button" on:click=move |_| {
-                                confirming_leave.set(false);
-                                chat.leave(room);
-                            }>"Leave"</button>
+                            <button class="button danger small" type="button" on:click=leave.clone()>"Leave"</button>
                             <button class="button subtle small" type="button" on:click=move |_| confirming_leave.set(false)>
                                 "Stay"
                             </button>

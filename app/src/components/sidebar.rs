@@ -15,7 +15,17 @@ pub fn Sidebar(
     open: RwSignal<bool>,
 ) -> impl IntoView {
     view! {
-        <aside id="sidebar" class="sidebar" class:open=move || open.get() aria-label="Rooms and account">
+        <aside
+            id="sidebar"
+            class="sidebar"
+            class:open=move || open.get()
+            aria-label="Rooms and account"
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    open.set(false);
+                }
+            }
+        >
             <div class="sidebar-header">
                 <a class="brand" href="/">
                     <img src="/favicon.svg" alt="" width="24" height="24"/>

@@ -81,6 +81,9 @@ pub struct Chat {
     typing_sent: StoredValue<Option<(RoomId, f64)>>,
     /// The connection loop, once started.
     control: StoredValue<Option<Control>>,
+    /// Unsent composer text per room. Not a signal: only the composer reads
+    /// it, when it opens.
+    drafts: StoredValue<HashMap<RoomId, String>>,
 }
 
 impl Chat {
@@ -103,6 +106,7 @@ impl Chat {
             read_sent: StoredValue::new(HashMap::new()),
             typing_sent: StoredValue::new(None),
             control: StoredValue::new(None),
+            drafts: StoredValue::new(HashMap::new()),
         }
     }
 
@@ -438,8 +442,30 @@ impl Chat {
         sent
     }
 
+    /// Leaves a room. It leaves the sidebar at once; the server's `left` confirms.
     pub fn leave(&self, room: RoomId) -> bool {
-        self.send_now(ClientFrame::Leave { room }, "leaving the room")
+        let sent = self.send_now(ClientFrame::Leave { room }, "leaving the room");
+        if sent {
+            self.on_left(room);
+        }
+        sent
+    }
+
+    /// The unsent text of a room's composer (kept while you visit other rooms).
+    pub fn draft(&self, room: RoomId) -> String {
+        self.drafts
+            .with_value(|d| d.get(&room).cloned())
+            .unwrap_or_default()
+    }
+
+    pub fn set_draft(&self, room: RoomId, text: String) {
+        self.drafts.update_value(|d| {
+            if text.is_empty() {
+                d.remove(&room);
+            } else {
+                d.insert(room, text);
+            }
+        });
     }
 
     /// A room we just created (and so joined): list it and subscribe to it.
