@@ -29,7 +29,13 @@ pub fn RoomView(
         confirming_leave.set(false);
         if chat.leave(room) {
             // "/" opens the first room still joined.
-            navigate("/", NavigateOptions { replace: true, ..Default::default() });
+            navigate(
+                "/",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
         }
     };
     view! {

@@ -554,3 +554,211 @@ impl Default for Chat {
         Chat::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Role, UserId};
+    use chrono::DateTime;
+
+    fn message(room: i64, id: i64, author: &str, client_id: Option<&str>) -> ChatMessage {
+        ChatMessage {
+            room: RoomId(room),
+            id: MessageId(id),
+            author: author.into(),
+            body: format!("body {id}"),
+            sent_at: DateTime::from_timestamp(id, 0).unwrap(),
+            edited_at: None,
+            client_id: client_id.map(str::to_owned),
+        }
+    }
+
+    fn summary(id: i64, last: Option<i64>) -> RoomSummary {
+        RoomSummary {
+            id: RoomId(id),
+            name: format!("room{id}"),
+            created_at: DateTime::from_timestamp(0, 0).unwrap(),
+            joined: true,
+            unread: 0,
+            last_message_id: last.map(MessageId),
+        }
+    }
+
+    /// A chat for "ann", in room 1 with room 2 also joined, inside a reactive owner.
+    fn with_chat(test: impl FnOnce(Chat)) {
+        Owner::new().with(|| {
+            let chat = Chat::new();
+            chat.me.set(Some(User {
+                id: UserId(1),
+                username: "ann".into(),
+                role: Role::Member,
+            }));
+            chat.rooms
+                .update(|r| r.replace(vec![summary(1, None), summary(2, None)]));
+            chat.active.set(Some(RoomId(1)));
+            test(chat);
+        });
+    }
+
+    fn shown_ids(chat: Chat, room: i64) -> Vec<i64> {
+        chat.timelines.with_untracked(|t| {
+            t.get(&RoomId(room))
+                .map(|t| t.messages().iter().map(|m| m.id.0).collect())
+                .unwrap_or_default()
+        })
+    }
+
+    fn pending_count(chat: Chat, room: i64) -> usize {
+        chat.outbox.with_untracked(|o| {
+            o.for_room(RoomId(room), |id| {
+                chat.timelines
+                    .with_untracked(|t| t.get(&RoomId(room)).is_some_and(|t| t.contains(id)))
+            })
+            .len()
+        })
+    }
+
+    fn send(chat: Chat, text: &str) -> String {
+        chat.send_message(RoomId(1), MessageBody::parse(text).unwrap());
+        chat.outbox
+            .with_untracked(|o| o.unacked().last().unwrap().client_id.clone())
+    }
+
+    #[test]
+    fn a_sent_message_shows_once_whether_the_echo_or_the_ack_comes_first() {
+        with_chat(|chat| {
+            let first = send(chat, "one");
+            assert_eq!(pending_count(chat, 1), 1);
+            chat.apply(ServerFrame::Message(message(1, 10, "ann", Some(&first))));
+            chat.apply(ServerFrame::Ack {
+                client_id: first,
+                id: MessageId(10),
+                room: RoomId(1),
+            });
+            assert_eq!((shown_ids(chat, 1), pending_count(chat, 1)), (vec![10], 0));
+
+            let second = send(chat, "two");
+            chat.apply(ServerFrame::Ack {
+                client_id: second.clone(),
+                id: MessageId(11),
+                room: RoomId(1),
+            });
+            // Acked but not yet here: still shown (as sent), not sent again.
+            assert_eq!(pending_count(chat, 1), 1);
+            assert!(chat.outbox.with_untracked(|o| o.unacked().is_empty()));
+            chat.apply(ServerFrame::Message(message(1, 11, "ann", Some(&second))));
+            assert_eq!(
+                (shown_ids(chat, 1), pending_count(chat, 1)),
+                (vec![10, 11], 0)
+            );
+        });
+    }
+
+    #[test]
+    fn replays_after_a_reconnect_add_only_what_was_missed() {
+        with_chat(|chat| {
+            chat.apply(ServerFrame::History {
+                room: RoomId(2),
+                messages: vec![message(2, 1, "bob", None), message(2, 2, "bob", None)],
+                more: false,
+            });
+            chat.apply(ServerFrame::Message(message(2, 3, "bob", None)));
+            // The reconnect's `join {since: 2}` overlaps what we saw live.
+            chat.apply(ServerFrame::History {
+                room: RoomId(2),
+                messages: vec![message(2, 3, "bob", None), message(2, 4, "bob", None)],
+                more: false,
+            });
+            assert_eq!(shown_ids(chat, 2), vec![1, 2, 3, 4]);
+            // Room 2 is not on screen: each new message counted once.
+            let unread = chat
+                .rooms
+                .with_untracked(|r| r.get(RoomId(2)).unwrap().unread);
+            assert_eq!(unread, 4);
+            // Room 1 is on screen: nothing to count.
+            chat.apply(ServerFrame::Message(message(1, 5, "bob", None)));
+            assert_eq!(
+                chat.rooms
+                    .with_untracked(|r| r.get(RoomId(1)).unwrap().unread),
+                0
+            );
+        });
+    }
+
+    #[test]
+    fn edits_deletes_presence_and_leaving() {
+        with_chat(|chat| {
+            chat.apply(ServerFrame::History {
+                room: RoomId(1),
+                messages: vec![message(1, 1, "bob", None), message(1, 2, "bob", None)],
+                more: false,
+            });
+            chat.apply(ServerFrame::Edited {
+                room: RoomId(1),
+                id: MessageId(1),
+                body: "changed".into(),
+                edited_at: DateTime::from_timestamp(99, 0).unwrap(),
+            });
+            chat.apply(ServerFrame::Deleted {
+                room: RoomId(1),
+                id: MessageId(2),
+            });
+            let body = chat
+                .timelines
+                .with_untracked(|t| t[&RoomId(1)].get(MessageId(1)).map(|m| m.body.clone()));
+            assert_eq!(body.as_deref(), Some("changed"));
+            assert_eq!(shown_ids(chat, 1), vec![1]);
+
+            chat.apply(ServerFrame::Presence {
+                room: RoomId(1),
+                online: vec!["ann".into(), "bob".into()],
+            });
+            chat.apply(ServerFrame::PresenceChanged {
+                room: RoomId(1),
+                user: "bob".into(),
+                online: false,
+            });
+            let online: Vec<String> = chat
+                .online
+                .with_untracked(|o| o[&RoomId(1)].iter().cloned().collect());
+            assert_eq!(online, vec!["ann"]);
+
+            send(chat, "unsent");
+            chat.apply(ServerFrame::Left { room: RoomId(1) });
+            assert!(!chat.rooms.with_untracked(|r| r.is_joined(RoomId(1))));
+            assert!(chat.outbox.with_untracked(|o| o.unacked().is_empty()));
+            assert!(shown_ids(chat, 1).is_empty());
+        });
+    }
+
+    #[test]
+    fn refused_sends_keep_the_servers_reason() {
+        with_chat(|chat| {
+            let id = send(chat, "too much");
+            chat.apply(ServerFrame::Error {
+                code: ErrorCode::Invalid,
+                message: "body: must not be empty".into(),
+                retry_after_ms: None,
+                client_id: Some(id.clone()),
+            });
+            let status = chat
+                .outbox
+                .with_untracked(|o| o.get(&id).map(|p| p.status.clone()));
+            assert_eq!(
+                status,
+                Some(crate::state::outbox::PendingStatus::Failed {
+                    message: "body: must not be empty".into(),
+                    retry_at_ms: None
+                })
+            );
+            // An error for no message in particular goes to the banner.
+            chat.apply(ServerFrame::Error {
+                code: ErrorCode::NotFound,
+                message: "no such room".into(),
+                retry_after_ms: None,
+                client_id: None,
+            });
+            assert_eq!(chat.notice.get_untracked().as_deref(), Some("no such room"));
+        });
+    }
+}
