@@ -102,6 +102,9 @@ struct Opts {
     /// Do not pin anything to cores.
     #[arg(long, global = true)]
     no_pin: bool,
+    /// Fan-out runs per server (alternating); the report shows the median run.
+    #[arg(long, global = true, default_value_t = 1)]
+    repeat: usize,
     /// Also write the Markdown report to this file.
     #[arg(long, global = true)]
     markdown: Option<PathBuf>,
@@ -190,7 +193,7 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         half_secs: opts.half_secs,
     };
     let mut figures = Vec::new();
-    for kind in kinds {
+    for &kind in &kinds {
         let idle = if do_idle {
             eprintln!("{kind}: idle test, {} connections", opts.idle);
             let r = idle_test(kind, &launch, &idle_cfg).await;
@@ -205,18 +208,37 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         } else {
             None
         };
-        let fanout = if do_fanout {
-            eprintln!("{kind}: fan-out test, {} members", opts.members);
+        figures.push(report::ServerFigures {
+            kind,
+            idle,
+            fanout: None,
+            fanout_runs: Vec::new(),
+        });
+    }
+    // Fan-out runs alternate between the servers, so that each Switchboard run
+    // has a reference run minutes apart at most.
+    for round in 0..opts.repeat.max(1) {
+        if !do_fanout {
+            break;
+        }
+        for fig in &mut figures {
+            let kind = fig.kind;
+            eprintln!(
+                "{kind}: fan-out test {} of {}, {} members",
+                round + 1,
+                opts.repeat.max(1),
+                opts.members
+            );
             let r = fanout_test(kind, &launch, &fan_cfg, opts.users).await;
             match &r {
                 Ok(f) => eprintln!("  saturation {:.0} deliveries/s", f.saturation),
                 Err(e) => eprintln!("  failed: {e:#}"),
             }
-            Some(r.map_err(|e| format!("{e:#}")))
-        } else {
-            None
-        };
-        figures.push(report::ServerFigures { kind, idle, fanout });
+            fig.fanout_runs.push(r.map_err(|e| format!("{e:#}")));
+        }
+    }
+    for fig in &mut figures {
+        fig.fanout = report::median_run(&fig.fanout_runs);
     }
     let report = report::Report {
         load_before,

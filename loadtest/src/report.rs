@@ -17,7 +17,21 @@ pub type Figure<T> = Option<Result<T, String>>;
 pub struct ServerFigures {
     pub kind: Kind,
     pub idle: Figure<idle::Outcome>,
+    /// The run with the median saturation (see [`median_run`]).
     pub fanout: Figure<fanout::Outcome>,
+    /// Every fan-out run, in order.
+    pub fanout_runs: Vec<Result<fanout::Outcome, String>>,
+}
+
+/// The successful run with the median saturation (the lower middle one of an
+/// even count), or the first failure if none succeeded.
+pub fn median_run(runs: &[Result<fanout::Outcome, String>]) -> Figure<fanout::Outcome> {
+    let mut ok: Vec<&fanout::Outcome> = runs.iter().filter_map(|r| r.as_ref().ok()).collect();
+    if ok.is_empty() {
+        return runs.first().cloned();
+    }
+    ok.sort_by(|a, b| a.saturation.total_cmp(&b.saturation));
+    Some(Ok(ok[(ok.len() - 1) / 2].clone()))
 }
 
 pub struct Report {
@@ -112,6 +126,7 @@ impl Report {
             true,
         );
         md.push('\n');
+        repeats(&mut md, bare, ours);
 
         let _ = writeln!(md, "Targets (from the issue):\n");
         let ratio = match (fan(bare), fan(ours)) {
@@ -179,6 +194,53 @@ fn fan(s: Option<&ServerFigures>) -> Option<&fanout::Outcome> {
 
 fn half(s: Option<&ServerFigures>) -> Option<&fanout::Step> {
     fan(s).and_then(|f| f.half.as_ref())
+}
+
+/// With more than one fan-out run: every run's saturation and the ratio of
+/// each Switchboard run to the reference run beside it.
+fn repeats(md: &mut String, bare: Option<&ServerFigures>, ours: Option<&ServerFigures>) {
+    let runs = |s: Option<&ServerFigures>| -> Vec<Option<f64>> {
+        s.map(|s| {
+            s.fanout_runs
+                .iter()
+                .map(|r| r.as_ref().ok().map(|f| f.saturation))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (b, o) = (runs(bare), runs(ours));
+    if b.len().max(o.len()) < 2 {
+        return;
+    }
+    let list = |v: &[Option<f64>]| {
+        v.iter()
+            .map(|x| x.map_or("failed".into(), |x| group(x, 0)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut ratios: Vec<f64> = b
+        .iter()
+        .zip(&o)
+        .filter_map(|(b, o)| match (b, o) {
+            (Some(b), Some(o)) if *b > 0.0 => Some(o / b),
+            _ => None,
+        })
+        .collect();
+    let shown = ratios
+        .iter()
+        .map(|r| format!("{r:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios.get(ratios.len().saturating_sub(1) / 2);
+    let _ = writeln!(
+        md,
+        "Fan-out runs (saturation, deliveries/s): bare {}; Switchboard {}. Ratio per round: {}{}. The table shows each server's median run.\n",
+        list(&b),
+        list(&o),
+        shown,
+        median.map(|m| format!(" (median {m:.2})")).unwrap_or_default()
+    );
 }
 
 fn row(
