@@ -147,12 +147,15 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         .prefix("switchboard-loadtest-")
         .tempdir()
         .context("creating a scratch directory")?;
+    // Absolute paths: the servers run in the scratch directory.
+    let absolute = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
     let launch = Launch {
-        switchboard_bin: opts.server_bin.clone(),
-        bare_bin: opts
-            .bare_bin
-            .clone()
-            .unwrap_or_else(servers::default_bare_bin),
+        switchboard_bin: absolute(opts.server_bin.clone()),
+        bare_bin: absolute(
+            opts.bare_bin
+                .clone()
+                .unwrap_or_else(servers::default_bare_bin),
+        ),
         cpu: (!opts.no_pin).then_some(opts.server_cpu),
         scratch: scratch.path().to_path_buf(),
     };
