@@ -10,6 +10,8 @@ pub const GOAL_RATIO: f64 = 0.8;
 pub const TARGET_P99_MS: f64 = 50.0;
 pub const TARGET_IDLE: usize = 10_000;
 pub const TARGET_KIB: f64 = 16.0;
+/// Generator CPU (% of its core) above which a saturation figure is suspect.
+pub const GENERATOR_BOUND_CPU: f64 = 90.0;
 
 /// What happened to one server in one test.
 pub type Figure<T> = Option<Result<T, String>>;
@@ -284,6 +286,17 @@ fn steps_table(md: &mut String, name: &str, f: &fanout::Outcome) {
     );
     if let Some(why) = &f.last_drop {
         let _ = writeln!(md, "Last disconnection seen: `{}`\n", one_line(why));
+    }
+    let best = f
+        .steps
+        .iter()
+        .max_by(|a, b| a.per_sec.total_cmp(&b.per_sec));
+    if let Some(best) = best.filter(|b| b.client_cpu >= GENERATOR_BOUND_CPU) {
+        let _ = writeln!(
+            md,
+            "**The generator used {:.0}% of its core at the best step: this figure may be the load tool's limit, not the server's.**\n",
+            best.client_cpu
+        );
     }
     let _ = writeln!(
         md,
