@@ -11,11 +11,14 @@ pidfile="$data/server.pid"
 
 start() {
   mkdir -p "$data"
-  (cd "$root" && SWITCHBOARD_ADDR="127.0.0.1:$port" \
+  cd "$root"
+  # A simple command (no `&&` list) so that $! is the server's own pid.
+  SWITCHBOARD_ADDR="127.0.0.1:$port" \
     DATABASE_URL="sqlite://$data/e2e.db" \
     LEPTOS_SITE_ROOT="$root/target/site" \
     RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
-    nohup ./target/release/server >>"$data/server.log" 2>&1 & echo $! >"$pidfile")
+    nohup ./target/release/server >>"$data/server.log" 2>&1 &
+  echo $! >"$pidfile"
   for _ in $(seq 1 100); do
     if curl -fs "http://127.0.0.1:$port/login" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
