@@ -99,6 +99,10 @@ struct Opts {
     /// Core this load generator runs on.
     #[arg(long, global = true, default_value_t = 1)]
     client_cpu: usize,
+    /// Run the servers and the generator at this nice value (e.g. -10, as root):
+    /// on a machine shared with other work, they then get their cores first.
+    #[arg(long, global = true, allow_hyphen_values = true)]
+    nice: Option<i32>,
     /// Do not pin anything to cores.
     #[arg(long, global = true)]
     no_pin: bool,
@@ -125,6 +129,9 @@ fn main() -> anyhow::Result<()> {
     let is_hold = matches!(cli.command, Some(Cmd::Hold(_)));
     if !cli.opts.no_pin && !is_hold {
         procfs::pin_self(cli.opts.client_cpu).context("pinning the load generator")?;
+    }
+    if let Some(nice) = cli.opts.nice.filter(|_| !is_hold) {
+        procfs::renice_self(nice).context("setting the nice value")?;
     }
     // One core, one thread: a current-thread runtime, with tasks sharing `Rc`s.
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -248,9 +255,10 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         load_after: report::loadavg(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         settings: format!(
-            "servers on cpu {}, generator on cpu {}; {} fan-out members over {} accounts; steps of {} s from {} msg/s ×{:.2}",
+            "servers on cpu {}, generator on cpu {}, nice {}; {} fan-out members over {} accounts; steps of {} s from {} msg/s ×{:.2}",
             launch.cpu.map_or("any".into(), |c| c.to_string()),
             procfs::allowed_cpus(),
+            opts.nice.unwrap_or(0),
             opts.members,
             opts.users,
             opts.step_secs,

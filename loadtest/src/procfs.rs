@@ -81,6 +81,24 @@ pub fn pin_self(cpu: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sets this process's nice value with `renice` (negative needs root). Call it
+/// before any thread or child starts: Linux niceness is per thread, and both
+/// threads and children inherit it from their creator.
+pub fn renice_self(nice: i32) -> anyhow::Result<()> {
+    let pid = std::process::id().to_string();
+    let out = Command::new("renice")
+        .args(["-n", &nice.to_string(), "-p", &pid])
+        .output()
+        .context("running renice (util-linux)")?;
+    if !out.status.success() {
+        bail!(
+            "renice -n {nice} -p {pid} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

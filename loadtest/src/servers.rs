@@ -10,6 +10,7 @@ use std::{
     net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
     process::Stdio,
+    sync::atomic::{AtomicUsize, Ordering},
     time::Duration,
 };
 use tokio::process::{Child, Command};
@@ -55,7 +56,10 @@ pub struct Server {
 impl Server {
     pub async fn start(kind: Kind, launch: &Launch, run: &str) -> anyhow::Result<Server> {
         let addr = free_port()?;
-        let dir = launch.scratch.join(format!("{kind}-{run}"));
+        // A fresh directory (so a fresh database) for every start.
+        static STARTS: AtomicUsize = AtomicUsize::new(0);
+        let n = STARTS.fetch_add(1, Ordering::Relaxed);
+        let dir = launch.scratch.join(format!("{kind}-{run}-{n}"));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let log = dir.join("server.log");
         let log_file =
