@@ -47,6 +47,22 @@ id_type!(
     /// A chat message. Ids increase within a room, so `since` resumes exactly.
     MessageId
 );
+id_type!(
+    /// An announcement: one push, or one fired occurrence of a schedule.
+    AnnouncementId
+);
+id_type!(
+    /// A scheduled announcement (one-off or recurring).
+    ScheduleId
+);
+id_type!(
+    /// One due time of a schedule. Fires at most once.
+    OccurrenceId
+);
+id_type!(
+    /// An API key (the key itself is shown once, when created).
+    ApiKeyId
+);
 
 /// What an account may do. Ordered: each role can do what the ones before it can.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -145,6 +161,10 @@ pub enum ClientFrame {
     Delete { id: MessageId },
     /// Move your read marker in a room up to `id` (drives unread counts).
     Read { room: RoomId, id: MessageId },
+    /// You have seen (opened) an announcement: counts towards its `seen` receipts.
+    AnnouncementSeen { id: AnnouncementId },
+    /// Dismiss an announcement (implies seen). Stored: it stays dismissed.
+    AnnouncementDismiss { id: AnnouncementId },
 }
 
 /// Server → client frames.
@@ -191,6 +211,9 @@ pub enum ServerFrame {
     Left { room: RoomId },
     /// A room was created; clients add it to their room list.
     RoomCreated { room: RoomSummary },
+    /// An announcement for you (a banner or toast). The same `id` may arrive
+    /// again after a reconnect and in `GET /api/announcements`: show it once.
+    Announcement(Announcement),
     /// A request could not be carried out. The connection stays open.
     Error {
         code: ErrorCode,
@@ -264,6 +287,382 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4008;
     /// The session was ended (logout) while connected.
     pub const SESSION_ENDED: u16 = 4001;
+}
+
+// ---------------------------------------------------------------------------
+// Announcements (server push)
+// ---------------------------------------------------------------------------
+
+/// Largest announcement body (Markdown source), in characters.
+pub const MAX_ANNOUNCEMENT_CHARS: usize = 10_000;
+/// Largest announcement title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// Who an announcement is for.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Target {
+    /// Every account.
+    All,
+    /// The members of one room.
+    Room { room: RoomId },
+    /// One account.
+    User { user: UserId },
+    /// Every agent and admin.
+    Agents,
+    /// Support visitors currently online (none exist yet: see docs/protocol.md).
+    Visitors,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    #[default]
+    Info,
+    Warning,
+    Urgent,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "urgent" => Some(Severity::Urgent),
+            _ => None,
+        }
+    }
+}
+
+/// The `announcement` frame, also an entry of the inbox.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Announcement {
+    pub id: AnnouncementId,
+    /// The schedule occurrence it fired for; `None` for an immediate push.
+    pub occurrence: Option<OccurrenceId>,
+    pub title: Option<String>,
+    /// The body rendered from Markdown and sanitised on the server: safe to
+    /// insert as HTML.
+    pub body_html: String,
+    pub severity: Severity,
+    pub target: Target,
+    /// When it was due (scheduled ones); `None` for an immediate push.
+    pub due_at: Option<DateTime<Utc>>,
+    pub sent_at: DateTime<Utc>,
+    /// Delivered noticeably after `due_at` (e.g. the server was down then).
+    pub late: bool,
+}
+
+/// `POST /api/push`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Markdown.
+    pub body: String,
+    #[serde(default)]
+    pub severity: Severity,
+    pub target: Target,
+}
+
+/// The answer to `POST /api/push` (and to `send-now`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PushResponse {
+    pub id: AnnouncementId,
+    /// How many live connections it was queued for.
+    pub connections: usize,
+}
+
+/// One entry of `GET /api/announcements`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct InboxEntry {
+    #[serde(flatten)]
+    pub announcement: Announcement,
+    /// You have opened or dismissed it (unread ones have `false`).
+    pub seen: bool,
+    pub dismissed: bool,
+}
+
+/// `GET /api/announcements/{id}` (admins and API keys): an announcement with its receipts.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AnnouncementStats {
+    #[serde(flatten)]
+    pub announcement: Announcement,
+    /// Accounts it reached, live or through the inbox.
+    pub delivered: i64,
+    /// Accounts that opened or dismissed it.
+    pub seen: i64,
+}
+
+/// A day of the week, for weekly schedules.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Day {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+/// How often a daily-style schedule repeats.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Every {
+    Day,
+    /// Monday to Friday.
+    Weekday,
+    /// On `days` (default: the weekday of `at`).
+    Week,
+    /// On the day of the month of `at` (the month's last day when it is shorter).
+    Month,
+}
+
+/// A schedule's recurrence: `{"every": "day" | "weekday" | "week", "days"?: [...]}`,
+/// `{"every": "month"}` or `{"cron": "…"}`. The time of day is the local time of
+/// `at` in the schedule's zone; a cron expression gives its own times, also read
+/// in that zone.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Repeat {
+    Every {
+        every: Every,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        days: Vec<Day>,
+    },
+    Cron {
+        cron: String,
+    },
+}
+
+/// `POST /api/schedules` (and `POST /api/schedules/preview`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    #[serde(default)]
+    pub title: Option<String>,
+    pub body: String,
+    #[serde(default)]
+    pub severity: Severity,
+    pub target: Target,
+    /// The first due time: RFC 3339 with an offset, e.g. `2026-12-01T09:00:00+01:00`.
+    pub at: String,
+    /// IANA zone name, e.g. `Europe/Berlin`: recurrences keep their local time in it.
+    pub zone: String,
+    #[serde(default)]
+    pub repeat: Option<Repeat>,
+    /// No occurrence after this time (RFC 3339 with an offset).
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+/// `PATCH /api/schedules/{id}`: the fields to change. `repeat` and `until` may
+/// be `null` to remove them.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulePatch {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub title: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub repeat: Option<Option<Repeat>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub until: Option<Option<String>>,
+}
+
+/// `Option<Option<T>>` fields: absent = `None`, `null` = `Some(None)`.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleStatus {
+    /// Has a next run.
+    Scheduled,
+    /// Done: every occurrence has fired.
+    Sent,
+    Cancelled,
+    /// Done, and its last occurrence failed or was missed (see `last_error`).
+    Failed,
+}
+
+impl ScheduleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScheduleStatus::Scheduled => "scheduled",
+            ScheduleStatus::Sent => "sent",
+            ScheduleStatus::Cancelled => "cancelled",
+            ScheduleStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ScheduleStatus> {
+        match s {
+            "scheduled" => Some(ScheduleStatus::Scheduled),
+            "sent" => Some(ScheduleStatus::Sent),
+            "cancelled" => Some(ScheduleStatus::Cancelled),
+            "failed" => Some(ScheduleStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// A schedule as the API shows it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    pub id: ScheduleId,
+    pub title: Option<String>,
+    /// The Markdown source, for editing.
+    pub body: String,
+    pub body_html: String,
+    pub severity: Severity,
+    pub target: Target,
+    /// The first due time, shown with the zone's offset.
+    pub at: DateTime<chrono::FixedOffset>,
+    pub zone: String,
+    pub repeat: Option<Repeat>,
+    pub until: Option<DateTime<chrono::FixedOffset>>,
+    pub status: ScheduleStatus,
+    pub next_run: Option<DateTime<Utc>>,
+    pub last_run: Option<DateTime<Utc>>,
+    /// Why the last occurrence failed or was missed, if it did.
+    pub last_error: Option<String>,
+    /// Accounts reached, summed over every fired occurrence.
+    pub delivered: i64,
+    /// Accounts that opened or dismissed one, summed likewise.
+    pub seen: i64,
+    pub created_at: DateTime<Utc>,
+    /// The next (up to) five due times in the schedule's zone. Present on the
+    /// answers about one schedule; empty in the list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upcoming: Vec<DateTime<chrono::FixedOffset>>,
+    /// Its most recent occurrences, newest first (answers about one schedule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub occurrences: Vec<Occurrence>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum OccurrenceStatus {
+    /// Claimed and being delivered.
+    Firing,
+    Sent,
+    /// More than the grace period late (the server was down): not sent.
+    Missed,
+    /// Not sent: the author lost the right to send, or the target is gone.
+    Failed,
+}
+
+impl OccurrenceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OccurrenceStatus::Firing => "firing",
+            OccurrenceStatus::Sent => "sent",
+            OccurrenceStatus::Missed => "missed",
+            OccurrenceStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OccurrenceStatus> {
+        match s {
+            "firing" => Some(OccurrenceStatus::Firing),
+            "sent" => Some(OccurrenceStatus::Sent),
+            "missed" => Some(OccurrenceStatus::Missed),
+            "failed" => Some(OccurrenceStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One due time of a schedule and what became of it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Occurrence {
+    pub id: OccurrenceId,
+    pub due_at: DateTime<Utc>,
+    pub status: OccurrenceStatus,
+    pub fired_at: DateTime<Utc>,
+    pub late: bool,
+    pub announcement: Option<AnnouncementId>,
+    pub reason: Option<String>,
+}
+
+/// The answer to `POST /api/schedules/preview`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Preview {
+    pub upcoming: Vec<DateTime<chrono::FixedOffset>>,
+}
+
+/// `POST /api/keys`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct CreateApiKey {
+    pub name: String,
+}
+
+/// An API key as listed (the key itself is never shown again).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The answer to `POST /api/keys`: the only time `key` is shown.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct NewApiKey {
+    #[serde(flatten)]
+    pub info: ApiKey,
+    pub key: String,
 }
 
 // ---------------------------------------------------------------------------
@@ -361,6 +760,57 @@ mod tests {
         assert_eq!(json["id"], 7);
         assert_eq!(json["author"], "ann");
         assert_eq!(json["client_id"], "c");
+    }
+
+    #[test]
+    fn announcement_shapes_match_the_docs() {
+        let t: Target = serde_json::from_str(r#"{"kind":"room","room":4}"#).unwrap();
+        assert_eq!(t, Target::Room { room: RoomId(4) });
+        assert_eq!(
+            serde_json::to_value(Target::Agents).unwrap(),
+            serde_json::json!({"kind": "agents"})
+        );
+        let r: Repeat = serde_json::from_str(r#"{"every":"week","days":["mon","fri"]}"#).unwrap();
+        assert_eq!(
+            r,
+            Repeat::Every {
+                every: Every::Week,
+                days: vec![Day::Mon, Day::Fri]
+            }
+        );
+        let r: Repeat = serde_json::from_str(r#"{"cron":"0 9 * * 1"}"#).unwrap();
+        assert_eq!(
+            r,
+            Repeat::Cron {
+                cron: "0 9 * * 1".into()
+            }
+        );
+        let p: SchedulePatch = serde_json::from_str(r#"{"until":null,"body":"x"}"#).unwrap();
+        assert_eq!(p.until, Some(None));
+        assert_eq!(p.repeat, None);
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"announcement_seen","id":9}"#).unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::AnnouncementSeen {
+                id: AnnouncementId(9)
+            }
+        );
+        let frame = ServerFrame::Announcement(Announcement {
+            id: AnnouncementId(1),
+            occurrence: None,
+            title: None,
+            body_html: "<p>x</p>".into(),
+            severity: Severity::Urgent,
+            target: Target::All,
+            due_at: None,
+            sent_at: DateTime::from_timestamp(0, 0).unwrap(),
+            late: false,
+        });
+        let json = serde_json::to_value(frame).unwrap();
+        assert_eq!(json["type"], "announcement");
+        assert_eq!(json["severity"], "urgent");
+        assert_eq!(json["target"]["kind"], "all");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! rest of the code sees it, and the browser runs the same checks before sending.
 //! Each `parse` returns the typed value or an error that names what was wrong.
 
-use crate::protocol::MAX_BODY_CHARS;
+use crate::protocol::{MAX_ANNOUNCEMENT_CHARS, MAX_BODY_CHARS, MAX_TITLE_CHARS};
 use thiserror::Error;
 
 /// A validation failure, worded for the person who typed the input.
@@ -153,6 +153,85 @@ impl ClientId {
     }
 }
 
+/// An announcement title: optional; 1–200 characters after trimming, no control
+/// characters. An empty or blank title counts as none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnouncementTitle(String);
+
+impl AnnouncementTitle {
+    pub fn parse(s: Option<&str>) -> Result<Option<Self>, Invalid> {
+        let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        let n = s.chars().count();
+        if n > MAX_TITLE_CHARS {
+            return Err(invalid(
+                "title",
+                format!("is {n} characters; the limit is {MAX_TITLE_CHARS}"),
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(invalid("title", "must not contain control characters"));
+        }
+        Ok(Some(AnnouncementTitle(s.to_owned())))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// An announcement body: Markdown, 1–10,000 characters, not only white space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnouncementBody(String);
+
+impl AnnouncementBody {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        if s.trim().is_empty() {
+            return Err(invalid("body", "must not be empty"));
+        }
+        let n = s.chars().count();
+        if n > MAX_ANNOUNCEMENT_CHARS {
+            return Err(invalid(
+                "body",
+                format!("is {n} characters; the limit is {MAX_ANNOUNCEMENT_CHARS}"),
+            ));
+        }
+        if s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            return Err(invalid("body", "must not contain control characters"));
+        }
+        Ok(AnnouncementBody(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An API key's name: 1–64 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyName(String);
+
+impl KeyName {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let s = s.trim();
+        let n = s.chars().count();
+        if n == 0 || n > 64 {
+            return Err(invalid("name", "must be 1 to 64 characters"));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(invalid("name", "must not contain control characters"));
+        }
+        Ok(KeyName(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +265,21 @@ mod tests {
         assert!(ClientId::parse("").is_err());
         assert!(ClientId::parse("a b").is_err());
         assert!(ClientId::parse("c-123").is_ok());
+    }
+
+    #[test]
+    fn announcement_fields() {
+        assert_eq!(AnnouncementTitle::parse(None).unwrap(), None);
+        assert_eq!(AnnouncementTitle::parse(Some("  ")).unwrap(), None);
+        assert_eq!(
+            AnnouncementTitle::parse(Some(&"t".repeat(MAX_TITLE_CHARS + 1)))
+                .unwrap_err()
+                .field,
+            "title"
+        );
+        assert_eq!(AnnouncementBody::parse(" ").unwrap_err().field, "body");
+        assert!(AnnouncementBody::parse("**hi**").is_ok());
+        assert!(KeyName::parse("").is_err());
+        assert_eq!(KeyName::parse(" ci ").unwrap().as_str(), "ci");
     }
 }

@@ -5,7 +5,7 @@ pub mod extract;
 pub mod password;
 pub mod token;
 
-pub use extract::{AdminUser, AuthUser};
+pub use extract::{AdminUser, AuthUser, Pusher};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "sb_session";

@@ -25,6 +25,10 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// `SWITCHBOARD_SESSION_DAYS`: how long a login lasts (default 30).
     pub session_ttl: Duration,
+    /// `SWITCHBOARD_PUSH_GRACE_SECS`: a scheduled announcement found overdue
+    /// (the server was down when it fell due) is still sent, marked late, if it
+    /// is at most this late; otherwise it is recorded as missed (default 3600).
+    pub push_grace: Duration,
 }
 
 #[derive(Debug, Error)]
@@ -46,6 +50,7 @@ impl Settings {
             outbound_queue: 1024,
             secure_cookies: false,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
+            push_grace: Duration::from_secs(3600),
         }
     }
 
@@ -87,6 +92,10 @@ impl Settings {
         if let Some(v) = var("SWITCHBOARD_SESSION_DAYS") {
             let days: u32 = positive("SWITCHBOARD_SESSION_DAYS", &v)?;
             s.session_ttl = Duration::from_secs(u64::from(days) * 24 * 3600);
+        }
+        if let Some(v) = var("SWITCHBOARD_PUSH_GRACE_SECS") {
+            let secs: u32 = positive("SWITCHBOARD_PUSH_GRACE_SECS", &v)?;
+            s.push_grace = Duration::from_secs(u64::from(secs));
         }
         Ok(s)
     }
@@ -153,6 +162,7 @@ impl std::fmt::Debug for Settings {
             .field("outbound_queue", &self.outbound_queue)
             .field("secure_cookies", &self.secure_cookies)
             .field("session_ttl", &self.session_ttl)
+            .field("push_grace", &self.push_grace)
             .finish()
     }
 }

@@ -12,7 +12,7 @@ mod outbox;
 
 pub use outbox::{ConnId, Kick, Outbox};
 
-use app::protocol::{RoomId, ServerFrame, UserId};
+use app::protocol::{Role, RoomId, ServerFrame, UserId};
 use axum::extract::ws::Utf8Bytes;
 use std::{
     collections::HashMap,
@@ -44,6 +44,8 @@ struct Room {
 struct Connection {
     user: UserId,
     username: String,
+    /// Kept current by [`Hub::set_role`], for announcements to agents.
+    role: Role,
     /// The session the connection authenticated with (its token hash), so a
     /// logout can close exactly that session's sockets.
     session: String,
@@ -79,12 +81,13 @@ impl Hub {
     }
 
     /// Registers a new connection.
-    pub fn connect(&self, user: UserId, username: &str, session: &str, outbox: Outbox) {
+    pub fn connect(&self, user: UserId, username: &str, role: Role, session: &str, outbox: Outbox) {
         self.state().conns.insert(
             outbox.id,
             Connection {
                 user,
                 username: username.to_owned(),
+                role,
                 session: session.to_owned(),
                 outbox,
             },
@@ -230,6 +233,37 @@ impl Hub {
         outboxes.iter().filter(|o| o.push(bytes.clone())).count()
     }
 
+    /// Sends a frame to every connection whose user passes `to` (given the
+    /// user and their role), serialized once. Returns how many connections it
+    /// was queued for and which users they belong to (each once).
+    pub fn deliver(&self, to: impl Fn(UserId, Role) -> bool, frame: &ServerFrame) -> Delivery {
+        let targets: Vec<(UserId, Outbox)> = self
+            .state()
+            .conns
+            .values()
+            .filter(|c| to(c.user, c.role))
+            .map(|c| (c.user, c.outbox.clone()))
+            .collect();
+        let bytes = encode(frame);
+        let mut delivery = Delivery::default();
+        for (user, outbox) in targets {
+            if outbox.push(bytes.clone()) {
+                delivery.connections += 1;
+                delivery.users.push(user);
+            }
+        }
+        delivery.users.sort_unstable();
+        delivery.users.dedup();
+        delivery
+    }
+
+    /// A user's role changed: later deliveries by role see the new one.
+    pub fn set_role(&self, user: UserId, role: Role) {
+        for c in self.state().conns.values_mut().filter(|c| c.user == user) {
+            c.role = role;
+        }
+    }
+
     /// Closes every connection that authenticated with `session`.
     pub fn end_session(&self, session: &str) {
         for c in self.state().conns.values().filter(|c| c.session == session) {
@@ -252,6 +286,13 @@ impl Hub {
     }
 }
 
+/// What [`Hub::deliver`] reached.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub connections: usize,
+    pub users: Vec<UserId>,
+}
+
 fn sorted<'a>(names: impl Iterator<Item = &'a String>) -> Vec<String> {
     let mut v: Vec<String> = names.cloned().collect();
     v.sort();
@@ -270,7 +311,7 @@ mod tests {
         cap: usize,
     ) -> (Outbox, tokio::sync::mpsc::Receiver<Utf8Bytes>) {
         let (o, rx) = Outbox::new(hub.next_conn_id(), cap);
-        hub.connect(UserId(user), name, "s", o.clone());
+        hub.connect(UserId(user), name, Role::Member, "s", o.clone());
         (o, rx)
     }
 
@@ -320,5 +361,24 @@ mod tests {
         assert!(slow.is_kicked());
         assert!(!fast.is_kicked());
         assert_eq!(std::iter::from_fn(|| rf.try_recv().ok()).count(), 10);
+    }
+
+    #[test]
+    fn deliver_by_role_follows_role_changes() {
+        let hub = Hub::new();
+        let (_a1, mut ra1) = conn(&hub, 1, "ann", 8);
+        let (_a2, mut ra2) = conn(&hub, 1, "ann", 8);
+        let (_b, mut rb) = conn(&hub, 2, "bob", 8);
+        let frame = ServerFrame::Typing {
+            room: RoomId(1),
+            user: "x".into(),
+        };
+        let agents = |_: UserId, r: Role| r >= Role::Agent;
+        assert_eq!(hub.deliver(agents, &frame), Delivery::default());
+        hub.set_role(UserId(1), Role::Agent);
+        let d = hub.deliver(agents, &frame);
+        assert_eq!((d.connections, d.users), (2, vec![UserId(1)]));
+        assert!(ra1.try_recv().is_ok() && ra2.try_recv().is_ok());
+        assert!(rb.try_recv().is_err());
     }
 }

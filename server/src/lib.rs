@@ -9,6 +9,8 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod ingest;
+pub mod push;
+pub mod scheduler;
 pub mod startup;
 pub mod state;
 pub mod store;

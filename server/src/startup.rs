@@ -9,6 +9,7 @@ use crate::{
     http,
     hub::Hub,
     ingest::Ingest,
+    scheduler::{self, Clock, Scheduler, SystemClock},
     state::{send_limiter, AppState},
     store::Store,
     ws,
@@ -28,6 +29,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     ingest_task: JoinHandle<()>,
+    scheduler_task: JoinHandle<()>,
 }
 
 impl Application {
@@ -37,6 +39,16 @@ impl Application {
         settings: Settings,
         leptos_options: LeptosOptions,
     ) -> anyhow::Result<Application> {
+        Self::build_with_clock(settings, leptos_options, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`Application::build`], with the scheduler on the given clock
+    /// (tests pass a [`scheduler::ManualClock`]).
+    pub async fn build_with_clock(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Application> {
         let store = Store::connect(&settings.database_url)
             .await
             .with_context(|| {
@@ -45,13 +57,14 @@ impl Application {
                     crate::config::redact_url(&settings.database_url)
                 )
             })?;
-        Self::build_with_store(settings, leptos_options, store).await
+        Self::build_with_store(settings, leptos_options, store, clock).await
     }
 
     pub async fn build_with_store(
         settings: Settings,
         leptos_options: LeptosOptions,
         store: Store,
+        clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(settings.addr)
             .await
@@ -59,6 +72,17 @@ impl Application {
         let shutdown = CancellationToken::new();
         let hub = Arc::new(Hub::new());
         let (ingest, ingest_task) = Ingest::start(store.clone(), hub.clone(), shutdown.clone());
+        let grace = chrono::Duration::from_std(settings.push_grace)
+            .context("SWITCHBOARD_PUSH_GRACE_SECS is too large")?;
+        let (scheduler, scheduler_task) = Scheduler::start(
+            scheduler::Context {
+                store: store.clone(),
+                hub: hub.clone(),
+                clock: clock.clone(),
+                grace,
+            },
+            shutdown.clone(),
+        );
         password::warm_up();
         let state = AppState {
             leptos_options,
@@ -69,11 +93,14 @@ impl Application {
             ingest,
             shutdown,
             sockets: TaskTracker::new(),
+            clock,
+            scheduler,
         };
         Ok(Application {
             listener,
             state,
             ingest_task,
+            scheduler_task,
         })
     }
 
@@ -97,6 +124,7 @@ impl Application {
             listener,
             state,
             ingest_task,
+            scheduler_task,
         } = self;
         let shutdown = state.shutdown.clone();
         let app = router(state.clone());
@@ -120,6 +148,7 @@ impl Application {
             tracing::warn!("some WebSockets did not close in time");
         }
         ingest_task.await.context("ingest task")?;
+        scheduler_task.await.context("scheduler task")?;
         state.store.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -1,6 +1,12 @@
 //! The state every handler gets: cheap handles, cloned per request.
 
-use crate::{config::Settings, hub::Hub, ingest::Ingest, store::Store};
+use crate::{
+    config::Settings,
+    hub::Hub,
+    ingest::Ingest,
+    scheduler::{Clock, Scheduler},
+    store::Store,
+};
 use app::protocol::UserId;
 use axum::extract::FromRef;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -25,6 +31,10 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub ingest: Ingest,
     pub limiter: Arc<SendLimiter>,
+    /// The time as the scheduler and the schedule API see it (a manual clock in tests).
+    pub clock: Arc<dyn Clock>,
+    /// Wakes the scheduler task when schedules change.
+    pub scheduler: Scheduler,
     /// Cancelled on SIGTERM/Ctrl-C: WebSocket tasks send "going away" and end.
     pub shutdown: CancellationToken,
     /// Tracks WebSocket tasks, which the HTTP server's graceful shutdown does

@@ -5,12 +5,17 @@
 //!
 //! The store owns SQL and row mapping only; who may do what is decided by callers.
 
+mod api_keys;
 mod messages;
+pub(crate) mod push;
 mod rooms;
+mod schedules;
 mod sessions;
 mod users;
 
 pub use messages::{NewMessage, Stored};
+pub use push::{Author, NewAnnouncement};
+pub use schedules::{Claim, ScheduleFields, StoredSchedule};
 
 use sqlx::{
     postgres::PgPoolOptions,

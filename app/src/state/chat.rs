@@ -248,6 +248,7 @@ impl Chat {
             ServerFrame::Typing { room, user } => self.on_typing(room, user),
             ServerFrame::Left { room } => self.on_left(room),
             ServerFrame::RoomCreated { room } => self.rooms.update(|r| r.upsert(room)),
+            ServerFrame::Announcement(_) => {}
             ServerFrame::Error {
                 code,
                 message,

@@ -1,10 +1,12 @@
-//! Extractors: [`AuthUser`] for any logged-in account, [`AdminUser`] for admins.
-//! A request is authenticated by `Authorization: Bearer <token>` or, failing
-//! that, by the session cookie.
+//! Extractors: [`AuthUser`] for any logged-in account, [`AdminUser`] for admins,
+//! [`Pusher`] for whoever may send announcements (an admin, or another service
+//! with an API key). A request is authenticated by `Authorization: Bearer
+//! <token>` or, failing that, by the session cookie.
 
 use super::{token, COOKIE};
+use crate::store::Author;
 use crate::{error::ApiError, state::AppState};
-use app::protocol::{Role, User};
+use app::protocol::{ApiKey, Role, User};
 use axum::{
     extract::FromRequestParts,
     http::{header, request::Parts},
@@ -70,5 +72,46 @@ impl FromRequestParts<AppState> for AdminUser {
             return Err(ApiError::Forbidden("admins only"));
         }
         Ok(AdminUser(auth))
+    }
+}
+
+/// Whoever may push announcements and manage schedules: an admin (by session
+/// or login token) or another service presenting an API key as a bearer token.
+#[derive(Debug, Clone)]
+pub enum Pusher {
+    Admin(User),
+    Key(ApiKey),
+}
+
+impl Pusher {
+    pub fn author(&self) -> Author {
+        match self {
+            Pusher::Admin(u) => Author::Admin(u.id),
+            Pusher::Key(k) => Author::Key(k.id),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Pusher {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if let Some(key) = bearer.filter(|t| t.starts_with(token::API_KEY_PREFIX)) {
+            let found = state
+                .store
+                .use_api_key(&token::digest(key), chrono::Utc::now())
+                .await?;
+            return found
+                .map(Pusher::Key)
+                .ok_or(ApiError::Unauthorized("unknown or revoked API key"));
+        }
+        let AdminUser(auth) = AdminUser::from_request_parts(parts, state).await?;
+        Ok(Pusher::Admin(auth.user))
     }
 }

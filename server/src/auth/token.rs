@@ -11,6 +11,15 @@ pub fn generate() -> String {
     hex::encode(bytes)
 }
 
+/// What every API key starts with, so a bearer token is known to be a key
+/// (and a leaked one is easy to find in logs and code).
+pub const API_KEY_PREFIX: &str = "sbk_";
+
+/// A new API key: the prefix and 256 random bits in hex.
+pub fn generate_api_key() -> String {
+    format!("{API_KEY_PREFIX}{}", generate())
+}
+
 /// What the database keeps of a token.
 pub fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

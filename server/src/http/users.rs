@@ -41,6 +41,7 @@ pub async fn set_role(
         .set_role(id, body.role)
         .await?
         .ok_or(ApiError::NotFound("no such user"))?;
+    state.hub.set_role(user.id, user.role);
     tracing::info!(user = %user.username, role = ?user.role, "role changed");
     Ok(Json(user))
 }

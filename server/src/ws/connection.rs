@@ -33,6 +33,7 @@ pub async fn run(socket: WebSocket, state: AppState, auth: AuthUser) {
     state.hub.connect(
         auth.user.id,
         &auth.user.username,
+        auth.user.role,
         &auth.session,
         outbox.clone(),
     );

@@ -10,8 +10,8 @@ use crate::{
 };
 use app::{
     protocol::{
-        ClientFrame, ErrorCode, MessageId, Role, RoomId, ServerFrame, User, JOIN_HISTORY,
-        MAX_FRAME_BYTES, MAX_REPLAY,
+        AnnouncementId, ClientFrame, ErrorCode, MessageId, Role, RoomId, ServerFrame, User,
+        JOIN_HISTORY, MAX_FRAME_BYTES, MAX_REPLAY,
     },
     validate::{ClientId, Invalid, MessageBody},
 };
@@ -26,7 +26,17 @@ use std::{
 const TYPING_EVERY: Duration = Duration::from_secs(1);
 
 /// The `type` of every client frame, to tell an unknown type from a bad field.
-const CLIENT_TYPES: &[&str] = &["join", "leave", "send", "typing", "edit", "delete", "read"];
+const CLIENT_TYPES: &[&str] = &[
+    "join",
+    "leave",
+    "send",
+    "typing",
+    "edit",
+    "delete",
+    "read",
+    "announcement_seen",
+    "announcement_dismiss",
+];
 
 /// A request the server will not carry out, and why.
 pub struct Refusal {
@@ -161,6 +171,8 @@ impl Dispatch {
             ClientFrame::Edit { id, body } => self.edit(id, &body).await,
             ClientFrame::Delete { id } => self.delete(id).await,
             ClientFrame::Read { room, id } => self.read(room, id).await,
+            ClientFrame::AnnouncementSeen { id } => self.seen(id, false).await,
+            ClientFrame::AnnouncementDismiss { id } => self.seen(id, true).await,
         }
     }
 
@@ -327,6 +339,28 @@ impl Dispatch {
         self.require_joined(room)?;
         self.state.store.mark_read(room, self.user.id, id).await?;
         Ok(())
+    }
+
+    /// Records that the user saw (or dismissed) an announcement addressed to them.
+    async fn seen(&mut self, id: AnnouncementId, dismiss: bool) -> Result<(), Refusal> {
+        // The role as of now, not as of connecting: it decides "agents" targets.
+        let is_agent = match self.state.store.user(self.user.id).await? {
+            Some(u) => u.role >= Role::Agent,
+            None => false,
+        };
+        let found = self
+            .state
+            .store
+            .mark_seen(id, self.user.id, is_agent, dismiss, self.state.clock.now())
+            .await?;
+        if found {
+            Ok(())
+        } else {
+            Err(Refusal::new(
+                ErrorCode::NotFound,
+                format!("announcement {id} does not exist or is not for you"),
+            ))
+        }
     }
 }
 

@@ -3,8 +3,13 @@
 use app::protocol::{AuthResponse, ClientFrame, RoomId, RoomSummary, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use leptos::config::LeptosOptions;
-use std::{net::SocketAddr, time::Duration};
-use switchboard::{config::Settings, startup::Application, state::AppState};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+use switchboard::{
+    config::Settings,
+    scheduler::{Clock, SystemClock},
+    startup::Application,
+    state::AppState,
+};
 use tokio::{net::TcpStream, task::JoinHandle};
 use tokio_tungstenite::{
     tungstenite::{client::IntoClientRequest, http::HeaderValue, Message},
@@ -44,6 +49,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_clock(db, Arc::new(SystemClock), tweak).await
+}
+
+/// A server whose scheduler and schedule API run on `clock` (a
+/// `ManualClock` lets a test move time on without waiting).
+pub async fn spawn_app_with_clock(
+    db: Db,
+    clock: Arc<dyn Clock>,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
     let (dir, db_url) = match db {
         Db::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -58,7 +73,7 @@ pub async fn spawn_app_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> TestAp
     settings.rate_per_sec = 1000;
     settings.rate_burst = 1000;
     tweak(&mut settings);
-    let app = Application::build(settings, leptos_options())
+    let app = Application::build_with_clock(settings, leptos_options(), clock)
         .await
         .expect("server starts");
     let addr = app.local_addr();

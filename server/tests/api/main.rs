@@ -7,4 +7,5 @@ mod auth;
 mod chat;
 mod durability;
 mod limits;
+mod push;
 mod store;
