@@ -398,7 +398,6 @@ impl Chat {
                 client_id,
             });
         }
-        self.typing_sent.set_value(None);
     }
 
     /// Sends a refused message again (same `client_id`: the server stores it once).
