@@ -131,6 +131,18 @@ fn main() -> anyhow::Result<()> {
         procfs::pin_self(cli.opts.client_cpu).context("pinning the load generator")?;
     }
     if let Some(nice) = cli.opts.nice.filter(|_| !is_hold) {
+        if !procfs::is_session_leader() {
+            // Priority is given per session: run again in a session of our own
+            // so that only this tool and its servers get it.
+            let exe = std::env::current_exe().context("locating this executable")?;
+            let status = std::process::Command::new("setsid")
+                .arg("--wait")
+                .arg(exe)
+                .args(std::env::args_os().skip(1))
+                .status()
+                .context("running setsid (util-linux)")?;
+            std::process::exit(status.code().unwrap_or(1));
+        }
         procfs::renice_self(nice).context("setting the nice value")?;
     }
     // One core, one thread: a current-thread runtime, with tasks sharing `Rc`s.

@@ -81,10 +81,29 @@ pub fn pin_self(cpu: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sets this process's nice value with `renice` (negative needs root). Call it
-/// before any thread or child starts: Linux niceness is per thread, and both
-/// threads and children inherit it from their creator.
+/// Whether this process leads its own session (so its own scheduler autogroup).
+pub fn is_session_leader() -> bool {
+    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rfind(')').map(|i| &stat[i + 1..]).unwrap_or_default();
+    // After the name: state, ppid, pgrp, session.
+    after
+        .split_whitespace()
+        .nth(3)
+        .and_then(|s| s.parse::<u32>().ok())
+        == Some(std::process::id())
+}
+
+/// Gives this process priority over other work on the machine. With
+/// autogroup scheduling (the kernel default) CPU time is shared between
+/// *sessions* first, so a nice value alone only ranks threads within one
+/// session: the session's autogroup gets the nice value too. Call it in a
+/// session of its own (see `main`), before any thread or child starts: niceness
+/// is per thread and inherited by threads and children.
 pub fn renice_self(nice: i32) -> anyhow::Result<()> {
+    if fs::metadata("/proc/self/autogroup").is_ok() {
+        fs::write("/proc/self/autogroup", nice.to_string())
+            .context("setting the session's autogroup nice value (needs root for < 0)")?;
+    }
     let pid = std::process::id().to_string();
     let out = Command::new("renice")
         .args(["-n", &nice.to_string(), "-p", &pid])
