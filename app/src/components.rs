@@ -4,6 +4,7 @@
 //! (new room, logout) and hand the result to the state.
 
 pub mod account_bar;
+pub mod announcement_bar;
 pub mod avatar;
 pub mod browse_rooms;
 pub mod composer;

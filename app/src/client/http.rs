@@ -10,8 +10,8 @@
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::protocol::{
-    AuthResponse, CreateRoom, Credentials, ErrorBody, ErrorCode, MessageId, MessagePage, Role,
-    RoomId, RoomSummary, SetRole, User, UserId,
+    AnnouncementId, AuthResponse, CreateRoom, Credentials, ErrorBody, ErrorCode, InboxEntry,
+    MessageId, MessagePage, Role, RoomId, RoomSummary, SetRole, User, UserId,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -195,6 +195,27 @@ pub async fn set_role(user: UserId, role: Role) -> Result<User, ApiError> {
         json(&SetRole { role })?,
     )
     .await
+}
+
+/// `GET /api/announcements`: your newest announcements, newest first.
+pub async fn announcements() -> Result<Vec<InboxEntry>, ApiError> {
+    call(Method::Get, "/api/announcements", None).await
+}
+
+/// `POST /api/announcements/{id}/seen` or `/dismiss` (204, no body).
+pub async fn announcement_receipt(id: AnnouncementId, dismiss: bool) -> Result<(), ApiError> {
+    let what = if dismiss { "dismiss" } else { "seen" };
+    let (status, text) = exchange(
+        Method::Post,
+        &format!("/api/announcements/{id}/{what}"),
+        None,
+    )
+    .await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(error_from(status, &text))
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,10 @@ use leptos_router::{
 };
 
 use crate::client::{browser, http};
-use crate::components::{notice_banner::NoticeBanner, room_view::RoomView, sidebar::Sidebar};
+use crate::components::{
+    announcement_bar::AnnouncementBar, notice_banner::NoticeBanner, room_view::RoomView,
+    sidebar::Sidebar,
+};
 use crate::protocol::RoomId;
 use crate::state::{Chat, LinkState};
 
@@ -63,6 +66,7 @@ pub fn ChatPage() -> impl IntoView {
                     Ok(user) => {
                         chat.me.set(Some(user));
                         chat.connect();
+                        chat.load_announcements();
                     }
                     Err(e) if e.is_unauthorized() => navigate("/login", replace()),
                     // The server may be restarting: the socket loop keeps
@@ -194,6 +198,7 @@ pub fn ChatPage() -> impl IntoView {
             <Sidebar open=sidebar_open/>
             <div class="scrim" aria-hidden="true" on:click=move |_| sidebar_open.set(false)></div>
             <main class="main-pane">
+                <AnnouncementBar/>
                 <NoticeBanner/>
                 {main}
             </main>

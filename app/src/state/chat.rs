@@ -13,8 +13,8 @@ use leptos::prelude::*;
 
 use crate::client::{browser, http, socket::Control, socket::Link};
 use crate::protocol::{
-    ChatMessage, ClientFrame, ErrorCode, MessageId, RoomId, RoomSummary, ServerFrame, User,
-    JOIN_HISTORY,
+    Announcement, AnnouncementId, ChatMessage, ClientFrame, ErrorCode, MessageId, RoomId,
+    RoomSummary, ServerFrame, User, JOIN_HISTORY,
 };
 use crate::state::{outbox::Outbox, rooms::Rooms, timeline::Timeline};
 use crate::validate::MessageBody;
@@ -84,6 +84,11 @@ pub struct Chat {
     /// Unsent composer text per room. Not a signal: only the composer reads
     /// it, when it opens.
     drafts: StoredValue<HashMap<RoomId, String>>,
+    /// Announcements on screen, newest first (not dismissed).
+    pub announcements: RwSignal<Vec<Announcement>>,
+    /// Announcements this tab already handled (shown or dismissed): the same id
+    /// comes again after a reconnect and from the inbox, and is shown once.
+    announcements_known: StoredValue<std::collections::HashSet<AnnouncementId>>,
 }
 
 impl Chat {
@@ -107,6 +112,8 @@ impl Chat {
             typing_sent: StoredValue::new(None),
             control: StoredValue::new(None),
             drafts: StoredValue::new(HashMap::new()),
+            announcements: RwSignal::new(Vec::new()),
+            announcements_known: StoredValue::new(std::collections::HashSet::new()),
         }
     }
 
@@ -248,7 +255,7 @@ impl Chat {
             ServerFrame::Typing { room, user } => self.on_typing(room, user),
             ServerFrame::Left { room } => self.on_left(room),
             ServerFrame::RoomCreated { room } => self.rooms.update(|r| r.upsert(room)),
-            ServerFrame::Announcement(_) => {}
+            ServerFrame::Announcement(a) => self.announce(a, false),
             ServerFrame::Error {
                 code,
                 message,
@@ -518,6 +525,62 @@ impl Chat {
         }
     }
 
+    /// Shows an announcement unless this tab has seen its id before.
+    /// `dismissed` (from the inbox) only records the id.
+    pub fn announce(&self, a: Announcement, dismissed: bool) {
+        let fresh = self
+            .announcements_known
+            .try_update_value(|known| known.insert(a.id))
+            .unwrap_or(false);
+        if fresh && !dismissed {
+            self.announcements.update(|list| {
+                list.push(a);
+                list.sort_by(|x, y| y.sent_at.cmp(&x.sent_at));
+            });
+        }
+    }
+
+    /// Loads the inbox: announcements sent while this user was away.
+    pub fn load_announcements(&self) {
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            match http::announcements().await {
+                Ok(entries) => {
+                    for entry in entries {
+                        chat.announce(entry.announcement, entry.dismissed);
+                    }
+                }
+                Err(e) => browser::warn(&format!("announcements: {e}")),
+            }
+        });
+    }
+
+    /// Tells the server the user saw (or dismissed) an announcement: over the
+    /// socket when connected, else over HTTP.
+    pub fn announcement_receipt(&self, id: AnnouncementId, dismiss: bool) {
+        if dismiss {
+            self.announcements
+                .update(|list| list.retain(|a| a.id != id));
+        }
+        let frame = if dismiss {
+            ClientFrame::AnnouncementDismiss { id }
+        } else {
+            ClientFrame::AnnouncementSeen { id }
+        };
+        if self.online_now() && self.link.send(&frame) {
+            return;
+        }
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            if let Err(e) = http::announcement_receipt(id, dismiss).await {
+                if dismiss {
+                    chat.notice
+                        .set(Some(format!("Could not dismiss the announcement: {e}")));
+                }
+            }
+        });
+    }
+
     /// Fetches the page of messages just before the oldest one we hold.
     pub fn load_older(&self, room: RoomId) {
         if self.loading_older.get_untracked() {
@@ -759,6 +822,34 @@ mod tests {
                 client_id: None,
             });
             assert_eq!(chat.notice.get_untracked().as_deref(), Some("no such room"));
+        });
+    }
+
+    #[test]
+    fn announcements_show_once_and_dismissed_ones_not_at_all() {
+        use crate::protocol::{Severity, Target};
+        let announcement = |id: i64| Announcement {
+            id: AnnouncementId(id),
+            occurrence: None,
+            title: None,
+            body_html: "<p>hi</p>".into(),
+            severity: Severity::Info,
+            target: Target::All,
+            due_at: None,
+            sent_at: DateTime::from_timestamp(id, 0).unwrap(),
+            late: false,
+        };
+        with_chat(|chat| {
+            chat.apply(ServerFrame::Announcement(announcement(1)));
+            // Again after a reconnect, and from the inbox.
+            chat.apply(ServerFrame::Announcement(announcement(1)));
+            chat.announce(announcement(1), false);
+            chat.announce(announcement(2), true);
+            chat.apply(ServerFrame::Announcement(announcement(3)));
+            let ids: Vec<i64> = chat
+                .announcements
+                .with_untracked(|l| l.iter().map(|a| a.id.0).collect());
+            assert_eq!(ids, vec![3, 1]);
         });
     }
 }
