@@ -434,7 +434,7 @@ pub enum Every {
 /// `at` in the schedule's zone; a cron expression gives its own times, also read
 /// in that zone.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(untagged)]
+#[serde(untagged, try_from = "RepeatWire")]
 pub enum Repeat {
     Every {
         every: Every,
@@ -444,6 +444,37 @@ pub enum Repeat {
     Cron {
         cron: String,
     },
+}
+
+/// How a [`Repeat`] is read: one flat object, so that a mistake gets a precise
+/// message (an unknown `every`, or `every` and `cron` together) rather than
+/// "matched no variant".
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepeatWire {
+    #[serde(default)]
+    every: Option<Every>,
+    #[serde(default)]
+    days: Vec<Day>,
+    #[serde(default)]
+    cron: Option<String>,
+}
+
+impl TryFrom<RepeatWire> for Repeat {
+    type Error = String;
+
+    fn try_from(w: RepeatWire) -> Result<Repeat, String> {
+        match (w.every, w.cron) {
+            (Some(every), None) => Ok(Repeat::Every {
+                every,
+                days: w.days,
+            }),
+            (None, Some(cron)) if w.days.is_empty() => Ok(Repeat::Cron { cron }),
+            (None, Some(_)) => Err("repeat: \"days\" goes with \"every\", not \"cron\"".into()),
+            (Some(_), Some(_)) => Err("repeat: give \"every\" or \"cron\", not both".into()),
+            (None, None) => Err("repeat: give \"every\" or \"cron\"".into()),
+        }
+    }
 }
 
 /// `POST /api/schedules` (and `POST /api/schedules/preview`).
@@ -778,6 +809,14 @@ mod tests {
                 days: vec![Day::Mon, Day::Fri]
             }
         );
+        for bad in [
+            r#"{"every":"day","cron":"* * * * *"}"#,
+            r#"{"every":"yearly"}"#,
+            r#"{}"#,
+            r#"{"every":"day","at":1}"#,
+        ] {
+            assert!(serde_json::from_str::<Repeat>(bad).is_err(), "{bad}");
+        }
         let r: Repeat = serde_json::from_str(r#"{"cron":"0 9 * * 1"}"#).unwrap();
         assert_eq!(
             r,

@@ -967,6 +967,24 @@ async fn bad_schedules_are_refused_naming_the_field() {
             .await;
         app.refused("POST", path, t, with("body", json!("")), 422, "body")
             .await;
+        app.refused(
+            "POST",
+            path,
+            t,
+            with("repeat", json!({"every": "yearly"})),
+            400,
+            "request body",
+        )
+        .await;
+        app.refused(
+            "POST",
+            path,
+            t,
+            with("repeat", json!({"every": "day", "cron": "* * * * *"})),
+            400,
+            "request body",
+        )
+        .await;
     }
     app.refused(
         "POST",
