@@ -1194,3 +1194,67 @@ async fn lateness_p99_with_10000_pending_schedules() {
     }
     assert!(pct(&mut end_to_end, 0.99) < 50.0, "p99 lateness over 50 ms");
 }
+
+#[tokio::test]
+async fn editing_a_recurring_schedule_after_it_fired_moves_only_future_runs() {
+    let t0 = Utc::now().trunc_subsecs(0);
+    let (app, clock) = app_at(Db::Sqlite, t0).await;
+    let admin = app.register("admin").await;
+    let mut a = app.connect(&admin.token).await;
+    let first = t0 + Duration::minutes(1);
+    let mut body = schedule_body(first, "daily", json!({"kind": "all"}));
+    body["repeat"] = json!({"every": "day"});
+    let s: Schedule = app
+        .ok("POST", "/api/schedules", &admin.token, Some(body))
+        .await;
+    assert_eq!(s.upcoming.len(), 5);
+    clock.set(first);
+    let got = next_announcement(&mut a).await;
+    assert_eq!(got.due_at, Some(first));
+
+    // Weekly from now on: the next run is a week after the first, not the first again.
+    let s: Schedule = app
+        .ok(
+            "PATCH",
+            &format!("/api/schedules/{}", s.id),
+            &admin.token,
+            Some(json!({"repeat": {"every": "week"}, "title": "Weekly"})),
+        )
+        .await;
+    assert_eq!(s.next_run, Some(first + Duration::days(7)));
+    assert_eq!(s.title.as_deref(), Some("Weekly"));
+    assert_eq!(s.status, ScheduleStatus::Scheduled);
+    // Removing the recurrence ends it: the one-off time has passed.
+    let s: Schedule = app
+        .ok(
+            "PATCH",
+            &format!("/api/schedules/{}", s.id),
+            &admin.token,
+            Some(json!({"repeat": null})),
+        )
+        .await;
+    assert_eq!((s.status, s.next_run), (ScheduleStatus::Sent, None));
+    // Moving `at` into the past is refused; the stored past `at` is not.
+    app.refused(
+        "PATCH",
+        &format!("/api/schedules/{}", s.id),
+        &admin.token,
+        json!({"at": rfc(t0)}),
+        422,
+        "at",
+    )
+    .await;
+
+    // Dismissed over the WebSocket: the inbox shows it.
+    a.send_text(&format!(
+        r#"{{"type":"announcement_dismiss","id":{}}}"#,
+        got.id
+    ))
+    .await;
+    assert_nothing_before_marker(&app, &admin.token, &mut a, admin.user.id.0).await;
+    let inbox: Vec<InboxEntry> = app
+        .ok("GET", "/api/announcements", &admin.token, None)
+        .await;
+    let entry = inbox.iter().find(|e| e.announcement.id == got.id).unwrap();
+    assert!(entry.seen && entry.dismissed);
+}
