@@ -535,7 +535,7 @@ impl Chat {
         if fresh && !dismissed {
             self.announcements.update(|list| {
                 list.push(a);
-                list.sort_by(|x, y| y.sent_at.cmp(&x.sent_at));
+                list.sort_by_key(|a| std::cmp::Reverse(a.sent_at));
             });
         }
     }
