@@ -133,7 +133,16 @@ async fn the_rate_limit_says_when_to_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_is_cut_off_and_others_keep_receiving() {
-    let app = spawn_app_with(Db::Sqlite, |s| s.outbound_queue = 300).await;
+    let app = spawn_app_with(Db::Sqlite, |s| {
+        // Small enough to fill quickly, large enough for a reading client's
+        // burst (a batch of 128 is 256 frames for the sender: echo + ack).
+        s.outbound_queue = 600;
+        // This test is about queues, not the rate limit: 3,000 sends in well
+        // under a second must all be accepted.
+        s.rate_per_sec = 1_000_000;
+        s.rate_burst = 1_000_000;
+    })
+    .await;
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
     let sid = app.register("sid").await;
