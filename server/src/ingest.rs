@@ -90,17 +90,20 @@ async fn run(
 }
 
 async fn store_batch(store: &Store, hub: &Hub, batch: &mut Vec<Submission>) {
-    let messages: Vec<NewMessage> = batch.iter().map(|s| s.message.clone()).collect();
-    match store.insert_messages(&messages).await {
+    let messages: Vec<&NewMessage> = batch.iter().map(|s| &s.message).collect();
+    let result = store.insert_messages(&messages).await;
+    drop(messages);
+    match result {
         Ok(stored) => {
             for (sub, st) in batch.drain(..).zip(stored) {
+                let (id, room) = (st.message.id, st.message.room);
                 if st.fresh {
-                    hub.broadcast(st.message.room, &ServerFrame::Message(st.message.clone()));
+                    hub.broadcast(room, &ServerFrame::Message(st.message));
                 }
                 sub.reply.push(encode(&ServerFrame::Ack {
                     client_id: sub.message.client_id,
-                    id: st.message.id,
-                    room: st.message.room,
+                    id,
+                    room,
                 }));
             }
         }

@@ -56,11 +56,18 @@ impl Store {
     /// Stores a batch in one transaction (one fsync for the lot), in order, so
     /// ids follow the order of `batch`. A `(author, client_id)` seen before is
     /// not stored again; its earlier message comes back with `fresh: false`.
-    pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Stored>, StoreError> {
+    ///
+    /// Takes anything that borrows as a [`NewMessage`], so ingest can pass
+    /// references into its queue instead of copying every body.
+    pub async fn insert_messages<M>(&self, batch: &[M]) -> Result<Vec<Stored>, StoreError>
+    where
+        M: std::borrow::Borrow<NewMessage> + Sync,
+    {
         let mut out = Vec::with_capacity(batch.len());
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for m in batch {
+                let m: &NewMessage = m.borrow();
                 let now = Utc::now();
                 let inserted: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO messages (room_id, author_id, body, client_id, sent_at)
