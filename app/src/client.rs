@@ -11,3 +11,4 @@ pub mod backoff;
 pub mod browser;
 pub mod http;
 pub mod socket;
+pub mod zones;

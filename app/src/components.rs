@@ -4,7 +4,11 @@
 //! (new room, logout) and hand the result to the state.
 
 pub mod account_bar;
+pub mod admin_gate;
+pub mod admin_header;
+pub mod announce_form;
 pub mod announcement_bar;
+pub mod api_keys;
 pub mod avatar;
 pub mod browse_rooms;
 pub mod composer;
@@ -18,6 +22,7 @@ pub mod online_list;
 pub mod pending_row;
 pub mod room_nav;
 pub mod room_view;
+pub mod schedule_list;
 pub mod sidebar;
 pub mod typing_line;
 

@@ -25,7 +25,8 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    admin::AdminPage, auth::AuthMode, auth::AuthPage, chat::ChatPage, not_found::NotFound,
+    admin::AdminPage, announcements::AnnouncementsPage, auth::AuthMode, auth::AuthPage,
+    chat::ChatPage, not_found::NotFound,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("login") view=|| view! { <AuthPage mode=AuthMode::Login/> }/>
                 <Route path=StaticSegment("register") view=|| view! { <AuthPage mode=AuthMode::Register/> }/>
                 <Route path=StaticSegment("admin") view=AdminPage/>
+                <Route path=(StaticSegment("admin"), StaticSegment("announcements")) view=AnnouncementsPage/>
             </Routes>
         </Router>
     }

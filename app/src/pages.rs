@@ -2,6 +2,7 @@
 //! and compose components; they hold no frame or HTTP rules themselves.
 
 pub mod admin;
+pub mod announcements;
 pub mod auth;
 pub mod chat;
 pub mod not_found;

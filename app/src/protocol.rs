@@ -746,6 +746,10 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
+    /// For `invalid`: the request field at fault (`at`, `repeat.cron`, …), so a
+    /// form can show the message beside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 #[cfg(test)]

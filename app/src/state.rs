@@ -5,6 +5,7 @@
 //! `chat` wraps them in signals, turns server frames into changes, and turns
 //! the user's actions into frames; components read it from context.
 
+pub mod announce_form;
 pub mod chat;
 pub mod outbox;
 pub mod rooms;

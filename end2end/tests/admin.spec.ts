@@ -1,8 +1,8 @@
 // The admin page: roles can be changed by admins, and nobody else gets the table.
 // Runs first (file order) so that on a fresh database (run.sh makes one) its
 // first account is the admin; on an older database that part is skipped.
-import { test, expect } from '@playwright/test';
-import { expectConnected, hydrated, newPerson } from './helpers';
+import { test, expect, request } from '@playwright/test';
+import { expectConnected, hydrated, newPerson, type Person } from './helpers';
 
 test('admins change roles and push announcements; members are turned away', async ({ browser }) => {
   const first = await newPerson(browser, 'adm');
@@ -11,7 +11,7 @@ test('admins change roles and push announcements; members are turned away', asyn
   // A member sees no table.
   await member.page.goto('/admin');
   await hydrated(member.page);
-  await expect(member.page.getByRole('alert')).toHaveText('Only admins can manage users.');
+  await expect(member.page.getByRole('alert')).toHaveText('Only admins can see this page.');
   await expect(member.page.getByRole('table')).toHaveCount(0);
 
   const role = (await first.page.locator('.account-role').textContent())?.trim();
@@ -49,6 +49,117 @@ test('admins change roles and push announcements; members are turned away', asyn
   await expectConnected(member.page);
   await expect(member.page.getByText(title)).toHaveCount(0);
 
+  await scheduleFromTheForm(first, member);
+
   await first.context.close();
   await member.context.close();
 });
+
+/** `HH:MM:SS` and `YYYY-MM-DD` of a UTC instant, as the form's inputs take them. */
+function utcParts(t: Date): { date: string; time: string; shown: string } {
+  const iso = t.toISOString();
+  const time = iso.slice(11, 19);
+  // The page shows seconds only when they are not :00.
+  return { date: iso.slice(0, 10), time, shown: time.endsWith(':00') ? time.slice(0, 5) : time };
+}
+
+/**
+ * The Announcements page, as the admin `admin` uses it while `member` has chat
+ * open: a schedule a few seconds ahead fires and shows on the member's page,
+ * then the list shows it sent with its delivery count; a weekly one previews
+ * five dates, is edited, sent now and cancelled; an API key made in the page
+ * pushes until it is revoked.
+ */
+async function scheduleFromTheForm(admin: Person, member: Person): Promise<void> {
+  const page = admin.page;
+  await page.goto('/admin');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Announcements' }).click();
+  await page.waitForURL((url) => url.pathname === '/admin/announcements');
+  await expect(page.getByRole('heading', { name: 'New announcement' })).toBeVisible();
+
+  // One-off, 15 s ahead, in UTC.
+  const soon = `Fire drill ${Date.now().toString(36)}`;
+  await page.getByLabel('Message').fill(`${soon}: leave by the **east** stairs.`);
+  await page.getByLabel('Severity').selectOption('urgent');
+  await page.getByLabel('Schedule for later').check();
+  await page.getByLabel('Time zone').fill('UTC');
+  const due = new Date(Date.now() + 15_000);
+  const { date, time, shown } = utcParts(due);
+  await page.getByLabel('Date').fill(date);
+  await page.getByLabel('Time', { exact: true }).fill(time);
+  const preview = page.locator('.preview-list li');
+  await expect(preview).toHaveCount(1);
+  await expect(preview.first()).toContainText(`${shown} (UTC+00:00)`);
+  await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('Scheduled schedule');
+
+  const row = page.locator('tr.schedule-row', { hasText: soon });
+  await expect(row.locator('.status-badge')).toHaveText('scheduled');
+  await expect(row.locator('.next-run')).toContainText(shown);
+
+  // It fires: the member sees the banner without doing anything.
+  const banner = member.page.getByRole('region', { name: 'Announcements' }).getByRole('article').filter({ hasText: soon });
+  await expect(banner).toBeVisible({ timeout: 30_000 });
+  await expect(banner.locator('strong', { hasText: 'east' })).toBeVisible();
+  // The admin's list refreshes itself after the due time: sent, delivered to at least the member.
+  await expect(row.locator('.status-badge')).toHaveText('sent', { timeout: 20_000 });
+  await expect(row.locator('.delivered')).toHaveText(/^[1-9]\d*$/);
+  await expect(row.locator('.last-run')).toContainText(time.slice(0, 5));
+
+  // Weekly on Mon and Thu from tomorrow 09:00 in Berlin: five dates previewed.
+  const weekly = `Standup ${Date.now().toString(36)}`;
+  await page.getByLabel('Message').fill(weekly);
+  await page.getByLabel('Schedule for later').check();
+  await page.getByLabel('Time zone').fill('Europe/Berlin');
+  await page.getByLabel('Date').fill(utcParts(new Date(Date.now() + 86_400_000)).date);
+  await page.getByLabel('Time', { exact: true }).fill('09:00');
+  await page.getByLabel('Repeat').selectOption('week');
+  await page.getByLabel('Mon', { exact: true }).check();
+  await page.getByLabel('Thu', { exact: true }).check();
+  await expect(preview).toHaveCount(5);
+  for (const li of await preview.all()) {
+    await expect(li).toHaveText(/^(Mon|Thu) .* 09:00 \(UTC\+0[12]:00\)$/);
+  }
+  await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('Scheduled schedule');
+  const weeklyRow = page.locator('tr.schedule-row', { hasText: weekly });
+  await expect(weeklyRow).toContainText('Weekly on Mon, Thu');
+
+  // Edit: the form fills from the row; the change is saved.
+  await weeklyRow.getByRole('button', { name: 'Edit' }).click();
+  await expect(page.getByRole('heading', { name: /^Edit schedule/ })).toBeVisible();
+  await expect(page.getByLabel('Message')).toHaveValue(weekly);
+  await page.getByLabel('Message').fill(`${weekly} (moved to the big room)`);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved schedule');
+  const edited = page.locator('tr.schedule-row', { hasText: 'moved to the big room' });
+  await expect(edited).toHaveCount(1);
+
+  // Send now reaches the member at once; cancel stops the rest.
+  await edited.getByRole('button', { name: 'Send now' }).click();
+  await expect(page.locator('.list-notice')).toContainText('sent now');
+  await expect(
+    member.page.getByRole('region', { name: 'Announcements' }).getByRole('article').filter({ hasText: 'moved to the big room' }),
+  ).toBeVisible();
+  await edited.getByRole('button', { name: 'Cancel' }).click();
+  await expect(edited.locator('.status-badge')).toHaveText('cancelled');
+
+  // An API key: shown once, pushes, and stops working when revoked.
+  await page.getByLabel('Key name').fill(`ci-${Date.now().toString(36)}`);
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = (await page.locator('.key-value').textContent())?.trim() ?? '';
+  expect(key.length).toBeGreaterThan(20);
+  // A client with no cookies, like another service.
+  const service = await request.newContext({ baseURL: process.env.BASE_URL ?? 'http://127.0.0.1:3000' });
+  const push = () =>
+    service.post('/api/push', {
+      headers: { Authorization: `Bearer ${key}` },
+      data: { body: 'from a service', target: { kind: 'agents' } },
+    });
+  expect((await push()).status()).toBe(201);
+  await page.getByRole('button', { name: /^Revoke ci-/ }).first().click();
+  await expect(page.locator('.key-value')).toHaveCount(0);
+  expect((await push()).status()).toBe(401);
+  await service.dispose();
+}

@@ -99,6 +99,10 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.to_string(),
+                field: match &self {
+                    ApiError::Invalid(invalid) => Some(invalid.field.to_owned()),
+                    _ => None,
+                },
             },
         };
         (self.status(), Json(body)).into_response()

@@ -149,6 +149,20 @@ pub fn ws_url() -> String {
     }
 }
 
+/// `http(s)://<this host>`, for examples the UI shows (curl lines).
+pub fn origin() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        String::from("http://127.0.0.1:3000")
+    }
+}
+
 /// Writes to the browser console (diagnostics only; users see errors in the UI).
 pub fn warn(message: &str) {
     leptos::logging::warn!("{message}");

@@ -10,8 +10,10 @@
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::protocol::{
-    AnnouncementId, AuthResponse, CreateRoom, Credentials, ErrorBody, ErrorCode, InboxEntry,
-    MessageId, MessagePage, Role, RoomId, RoomSummary, SetRole, User, UserId,
+    AnnouncementId, ApiKey, ApiKeyId, AuthResponse, CreateApiKey, CreateRoom, Credentials,
+    ErrorBody, ErrorCode, InboxEntry, MessageId, MessagePage, NewApiKey, Preview, PushRequest,
+    PushResponse, Role, RoomId, RoomSummary, Schedule, ScheduleId, SchedulePatch, ScheduleRequest,
+    SetRole, User, UserId,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -22,6 +24,8 @@ pub enum ApiError {
         status: u16,
         code: ErrorCode,
         message: String,
+        /// The request field a 422 is about, when the server named one.
+        field: Option<String>,
     },
     /// No usable answer: offline, server down, or a body we could not read.
     #[error("Could not reach the server ({0}). Check your connection and try again.")]
@@ -38,6 +42,14 @@ impl ApiError {
             } | ApiError::Server { status: 401, .. }
         )
     }
+
+    /// The request field the server blamed (`at`, `zone`, `repeat.cron`, …).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::Server { field, .. } => field.as_deref(),
+            ApiError::Network(_) => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -45,6 +57,7 @@ enum Method {
     Get,
     Post,
     Patch,
+    Delete,
 }
 
 /// The raw exchange: a status and a body text, or a transport failure.
@@ -59,6 +72,7 @@ async fn exchange(
         Method::Get => Request::get(path),
         Method::Post => Request::post(path),
         Method::Patch => Request::patch(path),
+        Method::Delete => Request::delete(path),
     }
     .header("Accept", "application/json");
     let request = match body {
@@ -97,6 +111,7 @@ fn error_from(status: u16, text: &str) -> ApiError {
             status,
             code: error.code,
             message: error.message,
+            field: error.field,
         };
     }
     let (code, message) = match status {
@@ -115,6 +130,7 @@ fn error_from(status: u16, text: &str) -> ApiError {
         status,
         code,
         message: message.into(),
+        field: None,
     }
 }
 
@@ -205,17 +221,63 @@ pub async fn announcements() -> Result<Vec<InboxEntry>, ApiError> {
 /// `POST /api/announcements/{id}/seen` or `/dismiss` (204, no body).
 pub async fn announcement_receipt(id: AnnouncementId, dismiss: bool) -> Result<(), ApiError> {
     let what = if dismiss { "dismiss" } else { "seen" };
-    let (status, text) = exchange(
-        Method::Post,
-        &format!("/api/announcements/{id}/{what}"),
-        None,
-    )
-    .await?;
+    no_content(Method::Post, &format!("/api/announcements/{id}/{what}")).await
+}
+
+/// A call whose success has no body (204).
+async fn no_content(method: Method, path: &str) -> Result<(), ApiError> {
+    let (status, text) = exchange(method, path, None).await?;
     if (200..300).contains(&status) {
         Ok(())
     } else {
         Err(error_from(status, &text))
     }
+}
+
+/// `POST /api/push`: send an announcement now.
+pub async fn push(request: &PushRequest) -> Result<PushResponse, ApiError> {
+    call(Method::Post, "/api/push", json(request)?).await
+}
+
+pub async fn schedules() -> Result<Vec<Schedule>, ApiError> {
+    call(Method::Get, "/api/schedules", None).await
+}
+
+pub async fn create_schedule(request: &ScheduleRequest) -> Result<Schedule, ApiError> {
+    call(Method::Post, "/api/schedules", json(request)?).await
+}
+
+pub async fn update_schedule(id: ScheduleId, patch: &SchedulePatch) -> Result<Schedule, ApiError> {
+    call(Method::Patch, &format!("/api/schedules/{id}"), json(patch)?).await
+}
+
+/// `DELETE /api/schedules/{id}`: cancel it (it stays listed as cancelled).
+pub async fn cancel_schedule(id: ScheduleId) -> Result<Schedule, ApiError> {
+    call(Method::Delete, &format!("/api/schedules/{id}"), None).await
+}
+
+pub async fn send_schedule_now(id: ScheduleId) -> Result<PushResponse, ApiError> {
+    call(Method::Post, &format!("/api/schedules/{id}/send-now"), None).await
+}
+
+/// The next due times the form's schedule would have, in its zone.
+pub async fn preview_schedule(request: &ScheduleRequest) -> Result<Preview, ApiError> {
+    call(Method::Post, "/api/schedules/preview", json(request)?).await
+}
+
+pub async fn api_keys() -> Result<Vec<ApiKey>, ApiError> {
+    call(Method::Get, "/api/keys", None).await
+}
+
+pub async fn create_api_key(name: &str) -> Result<NewApiKey, ApiError> {
+    let body = json(&CreateApiKey {
+        name: name.to_owned(),
+    })?;
+    call(Method::Post, "/api/keys", body).await
+}
+
+pub async fn revoke_api_key(id: ApiKeyId) -> Result<ApiKey, ApiError> {
+    call(Method::Delete, &format!("/api/keys/{id}"), None).await
 }
 
 #[cfg(test)]

@@ -2,103 +2,69 @@
 //! server checks again on every call (`GET /api/users`, `PATCH /api/users/{id}`).
 
 use leptos::prelude::*;
-use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use crate::client::http;
+use crate::components::{
+    admin_gate::{AdminGate, Me},
+    admin_header::AdminHeader,
+};
 use crate::protocol::{Role, User, UserId};
-
-/// Where the page is.
-#[derive(Clone, Debug, PartialEq)]
-enum Load {
-    Loading,
-    NotAdmin,
-    Failed(String),
-    Ready,
-}
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let navigate = use_navigate();
-    let state = RwSignal::new(Load::Loading);
-    let users = RwSignal::new(Vec::<User>::new());
-    let me = RwSignal::new(None::<User>);
+    view! {
+        <main class="admin-page">
+            <AdminHeader current="/admin"/>
+            <AdminGate>
+                <UsersCard/>
+            </AdminGate>
+        </main>
+    }
+    .into_any()
+}
 
+/// Every account with its role; loaded once the gate has let an admin in.
+#[component]
+fn UsersCard() -> impl IntoView {
+    let Me(me) = expect_context::<Me>();
+    let users = RwSignal::new(None::<Result<Vec<User>, String>>);
     Effect::new(move |_| {
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            let user = match http::me().await {
-                Ok(user) => user,
-                Err(e) if e.is_unauthorized() => {
-                    navigate(
-                        "/login",
-                        NavigateOptions {
-                            replace: true,
-                            ..Default::default()
-                        },
-                    );
-                    return;
-                }
-                Err(e) => {
-                    state.set(Load::Failed(e.to_string()));
-                    return;
-                }
-            };
-            let admin = user.role == Role::Admin;
-            me.set(Some(user));
-            if !admin {
-                state.set(Load::NotAdmin);
-                return;
-            }
-            match http::users().await {
-                Ok(mut list) => {
-                    list.sort_by_key(|u| u.username.to_lowercase());
-                    users.set(list);
-                    state.set(Load::Ready);
-                }
-                Err(e) => state.set(Load::Failed(e.to_string())),
-            }
+            let answer = http::users().await.map(|mut list| {
+                list.sort_by_key(|u| u.username.to_lowercase());
+                list
+            });
+            users.set(Some(answer.map_err(|e| e.to_string())));
         });
     });
 
     view! {
-        <main class="admin-page">
-            <header class="admin-header">
-                <a class="brand" href="/">
-                    <img src="/favicon.svg" alt="" width="24" height="24"/>
-                    <span>"Switchboard"</span>
-                </a>
-                <a class="button subtle small" href="/">"← Back to chat"</a>
-            </header>
-            <section class="card admin-card" aria-labelledby="admin-title">
-                <h1 id="admin-title">"Users and roles"</h1>
-                <p class="muted">
-                    "Members chat. Agents are staff accounts. Admins can also delete any message and manage roles."
-                </p>
-                {move || match state.get() {
-                    Load::Loading => view! { <p class="muted">"Loading users…"</p> }.into_any(),
-                    Load::NotAdmin => view! {
-                        <p class="form-error" role="alert">"Only admins can manage users."</p>
-                    }.into_any(),
-                    Load::Failed(message) => view! {
-                        <p class="form-error" role="alert">{message}</p>
-                    }.into_any(),
-                    Load::Ready => view! {
-                        <table class="user-table">
-                            <thead>
-                                <tr><th scope="col">"User"</th><th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Status"</span></th></tr>
-                            </thead>
-                            <tbody>
-                                <For
-                                    each=move || users.get()
-                                    key=|u| u.id
-                                    children=move |user| view! { <UserRow user me/> }
-                                />
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                }}
-            </section>
-        </main>
+        <section class="card admin-card" aria-labelledby="admin-title">
+            <h1 id="admin-title">"Users and roles"</h1>
+            <p class="muted">
+                "Members chat. Agents are staff accounts. Admins can also delete any message and manage roles."
+            </p>
+            {move || match users.get() {
+                None => view! { <p class="muted">"Loading users…"</p> }.into_any(),
+                Some(Err(message)) => view! {
+                    <p class="form-error" role="alert">{message}</p>
+                }.into_any(),
+                Some(Ok(list)) => view! {
+                    <table class="user-table">
+                        <thead>
+                            <tr><th scope="col">"User"</th><th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Status"</span></th></tr>
+                        </thead>
+                        <tbody>
+                            <For
+                                each=move || list.clone()
+                                key=|u| u.id
+                                children=move |user| view! { <UserRow user me/> }
+                            />
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+        </section>
     }
     .into_any()
 }

@@ -196,16 +196,20 @@ pub async fn send_now(
     }
 }
 
-/// The next due times of a schedule that has not been created (the form's preview).
+/// The next due times of a schedule as the form has it (the form's preview).
+/// A first time in the past is allowed here — the form may be editing a
+/// recurring schedule that has already started — and the preview starts at
+/// now; creating a schedule still refuses a past `at`.
 pub async fn preview(
     State(state): State<AppState>,
     _pusher: Pusher,
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> Result<Json<Preview>, ApiError> {
-    let spec = ScheduleSpec::parse(&req, state.clock.now(), false)?;
+    let now = state.clock.now();
+    let spec = ScheduleSpec::parse(&req, now, true)?;
     let upcoming = spec
         .recurrence
-        .upcoming(spec.fields.at, PREVIEW)
+        .upcoming(spec.fields.at.max(now), PREVIEW)
         .into_iter()
         .map(|t| push::in_zone(t, &spec.fields.zone))
         .collect();

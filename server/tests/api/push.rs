@@ -72,6 +72,10 @@ impl TestApp {
             message.starts_with(&format!("{field}:")),
             "{body} -> {message}"
         );
+        if status == 422 {
+            // A form puts the message beside the field the body names.
+            assert_eq!(err["error"]["field"], field, "{body} -> {err}");
+        }
     }
 }
 
@@ -890,16 +894,27 @@ async fn bad_schedules_are_refused_naming_the_field() {
         b[k] = v;
         b
     };
-    for path in ["/api/schedules", "/api/schedules/preview"] {
-        app.refused(
-            "POST",
-            path,
-            t,
-            with("at", json!("2026-01-10T11:59:59Z")),
-            422,
-            "at",
-        )
+    app.refused(
+        "POST",
+        "/api/schedules",
+        t,
+        with("at", json!("2026-01-10T11:59:59Z")),
+        422,
+        "at",
+    )
+    .await;
+    // The preview accepts a past first time (the form may be editing a
+    // recurring schedule that has started) and previews from now.
+    let mut past_daily = with("at", json!("2026-01-09T09:00:00+01:00"));
+    past_daily["repeat"] = json!({"every": "day"});
+    let preview: app::protocol::Preview = app
+        .ok("POST", "/api/schedules/preview", t, Some(past_daily))
         .await;
+    assert_eq!(
+        preview.upcoming.first().map(|t| t.to_rfc3339()).as_deref(),
+        Some("2026-01-11T09:00:00+01:00")
+    );
+    for path in ["/api/schedules", "/api/schedules/preview"] {
         app.refused(
             "POST",
             path,

@@ -1,0 +1,64 @@
+//! Shows its children to admins only. It asks the server who is logged in
+//! (sending visitors who are not to the login page) and provides that account
+//! as [`Me`] to the children. The server checks the role again on every call;
+//! this only spares members a page of errors.
+
+use leptos::prelude::*;
+use leptos_router::{hooks::use_navigate, NavigateOptions};
+
+use crate::client::http;
+use crate::protocol::{Role, User};
+
+/// The logged-in admin, provided to the gate's children.
+#[derive(Clone, Copy)]
+pub struct Me(pub RwSignal<Option<User>>);
+
+#[derive(Clone, Debug, PartialEq)]
+enum Gate {
+    Checking,
+    NotAdmin,
+    Failed(String),
+    Admin,
+}
+
+#[component]
+pub fn AdminGate(children: ChildrenFn) -> impl IntoView {
+    let navigate = use_navigate();
+    let gate = RwSignal::new(Gate::Checking);
+    let me = RwSignal::new(None::<User>);
+    provide_context(Me(me));
+
+    Effect::new(move |_| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match http::me().await {
+                Ok(user) => {
+                    let admin = user.role == Role::Admin;
+                    me.set(Some(user));
+                    gate.set(if admin { Gate::Admin } else { Gate::NotAdmin });
+                }
+                Err(e) if e.is_unauthorized() => navigate(
+                    "/login",
+                    NavigateOptions {
+                        replace: true,
+                        ..Default::default()
+                    },
+                ),
+                Err(e) => gate.set(Gate::Failed(e.to_string())),
+            }
+        });
+    });
+
+    move || match gate.get() {
+        Gate::Checking => view! { <p class="muted admin-card">"Loading…"</p> }.into_any(),
+        Gate::NotAdmin => view! {
+            <p class="form-error admin-card" role="alert">"Only admins can see this page."</p>
+        }
+        .into_any(),
+        Gate::Failed(message) => view! {
+            <p class="form-error admin-card" role="alert">{message}</p>
+        }
+        .into_any(),
+        Gate::Admin => children().into_any(),
+    }
+}
