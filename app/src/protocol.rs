@@ -214,6 +214,15 @@ pub enum ClientFrame {
         #[serde(default)]
         comment: Option<String>,
     },
+    /// Visitor: leave an email address (and name) so the desk can answer
+    /// later, e.g. after `support.away`. Recorded as a system line.
+    #[serde(rename = "support.contact")]
+    SupportContact {
+        conversation: ConversationId,
+        email: String,
+        #[serde(default)]
+        name: Option<String>,
+    },
     /// Agent: a private note, never sent to the visitor.
     #[serde(rename = "support.note")]
     SupportNote {

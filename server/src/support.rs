@@ -409,10 +409,41 @@ impl Desk {
         Ok(row)
     }
 
+    /// One agent's status (`None` when the user is not an agent).
+    pub async fn agent_status(&self, agent: UserId) -> Result<Option<AgentStatus>, StoreError> {
+        let Some(user) = self.store().user(agent).await? else {
+            return Ok(None);
+        };
+        if user.role < Role::Agent {
+            return Ok(None);
+        }
+        let open = self
+            .store()
+            .open_loads()
+            .await?
+            .get(&agent)
+            .copied()
+            .unwrap_or(0);
+        let capacity = self
+            .store()
+            .capacities()
+            .await?
+            .get(&agent)
+            .copied()
+            .unwrap_or(self.inner.config.default_capacity);
+        Ok(Some(AgentStatus {
+            id: agent,
+            name: user.username,
+            availability: self.availability(agent),
+            open,
+            capacity,
+        }))
+    }
+
     /// An agent's status to every console.
     pub async fn publish_agent(&self, agent: UserId) {
-        let status = match self.agents().await {
-            Ok(all) => all.into_iter().find(|a| a.id == agent),
+        let status = match self.agent_status(agent).await {
+            Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "reading agent status");
                 None

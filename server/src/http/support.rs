@@ -252,10 +252,8 @@ pub async fn set_agent(
     state.desk.wake();
     let status = state
         .desk
-        .agents()
+        .agent_status(user.id)
         .await?
-        .into_iter()
-        .find(|a| a.id == user.id)
         .ok_or(ApiError::NotFound("no such agent"))?;
     Ok(Json(status))
 }

@@ -846,6 +846,28 @@ impl Store {
         Ok(())
     }
 
+    /// The name and email a visitor left on one conversation.
+    pub async fn set_conversation_contact(
+        &self,
+        id: ConversationId,
+        name: Option<&str>,
+        email: &str,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE support_conversations
+                    SET visitor_name = COALESCE($1, visitor_name), visitor_email = $2
+                  WHERE id = $3",
+            )
+            .bind(name)
+            .bind(email)
+            .bind(id.0)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
     pub async fn rate_conversation(
         &self,
         id: ConversationId,

@@ -43,6 +43,7 @@ const CLIENT_TYPES: &[&str] = &[
     "support.send",
     "support.typing",
     "support.rate",
+    "support.contact",
     "support.note",
     "support.claim",
     "support.transfer",

@@ -189,6 +189,11 @@ impl SupportDispatch {
                 score,
                 comment,
             } => self.rate(conversation, score, comment).await,
+            ClientFrame::SupportContact {
+                conversation,
+                email,
+                name,
+            } => self.contact(conversation, &email, name.as_deref()).await,
             ClientFrame::SupportClaim { conversation } => self.claim(conversation).await,
             ClientFrame::SupportTransfer {
                 conversation,
@@ -498,6 +503,40 @@ impl SupportDispatch {
             .desk
             .system_line(id, format!("The visitor rated the conversation {score}/5"))
             .await?;
+        Ok(())
+    }
+
+    async fn contact(
+        &mut self,
+        id: ConversationId,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let v = self.visitor()?.clone();
+        self.conversation(id).await?;
+        let email = Email::parse(Some(email))?
+            .ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::Invalid,
+                    "email: give an address to be answered at",
+                )
+            })?
+            .into_string();
+        let name = VisitorName::parse(name)?.map(VisitorName::into_string);
+        let store = &self.state.store;
+        // A verified visitor's own record keeps what the site vouched for;
+        // the conversation still notes the address given here.
+        store
+            .set_visitor_identity(v.id, name.as_deref(), Some(&email), None)
+            .await?;
+        store
+            .set_conversation_contact(id, name.as_deref(), &email)
+            .await?;
+        self.state
+            .desk
+            .system_line(id, format!("The visitor left an email address: {email}"))
+            .await?;
+        self.state.desk.refresh_row(id, None).await?;
         Ok(())
     }
 

@@ -358,8 +358,38 @@ async fn availability_is_shown_to_agents_and_decides_routing() {
         ServerFrame::SupportAway { reason, .. } => assert_eq!(reason, AwayReason::NoAgents),
         _ => unreachable!(),
     }
+    // The visitor leaves an email address to be answered later.
+    v.send(&ClientFrame::SupportContact {
+        conversation: c,
+        email: "not an address".into(),
+        name: None,
+    })
+    .await;
+    expect_error(&mut v, ErrorCode::Invalid).await;
+    v.send(&ClientFrame::SupportContact {
+        conversation: c,
+        email: "vera@home.example".into(),
+        name: Some("Vera".into()),
+    })
+    .await;
+    v.recv_until(
+        |f| matches!(f, ServerFrame::SupportMessage(m) if m.body.contains("vera@home.example")),
+    )
+    .await;
     app.state.desk.settle().await;
     assert_eq!(queue(&app, &s.admin).await, vec![c]);
+    let d: serde_json::Value = app
+        .http
+        .get(app.url(&format!("/api/support/conversations/{c}")))
+        .bearer_auth(&s.admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["visitor"]["email"], "vera@home.example");
+    assert_eq!(d["row"]["visitor_name"], "Vera");
 
     // Bob comes online: the queue drains to him.
     set_availability_seen(&mut bob_ws, &mut ann_ws, bob, Availability::Online).await;
@@ -836,6 +866,35 @@ async fn the_agents_api_lists_downloads_and_manages_the_desk() {
     }
     app.state.desk.settle().await;
     assert_eq!(queue(&app, agent).await, vec![c2], "stored and queued");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_restart_keeps_visitors_the_queue_and_reroute_deadlines() {
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let app = spawn_app_with_clock(Db::Sqlite, clock.clone(), |_| {}).await;
+    let s = staff(&app, &["ann", "bob"]).await;
+    let (ann, bob) = (s.agents[0].0, s.agents[1].0);
+    let _ann_ws = agent_online(&app, &s.agents[0].1).await;
+    let cookie = visitor_cookie(&app).await;
+    let (mut v, _) = visitor(&app, &cookie).await;
+    let c1 = open(&mut v, "assigned before the restart", "o1").await;
+    assert_eq!(assigned(&mut v, c1).await, Some(ann));
+    drop(v);
+    drop(_ann_ws);
+    let url = app.db_url.clone();
+    let _dir = app.stop().await;
+
+    let app = spawn_app_with_clock(Db::Url(url), clock.clone(), |_| {}).await;
+    // The visitor cookie still works (the secret was kept), with its history.
+    let (mut v, hello) = visitor(&app, &cookie).await;
+    assert_eq!(hello.iter().map(|r| r.id).collect::<Vec<_>>(), vec![c1]);
+    join(&mut v, c1, None).await;
+    let _bob_ws = agent_online(&app, &s.agents[1].1).await;
+    // The deadline set before the restart still moves it to bob.
+    clock.advance(Duration::seconds(181));
+    assert_eq!(assigned(&mut v, c1).await, None);
+    assert_eq!(assigned(&mut v, c1).await, Some(bob));
     app.stop().await;
 }
 
