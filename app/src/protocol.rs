@@ -1060,6 +1060,17 @@ mod tests {
         );
         let f: ClientFrame = serde_json::from_str(r#"{"type":"support.subscribe"}"#).unwrap();
         assert_eq!(f, ClientFrame::SupportSubscribe {});
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"support.contact","conversation":2,"email":"a@b.c"}"#)
+                .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::SupportContact {
+                conversation: ConversationId(2),
+                email: "a@b.c".into(),
+                name: None
+            }
+        );
         assert!(
             serde_json::from_str::<ClientFrame>(r#"{"type":"support.subscribe","x":1}"#).is_err()
         );

@@ -546,6 +546,9 @@ impl Desk {
             (Handover::Claim, None) => format!("{to_name} took the conversation"),
             (Handover::Claim, Some(f)) => format!("{to_name} took the conversation from {f}"),
             (Handover::By(by), None) => format!("{by} assigned the conversation to {to_name}"),
+            (Handover::By(by), Some(f)) if by == f => {
+                format!("{by} transferred the conversation to {to_name}")
+            }
             (Handover::By(by), Some(f)) => {
                 format!("{by} transferred the conversation from {f} to {to_name}")
             }

@@ -870,6 +870,81 @@ async fn the_agents_api_lists_downloads_and_manages_the_desk() {
 }
 
 #[tokio::test]
+async fn transfers_by_the_assignee_and_assignments_by_admins_are_recorded() {
+    let app = spawn_app().await;
+    let s = staff(&app, &["ann", "bob"]).await;
+    let (ann, bob) = (s.agents[0].0, s.agents[1].0);
+    let mut ann_ws = agent_online(&app, &s.agents[0].1).await;
+    let mut bob_ws = app.connect(&s.agents[1].1).await;
+    let (mut v, _) = visitor(&app, &visitor_cookie(&app).await).await;
+    let c = open(&mut v, "help", "o1").await;
+    assert_eq!(assigned(&mut v, c).await, Some(ann));
+    // Bob is not the assignee and not an admin: no transfer, no assign, no claim.
+    bob_ws
+        .send(&ClientFrame::SupportTransfer {
+            conversation: c,
+            agent: bob,
+        })
+        .await;
+    expect_error(&mut bob_ws, ErrorCode::Forbidden).await;
+    bob_ws
+        .send(&ClientFrame::SupportAssign {
+            conversation: c,
+            agent: bob,
+        })
+        .await;
+    expect_error(&mut bob_ws, ErrorCode::Forbidden).await;
+    bob_ws
+        .send(&ClientFrame::SupportClaim { conversation: c })
+        .await;
+    expect_error(&mut bob_ws, ErrorCode::Conflict).await;
+    // Ann transfers to bob; a non-agent target is refused.
+    let member = app.register("plain").await;
+    ann_ws
+        .send(&ClientFrame::SupportTransfer {
+            conversation: c,
+            agent: member.user.id,
+        })
+        .await;
+    expect_error(&mut ann_ws, ErrorCode::Invalid).await;
+    ann_ws
+        .send(&ClientFrame::SupportTransfer {
+            conversation: c,
+            agent: bob,
+        })
+        .await;
+    assert_eq!(assigned(&mut v, c).await, Some(bob));
+    // Ann's console hears the row leave her.
+    ann_ws
+        .recv_until(|f| matches!(f, ServerFrame::SupportConversation(r) if r.id == c && r.assignee.as_ref().map(|a| a.id) == Some(bob)))
+        .await;
+    // The admin assigns it back to ann.
+    let mut admin_ws = app.connect(&s.admin).await;
+    admin_ws
+        .send(&ClientFrame::SupportAssign {
+            conversation: c,
+            agent: ann,
+        })
+        .await;
+    assert_eq!(assigned(&mut v, c).await, Some(ann));
+    let lines: Vec<String> = join(&mut admin_ws, c, None)
+        .await
+        .into_iter()
+        .filter(|m| m.author_kind == AuthorKind::System)
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "Assigned to ann".to_owned(),
+            "ann transferred the conversation to bob".to_owned(),
+            "boss transferred the conversation from bob to ann".to_owned(),
+        ]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_restart_keeps_visitors_the_queue_and_reroute_deadlines() {
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let app = spawn_app_with_clock(Db::Sqlite, clock.clone(), |_| {}).await;
