@@ -39,6 +39,9 @@ id_type!(
     /// A user account.
     UserId
 );
+
+mod support;
+pub use support::*;
 id_type!(
     /// A chat room.
     RoomId
@@ -165,6 +168,98 @@ pub enum ClientFrame {
     AnnouncementSeen { id: AnnouncementId },
     /// Dismiss an announcement (implies seen). Stored: it stays dismissed.
     AnnouncementDismiss { id: AnnouncementId },
+
+    // --- Support desk (see docs/protocol.md, "Support desk") ---
+    /// Visitor: start a conversation with its first message. Acked with
+    /// `support.ack`, which carries the new conversation's id; the connection
+    /// is subscribed to it. The same `client_id` opens one conversation only.
+    #[serde(rename = "support.open")]
+    SupportOpen {
+        body: String,
+        client_id: String,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        email: Option<String>,
+        /// The page the visitor is on.
+        #[serde(default)]
+        page: Option<String>,
+    },
+    /// Either side: subscribe to a conversation; answered by `support.history`
+    /// (messages with a greater id than `since`, or the latest ones).
+    #[serde(rename = "support.join")]
+    SupportJoin {
+        conversation: ConversationId,
+        #[serde(default)]
+        since: Option<SupportMessageId>,
+    },
+    /// Either side: stop receiving a conversation's events.
+    #[serde(rename = "support.leave")]
+    SupportLeave { conversation: ConversationId },
+    /// Either side: a message. Acked after it is stored; deduplicated by `client_id`.
+    #[serde(rename = "support.send")]
+    SupportSend {
+        conversation: ConversationId,
+        body: String,
+        client_id: String,
+    },
+    /// Either side: typing in a conversation.
+    #[serde(rename = "support.typing")]
+    SupportTyping { conversation: ConversationId },
+    /// Visitor: rate a resolved conversation (again to change the rating).
+    #[serde(rename = "support.rate")]
+    SupportRate {
+        conversation: ConversationId,
+        score: u8,
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    /// Visitor: leave an email address (and name) so the desk can answer
+    /// later, e.g. after `support.away`. Recorded as a system line.
+    #[serde(rename = "support.contact")]
+    SupportContact {
+        conversation: ConversationId,
+        email: String,
+        #[serde(default)]
+        name: Option<String>,
+    },
+    /// Agent: a private note, never sent to the visitor.
+    #[serde(rename = "support.note")]
+    SupportNote {
+        conversation: ConversationId,
+        body: String,
+        client_id: String,
+    },
+    /// Agent: take a conversation (from the queue, or from another agent).
+    #[serde(rename = "support.claim")]
+    SupportClaim { conversation: ConversationId },
+    /// Agent (the assignee) or admin: hand a conversation to another agent.
+    #[serde(rename = "support.transfer")]
+    SupportTransfer {
+        conversation: ConversationId,
+        agent: UserId,
+    },
+    /// Admin: assign a conversation to any agent.
+    #[serde(rename = "support.assign")]
+    SupportAssign {
+        conversation: ConversationId,
+        agent: UserId,
+    },
+    /// Agent: waiting on the visitor.
+    #[serde(rename = "support.pending")]
+    SupportPending { conversation: ConversationId },
+    #[serde(rename = "support.resolve")]
+    SupportResolve { conversation: ConversationId },
+    #[serde(rename = "support.reopen")]
+    SupportReopen { conversation: ConversationId },
+    /// Agent: set your availability.
+    #[serde(rename = "support.availability")]
+    SupportAvailability { status: Availability },
+    /// Agent: receive the desk's events (`support.conversation`, `support.agent`).
+    /// Answered by `support.desk`, a full snapshot: a reconnecting console
+    /// subscribes again and replaces its lists, so it misses no row change.
+    #[serde(rename = "support.subscribe")]
+    SupportSubscribe {},
 }
 
 /// Server → client frames.
@@ -214,6 +309,81 @@ pub enum ServerFrame {
     /// An announcement for you (a banner or toast). The same `id` may arrive
     /// again after a reconnect and in `GET /api/announcements`: show it once.
     Announcement(Announcement),
+    // --- Support desk (see docs/protocol.md, "Support desk") ---
+    /// First frame on a visitor's connection (instead of `hello`).
+    #[serde(rename = "support.hello")]
+    SupportHello {
+        visitor: VisitorId,
+        name: Option<String>,
+        email: Option<String>,
+        verified: bool,
+        /// The visitor's conversations, newest first.
+        conversations: Vec<ConversationRow>,
+        desk: DeskState,
+    },
+    /// The answer to `support.join`.
+    #[serde(rename = "support.history")]
+    SupportHistory {
+        conversation: ConversationId,
+        status: ConversationStatus,
+        assignee: Option<AgentRef>,
+        messages: Vec<SupportMessage>,
+        /// More messages exist past the last one (join again with `since`).
+        more: bool,
+    },
+    #[serde(rename = "support.message")]
+    SupportMessage(SupportMessage),
+    /// Your `support.open`/`send`/`note` with `client_id` is stored as `id`.
+    #[serde(rename = "support.ack")]
+    SupportAck {
+        client_id: String,
+        id: SupportMessageId,
+        conversation: ConversationId,
+    },
+    /// The conversation's agent changed (`None`: back in the queue).
+    #[serde(rename = "support.assigned")]
+    SupportAssigned {
+        conversation: ConversationId,
+        agent: Option<AgentRef>,
+    },
+    #[serde(rename = "support.status")]
+    SupportStatus {
+        conversation: ConversationId,
+        status: ConversationStatus,
+    },
+    #[serde(rename = "support.typing")]
+    SupportTyping {
+        conversation: ConversationId,
+        who: String,
+        kind: AuthorKind,
+    },
+    /// To visitors: nobody will answer soon; the message is kept and queued.
+    #[serde(rename = "support.away")]
+    SupportAway {
+        conversation: ConversationId,
+        reason: AwayReason,
+        message: String,
+    },
+    /// To agents subscribed to the desk: a conversation row changed.
+    #[serde(rename = "support.conversation")]
+    SupportConversation(ConversationRow),
+    /// To agents subscribed to the desk: an agent's availability or load changed.
+    #[serde(rename = "support.agent")]
+    SupportAgent(AgentStatus),
+    /// The answer to `support.subscribe`: every open or pending conversation
+    /// you may see (the queue, yours, and for admins everyone's) and the agents.
+    #[serde(rename = "support.desk")]
+    SupportDesk {
+        conversations: Vec<ConversationRow>,
+        agents: Vec<AgentStatus>,
+    },
+    /// To the agent a conversation was taken from because they did not answer
+    /// in time.
+    #[serde(rename = "support.rerouted")]
+    SupportRerouted {
+        conversation: ConversationId,
+        reason: String,
+    },
     /// A request could not be carried out. The connection stays open.
     Error {
         code: ErrorCode,
@@ -252,6 +422,8 @@ pub enum ErrorCode {
     NotJoined,
     /// The name is taken.
     Conflict,
+    /// A verified identity's signature is missing, malformed, stale or wrong.
+    BadSignature,
     /// Something broke on our side; the message says nothing more.
     Internal,
     /// The server is shutting down; reconnect.
@@ -271,6 +443,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::NotJoined => "not_joined",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::BadSignature => "bad_signature",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }
@@ -854,6 +1027,133 @@ mod tests {
         assert_eq!(json["type"], "announcement");
         assert_eq!(json["severity"], "urgent");
         assert_eq!(json["target"]["kind"], "all");
+    }
+
+    #[test]
+    fn support_frames_use_the_documented_json() {
+        let f: ClientFrame = serde_json::from_str(
+            r#"{"type":"support.open","body":"help","client_id":"c1","email":"a@b.c"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::SupportOpen {
+                body: "help".into(),
+                client_id: "c1".into(),
+                name: None,
+                email: Some("a@b.c".into()),
+                page: None,
+            }
+        );
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"support.join","conversation":4,"since":9}"#).unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::SupportJoin {
+                conversation: ConversationId(4),
+                since: Some(SupportMessageId(9))
+            }
+        );
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"support.availability","status":"away"}"#).unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::SupportAvailability {
+                status: Availability::Away
+            }
+        );
+        let f: ClientFrame = serde_json::from_str(r#"{"type":"support.subscribe"}"#).unwrap();
+        assert_eq!(f, ClientFrame::SupportSubscribe {});
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"support.contact","conversation":2,"email":"a@b.c"}"#)
+                .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::SupportContact {
+                conversation: ConversationId(2),
+                email: "a@b.c".into(),
+                name: None
+            }
+        );
+        assert!(
+            serde_json::from_str::<ClientFrame>(r#"{"type":"support.subscribe","x":1}"#).is_err()
+        );
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"support.transfer","conversation":1,"agent":7}"#)
+                .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::SupportTransfer {
+                conversation: ConversationId(1),
+                agent: UserId(7)
+            }
+        );
+        assert!(serde_json::from_str::<ClientFrame>(
+            r#"{"type":"support.rate","conversation":1,"score":5,"x":1}"#
+        )
+        .is_err());
+        // Round trips.
+        for f in [
+            ClientFrame::SupportRate {
+                conversation: ConversationId(2),
+                score: 4,
+                comment: Some("ok".into()),
+            },
+            ClientFrame::SupportNote {
+                conversation: ConversationId(2),
+                body: "n".into(),
+                client_id: "c".into(),
+            },
+            ClientFrame::SupportResolve {
+                conversation: ConversationId(2),
+            },
+        ] {
+            let json = serde_json::to_string(&f).unwrap();
+            assert_eq!(serde_json::from_str::<ClientFrame>(&json).unwrap(), f);
+        }
+    }
+
+    #[test]
+    fn support_server_frames_are_flat_and_tagged() {
+        let m = SupportMessage {
+            conversation: ConversationId(3),
+            id: SupportMessageId(11),
+            author: "ann".into(),
+            author_kind: AuthorKind::Agent,
+            private: false,
+            body: "hi".into(),
+            sent_at: DateTime::from_timestamp(0, 0).unwrap(),
+            client_id: None,
+        };
+        let json = serde_json::to_value(ServerFrame::SupportMessage(m.clone())).unwrap();
+        assert_eq!(json["type"], "support.message");
+        assert_eq!(json["author_kind"], "agent");
+        assert_eq!(json["conversation"], 3);
+        assert!(json.get("private").is_none(), "false is left out");
+        let back: ServerFrame = serde_json::from_value(json).unwrap();
+        assert_eq!(back, ServerFrame::SupportMessage(m));
+        let f = ServerFrame::SupportAssigned {
+            conversation: ConversationId(3),
+            agent: Some(AgentRef {
+                id: UserId(2),
+                name: "bob".into(),
+            }),
+        };
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["type"], "support.assigned");
+        assert_eq!(json["agent"]["name"], "bob");
+        assert_eq!(serde_json::from_value::<ServerFrame>(json).unwrap(), f);
+        let f = ServerFrame::SupportStatus {
+            conversation: ConversationId(3),
+            status: ConversationStatus::Pending,
+        };
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["status"], "pending");
+        assert_eq!(serde_json::from_value::<ServerFrame>(json).unwrap(), f);
+        assert_eq!(
+            serde_json::to_value(ErrorCode::BadSignature).unwrap(),
+            ErrorCode::BadSignature.as_str()
+        );
     }
 
     #[test]

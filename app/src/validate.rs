@@ -2,7 +2,7 @@
 //! rest of the code sees it, and the browser runs the same checks before sending.
 //! Each `parse` returns the typed value or an error that names what was wrong.
 
-use crate::protocol::{MAX_ANNOUNCEMENT_CHARS, MAX_BODY_CHARS, MAX_TITLE_CHARS};
+use crate::protocol::{MAX_ANNOUNCEMENT_CHARS, MAX_BODY_CHARS, MAX_COMMENT_CHARS, MAX_TITLE_CHARS};
 use thiserror::Error;
 
 /// A validation failure, worded for the person who typed the input.
@@ -232,6 +232,87 @@ impl KeyName {
     }
 }
 
+/// A support visitor's name: optional; 1–64 characters after trimming, no
+/// control characters. Blank counts as none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitorName(String);
+
+impl VisitorName {
+    pub fn parse(s: Option<&str>) -> Result<Option<Self>, Invalid> {
+        let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        if s.chars().count() > 64 {
+            return Err(invalid("name", "must be at most 64 characters"));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(invalid("name", "must not contain control characters"));
+        }
+        Ok(Some(VisitorName(s.to_owned())))
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// An email address as far as a form can tell: optional; `local@domain` with a
+/// dot in the domain, at most 254 characters, no spaces. Blank counts as none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(s: Option<&str>) -> Result<Option<Self>, Invalid> {
+        let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        let well_formed = s.len() <= 254
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+            && s.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            });
+        if !well_formed {
+            return Err(invalid("email", "is not an email address"));
+        }
+        Ok(Some(Email(s.to_owned())))
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A rating: a score of 1–5 and an optional comment of up to 1,000 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rating {
+    pub score: u8,
+    pub comment: Option<String>,
+}
+
+impl Rating {
+    pub fn parse(score: u8, comment: Option<&str>) -> Result<Self, Invalid> {
+        if !(1..=5).contains(&score) {
+            return Err(invalid("score", "must be 1 to 5"));
+        }
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(c) = comment {
+            let n = c.chars().count();
+            if n > MAX_COMMENT_CHARS {
+                return Err(invalid(
+                    "comment",
+                    format!("is {n} characters; the limit is {MAX_COMMENT_CHARS}"),
+                ));
+            }
+        }
+        Ok(Rating {
+            score,
+            comment: comment.map(str::to_owned),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,5 +362,22 @@ mod tests {
         assert!(AnnouncementBody::parse("**hi**").is_ok());
         assert!(KeyName::parse("").is_err());
         assert_eq!(KeyName::parse(" ci ").unwrap().as_str(), "ci");
+    }
+
+    #[test]
+    fn support_fields() {
+        assert_eq!(VisitorName::parse(Some("  ")).unwrap(), None);
+        assert!(VisitorName::parse(Some(&"n".repeat(65))).is_err());
+        assert!(Email::parse(Some("ann@example.com")).unwrap().is_some());
+        for bad in ["ann", "a@b", "@b.c", "a b@c.d", "a@b@c.d", "a@.c"] {
+            assert_eq!(Email::parse(Some(bad)).unwrap_err().field, "email", "{bad}");
+        }
+        assert!(Rating::parse(0, None).is_err());
+        assert!(Rating::parse(6, None).is_err());
+        assert_eq!(Rating::parse(5, Some(" ")).unwrap().comment, None);
+        assert_eq!(
+            Rating::parse(3, Some(&"c".repeat(1001))).unwrap_err().field,
+            "comment"
+        );
     }
 }

@@ -4,8 +4,10 @@
 pub mod extract;
 pub mod password;
 pub mod token;
+pub mod visitor;
 
-pub use extract::{AdminUser, AuthUser, Pusher};
+pub use extract::{AdminUser, AgentUser, AuthUser, Pusher};
+pub use visitor::Visitor;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "sb_session";

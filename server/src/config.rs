@@ -29,6 +29,21 @@ pub struct Settings {
     /// (the server was down when it fell due) is still sent, marked late, if it
     /// is at most this late; otherwise it is recorded as missed (default 3600).
     pub push_grace: Duration,
+    /// `SWITCHBOARD_SECRET`: the key that signs visitor cookies. When unset, a
+    /// random one is made once and kept in the database.
+    pub secret: Option<String>,
+    /// `SWITCHBOARD_WIDGET_ORIGINS`: comma-separated origins of the sites that
+    /// may embed the support widget.
+    pub widget_origins: Vec<String>,
+    /// `SWITCHBOARD_WIDGET_SECRET`: the key embedding sites sign verified
+    /// visitor identities with. Unset: every signed identity is refused.
+    pub widget_secret: Option<String>,
+    /// `SWITCHBOARD_SUPPORT_REROUTE_SECS`: an auto-assigned conversation the
+    /// agent has not answered within this long goes to another agent (default 180).
+    pub support_reroute: Duration,
+    /// `SWITCHBOARD_SUPPORT_CAPACITY`: open conversations auto-assignment gives
+    /// an agent whose own capacity an admin has not set (default 5).
+    pub support_capacity: i64,
 }
 
 #[derive(Debug, Error)]
@@ -51,6 +66,11 @@ impl Settings {
             secure_cookies: false,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             push_grace: Duration::from_secs(3600),
+            secret: None,
+            widget_origins: Vec::new(),
+            widget_secret: None,
+            support_reroute: Duration::from_secs(180),
+            support_capacity: 5,
         }
     }
 
@@ -63,11 +83,19 @@ impl Settings {
             s.database_url = v;
         }
         if let Some(v) = var("SWITCHBOARD_ALLOWED_ORIGINS") {
-            s.allowed_origins = v
-                .split(',')
-                .map(|o| o.trim().trim_end_matches('/').to_owned())
-                .filter(|o| !o.is_empty())
-                .collect();
+            s.allowed_origins = origins(&v);
+        }
+        if let Some(v) = var("SWITCHBOARD_WIDGET_ORIGINS") {
+            s.widget_origins = origins(&v);
+        }
+        s.secret = var("SWITCHBOARD_SECRET");
+        s.widget_secret = var("SWITCHBOARD_WIDGET_SECRET");
+        if let Some(v) = var("SWITCHBOARD_SUPPORT_REROUTE_SECS") {
+            let secs: u32 = positive("SWITCHBOARD_SUPPORT_REROUTE_SECS", &v)?;
+            s.support_reroute = Duration::from_secs(u64::from(secs));
+        }
+        if let Some(v) = var("SWITCHBOARD_SUPPORT_CAPACITY") {
+            s.support_capacity = i64::from(positive::<u32>("SWITCHBOARD_SUPPORT_CAPACITY", &v)?);
         }
         if let Some(v) = var("SWITCHBOARD_RATE_PER_SEC") {
             s.rate_per_sec = positive("SWITCHBOARD_RATE_PER_SEC", &v)?;
@@ -99,6 +127,13 @@ impl Settings {
         }
         Ok(s)
     }
+}
+
+fn origins(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+        .collect()
 }
 
 fn var(name: &str) -> Option<String> {
@@ -163,6 +198,11 @@ impl std::fmt::Debug for Settings {
             .field("secure_cookies", &self.secure_cookies)
             .field("session_ttl", &self.session_ttl)
             .field("push_grace", &self.push_grace)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .field("widget_origins", &self.widget_origins)
+            .field("widget_secret", &self.widget_secret.as_ref().map(|_| "***"))
+            .field("support_reroute", &self.support_reroute)
+            .field("support_capacity", &self.support_capacity)
             .finish()
     }
 }

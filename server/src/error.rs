@@ -30,6 +30,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// A signed visitor identity did not verify (see `support::identity`).
+    #[error(transparent)]
+    BadSignature(#[from] crate::support::identity::IdentityError),
     /// Unexpected: logged in full, answered with a bare 500.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -44,6 +47,7 @@ impl ApiError {
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::BadSignature(_) => ErrorCode::BadSignature,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -56,6 +60,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

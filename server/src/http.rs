@@ -6,11 +6,13 @@ mod keys;
 mod push;
 mod rooms;
 mod schedules;
+mod support;
 mod users;
+pub mod visitor;
 
 use crate::{error::ApiError, state::AppState};
 use axum::{
-    routing::{delete, get, patch, post},
+    routing::{delete, get, patch, post, put},
     Router,
 };
 
@@ -40,5 +42,26 @@ pub fn api() -> Router<AppState> {
                 .delete(schedules::cancel),
         )
         .route("/schedules/{id}/send-now", post(schedules::send_now))
+        .route("/support/session", post(visitor::session))
+        .route("/support/conversations", get(support::list))
+        .route("/support/conversations/{id}", get(support::detail))
+        .route(
+            "/support/conversations/{id}/transcript",
+            get(support::transcript),
+        )
+        .route(
+            "/support/canned",
+            get(support::canned).post(support::create_canned),
+        )
+        .route(
+            "/support/canned/{id}",
+            put(support::update_canned).delete(support::delete_canned),
+        )
+        .route("/support/agents", get(support::agents))
+        .route("/support/agents/{id}", patch(support::set_agent))
+        .route(
+            "/support/hours",
+            get(support::hours).put(support::set_hours),
+        )
         .fallback(|| async { ApiError::NotFound("no such API endpoint") })
 }

@@ -14,4 +14,5 @@ pub mod scheduler;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod support;
 pub mod ws;

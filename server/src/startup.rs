@@ -12,6 +12,10 @@ use crate::{
     scheduler::{self, Clock, Scheduler, SystemClock},
     state::{send_limiter, AppState},
     store::Store,
+    support::{
+        identity::{random_secret, CookieSigner},
+        Desk, DeskConfig,
+    },
     ws,
 };
 use anyhow::Context;
@@ -30,6 +34,7 @@ pub struct Application {
     state: AppState,
     ingest_task: JoinHandle<()>,
     scheduler_task: JoinHandle<()>,
+    desk_task: JoinHandle<()>,
 }
 
 impl Application {
@@ -83,6 +88,29 @@ impl Application {
             },
             shutdown.clone(),
         );
+        // Visitors must stay known across restarts: without a configured
+        // secret, the one made on first start is kept in the database.
+        let secret = match &settings.secret {
+            Some(s) => s.clone(),
+            None => store
+                .secret("visitor_cookie", random_secret)
+                .await
+                .context("reading the visitor-cookie secret")?,
+        };
+        let (desk, desk_task) = Desk::start(
+            store.clone(),
+            clock.clone(),
+            DeskConfig {
+                reroute_after: chrono::Duration::from_std(settings.support_reroute)
+                    .context("SWITCHBOARD_SUPPORT_REROUTE_SECS is too large")?,
+                default_capacity: settings.support_capacity,
+                signer: CookieSigner::new(&secret),
+                visitor_rate: (settings.rate_per_sec, settings.rate_burst),
+            },
+            shutdown.clone(),
+        )
+        .await
+        .context("starting the support desk")?;
         password::warm_up();
         let state = AppState {
             leptos_options,
@@ -95,12 +123,14 @@ impl Application {
             sockets: TaskTracker::new(),
             clock,
             scheduler,
+            desk,
         };
         Ok(Application {
             listener,
             state,
             ingest_task,
             scheduler_task,
+            desk_task,
         })
     }
 
@@ -125,6 +155,7 @@ impl Application {
             state,
             ingest_task,
             scheduler_task,
+            desk_task,
         } = self;
         let shutdown = state.shutdown.clone();
         let app = router(state.clone());
@@ -149,6 +180,7 @@ impl Application {
         }
         ingest_task.await.context("ingest task")?;
         scheduler_task.await.context("scheduler task")?;
+        desk_task.await.context("support routing task")?;
         state.store.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -161,10 +193,16 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/ws", get(ws::upgrade))
+        .route("/widget.js", get(http::visitor::widget_js))
         .nest("/api", http::api())
         .leptos_routes(&state, routes, move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
+        ))
+        // `/support` pages: the visitor cookie and who may frame them.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::visitor::support_pages,
         ))
         .with_state(state)
 }

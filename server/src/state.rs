@@ -6,6 +6,7 @@ use crate::{
     ingest::Ingest,
     scheduler::{Clock, Scheduler},
     store::Store,
+    support::Desk,
 };
 use app::protocol::UserId;
 use axum::extract::FromRef;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Wakes the scheduler task when schedules change.
     pub scheduler: Scheduler,
+    /// The support desk: agents on duty, conversation listeners, routing.
+    pub desk: Desk,
     /// Cancelled on SIGTERM/Ctrl-C: WebSocket tasks send "going away" and end.
     pub shutdown: CancellationToken,
     /// Tracks WebSocket tasks, which the HTTP server's graceful shutdown does

@@ -11,11 +11,15 @@ pub(crate) mod push;
 mod rooms;
 mod schedules;
 mod sessions;
+pub(crate) mod support;
 mod users;
 
 pub use messages::{NewMessage, Stored};
 pub use push::{Author, NewAnnouncement};
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};
+pub use support::{
+    ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage, StoredSupport,
+};
 
 use sqlx::{
     postgres::PgPoolOptions,

@@ -4,13 +4,58 @@
 mod connection;
 mod dispatch;
 mod origin;
+mod support;
 
-use crate::{auth::AuthUser, state::AppState};
+use crate::{
+    auth::{extract::token_from, AuthUser, Visitor},
+    error::ApiError,
+    state::AppState,
+};
 use axum::{
-    extract::{State, WebSocketUpgrade},
-    http::{HeaderMap, StatusCode},
+    extract::{FromRequestParts, State, WebSocketUpgrade},
+    http::{request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
+
+/// Who opened a socket: an account (session cookie or bearer token) or a
+/// support visitor (the visitor cookie that `GET /support` sets).
+pub enum Peer {
+    User(AuthUser),
+    Visitor(Visitor),
+}
+
+impl Peer {
+    fn name(&self) -> String {
+        match self {
+            Peer::User(a) => a.user.username.clone(),
+            Peer::Visitor(v) => format!("visitor {}", v.info.id),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Peer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // An account wins when both are present (an agent trying the widget).
+        if token_from(parts).is_some() {
+            match AuthUser::from_request_parts(parts, state).await {
+                Ok(auth) => return Ok(Peer::User(auth)),
+                Err(e)
+                    if crate::auth::visitor::visitor_key(&parts.headers, state.desk.signer())
+                        .is_none() =>
+                {
+                    return Err(e)
+                }
+                Err(_) => {}
+            }
+        }
+        Visitor::from_request_parts(parts, state)
+            .await
+            .map(Peer::Visitor)
+            .map_err(|_| ApiError::Unauthorized("log in, or open /support for a visitor cookie"))
+    }
+}
 
 /// Frames above this are refused by the transport (close 1009). Between
 /// [`app::protocol::MAX_FRAME_BYTES`] and this, the server answers with an
@@ -20,11 +65,11 @@ pub const TRANSPORT_LIMIT: usize = 64 * 1024;
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
-    auth: AuthUser,
+    peer: Peer,
     ws: WebSocketUpgrade,
 ) -> Response {
     if let Err(refused) = origin::check(&headers, &state.settings.allowed_origins) {
-        tracing::warn!(origin = %refused, user = %auth.user.username, "cross-origin WebSocket refused");
+        tracing::warn!(origin = %refused, user = %peer.name(), "cross-origin WebSocket refused");
         return (
             StatusCode::FORBIDDEN,
             "this origin may not open a WebSocket here",
@@ -41,6 +86,6 @@ pub async fn upgrade(
         .max_frame_size(TRANSPORT_LIMIT)
         .on_upgrade(move |socket| {
             let tracker = state.sockets.clone();
-            tracker.track_future(connection::run(socket, state, auth))
+            tracker.track_future(connection::run(socket, state, peer))
         })
 }

@@ -262,6 +262,19 @@ impl Chat {
                 retry_after_ms,
                 client_id,
             } => self.on_error(code, message, retry_after_ms, client_id),
+            // The support desk's frames belong to the support views, not to chat.
+            ServerFrame::SupportHello { .. }
+            | ServerFrame::SupportHistory { .. }
+            | ServerFrame::SupportMessage(_)
+            | ServerFrame::SupportAck { .. }
+            | ServerFrame::SupportAssigned { .. }
+            | ServerFrame::SupportStatus { .. }
+            | ServerFrame::SupportTyping { .. }
+            | ServerFrame::SupportAway { .. }
+            | ServerFrame::SupportConversation(_)
+            | ServerFrame::SupportAgent(_)
+            | ServerFrame::SupportDesk { .. }
+            | ServerFrame::SupportRerouted { .. } => {}
         }
     }
 

@@ -75,6 +75,22 @@ impl FromRequestParts<AppState> for AdminUser {
     }
 }
 
+/// A logged-in agent or admin (the support desk's staff).
+#[derive(Debug, Clone)]
+pub struct AgentUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for AgentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let auth = AuthUser::from_request_parts(parts, state).await?;
+        if auth.user.role < Role::Agent {
+            return Err(ApiError::Forbidden("agents and admins only"));
+        }
+        Ok(AgentUser(auth))
+    }
+}
+
 /// Whoever may push announcements and manage schedules: an admin (by session
 /// or login token) or another service presenting an API key as a bearer token.
 #[derive(Debug, Clone)]

@@ -2,13 +2,12 @@
 //! frames, and a writer task that drains the connection's bounded [`Outbox`]
 //! into the socket. When either ends, it cancels the other.
 
-use super::dispatch::Dispatch;
+use super::{dispatch::Dispatch, support::SupportDispatch, Peer};
 use crate::{
-    auth::AuthUser,
     hub::{encode, Kick, Outbox},
     state::AppState,
 };
-use app::protocol::{close, ErrorCode, ServerFrame};
+use app::protocol::{close, ErrorCode, Role, ServerFrame};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{
     stream::{SplitSink, SplitStream},
@@ -27,20 +26,74 @@ const WRITE_BATCH: usize = 256;
 /// How long a close frame may take to go out before the socket is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
-pub async fn run(socket: WebSocket, state: AppState, auth: AuthUser) {
+/// What handles a connection's frames: accounts get chat (and, for agents,
+/// the desk); visitors get the support frames only.
+/// Both are boxed: each holds the app state and its own maps.
+enum Handler {
+    Member(Box<Dispatch>),
+    Visitor(Box<SupportDispatch>),
+}
+
+impl Handler {
+    async fn handle_text(&mut self, text: &str) {
+        match self {
+            Handler::Member(d) => d.handle_text(text).await,
+            Handler::Visitor(d) => d.handle_text(text).await,
+        }
+    }
+
+    fn refuse(&self, code: ErrorCode, message: String) {
+        match self {
+            Handler::Member(d) => d.refuse(code, message),
+            Handler::Visitor(d) => d.refuse(code, message),
+        }
+    }
+}
+
+pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
     let id = state.hub.next_conn_id();
     let (outbox, rx) = Outbox::new(id, state.settings.outbound_queue);
-    state.hub.connect(
-        auth.user.id,
-        &auth.user.username,
-        auth.user.role,
-        &auth.session,
-        outbox.clone(),
-    );
-    outbox.push(encode(&ServerFrame::Hello {
-        user: auth.user.clone(),
-    }));
-    tracing::debug!(conn = id, user = %auth.user.username, "connected");
+    let mut agent = None;
+    let mut handler = match peer {
+        Peer::User(auth) => {
+            state.hub.connect(
+                auth.user.id,
+                &auth.user.username,
+                auth.user.role,
+                &auth.session,
+                outbox.clone(),
+            );
+            if auth.user.role >= Role::Agent {
+                state.desk.agent_connected(&auth.user);
+                agent = Some(auth.user.id);
+            }
+            outbox.push(encode(&ServerFrame::Hello {
+                user: auth.user.clone(),
+            }));
+            tracing::debug!(conn = id, user = %auth.user.username, "connected");
+            Handler::Member(Box::new(Dispatch::new(
+                state.clone(),
+                auth.user,
+                outbox.clone(),
+            )))
+        }
+        Peer::Visitor(visitor) => {
+            let hello = SupportDispatch::visitor_hello(&state, &visitor.info).await;
+            match hello {
+                Ok(frame) => outbox.push(encode(&frame)),
+                Err(e) => {
+                    tracing::error!(error = %e, "reading a visitor's conversations");
+                    return;
+                }
+            };
+            tracing::debug!(conn = id, visitor = %visitor.info.id, "visitor connected");
+            Handler::Visitor(Box::new(SupportDispatch::for_visitor(
+                state.clone(),
+                visitor.info,
+                outbox.clone(),
+            )))
+        }
+    };
 
     let (sink, stream) = socket.split();
     let done = CancellationToken::new();
@@ -51,17 +104,17 @@ pub async fn run(socket: WebSocket, state: AppState, auth: AuthUser) {
         state.shutdown.clone(),
         done.clone(),
     ));
-    let mut dispatch = Dispatch::new(state.clone(), auth.user, outbox.clone());
-    read_loop(stream, &mut dispatch, &outbox, &done).await;
+    read_loop(stream, &mut handler, &outbox, &done).await;
     done.cancel();
     state.hub.disconnect(id);
+    state.desk.disconnected(id, agent).await;
     let _ = writer.await;
     tracing::debug!(conn = id, "disconnected");
 }
 
 async fn read_loop(
     mut stream: SplitStream<WebSocket>,
-    dispatch: &mut Dispatch,
+    dispatch: &mut Handler,
     outbox: &Outbox,
     done: &CancellationToken,
 ) {

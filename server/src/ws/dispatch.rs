@@ -2,6 +2,7 @@
 //! connection has joined; every refusal becomes an `error` frame and the
 //! connection stays open.
 
+use super::support::SupportDispatch;
 use crate::{
     hub::{encode, Outbox},
     ingest::Submission,
@@ -36,18 +37,34 @@ const CLIENT_TYPES: &[&str] = &[
     "read",
     "announcement_seen",
     "announcement_dismiss",
+    "support.open",
+    "support.join",
+    "support.leave",
+    "support.send",
+    "support.typing",
+    "support.rate",
+    "support.contact",
+    "support.note",
+    "support.claim",
+    "support.transfer",
+    "support.assign",
+    "support.pending",
+    "support.resolve",
+    "support.reopen",
+    "support.availability",
+    "support.subscribe",
 ];
 
 /// A request the server will not carry out, and why.
 pub struct Refusal {
-    code: ErrorCode,
-    message: String,
-    retry_after_ms: Option<u64>,
-    client_id: Option<String>,
+    pub(super) code: ErrorCode,
+    pub(super) message: String,
+    pub(super) retry_after_ms: Option<u64>,
+    pub(super) client_id: Option<String>,
 }
 
 impl Refusal {
-    fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
+    pub(super) fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
         Refusal {
             code,
             message: message.into(),
@@ -56,7 +73,7 @@ impl Refusal {
         }
     }
 
-    fn for_client(mut self, client_id: &str) -> Refusal {
+    pub(super) fn for_client(mut self, client_id: &str) -> Refusal {
         self.client_id = Some(client_id.to_owned());
         self
     }
@@ -118,11 +135,14 @@ pub struct Dispatch {
     /// Rooms this connection is subscribed to.
     joined: HashSet<RoomId>,
     last_typing: HashMap<RoomId, Instant>,
+    /// The `support.*` frames (agents and admins; members are refused there).
+    support: SupportDispatch,
 }
 
 impl Dispatch {
     pub fn new(state: AppState, user: User, outbox: Outbox) -> Dispatch {
         Dispatch {
+            support: SupportDispatch::for_user(state.clone(), user.clone(), outbox.clone()),
             state,
             user,
             outbox,
@@ -173,6 +193,7 @@ impl Dispatch {
             ClientFrame::Read { room, id } => self.read(room, id).await,
             ClientFrame::AnnouncementSeen { id } => self.seen(id, false).await,
             ClientFrame::AnnouncementDismiss { id } => self.seen(id, true).await,
+            support => self.support.handle(support).await,
         }
     }
 

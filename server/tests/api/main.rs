@@ -9,3 +9,4 @@ mod durability;
 mod limits;
 mod push;
 mod store;
+mod support;

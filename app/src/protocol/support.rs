@@ -1,0 +1,296 @@
+//! The customer-service desk's wire types: ids, conversation rows, messages and
+//! the payloads of the `support.*` frames (the frames themselves are variants
+//! of [`ClientFrame`](super::ClientFrame) and [`ServerFrame`](super::ServerFrame),
+//! so one socket carries chat and support alike). `docs/protocol.md` documents
+//! them under "Support desk".
+
+use super::UserId;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+id_type!(
+    /// A support conversation between one visitor and the desk.
+    ConversationId
+);
+id_type!(
+    /// A message of a support conversation. Ids increase across all
+    /// conversations, so `support.join {since}` resumes exactly.
+    SupportMessageId
+);
+id_type!(
+    /// A support visitor (no account; known by the signed visitor cookie).
+    VisitorId
+);
+
+/// Messages a `support.join` replays or shows at most; older ones come from
+/// the transcript.
+pub const SUPPORT_HISTORY: usize = 500;
+/// Longest rating comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 1_000;
+/// Characters of the last message shown in a conversation row.
+pub const PREVIEW_CHARS: usize = 120;
+
+/// Where a conversation stands.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// Waiting on the desk.
+    Open,
+    /// Waiting on the visitor (set by an agent).
+    Pending,
+    /// Done; the visitor is asked for a rating. A visitor message reopens it.
+    Resolved,
+}
+
+impl ConversationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Open => "open",
+            ConversationStatus::Pending => "pending",
+            ConversationStatus::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConversationStatus> {
+        match s {
+            "open" => Some(ConversationStatus::Open),
+            "pending" => Some(ConversationStatus::Pending),
+            "resolved" => Some(ConversationStatus::Resolved),
+            _ => None,
+        }
+    }
+}
+
+/// Who wrote a support message.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    Visitor,
+    Agent,
+    /// A line the server writes: assignments, status changes, re-routing.
+    System,
+}
+
+/// An agent's availability, set by the agent; `offline` when none of their
+/// connections is open.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    Online,
+    Away,
+    #[default]
+    Offline,
+}
+
+/// An agent as visitors and other agents see them.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AgentRef {
+    pub id: UserId,
+    pub name: String,
+}
+
+/// One message of a conversation (the `support.message` frame).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SupportMessage {
+    pub conversation: ConversationId,
+    pub id: SupportMessageId,
+    /// The visitor's name (or "Visitor"), the agent's username, or "system".
+    pub author: String,
+    pub author_kind: AuthorKind,
+    /// A private note: sent to agents only, never to the visitor.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
+    pub body: String,
+    pub sent_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// A conversation as a row of the console's lists (the `support.conversation`
+/// frame), and as a visitor's list of their own conversations.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ConversationRow {
+    pub id: ConversationId,
+    pub visitor: VisitorId,
+    pub visitor_name: Option<String>,
+    pub status: ConversationStatus,
+    pub assignee: Option<AgentRef>,
+    /// The start of the newest message (notes excluded), up to [`PREVIEW_CHARS`].
+    pub last_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the oldest visitor message no agent has answered yet was sent.
+    pub waiting_since: Option<DateTime<Utc>>,
+    /// Visitor messages since the last agent reply. The same for every agent,
+    /// so a row is serialized once for the whole desk.
+    pub unread: i64,
+}
+
+/// What the desk knows of a visitor (agents only).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct VisitorInfo {
+    pub id: VisitorId,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// The name, email and external id come from a correctly signed identity.
+    pub verified: bool,
+    pub external_id: Option<String>,
+    /// The page the visitor came from (their latest).
+    pub page: Option<String>,
+    /// Their browser's `User-Agent`.
+    pub user_agent: Option<String>,
+    pub first_seen: DateTime<Utc>,
+}
+
+/// `GET /api/support/conversations/{id}`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ConversationDetail {
+    pub row: ConversationRow,
+    pub visitor: VisitorInfo,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub rating: Option<Rating>,
+    /// The visitor's other conversations, newest first.
+    pub previous: Vec<ConversationRow>,
+    /// The whole history, notes included, oldest first.
+    pub messages: Vec<SupportMessage>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Rating {
+    /// 1–5.
+    pub score: u8,
+    pub comment: Option<String>,
+}
+
+/// An agent on the desk (the `support.agent` frame and `GET /api/support/agents`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AgentStatus {
+    pub id: UserId,
+    pub name: String,
+    pub availability: Availability,
+    /// Conversations assigned and not resolved.
+    pub open: i64,
+    /// Most open conversations auto-assignment gives this agent.
+    pub capacity: i64,
+}
+
+/// Whether anybody can answer now, shown to visitors.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct DeskState {
+    /// Inside business hours (always, when none are configured).
+    pub open_now: bool,
+    /// At least one agent is online.
+    pub agents_online: bool,
+    /// What to show when `open_now` or `agents_online` is false.
+    pub away_message: String,
+}
+
+/// Why a visitor is told nobody answers now.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AwayReason {
+    /// Outside business hours (or a holiday).
+    Closed,
+    /// Inside business hours, but no agent is online.
+    NoAgents,
+}
+
+/// `POST /api/support/session` (from the support page or the widget iframe).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// An identity the embedding site vouches for, signed with its secret.
+    #[serde(default)]
+    pub identity: Option<SignedIdentity>,
+    /// The page the visitor is on (the embedding page, for the widget).
+    #[serde(default)]
+    pub page: Option<String>,
+}
+
+/// A verified identity: `signature` is the hex HMAC-SHA256, keyed with the
+/// site's widget secret, of `"{ts}\n{external_id}\n{name}\n{email}"` (absent
+/// fields as empty strings); `ts` is Unix seconds, at most a day old.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SignedIdentity {
+    pub external_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub ts: i64,
+    pub signature: String,
+}
+
+/// The answer to `POST /api/support/session`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct VisitorSession {
+    pub visitor: VisitorId,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub verified: bool,
+    pub desk: DeskState,
+}
+
+/// A canned reply (admins manage them, agents use them).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CannedReply {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+}
+
+/// `POST` / `PUT /api/support/canned…`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CannedReplyRequest {
+    pub title: String,
+    pub body: String,
+}
+
+/// `PATCH /api/support/agents/{id}` (admin).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSettings {
+    pub capacity: i64,
+}
+
+/// One weekly opening period, in local time of the desk's zone. `to` may be
+/// `24:00`; a period never crosses midnight (split it in two).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningPeriod {
+    pub day: super::Day,
+    /// `HH:MM`.
+    pub from: String,
+    /// `HH:MM`, after `from`.
+    pub to: String,
+}
+
+/// `GET` / `PUT /api/support/hours`. No periods means always open.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHours {
+    /// IANA zone, e.g. `Europe/Berlin`.
+    pub zone: String,
+    #[serde(default)]
+    pub periods: Vec<OpeningPeriod>,
+    /// Closed all day on these local dates (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub holidays: Vec<chrono::NaiveDate>,
+    /// Shown to visitors when closed or nobody is online.
+    #[serde(default)]
+    pub away_message: Option<String>,
+}
+
+impl Default for BusinessHours {
+    fn default() -> Self {
+        BusinessHours {
+            zone: "UTC".into(),
+            periods: Vec::new(),
+            holidays: Vec::new(),
+            away_message: None,
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The visitor's side of the desk over HTTP: the layer on `GET /support…`
+//! that issues the visitor cookie and limits who may frame the page,
+//! `/widget.js` for embedding sites, and `POST /api/support/session`, where
+//! the page (or the widget's iframe) gets its visitor and may present a
+//! signed identity.
+//!
+//! The pages themselves are Leptos routes rendered elsewhere; this module
+//! only wraps them.
+
+use crate::{
+    auth::visitor::visitor_key,
+    error::{ApiError, ApiJson},
+    state::AppState,
+    support::identity::{self, VISITOR_COOKIE, VISITOR_COOKIE_SECS},
+};
+use app::protocol::{SessionRequest, VisitorSession};
+use axum::{
+    extract::{Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    Json,
+};
+
+/// The widget script (static; it learns our origin from its own `src`).
+const WIDGET_JS: &str = include_str!("../../static/widget.js");
+
+/// `Set-Cookie` for a visitor cookie value. Cross-site iframes only get the
+/// cookie with `SameSite=None`, which browsers accept only with `Secure`, so
+/// that is used when the server is configured for HTTPS.
+fn visitor_cookie(value: &str, secure: bool) -> HeaderValue {
+    let site = if secure {
+        "SameSite=None; Secure"
+    } else {
+        "SameSite=Lax"
+    };
+    HeaderValue::from_str(&format!(
+        "{VISITOR_COOKIE}={value}; Path=/; HttpOnly; {site}; Max-Age={VISITOR_COOKIE_SECS}"
+    ))
+    .expect("cookie is ASCII")
+}
+
+/// The origin (`scheme://host[:port]`) of a URL, lower-cased.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    if host.is_empty() {
+        return None;
+    }
+    Some(format!("{scheme}://{host}").to_ascii_lowercase())
+}
+
+/// Whether the page that asked (its `Origin`, else its `Referer`) may embed
+/// the widget: our own pages, or a listed site. `None`: no header to judge by.
+fn embedder_allowed(state: &AppState, headers: &HeaderMap) -> Option<bool> {
+    let from = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok())?;
+    let origin = origin_of(from)?;
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let ours = host.is_some_and(|h| {
+        origin
+            .split_once("://")
+            .is_some_and(|(_, o)| o.eq_ignore_ascii_case(h))
+    });
+    Some(
+        ours || state
+            .settings
+            .widget_origins
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(&origin)),
+    )
+}
+
+/// `Content-Security-Policy` for the support pages: only we and the listed
+/// sites may frame them, and browsers enforce it.
+fn frame_ancestors(state: &AppState) -> HeaderValue {
+    let mut v = String::from("frame-ancestors 'self'");
+    for o in &state.settings.widget_origins {
+        v.push(' ');
+        v.push_str(o);
+    }
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"))
+}
+
+/// Layer on every route: on `GET /support` and below, refuses an embedding
+/// (`?embed=1`) by a site not listed in `SWITCHBOARD_WIDGET_ORIGINS`, issues
+/// the visitor cookie when there is none, and sets `frame-ancestors`.
+pub async fn support_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if req.method() != Method::GET || !(path == "/support" || path.starts_with("/support/")) {
+        return next.run(req).await;
+    }
+    let embedded = req
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv == "embed=1"));
+    if embedded && embedder_allowed(&state, req.headers()) == Some(false) {
+        return (
+            StatusCode::FORBIDDEN,
+            "this site may not embed the support widget",
+        )
+            .into_response();
+    }
+    let has_cookie = visitor_key(req.headers(), state.desk.signer()).is_some();
+    let mut resp = next.run(req).await;
+    let headers = resp.headers_mut();
+    if !has_cookie {
+        let (value, _key) = state.desk.signer().issue();
+        headers.append(
+            header::SET_COOKIE,
+            visitor_cookie(&value, state.settings.secure_cookies),
+        );
+    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, frame_ancestors(&state));
+    resp
+}
+
+/// `GET /widget.js`: the embeddable script; refused (as a script that does
+/// nothing) for a page whose origin is not listed.
+pub async fn widget_js(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let js = HeaderValue::from_static("text/javascript; charset=utf-8");
+    if embedder_allowed(&state, &headers) == Some(false) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, js)],
+            "/* this site may not embed the Switchboard support widget */\n",
+        )
+            .into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, js),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("max-age=300"),
+            ),
+        ],
+        WIDGET_JS,
+    )
+        .into_response()
+}
+
+/// `POST /api/support/session`: who this visitor is, issuing the cookie if
+/// needed. A signed identity that does not verify is refused with
+/// `bad_signature` and changes nothing; one that verifies is stored as
+/// verified, and a visitor already known by that `external_id` gets their
+/// own cookie back (their history follows them across browsers).
+pub async fn session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SessionRequest>,
+) -> Result<Response, ApiError> {
+    let store = &state.store;
+    let desk = &state.desk;
+    let now = desk.now();
+    if let Some(id) = &req.identity {
+        identity::verify_identity(state.settings.widget_secret.as_deref(), id, now.timestamp())?;
+    }
+    let mut key = match visitor_key(&headers, desk.signer()) {
+        Some(k) => k,
+        None => desk.signer().issue().1,
+    };
+    if let Some(id) = &req.identity {
+        if let Some(known) = store.visitor_key_by_external_id(&id.external_id).await? {
+            key = known;
+        }
+    }
+    let visitor = store.ensure_visitor(&key, now).await?;
+    if let Some(id) = &req.identity {
+        store
+            .set_visitor_identity(
+                visitor.id,
+                id.name.as_deref(),
+                id.email.as_deref(),
+                Some(&id.external_id),
+            )
+            .await?;
+    }
+    let page: Option<String> = req.page.map(|p| p.chars().take(2_000).collect());
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(512).collect::<String>());
+    store
+        .touch_visitor(visitor.id, page.as_deref(), ua.as_deref(), now)
+        .await?;
+    let info = store
+        .visitor(visitor.id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("visitor vanished")))?;
+    let body = VisitorSession {
+        visitor: info.id,
+        name: info.name,
+        email: info.email,
+        verified: info.verified,
+        desk: desk.state(),
+    };
+    let mut resp = Json(body).into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        visitor_cookie(&desk.signer().sign(&key), state.settings.secure_cookies),
+    );
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn origins_are_scheme_and_host() {
+        assert_eq!(
+            super::origin_of("https://Shop.example.com:8443/cart?x=1").as_deref(),
+            Some("https://shop.example.com:8443")
+        );
+        assert_eq!(super::origin_of("nonsense"), None);
+    }
+}

@@ -1,0 +1,619 @@
+//! The customer-service desk: who is on duty, who listens to which
+//! conversation, and the actions that change a conversation (store, then
+//! publish) shared by the WebSocket, the HTTP API and the routing task.
+//!
+//! What is decided lives in the database (`store/support.rs`): assignments,
+//! statuses, deadlines, the queue. What lives here, in memory, is only what a
+//! restart may forget because it is rebuilt by reconnecting: agents'
+//! availability (derived from their open connections) and subscriptions.
+//! Multi-node is out of scope: with two nodes each would see only its own agents.
+
+pub mod hours;
+pub mod identity;
+mod routing;
+
+use crate::{
+    hub::{encode, ConnId, Outbox},
+    scheduler::Clock,
+    store::{MessageKind, NewSupportMessage, Store, StoreError},
+};
+use app::protocol::{
+    AgentRef, AgentStatus, Availability, ConversationId, ConversationRow, ConversationStatus,
+    DeskState, Role, ServerFrame, SupportMessage, User, UserId, VisitorId,
+};
+use chrono::{DateTime, Utc};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+pub use hours::Hours;
+use identity::CookieSigner;
+use std::{
+    collections::HashMap,
+    num::NonZeroU32,
+    sync::{Arc, Mutex, MutexGuard},
+};
+use tokio::{
+    sync::{watch, Notify},
+    task::JoinHandle,
+};
+use tokio_util::sync::CancellationToken;
+
+/// Settings the desk is started with.
+#[derive(Clone)]
+pub struct DeskConfig {
+    /// How long an auto-assigned agent has to answer before re-routing.
+    pub reroute_after: chrono::Duration,
+    /// Capacity of agents without their own.
+    pub default_capacity: i64,
+    /// Signs visitor cookies.
+    pub signer: CookieSigner,
+    /// Visitor messages per second (and burst), per visitor.
+    pub visitor_rate: (u32, u32),
+}
+
+/// One agent's live state.
+struct Agent {
+    name: String,
+    /// Open connections; availability drops to offline when it reaches 0.
+    conns: usize,
+    availability: Availability,
+}
+
+/// One listener of a conversation.
+struct Listener {
+    conn: ConnId,
+    outbox: Outbox,
+    /// Agents receive private notes; visitors never do.
+    agent: bool,
+}
+
+/// One agent console subscribed to desk events.
+struct Console {
+    conn: ConnId,
+    outbox: Outbox,
+    user: UserId,
+    admin: bool,
+}
+
+#[derive(Default)]
+struct Live {
+    agents: HashMap<UserId, Agent>,
+    listeners: HashMap<ConversationId, Vec<Listener>>,
+    consoles: Vec<Console>,
+    hours: Hours,
+}
+
+struct Inner {
+    /// A `std::sync::Mutex`: nothing is awaited while it is held.
+    live: Mutex<Live>,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: DeskConfig,
+    /// Wakes the routing task; any number of wakes while it is busy collapse
+    /// into one more pass.
+    wake: Notify,
+    /// (passes started, passes finished), for [`Desk::settle`].
+    passes: watch::Sender<(u64, u64)>,
+    visitor_limiter: DefaultKeyedRateLimiter<VisitorId>,
+}
+
+/// A cheap handle on the desk, kept in the app state.
+#[derive(Clone)]
+pub struct Desk {
+    inner: Arc<Inner>,
+}
+
+/// How a conversation changed hands, for its system line.
+#[derive(Debug, Clone)]
+pub enum Handover {
+    /// Routing gave it to the least-loaded online agent.
+    Auto,
+    /// The agent took it.
+    Claim,
+    /// `by` handed it over (a transfer, or an admin's assignment).
+    By(String),
+    /// Its agent did not answer in time; it goes back to routing.
+    Rerouted,
+}
+
+impl Desk {
+    /// Loads the business hours and starts the routing task (it ends when
+    /// `shutdown` is cancelled).
+    pub async fn start(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: DeskConfig,
+        shutdown: CancellationToken,
+    ) -> Result<(Desk, JoinHandle<()>), StoreError> {
+        let hours = Hours::parse(&store.business_hours().await?).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "stored business hours are invalid; using always-open");
+            Hours::default()
+        });
+        let (per_sec, burst) = config.visitor_rate;
+        let per_sec = NonZeroU32::new(per_sec).unwrap_or(NonZeroU32::MIN);
+        let quota =
+            Quota::per_second(per_sec).allow_burst(NonZeroU32::new(burst).unwrap_or(per_sec));
+        let desk = Desk {
+            inner: Arc::new(Inner {
+                live: Mutex::new(Live {
+                    hours,
+                    ..Live::default()
+                }),
+                store,
+                clock,
+                config,
+                wake: Notify::new(),
+                passes: watch::Sender::new((0, 0)),
+                visitor_limiter: RateLimiter::keyed(quota),
+            }),
+        };
+        let task = tokio::spawn(routing::run(desk.clone(), shutdown));
+        Ok((desk, task))
+    }
+
+    fn live(&self) -> MutexGuard<'_, Live> {
+        self.inner.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    pub fn signer(&self) -> &CookieSigner {
+        &self.inner.config.signer
+    }
+
+    /// The re-routing deadline for an assignment made now.
+    pub fn reroute_deadline(&self) -> DateTime<Utc> {
+        self.now() + self.inner.config.reroute_after
+    }
+
+    /// Whether a visitor may send another message now.
+    pub fn visitor_may_send(&self, visitor: VisitorId) -> bool {
+        self.inner.visitor_limiter.check_key(&visitor).is_ok()
+    }
+
+    /// Something routing depends on changed: look again.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Wakes the routing task and waits until a pass that began after this
+    /// call has finished. For tests.
+    pub async fn settle(&self) {
+        let mut passes = self.inner.passes.subscribe();
+        let started = passes.borrow_and_update().0;
+        self.wake();
+        let _ = passes.wait_for(|(_, finished)| *finished > started).await;
+    }
+
+    // --- availability ------------------------------------------------------
+
+    /// An agent's connection opened.
+    pub fn agent_connected(&self, user: &User) {
+        let mut live = self.live();
+        let a = live.agents.entry(user.id).or_insert_with(|| Agent {
+            name: user.username.clone(),
+            conns: 0,
+            availability: Availability::Offline,
+        });
+        a.conns += 1;
+    }
+
+    /// A connection closed: forget its subscriptions; for an agent's last
+    /// connection, drop them to offline and tell the desk.
+    pub async fn disconnected(&self, conn: ConnId, agent: Option<UserId>) {
+        let went_offline = {
+            let mut live = self.live();
+            for list in live.listeners.values_mut() {
+                list.retain(|l| l.conn != conn);
+            }
+            live.listeners.retain(|_, l| !l.is_empty());
+            live.consoles.retain(|c| c.conn != conn);
+            match agent.and_then(|a| live.agents.get_mut(&a).map(|s| (a, s))) {
+                Some((id, a)) => {
+                    a.conns = a.conns.saturating_sub(1);
+                    let was = a.availability;
+                    if a.conns == 0 {
+                        a.availability = Availability::Offline;
+                    }
+                    (a.conns == 0 && was != Availability::Offline).then_some(id)
+                }
+                None => None,
+            }
+        };
+        if let Some(agent) = went_offline {
+            self.publish_agent(agent).await;
+        }
+    }
+
+    /// Sets an agent's availability (they must be connected).
+    pub async fn set_availability(&self, agent: &User, availability: Availability) {
+        {
+            let mut live = self.live();
+            let a = live.agents.entry(agent.id).or_insert_with(|| Agent {
+                name: agent.username.clone(),
+                conns: 0,
+                availability: Availability::Offline,
+            });
+            a.availability = if a.conns == 0 {
+                Availability::Offline
+            } else {
+                availability
+            };
+        }
+        self.publish_agent(agent.id).await;
+        self.wake();
+    }
+
+    /// Agents who can take conversations now (online, connected), by id.
+    pub fn online_agents(&self) -> Vec<UserId> {
+        let mut v: Vec<UserId> = self
+            .live()
+            .agents
+            .iter()
+            .filter(|(_, a)| a.conns > 0 && a.availability == Availability::Online)
+            .map(|(id, _)| *id)
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn availability(&self, agent: UserId) -> Availability {
+        self.live()
+            .agents
+            .get(&agent)
+            .map_or(Availability::Offline, |a| a.availability)
+    }
+
+    /// What visitors are told about the desk now.
+    pub fn state(&self) -> DeskState {
+        let agents_online = !self.online_agents().is_empty();
+        let live = self.live();
+        DeskState {
+            open_now: live.hours.is_open(self.now()),
+            agents_online,
+            away_message: live.hours.away_message().to_owned(),
+        }
+    }
+
+    pub fn set_hours(&self, hours: Hours) {
+        self.live().hours = hours;
+    }
+
+    /// Every agent and admin with availability, load and capacity.
+    pub async fn agents(&self) -> Result<Vec<AgentStatus>, StoreError> {
+        let users = self.store().list_users().await?;
+        let loads = self.store().open_loads().await?;
+        let caps = self.store().capacities().await?;
+        Ok(users
+            .into_iter()
+            .filter(|u| u.role >= Role::Agent)
+            .map(|u| AgentStatus {
+                id: u.id,
+                availability: self.availability(u.id),
+                open: loads.get(&u.id).copied().unwrap_or(0),
+                capacity: caps
+                    .get(&u.id)
+                    .copied()
+                    .unwrap_or(self.inner.config.default_capacity),
+                name: u.username,
+            })
+            .collect())
+    }
+
+    pub fn default_capacity(&self) -> i64 {
+        self.inner.config.default_capacity
+    }
+
+    // --- subscriptions -----------------------------------------------------
+
+    /// Subscribes a connection to a conversation's events (idempotent).
+    pub fn listen(&self, conversation: ConversationId, conn: ConnId, outbox: &Outbox, agent: bool) {
+        let mut live = self.live();
+        let list = live.listeners.entry(conversation).or_default();
+        if !list.iter().any(|l| l.conn == conn) {
+            list.push(Listener {
+                conn,
+                outbox: outbox.clone(),
+                agent,
+            });
+        }
+    }
+
+    pub fn unlisten(&self, conversation: ConversationId, conn: ConnId) {
+        let mut live = self.live();
+        if let Some(list) = live.listeners.get_mut(&conversation) {
+            list.retain(|l| l.conn != conn);
+            if list.is_empty() {
+                live.listeners.remove(&conversation);
+            }
+        }
+    }
+
+    /// Subscribes an agent's console to desk events (idempotent).
+    pub fn add_console(&self, conn: ConnId, outbox: &Outbox, user: &User) {
+        let mut live = self.live();
+        if !live.consoles.iter().any(|c| c.conn == conn) {
+            live.consoles.push(Console {
+                conn,
+                outbox: outbox.clone(),
+                user: user.id,
+                admin: user.role == Role::Admin,
+            });
+        }
+    }
+
+    // --- publishing (after storing) ------------------------------------------
+
+    /// Sends a frame to a conversation's listeners, serialized once; agents
+    /// only when `agents_only`. `skip` leaves out one connection.
+    pub fn to_conversation(
+        &self,
+        conversation: ConversationId,
+        frame: &ServerFrame,
+        agents_only: bool,
+        skip: Option<ConnId>,
+    ) {
+        let targets: Vec<Outbox> = match self.live().listeners.get(&conversation) {
+            Some(list) => list
+                .iter()
+                .filter(|l| (l.agent || !agents_only) && Some(l.conn) != skip)
+                .map(|l| l.outbox.clone())
+                .collect(),
+            None => return,
+        };
+        let bytes = encode(frame);
+        for o in targets {
+            o.push(bytes.clone());
+        }
+    }
+
+    /// A stored message to its listeners (a note to agents only).
+    pub fn publish_message(&self, m: SupportMessage) {
+        let (conversation, private) = (m.conversation, m.private);
+        self.to_conversation(conversation, &ServerFrame::SupportMessage(m), private, None);
+    }
+
+    /// A conversation's row to the consoles that show it: admins, everyone
+    /// while it is unassigned, its assignee, and `also` (an agent it just left).
+    pub fn publish_row(&self, row: ConversationRow, also: Option<UserId>) {
+        let assignee = row.assignee.as_ref().map(|a| a.id);
+        let targets: Vec<Outbox> = self
+            .live()
+            .consoles
+            .iter()
+            .filter(|c| {
+                c.admin || assignee.is_none() || assignee == Some(c.user) || also == Some(c.user)
+            })
+            .map(|c| c.outbox.clone())
+            .collect();
+        let bytes = encode(&ServerFrame::SupportConversation(row));
+        for o in targets {
+            o.push(bytes.clone());
+        }
+    }
+
+    /// Re-reads a conversation's row and publishes it.
+    pub async fn refresh_row(
+        &self,
+        conversation: ConversationId,
+        also: Option<UserId>,
+    ) -> Result<Option<ConversationRow>, StoreError> {
+        let row = self.store().conversation_row(conversation).await?;
+        if let Some(r) = &row {
+            self.publish_row(r.clone(), also);
+        }
+        Ok(row)
+    }
+
+    /// One agent's status (`None` when the user is not an agent).
+    pub async fn agent_status(&self, agent: UserId) -> Result<Option<AgentStatus>, StoreError> {
+        let Some(user) = self.store().user(agent).await? else {
+            return Ok(None);
+        };
+        if user.role < Role::Agent {
+            return Ok(None);
+        }
+        let open = self
+            .store()
+            .open_loads()
+            .await?
+            .get(&agent)
+            .copied()
+            .unwrap_or(0);
+        let capacity = self
+            .store()
+            .capacities()
+            .await?
+            .get(&agent)
+            .copied()
+            .unwrap_or(self.inner.config.default_capacity);
+        Ok(Some(AgentStatus {
+            id: agent,
+            name: user.username,
+            availability: self.availability(agent),
+            open,
+            capacity,
+        }))
+    }
+
+    /// An agent's status to every console.
+    pub async fn publish_agent(&self, agent: UserId) {
+        let status = match self.agent_status(agent).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "reading agent status");
+                None
+            }
+        };
+        let Some(status) = status else { return };
+        let targets: Vec<Outbox> = self
+            .live()
+            .consoles
+            .iter()
+            .map(|c| c.outbox.clone())
+            .collect();
+        let bytes = encode(&ServerFrame::SupportAgent(status));
+        for o in targets {
+            o.push(bytes.clone());
+        }
+    }
+
+    /// Sends a frame to every connection of one agent that has a console open
+    /// or listens to anything (the re-routing notice).
+    pub fn to_agent(&self, agent: UserId, frame: &ServerFrame) {
+        let targets: Vec<Outbox> = self
+            .live()
+            .consoles
+            .iter()
+            .filter(|c| c.user == agent)
+            .map(|c| c.outbox.clone())
+            .collect();
+        let bytes = encode(frame);
+        for o in targets {
+            o.push(bytes.clone());
+        }
+    }
+
+    // --- actions: store, then publish -----------------------------------------
+
+    /// Stores and publishes a system line.
+    pub async fn system_line(
+        &self,
+        conversation: ConversationId,
+        body: String,
+    ) -> Result<(), StoreError> {
+        let stored = self
+            .store()
+            .add_support_message(
+                &NewSupportMessage {
+                    conversation,
+                    kind: MessageKind::System,
+                    author_id: None,
+                    author_name: "system".into(),
+                    author_key: None,
+                    client_id: None,
+                    body,
+                },
+                self.now(),
+            )
+            .await?;
+        self.publish_message(stored.message);
+        Ok(())
+    }
+
+    /// After an assignment was stored: the system line, `support.assigned`,
+    /// the row, both agents' loads, and the re-routing notice.
+    pub async fn announce_assignment(
+        &self,
+        conversation: ConversationId,
+        from: Option<UserId>,
+        to: Option<UserId>,
+        how: Handover,
+    ) -> Result<(), StoreError> {
+        let name = |id: Option<UserId>| -> Option<String> {
+            id.and_then(|id| self.live().agents.get(&id).map(|a| a.name.clone()))
+        };
+        let to_ref = match to {
+            Some(id) => {
+                let name = match name(Some(id)) {
+                    Some(n) => n,
+                    None => self
+                        .store()
+                        .user(id)
+                        .await?
+                        .map(|u| u.username)
+                        .unwrap_or_default(),
+                };
+                Some(AgentRef { id, name })
+            }
+            None => None,
+        };
+        let from_name = match from {
+            Some(id) => match name(Some(id)) {
+                Some(n) => Some(n),
+                None => self.store().user(id).await?.map(|u| u.username),
+            },
+            None => None,
+        };
+        let to_name = to_ref.as_ref().map(|a| a.name.as_str()).unwrap_or("nobody");
+        let minutes = self.inner.config.reroute_after.num_seconds() as f64 / 60.0;
+        let line = match (&how, &from_name) {
+            (Handover::Auto, _) => format!("Assigned to {to_name}"),
+            (Handover::Claim, None) => format!("{to_name} took the conversation"),
+            (Handover::Claim, Some(f)) => format!("{to_name} took the conversation from {f}"),
+            (Handover::By(by), None) => format!("{by} assigned the conversation to {to_name}"),
+            (Handover::By(by), Some(f)) if by == f => {
+                format!("{by} transferred the conversation to {to_name}")
+            }
+            (Handover::By(by), Some(f)) => {
+                format!("{by} transferred the conversation from {f} to {to_name}")
+            }
+            (Handover::Rerouted, f) => format!(
+                "{} did not answer within {minutes} minutes; back to routing",
+                f.as_deref().unwrap_or("The agent")
+            ),
+        };
+        self.system_line(conversation, line).await?;
+        self.to_conversation(
+            conversation,
+            &ServerFrame::SupportAssigned {
+                conversation,
+                agent: to_ref,
+            },
+            false,
+            None,
+        );
+        self.refresh_row(conversation, from).await?;
+        if matches!(how, Handover::Rerouted) {
+            if let Some(f) = from {
+                self.to_agent(
+                    f,
+                    &ServerFrame::SupportRerouted {
+                        conversation,
+                        reason: format!("not answered within {minutes} minutes"),
+                    },
+                );
+            }
+        }
+        for a in [from, to].into_iter().flatten() {
+            self.publish_agent(a).await;
+        }
+        Ok(())
+    }
+
+    /// Changes a conversation's status: stores it with a system line and
+    /// publishes `support.status`, the row, and the assignee's load.
+    pub async fn change_status(
+        &self,
+        conversation: ConversationId,
+        status: ConversationStatus,
+        line: String,
+        assignee: Option<UserId>,
+    ) -> Result<(), StoreError> {
+        let reroute = (status == ConversationStatus::Open).then(|| self.reroute_deadline());
+        self.store()
+            .set_conversation_status(conversation, status, reroute, self.now())
+            .await?;
+        self.system_line(conversation, line).await?;
+        self.to_conversation(
+            conversation,
+            &ServerFrame::SupportStatus {
+                conversation,
+                status,
+            },
+            false,
+            None,
+        );
+        self.refresh_row(conversation, None).await?;
+        if let Some(a) = assignee {
+            self.publish_agent(a).await;
+        }
+        // Resolving frees capacity; reopening may need an agent or a deadline.
+        self.wake();
+        Ok(())
+    }
+}

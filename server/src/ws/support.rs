@@ -1,0 +1,671 @@
+//! What each `support.*` frame does, for visitors and for agents. Permission
+//! is decided here: a visitor reaches only their own conversations (another
+//! visitor's is "not found", so ids leak nothing); agent frames need the agent
+//! or admin role; `support.assign` needs admin. Messages are acknowledged only
+//! after they are stored, and a repeated `client_id` is stored once.
+
+use super::dispatch::{parse, Refusal};
+use crate::{
+    hub::{encode, Outbox},
+    state::AppState,
+    store::{ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage},
+    support::Handover,
+};
+use app::{
+    protocol::{
+        AwayReason, ClientFrame, ConversationId, ConversationStatus, ErrorCode, Role, ServerFrame,
+        SupportMessageId, User, UserId, VisitorInfo, SUPPORT_HISTORY,
+    },
+    validate::{ClientId, Email, MessageBody, Rating, VisitorName},
+};
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
+
+/// Typing notices per connection and conversation are relayed at most this often.
+const TYPING_EVERY: Duration = Duration::from_secs(1);
+/// Longest page URL kept.
+const MAX_PAGE: usize = 2_000;
+
+/// Who is on the other end.
+enum Party {
+    Visitor(VisitorInfo),
+    /// An account: agents and admins use the desk; members are refused.
+    User(User),
+}
+
+pub struct SupportDispatch {
+    state: AppState,
+    party: Party,
+    outbox: Outbox,
+    last_typing: HashMap<ConversationId, Instant>,
+}
+
+fn not_found(c: ConversationId) -> Refusal {
+    Refusal::new(
+        ErrorCode::NotFound,
+        format!("conversation {c} does not exist"),
+    )
+}
+
+impl SupportDispatch {
+    pub fn for_visitor(state: AppState, visitor: VisitorInfo, outbox: Outbox) -> SupportDispatch {
+        SupportDispatch {
+            state,
+            party: Party::Visitor(visitor),
+            outbox,
+            last_typing: HashMap::new(),
+        }
+    }
+
+    pub fn for_user(state: AppState, user: User, outbox: Outbox) -> SupportDispatch {
+        SupportDispatch {
+            state,
+            party: Party::User(user),
+            outbox,
+            last_typing: HashMap::new(),
+        }
+    }
+
+    /// The first frame of a visitor's connection.
+    pub async fn visitor_hello(
+        state: &AppState,
+        v: &VisitorInfo,
+    ) -> Result<ServerFrame, crate::store::StoreError> {
+        Ok(ServerFrame::SupportHello {
+            visitor: v.id,
+            name: v.name.clone(),
+            email: v.email.clone(),
+            verified: v.verified,
+            conversations: state.store.visitor_conversations(v.id).await?,
+            desk: state.desk.state(),
+        })
+    }
+
+    fn send(&self, frame: &ServerFrame) {
+        self.outbox.push(encode(frame));
+    }
+
+    pub fn refuse(&self, code: ErrorCode, message: String) {
+        self.reply(Refusal::new(code, message));
+    }
+
+    fn reply(&self, r: Refusal) {
+        self.send(&ServerFrame::Error {
+            code: r.code,
+            message: r.message,
+            retry_after_ms: r.retry_after_ms,
+            client_id: r.client_id,
+        });
+    }
+
+    /// A visitor's text frame (accounts come through the chat dispatch).
+    pub async fn handle_text(&mut self, text: &str) {
+        let result = match parse(text) {
+            Ok(frame) => self.handle(frame).await,
+            Err(r) => Err(r),
+        };
+        if let Err(r) = result {
+            self.reply(r);
+        }
+    }
+
+    fn agent(&self) -> Result<&User, Refusal> {
+        match &self.party {
+            Party::User(u) if u.role >= Role::Agent => Ok(u),
+            _ => Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "support desk frames are for agents and admins",
+            )),
+        }
+    }
+
+    fn visitor(&self) -> Result<&VisitorInfo, Refusal> {
+        match &self.party {
+            Party::Visitor(v) => Ok(v),
+            Party::User(_) => Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "this frame is for support visitors",
+            )),
+        }
+    }
+
+    fn is_agent(&self) -> bool {
+        self.agent().is_ok()
+    }
+
+    /// The conversation, if this party may see it.
+    async fn conversation(&self, id: ConversationId) -> Result<ConversationState, Refusal> {
+        let c = self
+            .state
+            .store
+            .conversation_state(id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        match &self.party {
+            Party::Visitor(v) if c.visitor == v.id => Ok(c),
+            Party::Visitor(_) => Err(not_found(id)),
+            Party::User(_) => {
+                self.agent()?;
+                Ok(c)
+            }
+        }
+    }
+
+    pub async fn handle(&mut self, frame: ClientFrame) -> Result<(), Refusal> {
+        match frame {
+            ClientFrame::SupportOpen {
+                body,
+                client_id,
+                name,
+                email,
+                page,
+            } => self.open(&body, &client_id, name, email, page).await,
+            ClientFrame::SupportJoin {
+                conversation,
+                since,
+            } => self.join(conversation, since).await,
+            ClientFrame::SupportLeave { conversation } => {
+                self.state.desk.unlisten(conversation, self.outbox.id);
+                Ok(())
+            }
+            ClientFrame::SupportSend {
+                conversation,
+                body,
+                client_id,
+            } => self.post(conversation, &body, &client_id, false).await,
+            ClientFrame::SupportNote {
+                conversation,
+                body,
+                client_id,
+            } => {
+                self.agent().map_err(|r| r.for_client(&client_id))?;
+                self.post(conversation, &body, &client_id, true).await
+            }
+            ClientFrame::SupportTyping { conversation } => self.typing(conversation).await,
+            ClientFrame::SupportRate {
+                conversation,
+                score,
+                comment,
+            } => self.rate(conversation, score, comment).await,
+            ClientFrame::SupportContact {
+                conversation,
+                email,
+                name,
+            } => self.contact(conversation, &email, name.as_deref()).await,
+            ClientFrame::SupportClaim { conversation } => self.claim(conversation).await,
+            ClientFrame::SupportTransfer {
+                conversation,
+                agent,
+            } => self.transfer(conversation, agent, false).await,
+            ClientFrame::SupportAssign {
+                conversation,
+                agent,
+            } => self.transfer(conversation, agent, true).await,
+            ClientFrame::SupportPending { conversation } => {
+                self.status(conversation, ConversationStatus::Pending).await
+            }
+            ClientFrame::SupportResolve { conversation } => {
+                self.status(conversation, ConversationStatus::Resolved)
+                    .await
+            }
+            ClientFrame::SupportReopen { conversation } => {
+                self.status(conversation, ConversationStatus::Open).await
+            }
+            ClientFrame::SupportAvailability { status } => {
+                let me = self.agent()?.clone();
+                self.state.desk.set_availability(&me, status).await;
+                Ok(())
+            }
+            ClientFrame::SupportSubscribe {} => self.subscribe().await,
+            _ => Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "visitors can use support frames only",
+            )),
+        }
+    }
+
+    async fn open(
+        &mut self,
+        body: &str,
+        client_id: &str,
+        name: Option<String>,
+        email: Option<String>,
+        page: Option<String>,
+    ) -> Result<(), Refusal> {
+        let cid = ClientId::parse(client_id)?.into_string();
+        let v = self.visitor().map_err(|r| r.for_client(&cid))?.clone();
+        let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid))?;
+        let typed_name = VisitorName::parse(name.as_deref())
+            .map_err(|e| Refusal::from(e).for_client(&cid))?
+            .map(VisitorName::into_string);
+        let typed_email = Email::parse(email.as_deref())
+            .map_err(|e| Refusal::from(e).for_client(&cid))?
+            .map(Email::into_string);
+        self.limit(&v, &cid)?;
+        let store = &self.state.store;
+        let now = self.state.desk.now();
+        // A verified identity is never replaced by what the visitor types.
+        let (name, email) = if v.verified {
+            (v.name.clone(), v.email.clone())
+        } else {
+            store
+                .set_visitor_identity(v.id, typed_name.as_deref(), typed_email.as_deref(), None)
+                .await?;
+            (
+                typed_name.or(v.name.clone()),
+                typed_email.or(v.email.clone()),
+            )
+        };
+        let page: Option<String> = page.map(|p| p.chars().take(MAX_PAGE).collect());
+        store
+            .touch_visitor(v.id, page.as_deref(), None, now)
+            .await?;
+        let fresh_info = store.visitor(v.id).await?;
+        let new = NewConversation {
+            visitor: v.id,
+            client_id: cid.clone(),
+            name: name.clone(),
+            email,
+            verified: v.verified,
+            page: page.or_else(|| fresh_info.as_ref().and_then(|i| i.page.clone())),
+            user_agent: fresh_info.and_then(|i| i.user_agent),
+            body: body.into_string(),
+        };
+        let author = name.unwrap_or_else(|| "Visitor".into());
+        let (conversation, stored) = store.open_conversation(&new, &author, now).await?;
+        self.state
+            .desk
+            .listen(conversation, self.outbox.id, &self.outbox, false);
+        if stored.fresh {
+            self.state.desk.publish_message(stored.message.clone());
+            self.state.desk.refresh_row(conversation, None).await?;
+            self.state.desk.wake();
+        }
+        self.send(&ServerFrame::SupportAck {
+            client_id: cid,
+            id: stored.message.id,
+            conversation,
+        });
+        if stored.fresh {
+            self.tell_if_away(conversation);
+        }
+        Ok(())
+    }
+
+    /// Tells the visitor when nobody will answer soon (the message is kept).
+    fn tell_if_away(&self, conversation: ConversationId) {
+        let desk = self.state.desk.state();
+        let reason = if !desk.open_now {
+            AwayReason::Closed
+        } else if !desk.agents_online {
+            AwayReason::NoAgents
+        } else {
+            return;
+        };
+        self.send(&ServerFrame::SupportAway {
+            conversation,
+            reason,
+            message: desk.away_message,
+        });
+    }
+
+    fn limit(&self, v: &VisitorInfo, cid: &str) -> Result<(), Refusal> {
+        if self.state.desk.visitor_may_send(v.id) {
+            return Ok(());
+        }
+        let mut r = Refusal::new(
+            ErrorCode::RateLimited,
+            "sending too fast; retry in a second",
+        )
+        .for_client(cid);
+        r.retry_after_ms = Some(1000);
+        Err(r)
+    }
+
+    async fn join(
+        &mut self,
+        id: ConversationId,
+        since: Option<SupportMessageId>,
+    ) -> Result<(), Refusal> {
+        let c = self.conversation(id).await?;
+        let agent = self.is_agent();
+        // Listen before reading history, so nothing falls between the two; the
+        // client merges by id whatever arrives twice.
+        self.state
+            .desk
+            .listen(id, self.outbox.id, &self.outbox, agent);
+        let mut messages = self
+            .state
+            .store
+            .support_messages(id, since, agent, SUPPORT_HISTORY + 1)
+            .await?;
+        let more = messages.len() > SUPPORT_HISTORY;
+        if more {
+            match since {
+                Some(_) => messages.truncate(SUPPORT_HISTORY),
+                None => {
+                    messages.remove(0);
+                }
+            }
+        }
+        let assignee = self
+            .state
+            .store
+            .conversation_row(id)
+            .await?
+            .and_then(|r| r.assignee);
+        self.send(&ServerFrame::SupportHistory {
+            conversation: id,
+            status: c.status,
+            assignee,
+            messages,
+            more,
+        });
+        Ok(())
+    }
+
+    async fn post(
+        &mut self,
+        id: ConversationId,
+        body: &str,
+        client_id: &str,
+        note: bool,
+    ) -> Result<(), Refusal> {
+        let cid = ClientId::parse(client_id)?.into_string();
+        let c = self
+            .conversation(id)
+            .await
+            .map_err(|r| r.for_client(&cid))?;
+        let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid))?;
+        let (kind, author_id, author_name, author_key) = match &self.party {
+            Party::Visitor(v) => {
+                self.limit(v, &cid)?;
+                let name = self
+                    .state
+                    .store
+                    .visitor(v.id)
+                    .await?
+                    .and_then(|i| i.name)
+                    .unwrap_or_else(|| "Visitor".into());
+                (MessageKind::Visitor, None, name, format!("v{}", v.id))
+            }
+            Party::User(u) => {
+                if let Err(not_until) = self.state.limiter.check_key(&u.id) {
+                    use governor::clock::{Clock, DefaultClock};
+                    let wait = not_until.wait_time_from(DefaultClock::default().now());
+                    let mut r =
+                        Refusal::new(ErrorCode::RateLimited, "sending too fast").for_client(&cid);
+                    r.retry_after_ms = Some(wait.as_millis().max(1) as u64);
+                    return Err(r);
+                }
+                let kind = if note {
+                    MessageKind::Note
+                } else {
+                    MessageKind::Agent
+                };
+                (kind, Some(u.id), u.username.clone(), format!("u{}", u.id))
+            }
+        };
+        let stored = self
+            .state
+            .store
+            .add_support_message(
+                &NewSupportMessage {
+                    conversation: id,
+                    kind,
+                    author_id,
+                    author_name,
+                    author_key: Some(author_key),
+                    client_id: Some(cid.clone()),
+                    body: body.into_string(),
+                },
+                self.state.desk.now(),
+            )
+            .await?;
+        let desk = &self.state.desk;
+        if stored.fresh {
+            desk.publish_message(stored.message.clone());
+            if kind == MessageKind::Visitor && c.status != ConversationStatus::Open {
+                // A visitor writing to a resolved (or pending) conversation reopens it.
+                let line = if c.status == ConversationStatus::Resolved {
+                    "The visitor wrote again; reopened"
+                } else {
+                    "The visitor answered"
+                };
+                desk.change_status(id, ConversationStatus::Open, line.into(), c.assignee)
+                    .await?;
+            } else if kind != MessageKind::Note {
+                desk.refresh_row(id, None).await?;
+            }
+        }
+        self.send(&ServerFrame::SupportAck {
+            client_id: cid,
+            id: stored.message.id,
+            conversation: id,
+        });
+        if stored.fresh && kind == MessageKind::Visitor && c.assignee.is_none() {
+            self.tell_if_away(id);
+        }
+        Ok(())
+    }
+
+    async fn typing(&mut self, id: ConversationId) -> Result<(), Refusal> {
+        let now = Instant::now();
+        if let Some(last) = self.last_typing.get(&id) {
+            if now.duration_since(*last) < TYPING_EVERY {
+                return Ok(());
+            }
+        }
+        self.conversation(id).await?;
+        self.last_typing.insert(id, now);
+        let (who, kind) = match &self.party {
+            Party::Visitor(v) => (
+                v.name.clone().unwrap_or_else(|| "Visitor".into()),
+                app::protocol::AuthorKind::Visitor,
+            ),
+            Party::User(u) => (u.username.clone(), app::protocol::AuthorKind::Agent),
+        };
+        self.state.desk.to_conversation(
+            id,
+            &ServerFrame::SupportTyping {
+                conversation: id,
+                who,
+                kind,
+            },
+            false,
+            Some(self.outbox.id),
+        );
+        Ok(())
+    }
+
+    async fn rate(
+        &mut self,
+        id: ConversationId,
+        score: u8,
+        comment: Option<String>,
+    ) -> Result<(), Refusal> {
+        self.visitor()?;
+        let c = self.conversation(id).await?;
+        let rating = Rating::parse(score, comment.as_deref())?;
+        if c.status != ConversationStatus::Resolved {
+            return Err(Refusal::new(
+                ErrorCode::Invalid,
+                "score: only a resolved conversation can be rated",
+            ));
+        }
+        self.state
+            .store
+            .rate_conversation(id, rating.score, rating.comment.as_deref())
+            .await?;
+        self.state
+            .desk
+            .system_line(id, format!("The visitor rated the conversation {score}/5"))
+            .await?;
+        Ok(())
+    }
+
+    async fn contact(
+        &mut self,
+        id: ConversationId,
+        email: &str,
+        name: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let v = self.visitor()?.clone();
+        self.conversation(id).await?;
+        let email = Email::parse(Some(email))?
+            .ok_or_else(|| {
+                Refusal::new(
+                    ErrorCode::Invalid,
+                    "email: give an address to be answered at",
+                )
+            })?
+            .into_string();
+        let name = VisitorName::parse(name)?.map(VisitorName::into_string);
+        let store = &self.state.store;
+        // A verified visitor's own record keeps what the site vouched for;
+        // the conversation still notes the address given here.
+        store
+            .set_visitor_identity(v.id, name.as_deref(), Some(&email), None)
+            .await?;
+        store
+            .set_conversation_contact(id, name.as_deref(), &email)
+            .await?;
+        self.state
+            .desk
+            .system_line(id, format!("The visitor left an email address: {email}"))
+            .await?;
+        self.state.desk.refresh_row(id, None).await?;
+        Ok(())
+    }
+
+    async fn claim(&mut self, id: ConversationId) -> Result<(), Refusal> {
+        let me = self.agent()?.clone();
+        let c = self.conversation(id).await?;
+        if c.assignee == Some(me.id) {
+            return Ok(());
+        }
+        let desk = &self.state.desk;
+        let now = desk.now();
+        match c.assignee {
+            None => {
+                if !self
+                    .state
+                    .store
+                    .assign_if_unassigned(id, me.id, None, now)
+                    .await?
+                {
+                    return Err(Refusal::new(
+                        ErrorCode::Conflict,
+                        format!("conversation {id} was just taken or resolved"),
+                    ));
+                }
+            }
+            Some(_) if me.role == Role::Admin => {
+                self.state
+                    .store
+                    .set_assignee(id, Some(me.id), None, now)
+                    .await?;
+            }
+            Some(_) => {
+                return Err(Refusal::new(
+                    ErrorCode::Conflict,
+                    format!("conversation {id} is assigned; ask its agent to transfer it"),
+                ))
+            }
+        }
+        desk.announce_assignment(id, c.assignee, Some(me.id), Handover::Claim)
+            .await?;
+        Ok(())
+    }
+
+    async fn transfer(
+        &mut self,
+        id: ConversationId,
+        to: UserId,
+        admin_only: bool,
+    ) -> Result<(), Refusal> {
+        let me = self.agent()?.clone();
+        if admin_only && me.role != Role::Admin {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "only admins assign conversations; agents transfer their own",
+            ));
+        }
+        let c = self.conversation(id).await?;
+        if me.role != Role::Admin && c.assignee != Some(me.id) {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "you can transfer only conversations assigned to you",
+            ));
+        }
+        if c.status == ConversationStatus::Resolved {
+            return Err(Refusal::new(
+                ErrorCode::Invalid,
+                "agent: reopen a resolved conversation before assigning it",
+            ));
+        }
+        let target = self.state.store.user(to).await?;
+        if target.as_ref().is_none_or(|u| u.role < Role::Agent) {
+            return Err(Refusal::new(
+                ErrorCode::Invalid,
+                format!("agent: user {to} is not an agent"),
+            ));
+        }
+        let desk = &self.state.desk;
+        self.state
+            .store
+            .set_assignee(id, Some(to), Some(desk.reroute_deadline()), desk.now())
+            .await?;
+        desk.announce_assignment(id, c.assignee, Some(to), Handover::By(me.username))
+            .await?;
+        Ok(())
+    }
+
+    async fn status(
+        &mut self,
+        id: ConversationId,
+        status: ConversationStatus,
+    ) -> Result<(), Refusal> {
+        let me = self.agent()?.clone();
+        let c = self.conversation(id).await?;
+        if c.status == status {
+            return Ok(());
+        }
+        let line = match status {
+            ConversationStatus::Open => format!("{} reopened the conversation", me.username),
+            ConversationStatus::Pending => {
+                format!("{} is waiting on the visitor", me.username)
+            }
+            ConversationStatus::Resolved => format!("{} resolved the conversation", me.username),
+        };
+        self.state
+            .desk
+            .change_status(id, status, line, c.assignee)
+            .await?;
+        Ok(())
+    }
+
+    async fn subscribe(&mut self) -> Result<(), Refusal> {
+        let me = self.agent()?.clone();
+        let desk = &self.state.desk;
+        // Subscribe before the snapshot: a change in between arrives twice,
+        // never not at all (rows replace by id).
+        desk.add_console(self.outbox.id, &self.outbox, &me);
+        let conversations = self
+            .state
+            .store
+            .list_conversations(ListFilter::Desk {
+                agent: me.id,
+                admin: me.role == Role::Admin,
+            })
+            .await?;
+        let agents = desk.agents().await?;
+        self.send(&ServerFrame::SupportDesk {
+            conversations,
+            agents,
+        });
+        Ok(())
+    }
+}
