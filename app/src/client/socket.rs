@@ -1,17 +1,38 @@
-//! The tab's one WebSocket to `/ws`: connecting, reading frames into the chat
+//! The tab's one WebSocket to `/ws`: connecting, reading frames into a page's
 //! state, writing the frames the UI sends, and reconnecting with backoff.
 //!
 //! [`Link`] is the UI's handle for sending; it holds the current connection's
 //! outgoing queue, or nothing while disconnected. [`start`] spawns the
 //! connection loop and returns a [`Control`] to wake it early (the user pressed
-//! "retry", the browser came back online) or to stop it (the chat page closed).
-//! What the frames mean is [`crate::state::Chat`]'s business, not this module's.
-//! Outside the browser, `start` does nothing and `Link` sends nothing.
+//! "retry", the browser came back online) or to stop it (the page closed).
+//! What the frames mean is the [`Session`]'s business (the chat state, the
+//! support desk), not this module's. Outside the browser, `start` does nothing
+//! and `Link` sends nothing.
 
 #[cfg(target_arch = "wasm32")]
 use leptos::prelude::*;
 
-use crate::protocol::ClientFrame;
+use crate::protocol::{ClientFrame, ServerFrame};
+use crate::state::LinkState;
+
+/// What a page plugs into the connection loop: where frames go, where the
+/// connection's state is shown, and its sending handle. Implemented by cheap
+/// `Copy` handles (signals), like [`crate::state::Chat`].
+pub trait Session: Copy + 'static {
+    fn link(&self) -> Link;
+    fn set_link_state(&self, state: LinkState);
+    /// A frame arrived. Returns true when it is the server's greeting (`hello`,
+    /// `support.hello`): after a greeting, a dropped connection retries at once.
+    /// `first`: this is the page's first connection (not a reconnect).
+    fn on_frame(&self, frame: ServerFrame, first: bool) -> bool;
+    /// Asked when an upgrade failed before any greeting: is the login gone
+    /// (then the loop stops and shows "signed out")? Pages without a login
+    /// (support visitors) keep the default, never.
+    #[allow(async_fn_in_trait)]
+    async fn signed_out(&self) -> bool {
+        false
+    }
+}
 
 /// The sending half of the current connection, shared by every component.
 /// Cheap to copy: a handle to a value in the reactive arena.
@@ -106,8 +127,8 @@ impl Control {
     }
 }
 
-/// Starts the connection loop for `chat`. Call once per chat page, in the browser.
-pub fn start(chat: crate::state::Chat) -> Control {
+/// Starts the connection loop for a page's session. Call once per page, in the browser.
+pub fn start<S: Session>(chat: S) -> Control {
     #[cfg(target_arch = "wasm32")]
     {
         let (wake, wake_rx) = futures_channel::mpsc::channel(1);
@@ -135,12 +156,11 @@ mod imp {
     use futures_util::{future::FutureExt, pin_mut, select_biased, SinkExt, StreamExt};
     use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
     use gloo_timers::future::TimeoutFuture;
-    use leptos::prelude::*;
 
-    use super::Control;
-    use crate::client::{backoff::Backoff, browser, http};
+    use super::{Control, Session};
+    use crate::client::{backoff::Backoff, browser};
     use crate::protocol::{close, ServerFrame};
-    use crate::state::{Chat, LinkState};
+    use crate::state::LinkState;
 
     /// Frames the UI may queue before the socket drains them. Far above what a
     /// person produces; reaching it means the connection is stuck.
@@ -155,20 +175,20 @@ mod imp {
         Stopped,
     }
 
-    pub(super) async fn run(chat: Chat, control: Control, mut wake: mpsc::Receiver<()>) {
+    pub(super) async fn run<S: Session>(chat: S, control: Control, mut wake: mpsc::Receiver<()>) {
         let mut backoff = Backoff::new(500, 10_000);
         let mut first = true;
         loop {
             if control.inner.stopped.load(Ordering::SeqCst) {
                 break;
             }
-            chat.link_state.set(LinkState::Connecting);
+            chat.set_link_state(LinkState::Connecting);
             let outcome = connect_once(chat, &control, &mut wake, first).await;
-            chat.link.detach();
+            chat.link().detach();
             match outcome {
                 Outcome::Stopped => break,
                 Outcome::SessionEnded => {
-                    chat.link_state.set(LinkState::SignedOut);
+                    chat.set_link_state(LinkState::SignedOut);
                     break;
                 }
                 Outcome::Dropped { greeted: true } => {
@@ -178,33 +198,36 @@ mod imp {
                 Outcome::Dropped { greeted: false } => {
                     // A refused upgrade looks like any network failure from
                     // here; ask over HTTP whether we are still logged in.
-                    if let Err(e) = http::me().await {
-                        if e.is_unauthorized() {
-                            chat.link_state.set(LinkState::SignedOut);
-                            break;
-                        }
+                    if chat.signed_out().await {
+                        chat.set_link_state(LinkState::SignedOut);
+                        break;
                     }
                 }
             }
             if control.inner.stopped.load(Ordering::SeqCst) {
                 break;
             }
-            chat.link_state.set(LinkState::Waiting { seconds: 1 });
+            chat.set_link_state(LinkState::Waiting { seconds: 1 });
             let delay = backoff.next_delay_ms(browser::random01());
             wait(chat, &control, &mut wake, f64::from(delay)).await;
         }
-        chat.link.detach();
+        chat.link().detach();
     }
 
     /// Waits `delay_ms`, counting down on the indicator each second, or less if woken.
-    async fn wait(chat: Chat, control: &Control, wake: &mut mpsc::Receiver<()>, delay_ms: f64) {
+    async fn wait<S: Session>(
+        chat: S,
+        control: &Control,
+        wake: &mut mpsc::Receiver<()>,
+        delay_ms: f64,
+    ) {
         let until = browser::now_ms() + delay_ms;
         loop {
             let left = until - browser::now_ms();
             if left <= 0.0 || control.inner.stopped.load(Ordering::SeqCst) {
                 return;
             }
-            chat.link_state.set(if browser::online() {
+            chat.set_link_state(if browser::online() {
                 LinkState::Waiting {
                     seconds: (left / 1000.0).ceil() as u32,
                 }
@@ -222,8 +245,8 @@ mod imp {
         }
     }
 
-    async fn connect_once(
-        chat: Chat,
+    async fn connect_once<S: Session>(
+        chat: S,
         control: &Control,
         wake: &mut mpsc::Receiver<()>,
         first: bool,
@@ -237,7 +260,7 @@ mod imp {
         };
         let (mut sink, mut stream) = socket.split();
         let (tx, mut rx) = mpsc::channel::<String>(OUTGOING_QUEUE);
-        chat.link.attach(tx);
+        chat.link().attach(tx);
 
         let greeted = std::cell::Cell::new(false);
         let reader = async {
@@ -245,11 +268,8 @@ mod imp {
                 match item {
                     Ok(Message::Text(text)) => match serde_json::from_str::<ServerFrame>(&text) {
                         Ok(frame) => {
-                            if let ServerFrame::Hello { user } = frame {
+                            if chat.on_frame(frame, first) {
                                 greeted.set(true);
-                                chat.on_hello(user, first);
-                            } else {
-                                chat.apply(frame);
                             }
                         }
                         Err(e) => browser::warn(&format!("unreadable frame ({e}): {text}")),

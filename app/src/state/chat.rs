@@ -631,6 +631,32 @@ impl Default for Chat {
     }
 }
 
+impl crate::client::socket::Session for Chat {
+    fn link(&self) -> Link {
+        self.link
+    }
+
+    fn set_link_state(&self, state: LinkState) {
+        self.link_state.set(state);
+    }
+
+    fn on_frame(&self, frame: ServerFrame, first: bool) -> bool {
+        if let ServerFrame::Hello { user } = frame {
+            self.on_hello(user, first);
+            true
+        } else {
+            self.apply(frame);
+            false
+        }
+    }
+
+    async fn signed_out(&self) -> bool {
+        crate::client::http::me()
+            .await
+            .is_err_and(|e| e.is_unauthorized())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1266,6 +1266,11 @@ async fn editing_a_recurring_schedule_after_it_fired_moves_only_future_runs() {
         got.id
     ))
     .await;
+    // The connection handles its frames in order: the answer to a frame sent
+    // after the dismiss means the dismiss has been stored.
+    a.send_text(r#"{"type":"typing","room":999999}"#).await;
+    a.recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await;
     assert_nothing_before_marker(&app, &admin.token, &mut a, admin.user.id.0).await;
     let inbox: Vec<InboxEntry> = app
         .ok("GET", "/api/announcements", &admin.token, None)
