@@ -56,6 +56,9 @@ struct Connection {
 struct State {
     rooms: HashMap<RoomId, Room>,
     conns: HashMap<ConnId, Connection>,
+    /// Support visitors' connections (no account, no rooms), for
+    /// announcements to `{"kind": "visitors"}`.
+    visitors: HashMap<ConnId, Outbox>,
 }
 
 /// Shared by every connection task. A `std::sync::Mutex`, not a Tokio one:
@@ -94,6 +97,19 @@ impl Hub {
         );
     }
 
+    /// Registers a support visitor's connection.
+    pub fn connect_visitor(&self, outbox: Outbox) {
+        self.state().visitors.insert(outbox.id, outbox);
+    }
+
+    /// Sends a frame to every support visitor connected to this node,
+    /// serialized once. Returns how many connections it was queued for.
+    pub fn deliver_to_visitors(&self, frame: &ServerFrame) -> usize {
+        let outboxes: Vec<Outbox> = self.state().visitors.values().cloned().collect();
+        let bytes = encode(frame);
+        outboxes.iter().filter(|o| o.push(bytes.clone())).count()
+    }
+
     /// Removes a connection from every room it was in and from the registry.
     pub fn disconnect(&self, conn: ConnId) {
         let rooms: Vec<RoomId> = {
@@ -107,7 +123,9 @@ impl Hub {
         for room in rooms {
             self.unsubscribe(room, conn);
         }
-        self.state().conns.remove(&conn);
+        let mut st = self.state();
+        st.conns.remove(&conn);
+        st.visitors.remove(&conn);
     }
 
     /// Subscribes a connection to a room's events. Returns who is online there

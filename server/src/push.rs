@@ -94,9 +94,12 @@ pub async fn deliver(
         }
         Target::User { user } => hub.deliver(|u, _| u == user, &frame),
         Target::Agents => hub.deliver(|_, r| r >= Role::Agent, &frame),
-        // Support visitors do not exist yet (customer service is a later
-        // issue): no connection is a visitor's, so nobody receives it.
-        Target::Visitors => Delivery::default(),
+        // Visitors online now; they have no account, so no inbox and no
+        // receipts: `users` stays empty and only `connections` counts them.
+        Target::Visitors => Delivery {
+            connections: hub.deliver_to_visitors(&frame),
+            users: Vec::new(),
+        },
     };
     store.record_deliveries(a.id, &delivery.users, now).await?;
     Ok(delivery.connections)

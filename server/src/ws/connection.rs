@@ -86,6 +86,7 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
                     return;
                 }
             };
+            state.hub.connect_visitor(outbox.clone());
             tracing::debug!(conn = id, visitor = %visitor.info.id, "visitor connected");
             Handler::Visitor(Box::new(SupportDispatch::for_visitor(
                 state.clone(),

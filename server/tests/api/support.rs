@@ -1118,3 +1118,57 @@ async fn the_support_store_keeps_its_contract_on_postgres() {
         support_store_contract(Store::connect(&url).await.unwrap()).await;
     }
 }
+
+#[tokio::test]
+async fn announcements_to_visitors_reach_connected_visitors_only() {
+    let app = spawn_app().await;
+    let staff = staff(&app, &["ann"]).await;
+    let cookie = visitor_cookie(&app).await;
+    let (mut v, _) = visitor(&app, &cookie).await;
+    let mut agent = app.connect(&staff.agents[0].1).await;
+
+    let resp = app
+        .http
+        .post(app.url("/api/push"))
+        .bearer_auth(&staff.admin)
+        .json(&json!({"body": "We are back **online**", "target": {"kind": "visitors"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let sent: app::protocol::PushResponse = resp.json().await.unwrap();
+    assert_eq!(sent.connections, 1, "one visitor connected");
+    match v
+        .recv_until(|f| matches!(f, ServerFrame::Announcement(_)))
+        .await
+    {
+        ServerFrame::Announcement(a) => {
+            assert_eq!(a.id, sent.id);
+            assert!(
+                a.body_html.contains("<strong>online</strong>"),
+                "{}",
+                a.body_html
+            );
+        }
+        _ => unreachable!(),
+    }
+
+    // The agent's socket did not get it: the next announcement it sees is one
+    // pushed to it afterwards.
+    let resp = app
+        .http
+        .post(app.url("/api/push"))
+        .bearer_auth(&staff.admin)
+        .json(&json!({"body": "marker", "target": {"kind": "agents"}}))
+        .send()
+        .await
+        .unwrap();
+    let marker: app::protocol::PushResponse = resp.json().await.unwrap();
+    match agent
+        .recv_until(|f| matches!(f, ServerFrame::Announcement(_)))
+        .await
+    {
+        ServerFrame::Announcement(a) => assert_eq!(a.id, marker.id),
+        _ => unreachable!(),
+    }
+}
