@@ -39,7 +39,7 @@ pub fn VisitorAway() -> impl IntoView {
             }
             .into_any(),
             None => view! {
-                <form class="visitor-contact" on:submit=on_submit>
+                <form class="visitor-contact" novalidate on:submit=on_submit>
                     <label for="visitor-contact-email">"Email for our reply"</label>
                     <div class="visitor-inline">
                         <input id="visitor-contact-email" type="email" autocomplete="email"

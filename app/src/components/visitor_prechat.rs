@@ -51,7 +51,7 @@ pub fn VisitorPrechat() -> impl IntoView {
     };
 
     view! {
-        <form class="visitor-prechat" on:submit=on_submit aria-label="Start a conversation">
+        <form class="visitor-prechat" novalidate on:submit=on_submit aria-label="Start a conversation">
             <p class="muted">"Ask us anything: we usually answer within minutes."</p>
             {away}
             <Show when=move || !verified()>

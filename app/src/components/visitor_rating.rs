@@ -36,7 +36,7 @@ pub fn VisitorRating() -> impl IntoView {
                             .map(|n| {
                                 let label = if n == 1 { "1 star".to_owned() } else { format!("{n} stars") };
                                 view! {
-                                    <label class="visitor-star">
+                                    <label class="visitor-star" class:lit=move || score.get().is_some_and(|s| s >= n)>
                                         <input type="radio" name="visitor-score" value=n.to_string()
                                             prop:checked=move || score.get() == Some(n)
                                             on:change=move |_| score.set(Some(n))/>

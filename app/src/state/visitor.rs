@@ -570,7 +570,7 @@ impl Visitor {
                     })
                     .unwrap_or(false);
                 if expired {
-                    typing.set(None);
+                    let _ = typing.try_set(None);
                 }
             },
             std::time::Duration::from_millis(TYPING_SHOWN_MS as u64),
