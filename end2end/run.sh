@@ -6,15 +6,29 @@ here="$(cd "$(dirname "$0")" && pwd)"
 export E2E_PORT="${E2E_PORT:-3100}"
 export E2E_DATA="$(mktemp -d /tmp/switchboard-e2e.XXXXXX)"
 export BASE_URL="http://127.0.0.1:$E2E_PORT"
+# A second origin for the widget test: fixtures/ served on 127.0.0.1:$E2E_WIDGET_PORT
+# (allowed to embed the widget) and reachable as localhost:$E2E_WIDGET_PORT (not allowed).
+export E2E_WIDGET_PORT="${E2E_WIDGET_PORT:-3101}"
+export SWITCHBOARD_WIDGET_ORIGINS="http://127.0.0.1:$E2E_WIDGET_PORT"
 # The reconnect test restarts the server mid-test (SIGKILL: the harshest case).
 export SWITCHBOARD_RESTART_CMD="$here/server.sh kill-restart"
+host_pid=""
 cleanup() {
   local status=$?
   "$here/server.sh" stop
+  if [ -n "$host_pid" ]; then kill "$host_pid" 2>/dev/null || true; fi
   if [ "$status" -ne 0 ]; then echo "--- server log (last 50 lines)"; tail -n 50 "$E2E_DATA/server.log" || true; fi
   rm -rf "$E2E_DATA"
 }
 trap cleanup EXIT
 "$here/server.sh" start
+python3 -m http.server "$E2E_WIDGET_PORT" --bind 127.0.0.1 --directory "$here/fixtures" \
+  >"$E2E_DATA/widget-host.log" 2>&1 &
+host_pid=$!
+for _ in $(seq 1 50); do
+  if curl -fs "http://127.0.0.1:$E2E_WIDGET_PORT/widget-host.html" >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
 cd "$here"
-npx playwright test
+# Arguments go to Playwright: ./end2end/run.sh tests/widget.spec.ts
+npx playwright test "$@"

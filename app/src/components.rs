@@ -25,6 +25,11 @@ pub mod room_view;
 pub mod schedule_list;
 pub mod sidebar;
 pub mod typing_line;
+pub mod visitor_away;
+pub mod visitor_composer;
+pub mod visitor_prechat;
+pub mod visitor_rating;
+pub mod visitor_thread;
 
 use crate::state::Chat;
 use leptos::prelude::*;
@@ -32,4 +37,9 @@ use leptos::prelude::*;
 /// The chat state provided by the chat page.
 pub fn use_chat() -> Chat {
     expect_context::<Chat>()
+}
+
+/// The visitor state provided by the support page.
+pub fn use_visitor() -> crate::state::visitor::Visitor {
+    expect_context::<crate::state::visitor::Visitor>()
 }

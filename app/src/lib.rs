@@ -26,7 +26,7 @@ use leptos_router::{
 
 use crate::pages::{
     admin::AdminPage, announcements::AnnouncementsPage, auth::AuthMode, auth::AuthPage,
-    chat::ChatPage, not_found::NotFound,
+    chat::ChatPage, not_found::NotFound, support::SupportPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("register") view=|| view! { <AuthPage mode=AuthMode::Register/> }/>
                 <Route path=StaticSegment("admin") view=AdminPage/>
                 <Route path=(StaticSegment("admin"), StaticSegment("announcements")) view=AnnouncementsPage/>
+                <Route path=StaticSegment("support") view=SupportPage/>
             </Routes>
         </Router>
     }

@@ -6,3 +6,4 @@ pub mod announcements;
 pub mod auth;
 pub mod chat;
 pub mod not_found;
+pub mod support;

@@ -10,5 +10,6 @@ pub mod chat;
 pub mod outbox;
 pub mod rooms;
 pub mod timeline;
+pub mod visitor;
 
 pub use chat::{Chat, LinkState, Typist};

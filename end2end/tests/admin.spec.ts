@@ -1,11 +1,12 @@
 // The admin page: roles can be changed by admins, and nobody else gets the table.
-// Runs first (file order) so that on a fresh database (run.sh makes one) its
-// first account is the admin; on an older database that part is skipped.
+// The admin is `e2e-admin`, which global-setup.ts registers first on the fresh
+// database run.sh makes; on an older database (another first account) the
+// admin part is skipped.
 import { test, expect, request } from '@playwright/test';
-import { expectConnected, hydrated, newPerson, type Person } from './helpers';
+import { ADMIN, expectConnected, hydrated, logIn, newPerson, type Person } from './helpers';
 
 test('admins change roles and push announcements; members are turned away', async ({ browser }) => {
-  const first = await newPerson(browser, 'adm');
+  const first = await logIn(browser, ADMIN);
   const member = await newPerson(browser, 'mem');
 
   // A member sees no table.

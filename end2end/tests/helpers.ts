@@ -1,8 +1,19 @@
 // Shared steps for the browser tests. Every test makes its own users and rooms
 // with random names, so the suite runs against a database that is not empty.
-import { expect, type Browser, type BrowserContext, type Page, type Locator } from '@playwright/test';
+import {
+  expect,
+  request,
+  type APIRequestContext,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Locator,
+} from '@playwright/test';
 
 export const PASSWORD = 'correct horse battery';
+/** The suite's admin, registered by global-setup.ts before any spec (first account: admin). */
+export const ADMIN = 'e2e-admin';
+const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 
 /** A name the server accepts (3–32 of [A-Za-z0-9_.-]) and no other test uses. */
 export function uniqueName(prefix: string): string {
@@ -82,4 +93,105 @@ export async function expectMessageOnce(page: Page, text: string): Promise<void>
   const log = messages(page);
   await expect(log.getByText(text, { exact: true })).toHaveCount(1);
   await expect(log.locator('.message.pending').getByText(text, { exact: true })).toHaveCount(0);
+}
+
+/** A new browser context logged in as an existing account, on the chat page. */
+export async function logIn(browser: Browser, username: string): Promise<Person> {
+  const context = await browser.newContext();
+  const res = await context.request.post('/api/auth/login', { data: { username, password: PASSWORD } });
+  expect(res.status(), `log in as ${username}`).toBe(200);
+  const page = await context.newPage();
+  await page.goto('/');
+  await hydrated(page);
+  await expectConnected(page);
+  return { name: username, context, page };
+}
+
+/** An API client (no browser) logged in as the suite's admin. */
+export async function adminRequest(): Promise<APIRequestContext> {
+  const api = await request.newContext({ baseURL: BASE_URL });
+  const res = await api.post('/api/auth/login', { data: { username: ADMIN, password: PASSWORD } });
+  expect(res.status(), `log in as ${ADMIN} (registered by global-setup.ts)`).toBe(200);
+  return api;
+}
+
+/**
+ * A new account made an agent by the admin, in its own browser context (its
+ * session cookie set), with no page open yet. Registered over the HTTP API.
+ */
+export async function newAgent(browser: Browser, prefix = 'agent'): Promise<Person & { id: number }> {
+  const context = await browser.newContext();
+  const name = uniqueName(prefix);
+  const res = await context.request.post('/api/auth/register', { data: { username: name, password: PASSWORD } });
+  expect(res.status()).toBe(201);
+  const { user } = await res.json();
+  const admin = await adminRequest();
+  const promoted = await admin.patch(`/api/users/${user.id}`, { data: { role: 'agent' } });
+  expect(promoted.status()).toBe(200);
+  await admin.dispose();
+  const page = await context.newPage();
+  return { name, context, page, id: user.id };
+}
+
+/** A JSON frame as the server sends it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Frame = Record<string, any>;
+
+/**
+ * A raw WebSocket to `/ws`, opened inside a page of a browser context, so it
+ * carries that context's cookies (an agent's session, or a visitor's cookie):
+ * a real connection to the real server. Frames received are kept in order.
+ */
+export class RawSocket {
+  private constructor(private readonly page: Page) {}
+
+  /** Opens it from a same-origin page that runs no app (`/api/me`). */
+  static async open(page: Page): Promise<RawSocket> {
+    await page.goto('/api/me');
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const w = window as unknown as { __ws: WebSocket; __frames: unknown[] };
+          w.__frames = [];
+          const ws = new WebSocket(`ws://${location.host}/ws`);
+          w.__ws = ws;
+          ws.onmessage = (e) => w.__frames.push(JSON.parse(e.data as string));
+          ws.onopen = () => resolve();
+          ws.onerror = () => reject(new Error('the WebSocket did not open'));
+        }),
+    );
+    return new RawSocket(page);
+  }
+
+  async send(frame: Frame): Promise<void> {
+    await this.page.evaluate((f) => (window as unknown as { __ws: WebSocket }).__ws.send(JSON.stringify(f)), frame);
+  }
+
+  /**
+   * Waits for a received frame whose fields equal those of `match` (compared
+   * as JSON; `body_contains` matches a substring of `body` or `last_message`).
+   */
+  async waitFor(match: Frame, timeout = 15_000): Promise<Frame> {
+    const handle = await this.page.waitForFunction(
+      (m) => {
+        const frames = (window as unknown as { __frames: Frame[] }).__frames;
+        return (
+          frames.find((f) =>
+            Object.entries(m).every(([k, v]) =>
+              k === 'body_contains'
+                ? String(f.body ?? f.last_message ?? '').includes(String(v))
+                : JSON.stringify(f[k]) === JSON.stringify(v),
+            ),
+          ) ?? null
+        );
+      },
+      match,
+      { timeout },
+    );
+    return (await handle.jsonValue()) as Frame;
+  }
+
+  async close(): Promise<void> {
+    await this.page.evaluate(() => (window as unknown as { __ws: WebSocket }).__ws.close());
+  }
 }

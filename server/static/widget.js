@@ -32,6 +32,11 @@
     frame.style.display = open ? "block" : "none";
     button.setAttribute("aria-expanded", String(open));
   });
-  document.body.appendChild(frame);
-  document.body.appendChild(button);
+  // A script in <head> (or an early async one) may run before <body> exists.
+  function mount() {
+    document.body.appendChild(frame);
+    document.body.appendChild(button);
+  }
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
 })();

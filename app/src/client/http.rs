@@ -13,7 +13,7 @@ use crate::protocol::{
     AnnouncementId, ApiKey, ApiKeyId, AuthResponse, CreateApiKey, CreateRoom, Credentials,
     ErrorBody, ErrorCode, InboxEntry, MessageId, MessagePage, NewApiKey, Preview, PushRequest,
     PushResponse, Role, RoomId, RoomSummary, Schedule, ScheduleId, SchedulePatch, ScheduleRequest,
-    SetRole, User, UserId,
+    SessionRequest, SetRole, User, UserId, VisitorSession,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -278,6 +278,12 @@ pub async fn create_api_key(name: &str) -> Result<NewApiKey, ApiError> {
 
 pub async fn revoke_api_key(id: ApiKeyId) -> Result<ApiKey, ApiError> {
     call(Method::Delete, &format!("/api/keys/{id}"), None).await
+}
+
+/// `POST /api/support/session`: the support page's visitor (the cookie is
+/// issued if missing), with the embedding site's signed identity if any.
+pub async fn support_session(request: &SessionRequest) -> Result<VisitorSession, ApiError> {
+    call(Method::Post, "/api/support/session", json(request)?).await
 }
 
 #[cfg(test)]

@@ -1,0 +1,85 @@
+//! The form before a conversation exists: an optional name and email, and
+//! the first message, sent as `support.open`. Says up front when nobody is
+//! online or the desk is closed (the message is kept and answered later).
+//! A visitor whose identity the embedding site signed is not asked for it.
+
+use leptos::prelude::*;
+
+use super::use_visitor;
+use crate::validate::{Email, MessageBody, VisitorName};
+
+#[component]
+pub fn VisitorPrechat() -> impl IntoView {
+    let visitor = use_visitor();
+    let me = visitor.me.get_untracked();
+    let name = RwSignal::new(me.name.clone().unwrap_or_default());
+    let email = RwSignal::new(me.email.clone().unwrap_or_default());
+    let message = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let verified = move || visitor.me.with(|m| m.verified);
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let checked = (|| {
+            let n = VisitorName::parse(Some(&name.get_untracked()))
+                .map_err(|e| format!("Name {}.", e.problem))?;
+            let m = Email::parse(Some(&email.get_untracked()))
+                .map_err(|e| format!("Email {}.", e.problem))?;
+            let b = MessageBody::parse(&message.get_untracked())
+                .map_err(|e| format!("Message {}.", e.problem))?;
+            Ok::<_, String>((n, m, b))
+        })();
+        match checked {
+            Ok((n, m, b)) => {
+                error.set(None);
+                visitor.open(
+                    b.into_string(),
+                    n.map(VisitorName::into_string),
+                    m.map(Email::into_string),
+                );
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+
+    let away = move || {
+        visitor.desk.get().and_then(|d| {
+            (!d.open_now || !d.agents_online).then(|| {
+                view! { <p class="visitor-desk-away" role="note">{d.away_message}</p> }
+            })
+        })
+    };
+
+    view! {
+        <form class="visitor-prechat" novalidate on:submit=on_submit aria-label="Start a conversation">
+            <p class="muted">"Ask us anything: we usually answer within minutes."</p>
+            {away}
+            <Show when=move || !verified()>
+                <div class="field">
+                    <label for="visitor-name">"Your name (optional)"</label>
+                    <input id="visitor-name" type="text" autocomplete="name" maxlength="64"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label for="visitor-email">"Your email (optional)"</label>
+                    <input id="visitor-email" type="email" autocomplete="email"
+                        prop:value=move || email.get()
+                        on:input=move |ev| email.set(event_target_value(&ev))/>
+                </div>
+            </Show>
+            <div class="field">
+                <label for="visitor-first">"How can we help?"</label>
+                <textarea id="visitor-first" rows="3" required
+                    prop:value=move || message.get()
+                    on:input=move |ev| message.set(event_target_value(&ev))></textarea>
+            </div>
+            <p class="field-error" aria-live="polite">{move || error.get()}</p>
+            <button class="button primary" type="submit"
+                disabled=move || message.with(|m| m.trim().is_empty())>
+                "Start conversation"
+            </button>
+        </form>
+    }
+    .into_any()
+}

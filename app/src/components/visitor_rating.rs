@@ -1,0 +1,64 @@
+//! Asked once a conversation is resolved: 1–5 stars (radio buttons) and an
+//! optional comment, sent as `support.rate`; thanks once sent.
+
+use leptos::prelude::*;
+
+use super::use_visitor;
+use crate::protocol::MAX_COMMENT_CHARS;
+
+#[component]
+pub fn VisitorRating() -> impl IntoView {
+    let visitor = use_visitor();
+    let score = RwSignal::new(None::<u8>);
+    let comment = RwSignal::new(String::new());
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(s) = score.get_untracked() {
+            let c = comment.get_untracked();
+            let c = c.trim();
+            visitor.rate(s, (!c.is_empty()).then(|| c.to_owned()));
+        }
+    };
+
+    move || {
+        match visitor.rated.get() {
+        Some(_) => view! {
+            <p class="visitor-thanks ok" role="note">"Thank you for your feedback!"</p>
+        }
+        .into_any(),
+        None => view! {
+            <form class="visitor-rating" on:submit=on_submit>
+                <fieldset>
+                    <legend>"How did we do?"</legend>
+                    <div class="visitor-stars">
+                        {(1..=5u8)
+                            .map(|n| {
+                                let label = if n == 1 { "1 star".to_owned() } else { format!("{n} stars") };
+                                view! {
+                                    <label class="visitor-star" class:lit=move || score.get().is_some_and(|s| s >= n)>
+                                        <input type="radio" name="visitor-score" value=n.to_string()
+                                            prop:checked=move || score.get() == Some(n)
+                                            on:change=move |_| score.set(Some(n))/>
+                                        <span aria-hidden="true">"★"</span>
+                                        <span class="visually-hidden">{label}</span>
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </div>
+                </fieldset>
+                <label for="visitor-comment">"Comment (optional)"</label>
+                <textarea id="visitor-comment" rows="2" maxlength=MAX_COMMENT_CHARS.to_string()
+                    prop:value=move || comment.get()
+                    on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                <button class="button primary" type="submit" disabled=move || score.with(Option::is_none)>
+                    "Send rating"
+                </button>
+            </form>
+        }
+        .into_any(),
+    }
+    .into_any()
+    }
+}

@@ -1,0 +1,104 @@
+//! The visitor's conversation: who answers, the messages (the visitor's own
+//! on the right, the agent's with their name, the desk's system lines set
+//! apart), the sends still on their way, and "X is typing…". Bodies are text
+//! with clickable links ([`MessageText`]), never HTML.
+
+use leptos::prelude::*;
+
+use super::{message_text::MessageText, use_visitor};
+use crate::client::browser;
+use crate::protocol::{AuthorKind, ConversationStatus};
+
+#[component]
+pub fn VisitorThread() -> impl IntoView {
+    let visitor = use_visitor();
+    let log = NodeRef::<leptos::html::Ol>::new();
+
+    let who = move || match (visitor.assignee.get(), visitor.status.get()) {
+        (_, ConversationStatus::Resolved) => {
+            "This conversation is resolved. Write again to reopen it.".to_owned()
+        }
+        (Some(agent), _) => format!("You are talking to {}", agent.name),
+        (None, _) => "Waiting for an agent…".to_owned(),
+    };
+
+    // Keep the newest message in view as messages arrive.
+    Effect::new(move |_| {
+        visitor.thread.track();
+        visitor.typing.track();
+        if let Some(el) = log.get() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+
+    let stored = move || {
+        visitor.thread.with(|t| {
+            t.messages()
+                .iter()
+                .map(|m| {
+                    let class = match m.author_kind {
+                        AuthorKind::Visitor => "visitor-msg mine",
+                        AuthorKind::Agent => "visitor-msg agent",
+                        AuthorKind::System => "visitor-msg system",
+                    };
+                    let author = match m.author_kind {
+                        AuthorKind::Agent => Some(m.author.clone()),
+                        _ => None,
+                    };
+                    let time = browser::local_time(m.sent_at);
+                    let body = m.body.clone();
+                    view! {
+                        <li class=class>
+                            {author.map(|a| view! { <span class="visitor-author">{a}</span> })}
+                            <span class="visitor-body"><MessageText body/></span>
+                            <span class="visitor-time small muted">{time}</span>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let pending = move || {
+        visitor.thread.with(|t| {
+            t.pending()
+                .iter()
+                .map(|p| {
+                    let cid = p.client_id.clone();
+                    let cid2 = p.client_id.clone();
+                    let body = p.body.clone();
+                    let failed = p.failed.clone();
+                    let is_failed = failed.is_some();
+                    view! {
+                        <li class="visitor-msg mine pending" class:failed=is_failed>
+                            <span class="visitor-body"><MessageText body/></span>
+                            {match failed {
+                                None => view! { <span class="visitor-time small muted">"Sending…"</span> }.into_any(),
+                                Some(reason) => view! {
+                                    <span class="field-error">{format!("Not sent: {reason}")}</span>
+                                    <span class="visitor-retry">
+                                        <button class="link-button" type="button" on:click=move |_| visitor.retry(&cid)>"Retry"</button>
+                                        <button class="link-button" type="button" on:click=move |_| visitor.discard(&cid2)>"Discard"</button>
+                                    </span>
+                                }.into_any(),
+                            }}
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+
+    view! {
+        <section class="visitor-thread" aria-label="Conversation">
+            <p class="visitor-assignee" aria-live="polite">{who}</p>
+            <ol class="visitor-log" role="log" aria-label="Messages" node_ref=log>
+                {stored}
+                {pending}
+            </ol>
+            <p class="visitor-typing small muted" aria-live="polite">
+                {move || visitor.typing.get().map(|t| format!("{} is typing…", t.who))}
+            </p>
+        </section>
+    }
+    .into_any()
+}

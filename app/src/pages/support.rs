@@ -1,0 +1,150 @@
+//! `/support` (and `/support?embed=1&page=…` inside the widget's iframe): the
+//! visitor's side of the desk. Creates the [`Visitor`] state, asks
+//! `POST /api/support/session` for the visitor (which also issues the cookie
+//! when the page was reached by client-side navigation, so no `GET /support`
+//! set it), then opens the socket. Shows the pre-chat form until the visitor
+//! has a conversation, then the conversation.
+//!
+//! In embed mode the layout is compact (the widget's panel is about 360×520)
+//! and the query may carry a signed identity from the embedding site
+//! (`externalId, name, email, ts, signature`, as `widget.js` passes them).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::client::{browser, http};
+use crate::components::{
+    visitor_away::VisitorAway, visitor_composer::VisitorComposer, visitor_prechat::VisitorPrechat,
+    visitor_rating::VisitorRating, visitor_thread::VisitorThread,
+};
+use crate::protocol::{ConversationStatus, SessionRequest, SignedIdentity};
+use crate::state::{visitor::Visitor, LinkState};
+
+#[component]
+pub fn SupportPage() -> impl IntoView {
+    let query = use_query_map();
+    let embed = query.with_untracked(|q| q.get("embed").as_deref() == Some("1"));
+    let (page, identity) = query.with_untracked(|q| {
+        let identity = match (q.get("externalId"), q.get("ts"), q.get("signature")) {
+            (Some(external_id), Some(ts), Some(signature)) => {
+                ts.parse::<i64>().ok().map(|ts| SignedIdentity {
+                    external_id,
+                    name: q.get("name").filter(|s| !s.is_empty()),
+                    email: q.get("email").filter(|s| !s.is_empty()),
+                    ts,
+                    signature,
+                })
+            }
+            _ => None,
+        };
+        (q.get("page"), identity)
+    });
+    let visitor = Visitor::new(page.clone());
+    provide_context(visitor);
+
+    // Once, in the browser: the visitor and their cookie, then the socket.
+    Effect::new(move |_| {
+        let request = SessionRequest {
+            identity: identity.clone(),
+            // Outside the widget, the page is this one.
+            page: page
+                .clone()
+                .or_else(|| Some(browser::origin() + "/support")),
+        };
+        leptos::task::spawn_local(async move {
+            match http::support_session(&request).await {
+                Ok(session) => visitor.on_session(session),
+                // A bad signature stores nothing; the visitor can still write
+                // anonymously. Other failures: the socket loop keeps trying.
+                Err(e) => visitor
+                    .notice
+                    .set(Some(format!("Could not start the chat: {e}"))),
+            }
+            visitor.connect();
+        });
+    });
+    on_cleanup(move || visitor.disconnect());
+    Effect::new(move |_| {
+        let online = window_event_listener_untyped("online", move |_| visitor.reconnect_now());
+        on_cleanup(move || online.remove());
+    });
+
+    let has_conversation = Memo::new(move |_| {
+        visitor.conversation.with(Option::is_some) || visitor.thread.with(|t| !t.is_empty())
+    });
+    let body = move || {
+        if !visitor.greeted.get() {
+            view! { <p class="muted visitor-loading">"Connecting you to our support team…"</p> }
+                .into_any()
+        } else if has_conversation.get() {
+            view! {
+                <VisitorThread/>
+                <VisitorAway/>
+                <Show when=move || visitor.status.get() == ConversationStatus::Resolved>
+                    <VisitorRating/>
+                </Show>
+                <VisitorComposer/>
+            }
+            .into_any()
+        } else {
+            view! { <VisitorPrechat/> }.into_any()
+        }
+    };
+
+    view! {
+        <Title text="Support · Switchboard"/>
+        <div class="visitor-page" class:visitor-embed=embed>
+            <header class="visitor-header">
+                <h1>"Chat with support"</h1>
+                <LinkIndicator/>
+            </header>
+            <Show when=move || visitor.notice.with(Option::is_some)>
+                <div class="form-error visitor-notice" role="alert">
+                    <span>{move || visitor.notice.get()}</span>
+                    <button
+                        class="link-button"
+                        type="button"
+                        aria-label="Dismiss"
+                        on:click=move |_| visitor.notice.set(None)
+                    >
+                        "×"
+                    </button>
+                </div>
+            </Show>
+            <main class="visitor-main">{body}</main>
+        </div>
+    }
+    .into_any()
+}
+
+/// The connection state, announced on change (the one `status` region here).
+#[component]
+fn LinkIndicator() -> impl IntoView {
+    let visitor = expect_context::<Visitor>();
+    let kind = Memo::new(move |_| match visitor.link_state.get() {
+        LinkState::Connecting => "connecting",
+        LinkState::Online => "online",
+        LinkState::Waiting { .. } => "reconnecting",
+        LinkState::Offline => "offline",
+        LinkState::SignedOut => "offline",
+    });
+    let shown = move || match visitor.link_state.get() {
+        LinkState::Waiting { seconds } => format!("Reconnecting in {seconds}s"),
+        _ => String::new(),
+    };
+    let announced = move || match kind.get() {
+        "online" => "Connected",
+        "connecting" => "Connecting",
+        "reconnecting" => "Connection lost, reconnecting",
+        _ => "Offline: no network",
+    };
+    view! {
+        <div class=move || format!("connection connection-{}", kind.get())>
+            <span class="dot" aria-hidden="true"></span>
+            <span class="visually-hidden" role="status">{announced}</span>
+            <span class="small muted" aria-hidden="true">{shown}</span>
+        </div>
+    }
+    .into_any()
+}
