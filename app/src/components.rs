@@ -26,10 +26,29 @@ pub mod schedule_list;
 pub mod sidebar;
 pub mod typing_line;
 
+// The support console (`/console`) and its admin settings (`/admin/support`).
+pub mod console_actions;
+pub mod console_agents;
+pub mod console_composer;
+pub mod console_header;
+pub mod console_list;
+pub mod console_message;
+pub mod console_pane;
+pub mod console_row;
+pub mod console_visitor;
+pub mod support_canned;
+pub mod support_capacity;
+pub mod support_hours;
+
 use crate::state::Chat;
 use leptos::prelude::*;
 
 /// The chat state provided by the chat page.
 pub fn use_chat() -> Chat {
     expect_context::<Chat>()
+}
+
+/// The support desk state provided by the console page.
+pub fn use_desk() -> crate::state::desk::Desk {
+    expect_context::<crate::state::desk::Desk>()
 }

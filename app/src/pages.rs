@@ -6,3 +6,7 @@ pub mod announcements;
 pub mod auth;
 pub mod chat;
 pub mod not_found;
+
+// The support console and its admin settings.
+pub mod console;
+pub mod support_admin;
