@@ -18,7 +18,7 @@ use crate::components::{
     console_agents::ConsoleAgents, console_header::ConsoleHeader, console_list::ConsoleList,
     console_pane::ConsolePane,
 };
-use crate::protocol::{ConversationId, Role};
+use crate::protocol::{ConversationId, Role, User};
 use crate::state::desk::Desk;
 use crate::state::LinkState;
 
@@ -27,7 +27,7 @@ enum Gate {
     Checking,
     Member,
     Failed(String),
-    Agent,
+    Agent(User),
 }
 
 fn replace() -> NavigateOptions {
@@ -45,7 +45,7 @@ pub fn ConsolePage() -> impl IntoView {
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match http::me().await {
-                Ok(user) if user.role >= Role::Agent => gate.set(Gate::Agent),
+                Ok(user) if user.role >= Role::Agent => gate.set(Gate::Agent(user)),
                 Ok(_) => gate.set(Gate::Member),
                 Err(e) if e.is_unauthorized() => navigate("/login", replace()),
                 Err(e) => gate.set(Gate::Failed(e.to_string())),
@@ -73,13 +73,14 @@ pub fn ConsolePage() -> impl IntoView {
             <p class="form-error admin-card" role="alert">{message}</p>
         }
         .into_any(),
-        Gate::Agent => view! { <Console/> }.into_any(),
+        Gate::Agent(user) => view! { <Console user/> }.into_any(),
     }
 }
 
 #[component]
-fn Console() -> impl IntoView {
+fn Console(user: User) -> impl IntoView {
     let desk = Desk::new();
+    desk.me.set(Some(user));
     provide_context(desk);
     let navigate = use_navigate();
     let query = use_query_map();
@@ -97,10 +98,15 @@ fn Console() -> impl IntoView {
         desk.open_conversation(open);
     });
 
-    // Admins land on All, agents on Mine.
+    // Admins land on All, agents on Mine (once: a reconnect's `hello` must
+    // not move an admin off the tab they picked).
+    let landed = StoredValue::new(false);
     Effect::new(move |_| {
-        if desk.is_admin() {
-            desk.tab.set(crate::state::desk::Tab::All);
+        if desk.me.with(Option::is_some) && !landed.get_value() {
+            landed.set_value(true);
+            if desk.is_admin() {
+                desk.tab.set(crate::state::desk::Tab::All);
+            }
         }
     });
 
