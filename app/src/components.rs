@@ -31,6 +31,20 @@ pub mod visitor_prechat;
 pub mod visitor_rating;
 pub mod visitor_thread;
 
+// The support console (`/console`) and its admin settings (`/admin/support`).
+pub mod console_actions;
+pub mod console_agents;
+pub mod console_composer;
+pub mod console_header;
+pub mod console_list;
+pub mod console_message;
+pub mod console_pane;
+pub mod console_row;
+pub mod console_visitor;
+pub mod support_canned;
+pub mod support_capacity;
+pub mod support_hours;
+
 use crate::state::Chat;
 use leptos::prelude::*;
 
@@ -42,4 +56,9 @@ pub fn use_chat() -> Chat {
 /// The visitor state provided by the support page.
 pub fn use_visitor() -> crate::state::visitor::Visitor {
     expect_context::<crate::state::visitor::Visitor>()
+}
+
+/// The support desk state provided by the console page.
+pub fn use_desk() -> crate::state::desk::Desk {
+    expect_context::<crate::state::desk::Desk>()
 }

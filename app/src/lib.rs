@@ -28,6 +28,8 @@ use crate::pages::{
     admin::AdminPage, announcements::AnnouncementsPage, auth::AuthMode, auth::AuthPage,
     chat::ChatPage, not_found::NotFound, support::SupportPage,
 };
+// The support console and its admin settings.
+use crate::pages::{console::ConsolePage, support_admin::SupportAdminPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -64,6 +66,9 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("admin") view=AdminPage/>
                 <Route path=(StaticSegment("admin"), StaticSegment("announcements")) view=AnnouncementsPage/>
                 <Route path=StaticSegment("support") view=SupportPage/>
+                // The support console and its admin settings.
+                <Route path=StaticSegment("console") view=ConsolePage/>
+                <Route path=(StaticSegment("admin"), StaticSegment("support")) view=SupportAdminPage/>
             </Routes>
         </Router>
     }

@@ -7,3 +7,7 @@ pub mod auth;
 pub mod chat;
 pub mod not_found;
 pub mod support;
+
+// The support console and its admin settings.
+pub mod console;
+pub mod support_admin;

@@ -7,6 +7,8 @@
 
 pub mod announce_form;
 pub mod chat;
+// The support console's state.
+pub mod desk;
 pub mod outbox;
 pub mod rooms;
 pub mod timeline;

@@ -167,3 +167,90 @@ pub fn origin() -> String {
 pub fn warn(message: &str) {
     leptos::logging::warn!("{message}");
 }
+
+// --- Support console: remembered settings and desktop notifications ---------
+
+/// A value from `localStorage` (none outside the browser, or when storage is off).
+pub fn local_get(key: &str) -> Option<String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(key).ok().flatten())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+/// Stores a value in `localStorage`; a browser that refuses only forgets it.
+pub fn local_set(key: &str, value: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (key, value);
+    }
+}
+
+/// Whether desktop notifications are `granted`, `denied` or not asked yet
+/// (`default`); `unsupported` where the browser has none.
+pub fn notification_permission() -> &'static str {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let supported = web_sys::window().is_some_and(|w| {
+            js_sys::Reflect::has(w.unchecked_ref(), &"Notification".into()).unwrap_or(false)
+        });
+        if !supported {
+            return "unsupported";
+        }
+        match web_sys::Notification::permission() {
+            web_sys::NotificationPermission::Granted => "granted",
+            web_sys::NotificationPermission::Denied => "denied",
+            _ => "default",
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        "unsupported"
+    }
+}
+
+/// Asks for permission to show notifications (only from a click: browsers
+/// ignore or penalise asking on load). Resolves to the new permission.
+pub async fn request_notifications() -> &'static str {
+    #[cfg(target_arch = "wasm32")]
+    {
+        if notification_permission() == "unsupported" {
+            return "unsupported";
+        }
+        if let Ok(promise) = web_sys::Notification::request_permission() {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        }
+        notification_permission()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        "unsupported"
+    }
+}
+
+/// Shows a desktop notification when the user allowed them; nothing otherwise.
+pub fn notify(title: &str, body: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if notification_permission() == "granted" {
+        let options = web_sys::NotificationOptions::new();
+        options.set_body(body);
+        options.set_tag("switchboard-console");
+        let _ = web_sys::Notification::new_with_options(title, &options);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (title, body);
+    }
+}

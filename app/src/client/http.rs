@@ -57,6 +57,7 @@ enum Method {
     Get,
     Post,
     Patch,
+    Put,
     Delete,
 }
 
@@ -72,6 +73,7 @@ async fn exchange(
         Method::Get => Request::get(path),
         Method::Post => Request::post(path),
         Method::Patch => Request::patch(path),
+        Method::Put => Request::put(path),
         Method::Delete => Request::delete(path),
     }
     .header("Accept", "application/json");
@@ -284,6 +286,73 @@ pub async fn revoke_api_key(id: ApiKeyId) -> Result<ApiKey, ApiError> {
 /// issued if missing), with the embedding site's signed identity if any.
 pub async fn support_session(request: &SessionRequest) -> Result<VisitorSession, ApiError> {
     call(Method::Post, "/api/support/session", json(request)?).await
+}
+
+// --- Support desk (agents and admins) ----------------------------------------
+
+/// `GET /api/support/conversations/{id}`: history with notes, visitor, previous ones.
+pub async fn support_conversation(
+    id: crate::protocol::ConversationId,
+) -> Result<crate::protocol::ConversationDetail, ApiError> {
+    call(
+        Method::Get,
+        &format!("/api/support/conversations/{id}"),
+        None,
+    )
+    .await
+}
+
+/// Where the transcript of a conversation downloads from.
+pub fn support_transcript_url(id: crate::protocol::ConversationId) -> String {
+    format!("/api/support/conversations/{id}/transcript")
+}
+
+pub async fn support_canned() -> Result<Vec<crate::protocol::CannedReply>, ApiError> {
+    call(Method::Get, "/api/support/canned", None).await
+}
+
+pub async fn create_canned(
+    request: &crate::protocol::CannedReplyRequest,
+) -> Result<crate::protocol::CannedReply, ApiError> {
+    call(Method::Post, "/api/support/canned", json(request)?).await
+}
+
+pub async fn update_canned(
+    id: i64,
+    request: &crate::protocol::CannedReplyRequest,
+) -> Result<crate::protocol::CannedReply, ApiError> {
+    call(
+        Method::Put,
+        &format!("/api/support/canned/{id}"),
+        json(request)?,
+    )
+    .await
+}
+
+pub async fn delete_canned(id: i64) -> Result<(), ApiError> {
+    no_content(Method::Delete, &format!("/api/support/canned/{id}")).await
+}
+
+pub async fn support_agents() -> Result<Vec<crate::protocol::AgentStatus>, ApiError> {
+    call(Method::Get, "/api/support/agents", None).await
+}
+
+pub async fn set_agent_capacity(
+    agent: UserId,
+    capacity: i64,
+) -> Result<crate::protocol::AgentStatus, ApiError> {
+    let body = json(&crate::protocol::AgentSettings { capacity })?;
+    call(Method::Patch, &format!("/api/support/agents/{agent}"), body).await
+}
+
+pub async fn support_hours() -> Result<crate::protocol::BusinessHours, ApiError> {
+    call(Method::Get, "/api/support/hours", None).await
+}
+
+pub async fn set_support_hours(
+    hours: &crate::protocol::BusinessHours,
+) -> Result<crate::protocol::BusinessHours, ApiError> {
+    call(Method::Put, "/api/support/hours", json(hours)?).await
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Who you are, a link to the admin page for admins, and the logout button.
+//! Who you are, links to the support console (agents, admins) and the admin
+//! page (admins), and the logout button.
 
 use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
@@ -38,12 +39,14 @@ pub fn AccountBar() -> impl IntoView {
         <div class="account-bar">
             {move || chat.me.get().map(|user| {
                 let is_admin = user.role == Role::Admin;
+                let is_agent = user.role >= Role::Agent;
                 view! {
                     <Avatar name=user.username.clone()/>
                     <div class="account-who">
                         <span class="account-name">{user.username.clone()}</span>
                         <span class="account-role">{user.role.as_str()}</span>
                     </div>
+                    {is_agent.then(|| view! { <a class="button subtle small" href="/console">"Console"</a> })}
                     {is_admin.then(|| view! { <a class="button subtle small" href="/admin">"Admin"</a> })}
                 }
             })}

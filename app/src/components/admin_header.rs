@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 
 /// The admin pages, in tab order: (path, label).
-const PAGES: [(&str, &str); 2] = [
+const PAGES: [(&str, &str); 3] = [
     ("/admin", "Users"),
     ("/admin/announcements", "Announcements"),
+    ("/admin/support", "Support"),
 ];
 
 #[component]

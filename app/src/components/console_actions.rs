@@ -1,0 +1,119 @@
+//! What an agent can do with the open conversation: claim it from the queue,
+//! transfer it, assign it (admins), mark it pending, resolve or reopen it, and
+//! download its transcript. The server checks each again and answers with
+//! `support.assigned` / `support.status`, which is what the pane shows.
+
+use leptos::prelude::*;
+
+use super::use_desk;
+use crate::client::http;
+use crate::protocol::{ClientFrame, ConversationId, ConversationStatus, UserId};
+
+#[component]
+pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
+    let desk = use_desk();
+    let status = move || desk.status.get();
+    let mine = move || {
+        let me = desk.my_id();
+        desk.assignee
+            .with(|a| a.as_ref().is_some_and(|a| a.id == me))
+    };
+    let unassigned = move || desk.assignee.with(Option::is_none);
+    let admin = move || desk.is_admin();
+    let transfer_to = RwSignal::new(String::new());
+    let assign_to = RwSignal::new(String::new());
+    let agents = move |others_only: bool| {
+        let me = desk.my_id();
+        desk.lists.with(|l| {
+            l.agents
+                .values()
+                .filter(|a| !others_only || a.id != me)
+                .map(|a| (a.id, a.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let pick = |value: String| value.parse::<i64>().ok().map(UserId);
+    let transfer = move |_| {
+        if let Some(agent) = pick(transfer_to.get_untracked()) {
+            desk.act(
+                ClientFrame::SupportTransfer {
+                    conversation: id,
+                    agent,
+                },
+                "the transfer",
+            );
+        }
+    };
+    let assign = move |_| {
+        if let Some(agent) = pick(assign_to.get_untracked()) {
+            desk.act(
+                ClientFrame::SupportAssign {
+                    conversation: id,
+                    agent,
+                },
+                "the assignment",
+            );
+        }
+    };
+    let options = move |others_only: bool| {
+        agents(others_only)
+            .into_iter()
+            .map(|(id, name)| view! { <option value=id.0.to_string()>{name}</option> })
+            .collect_view()
+    };
+
+    view! {
+        <div class="console-actions" role="group" aria-label="Conversation actions">
+            <Show when=unassigned>
+                <button class="button primary small" type="button"
+                    on:click=move |_| desk.act(ClientFrame::SupportClaim { conversation: id }, "claiming")>
+                    "Claim"
+                </button>
+            </Show>
+            <Show when=move || mine() || admin()>
+                <span class="console-pick">
+                    <select aria-label="Transfer to" on:change=move |ev| transfer_to.set(event_target_value(&ev))
+                        prop:value=move || transfer_to.get()>
+                        <option value="">"Transfer to…"</option>
+                        {move || options(true)}
+                    </select>
+                    <button class="button subtle small" type="button" on:click=transfer
+                        disabled=move || transfer_to.with(String::is_empty)>"Transfer"</button>
+                </span>
+            </Show>
+            <Show when=admin>
+                <span class="console-pick">
+                    <select aria-label="Assign to" on:change=move |ev| assign_to.set(event_target_value(&ev))
+                        prop:value=move || assign_to.get()>
+                        <option value="">"Assign to…"</option>
+                        {move || options(false)}
+                    </select>
+                    <button class="button subtle small" type="button" on:click=assign
+                        disabled=move || assign_to.with(String::is_empty)>"Assign"</button>
+                </span>
+            </Show>
+            <Show when=move || status() == Some(ConversationStatus::Open)>
+                <button class="button subtle small" type="button"
+                    on:click=move |_| desk.act(ClientFrame::SupportPending { conversation: id }, "the status change")>
+                    "Mark pending"
+                </button>
+            </Show>
+            <Show when=move || status().is_some_and(|s| s != ConversationStatus::Resolved)>
+                <button class="button subtle small" type="button"
+                    on:click=move |_| desk.act(ClientFrame::SupportResolve { conversation: id }, "resolving")>
+                    "Resolve"
+                </button>
+            </Show>
+            <Show when=move || status().is_some_and(|s| s != ConversationStatus::Open)>
+                <button class="button subtle small" type="button"
+                    on:click=move |_| desk.act(ClientFrame::SupportReopen { conversation: id }, "reopening")>
+                    "Reopen"
+                </button>
+            </Show>
+            <a class="button subtle small" href=http::support_transcript_url(id) download="">
+                "Download transcript"
+            </a>
+        </div>
+    }
+    .into_any()
+}

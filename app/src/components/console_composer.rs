@@ -1,0 +1,152 @@
+//! The agent's composer: a Reply/Note switch (a note goes to agents only),
+//! Enter to send, typing frames at most every few seconds, and canned replies:
+//! typing `/` lists them by shortcut (their title), filtered as you type;
+//! arrows choose, Enter or a click puts the reply's body in the box.
+
+use leptos::prelude::*;
+
+use super::use_desk;
+use crate::protocol::{ConversationId, MAX_BODY_CHARS};
+use crate::state::desk::matching_canned;
+
+#[component]
+pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView {
+    let desk = use_desk();
+    let text = RwSignal::new(String::new());
+    let note = RwSignal::new(false);
+    let chosen = RwSignal::new(0usize);
+    let error = RwSignal::new(None::<String>);
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    let matches = Memo::new(move |_| {
+        let typed = text.get();
+        desk.canned.with(|list| matching_canned(list, &typed))
+    });
+
+    let focus = move || {
+        if let Some(el) = input.get_untracked() {
+            let _ = el.focus();
+        }
+    };
+    let insert = move |index: usize| {
+        let body = matches.with_untracked(|m| {
+            m.as_ref()
+                .and_then(|m| m.get(index))
+                .map(|c| c.body.clone())
+        });
+        if let Some(body) = body {
+            text.set(body);
+            chosen.set(0);
+        }
+        focus();
+    };
+    let send = move || {
+        let typed = text.get_untracked();
+        let body = typed.trim();
+        if body.is_empty() {
+            return;
+        }
+        if body.chars().count() > MAX_BODY_CHARS {
+            error.set(Some(format!(
+                "Too long: at most {MAX_BODY_CHARS} characters."
+            )));
+            return;
+        }
+        desk.send(id, body.to_owned(), note.get_untracked());
+        text.set(String::new());
+        error.set(None);
+        focus();
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let open = matches.with_untracked(|m| m.as_ref().map_or(0, Vec::len));
+        match ev.key().as_str() {
+            "ArrowDown" if open > 0 => {
+                ev.prevent_default();
+                chosen.update(|c| *c = (*c + 1) % open);
+            }
+            "ArrowUp" if open > 0 => {
+                ev.prevent_default();
+                chosen.update(|c| *c = (*c + open - 1) % open);
+            }
+            "Escape" if open > 0 => {
+                ev.prevent_default();
+                text.set(String::new());
+            }
+            "Enter" if !ev.shift_key() && !ev.is_composing() => {
+                ev.prevent_default();
+                if open > 0 {
+                    insert(chosen.get_untracked().min(open - 1));
+                } else {
+                    send();
+                }
+            }
+            _ => {}
+        }
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        // Notes are between agents: the visitor is not told we are typing.
+        if !value.trim().is_empty() && !note.get_untracked() {
+            desk.typed(id);
+        }
+        text.set(value);
+        chosen.set(0);
+        error.set(None);
+    };
+    let label = move || {
+        if note.get() {
+            "Private note".to_owned()
+        } else {
+            format!("Reply to {}", name.get())
+        }
+    };
+
+    view! {
+        <form class="console-composer" class:note-mode=move || note.get()
+            on:submit=move |ev| { ev.prevent_default(); send(); }>
+            <div class="composer-mode" role="group" aria-label="Write a">
+                <button type="button" class="console-mode" aria-pressed=move || (!note.get()).to_string()
+                    on:click=move |_| { note.set(false); focus(); }>"Reply"</button>
+                <button type="button" class="console-mode" aria-pressed=move || note.get().to_string()
+                    on:click=move |_| { note.set(true); focus(); }>"Note"</button>
+                <Show when=move || note.get()>
+                    <span class="note-label">"Only agents see notes"</span>
+                </Show>
+            </div>
+            {move || matches.get().filter(|m| !m.is_empty()).map(|list| view! {
+                <ul class="canned-list" role="listbox" aria-label="Canned replies">
+                    {list.into_iter().enumerate().map(|(i, c)| view! {
+                        <li
+                            role="option"
+                            class="canned-option"
+                            aria-selected=move || (chosen.get() == i).to_string()
+                            on:mousedown=move |ev| { ev.prevent_default(); insert(i); }
+                        >
+                            <strong>{format!("/{}", c.title)}</strong>
+                            <span class="muted small">{c.body}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {move || matches.get().filter(Vec::is_empty).map(|_| view! {
+                <p class="muted small canned-none">"No canned reply matches."</p>
+            })}
+            <div class="composer-box">
+                <textarea
+                    node_ref=input
+                    rows="2"
+                    aria-label=label
+                    placeholder=move || if note.get() { "Write a private note…" } else { "Reply… (type / for canned replies)" }
+                    prop:value=move || text.get()
+                    on:keydown=on_keydown
+                    on:input=on_input
+                ></textarea>
+                <button class="button primary small" type="submit"
+                    disabled=move || text.with(|t| t.trim().is_empty())>
+                    {move || if note.get() { "Add note" } else { "Send reply" }}
+                </button>
+            </div>
+            <p class="field-error" aria-live="polite">{move || error.get()}</p>
+        </form>
+    }
+    .into_any()
+}

@@ -1,0 +1,85 @@
+//! The console's conversation lists: Unassigned (the queue), Mine and, for
+//! admins, All. Rows update live; waiting times tick every second.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use super::{console_row::ConsoleRow, use_desk};
+use crate::client::browser;
+use crate::state::desk::Tab;
+
+fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(browser::now_ms() as i64).unwrap_or_default()
+}
+
+#[component]
+pub fn ConsoleList() -> impl IntoView {
+    let desk = use_desk();
+    let clock = RwSignal::new(now());
+    Effect::new(move |_| {
+        if let Ok(handle) =
+            set_interval_with_handle(move || clock.set(now()), Duration::from_secs(1))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let tabs = move || {
+        if desk.is_admin() {
+            vec![Tab::Queue, Tab::Mine, Tab::All]
+        } else {
+            vec![Tab::Queue, Tab::Mine]
+        }
+    };
+    let rows = move || {
+        let me = desk.my_id();
+        let tab = desk.tab.get();
+        desk.lists.with(|l| l.tab(tab, me))
+    };
+    let count = move |tab: Tab| {
+        let me = desk.my_id();
+        desk.lists.with(|l| l.tab(tab, me).len())
+    };
+
+    view! {
+        <nav class="console-lists" aria-label="Conversations">
+            <div class="console-tabs" role="tablist">
+                {move || tabs()
+                    .into_iter()
+                    .map(|tab| {
+                        let selected = move || desk.tab.get() == tab;
+                        view! {
+                            <button
+                                type="button"
+                                role="tab"
+                                class="console-tab"
+                                aria-selected=move || selected().to_string()
+                                on:click=move |_| desk.tab.set(tab)
+                            >
+                                {tab.label()}
+                                <span class="console-tab-count">{move || count(tab)}</span>
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <ul class="console-rows" role="tabpanel" aria-label=move || desk.tab.get().label()>
+                {move || {
+                    if !desk.loaded.get() {
+                        return view! { <li class="muted small console-rows-empty">"Loading…"</li> }.into_any();
+                    }
+                    let list = rows();
+                    if list.is_empty() {
+                        return view! { <li class="muted small console-rows-empty">"Nothing here."</li> }.into_any();
+                    }
+                    list.into_iter()
+                        .map(|row| view! { <ConsoleRow row clock/> })
+                        .collect_view()
+                        .into_any()
+                }}
+            </ul>
+        </nav>
+    }
+    .into_any()
+}

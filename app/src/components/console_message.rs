@@ -1,0 +1,41 @@
+//! One message of a support conversation: the visitor's, an agent's, a system
+//! line, or a private note (styled apart and labelled, since the visitor never
+//! sees it).
+
+use leptos::prelude::*;
+
+use super::message_text::MessageText;
+use crate::client::browser;
+use crate::protocol::{AuthorKind, SupportMessage};
+
+#[component]
+pub fn ConsoleMessage(message: SupportMessage) -> impl IntoView {
+    let kind = match message.author_kind {
+        AuthorKind::Visitor => "visitor",
+        AuthorKind::Agent => "agent",
+        AuthorKind::System => "system",
+    };
+    let time = browser::local_time(message.sent_at);
+    let title = browser::local_day(message.sent_at);
+    if message.author_kind == AuthorKind::System {
+        return view! {
+            <li class="console-message system">
+                <span>{message.body}</span>
+                <time class="muted small" title=title>{time}</time>
+            </li>
+        }
+        .into_any();
+    }
+    let private = message.private;
+    view! {
+        <li class=format!("console-message {kind}") class:note=private data-id=message.id.0>
+            {private.then(|| view! { <span class="note-label">"Note — only agents see this"</span> })}
+            <div class="console-message-head">
+                <span class="console-author">{message.author}</span>
+                <time class="muted small" title=title>{time}</time>
+            </div>
+            <div class="console-body-text"><MessageText body=message.body/></div>
+        </li>
+    }
+    .into_any()
+}

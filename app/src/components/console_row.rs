@@ -1,0 +1,43 @@
+//! One conversation in the console's lists: visitor, last message, waiting
+//! time, unread count, status and assignee. A link to `?c=ID`.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use super::use_desk;
+use crate::protocol::ConversationRow;
+use crate::state::desk::waited;
+
+#[component]
+pub fn ConsoleRow(row: ConversationRow, clock: RwSignal<DateTime<Utc>>) -> impl IntoView {
+    let desk = use_desk();
+    let id = row.id;
+    let name = row.visitor_name.clone().unwrap_or_else(|| "Visitor".into());
+    let preview = row.last_message.clone().unwrap_or_default();
+    let status = row.status.as_str();
+    let assignee = row.assignee.as_ref().map(|a| a.name.clone());
+    let waiting = row.waiting_since;
+    let unread = row.unread;
+    let current = move || (desk.open.get() == Some(id)).then_some("page");
+    view! {
+        <li class="console-row" class:unread={unread > 0} data-conversation=id.0>
+            <a href=format!("/console?c={id}") aria-current=current>
+                <span class="console-row-top">
+                    <span class="console-row-name">{name}</span>
+                    {(unread > 0).then(|| view! {
+                        <span class="console-unread" aria-label=format!("{unread} unread")>{unread}</span>
+                    })}
+                </span>
+                <span class="console-row-preview">{preview}</span>
+                <span class="console-row-meta small">
+                    <span class=format!("status-badge console-status status-{status}")>{status}</span>
+                    {assignee.map(|a| view! { <span class="muted">{a}</span> })}
+                    {waiting.map(|since| view! {
+                        <span class="console-waiting">{move || format!("waiting {}", waited(since, clock.get()))}</span>
+                    })}
+                </span>
+            </a>
+        </li>
+    }
+    .into_any()
+}

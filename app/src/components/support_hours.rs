@@ -1,0 +1,157 @@
+//! Business hours (admin): the desk's time zone, weekly opening periods,
+//! holidays and the away message. No periods means always open. The server
+//! validates (`422` names the bad field) and applies them at once.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+
+use crate::client::http;
+use crate::protocol::{BusinessHours, Day, OpeningPeriod};
+
+const DAYS: [(Day, &str); 7] = [
+    (Day::Mon, "mon"),
+    (Day::Tue, "tue"),
+    (Day::Wed, "wed"),
+    (Day::Thu, "thu"),
+    (Day::Fri, "fri"),
+    (Day::Sat, "sat"),
+    (Day::Sun, "sun"),
+];
+
+fn day_str(day: Day) -> &'static str {
+    DAYS.iter()
+        .find(|(d, _)| *d == day)
+        .map_or("mon", |(_, s)| s)
+}
+
+fn day_parse(s: &str) -> Day {
+    DAYS.iter()
+        .find(|(_, x)| *x == s)
+        .map_or(Day::Mon, |(d, _)| *d)
+}
+
+#[component]
+pub fn SupportHours() -> impl IntoView {
+    let hours = RwSignal::new(BusinessHours::default());
+    let holiday = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<Result<String, String>>);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            match http::support_hours().await {
+                Ok(h) => hours.set(h),
+                Err(e) => status.set(Some(Err(e.to_string()))),
+            }
+        });
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = hours.get_untracked();
+        leptos::task::spawn_local(async move {
+            match http::set_support_hours(&request).await {
+                Ok(saved) => {
+                    hours.set(saved);
+                    status.set(Some(Ok("Business hours saved.".into())));
+                }
+                Err(e) => {
+                    let field = e.field().map(|f| format!(" ({f})")).unwrap_or_default();
+                    status.set(Some(Err(format!("{e}{field}"))));
+                }
+            }
+        });
+    };
+    let add_holiday = move |_| {
+        if let Ok(date) = NaiveDate::parse_from_str(&holiday.get_untracked(), "%Y-%m-%d") {
+            hours.update(|h| {
+                if !h.holidays.contains(&date) {
+                    h.holidays.push(date);
+                    h.holidays.sort();
+                }
+            });
+            holiday.set(String::new());
+        }
+    };
+    let period_row = move |i: usize, p: OpeningPeriod| {
+        let n = i + 1;
+        view! {
+            <li class="period-row">
+                <select aria-label=format!("Day of period {n}") prop:value=day_str(p.day)
+                    on:change=move |ev| {
+                        let day = day_parse(&event_target_value(&ev));
+                        hours.update(|h| if let Some(p) = h.periods.get_mut(i) { p.day = day; });
+                    }>
+                    {DAYS.iter().map(|(_, s)| view! { <option value=*s>{*s}</option> }).collect_view()}
+                </select>
+                <input type="time" aria-label=format!("From, period {n}") prop:value=p.from.clone()
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        hours.update(|h| if let Some(p) = h.periods.get_mut(i) { p.from = v; });
+                    }/>
+                <input type="text" class="time-to" aria-label=format!("To, period {n}") prop:value=p.to.clone()
+                    placeholder="HH:MM or 24:00"
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        hours.update(|h| if let Some(p) = h.periods.get_mut(i) { p.to = v; });
+                    }/>
+                <button class="button subtle small" type="button" aria-label=format!("Remove period {n}")
+                    on:click=move |_| hours.update(|h| { if i < h.periods.len() { h.periods.remove(i); } })>
+                    "Remove"
+                </button>
+            </li>
+        }
+    };
+
+    view! {
+        <section class="admin-card support-hours" aria-labelledby="hours-title">
+            <h2 id="hours-title">"Business hours"</h2>
+            <form on:submit=save>
+                <label>
+                    <span>"Time zone"</span>
+                    <input type="text" placeholder="Europe/Berlin" prop:value=move || hours.with(|h| h.zone.clone())
+                        on:input=move |ev| { let v = event_target_value(&ev); hours.update(|h| h.zone = v); }/>
+                </label>
+                <h3>"Weekly opening periods"</h3>
+                <p class="muted small">"None means always open. A period never crosses midnight: split it in two."</p>
+                <ol class="period-list">
+                    {move || hours.with(|h| h.periods.clone()).into_iter().enumerate()
+                        .map(|(i, p)| period_row(i, p)).collect_view()}
+                </ol>
+                <button class="button subtle small" type="button" on:click=move |_| hours.update(|h| h.periods.push(OpeningPeriod {
+                    day: Day::Mon,
+                    from: "09:00".into(),
+                    to: "17:00".into(),
+                }))>"Add period"</button>
+                <h3>"Holidays"</h3>
+                <ul class="holiday-list">
+                    {move || hours.with(|h| h.holidays.clone()).into_iter().map(|d| view! {
+                        <li>
+                            {d.format("%Y-%m-%d").to_string()}
+                            <button class="button subtle small" type="button" aria-label=format!("Remove holiday {d}")
+                                on:click=move |_| hours.update(|h| h.holidays.retain(|x| *x != d))>"Remove"</button>
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <span class="holiday-add">
+                    <input type="date" aria-label="Holiday date" prop:value=move || holiday.get()
+                        on:input=move |ev| holiday.set(event_target_value(&ev))/>
+                    <button class="button subtle small" type="button" on:click=add_holiday>"Add holiday"</button>
+                </span>
+                <label>
+                    <span>"Away message"</span>
+                    <textarea rows="2" prop:value=move || hours.with(|h| h.away_message.clone().unwrap_or_default())
+                        on:input=move |ev| {
+                            let v = event_target_value(&ev);
+                            hours.update(|h| h.away_message = (!v.trim().is_empty()).then_some(v));
+                        }></textarea>
+                </label>
+                <div class="form-actions">
+                    <button class="button primary small" type="submit">"Save business hours"</button>
+                </div>
+                {move || status.get().map(|s| match s {
+                    Ok(m) => view! { <p class="muted small" role="status">{m}</p> }.into_any(),
+                    Err(m) => view! { <p class="form-error" role="alert">{m}</p> }.into_any(),
+                })}
+            </form>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,173 @@
+//! `/console` (with `?c=ID` for the open conversation): the support desk for
+//! agents and admins. Creates the [`Desk`] state, checks who is logged in
+//! (401 goes to the login form, members are turned away), starts the
+//! WebSocket and lays out the lists, the open conversation and the header.
+//!
+//! The open conversation lives in the query string, so a reload reopens it and
+//! switching conversations keeps this component (and its socket) mounted.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    hooks::{use_navigate, use_query_map},
+    NavigateOptions,
+};
+
+use crate::client::{browser, http};
+use crate::components::{
+    console_agents::ConsoleAgents, console_header::ConsoleHeader, console_list::ConsoleList,
+    console_pane::ConsolePane,
+};
+use crate::protocol::{ConversationId, Role, User};
+use crate::state::desk::Desk;
+use crate::state::LinkState;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Gate {
+    Checking,
+    Member,
+    Failed(String),
+    Agent(User),
+}
+
+fn replace() -> NavigateOptions {
+    NavigateOptions {
+        replace: true,
+        ..Default::default()
+    }
+}
+
+#[component]
+pub fn ConsolePage() -> impl IntoView {
+    let gate = RwSignal::new(Gate::Checking);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match http::me().await {
+                Ok(user) if user.role >= Role::Agent => gate.set(Gate::Agent(user)),
+                Ok(_) => gate.set(Gate::Member),
+                Err(e) if e.is_unauthorized() => navigate("/login", replace()),
+                Err(e) => gate.set(Gate::Failed(e.to_string())),
+            }
+        });
+    });
+    move || match gate.get() {
+        Gate::Checking => view! {
+            <Title text="Console — Switchboard"/>
+            <p class="muted admin-card">"Loading…"</p>
+        }
+        .into_any(),
+        Gate::Member => view! {
+            <Title text="Console — Switchboard"/>
+            <main class="admin-page">
+                <div class="admin-card" role="alert">
+                    <p class="form-error">"The support console is for agents and admins."</p>
+                    <p class="muted">"Ask an admin to give your account the agent role."</p>
+                    <a class="button subtle small" href="/">"← Back to chat"</a>
+                </div>
+            </main>
+        }
+        .into_any(),
+        Gate::Failed(message) => view! {
+            <p class="form-error admin-card" role="alert">{message}</p>
+        }
+        .into_any(),
+        Gate::Agent(user) => view! { <Console user/> }.into_any(),
+    }
+}
+
+#[component]
+fn Console(user: User) -> impl IntoView {
+    let desk = Desk::new();
+    desk.me.set(Some(user));
+    provide_context(desk);
+    let navigate = use_navigate();
+    let query = use_query_map();
+
+    Effect::new(move |_| desk.connect());
+    on_cleanup(move || desk.disconnect());
+
+    // The conversation in the URL is the one in the pane.
+    Effect::new(move |_| {
+        let open = query.with(|q| {
+            q.get("c")
+                .and_then(|s| s.parse::<i64>().ok())
+                .map(ConversationId)
+        });
+        desk.open_conversation(open);
+    });
+
+    // Admins land on All, agents on Mine (once: a reconnect's `hello` must
+    // not move an admin off the tab they picked).
+    let landed = StoredValue::new(false);
+    Effect::new(move |_| {
+        if desk.me.with(Option::is_some) && !landed.get_value() {
+            landed.set_value(true);
+            if desk.is_admin() {
+                desk.tab.set(crate::state::desk::Tab::All);
+            }
+        }
+    });
+
+    Effect::new(move |_| {
+        if desk.link_state.get() == LinkState::SignedOut {
+            navigate("/login", replace());
+        }
+    });
+
+    Effect::new(move |_| {
+        let visibility = window_event_listener_untyped("visibilitychange", move |_| {
+            desk.visible.set(browser::page_visible());
+        });
+        let online = window_event_listener_untyped("online", move |_| desk.reconnect_now());
+        desk.visible.set(browser::page_visible());
+        on_cleanup(move || {
+            visibility.remove();
+            online.remove();
+        });
+    });
+
+    let title = move || {
+        let me = desk.me.with(|m| m.as_ref().map(|u| u.id));
+        let count = me.map_or(0, |me| desk.lists.with(|l| l.attention(me)));
+        if count > 0 {
+            format!("({count}) Console — Switchboard")
+        } else {
+            "Console — Switchboard".to_owned()
+        }
+    };
+
+    view! {
+        <Title text=title/>
+        <div class="console">
+            <ConsoleHeader/>
+            <Show when=move || desk.notice.with(Option::is_some)>
+                <div class="notice" role="alert">
+                    <span>{move || desk.notice.get()}</span>
+                    <button class="icon-button" type="button" aria-label="Dismiss" on:click=move |_| desk.notice.set(None)>
+                        "×"
+                    </button>
+                </div>
+            </Show>
+            <div class="console-body">
+                <aside class="console-side">
+                    <ConsoleList/>
+                    <ConsoleAgents/>
+                </aside>
+                <main class="console-main">
+                    {move || match desk.open.get() {
+                        Some(id) => view! { <ConsolePane id/> }.into_any(),
+                        None => view! {
+                            <section class="console-empty">
+                                <p class="muted">"Pick a conversation from the list."</p>
+                            </section>
+                        }
+                        .into_any(),
+                    }}
+                </main>
+            </div>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,830 @@
+//! The support console's state: the desk's conversation lists and agents, the
+//! open conversation (its history, status, assignee and visitor details), the
+//! agent's unacknowledged sends, and the agent's chosen availability.
+//!
+//! [`Lists`] and [`Thread`] are plain data with the rules that need care
+//! (which rows each tab shows and in what order, dedupe of a history that
+//! arrives by HTTP, replay and live frames) and their tests. [`Desk`] wraps them
+//! in signals, turns `support.*` frames into changes and the agent's actions
+//! into frames. The socket loop is the shared one ([`crate::client::socket`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use crate::client::{browser, http, socket::Control, socket::Link};
+use crate::protocol::{
+    AgentRef, AgentStatus, AuthorKind, Availability, CannedReply, ClientFrame, ConversationDetail,
+    ConversationId, ConversationRow, ConversationStatus, Role, ServerFrame, SupportMessage,
+    SupportMessageId, User, UserId,
+};
+use crate::state::LinkState;
+
+/// Where the console remembers the agent's chosen availability.
+const AVAILABILITY_KEY: &str = "switchboard.console.availability";
+/// How long "X is typing…" stays after the last typing frame.
+const TYPING_SHOWN_MS: f64 = 4_000.0;
+/// Least time between two typing frames we send.
+const TYPING_EVERY_MS: f64 = 3_000.0;
+
+/// The console's list tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    /// Unassigned and not resolved, oldest first.
+    Queue,
+    /// Assigned to me and not resolved, oldest first.
+    Mine,
+    /// Everything this console knows of (admins), newest activity first.
+    All,
+}
+
+impl Tab {
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Queue => "Unassigned",
+            Tab::Mine => "Mine",
+            Tab::All => "All",
+        }
+    }
+}
+
+/// The desk's conversation rows and agents, keyed by id: a snapshot replaces
+/// them, a row frame upserts one (so a change racing the snapshot is harmless).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Lists {
+    pub rows: HashMap<ConversationId, ConversationRow>,
+    pub agents: BTreeMap<UserId, AgentStatus>,
+}
+
+impl Lists {
+    pub fn replace(&mut self, rows: Vec<ConversationRow>, agents: Vec<AgentStatus>) {
+        self.rows = rows.into_iter().map(|r| (r.id, r)).collect();
+        self.agents = agents.into_iter().map(|a| (a.id, a)).collect();
+    }
+
+    /// Upserts a row; returns the row it replaced.
+    pub fn upsert(&mut self, row: ConversationRow) -> Option<ConversationRow> {
+        self.rows.insert(row.id, row)
+    }
+
+    pub fn in_tab(row: &ConversationRow, tab: Tab, me: UserId) -> bool {
+        let open = row.status != ConversationStatus::Resolved;
+        match tab {
+            Tab::Queue => open && row.assignee.is_none(),
+            Tab::Mine => open && row.assignee.as_ref().is_some_and(|a| a.id == me),
+            Tab::All => true,
+        }
+    }
+
+    /// The rows a tab shows, in its order.
+    pub fn tab(&self, tab: Tab, me: UserId) -> Vec<ConversationRow> {
+        let mut rows: Vec<ConversationRow> = self
+            .rows
+            .values()
+            .filter(|r| Lists::in_tab(r, tab, me))
+            .cloned()
+            .collect();
+        match tab {
+            Tab::Queue | Tab::Mine => rows.sort_by_key(|r| (r.created_at, r.id)),
+            Tab::All => rows.sort_by_key(|r| std::cmp::Reverse((r.updated_at, r.id))),
+        }
+        rows
+    }
+
+    /// Conversations that want an answer from me: the queue and mine, with
+    /// unread visitor messages. The tab title's count.
+    pub fn attention(&self, me: UserId) -> usize {
+        self.rows
+            .values()
+            .filter(|r| r.unread > 0)
+            .filter(|r| Lists::in_tab(r, Tab::Queue, me) || Lists::in_tab(r, Tab::Mine, me))
+            .count()
+    }
+
+    /// Whether a row change is news for me: a new conversation in the queue or
+    /// mine, or more unread visitor messages in one.
+    pub fn is_news(old: Option<&ConversationRow>, new: &ConversationRow, me: UserId) -> bool {
+        let mine_or_queue = Lists::in_tab(new, Tab::Queue, me) || Lists::in_tab(new, Tab::Mine, me);
+        mine_or_queue
+            && match old {
+                None => true,
+                Some(old) => new.unread > old.unread,
+            }
+    }
+}
+
+/// One open conversation's messages, in id order, each once.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Thread {
+    messages: BTreeMap<SupportMessageId, SupportMessage>,
+}
+
+impl Thread {
+    pub fn merge(&mut self, messages: impl IntoIterator<Item = SupportMessage>) {
+        for m in messages {
+            self.messages.insert(m.id, m);
+        }
+    }
+
+    pub fn newest(&self) -> Option<SupportMessageId> {
+        self.messages.keys().next_back().copied()
+    }
+
+    pub fn messages(&self) -> impl Iterator<Item = &SupportMessage> {
+        self.messages.values()
+    }
+
+    pub fn contains_client_id(&self, client_id: &str) -> bool {
+        self.messages
+            .values()
+            .any(|m| m.client_id.as_deref() == Some(client_id))
+    }
+}
+
+/// A reply or note the server has not acknowledged yet: shown greyed, resent
+/// with the same `client_id` after a reconnect (the server stores it once).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub client_id: String,
+    pub conversation: ConversationId,
+    pub body: String,
+    pub private: bool,
+}
+
+impl Pending {
+    fn frame(&self) -> ClientFrame {
+        if self.private {
+            ClientFrame::SupportNote {
+                conversation: self.conversation,
+                body: self.body.clone(),
+                client_id: self.client_id.clone(),
+            }
+        } else {
+            ClientFrame::SupportSend {
+                conversation: self.conversation,
+                body: self.body.clone(),
+                client_id: self.client_id.clone(),
+            }
+        }
+    }
+}
+
+/// Formats a wait: "45s", "3m 05s", "2h 10m", "3d 4h".
+pub fn waited(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - since).num_seconds().max(0);
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m:02}m")
+    } else if m > 0 {
+        format!("{m}m {s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// The canned replies a composer text starting with `/` asks for: those whose
+/// title (the shortcut) starts with what follows the slash, then those that
+/// contain it; `None` when the text is not a `/` command.
+pub fn matching_canned(list: &[CannedReply], typed: &str) -> Option<Vec<CannedReply>> {
+    let query = typed.strip_prefix('/')?;
+    if query.contains(char::is_whitespace) {
+        return None;
+    }
+    let query = query.to_lowercase();
+    let title = |c: &CannedReply| c.title.to_lowercase();
+    let mut found: Vec<CannedReply> = list
+        .iter()
+        .filter(|c| title(c).starts_with(&query))
+        .cloned()
+        .collect();
+    found.extend(
+        list.iter()
+            .filter(|c| !title(c).starts_with(&query) && title(c).contains(&query))
+            .cloned(),
+    );
+    Some(found)
+}
+
+/// The console's reactive state, provided by the console page.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    /// Who we are, from `GET /api/me` and each `hello`.
+    pub me: RwSignal<Option<User>>,
+    pub lists: RwSignal<Lists>,
+    /// The first `support.desk` snapshot arrived.
+    pub loaded: RwSignal<bool>,
+    pub tab: RwSignal<Tab>,
+    /// The conversation in the pane (from the URL).
+    pub open: RwSignal<Option<ConversationId>>,
+    /// The open conversation's messages.
+    pub thread: RwSignal<Thread>,
+    /// The open conversation's status and assignee, from `support.history`,
+    /// `support.status` and `support.assigned` (or its row, before those).
+    pub status: RwSignal<Option<ConversationStatus>>,
+    pub assignee: RwSignal<Option<AgentRef>>,
+    /// The HTTP detail of the open conversation (visitor info, previous ones).
+    pub detail: RwSignal<Option<ConversationDetail>>,
+    pub outbox: RwSignal<Vec<Pending>>,
+    /// Who is typing in the open conversation, until when.
+    pub typing: RwSignal<Option<(ConversationId, String, f64)>>,
+    /// The availability this agent chose (remembered across reloads).
+    pub availability: RwSignal<Availability>,
+    pub canned: RwSignal<Vec<CannedReply>>,
+    pub link_state: RwSignal<LinkState>,
+    pub link: Link,
+    /// A problem to show in the banner.
+    pub notice: RwSignal<Option<String>>,
+    /// The tab is in front of the user.
+    pub visible: RwSignal<bool>,
+    control: StoredValue<Option<Control>>,
+    typing_sent: StoredValue<Option<(ConversationId, f64)>>,
+}
+
+impl Desk {
+    pub fn new() -> Self {
+        Desk {
+            me: RwSignal::new(None),
+            lists: RwSignal::new(Lists::default()),
+            loaded: RwSignal::new(false),
+            tab: RwSignal::new(Tab::Mine),
+            open: RwSignal::new(None),
+            thread: RwSignal::new(Thread::default()),
+            status: RwSignal::new(None),
+            assignee: RwSignal::new(None),
+            detail: RwSignal::new(None),
+            outbox: RwSignal::new(Vec::new()),
+            typing: RwSignal::new(None),
+            availability: RwSignal::new(Availability::Offline),
+            canned: RwSignal::new(Vec::new()),
+            link_state: RwSignal::new(LinkState::Connecting),
+            link: Link::new(),
+            notice: RwSignal::new(None),
+            visible: RwSignal::new(true),
+            control: StoredValue::new(None),
+            typing_sent: StoredValue::new(None),
+        }
+    }
+
+    pub fn my_id(&self) -> UserId {
+        self.me
+            .with_untracked(|m| m.as_ref().map(|u| u.id))
+            .unwrap_or(UserId(0))
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.me
+            .with(|m| m.as_ref().is_some_and(|u| u.role == Role::Admin))
+    }
+
+    // -----------------------------------------------------------------------
+    // The connection
+    // -----------------------------------------------------------------------
+
+    pub fn connect(&self) {
+        self.availability.set(stored_availability());
+        if self.control.with_value(Option::is_none) {
+            let control = crate::client::socket::start(*self);
+            self.control.set_value(Some(control));
+        }
+        let desk = *self;
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = http::support_canned().await {
+                desk.canned.set(list);
+            }
+        });
+    }
+
+    pub fn reconnect_now(&self) {
+        self.control.with_value(|c| {
+            if let Some(c) = c {
+                c.wake();
+            }
+        });
+    }
+
+    pub fn disconnect(&self) {
+        if let Some(Some(c)) = self.control.try_update_value(Option::take) {
+            c.stop();
+        }
+    }
+
+    fn online_now(&self) -> bool {
+        self.link_state.try_get_untracked() == Some(LinkState::Online)
+    }
+
+    /// Every (re)connection: subscribe to the desk (its snapshot replaces the
+    /// lists), restore the chosen availability, resume the open pane after the
+    /// newest message we hold, and resend what was never acknowledged.
+    fn on_hello(&self, user: User) {
+        self.me.set(Some(user));
+        self.link_state.set(LinkState::Online);
+        self.link.send(&ClientFrame::SupportSubscribe {});
+        let status = self.availability.get_untracked();
+        if status != Availability::Offline {
+            self.link.send(&ClientFrame::SupportAvailability { status });
+        }
+        if let Some(conversation) = self.open.get_untracked() {
+            let since = self.thread.with_untracked(Thread::newest);
+            self.link.send(&ClientFrame::SupportJoin {
+                conversation,
+                since,
+            });
+        }
+        for pending in self.outbox.get_untracked() {
+            self.link.send(&pending.frame());
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Frames from the server
+    // -----------------------------------------------------------------------
+
+    pub fn apply(&self, frame: ServerFrame) {
+        let open = self.open.get_untracked();
+        match frame {
+            ServerFrame::Hello { user } => self.on_hello(user),
+            ServerFrame::SupportDesk {
+                conversations,
+                agents,
+            } => {
+                self.lists.update(|l| l.replace(conversations, agents));
+                self.loaded.set(true);
+            }
+            ServerFrame::SupportConversation(row) => {
+                let me = self.my_id();
+                let id = row.id;
+                let name = row.visitor_name.clone().unwrap_or_else(|| "Visitor".into());
+                let preview = row.last_message.clone().unwrap_or_default();
+                let (news, is_new) = self
+                    .lists
+                    .try_update(|l| {
+                        let old = l.upsert(row.clone());
+                        (Lists::is_news(old.as_ref(), &row, me), old.is_none())
+                    })
+                    .unwrap_or((false, false));
+                if open == Some(id) {
+                    self.status.set(Some(row.status));
+                    self.assignee.set(row.assignee.clone());
+                }
+                let looking = open == Some(id) && self.visible.get_untracked();
+                if news && !looking {
+                    let title = if is_new {
+                        format!("New conversation from {name}")
+                    } else {
+                        format!("{name} wrote")
+                    };
+                    browser::notify(&title, &preview);
+                }
+            }
+            ServerFrame::SupportAgent(agent) => self.lists.update(|l| {
+                l.agents.insert(agent.id, agent);
+            }),
+            ServerFrame::SupportHistory {
+                conversation,
+                status,
+                assignee,
+                messages,
+                more,
+            } if open == Some(conversation) => {
+                self.status.set(Some(status));
+                self.assignee.set(assignee);
+                self.settle(&messages);
+                self.thread.update(|t| t.merge(messages));
+                if more {
+                    let since = self.thread.with_untracked(Thread::newest);
+                    self.link.send(&ClientFrame::SupportJoin {
+                        conversation,
+                        since,
+                    });
+                }
+            }
+            ServerFrame::SupportMessage(m) if open == Some(m.conversation) => {
+                self.typing.update(|t| {
+                    if t.as_ref().is_some_and(|(_, who, _)| *who == m.author) {
+                        *t = None;
+                    }
+                });
+                self.settle(std::slice::from_ref(&m));
+                self.thread.update(|t| t.merge([m]));
+            }
+            ServerFrame::SupportAck { client_id, .. } => {
+                // The echo came first (the server's order), so the message is
+                // already in the thread; dropping the pending copy is all.
+                self.outbox
+                    .update(|o| o.retain(|p| p.client_id != client_id));
+            }
+            ServerFrame::SupportAssigned {
+                conversation,
+                agent,
+            } if open == Some(conversation) => self.assignee.set(agent),
+            ServerFrame::SupportStatus {
+                conversation,
+                status,
+            } if open == Some(conversation) => self.status.set(Some(status)),
+            ServerFrame::SupportTyping {
+                conversation,
+                who,
+                kind,
+            } if open == Some(conversation) => {
+                let mine = kind == AuthorKind::Agent
+                    && self
+                        .me
+                        .with_untracked(|m| m.as_ref().is_some_and(|u| u.username == who));
+                if !mine {
+                    let until = browser::now_ms() + TYPING_SHOWN_MS;
+                    self.typing.set(Some((conversation, who, until)));
+                    let typing = self.typing;
+                    set_timeout(
+                        move || {
+                            let now = browser::now_ms();
+                            typing.try_update(|t| {
+                                if t.as_ref().is_some_and(|(_, _, until)| *until <= now) {
+                                    *t = None;
+                                }
+                            });
+                        },
+                        Duration::from_millis(TYPING_SHOWN_MS as u64 + 50),
+                    );
+                }
+            }
+            ServerFrame::SupportRerouted {
+                conversation,
+                reason,
+            } => self.notice.set(Some(format!(
+                "Conversation #{conversation} went to another agent: {reason}"
+            ))),
+            ServerFrame::Error {
+                message, client_id, ..
+            } => {
+                if let Some(client_id) = client_id {
+                    // Refused for good (invalid, forbidden): resending would
+                    // be refused again. Say so, with the text, so nothing is lost.
+                    let body = self.outbox.try_update(|o| {
+                        let body = o
+                            .iter()
+                            .find(|p| p.client_id == client_id)
+                            .map(|p| p.body.clone());
+                        o.retain(|p| p.client_id != client_id);
+                        body
+                    });
+                    let body = body.flatten().unwrap_or_default();
+                    self.notice.set(Some(format!(
+                        "Not sent ({message}): \u{201c}{body}\u{201d}"
+                    )));
+                } else {
+                    self.notice.set(Some(message));
+                }
+            }
+            // Other conversations' pane frames (we left them), chat frames.
+            _ => {}
+        }
+    }
+
+    /// Drops the pending copies of messages that arrived.
+    fn settle(&self, messages: &[SupportMessage]) {
+        if self.outbox.with_untracked(Vec::is_empty) {
+            return;
+        }
+        self.outbox.update(|o| {
+            o.retain(|p| {
+                !messages
+                    .iter()
+                    .any(|m| m.client_id.as_deref() == Some(p.client_id.as_str()))
+            })
+        });
+    }
+
+    // -----------------------------------------------------------------------
+    // The agent's actions
+    // -----------------------------------------------------------------------
+
+    /// Shows a conversation in the pane: its HTTP detail (history with notes,
+    /// visitor) and its live events from `support.join`.
+    pub fn open_conversation(&self, id: Option<ConversationId>) {
+        let previous = self.open.get_untracked();
+        if previous == id {
+            return;
+        }
+        if let Some(old) = previous {
+            if self.online_now() {
+                self.link
+                    .send(&ClientFrame::SupportLeave { conversation: old });
+            }
+        }
+        self.open.set(id);
+        self.thread.set(Thread::default());
+        self.detail.set(None);
+        self.typing.set(None);
+        let row = id.and_then(|id| self.lists.with_untracked(|l| l.rows.get(&id).cloned()));
+        self.status.set(row.as_ref().map(|r| r.status));
+        self.assignee.set(row.and_then(|r| r.assignee));
+        let Some(id) = id else { return };
+        if self.online_now() {
+            self.link.send(&ClientFrame::SupportJoin {
+                conversation: id,
+                since: None,
+            });
+        }
+        let desk = *self;
+        leptos::task::spawn_local(async move {
+            match http::support_conversation(id).await {
+                Ok(detail) => {
+                    if desk.open.get_untracked() != Some(id) {
+                        return;
+                    }
+                    if desk.status.get_untracked().is_none() {
+                        desk.status.set(Some(detail.row.status));
+                        desk.assignee.set(detail.row.assignee.clone());
+                    }
+                    desk.thread.update(|t| t.merge(detail.messages.clone()));
+                    desk.detail.set(Some(detail));
+                }
+                Err(e) => desk
+                    .notice
+                    .set(Some(format!("Could not load conversation #{id}: {e}"))),
+            }
+        });
+    }
+
+    /// A reply (or, `private`, a note) to the open conversation. Shown pending
+    /// until acknowledged; resent after a reconnect.
+    pub fn send(&self, conversation: ConversationId, body: String, private: bool) {
+        let pending = Pending {
+            client_id: browser::new_client_id(),
+            conversation,
+            body,
+            private,
+        };
+        if self.online_now() {
+            self.link.send(&pending.frame());
+        }
+        self.outbox.update(|o| o.push(pending));
+    }
+
+    /// Sends a frame that only makes sense now; tells the agent when offline.
+    pub fn act(&self, frame: ClientFrame, what: &str) {
+        if !(self.online_now() && self.link.send(&frame)) {
+            self.notice.set(Some(format!(
+                "You are offline, so {what} did not go through. Try again once reconnected."
+            )));
+        }
+    }
+
+    pub fn set_availability(&self, status: Availability) {
+        self.availability.set(status);
+        store_availability(status);
+        self.act(
+            ClientFrame::SupportAvailability { status },
+            "the status change",
+        );
+    }
+
+    pub fn typed(&self, conversation: ConversationId) {
+        let now = browser::now_ms();
+        let due = self.typing_sent.with_value(|last| match last {
+            Some((c, at)) => *c != conversation || now - at >= TYPING_EVERY_MS,
+            None => true,
+        });
+        if due && self.online_now() && self.link.send(&ClientFrame::SupportTyping { conversation })
+        {
+            self.typing_sent.set_value(Some((conversation, now)));
+        }
+    }
+}
+
+impl Default for Desk {
+    fn default() -> Self {
+        Desk::new()
+    }
+}
+
+fn stored_availability() -> Availability {
+    match browser::local_get(AVAILABILITY_KEY).as_deref() {
+        Some("online") => Availability::Online,
+        Some("away") => Availability::Away,
+        _ => Availability::Offline,
+    }
+}
+
+fn store_availability(status: Availability) {
+    let value = match status {
+        Availability::Online => "online",
+        Availability::Away => "away",
+        Availability::Offline => "offline",
+    };
+    browser::local_set(AVAILABILITY_KEY, value);
+}
+
+impl crate::client::socket::Session for Desk {
+    fn link(&self) -> Link {
+        self.link
+    }
+
+    fn set_link_state(&self, state: LinkState) {
+        self.link_state.set(state);
+    }
+
+    fn on_frame(&self, frame: ServerFrame, _first: bool) -> bool {
+        let greeting = matches!(frame, ServerFrame::Hello { .. });
+        self.apply(frame);
+        greeting
+    }
+
+    async fn signed_out(&self) -> bool {
+        http::me().await.is_err_and(|e| e.is_unauthorized())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::VisitorId;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(secs, 0).unwrap()
+    }
+
+    fn row(
+        id: i64,
+        assignee: Option<i64>,
+        status: ConversationStatus,
+        unread: i64,
+    ) -> ConversationRow {
+        ConversationRow {
+            id: ConversationId(id),
+            visitor: VisitorId(id),
+            visitor_name: Some(format!("v{id}")),
+            status,
+            assignee: assignee.map(|a| AgentRef {
+                id: UserId(a),
+                name: format!("agent{a}"),
+            }),
+            last_message: Some("hi".into()),
+            created_at: at(100 - id),
+            updated_at: at(id),
+            waiting_since: None,
+            unread,
+        }
+    }
+
+    fn message(id: i64, client_id: Option<&str>) -> SupportMessage {
+        SupportMessage {
+            conversation: ConversationId(1),
+            id: SupportMessageId(id),
+            author: "ann".into(),
+            author_kind: AuthorKind::Agent,
+            private: false,
+            body: format!("m{id}"),
+            sent_at: at(id),
+            client_id: client_id.map(str::to_owned),
+        }
+    }
+
+    fn ids(rows: Vec<ConversationRow>) -> Vec<i64> {
+        rows.into_iter().map(|r| r.id.0).collect()
+    }
+
+    #[test]
+    fn tabs_filter_and_order() {
+        use ConversationStatus::*;
+        let mut lists = Lists::default();
+        lists.replace(
+            vec![
+                row(1, None, Open, 1),
+                row(2, None, Open, 0),
+                row(3, Some(7), Pending, 2),
+                row(4, Some(8), Open, 1),
+                row(5, Some(7), Resolved, 0),
+            ],
+            vec![],
+        );
+        let me = UserId(7);
+        // Queue and mine: oldest first (row 2 was created before row 1).
+        assert_eq!(ids(lists.tab(Tab::Queue, me)), vec![2, 1]);
+        assert_eq!(ids(lists.tab(Tab::Mine, me)), vec![3]);
+        assert_eq!(ids(lists.tab(Tab::All, me)), vec![5, 4, 3, 2, 1]);
+        // Unread in the queue and mine; not other agents'.
+        assert_eq!(lists.attention(me), 2);
+        // A row update replaces by id (a race with the snapshot is harmless).
+        lists.upsert(row(1, Some(7), Open, 0));
+        assert_eq!(ids(lists.tab(Tab::Queue, me)), vec![2]);
+        assert_eq!(ids(lists.tab(Tab::Mine, me)), vec![3, 1]);
+        assert_eq!(lists.attention(me), 1);
+    }
+
+    #[test]
+    fn news_is_a_new_row_or_more_unread_for_me() {
+        use ConversationStatus::*;
+        let me = UserId(7);
+        assert!(Lists::is_news(None, &row(1, None, Open, 1), me));
+        assert!(!Lists::is_news(None, &row(1, Some(8), Open, 1), me));
+        let old = row(1, Some(7), Open, 1);
+        assert!(Lists::is_news(Some(&old), &row(1, Some(7), Open, 2), me));
+        assert!(!Lists::is_news(Some(&old), &row(1, Some(7), Open, 0), me));
+    }
+
+    #[test]
+    fn thread_merges_http_history_replays_and_live_messages_once() {
+        let mut thread = Thread::default();
+        thread.merge([message(1, None), message(2, Some("c1"))]);
+        thread.merge([message(2, Some("c1")), message(3, None)]);
+        thread.merge([message(3, None)]);
+        let got: Vec<i64> = thread.messages().map(|m| m.id.0).collect();
+        assert_eq!(got, vec![1, 2, 3]);
+        assert_eq!(thread.newest(), Some(SupportMessageId(3)));
+        assert!(thread.contains_client_id("c1"));
+    }
+
+    #[test]
+    fn slash_lists_canned_replies_by_shortcut() {
+        let canned = |id: i64, title: &str| CannedReply {
+            id,
+            title: title.into(),
+            body: format!("body of {title}"),
+        };
+        let list = vec![
+            canned(1, "refund"),
+            canned(2, "hours"),
+            canned(3, "no-refund"),
+        ];
+        let titles = |typed: &str| {
+            matching_canned(&list, typed)
+                .map(|found| found.into_iter().map(|c| c.title).collect::<Vec<_>>())
+        };
+        assert_eq!(titles("hello"), None);
+        assert_eq!(
+            titles("/"),
+            Some(vec!["refund".into(), "hours".into(), "no-refund".into()])
+        );
+        assert_eq!(
+            titles("/REF"),
+            Some(vec!["refund".into(), "no-refund".into()])
+        );
+        assert_eq!(titles("/zzz"), Some(vec![]));
+        // Once a space is typed it is a message, not a command.
+        assert_eq!(titles("/refund please"), None);
+    }
+
+    #[test]
+    fn waits_read_like_people_say_them() {
+        assert_eq!(waited(at(0), at(45)), "45s");
+        assert_eq!(waited(at(0), at(185)), "3m 05s");
+        assert_eq!(waited(at(0), at(2 * 3600 + 600)), "2h 10m");
+        assert_eq!(waited(at(0), at(3 * 86_400 + 4 * 3600)), "3d 4h");
+        assert_eq!(waited(at(10), at(0)), "0s");
+    }
+
+    #[test]
+    fn sends_are_kept_until_echoed_or_acked_and_resent_by_client_id() {
+        Owner::new().with(|| {
+            let desk = Desk::new();
+            desk.me.set(Some(User {
+                id: UserId(7),
+                username: "ann".into(),
+                role: Role::Agent,
+            }));
+            desk.open.set(Some(ConversationId(1)));
+            desk.send(ConversationId(1), "hello".into(), false);
+            desk.send(ConversationId(1), "a note".into(), true);
+            let pending = desk.outbox.get_untracked();
+            assert_eq!(pending.len(), 2);
+            assert!(matches!(
+                pending[1].frame(),
+                ClientFrame::SupportNote { .. }
+            ));
+            // The echo settles the first; the ack settles the second.
+            desk.apply(ServerFrame::SupportMessage(message(
+                5,
+                Some(&pending[0].client_id),
+            )));
+            assert_eq!(desk.outbox.get_untracked().len(), 1);
+            desk.apply(ServerFrame::SupportAck {
+                client_id: pending[1].client_id.clone(),
+                id: SupportMessageId(6),
+                conversation: ConversationId(1),
+            });
+            assert!(desk.outbox.get_untracked().is_empty());
+            // Status and assignee of the open conversation follow the frames.
+            desk.apply(ServerFrame::SupportStatus {
+                conversation: ConversationId(1),
+                status: ConversationStatus::Resolved,
+            });
+            assert_eq!(
+                desk.status.get_untracked(),
+                Some(ConversationStatus::Resolved)
+            );
+            desk.apply(ServerFrame::SupportStatus {
+                conversation: ConversationId(2),
+                status: ConversationStatus::Pending,
+            });
+            assert_eq!(
+                desk.status.get_untracked(),
+                Some(ConversationStatus::Resolved)
+            );
+        });
+    }
+}
