@@ -195,3 +195,25 @@ export class RawSocket {
     await this.page.evaluate(() => (window as unknown as { __ws: WebSocket }).__ws.close());
   }
 }
+
+/** A new browser context logged in as `name` through the login page (the console spec's way in). */
+export async function loginAs(browser: Browser, name: string): Promise<Person> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((url) => url.pathname === '/');
+  await expectConnected(page);
+  return { name, context, page };
+}
+
+/** A bearer token for the suite's admin, for API calls a test makes as the admin. */
+export async function adminToken(request: APIRequestContext): Promise<string> {
+  const res = await request.post('/api/auth/login', { data: { username: ADMIN, password: PASSWORD } });
+  expect(res.ok(), `log in as ${ADMIN}`).toBeTruthy();
+  const { token } = (await res.json()) as { token: string };
+  return token;
+}
