@@ -100,7 +100,8 @@ async function scheduleFromTheForm(admin: Person, member: Person): Promise<void>
   await expect(row.locator('.next-run')).toContainText(shown);
 
   // It fires: the member sees the banner without doing anything.
-  const banner = member.page.getByRole('region', { name: 'Announcements' }).getByRole('article').filter({ hasText: soon });
+  // Urgent banners are alerts, the others articles: find them by their class.
+  const banner = member.page.getByRole('region', { name: 'Announcements' }).locator('.announcement').filter({ hasText: soon });
   await expect(banner).toBeVisible({ timeout: 30_000 });
   await expect(banner.locator('strong', { hasText: 'east' })).toBeVisible();
   // The admin's list refreshes itself after the due time: sent, delivered to at least the member.
@@ -141,7 +142,7 @@ async function scheduleFromTheForm(admin: Person, member: Person): Promise<void>
   await edited.getByRole('button', { name: 'Send now' }).click();
   await expect(page.locator('.list-notice')).toContainText('sent now');
   await expect(
-    member.page.getByRole('region', { name: 'Announcements' }).getByRole('article').filter({ hasText: 'moved to the big room' }),
+    member.page.getByRole('region', { name: 'Announcements' }).locator('.announcement').filter({ hasText: 'moved to the big room' }),
   ).toBeVisible();
   await edited.getByRole('button', { name: 'Cancel' }).click();
   await expect(edited.locator('.status-badge')).toHaveText('cancelled');

@@ -66,6 +66,33 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Starts a transaction that is going to write.
+///
+/// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`). A deferred
+/// transaction that reads first and writes later fails with "database is
+/// locked" straight away — `busy_timeout` does not apply to that upgrade —
+/// whenever another connection committed in between (say, the scheduler
+/// recording deliveries while a user marks the same announcement seen).
+/// Waiting for the lock up front turns that into a short queue.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for sqlx::SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for sqlx::PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// Turns a unique-constraint violation into [`StoreError::Conflict`].
 fn conflict(e: sqlx::Error, what: &str) -> StoreError {
     match &e {

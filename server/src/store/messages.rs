@@ -1,6 +1,7 @@
 //! Chat messages: batched inserts with `client_id` deduplication, history in
 //! both directions, edits and deletes.
 
+use super::BeginWrite;
 use super::{on_pool, Store, StoreError};
 use app::protocol::{ChatMessage, MessageId, RoomId, UserId};
 use chrono::{DateTime, Utc};
@@ -65,7 +66,7 @@ impl Store {
     {
         let mut out = Vec::with_capacity(batch.len());
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for m in batch {
                 let m: &NewMessage = m.borrow();
                 let now = Utc::now();

@@ -2,6 +2,7 @@
 //! saw it, who dismissed it. Who an announcement is for is decided here, in SQL,
 //! so the inbox and the receipts agree with live delivery.
 
+use super::BeginWrite;
 use super::{on_pool, Store, StoreError};
 use app::protocol::{
     Announcement, AnnouncementId, AnnouncementStats, ApiKeyId, InboxEntry, OccurrenceId, RoomId,
@@ -178,7 +179,7 @@ impl Store {
             return Ok(());
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for chunk in pairs.chunks(ROWS_PER_INSERT) {
                 let values: Vec<String> = (0..chunk.len())
                     .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
@@ -257,7 +258,7 @@ impl Store {
             format!("SELECT a.id FROM announcements a WHERE a.id = $3 AND {FOR_USER}");
         let dismissed = dismiss.then_some(now);
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let visible: Option<i64> = sqlx::query_scalar(&visible_sql)
                 .bind(user.0)
                 .bind(is_agent)

@@ -1,5 +1,6 @@
 //! Rooms, who has joined them, and each member's read marker.
 
+use super::BeginWrite;
 use super::{conflict, on_pool, Store, StoreError};
 use app::protocol::{MessageId, RoomId, RoomSummary, UserId};
 use chrono::{DateTime, Utc};
@@ -48,7 +49,7 @@ impl Store {
     ) -> Result<RoomSummary, StoreError> {
         let now = Utc::now();
         let id: i64 = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO rooms (name, name_key, created_by, created_at)
                  VALUES ($1, $2, $3, $4) RETURNING id",

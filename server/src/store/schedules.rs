@@ -8,6 +8,7 @@
 //! the claim lose and the scheduler reads the schedule again.
 
 use super::push::{insert_announcement, severity_from, target_columns, target_from, Author};
+use super::BeginWrite;
 use super::{on_pool, NewAnnouncement, Store, StoreError};
 use app::protocol::{
     Announcement, AnnouncementId, ApiKeyId, Occurrence, OccurrenceId, OccurrenceStatus, Repeat,
@@ -348,7 +349,7 @@ impl Store {
             ScheduleStatus::Sent
         };
         let stored = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let won = sqlx::query(c.update_sql())
                 .bind(c.next_run)
                 .bind(c.due)
@@ -405,7 +406,7 @@ impl Store {
             ScheduleStatus::Failed
         };
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let won = sqlx::query(c.update_sql())
                 .bind(c.next_run)
                 .bind(c.due)

@@ -5,6 +5,7 @@
 //! `skip_agent_id`), made with conditional updates so two decisions about one
 //! conversation cannot both win; the routing task only reads and applies them.
 
+use super::BeginWrite;
 use super::{on_pool, Store, StoreError};
 use app::protocol::{
     AgentRef, AuthorKind, BusinessHours, CannedReply, ConversationId, ConversationRow,
@@ -390,7 +391,7 @@ impl Store {
     ) -> Result<(ConversationId, StoredSupport), StoreError> {
         let author_key = format!("v{}", c.visitor);
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let inserted: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO support_conversations
                      (visitor_id, open_client_id, status, visitor_name, visitor_email, verified,
@@ -468,7 +469,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<StoredSupport, StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let inserted: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO support_messages
                      (conversation_id, kind, author_id, author_name, author_key, client_id, body, sent_at)
