@@ -1,26 +1,35 @@
 //! The hub: which connection is subscribed to which room, who is online where,
 //! and fan-out of frames to them.
 //!
-//! Fan-out serializes a frame once and hands the same bytes (reference-counted)
-//! to every recipient's bounded [`Outbox`]. A room's member list is an
-//! `Arc<Vec<_>>` replaced on join/leave (copy-on-write), so a broadcast clones
-//! one `Arc` under the lock and pushes to recipients with no lock held.
+//! Fan-out serializes a frame once and shares the bytes (reference-counted).
+//! Room traffic goes into the room's one `broadcast` ring, which every
+//! subscribed connection's writer follows (see [`outbox`]); frames for single
+//! connections go into their bounded [`Outbox`].
 //!
 //! The hub knows nothing of storage: callers store first, then publish.
 
 mod outbox;
 
-pub use outbox::{ConnId, Kick, Outbox};
+pub use outbox::{ConnId, Feed, Kick, Lagged, Outbox};
 
 use app::protocol::{Role, RoomId, ServerFrame, UserId};
 use axum::extract::ws::Utf8Bytes;
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc, Mutex,
+        Mutex,
     },
 };
+use tokio::sync::broadcast;
+
+/// Frames a room's ring holds for its slowest follower. A writer moves frames
+/// from the ring into its own bounded backlog whenever it runs, so the ring only
+/// has to cover the time a writer waits to be scheduled: one stored batch
+/// (`ingest::MAX_BATCH`, published without a pause) with room to spare. A
+/// follower that still falls behind is cut off and resumes with `since`.
+/// About 80 bytes a slot, allocated while anyone is in the room.
+pub const ROOM_RING: usize = 4 * crate::ingest::MAX_BATCH;
 
 /// Serializes a frame for sending. Serialization of our own types cannot fail
 /// (no maps with non-string keys, no failing `Serialize` impls).
@@ -28,17 +37,29 @@ pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
     Utf8Bytes::from(serde_json::to_string(frame).expect("server frames always serialize"))
 }
 
-#[derive(Clone)]
-struct Member {
-    conn: ConnId,
-    outbox: Outbox,
+/// One frame published into a room, for every follower but `skip`.
+#[derive(Clone, Debug)]
+pub struct RoomFrame {
+    skip: Option<ConnId>,
+    bytes: Utf8Bytes,
 }
 
-#[derive(Default)]
 struct Room {
-    members: Arc<Vec<Member>>,
+    ring: broadcast::Sender<RoomFrame>,
+    /// Connections subscribed; the room is dropped when none are left.
+    subscribers: usize,
     /// Connections per online username, for presence.
     online: HashMap<String, usize>,
+}
+
+impl Room {
+    fn new() -> Room {
+        Room {
+            ring: broadcast::channel(ROOM_RING).0,
+            subscribers: 0,
+            online: HashMap::new(),
+        }
+    }
 }
 
 struct Connection {
@@ -50,6 +71,7 @@ struct Connection {
     /// logout can close exactly that session's sockets.
     session: String,
     outbox: Outbox,
+    rooms: HashSet<RoomId>,
 }
 
 #[derive(Default)]
@@ -59,6 +81,32 @@ struct State {
     /// Support visitors' connections (no account, no rooms), for
     /// announcements to `{"kind": "visitors"}`.
     visitors: HashMap<ConnId, Outbox>,
+}
+
+impl State {
+    /// Takes a connection out of a room. Returns who went offline there, if
+    /// anyone did, for the caller to announce once the lock is released.
+    fn leave(&mut self, room: RoomId, conn: ConnId) -> Option<String> {
+        let c = self.conns.get_mut(&conn)?;
+        if !c.rooms.remove(&room) {
+            return None;
+        }
+        c.outbox.unfollow(room);
+        let r = self.rooms.get_mut(&room)?;
+        r.subscribers -= 1;
+        let mut gone = None;
+        if let Some(count) = r.online.get_mut(&c.username) {
+            *count -= 1;
+            if *count == 0 {
+                r.online.remove(&c.username);
+                gone = Some(c.username.clone());
+            }
+        }
+        if r.subscribers == 0 {
+            self.rooms.remove(&room);
+        }
+        gone
+    }
 }
 
 /// Shared by every connection task. A `std::sync::Mutex`, not a Tokio one:
@@ -93,6 +141,7 @@ impl Hub {
                 role,
                 session: session.to_owned(),
                 outbox,
+                rooms: HashSet::new(),
             },
         );
     }
@@ -112,20 +161,24 @@ impl Hub {
 
     /// Removes a connection from every room it was in and from the registry.
     pub fn disconnect(&self, conn: ConnId) {
-        let rooms: Vec<RoomId> = {
-            let st = self.state();
-            st.rooms
-                .iter()
-                .filter(|(_, r)| r.members.iter().any(|m| m.conn == conn))
-                .map(|(id, _)| *id)
-                .collect()
+        let gone: Vec<(RoomId, String)> = {
+            let mut st = self.state();
+            let rooms: Vec<RoomId> = st
+                .conns
+                .get(&conn)
+                .map(|c| c.rooms.iter().copied().collect())
+                .unwrap_or_default();
+            let gone = rooms
+                .into_iter()
+                .filter_map(|room| st.leave(room, conn).map(|user| (room, user)))
+                .collect();
+            st.conns.remove(&conn);
+            st.visitors.remove(&conn);
+            gone
         };
-        for room in rooms {
-            self.unsubscribe(room, conn);
+        for (room, user) in gone {
+            self.went_offline(room, user);
         }
-        let mut st = self.state();
-        st.conns.remove(&conn);
-        st.visitors.remove(&conn);
     }
 
     /// Subscribes a connection to a room's events. Returns who is online there
@@ -133,18 +186,19 @@ impl Hub {
     pub fn subscribe(&self, room: RoomId, conn: ConnId) -> Vec<String> {
         let (came_online, username, online) = {
             let mut st = self.state();
-            let Some(c) = st.conns.get(&conn) else {
+            let st = &mut *st;
+            let Some(c) = st.conns.get_mut(&conn) else {
                 return Vec::new();
             };
-            let (username, outbox) = (c.username.clone(), c.outbox.clone());
-            let r = st.rooms.entry(room).or_default();
-            if r.members.iter().any(|m| m.conn == conn) {
+            let r = st.rooms.entry(room).or_insert_with(Room::new);
+            if !c.rooms.insert(room) {
                 return sorted(r.online.keys());
             }
-            Arc::make_mut(&mut r.members).push(Member { conn, outbox });
-            let count = r.online.entry(username.clone()).or_insert(0);
+            c.outbox.follow(room, r.ring.subscribe());
+            r.subscribers += 1;
+            let count = r.online.entry(c.username.clone()).or_insert(0);
             *count += 1;
-            (*count == 1, username, sorted(r.online.keys()))
+            (*count == 1, c.username.clone(), sorted(r.online.keys()))
         };
         if came_online {
             self.broadcast_except(
@@ -163,47 +217,25 @@ impl Hub {
     /// Unsubscribes a connection from a room; tells the room if its user is
     /// now offline there.
     pub fn unsubscribe(&self, room: RoomId, conn: ConnId) {
-        let went_offline = {
-            let mut st = self.state();
-            let username = st
-                .conns
-                .get(&conn)
-                .map(|c| c.username.clone())
-                .unwrap_or_default();
-            let Some(r) = st.rooms.get_mut(&room) else {
-                return;
-            };
-            let Some(pos) = r.members.iter().position(|m| m.conn == conn) else {
-                return;
-            };
-            Arc::make_mut(&mut r.members).remove(pos);
-            let mut gone = None;
-            if let Some(count) = r.online.get_mut(&username) {
-                *count -= 1;
-                if *count == 0 {
-                    r.online.remove(&username);
-                    gone = Some(username);
-                }
-            }
-            if r.members.is_empty() {
-                st.rooms.remove(&room);
-            }
-            gone
-        };
-        if let Some(user) = went_offline {
-            self.broadcast(
-                room,
-                &ServerFrame::PresenceChanged {
-                    room,
-                    user,
-                    online: false,
-                },
-            );
+        let gone = self.state().leave(room, conn);
+        if let Some(user) = gone {
+            self.went_offline(room, user);
         }
     }
 
+    fn went_offline(&self, room: RoomId, user: String) {
+        self.broadcast(
+            room,
+            &ServerFrame::PresenceChanged {
+                room,
+                user,
+                online: false,
+            },
+        );
+    }
+
     /// Sends a frame to every connection subscribed to `room`. Returns how many
-    /// connections it was queued for.
+    /// connections follow the room.
     pub fn broadcast(&self, room: RoomId, frame: &ServerFrame) -> usize {
         self.fan_out(room, None, frame)
     }
@@ -214,16 +246,15 @@ impl Hub {
     }
 
     fn fan_out(&self, room: RoomId, skip: Option<ConnId>, frame: &ServerFrame) -> usize {
-        let members = match self.state().rooms.get(&room) {
-            Some(r) => Arc::clone(&r.members),
+        // Send outside the lock: waking the room's writers is the costly part.
+        let (ring, subscribers) = match self.state().rooms.get(&room) {
+            Some(r) => (r.ring.clone(), r.subscribers),
             None => return 0,
         };
         let bytes = encode(frame);
-        members
-            .iter()
-            .filter(|m| Some(m.conn) != skip)
-            .filter(|m| m.outbox.push(bytes.clone()))
-            .count()
+        // An error only means no writer holds a receiver yet (still queued).
+        let _ = ring.send(RoomFrame { skip, bytes });
+        subscribers - usize::from(skip.is_some())
     }
 
     /// Sends a frame to every connection on this node.
@@ -322,15 +353,15 @@ mod tests {
     use super::*;
     use app::protocol::UserId;
 
-    fn conn(
-        hub: &Hub,
-        user: i64,
-        name: &str,
-        cap: usize,
-    ) -> (Outbox, tokio::sync::mpsc::Receiver<Utf8Bytes>) {
-        let (o, rx) = Outbox::new(hub.next_conn_id(), cap);
+    fn conn(hub: &Hub, user: i64, name: &str, cap: usize) -> (Outbox, Feed) {
+        let (o, feed) = Outbox::new(hub.next_conn_id(), cap);
         hub.connect(UserId(user), name, Role::Member, "s", o.clone());
-        (o, rx)
+        (o, feed)
+    }
+
+    fn next(feed: &mut Feed) -> Option<String> {
+        feed.try_recv()
+            .map(|f| f.expect("not lagged").as_str().to_owned())
     }
 
     #[test]
@@ -344,41 +375,83 @@ mod tests {
         assert_eq!(hub.subscribe(room, a1.id), vec!["ann", "bob"]);
         hub.subscribe(room, a2.id);
         // bob heard ann come online once, not twice
-        assert!(rb.try_recv().unwrap().as_str().contains(r#""online":true"#));
-        assert!(rb.try_recv().is_err());
+        assert!(next(&mut rb).unwrap().contains(r#""online":true"#));
+        assert!(next(&mut rb).is_none());
         hub.disconnect(a1.id);
         assert!(
-            rb.try_recv().is_err(),
+            next(&mut rb).is_none(),
             "ann still has a connection in the room"
         );
         hub.disconnect(a2.id);
-        assert!(rb
-            .try_recv()
-            .unwrap()
-            .as_str()
-            .contains(r#""online":false"#));
+        assert!(next(&mut rb).unwrap().contains(r#""online":false"#));
         assert_eq!(hub.online(room), vec!["bob"]);
     }
 
     #[test]
-    fn a_full_queue_kicks_only_that_connection() {
+    fn room_frames_skip_whom_they_should_and_stop_after_leaving() {
         let hub = Hub::new();
         let room = RoomId(1);
-        let (slow, _keep) = conn(&hub, 1, "slow", 2);
-        let (fast, mut rf) = conn(&hub, 2, "fast", 64);
+        let (a, mut ra) = conn(&hub, 1, "ann", 8);
+        let (b, mut rb) = conn(&hub, 2, "bob", 8);
+        hub.subscribe(room, a.id);
+        hub.subscribe(room, b.id);
+        while next(&mut ra).is_some() {}
+        let typing = ServerFrame::Typing {
+            room,
+            user: "bob".into(),
+        };
+        assert_eq!(hub.broadcast_except(room, b.id, &typing), 1);
+        assert!(next(&mut ra).unwrap().contains("typing"));
+        assert!(next(&mut rb).is_none(), "the sender is skipped");
+        hub.unsubscribe(room, a.id);
+        assert_eq!(hub.broadcast(room, &typing), 1);
+        assert!(next(&mut ra).is_none(), "ann left the room");
+        assert!(next(&mut rb).unwrap().contains(r#""online":false"#));
+        assert!(next(&mut rb).unwrap().contains("typing"));
+    }
+
+    #[test]
+    fn a_follower_past_the_ring_lags_alone() {
+        let hub = Hub::new();
+        let room = RoomId(1);
+        let (slow, mut rs) = conn(&hub, 1, "slow", 8);
+        let (fast, mut rf) = conn(&hub, 2, "fast", 8);
         hub.subscribe(room, slow.id);
         hub.subscribe(room, fast.id);
-        while rf.try_recv().is_ok() {}
         let frame = ServerFrame::Typing {
             room,
             user: "x".into(),
         };
-        for _ in 0..10 {
+        let mut fast_got = 0;
+        // fast is reading all along; slow reads nothing until the end
+        while next(&mut rf).is_some() {}
+        for _ in 0..ROOM_RING + 10 {
             hub.broadcast(room, &frame);
+            while next(&mut rf).is_some() {
+                fast_got += 1;
+            }
+        }
+        assert_eq!(fast_got, ROOM_RING + 10);
+        // slow first gets the frames queued to it alone (presence), then the lag
+        let lagged = std::iter::from_fn(|| rs.try_recv()).any(|f| f == Err(Lagged));
+        assert!(lagged, "slow must learn that it fell behind");
+    }
+
+    #[test]
+    fn a_full_direct_queue_kicks_only_that_connection() {
+        let hub = Hub::new();
+        let (slow, _keep) = conn(&hub, 1, "slow", 2);
+        let (fast, mut rf) = conn(&hub, 2, "fast", 64);
+        let frame = ServerFrame::Typing {
+            room: RoomId(1),
+            user: "x".into(),
+        };
+        for _ in 0..10 {
+            hub.broadcast_all(&frame);
         }
         assert!(slow.is_kicked());
         assert!(!fast.is_kicked());
-        assert_eq!(std::iter::from_fn(|| rf.try_recv().ok()).count(), 10);
+        assert_eq!(std::iter::from_fn(|| next(&mut rf)).count(), 10);
     }
 
     #[test]
@@ -396,7 +469,7 @@ mod tests {
         hub.set_role(UserId(1), Role::Agent);
         let d = hub.deliver(agents, &frame);
         assert_eq!((d.connections, d.users), (2, vec![UserId(1)]));
-        assert!(ra1.try_recv().is_ok() && ra2.try_recv().is_ok());
-        assert!(rb.try_recv().is_err());
+        assert!(next(&mut ra1).is_some() && next(&mut ra2).is_some());
+        assert!(next(&mut rb).is_none());
     }
 }

@@ -25,6 +25,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 /// How long open WebSockets get to close at shutdown.
 const SOCKET_DRAIN: Duration = Duration::from_secs(10);
@@ -192,7 +193,6 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let options = state.leptos_options.clone();
     Router::new()
-        .route("/ws", get(ws::upgrade))
         .route("/widget.js", get(http::visitor::widget_js))
         .nest("/api", http::api())
         .leptos_routes(&state, routes, move || app::shell(options.clone()))
@@ -204,6 +204,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             http::visitor::support_pages,
         ))
+        // The WASM bundle is megabytes; compressed it is a fraction. Brotli's
+        // own default (11) takes seconds per response: 4 is the usual choice
+        // for compressing on the fly.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+        // Added after the layers, so the upgrade passes through none of them.
+        .route("/ws", get(ws::upgrade))
         .with_state(state)
 }
 

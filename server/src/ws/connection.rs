@@ -4,7 +4,7 @@
 
 use super::{dispatch::Dispatch, support::SupportDispatch, Peer};
 use crate::{
-    hub::{encode, Kick, Outbox},
+    hub::{encode, Feed, Kick, Lagged, Outbox},
     state::AppState,
 };
 use app::protocol::{close, ErrorCode, Role, ServerFrame};
@@ -13,8 +13,7 @@ use futures_util::{
     stream::{SplitSink, SplitStream},
     SinkExt, StreamExt,
 };
-use std::time::Duration;
-use tokio::sync::mpsc;
+use std::{collections::VecDeque, time::Duration};
 use tokio_util::sync::CancellationToken;
 
 /// How often the server pings an otherwise quiet connection.
@@ -52,7 +51,7 @@ impl Handler {
 
 pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
     let id = state.hub.next_conn_id();
-    let (outbox, rx) = Outbox::new(id, state.settings.outbound_queue);
+    let (outbox, feed) = Outbox::new(id, state.settings.outbound_queue);
     let mut agent = None;
     let mut handler = match peer {
         Peer::User(auth) => {
@@ -100,10 +99,11 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
     let done = CancellationToken::new();
     let writer = tokio::spawn(write_loop(
         sink,
-        rx,
+        feed,
         outbox.clone(),
         state.shutdown.clone(),
         done.clone(),
+        state.settings.outbound_queue,
     ));
     read_loop(stream, &mut handler, &outbox, &done).await;
     done.cancel();
@@ -164,64 +164,142 @@ fn close_for(why: Kick) -> CloseFrame {
     }
 }
 
+/// Why the writer stopped.
+enum Stop {
+    Kicked(Kick),
+    Shutdown,
+    /// The reader ended, or the socket broke: nothing more to say.
+    Done,
+}
+
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Utf8Bytes>,
+    mut feed: Feed,
     outbox: Outbox,
     shutdown: CancellationToken,
     done: CancellationToken,
+    backlog_limit: usize,
 ) {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
-    let close = loop {
+    // Built once: re-creating cancellation futures on every write registered
+    // and dropped three waiters per batch (measured, docs/performance.md).
+    let stop = async {
         tokio::select! {
             biased;
-            why = outbox.kicked() => break Some(close_for(why)),
-            _ = shutdown.cancelled() => {
-                // Deliver what is already queued (acks included), then say goodbye.
-                let flush = async {
-                    while let Ok(frame) = rx.try_recv() {
-                        sink.feed(Message::Text(frame)).await?;
-                    }
-                    sink.flush().await
-                };
-                let _ = tokio::time::timeout(CLOSE_GRACE, flush).await;
-                break Some(CloseFrame {
-                    code: close::GOING_AWAY,
-                    reason: Utf8Bytes::from_static("server shutting down; reconnect"),
-                });
-            }
-            _ = done.cancelled() => break None,
-            frame = rx.recv() => {
-                let Some(frame) = frame else { break None };
-                // Write everything already queued, then flush once: one syscall
-                // for a burst instead of one per frame.
-                let write = async {
-                    sink.feed(Message::Text(frame)).await?;
-                    for _ in 1..WRITE_BATCH {
-                        match rx.try_recv() {
-                            Ok(frame) => sink.feed(Message::Text(frame)).await?,
-                            Err(_) => break,
-                        }
-                    }
-                    sink.flush().await
-                };
-                // A client that stops reading blocks the write; its queue then
-                // fills and the hub kicks it, which must interrupt the write.
-                tokio::select! {
-                    r = write => if r.is_err() { break None },
-                    why = outbox.kicked() => break Some(close_for(why)),
-                    _ = done.cancelled() => break None,
-                }
-            }
-            _ = ping.tick() => {
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
-                    break None;
-                }
+            why = outbox.kicked() => Stop::Kicked(why),
+            _ = shutdown.cancelled() => Stop::Shutdown,
+            _ = done.cancelled() => Stop::Done,
+        }
+    };
+    tokio::pin!(stop);
+    // Frames taken from the feed and not yet written. Bounded: a client that
+    // stops reading blocks the write, this fills, and the client is cut off.
+    let mut backlog = Backlog {
+        frames: VecDeque::new(),
+        limit: backlog_limit,
+    };
+    let ending = 'run: loop {
+        if backlog.frames.is_empty() {
+            tokio::select! {
+                biased;
+                s = &mut stop => break 'run s,
+                next = feed.recv() => match next {
+                    Some(frame) => if let Err(why) = backlog.take(frame) { break 'run why },
+                    None => break 'run Stop::Done,
+                },
+                _ = ping.tick() => backlog.frames.push_back(Message::Ping(Default::default())),
             }
         }
+        // Write everything already waiting, then flush once: one syscall for a
+        // burst instead of one per frame.
+        while backlog.frames.len() < WRITE_BATCH {
+            match feed.try_recv() {
+                Some(frame) => {
+                    if let Err(why) = backlog.take(frame) {
+                        break 'run why;
+                    }
+                }
+                None => break,
+            }
+        }
+        let batch: Vec<Message> = {
+            let n = backlog.frames.len().min(WRITE_BATCH);
+            backlog.frames.drain(..n).collect()
+        };
+        let write = async {
+            for m in batch {
+                sink.feed(m).await?;
+            }
+            sink.flush().await
+        };
+        tokio::pin!(write);
+        // Keep taking frames while the write is blocked, so that a client that
+        // stops reading is noticed by its backlog, not by a ring it lags.
+        loop {
+            tokio::select! {
+                biased;
+                s = &mut stop => {
+                    if matches!(s, Stop::Shutdown) {
+                        let _ = tokio::time::timeout(CLOSE_GRACE, &mut write).await;
+                    }
+                    break 'run s;
+                }
+                written = &mut write => match written {
+                    Ok(()) => break,
+                    Err(_) => break 'run Stop::Done,
+                },
+                next = feed.recv(), if backlog.frames.len() < backlog.limit => match next {
+                    Some(frame) => if let Err(why) = backlog.take(frame) { break 'run why },
+                    None => break 'run Stop::Done,
+                },
+            }
+        }
+    };
+    let close = match ending {
+        Stop::Kicked(why) => {
+            outbox.kick(why); // so that everyone else stops queueing to it
+            Some(close_for(why))
+        }
+        Stop::Shutdown => {
+            // Deliver what is already queued (acks included), then say goodbye.
+            let flush = async {
+                while let Some(Ok(frame)) = feed.try_recv() {
+                    backlog.frames.push_back(Message::Text(frame));
+                }
+                for m in backlog.frames.drain(..) {
+                    sink.feed(m).await?;
+                }
+                sink.flush().await
+            };
+            let _ = tokio::time::timeout(CLOSE_GRACE, flush).await;
+            Some(CloseFrame {
+                code: close::GOING_AWAY,
+                reason: Utf8Bytes::from_static("server shutting down; reconnect"),
+            })
+        }
+        Stop::Done => None,
     };
     if let Some(frame) = close {
         let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
     }
     done.cancel();
+}
+
+/// The writer's frames in hand, and its bound.
+struct Backlog {
+    frames: VecDeque<Message>,
+    limit: usize,
+}
+
+impl Backlog {
+    fn take(&mut self, frame: Result<Utf8Bytes, Lagged>) -> Result<(), Stop> {
+        match frame {
+            Ok(frame) if self.frames.len() < self.limit => {
+                self.frames.push_back(Message::Text(frame));
+                Ok(())
+            }
+            // Too far behind, in its own backlog or in a room's ring.
+            _ => Err(Stop::Kicked(Kick::SlowConsumer)),
+        }
+    }
 }

@@ -10,3 +10,4 @@ mod limits;
 mod push;
 mod store;
 mod support;
+mod transport;
