@@ -339,7 +339,9 @@ impl Dispatch {
         let (message, author) = store.message(id).await?.ok_or_else(|| {
             Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"))
         })?;
-        if author != self.user.id && self.user.role != Role::Admin {
+        // Someone else's message: the role as of now, so an admin promoted
+        // (or demoted) while connected is treated as such without reconnecting.
+        if author != self.user.id && !self.is_admin_now().await? {
             return Err(Refusal::new(
                 ErrorCode::Forbidden,
                 "you can delete only your own messages",
@@ -360,6 +362,11 @@ impl Dispatch {
         self.require_joined(room)?;
         self.state.store.mark_read(room, self.user.id, id).await?;
         Ok(())
+    }
+
+    async fn is_admin_now(&self) -> Result<bool, Refusal> {
+        let user = self.state.store.user(self.user.id).await?;
+        Ok(user.is_some_and(|u| u.role == Role::Admin))
     }
 
     /// Records that the user saw (or dismissed) an announcement addressed to them.

@@ -276,6 +276,26 @@ async fn edits_and_deletes_are_live_and_checked() {
     }
     let (history, _) = app.connect(&ann.token).await.join(room.id, None).await;
     assert!(history.iter().all(|m| m.id != id));
+
+    // Promoted while connected: bob's open socket may delete at once.
+    let second = a.post(room.id, "second", "e2").await;
+    let promoted = app
+        .http
+        .patch(app.url(&format!("/api/users/{}", bob.user.id)))
+        .bearer_auth(&admin.token)
+        .json(&serde_json::json!({ "role": "admin" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(promoted.status(), 200);
+    b.send(&ClientFrame::Delete { id: second }).await;
+    match a
+        .recv_until(|f| matches!(f, ServerFrame::Deleted { .. }))
+        .await
+    {
+        ServerFrame::Deleted { id: did, .. } => assert_eq!(did, second),
+        _ => unreachable!(),
+    }
 }
 
 #[tokio::test]
