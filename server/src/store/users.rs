@@ -1,8 +1,12 @@
 //! Accounts: creation (the very first one is made admin), look-ups, roles.
 
-use super::{conflict, on_pool, Store, StoreError};
+use super::{conflict, on_pool, Backend, BeginWrite, Store, StoreError};
 use app::protocol::{Role, User, UserId};
 use chrono::Utc;
+
+/// PostgreSQL advisory-lock key that serializes sign-ups (any constant of our
+/// own; `pg_advisory_xact_lock` takes a bigint).
+const SIGN_UP_LOCK: i64 = 0x5357_4244_5355; // "SWBDSU"
 
 #[derive(sqlx::FromRow)]
 pub(super) struct UserRow {
@@ -27,27 +31,45 @@ impl UserRow {
 }
 
 impl Store {
-    /// Creates an account. The first account ever created becomes admin; the
-    /// check and the insert are one statement so two simultaneous first sign-ups
-    /// cannot both see an empty table on SQLite (PostgreSQL: see docs/architecture.md).
+    /// Creates an account. The first account ever created becomes admin.
+    ///
+    /// The check and the insert are one statement in a write transaction. On
+    /// SQLite that transaction holds the write lock, so sign-ups are serialized.
+    /// On PostgreSQL two concurrent statements could each see an empty table
+    /// (neither sees the other's uncommitted row), so sign-ups first take a
+    /// transaction-scoped advisory lock: they are rare and the password hash
+    /// dominates their cost anyway.
     pub async fn create_user(
         &self,
         username: &str,
         password_hash: &str,
     ) -> Result<User, StoreError> {
+        let postgres = matches!(self.backend, Backend::Postgres(_));
         let row: Result<UserRow, sqlx::Error> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "INSERT INTO users (username, username_key, password_hash, role, created_at)
-                 SELECT $1, $2, $3,
-                        CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'member' ELSE 'admin' END,
-                        $4
-                 RETURNING id, username, role",
-            )
-            .bind(username)
-            .bind(username.to_lowercase())
-            .bind(password_hash)
-            .bind(Utc::now())
-            .fetch_one(pool)
+            async {
+                let mut tx = pool.begin_write().await?;
+                if postgres {
+                    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                        .bind(SIGN_UP_LOCK)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let row = sqlx::query_as(
+                    "INSERT INTO users (username, username_key, password_hash, role, created_at)
+                     SELECT $1, $2, $3,
+                            CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'member' ELSE 'admin' END,
+                            $4
+                     RETURNING id, username, role",
+                )
+                .bind(username)
+                .bind(username.to_lowercase())
+                .bind(password_hash)
+                .bind(Utc::now())
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(row)
+            }
             .await
         });
         row.map_err(|e| conflict(e, "username is taken"))?

@@ -175,3 +175,42 @@ async fn an_unknown_scheme_is_named() {
         "{err}"
     );
 }
+
+/// Many first sign-ups at once: exactly one becomes admin.
+async fn one_first_admin(store: Store) {
+    // Open the pool's connections first, so the sign-ups really overlap.
+    let warm = (0..8).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.admin_count().await })
+    });
+    for w in warm {
+        w.await.unwrap().unwrap();
+    }
+    let signups = (0..64).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move { store.create_user(&format!("u{i}"), "hash").await })
+    });
+    let mut admins = 0;
+    for s in signups {
+        if s.await.unwrap().unwrap().role == Role::Admin {
+            admins += 1;
+        }
+    }
+    assert_eq!(admins, 1);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn simultaneous_first_sign_ups_make_one_admin_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/first.db", dir.path().display());
+    one_first_admin(Store::connect(&url).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn simultaneous_first_sign_ups_make_one_admin_on_postgres() {
+    let Some(url) = crate::helpers::fresh_postgres_database().await else {
+        return;
+    };
+    one_first_admin(Store::connect(&url).await.unwrap()).await;
+}
