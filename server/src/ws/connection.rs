@@ -248,7 +248,7 @@ async fn write_loop(
                     Ok(()) => break,
                     Err(_) => break 'run Stop::Done,
                 },
-                next = feed.recv(), if backlog.frames.len() < backlog.limit => match next {
+                next = feed.recv() => match next {
                     Some(frame) => if let Err(why) = backlog.take(frame) { break 'run why },
                     None => break 'run Stop::Done,
                 },
