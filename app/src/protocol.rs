@@ -55,15 +55,10 @@ id_type!(
 );
 id_type!(
     /// An edit or delete in a room. Counted per room from 1, with no gaps, in
-    /// commit order; 0 means "no change yet".
+    /// commit order; 0 (the default) means "no change yet".
+    #[derive(Default)]
     ChangeId
 );
-
-impl Default for ChangeId {
-    fn default() -> Self {
-        ChangeId(0)
-    }
-}
 
 impl ChangeId {
     pub fn next(self) -> ChangeId {
