@@ -17,6 +17,9 @@ pub const MAX_BODY_CHARS: usize = 4_000;
 pub const MAX_REPLAY: usize = 500;
 /// Messages sent on a fresh `join` (no `since`); older ones are paged over HTTP.
 pub const JOIN_HISTORY: usize = 50;
+/// Most changed messages a `join {since, changes_since}` replays. Past that the
+/// `history` is a fresh snapshot with `reset: true` instead.
+pub const MAX_CHANGE_REPLAY: usize = 500;
 /// Largest page of `GET /api/rooms/{room}/messages`.
 pub const MAX_PAGE: usize = 200;
 
@@ -50,6 +53,19 @@ id_type!(
     /// A chat message. Ids increase within a room, so `since` resumes exactly.
     MessageId
 );
+id_type!(
+    /// An edit or delete in a room. Counted per room from 1, with no gaps, in
+    /// commit order; 0 (the default) means "no change yet".
+    #[derive(Default)]
+    ChangeId
+);
+
+impl ChangeId {
+    pub fn next(self) -> ChangeId {
+        ChangeId(self.0 + 1)
+    }
+}
+
 id_type!(
     /// An announcement: one push, or one fired occurrence of a schedule.
     AnnouncementId
@@ -142,10 +158,18 @@ pub enum ClientFrame {
     /// Join a room (becoming a member) and subscribe to its live events.
     /// Without `since`: the latest messages. With `since`: every message with a
     /// greater id, up to [`MAX_REPLAY`], in order.
+    ///
+    /// With `since` and `changes_since` (the newest change id the client has
+    /// without gaps): first the current state of every message up to `since`
+    /// changed after `changes_since`, as `edited`/`deleted` frames in change
+    /// order, then the `history`. More than [`MAX_CHANGE_REPLAY`] of them: no
+    /// replay, and the `history` is a fresh snapshot with `reset: true`.
     Join {
         room: RoomId,
         #[serde(default)]
         since: Option<MessageId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        changes_since: Option<ChangeId>,
     },
     /// Leave a room: stop being a member and stop receiving its events.
     Leave { room: RoomId },
@@ -274,6 +298,16 @@ pub enum ServerFrame {
         room: RoomId,
         messages: Vec<ChatMessage>,
         more: bool,
+        /// The room's newest change id when the join was answered. Every change
+        /// up to it is in `messages` or was replayed before this frame, so it is
+        /// the client's `changes_since` from now on.
+        #[serde(default)]
+        changes: ChangeId,
+        /// Too many changes to replay: `messages` are the newest ones as for a
+        /// join without `since` (`more`: older ones exist, page them over
+        /// HTTP). Replace what you hold for this room.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reset: bool,
     },
     /// A new message in a room you joined (yours included, with your `client_id`).
     Message(ChatMessage),
@@ -283,15 +317,23 @@ pub enum ServerFrame {
         id: MessageId,
         room: RoomId,
     },
-    /// A message's body changed.
+    /// A message's body changed (live, or replayed after a `join` with
+    /// `changes_since`, then carrying the current body).
     Edited {
         room: RoomId,
         id: MessageId,
         body: String,
         edited_at: DateTime<Utc>,
+        #[serde(default)]
+        change: ChangeId,
     },
     /// A message was deleted.
-    Deleted { room: RoomId, id: MessageId },
+    Deleted {
+        room: RoomId,
+        id: MessageId,
+        #[serde(default)]
+        change: ChangeId,
+    },
     /// Everyone online in a room (sent to you when you join).
     Presence { room: RoomId, online: Vec<String> },
     /// One user came online in a room or left it.
@@ -947,9 +989,59 @@ mod tests {
             f,
             ClientFrame::Join {
                 room: RoomId(3),
-                since: None
+                since: None,
+                changes_since: None
             }
         );
+    }
+
+    #[test]
+    fn change_fields_are_optional_on_the_wire() {
+        // Frames without them (an older peer) still parse.
+        let f: ServerFrame =
+            serde_json::from_str(r#"{"type":"history","room":1,"messages":[],"more":false}"#)
+                .unwrap();
+        assert_eq!(
+            f,
+            ServerFrame::History {
+                room: RoomId(1),
+                messages: vec![],
+                more: false,
+                changes: ChangeId(0),
+                reset: false
+            }
+        );
+        let f: ServerFrame = serde_json::from_str(r#"{"type":"deleted","room":1,"id":4}"#).unwrap();
+        assert_eq!(
+            f,
+            ServerFrame::Deleted {
+                room: RoomId(1),
+                id: MessageId(4),
+                change: ChangeId(0)
+            }
+        );
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"join","room":3,"since":9,"changes_since":2}"#)
+                .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::Join {
+                room: RoomId(3),
+                since: Some(MessageId(9)),
+                changes_since: Some(ChangeId(2))
+            }
+        );
+        // `reset` is sent only when true.
+        let json = serde_json::to_value(ServerFrame::History {
+            room: RoomId(1),
+            messages: vec![],
+            more: false,
+            changes: ChangeId(5),
+            reset: false,
+        })
+        .unwrap();
+        assert_eq!(json["changes"], 5);
+        assert!(json.get("reset").is_none());
     }
 
     #[test]

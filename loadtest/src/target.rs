@@ -142,6 +142,7 @@ impl Target {
         let join = ClientFrame::Join {
             room: self.room,
             since: None,
+            changes_since: None,
         };
         let text = serde_json::to_string(&join).context("encoding join")?;
         ws.send(Message::text(text)).await.context("sending join")?;

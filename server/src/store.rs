@@ -14,7 +14,7 @@ mod sessions;
 pub(crate) mod support;
 mod users;
 
-pub use messages::{NewMessage, Stored};
+pub use messages::{Change, NewMessage, Stored};
 pub use push::{Author, NewAnnouncement};
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};
 pub use support::{

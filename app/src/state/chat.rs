@@ -13,7 +13,7 @@ use leptos::prelude::*;
 
 use crate::client::{browser, http, socket::Control, socket::Link};
 use crate::protocol::{
-    Announcement, AnnouncementId, ChatMessage, ClientFrame, ErrorCode, MessageId, RoomId,
+    Announcement, AnnouncementId, ChangeId, ChatMessage, ClientFrame, ErrorCode, MessageId, RoomId,
     RoomSummary, ServerFrame, User, JOIN_HISTORY,
 };
 use crate::state::{outbox::Outbox, rooms::Rooms, timeline::Timeline};
@@ -179,12 +179,26 @@ impl Chat {
         });
     }
 
-    /// Sends `join` for a room, resuming after the newest message we hold.
+    /// Sends `join` for a room, resuming after the newest message we hold and
+    /// the last change we have without gaps (so edits and deletes of messages
+    /// we hold, made while we were away, are replayed).
     fn subscribe(&self, room: RoomId) -> bool {
-        let since = self
-            .timelines
-            .with_untracked(|t| t.get(&room).and_then(Timeline::newest));
-        self.link.send(&ClientFrame::Join { room, since })
+        self.link.send(&self.resume_frame(room))
+    }
+
+    /// The `join` that resumes `room` from what this tab holds. Without
+    /// messages there is nothing to resume: a plain join loads the newest.
+    fn resume_frame(&self, room: RoomId) -> ClientFrame {
+        let (since, changes) = self.timelines.with_untracked(|t| {
+            t.get(&room)
+                .map(|t| (t.newest(), t.changes()))
+                .unwrap_or_default()
+        });
+        ClientFrame::Join {
+            room,
+            since,
+            changes_since: since.map(|_| changes),
+        }
     }
 
     fn online_now(&self) -> bool {
@@ -216,7 +230,9 @@ impl Chat {
                 room,
                 messages,
                 more,
-            } => self.on_history(room, messages, more),
+                changes,
+                reset,
+            } => self.on_history(room, messages, more, changes, reset),
             ServerFrame::Message(m) => self.on_message(m),
             ServerFrame::Ack {
                 client_id,
@@ -228,18 +244,24 @@ impl Chat {
                     .with_untracked(|t| t.get(&room).is_some_and(|t| t.contains(id)));
                 self.outbox.update(|o| o.ack(&client_id, id, shown));
             }
+            // Live, or replayed after a resume (then the message's current
+            // state): applying one twice, or out of order, is harmless.
             ServerFrame::Edited {
                 room,
                 id,
                 body,
                 edited_at,
+                change,
             } => self.timelines.update(|t| {
                 if let Some(t) = t.get_mut(&room) {
                     t.edit(id, body, edited_at);
+                    t.saw_change(change);
                 }
             }),
-            ServerFrame::Deleted { room, id } => self.timelines.update(|t| {
-                t.entry(room).or_default().remove(id);
+            ServerFrame::Deleted { room, id, change } => self.timelines.update(|t| {
+                let t = t.entry(room).or_default();
+                t.remove(id);
+                t.saw_change(change);
             }),
             ServerFrame::Presence { room, online } => self.online.update(|o| {
                 o.insert(room, online.into_iter().collect());
@@ -291,7 +313,14 @@ impl Chat {
             && self.visible.get_untracked()
     }
 
-    fn on_history(&self, room: RoomId, messages: Vec<ChatMessage>, more: bool) {
+    fn on_history(
+        &self,
+        room: RoomId,
+        messages: Vec<ChatMessage>,
+        more: bool,
+        changes: ChangeId,
+        reset: bool,
+    ) {
         self.rooms.update(|r| r.set_joined(room, true));
         let me = self.my_name();
         let viewing = self.is_viewing(room);
@@ -299,12 +328,19 @@ impl Chat {
         let mut fresh = Vec::new();
         self.timelines.update(|t| {
             let timeline = t.entry(room).or_default();
-            if timeline.is_empty() {
-                // A first join sends the newest messages; a full batch means
-                // there are probably older ones to page in over HTTP.
-                timeline.older = count >= JOIN_HISTORY;
+            if reset {
+                // Too much changed while we were away to replay: start over
+                // from the newest messages, as on a first join.
+                fresh = timeline.reset(messages, more);
+            } else {
+                if timeline.is_empty() {
+                    // A first join sends the newest messages; a full batch means
+                    // there are probably older ones to page in over HTTP.
+                    timeline.older = count >= JOIN_HISTORY;
+                }
+                fresh = timeline.merge(messages);
             }
-            fresh = timeline.merge(messages);
+            timeline.caught_up(changes);
         });
         self.outbox.update(|o| {
             for m in &fresh {
@@ -316,7 +352,7 @@ impl Chat {
                 r.saw_message(m, &me, viewing);
             }
         });
-        if more {
+        if more && !reset {
             // The replay stopped at MAX_REPLAY; ask for the rest.
             self.subscribe(room);
         }
@@ -455,7 +491,14 @@ impl Chat {
     /// Joins a room from the browse list. It is listed as joined at once (the
     /// room opens with "Loading messages…"); its history follows.
     pub fn join(&self, room: RoomId) -> bool {
-        let sent = self.send_now(ClientFrame::Join { room, since: None }, "joining the room");
+        let sent = self.send_now(
+            ClientFrame::Join {
+                room,
+                since: None,
+                changes_since: None,
+            },
+            "joining the room",
+        );
         if sent {
             self.rooms.update(|r| r.set_joined(room, true));
         }
@@ -763,6 +806,8 @@ mod tests {
                 room: RoomId(2),
                 messages: vec![message(2, 1, "bob", None), message(2, 2, "bob", None)],
                 more: false,
+                changes: ChangeId(0),
+                reset: false,
             });
             chat.apply(ServerFrame::Message(message(2, 3, "bob", None)));
             // The reconnect's `join {since: 2}` overlaps what we saw live.
@@ -770,6 +815,8 @@ mod tests {
                 room: RoomId(2),
                 messages: vec![message(2, 3, "bob", None), message(2, 4, "bob", None)],
                 more: false,
+                changes: ChangeId(0),
+                reset: false,
             });
             assert_eq!(shown_ids(chat, 2), vec![1, 2, 3, 4]);
             // Room 2 is not on screen: each new message counted once.
@@ -794,16 +841,20 @@ mod tests {
                 room: RoomId(1),
                 messages: vec![message(1, 1, "bob", None), message(1, 2, "bob", None)],
                 more: false,
+                changes: ChangeId(0),
+                reset: false,
             });
             chat.apply(ServerFrame::Edited {
                 room: RoomId(1),
                 id: MessageId(1),
                 body: "changed".into(),
                 edited_at: DateTime::from_timestamp(99, 0).unwrap(),
+                change: ChangeId(1),
             });
             chat.apply(ServerFrame::Deleted {
                 room: RoomId(1),
                 id: MessageId(2),
+                change: ChangeId(2),
             });
             let body = chat
                 .timelines
@@ -830,6 +881,149 @@ mod tests {
             assert!(!chat.rooms.with_untracked(|r| r.is_joined(RoomId(1))));
             assert!(chat.outbox.with_untracked(|o| o.unacked().is_empty()));
             assert!(shown_ids(chat, 1).is_empty());
+        });
+    }
+
+    fn body(chat: Chat, room: i64, id: i64) -> Option<String> {
+        chat.timelines.with_untracked(|t| {
+            t.get(&RoomId(room))
+                .and_then(|t| t.get(MessageId(id)))
+                .map(|m| m.body.clone())
+        })
+    }
+
+    fn resume(chat: Chat, room: i64) -> (Option<i64>, Option<i64>) {
+        match chat.resume_frame(RoomId(room)) {
+            ClientFrame::Join {
+                since,
+                changes_since,
+                ..
+            } => (since.map(|s| s.0), changes_since.map(|c| c.0)),
+            other => panic!("expected a join, got {other:?}"),
+        }
+    }
+
+    fn edited(room: i64, id: i64, body: &str, at: i64, change: i64) -> ServerFrame {
+        ServerFrame::Edited {
+            room: RoomId(room),
+            id: MessageId(id),
+            body: body.into(),
+            edited_at: DateTime::from_timestamp(at, 0).unwrap(),
+            change: ChangeId(change),
+        }
+    }
+
+    #[test]
+    fn a_resume_asks_for_the_changes_after_the_last_one_held_without_gaps() {
+        with_chat(|chat| {
+            // Nothing held: a plain join.
+            assert_eq!(resume(chat, 1), (None, None));
+            chat.apply(ServerFrame::History {
+                room: RoomId(1),
+                messages: (1..=3).map(|id| message(1, id, "bob", None)).collect(),
+                more: false,
+                changes: ChangeId(4),
+                reset: false,
+            });
+            assert_eq!(resume(chat, 1), (Some(3), Some(4)));
+            // Live changes 6 then 5 (two editors raced): the cursor moves once
+            // both are here, not at 6 alone.
+            chat.apply(edited(1, 1, "six", 60, 6));
+            assert_eq!(resume(chat, 1), (Some(3), Some(4)));
+            chat.apply(edited(1, 2, "five", 50, 5));
+            chat.apply(ServerFrame::Deleted {
+                room: RoomId(1),
+                id: MessageId(3),
+                change: ChangeId(7),
+            });
+            assert_eq!(resume(chat, 1), (Some(2), Some(7)));
+            // The resume's replay (the current state of what changed) and its
+            // history, which says every change up to 9 is in.
+            chat.apply(edited(1, 1, "nine", 90, 9));
+            assert_eq!(resume(chat, 1), (Some(2), Some(7)));
+            chat.apply(ServerFrame::History {
+                room: RoomId(1),
+                messages: vec![],
+                more: false,
+                changes: ChangeId(9),
+                reset: false,
+            });
+            assert_eq!(resume(chat, 1), (Some(2), Some(9)));
+            assert_eq!(body(chat, 1, 1).as_deref(), Some("nine"));
+            assert_eq!(body(chat, 1, 2).as_deref(), Some("five"));
+            assert_eq!(shown_ids(chat, 1), vec![1, 2]);
+        });
+    }
+
+    #[test]
+    fn replayed_changes_apply_once_however_often_they_come() {
+        with_chat(|chat| {
+            chat.apply(ServerFrame::History {
+                room: RoomId(1),
+                messages: (1..=3).map(|id| message(1, id, "bob", None)).collect(),
+                more: false,
+                changes: ChangeId(0),
+                reset: false,
+            });
+            for _ in 0..2 {
+                chat.apply(edited(1, 1, "new", 100, 1));
+                chat.apply(ServerFrame::Deleted {
+                    room: RoomId(1),
+                    id: MessageId(2),
+                    change: ChangeId(2),
+                });
+                // A change to a message we never loaded (older than our pages).
+                chat.apply(ServerFrame::Deleted {
+                    room: RoomId(1),
+                    id: MessageId(-5),
+                    change: ChangeId(3),
+                });
+            }
+            // A stale copy (an overlapping replay of messages) changes nothing.
+            chat.apply(ServerFrame::Message(message(1, 1, "bob", None)));
+            chat.apply(ServerFrame::Message(message(1, 2, "bob", None)));
+            assert_eq!(shown_ids(chat, 1), vec![1, 3]);
+            assert_eq!(body(chat, 1, 1).as_deref(), Some("new"));
+            assert_eq!(resume(chat, 1), (Some(3), Some(3)));
+            // Nothing counted as unread twice: edits and deletes are not news.
+            assert_eq!(
+                chat.rooms
+                    .with_untracked(|r| r.get(RoomId(1)).unwrap().unread),
+                0
+            );
+        });
+    }
+
+    #[test]
+    fn a_reset_history_replaces_the_room_and_resumes_from_it() {
+        with_chat(|chat| {
+            chat.active.set(Some(RoomId(2)));
+            chat.apply(ServerFrame::History {
+                room: RoomId(1),
+                messages: (1..=3).map(|id| message(1, id, "bob", None)).collect(),
+                more: false,
+                changes: ChangeId(2),
+                reset: false,
+            });
+            let unread = || {
+                chat.rooms
+                    .with_untracked(|r| r.get(RoomId(1)).unwrap().unread)
+            };
+            let before = unread();
+            // Too many changes to replay: the server sent the newest messages
+            // instead, with `more` meaning "older pages exist".
+            chat.apply(ServerFrame::History {
+                room: RoomId(1),
+                messages: vec![message(1, 3, "bob", None), message(1, 4, "bob", None)],
+                more: true,
+                changes: ChangeId(900),
+                reset: true,
+            });
+            assert_eq!(shown_ids(chat, 1), vec![3, 4]);
+            assert!(chat.timelines.with_untracked(|t| t[&RoomId(1)].older));
+            // Only message 4 is news.
+            assert_eq!(unread(), before + 1);
+            assert_eq!(resume(chat, 1), (Some(4), Some(900)));
         });
     }
 

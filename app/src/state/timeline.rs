@@ -5,12 +5,15 @@
 //! over HTTP — and the roads overlap. Everything goes through [`Timeline`], which
 //! keeps the list sorted and deduplicated so the UI never shows a message twice
 //! and never out of order. Pure data: no signals, no I/O, tested natively.
+//!
+//! It also keeps the room's change cursor: the `changes_since` of the next
+//! join, so edits and deletes made while we were away are replayed.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::protocol::{ChatMessage, MessageId};
+use crate::protocol::{ChangeId, ChatMessage, MessageId};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Timeline {
@@ -21,6 +24,13 @@ pub struct Timeline {
     deleted: HashSet<MessageId>,
     /// Whether the server may hold messages older than the first one we have.
     pub older: bool,
+    /// Every change of the room up to this one is reflected here. Change ids
+    /// have no gaps, but live `edited`/`deleted` frames from different senders
+    /// may arrive out of order; so this is not simply the newest id seen (a
+    /// disconnect between 7 and the late 6 would lose 6 for ever).
+    changes: ChangeId,
+    /// Change ids seen above `changes`, waiting for the gap below to fill.
+    changes_ahead: BTreeSet<ChangeId>,
 }
 
 /// What [`Timeline::insert`] did.
@@ -112,6 +122,47 @@ impl Timeline {
         }
     }
 
+    /// The `changes_since` to resume with.
+    pub fn changes(&self) -> ChangeId {
+        self.changes
+    }
+
+    /// An `edited` or `deleted` frame carried this change id.
+    pub fn saw_change(&mut self, change: ChangeId) {
+        if change > self.changes {
+            self.changes_ahead.insert(change);
+            self.advance_changes();
+        }
+    }
+
+    /// A `history` said every change up to `changes` is reflected in it or
+    /// was replayed before it.
+    pub fn caught_up(&mut self, changes: ChangeId) {
+        self.changes = self.changes.max(changes);
+        self.advance_changes();
+    }
+
+    fn advance_changes(&mut self) {
+        self.changes_ahead.retain(|c| *c > self.changes);
+        while self.changes_ahead.remove(&self.changes.next()) {
+            self.changes = self.changes.next();
+        }
+    }
+
+    /// Replaces the messages with a fresh snapshot (a `history` with `reset`:
+    /// too much changed while we were away to replay it). Returns the messages
+    /// newer than any we held, which are news to the user. Deleted ids stay
+    /// deleted, and the change cursor is moved on by the history's `changes`.
+    pub fn reset(&mut self, messages: Vec<ChatMessage>, older: bool) -> Vec<ChatMessage> {
+        let newest = self.newest();
+        self.messages.clear();
+        self.older = older;
+        self.merge(messages)
+            .into_iter()
+            .filter(|m| newest.is_none_or(|n| m.id > n))
+            .collect()
+    }
+
     /// Applies a `deleted` frame.
     pub fn remove(&mut self, id: MessageId) -> bool {
         self.deleted.insert(id);
@@ -176,6 +227,43 @@ mod tests {
         );
         assert_eq!(t.get(MessageId(1)).unwrap().body, "new");
         assert!(!t.edit(MessageId(9), "x".into(), at));
+    }
+
+    #[test]
+    fn the_change_cursor_waits_for_gaps_to_fill() {
+        let mut t = Timeline::default();
+        assert_eq!(t.changes(), ChangeId(0));
+        t.caught_up(ChangeId(5));
+        // 7 arrives before 6 (two editors' frames raced): the cursor holds at 5
+        // until 6 is here, so a resume in between would replay 6.
+        t.saw_change(ChangeId(7));
+        assert_eq!(t.changes(), ChangeId(5));
+        t.saw_change(ChangeId(6));
+        assert_eq!(t.changes(), ChangeId(7));
+        // Old or repeated ids change nothing.
+        t.saw_change(ChangeId(3));
+        t.saw_change(ChangeId(7));
+        assert_eq!(t.changes(), ChangeId(7));
+        // A replay skips superseded ids; the history after it closes the gap.
+        t.saw_change(ChangeId(10));
+        assert_eq!(t.changes(), ChangeId(7));
+        t.caught_up(ChangeId(9));
+        assert_eq!(t.changes(), ChangeId(10));
+        // A history never moves it back.
+        t.caught_up(ChangeId(4));
+        assert_eq!(t.changes(), ChangeId(10));
+    }
+
+    #[test]
+    fn a_reset_replaces_the_messages_and_reports_only_newer_ones() {
+        let mut t = Timeline::default();
+        t.merge(vec![msg(1, "a"), msg(2, "b"), msg(3, "c")]);
+        t.remove(MessageId(2));
+        let fresh = t.reset(vec![msg(2, "b"), msg(3, "c2"), msg(4, "d")], true);
+        assert_eq!(fresh.iter().map(|m| m.id.0).collect::<Vec<_>>(), vec![4]);
+        assert_eq!(ids(&t), vec![3, 4]);
+        assert_eq!(t.get(MessageId(3)).unwrap().body, "c2");
+        assert!(t.older);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Chat messages: batched inserts with `client_id` deduplication, history in
-//! both directions, edits and deletes.
+//! both directions, edits and deletes, and the per-room change counter that
+//! lets a reconnecting client catch up on edits and deletes it missed.
 
 use super::BeginWrite;
 use super::{on_pool, Store, StoreError};
-use app::protocol::{ChatMessage, MessageId, RoomId, UserId};
+use app::protocol::{ChangeId, ChatMessage, MessageId, RoomId, UserId};
 use chrono::{DateTime, Utc};
 
 /// A message to store, already validated.
@@ -14,6 +15,20 @@ pub struct NewMessage {
     pub author_name: String,
     pub body: String,
     pub client_id: String,
+}
+
+/// A message's state after its newest change, as a resume replays it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Edited {
+        change: ChangeId,
+        message: ChatMessage,
+    },
+    Deleted {
+        change: ChangeId,
+        room: RoomId,
+        id: MessageId,
+    },
 }
 
 /// The stored form of a [`NewMessage`]. `fresh` is false when the same
@@ -177,33 +192,168 @@ impl Store {
         Ok(row.map(|r| (r.message.into(), UserId(r.author_id))))
     }
 
-    /// Replaces a body; returns the time of the edit.
+    /// Replaces a body and records the change, in one transaction. Returns the
+    /// room, the time of the edit and its change id; `None` if the message is
+    /// gone (deleted since it was looked up).
     pub async fn edit_message(
         &self,
         id: MessageId,
         body: &str,
-    ) -> Result<DateTime<Utc>, StoreError> {
+    ) -> Result<Option<(RoomId, DateTime<Utc>, ChangeId)>, StoreError> {
         let now = Utc::now();
-        on_pool!(self, pool => {
-            sqlx::query("UPDATE messages SET body = $1, edited_at = $2 WHERE id = $3")
-                .bind(body)
-                .bind(now)
-                .bind(id.0)
-                .execute(pool)
-                .await
-                .map(drop)?
+        let done = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let room: Option<i64> = sqlx::query_scalar(
+                "UPDATE messages SET body = $1, edited_at = $2 WHERE id = $3 RETURNING room_id",
+            )
+            .bind(body)
+            .bind(now)
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match room {
+                // Dropping `tx` rolls back (nothing was written).
+                None => None,
+                Some(room) => {
+                    let change = record_change!(tx, room, id);
+                    tx.commit().await?;
+                    Some((RoomId(room), now, change))
+                }
+            }
         });
-        Ok(now)
+        Ok(done)
     }
 
-    pub async fn delete_message(&self, id: MessageId) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("DELETE FROM messages WHERE id = $1")
-                .bind(id.0)
-                .execute(pool)
-                .await
-                .map(drop)?
+    /// Deletes a message and records the change, in one transaction. Returns
+    /// the room and the change id; `None` if it was already gone.
+    pub async fn delete_message(
+        &self,
+        id: MessageId,
+    ) -> Result<Option<(RoomId, ChangeId)>, StoreError> {
+        let done = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let room: Option<i64> =
+                sqlx::query_scalar("DELETE FROM messages WHERE id = $1 RETURNING room_id")
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match room {
+                None => None,
+                Some(room) => {
+                    let change = record_change!(tx, room, id);
+                    tx.commit().await?;
+                    Some((RoomId(room), change))
+                }
+            }
         });
-        Ok(())
+        Ok(done)
+    }
+
+    /// The room's newest change id (0 before its first edit or delete).
+    pub async fn last_change(&self, room: RoomId) -> Result<ChangeId, StoreError> {
+        let last: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT last_change FROM rooms WHERE id = $1")
+                .bind(room.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(ChangeId(last.unwrap_or(0)))
+    }
+
+    /// The current state of every message with id <= `up_to` whose newest
+    /// change is after `after`, in change order, at most `limit`.
+    ///
+    /// Messages above `up_to` are left out: a resuming client gets those in
+    /// the `history` itself, already in their current state.
+    pub async fn changes_after(
+        &self,
+        room: RoomId,
+        after: ChangeId,
+        up_to: MessageId,
+        limit: usize,
+    ) -> Result<Vec<Change>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            change_id: i64,
+            message_id: i64,
+            // All NULL when the message is gone.
+            author: Option<String>,
+            body: Option<String>,
+            client_id: Option<String>,
+            sent_at: Option<DateTime<Utc>>,
+            edited_at: Option<DateTime<Utc>>,
+        }
+        // A change row without its message is a delete; with it, the message's
+        // current body (its newest change may be an edit after an edit).
+        let sql = "SELECT c.change_id, c.message_id, u.username AS author,
+                          m.body, m.client_id, m.sent_at, m.edited_at
+                     FROM message_changes c
+                     LEFT JOIN messages m ON m.id = c.message_id
+                     LEFT JOIN users u ON u.id = m.author_id
+                    WHERE c.room_id = $1 AND c.change_id > $2 AND c.message_id <= $3
+                    ORDER BY c.change_id ASC
+                    LIMIT $4";
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(room.0)
+                .bind(after.0)
+                .bind(up_to.0)
+                .bind(limit as i64)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| match (r.author, r.body, r.client_id, r.sent_at) {
+                (Some(author), Some(body), Some(client_id), Some(sent_at)) => Change::Edited {
+                    change: ChangeId(r.change_id),
+                    message: ChatMessage {
+                        room,
+                        id: MessageId(r.message_id),
+                        author,
+                        body,
+                        sent_at,
+                        edited_at: r.edited_at,
+                        client_id: Some(client_id),
+                    },
+                },
+                _ => Change::Deleted {
+                    change: ChangeId(r.change_id),
+                    room,
+                    id: MessageId(r.message_id),
+                },
+            })
+            .collect())
     }
 }
+
+/// Takes the room's next change id and makes it `message`'s newest change;
+/// evaluates to the [`ChangeId`]. Used inside the transaction that makes the
+/// change: the counter's row lock (PostgreSQL) or the write lock (SQLite,
+/// `BEGIN IMMEDIATE`) is held to the commit, so within a room change ids are
+/// committed in order and without gaps; a rolled-back change takes its number
+/// back with it. A macro rather than a function so the same text compiles for
+/// both backends inside `on_pool!` (like `insert_announcement!`).
+macro_rules! record_change {
+    ($tx:expr, $room:expr, $message:expr) => {{
+        let room: i64 = $room;
+        let message: MessageId = $message;
+        let change: i64 = sqlx::query_scalar(
+            "UPDATE rooms SET last_change = last_change + 1 WHERE id = $1 RETURNING last_change",
+        )
+        .bind(room)
+        .fetch_one(&mut *$tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO message_changes (message_id, room_id, change_id) VALUES ($1, $2, $3)
+             ON CONFLICT (message_id) DO UPDATE SET change_id = excluded.change_id",
+        )
+        .bind(message.0)
+        .bind(room)
+        .bind(change)
+        .execute(&mut *$tx)
+        .await?;
+        ChangeId(change)
+    }};
+}
+use record_change;

@@ -7,12 +7,12 @@ use crate::{
     hub::{encode, Outbox},
     ingest::Submission,
     state::AppState,
-    store::{NewMessage, StoreError},
+    store::{Change, NewMessage, StoreError},
 };
 use app::{
     protocol::{
-        AnnouncementId, ClientFrame, ErrorCode, MessageId, Role, RoomId, ServerFrame, User,
-        JOIN_HISTORY, MAX_FRAME_BYTES, MAX_REPLAY,
+        AnnouncementId, ChangeId, ClientFrame, ErrorCode, MessageId, Role, RoomId, ServerFrame,
+        User, JOIN_HISTORY, MAX_CHANGE_REPLAY, MAX_FRAME_BYTES, MAX_REPLAY,
     },
     validate::{ClientId, Invalid, MessageBody},
 };
@@ -180,7 +180,11 @@ impl Dispatch {
 
     async fn handle(&mut self, frame: ClientFrame) -> Result<(), Refusal> {
         match frame {
-            ClientFrame::Join { room, since } => self.join(room, since).await,
+            ClientFrame::Join {
+                room,
+                since,
+                changes_since,
+            } => self.join(room, since, changes_since).await,
             ClientFrame::Leave { room } => self.leave(room).await,
             ClientFrame::Send {
                 room,
@@ -208,7 +212,12 @@ impl Dispatch {
         }
     }
 
-    async fn join(&mut self, room: RoomId, since: Option<MessageId>) -> Result<(), Refusal> {
+    async fn join(
+        &mut self,
+        room: RoomId,
+        since: Option<MessageId>,
+        changes_since: Option<ChangeId>,
+    ) -> Result<(), Refusal> {
         let store = &self.state.store;
         if !store.room_exists(room).await? {
             return Err(Refusal::new(
@@ -221,7 +230,25 @@ impl Dispatch {
         // the client merges by id whatever arrives twice.
         let online = self.state.hub.subscribe(room, self.outbox.id);
         self.joined.insert(room);
-        let (messages, more) = match since {
+        // The change counter is read after subscribing and before anything
+        // else: every change up to it is then in the messages or the replay
+        // read below, and every later one is committed after we subscribed,
+        // so it reaches this connection live. That makes it the client's next
+        // `changes_since`.
+        let changes = store.last_change(room).await?;
+        // Changes to messages up to `since`; later messages come in the
+        // history itself, already as they are now. Too many: a fresh snapshot.
+        let replay = match (since, changes_since) {
+            (Some(since), Some(after)) => {
+                let c = store
+                    .changes_after(room, after, since, MAX_CHANGE_REPLAY + 1)
+                    .await?;
+                (c.len() <= MAX_CHANGE_REPLAY).then_some(c)
+            }
+            _ => Some(Vec::new()),
+        };
+        let reset = replay.is_none();
+        let (messages, more) = match since.filter(|_| !reset) {
             Some(since) => {
                 let mut m = store.messages_after(room, since, MAX_REPLAY + 1).await?;
                 let more = m.len() > MAX_REPLAY;
@@ -237,10 +264,26 @@ impl Dispatch {
                 (m, more)
             }
         };
+        // The replay goes before the history, whose `changes` then marks its
+        // end: a client cut off in the middle has not yet moved its cursor.
+        for change in replay.unwrap_or_default() {
+            self.send(&match change {
+                Change::Edited { change, message } => ServerFrame::Edited {
+                    room,
+                    id: message.id,
+                    body: message.body,
+                    edited_at: message.edited_at.unwrap_or(message.sent_at),
+                    change,
+                },
+                Change::Deleted { change, room, id } => ServerFrame::Deleted { room, id, change },
+            });
+        }
         self.send(&ServerFrame::History {
             room,
             messages,
             more,
+            changes,
+            reset,
         });
         self.send(&ServerFrame::Presence { room, online });
         Ok(())
@@ -312,23 +355,26 @@ impl Dispatch {
     async fn edit(&mut self, id: MessageId, body: &str) -> Result<(), Refusal> {
         let body = MessageBody::parse(body)?;
         let store = &self.state.store;
-        let (message, author) = store.message(id).await?.ok_or_else(|| {
-            Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"))
-        })?;
+        let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
+        let (_, author) = store.message(id).await?.ok_or_else(gone)?;
         if author != self.user.id {
             return Err(Refusal::new(
                 ErrorCode::Forbidden,
                 "you can edit only your own messages",
             ));
         }
-        let edited_at = store.edit_message(id, body.as_str()).await?;
+        let (room, edited_at, change) = store
+            .edit_message(id, body.as_str())
+            .await?
+            .ok_or_else(gone)?;
         self.state.hub.broadcast(
-            message.room,
+            room,
             &ServerFrame::Edited {
-                room: message.room,
+                room,
                 id,
                 body: body.into_string(),
                 edited_at,
+                change,
             },
         );
         Ok(())
@@ -336,9 +382,8 @@ impl Dispatch {
 
     async fn delete(&mut self, id: MessageId) -> Result<(), Refusal> {
         let store = &self.state.store;
-        let (message, author) = store.message(id).await?.ok_or_else(|| {
-            Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"))
-        })?;
+        let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
+        let (_, author) = store.message(id).await?.ok_or_else(gone)?;
         // Someone else's message: the role as of now, so an admin promoted
         // (or demoted) while connected is treated as such without reconnecting.
         if author != self.user.id && !self.is_admin_now().await? {
@@ -347,14 +392,10 @@ impl Dispatch {
                 "you can delete only your own messages",
             ));
         }
-        store.delete_message(id).await?;
-        self.state.hub.broadcast(
-            message.room,
-            &ServerFrame::Deleted {
-                room: message.room,
-                id,
-            },
-        );
+        let (room, change) = store.delete_message(id).await?.ok_or_else(gone)?;
+        self.state
+            .hub
+            .broadcast(room, &ServerFrame::Deleted { room, id, change });
         Ok(())
     }
 

@@ -3,8 +3,10 @@
 
 use crate::helpers::*;
 use app::protocol::{
-    ClientFrame, ErrorCode, MessageId, MessagePage, RoomSummary, ServerFrame, MAX_REPLAY,
+    ChangeId, ChatMessage, ClientFrame, ErrorCode, MessageId, MessagePage, RoomId, RoomSummary,
+    ServerFrame, JOIN_HISTORY, MAX_CHANGE_REPLAY, MAX_REPLAY,
 };
+use switchboard::store::NewMessage;
 
 /// Runs the two-user conversation against whichever database `app` uses.
 pub async fn two_users_chat(app: &TestApp) {
@@ -392,6 +394,7 @@ async fn rooms_are_announced_and_leave_stops_delivery() {
     b.send(&ClientFrame::Join {
         room: app::protocol::RoomId(9999),
         since: None,
+        changes_since: None,
     })
     .await;
     // Bob gets the not_found for the bogus room, and no message from the room he left.
@@ -399,4 +402,250 @@ async fn rooms_are_announced_and_leave_stops_delivery() {
         ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::NotFound),
         f => panic!("expected not_found, got {f:?}"),
     }
+}
+
+/// What a resuming `join` sends up to and including its `history`: the
+/// replayed changes, then the history's messages, `changes` and `reset`.
+async fn resume(
+    c: &mut Client,
+    room: RoomId,
+    since: MessageId,
+    changes_since: ChangeId,
+) -> (Vec<ServerFrame>, Vec<ChatMessage>, ChangeId, bool) {
+    c.send(&ClientFrame::Join {
+        room,
+        since: Some(since),
+        changes_since: Some(changes_since),
+    })
+    .await;
+    let mut replayed = Vec::new();
+    loop {
+        match c.recv().await {
+            ServerFrame::History {
+                messages,
+                changes,
+                reset,
+                ..
+            } => return (replayed, messages, changes, reset),
+            f @ (ServerFrame::Edited { .. } | ServerFrame::Deleted { .. }) => replayed.push(f),
+            // The previous join's, on a connection that resumes twice.
+            ServerFrame::Presence { .. } => {}
+            other => panic!("expected changes then history, got {other:?}"),
+        }
+    }
+}
+
+/// Frames up to the ack of a marker message: proves nothing else was queued.
+async fn frames_until_marker(c: &mut Client, room: RoomId, marker: &str) -> Vec<ServerFrame> {
+    c.send(&ClientFrame::Send {
+        room,
+        body: marker.into(),
+        client_id: marker.into(),
+    })
+    .await;
+    let mut frames = Vec::new();
+    loop {
+        match c.recv().await {
+            ServerFrame::Ack { .. } => return frames,
+            f => frames.push(f),
+        }
+    }
+}
+
+/// A client away while an old message is edited and another deleted gets
+/// exactly those changes when it resumes, once; the next resume gets none.
+pub async fn a_resume_replays_edits_and_deletes_made_while_away(app: &TestApp) {
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&ann.token, "changes").await;
+    let mut b = app.connect(&bob.token).await;
+    b.join(room.id, None).await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        ids.push(b.post(room.id, &format!("m{i}"), &format!("c{i}")).await);
+    }
+    // A change before Ann's first join: reflected in her history already.
+    b.send(&ClientFrame::Edit {
+        id: ids[3],
+        body: "m3 fixed".into(),
+    })
+    .await;
+    b.recv_until(|f| matches!(f, ServerFrame::Edited { .. }))
+        .await;
+
+    let mut a = app.connect(&ann.token).await;
+    a.send(&ClientFrame::Join {
+        room: room.id,
+        since: None,
+        changes_since: None,
+    })
+    .await;
+    let (held, cursor) = match a
+        .recv_until(|f| matches!(f, ServerFrame::History { .. }))
+        .await
+    {
+        ServerFrame::History {
+            messages,
+            changes,
+            reset,
+            ..
+        } => {
+            assert!(!reset);
+            (messages, changes)
+        }
+        _ => unreachable!(),
+    };
+    assert_eq!(held.len(), 4);
+    assert_eq!(held[3].body, "m3 fixed");
+    assert_eq!(cursor, ChangeId(1));
+    let since = held.last().unwrap().id;
+    drop(a);
+
+    // While Ann is away: an old message edited twice, another deleted, and a
+    // new message posted and edited (that one comes in the history itself).
+    for body in ["m0 draft", "m0 final"] {
+        b.send(&ClientFrame::Edit {
+            id: ids[0],
+            body: body.into(),
+        })
+        .await;
+        b.recv_until(|f| matches!(f, ServerFrame::Edited { .. }))
+            .await;
+    }
+    b.send(&ClientFrame::Delete { id: ids[1] }).await;
+    b.recv_until(|f| matches!(f, ServerFrame::Deleted { .. }))
+        .await;
+    let new = b.post(room.id, "m4", "c4").await;
+    b.send(&ClientFrame::Edit {
+        id: new,
+        body: "m4 fixed".into(),
+    })
+    .await;
+    match b
+        .recv_until(|f| matches!(f, ServerFrame::Edited { .. }))
+        .await
+    {
+        ServerFrame::Edited { change, .. } => assert_eq!(change, ChangeId(5)),
+        _ => unreachable!(),
+    }
+
+    let mut a = app.connect(&ann.token).await;
+    let (replayed, messages, changes, reset) = resume(&mut a, room.id, since, cursor).await;
+    assert!(!reset);
+    assert_eq!(changes, ChangeId(5));
+    // Exactly the two old messages, each once, as they are now, in change order.
+    assert_eq!(replayed.len(), 2, "{replayed:?}");
+    match &replayed[0] {
+        ServerFrame::Edited {
+            room: r,
+            id,
+            body,
+            change,
+            ..
+        } => {
+            assert_eq!((*r, *id, body.as_str()), (room.id, ids[0], "m0 final"));
+            assert_eq!(*change, ChangeId(3));
+        }
+        f => panic!("expected the edit, got {f:?}"),
+    }
+    assert_eq!(
+        replayed[1],
+        ServerFrame::Deleted {
+            room: room.id,
+            id: ids[1],
+            change: ChangeId(4)
+        }
+    );
+    assert_eq!(
+        messages
+            .iter()
+            .map(|m| (m.id, m.body.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(new, "m4 fixed")]
+    );
+    let after = frames_until_marker(&mut a, room.id, "marker-1").await;
+    assert!(
+        after
+            .iter()
+            .all(|f| !matches!(f, ServerFrame::Edited { .. } | ServerFrame::Deleted { .. })),
+        "a change came twice: {after:?}"
+    );
+    drop(a);
+
+    // Resuming again from where that left off: nothing to replay.
+    let mut a = app.connect(&ann.token).await;
+    let (replayed, messages, again, reset) = resume(&mut a, room.id, new, changes).await;
+    assert!(replayed.is_empty() && !reset, "{replayed:?}");
+    assert_eq!(again, changes);
+    assert_eq!(messages.len(), 1, "only the marker is new");
+
+    // A client that resumes with no cursor at all (changes_since 0) gets the
+    // current state of every changed message it could hold, nothing more.
+    let mut c = app.connect(&ann.token).await;
+    let (replayed, _, _, _) = resume(&mut c, room.id, since, ChangeId(0)).await;
+    let ids_replayed: Vec<MessageId> = replayed
+        .iter()
+        .map(|f| match f {
+            ServerFrame::Edited { id, .. } | ServerFrame::Deleted { id, .. } => *id,
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(ids_replayed, vec![ids[3], ids[0], ids[1]]);
+}
+
+#[tokio::test]
+async fn a_resume_replays_edits_and_deletes_made_while_away_on_sqlite() {
+    let app = spawn_app().await;
+    a_resume_replays_edits_and_deletes_made_while_away(&app).await;
+}
+
+#[tokio::test]
+async fn too_many_changes_to_replay_resets_the_room() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let room = app.create_room(&ann.token, "busy").await;
+    // Stored and changed through the store, to spare 500 round trips (the
+    // WebSocket path is the test above); one message more than the cap.
+    let store = &app.state.store;
+    let batch: Vec<NewMessage> = (0..=MAX_CHANGE_REPLAY)
+        .map(|i| NewMessage {
+            room: room.id,
+            author: ann.user.id,
+            author_name: ann.user.username.clone(),
+            body: format!("m{i}"),
+            client_id: format!("c{i}"),
+        })
+        .collect();
+    let ids: Vec<MessageId> = store
+        .insert_messages(&batch)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.message.id)
+        .collect();
+    let since = *ids.last().unwrap();
+    for id in &ids[..MAX_CHANGE_REPLAY] {
+        store.edit_message(*id, "changed").await.unwrap().unwrap();
+    }
+
+    // Exactly the cap: replayed.
+    let mut a = app.connect(&ann.token).await;
+    let (replayed, _, changes, reset) = resume(&mut a, room.id, since, ChangeId(0)).await;
+    assert!(!reset);
+    assert_eq!(replayed.len(), MAX_CHANGE_REPLAY);
+    assert_eq!(changes, ChangeId(MAX_CHANGE_REPLAY as i64));
+
+    // One more: no replay, a fresh snapshot marked `reset`.
+    store.edit_message(since, "changed").await.unwrap().unwrap();
+    let mut a = app.connect(&ann.token).await;
+    let (replayed, messages, changes, reset) = resume(&mut a, room.id, since, ChangeId(0)).await;
+    assert!(reset);
+    assert!(replayed.is_empty());
+    assert_eq!(changes, ChangeId(MAX_CHANGE_REPLAY as i64 + 1));
+    assert_eq!(messages.len(), JOIN_HISTORY);
+    assert_eq!(messages.last().unwrap().id, since);
+    assert!(messages.iter().all(|m| m.body == "changed"));
+    // From the cursor that reset gave, the next resume is quiet again.
+    let (replayed, _, _, reset) = resume(&mut a, room.id, since, changes).await;
+    assert!(replayed.is_empty() && !reset);
 }

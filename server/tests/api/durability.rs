@@ -172,3 +172,12 @@ async fn two_users_chat_on_postgres() {
     let app = spawn_app_with(Db::Url(url), |_| {}).await;
     crate::chat::two_users_chat(&app).await;
 }
+
+#[tokio::test]
+async fn a_resume_replays_edits_and_deletes_made_while_away_on_postgres() {
+    let Some(url) = fresh_postgres_database().await else {
+        return;
+    };
+    let app = spawn_app_with(Db::Url(url), |_| {}).await;
+    crate::chat::a_resume_replays_edits_and_deletes_made_while_away(&app).await;
+}

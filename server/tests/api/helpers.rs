@@ -229,7 +229,12 @@ impl Client {
         room: RoomId,
         since: Option<app::protocol::MessageId>,
     ) -> (Vec<app::protocol::ChatMessage>, bool) {
-        self.send(&ClientFrame::Join { room, since }).await;
+        self.send(&ClientFrame::Join {
+            room,
+            since,
+            changes_since: None,
+        })
+        .await;
         match self
             .recv_until(|f| matches!(f, ServerFrame::History { room: r, .. } if *r == room))
             .await

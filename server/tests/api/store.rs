@@ -1,9 +1,9 @@
 //! The store's contract, run against SQLite and PostgreSQL alike: each backend
 //! gets a fresh database and the same checks.
 
-use app::protocol::{MessageId, Role, RoomId};
+use app::protocol::{ChangeId, MessageId, Role, RoomId};
 use chrono::{Duration, Utc};
-use switchboard::store::{NewMessage, Store, StoreError};
+use switchboard::store::{Change, NewMessage, Store, StoreError};
 
 async fn exercise(store: Store) {
     // Accounts: the first is admin, names are unique regardless of case.
@@ -135,11 +135,56 @@ async fn exercise(store: Store) {
     // Edit and delete.
     let (m, author) = store.message(ids[0]).await.unwrap().unwrap();
     assert_eq!((m.body.as_str(), author), ("body a1", ann.id));
-    store.edit_message(ids[0], "edited").await.unwrap();
+    assert_eq!(store.last_change(general.id).await.unwrap(), ChangeId(0));
+    let (room, _, change) = store.edit_message(ids[0], "edited").await.unwrap().unwrap();
+    assert_eq!((room, change), (general.id, ChangeId(1)));
     let (m, _) = store.message(ids[0]).await.unwrap().unwrap();
     assert!(m.edited_at.is_some() && m.body == "edited");
-    store.delete_message(ids[0]).await.unwrap();
+    assert_eq!(
+        store.delete_message(ids[0]).await.unwrap(),
+        Some((general.id, ChangeId(2)))
+    );
     assert!(store.message(ids[0]).await.unwrap().is_none());
+    // Gone: neither edited nor deleted again, and no change id is used up.
+    assert!(store.edit_message(ids[0], "again").await.unwrap().is_none());
+    assert!(store.delete_message(ids[0]).await.unwrap().is_none());
+    store.edit_message(ids[1], "one").await.unwrap();
+    store.edit_message(ids[1], "two").await.unwrap();
+    assert_eq!(store.last_change(general.id).await.unwrap(), ChangeId(4));
+    // The replay: each message once, at its newest change, in change order;
+    // only messages up to `up_to`, only changes after `after`.
+    let changes = store
+        .changes_after(general.id, ChangeId(0), ids[2], 10)
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(
+        changes[0],
+        Change::Deleted {
+            change: ChangeId(2),
+            room: general.id,
+            id: ids[0]
+        }
+    );
+    match &changes[1] {
+        Change::Edited { change, message } => {
+            assert_eq!((*change, message.id), (ChangeId(4), ids[1]));
+            assert_eq!(message.body, "two");
+            assert!(message.edited_at.is_some());
+        }
+        other => panic!("expected an edit, got {other:?}"),
+    }
+    let later = store.changes_after(general.id, ChangeId(2), ids[2], 10);
+    assert_eq!(later.await.unwrap().len(), 1);
+    let below = store.changes_after(general.id, ChangeId(0), ids[0], 10);
+    assert_eq!(below.await.unwrap().len(), 1);
+    let capped = store.changes_after(general.id, ChangeId(0), ids[2], 1);
+    assert_eq!(capped.await.unwrap().len(), 1);
+    assert!(store
+        .changes_after(general.id, ChangeId(4), ids[2], 10)
+        .await
+        .unwrap()
+        .is_empty());
 
     store.leave_room(general.id, bob.id).await.unwrap();
     let rooms = store.list_rooms(bob.id).await.unwrap();

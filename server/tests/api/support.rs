@@ -455,6 +455,7 @@ async fn a_visitor_cannot_read_or_write_another_visitors_conversation() {
     v2.send(&ClientFrame::Join {
         room: app::protocol::RoomId(1),
         since: None,
+        changes_since: None,
     })
     .await;
     expect_error(&mut v2, ErrorCode::Forbidden).await;
