@@ -4,6 +4,7 @@
 mod connection;
 mod dispatch;
 mod origin;
+mod refusal;
 mod support;
 
 use crate::{

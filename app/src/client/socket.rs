@@ -1,26 +1,25 @@
 //! The tab's one WebSocket to `/ws`: connecting, reading frames into a page's
 //! state, writing the frames the UI sends, and reconnecting with backoff.
 //!
-//! [`Link`] is the UI's handle for sending; it holds the current connection's
-//! outgoing queue, or nothing while disconnected. [`start`] spawns the
-//! connection loop and returns a [`Control`] to wake it early (the user pressed
-//! "retry", the browser came back online) or to stop it (the page closed).
-//! What the frames mean is the [`Session`]'s business (the chat state, the
-//! support desk), not this module's. Outside the browser, `start` does nothing
-//! and `Link` sends nothing.
+//! [`Connection`] is what a page holds: the state its indicator shows, the
+//! [`Link`] the UI sends through (the current connection's outgoing queue, or
+//! nothing while disconnected) and, once started, the loop's [`Control`] to
+//! wake it early (the user pressed "retry", the browser came back online) or to
+//! stop it (the page closed). What the frames mean is the [`Session`]'s
+//! business (the chat state, the support desk, the visitor), not this
+//! module's. Outside the browser, [`start`] does nothing and `Link` sends
+//! nothing.
 
-#[cfg(target_arch = "wasm32")]
 use leptos::prelude::*;
 
 use crate::protocol::{ClientFrame, ServerFrame};
 use crate::state::LinkState;
 
-/// What a page plugs into the connection loop: where frames go, where the
-/// connection's state is shown, and its sending handle. Implemented by cheap
-/// `Copy` handles (signals), like [`crate::state::Chat`].
+/// What a page plugs into the connection loop: where frames go, and the
+/// page's [`Connection`]. Implemented by cheap `Copy` handles (signals), like
+/// [`crate::state::Chat`].
 pub trait Session: Copy + 'static {
-    fn link(&self) -> Link;
-    fn set_link_state(&self, state: LinkState);
+    fn connection(&self) -> Connection;
     /// A frame arrived. Returns true when it is the server's greeting (`hello`,
     /// `support.hello`): after a greeting, a dropped connection retries at once.
     /// `first`: this is the page's first connection (not a reconnect).
@@ -31,6 +30,70 @@ pub trait Session: Copy + 'static {
     #[allow(async_fn_in_trait)]
     async fn signed_out(&self) -> bool {
         false
+    }
+}
+
+/// A page's handle on its connection, shared by its components. Cheap to copy:
+/// handles to values in the reactive arena.
+#[derive(Clone, Copy)]
+pub struct Connection {
+    /// What the indicator shows. Written by the loop, and by the session when
+    /// the server greets it.
+    pub state: RwSignal<LinkState>,
+    pub link: Link,
+    /// The running loop, once [`Connection::start`] ran.
+    control: StoredValue<Option<Control>>,
+}
+
+impl Connection {
+    pub fn new() -> Self {
+        Connection {
+            state: RwSignal::new(LinkState::Connecting),
+            link: Link::new(),
+            control: StoredValue::new(None),
+        }
+    }
+
+    /// Starts the connection loop for `session` (browser only), once: later
+    /// calls do nothing until [`Connection::disconnect`].
+    pub fn start<S: Session>(&self, session: S) {
+        if self.control.with_value(Option::is_none) {
+            self.control.set_value(Some(start(session)));
+        }
+    }
+
+    /// Reconnect now rather than after the backoff.
+    pub fn reconnect_now(&self) {
+        self.control.with_value(|c| {
+            if let Some(c) = c {
+                c.wake();
+            }
+        });
+    }
+
+    /// Closes the socket and ends the loop. `try_`: called from `on_cleanup`,
+    /// when the page's values may already be gone.
+    pub fn disconnect(&self) {
+        if let Some(Some(c)) = self.control.try_update_value(Option::take) {
+            c.stop();
+        }
+    }
+
+    /// The server greeted the current connection. `try_`: timers may fire
+    /// after the page (and its signals) is gone.
+    pub fn online(&self) -> bool {
+        self.state.try_get_untracked() == Some(LinkState::Online)
+    }
+
+    /// `try_`: the loop may finish after the page that owned it is gone.
+    pub fn set_state(&self, state: LinkState) {
+        let _ = self.state.try_set(state);
+    }
+}
+
+impl Default for Connection {
+    fn default() -> Self {
+        Connection::new()
     }
 }
 
@@ -127,8 +190,9 @@ impl Control {
     }
 }
 
-/// Starts the connection loop for a page's session. Call once per page, in the browser.
-pub fn start<S: Session>(chat: S) -> Control {
+/// Starts the connection loop for a page's session; through
+/// [`Connection::start`], which keeps the [`Control`].
+fn start<S: Session>(chat: S) -> Control {
     #[cfg(target_arch = "wasm32")]
     {
         let (wake, wake_rx) = futures_channel::mpsc::channel(1);
@@ -182,13 +246,13 @@ mod imp {
             if control.inner.stopped.load(Ordering::SeqCst) {
                 break;
             }
-            chat.set_link_state(LinkState::Connecting);
+            chat.connection().set_state(LinkState::Connecting);
             let outcome = connect_once(chat, &control, &mut wake, first).await;
-            chat.link().detach();
+            chat.connection().link.detach();
             match outcome {
                 Outcome::Stopped => break,
                 Outcome::SessionEnded => {
-                    chat.set_link_state(LinkState::SignedOut);
+                    chat.connection().set_state(LinkState::SignedOut);
                     break;
                 }
                 Outcome::Dropped { greeted: true } => {
@@ -199,7 +263,7 @@ mod imp {
                     // A refused upgrade looks like any network failure from
                     // here; ask over HTTP whether we are still logged in.
                     if chat.signed_out().await {
-                        chat.set_link_state(LinkState::SignedOut);
+                        chat.connection().set_state(LinkState::SignedOut);
                         break;
                     }
                 }
@@ -207,11 +271,12 @@ mod imp {
             if control.inner.stopped.load(Ordering::SeqCst) {
                 break;
             }
-            chat.set_link_state(LinkState::Waiting { seconds: 1 });
+            chat.connection()
+                .set_state(LinkState::Waiting { seconds: 1 });
             let delay = backoff.next_delay_ms(browser::random01());
             wait(chat, &control, &mut wake, f64::from(delay)).await;
         }
-        chat.link().detach();
+        chat.connection().link.detach();
     }
 
     /// Waits `delay_ms`, counting down on the indicator each second, or less if woken.
@@ -227,7 +292,7 @@ mod imp {
             if left <= 0.0 || control.inner.stopped.load(Ordering::SeqCst) {
                 return;
             }
-            chat.set_link_state(if browser::online() {
+            chat.connection().set_state(if browser::online() {
                 LinkState::Waiting {
                     seconds: (left / 1000.0).ceil() as u32,
                 }
@@ -260,7 +325,7 @@ mod imp {
         };
         let (mut sink, mut stream) = socket.split();
         let (tx, mut rx) = mpsc::channel::<String>(OUTGOING_QUEUE);
-        chat.link().attach(tx);
+        chat.connection().link.attach(tx);
 
         let greeted = std::cell::Cell::new(false);
         let reader = async {

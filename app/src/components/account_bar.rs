@@ -19,7 +19,7 @@ pub fn AccountBar() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match http::logout().await {
                 Ok(()) => {
-                    chat.disconnect();
+                    chat.connection.disconnect();
                     navigate(
                         "/login",
                         NavigateOptions {

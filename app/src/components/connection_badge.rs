@@ -10,8 +10,8 @@ use crate::state::LinkState;
 #[component]
 pub fn ConnectionBadge() -> impl IntoView {
     let chat = use_chat();
-    let state = move || chat.link_state.get();
-    let kind = Memo::new(move |_| match chat.link_state.get() {
+    let state = move || chat.connection.state.get();
+    let kind = Memo::new(move |_| match chat.connection.state.get() {
         LinkState::Connecting => "connecting",
         LinkState::Online => "online",
         LinkState::Waiting { .. } => "reconnecting",
@@ -39,7 +39,7 @@ pub fn ConnectionBadge() -> impl IntoView {
             <span class="connection-label" aria-hidden="true">{label}</span>
             <span class="visually-hidden" role="status" aria-live="polite">{announced}</span>
             <Show when=can_retry>
-                <button class="link-button" type="button" on:click=move |_| chat.reconnect_now()>
+                <button class="link-button" type="button" on:click=move |_| chat.connection.reconnect_now()>
                     "Retry now"
                 </button>
             </Show>

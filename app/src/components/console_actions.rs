@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::use_desk;
 use crate::client::http;
 use crate::protocol::{ClientFrame, ConversationId, ConversationStatus, UserId};
+use crate::state::desk::Desk;
 
 #[component]
 pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
@@ -65,10 +66,8 @@ pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
     view! {
         <div class="console-actions" role="group" aria-label="Conversation actions">
             <Show when=unassigned>
-                <button class="button primary small" type="button"
-                    on:click=move |_| desk.act(ClientFrame::SupportClaim { conversation: id }, "claiming")>
-                    "Claim"
-                </button>
+                {action(desk, "button primary small", "Claim",
+                    ClientFrame::SupportClaim { conversation: id }, "claiming")}
             </Show>
             <Show when=move || mine() || admin()>
                 <span class="console-pick">
@@ -93,22 +92,16 @@ pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
                 </span>
             </Show>
             <Show when=move || status() == Some(ConversationStatus::Open)>
-                <button class="button subtle small" type="button"
-                    on:click=move |_| desk.act(ClientFrame::SupportPending { conversation: id }, "the status change")>
-                    "Mark pending"
-                </button>
+                {action(desk, "button subtle small", "Mark pending",
+                    ClientFrame::SupportPending { conversation: id }, "the status change")}
             </Show>
             <Show when=move || status().is_some_and(|s| s != ConversationStatus::Resolved)>
-                <button class="button subtle small" type="button"
-                    on:click=move |_| desk.act(ClientFrame::SupportResolve { conversation: id }, "resolving")>
-                    "Resolve"
-                </button>
+                {action(desk, "button subtle small", "Resolve",
+                    ClientFrame::SupportResolve { conversation: id }, "resolving")}
             </Show>
             <Show when=move || status().is_some_and(|s| s != ConversationStatus::Open)>
-                <button class="button subtle small" type="button"
-                    on:click=move |_| desk.act(ClientFrame::SupportReopen { conversation: id }, "reopening")>
-                    "Reopen"
-                </button>
+                {action(desk, "button subtle small", "Reopen",
+                    ClientFrame::SupportReopen { conversation: id }, "reopening")}
             </Show>
             <a class="button subtle small" href=http::support_transcript_url(id) download="">
                 "Download transcript"
@@ -116,4 +109,20 @@ pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// A button that sends one frame about the open conversation. `what` names
+/// the action in the notice the agent gets when it could not be sent.
+fn action(
+    desk: Desk,
+    class: &'static str,
+    label: &'static str,
+    frame: ClientFrame,
+    what: &'static str,
+) -> impl IntoView {
+    view! {
+        <button class=class type="button" on:click=move |_| desk.act(frame.clone(), what)>
+            {label}
+        </button>
+    }
 }

@@ -33,7 +33,7 @@ pub fn ConsoleHeader() -> impl IntoView {
         Availability::Away => "away",
         Availability::Offline => "offline",
     };
-    let link = move || match desk.link_state.get() {
+    let link = move || match desk.connection.state.get() {
         LinkState::Online => "Connected".to_owned(),
         LinkState::Connecting => "Connecting…".to_owned(),
         LinkState::Waiting { seconds } => format!("Reconnecting in {seconds}s"),

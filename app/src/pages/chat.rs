@@ -79,13 +79,13 @@ pub fn ChatPage() -> impl IntoView {
             });
         });
     }
-    on_cleanup(move || chat.disconnect());
+    on_cleanup(move || chat.connection.disconnect());
 
     // The server ended the session (logout in another tab, say).
     {
         let navigate = navigate.clone();
         Effect::new(move |_| {
-            if chat.link_state.get() == LinkState::SignedOut {
+            if chat.connection.state.get() == LinkState::SignedOut {
                 navigate("/login", replace());
             }
         });
@@ -124,7 +124,8 @@ pub fn ChatPage() -> impl IntoView {
                 chat.mark_read(room);
             }
         });
-        let online = window_event_listener_untyped("online", move |_| chat.reconnect_now());
+        let online =
+            window_event_listener_untyped("online", move |_| chat.connection.reconnect_now());
         chat.visible.set(browser::page_visible());
         on_cleanup(move || {
             visibility.remove();

@@ -86,7 +86,7 @@ fn Console(user: User) -> impl IntoView {
     let query = use_query_map();
 
     Effect::new(move |_| desk.connect());
-    on_cleanup(move || desk.disconnect());
+    on_cleanup(move || desk.connection.disconnect());
 
     // The conversation in the URL is the one in the pane.
     Effect::new(move |_| {
@@ -111,7 +111,7 @@ fn Console(user: User) -> impl IntoView {
     });
 
     Effect::new(move |_| {
-        if desk.link_state.get() == LinkState::SignedOut {
+        if desk.connection.state.get() == LinkState::SignedOut {
             navigate("/login", replace());
         }
     });
@@ -120,7 +120,8 @@ fn Console(user: User) -> impl IntoView {
         let visibility = window_event_listener_untyped("visibilitychange", move |_| {
             desk.visible.set(browser::page_visible());
         });
-        let online = window_event_listener_untyped("online", move |_| desk.reconnect_now());
+        let online =
+            window_event_listener_untyped("online", move |_| desk.connection.reconnect_now());
         desk.visible.set(browser::page_visible());
         on_cleanup(move || {
             visibility.remove();

@@ -64,9 +64,10 @@ pub fn SupportPage() -> impl IntoView {
             visitor.connect();
         });
     });
-    on_cleanup(move || visitor.disconnect());
+    on_cleanup(move || visitor.connection.disconnect());
     Effect::new(move |_| {
-        let online = window_event_listener_untyped("online", move |_| visitor.reconnect_now());
+        let online =
+            window_event_listener_untyped("online", move |_| visitor.connection.reconnect_now());
         on_cleanup(move || online.remove());
     });
 
@@ -122,14 +123,14 @@ pub fn SupportPage() -> impl IntoView {
 #[component]
 fn LinkIndicator() -> impl IntoView {
     let visitor = expect_context::<Visitor>();
-    let kind = Memo::new(move |_| match visitor.link_state.get() {
+    let kind = Memo::new(move |_| match visitor.connection.state.get() {
         LinkState::Connecting => "connecting",
         LinkState::Online => "online",
         LinkState::Waiting { .. } => "reconnecting",
         LinkState::Offline => "offline",
         LinkState::SignedOut => "offline",
     });
-    let shown = move || match visitor.link_state.get() {
+    let shown = move || match visitor.connection.state.get() {
         LinkState::Waiting { seconds } => format!("Reconnecting in {seconds}s"),
         _ => String::new(),
     };

@@ -2,7 +2,7 @@
 //!
 //! [`Chat`] owns every signal the chat UI reads. Server frames come in through
 //! [`Chat::apply`] (called by the socket loop); user actions go out through its
-//! methods, which update the UI at once and queue frames on the [`Link`].
+//! methods, which update the UI at once and queue frames on the [`Connection`]'s link.
 //! The frame rules that need care live in the pure types it wraps:
 //! [`Timeline`] (order, dedupe), [`Outbox`] (pending sends) and [`Rooms`] (unread).
 
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::client::{browser, http, socket::Control, socket::Link};
+use crate::client::{browser, http, socket::Connection};
 use crate::protocol::{
     Announcement, AnnouncementId, ChangeId, ChatMessage, ClientFrame, ErrorCode, MessageId, RoomId,
     RoomSummary, ServerFrame, User, JOIN_HISTORY,
@@ -63,8 +63,7 @@ pub struct Chat {
     /// Usernames online per room, from `presence` and `presence_changed`.
     pub online: RwSignal<HashMap<RoomId, BTreeSet<String>>>,
     pub typing: RwSignal<Vec<Typist>>,
-    pub link_state: RwSignal<LinkState>,
-    pub link: Link,
+    pub connection: Connection,
     /// The room on screen, from the URL.
     pub active: RwSignal<Option<RoomId>>,
     /// The message list shows its newest message (the user is not reading back).
@@ -79,8 +78,6 @@ pub struct Chat {
     read_sent: StoredValue<HashMap<RoomId, MessageId>>,
     /// When we last sent `typing`, and where.
     typing_sent: StoredValue<Option<(RoomId, f64)>>,
-    /// The connection loop, once started.
-    control: StoredValue<Option<Control>>,
     /// Unsent composer text per room. Not a signal: only the composer reads
     /// it, when it opens.
     drafts: StoredValue<HashMap<RoomId, String>>,
@@ -101,8 +98,7 @@ impl Chat {
             outbox: RwSignal::new(Outbox::default()),
             online: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(Vec::new()),
-            link_state: RwSignal::new(LinkState::Connecting),
-            link: Link::new(),
+            connection: Connection::new(),
             active: RwSignal::new(None),
             at_bottom: RwSignal::new(true),
             visible: RwSignal::new(true),
@@ -110,7 +106,6 @@ impl Chat {
             loading_older: RwSignal::new(false),
             read_sent: StoredValue::new(HashMap::new()),
             typing_sent: StoredValue::new(None),
-            control: StoredValue::new(None),
             drafts: StoredValue::new(HashMap::new()),
             announcements: RwSignal::new(Vec::new()),
             announcements_known: StoredValue::new(std::collections::HashSet::new()),
@@ -121,27 +116,9 @@ impl Chat {
     // The connection
     // -----------------------------------------------------------------------
 
-    /// Starts the WebSocket (browser only). Stopped by [`Chat::disconnect`].
+    /// Starts the WebSocket (browser only). Stopped by [`Connection::disconnect`].
     pub fn connect(&self) {
-        if self.control.with_value(Option::is_none) {
-            let control = crate::client::socket::start(*self);
-            self.control.set_value(Some(control));
-        }
-    }
-
-    /// Reconnect now rather than after the backoff.
-    pub fn reconnect_now(&self) {
-        self.control.with_value(|c| {
-            if let Some(c) = c {
-                c.wake();
-            }
-        });
-    }
-
-    pub fn disconnect(&self) {
-        if let Some(Some(c)) = self.control.try_update_value(Option::take) {
-            c.stop();
-        }
+        self.connection.start(*self);
     }
 
     /// The server greeted a new connection. Load (or refresh) the room list,
@@ -149,7 +126,7 @@ impl Chat {
     /// again whatever the server never acknowledged.
     pub fn on_hello(&self, user: User, first_connection: bool) {
         self.me.set(Some(user));
-        self.link_state.set(LinkState::Online);
+        self.connection.state.set(LinkState::Online);
         let chat = *self;
         leptos::task::spawn_local(async move {
             match http::rooms().await {
@@ -170,7 +147,7 @@ impl Chat {
                 chat.subscribe(room);
             }
             for pending in chat.outbox.with_untracked(Outbox::unacked) {
-                chat.link.send(&ClientFrame::Send {
+                chat.connection.link.send(&ClientFrame::Send {
                     room: pending.room,
                     body: pending.body,
                     client_id: pending.client_id,
@@ -183,7 +160,7 @@ impl Chat {
     /// the last change we have without gaps (so edits and deletes of messages
     /// we hold, made while we were away, are replayed).
     fn subscribe(&self, room: RoomId) -> bool {
-        self.link.send(&self.resume_frame(room))
+        self.connection.link.send(&self.resume_frame(room))
     }
 
     /// The `join` that resumes `room` from what this tab holds. Without
@@ -201,15 +178,10 @@ impl Chat {
         }
     }
 
-    fn online_now(&self) -> bool {
-        // `try_`: timers may fire after the chat page (and its signals) is gone.
-        self.link_state.try_get_untracked() == Some(LinkState::Online)
-    }
-
     /// Sends a frame that only makes sense now (not queued for later); tells
     /// the user when we are offline.
     fn send_now(&self, frame: ClientFrame, what: &str) -> bool {
-        if self.online_now() && self.link.send(&frame) {
+        if self.connection.online() && self.connection.link.send(&frame) {
             true
         } else {
             self.notice.set(Some(format!(
@@ -447,8 +419,8 @@ impl Chat {
         let body = body.into_string();
         self.outbox
             .update(|o| o.push(client_id.clone(), room, body.clone()));
-        if self.online_now() {
-            self.link.send(&ClientFrame::Send {
+        if self.connection.online() {
+            self.connection.link.send(&ClientFrame::Send {
                 room,
                 body,
                 client_id,
@@ -461,8 +433,8 @@ impl Chat {
         let Some(Some(p)) = self.outbox.try_update(|o| o.retry(client_id)) else {
             return;
         };
-        if self.online_now() {
-            self.link.send(&ClientFrame::Send {
+        if self.connection.online() {
+            self.connection.link.send(&ClientFrame::Send {
                 room: p.room,
                 body: p.body,
                 client_id: p.client_id,
@@ -535,7 +507,7 @@ impl Chat {
     pub fn created(&self, room: RoomSummary) {
         let id = room.id;
         self.rooms.update(|r| r.upsert(room));
-        if self.online_now() {
+        if self.connection.online() {
             self.subscribe(id);
         }
     }
@@ -547,7 +519,10 @@ impl Chat {
             Some((r, at)) => *r != room || now - at >= TYPING_EVERY_MS,
             None => true,
         });
-        if due && self.online_now() && self.link.send(&ClientFrame::Typing { room }) {
+        if due
+            && self.connection.online()
+            && self.connection.link.send(&ClientFrame::Typing { room })
+        {
             self.typing_sent.set_value(Some((room, now)));
         }
     }
@@ -572,8 +547,11 @@ impl Chat {
         };
         let sent = self.read_sent.with_value(|r| r.get(&room).copied());
         if sent.is_none_or(|s| s < newest)
-            && self.online_now()
-            && self.link.send(&ClientFrame::Read { room, id: newest })
+            && self.connection.online()
+            && self
+                .connection
+                .link
+                .send(&ClientFrame::Read { room, id: newest })
         {
             self.read_sent.update_value(|r| {
                 r.insert(room, newest);
@@ -623,7 +601,7 @@ impl Chat {
         } else {
             ClientFrame::AnnouncementSeen { id }
         };
-        if self.online_now() && self.link.send(&frame) {
+        if self.connection.online() && self.connection.link.send(&frame) {
             return;
         }
         let chat = *self;
@@ -675,12 +653,8 @@ impl Default for Chat {
 }
 
 impl crate::client::socket::Session for Chat {
-    fn link(&self) -> Link {
-        self.link
-    }
-
-    fn set_link_state(&self, state: LinkState) {
-        self.link_state.set(state);
+    fn connection(&self) -> Connection {
+        self.connection
     }
 
     fn on_frame(&self, frame: ServerFrame, first: bool) -> bool {

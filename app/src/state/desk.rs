@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use crate::client::{browser, http, socket::Control, socket::Link};
+use crate::client::{browser, http, socket::Connection};
 use crate::protocol::{
     AgentRef, AgentStatus, AuthorKind, Availability, CannedReply, ClientFrame, ConversationDetail,
     ConversationId, ConversationRow, ConversationStatus, Role, ServerFrame, SupportMessage,
@@ -234,13 +234,11 @@ pub struct Desk {
     /// The availability this agent chose (remembered across reloads).
     pub availability: RwSignal<Availability>,
     pub canned: RwSignal<Vec<CannedReply>>,
-    pub link_state: RwSignal<LinkState>,
-    pub link: Link,
+    pub connection: Connection,
     /// A problem to show in the banner.
     pub notice: RwSignal<Option<String>>,
     /// The tab is in front of the user.
     pub visible: RwSignal<bool>,
-    control: StoredValue<Option<Control>>,
     typing_sent: StoredValue<Option<(ConversationId, f64)>>,
 }
 
@@ -260,11 +258,9 @@ impl Desk {
             typing: RwSignal::new(None),
             availability: RwSignal::new(Availability::Offline),
             canned: RwSignal::new(Vec::new()),
-            link_state: RwSignal::new(LinkState::Connecting),
-            link: Link::new(),
+            connection: Connection::new(),
             notice: RwSignal::new(None),
             visible: RwSignal::new(true),
-            control: StoredValue::new(None),
             typing_sent: StoredValue::new(None),
         }
     }
@@ -286,10 +282,7 @@ impl Desk {
 
     pub fn connect(&self) {
         self.availability.set(stored_availability());
-        if self.control.with_value(Option::is_none) {
-            let control = crate::client::socket::start(*self);
-            self.control.set_value(Some(control));
-        }
+        self.connection.start(*self);
         let desk = *self;
         leptos::task::spawn_local(async move {
             if let Ok(list) = http::support_canned().await {
@@ -298,44 +291,28 @@ impl Desk {
         });
     }
 
-    pub fn reconnect_now(&self) {
-        self.control.with_value(|c| {
-            if let Some(c) = c {
-                c.wake();
-            }
-        });
-    }
-
-    pub fn disconnect(&self) {
-        if let Some(Some(c)) = self.control.try_update_value(Option::take) {
-            c.stop();
-        }
-    }
-
-    fn online_now(&self) -> bool {
-        self.link_state.try_get_untracked() == Some(LinkState::Online)
-    }
-
     /// Every (re)connection: subscribe to the desk (its snapshot replaces the
     /// lists), restore the chosen availability, resume the open pane after the
     /// newest message we hold, and resend what was never acknowledged.
     fn on_hello(&self, user: User) {
         self.me.set(Some(user));
-        self.link_state.set(LinkState::Online);
-        self.link.send(&ClientFrame::SupportSubscribe {});
+        self.connection.state.set(LinkState::Online);
+        self.connection.link.send(&ClientFrame::SupportSubscribe {});
         let status = self.availability.get_untracked();
         if status != Availability::Offline {
-            self.link.send(&ClientFrame::SupportAvailability { status });
+            self.connection
+                .link
+                .send(&ClientFrame::SupportAvailability { status });
         }
         if let Some(conversation) = self.open.get_untracked() {
             let since = self.thread.with_untracked(Thread::newest);
-            self.link.send(&ClientFrame::SupportJoin {
+            self.connection.link.send(&ClientFrame::SupportJoin {
                 conversation,
                 since,
             });
         }
         for pending in self.outbox.get_untracked() {
-            self.link.send(&pending.frame());
+            self.connection.link.send(&pending.frame());
         }
     }
 
@@ -396,7 +373,7 @@ impl Desk {
                 self.thread.update(|t| t.merge(messages));
                 if more {
                     let since = self.thread.with_untracked(Thread::newest);
-                    self.link.send(&ClientFrame::SupportJoin {
+                    self.connection.link.send(&ClientFrame::SupportJoin {
                         conversation,
                         since,
                     });
@@ -510,8 +487,9 @@ impl Desk {
             return;
         }
         if let Some(old) = previous {
-            if self.online_now() {
-                self.link
+            if self.connection.online() {
+                self.connection
+                    .link
                     .send(&ClientFrame::SupportLeave { conversation: old });
             }
         }
@@ -523,8 +501,8 @@ impl Desk {
         self.status.set(row.as_ref().map(|r| r.status));
         self.assignee.set(row.and_then(|r| r.assignee));
         let Some(id) = id else { return };
-        if self.online_now() {
-            self.link.send(&ClientFrame::SupportJoin {
+        if self.connection.online() {
+            self.connection.link.send(&ClientFrame::SupportJoin {
                 conversation: id,
                 since: None,
             });
@@ -559,15 +537,15 @@ impl Desk {
             body,
             private,
         };
-        if self.online_now() {
-            self.link.send(&pending.frame());
+        if self.connection.online() {
+            self.connection.link.send(&pending.frame());
         }
         self.outbox.update(|o| o.push(pending));
     }
 
     /// Sends a frame that only makes sense now; tells the agent when offline.
     pub fn act(&self, frame: ClientFrame, what: &str) {
-        if !(self.online_now() && self.link.send(&frame)) {
+        if !(self.connection.online() && self.connection.link.send(&frame)) {
             self.notice.set(Some(format!(
                 "You are offline, so {what} did not go through. Try again once reconnected."
             )));
@@ -589,7 +567,12 @@ impl Desk {
             Some((c, at)) => *c != conversation || now - at >= TYPING_EVERY_MS,
             None => true,
         });
-        if due && self.online_now() && self.link.send(&ClientFrame::SupportTyping { conversation })
+        if due
+            && self.connection.online()
+            && self
+                .connection
+                .link
+                .send(&ClientFrame::SupportTyping { conversation })
         {
             self.typing_sent.set_value(Some((conversation, now)));
         }
@@ -620,12 +603,8 @@ fn store_availability(status: Availability) {
 }
 
 impl crate::client::socket::Session for Desk {
-    fn link(&self) -> Link {
-        self.link
-    }
-
-    fn set_link_state(&self, state: LinkState) {
-        self.link_state.set(state);
+    fn connection(&self) -> Connection {
+        self.connection
     }
 
     fn on_frame(&self, frame: ServerFrame, _first: bool) -> bool {

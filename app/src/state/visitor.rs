@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use crate::client::{
     browser,
-    socket::{self, Control, Link, Session},
+    socket::{Connection, Session},
 };
 use crate::protocol::{
     AgentRef, AuthorKind, AwayReason, ClientFrame, ConversationId, ConversationStatus, DeskState,
@@ -173,13 +173,11 @@ pub struct Visitor {
     /// A problem that belongs to no single message (an `error` frame, a
     /// failed session call), shown in an alert.
     pub notice: RwSignal<Option<String>>,
-    pub link_state: RwSignal<LinkState>,
-    pub link: Link,
+    pub connection: Connection,
     /// The page the visitor came from (the embedding page in the widget).
     page: StoredValue<Option<String>>,
     opening: StoredValue<Option<PendingOpen>>,
     typing_sent: StoredValue<f64>,
-    control: StoredValue<Option<Control>>,
 }
 
 impl Visitor {
@@ -197,12 +195,10 @@ impl Visitor {
             contact_left: RwSignal::new(None),
             rated: RwSignal::new(None),
             notice: RwSignal::new(None),
-            link_state: RwSignal::new(LinkState::Connecting),
-            link: Link::new(),
+            connection: Connection::new(),
             page: StoredValue::new(page),
             opening: StoredValue::new(None),
             typing_sent: StoredValue::new(0.0),
-            control: StoredValue::new(None),
         }
     }
 
@@ -218,33 +214,12 @@ impl Visitor {
 
     /// Starts the WebSocket (browser only), once.
     pub fn connect(&self) {
-        if self.control.with_value(Option::is_none) {
-            let control = socket::start(*self);
-            self.control.set_value(Some(control));
-        }
-    }
-
-    pub fn reconnect_now(&self) {
-        self.control.with_value(|c| {
-            if let Some(c) = c {
-                c.wake();
-            }
-        });
-    }
-
-    pub fn disconnect(&self) {
-        if let Some(Some(c)) = self.control.try_update_value(Option::take) {
-            c.stop();
-        }
-    }
-
-    fn online(&self) -> bool {
-        self.link_state.try_get_untracked() == Some(LinkState::Online)
+        self.connection.start(*self);
     }
 
     /// Sends a frame that only makes sense now; says so when offline.
     fn send_now(&self, frame: &ClientFrame, what: &str) -> bool {
-        if self.online() && self.link.send(frame) {
+        if self.connection.online() && self.connection.link.send(frame) {
             true
         } else {
             self.notice.set(Some(format!(
@@ -270,7 +245,7 @@ impl Visitor {
             name,
             email,
         };
-        self.link.send(&self.open_frame(&open));
+        self.connection.link.send(&self.open_frame(&open));
         self.opening.set_value(Some(open));
         self.notice.set(None);
     }
@@ -292,7 +267,7 @@ impl Visitor {
         self.thread
             .update(|t| t.push_pending(client_id.clone(), body.clone()));
         if let Some(conversation) = self.conversation.get_untracked() {
-            self.link.send(&ClientFrame::SupportSend {
+            self.connection.link.send(&ClientFrame::SupportSend {
                 conversation,
                 body,
                 client_id,
@@ -309,7 +284,7 @@ impl Visitor {
         let mut again = None;
         self.thread.update(|t| again = t.retry(client_id));
         if let Some(p) = again {
-            self.link.send(&ClientFrame::SupportSend {
+            self.connection.link.send(&ClientFrame::SupportSend {
                 conversation,
                 body: p.body,
                 client_id: p.client_id,
@@ -327,9 +302,11 @@ impl Visitor {
             return;
         };
         let now = browser::now_ms();
-        if now - self.typing_sent.get_value() >= TYPING_EVERY_MS && self.online() {
+        if now - self.typing_sent.get_value() >= TYPING_EVERY_MS && self.connection.online() {
             self.typing_sent.set_value(now);
-            self.link.send(&ClientFrame::SupportTyping { conversation });
+            self.connection
+                .link
+                .send(&ClientFrame::SupportTyping { conversation });
         }
     }
 
@@ -381,7 +358,7 @@ impl Visitor {
                     verified,
                 });
                 self.desk.set(Some(desk));
-                self.link_state.set(LinkState::Online);
+                self.connection.state.set(LinkState::Online);
                 if self.conversation.get_untracked().is_none() {
                     // Rows come newest first: the visitor returns to their latest.
                     if let Some(row) = conversations.first() {
@@ -408,7 +385,7 @@ impl Visitor {
                 self.thread.update(|t| t.merge(messages));
                 if more {
                     let since = self.thread.with_untracked(Thread::newest);
-                    self.link.send(&ClientFrame::SupportJoin {
+                    self.connection.link.send(&ClientFrame::SupportJoin {
                         conversation,
                         since,
                     });
@@ -504,7 +481,7 @@ impl Visitor {
         match self.conversation.get_untracked() {
             Some(conversation) => {
                 let since = self.thread.with_untracked(Thread::newest);
-                self.link.send(&ClientFrame::SupportJoin {
+                self.connection.link.send(&ClientFrame::SupportJoin {
                     conversation,
                     since,
                 });
@@ -512,7 +489,7 @@ impl Visitor {
             }
             None => {
                 if let Some(open) = self.opening.get_value() {
-                    self.link.send(&self.open_frame(&open));
+                    self.connection.link.send(&self.open_frame(&open));
                 }
             }
         }
@@ -526,7 +503,7 @@ impl Visitor {
             if Some(&p.client_id) == opening.as_ref() {
                 continue;
             }
-            self.link.send(&ClientFrame::SupportSend {
+            self.connection.link.send(&ClientFrame::SupportSend {
                 conversation,
                 body: p.body,
                 client_id: p.client_id,
@@ -579,12 +556,8 @@ impl Visitor {
 }
 
 impl Session for Visitor {
-    fn link(&self) -> Link {
-        self.link
-    }
-
-    fn set_link_state(&self, state: LinkState) {
-        let _ = self.link_state.try_set(state);
+    fn connection(&self) -> Connection {
+        self.connection
     }
 
     fn on_frame(&self, frame: ServerFrame, _first: bool) -> bool {

@@ -2,19 +2,19 @@
 //! connection has joined; every refusal becomes an `error` frame and the
 //! connection stays open.
 
-use super::support::SupportDispatch;
+use super::{refusal::Refusal, support::SupportDispatch};
 use crate::{
     hub::{encode, Outbox},
     ingest::Submission,
     state::AppState,
-    store::{Change, NewMessage, StoreError},
+    store::{Change, NewMessage},
 };
 use app::{
     protocol::{
         AnnouncementId, ChangeId, ClientFrame, ErrorCode, MessageId, Role, RoomId, ServerFrame,
         User, JOIN_HISTORY, MAX_CHANGE_REPLAY, MAX_FRAME_BYTES, MAX_REPLAY,
     },
-    validate::{ClientId, Invalid, MessageBody},
+    validate::{ClientId, MessageBody},
 };
 use governor::clock::{Clock, DefaultClock};
 use serde::Deserialize;
@@ -54,43 +54,6 @@ const CLIENT_TYPES: &[&str] = &[
     "support.availability",
     "support.subscribe",
 ];
-
-/// A request the server will not carry out, and why.
-pub struct Refusal {
-    pub(super) code: ErrorCode,
-    pub(super) message: String,
-    pub(super) retry_after_ms: Option<u64>,
-    pub(super) client_id: Option<String>,
-}
-
-impl Refusal {
-    pub(super) fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
-        Refusal {
-            code,
-            message: message.into(),
-            retry_after_ms: None,
-            client_id: None,
-        }
-    }
-
-    pub(super) fn for_client(mut self, client_id: &str) -> Refusal {
-        self.client_id = Some(client_id.to_owned());
-        self
-    }
-}
-
-impl From<Invalid> for Refusal {
-    fn from(e: Invalid) -> Self {
-        Refusal::new(ErrorCode::Invalid, e.to_string())
-    }
-}
-
-impl From<StoreError> for Refusal {
-    fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "store error while handling a frame");
-        Refusal::new(ErrorCode::Internal, "internal error")
-    }
-}
 
 /// Parses a text frame, naming what is wrong when it cannot.
 pub fn parse(text: &str) -> Result<ClientFrame, Refusal> {
@@ -156,16 +119,7 @@ impl Dispatch {
     }
 
     pub fn refuse(&self, code: ErrorCode, message: String) {
-        self.reply_refusal(Refusal::new(code, message));
-    }
-
-    fn reply_refusal(&self, r: Refusal) {
-        self.send(&ServerFrame::Error {
-            code: r.code,
-            message: r.message,
-            retry_after_ms: r.retry_after_ms,
-            client_id: r.client_id,
-        });
+        Refusal::new(code, message).reply(&self.outbox);
     }
 
     pub async fn handle_text(&mut self, text: &str) {
@@ -174,7 +128,7 @@ impl Dispatch {
             Err(r) => Err(r),
         };
         if let Err(r) = result {
-            self.reply_refusal(r);
+            r.reply(&self.outbox);
         }
     }
 

@@ -4,7 +4,7 @@
 //! or admin role; `support.assign` needs admin. Messages are acknowledged only
 //! after they are stored, and a repeated `client_id` is stored once.
 
-use super::dispatch::{parse, Refusal};
+use super::{dispatch::parse, refusal::Refusal};
 use crate::{
     hub::{encode, Outbox},
     state::AppState,
@@ -88,16 +88,7 @@ impl SupportDispatch {
     }
 
     pub fn refuse(&self, code: ErrorCode, message: String) {
-        self.reply(Refusal::new(code, message));
-    }
-
-    fn reply(&self, r: Refusal) {
-        self.send(&ServerFrame::Error {
-            code: r.code,
-            message: r.message,
-            retry_after_ms: r.retry_after_ms,
-            client_id: r.client_id,
-        });
+        Refusal::new(code, message).reply(&self.outbox);
     }
 
     /// A visitor's text frame (accounts come through the chat dispatch).
@@ -107,7 +98,7 @@ impl SupportDispatch {
             Err(r) => Err(r),
         };
         if let Err(r) = result {
-            self.reply(r);
+            r.reply(&self.outbox);
         }
     }
 

@@ -137,6 +137,38 @@ impl TestApp {
     pub async fn connect(&self, token: &str) -> Client {
         Client::connect(self.addr, token, None).await
     }
+
+    /// An HTTP request as `token` (a session token or an API key), with an
+    /// optional JSON body. `method` is `"GET"`, `"POST"`…
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// [`TestApp::call`] that must succeed (2xx), parsed from its JSON answer.
+    pub async fn ok<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> T {
+        let resp = self.call(method, path, token, body).await;
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert!(status.is_success(), "{method} {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
+    }
 }
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;

@@ -25,35 +25,6 @@ async fn app_at(db: Db, t0: DateTime<Utc>) -> (TestApp, Arc<ManualClock>) {
 }
 
 impl TestApp {
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> reqwest::Response {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        req.send().await.unwrap()
-    }
-
-    async fn ok<T: serde::de::DeserializeOwned>(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> T {
-        let resp = self.call(method, path, token, body).await;
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        assert!(status.is_success(), "{method} {path}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
-    }
-
     /// Asserts the request is refused with `status` and a message naming `field`.
     async fn refused(
         &self,

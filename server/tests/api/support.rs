@@ -31,14 +31,10 @@ async fn staff(app: &TestApp, agents: &[&str]) -> Staff {
     let mut out = Vec::new();
     for name in agents {
         let a = app.register(name).await;
+        let path = format!("/api/users/{}", a.user.id);
         let resp = app
-            .http
-            .patch(app.url(&format!("/api/users/{}", a.user.id)))
-            .bearer_auth(&admin)
-            .json(&json!({"role": "agent"}))
-            .send()
-            .await
-            .unwrap();
+            .call("PATCH", &path, &admin, Some(json!({"role": "agent"})))
+            .await;
         assert_eq!(resp.status(), 200);
         out.push((a.user.id, a.token));
     }
@@ -193,27 +189,15 @@ async fn expect_error(c: &mut Client, code: ErrorCode) {
 
 async fn queue(app: &TestApp, token: &str) -> Vec<ConversationId> {
     let rows: Vec<ConversationRow> = app
-        .http
-        .get(app.url("/api/support/conversations?tab=queue"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .ok("GET", "/api/support/conversations?tab=queue", token, None)
+        .await;
     rows.into_iter().map(|r| r.id).collect()
 }
 
 async fn set_capacity(app: &TestApp, admin: &str, agent: UserId, capacity: i64) {
-    let resp = app
-        .http
-        .patch(app.url(&format!("/api/support/agents/{agent}")))
-        .bearer_auth(admin)
-        .json(&json!({ "capacity": capacity }))
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/api/support/agents/{agent}");
+    let body = json!({ "capacity": capacity });
+    let resp = app.call("PATCH", &path, admin, Some(body)).await;
     assert_eq!(resp.status(), 200);
 }
 
@@ -317,15 +301,13 @@ async fn an_unanswered_conversation_is_rerouted_after_the_timeout() {
     clock.advance(Duration::seconds(600));
     app.state.desk.settle().await;
     let rows: Vec<ConversationRow> = app
-        .http
-        .get(app.url("/api/support/conversations?tab=mine"))
-        .bearer_auth(&s.agents[1].1)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .ok(
+            "GET",
+            "/api/support/conversations?tab=mine",
+            &s.agents[1].1,
+            None,
+        )
+        .await;
     assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![c]);
     let lines = join(&mut bob_ws, c, None).await;
     assert!(lines
@@ -379,15 +361,13 @@ async fn availability_is_shown_to_agents_and_decides_routing() {
     app.state.desk.settle().await;
     assert_eq!(queue(&app, &s.admin).await, vec![c]);
     let d: serde_json::Value = app
-        .http
-        .get(app.url(&format!("/api/support/conversations/{c}")))
-        .bearer_auth(&s.admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .ok(
+            "GET",
+            &format!("/api/support/conversations/{c}"),
+            &s.admin,
+            None,
+        )
+        .await;
     assert_eq!(d["visitor"]["email"], "vera@home.example");
     assert_eq!(d["row"]["visitor_name"], "Vera");
 
@@ -403,15 +383,8 @@ async fn availability_is_shown_to_agents_and_decides_routing() {
         })
         .await;
     let agents: Vec<AgentStatus> = app
-        .http
-        .get(app.url("/api/support/agents"))
-        .bearer_auth(&s.agents[0].1)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .ok("GET", "/api/support/agents", &s.agents[0].1, None)
+        .await;
     let b = agents.iter().find(|a| a.id == bob).unwrap();
     assert_eq!((b.availability, b.open), (Availability::Offline, 1));
     app.stop().await;
@@ -630,16 +603,8 @@ async fn a_visitor_message_reopens_a_resolved_conversation_and_ratings_are_kept(
     // The reopening is published before the ack, so wait for it directly.
     v.send(&send(c, "one more thing", "v2")).await;
     v.recv_until(status(ConversationStatus::Open)).await;
-    let d: serde_json::Value = app
-        .http
-        .get(app.url(&format!("/api/support/conversations/{c}")))
-        .bearer_auth(&s.agents[0].1)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let path = format!("/api/support/conversations/{c}");
+    let d: serde_json::Value = app.ok("GET", &path, &s.agents[0].1, None).await;
     assert_eq!(d["row"]["status"], "open");
     assert_eq!(d["rating"]["score"], 4);
     assert!(d["resolved_at"].is_null());
@@ -779,22 +744,12 @@ async fn the_agents_api_lists_downloads_and_manages_the_desk() {
         .await;
     assert_eq!(assigned(&mut v, c).await, Some(s.agents[0].0));
     // "all" is for admins.
-    let all = |token: &str| {
-        app.http
-            .get(app.url("/api/support/conversations?tab=all"))
-            .bearer_auth(token.to_owned())
-            .send()
-    };
-    assert_eq!(all(agent).await.unwrap().status(), 403);
-    assert_eq!(all(&s.admin).await.unwrap().status(), 200);
+    let all = "/api/support/conversations?tab=all";
+    assert_eq!(app.call("GET", all, agent, None).await.status(), 403);
+    assert_eq!(app.call("GET", all, &s.admin, None).await.status(), 200);
     // Transcript download.
-    let t = app
-        .http
-        .get(app.url(&format!("/api/support/conversations/{c}/transcript")))
-        .bearer_auth(agent)
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/api/support/conversations/{c}/transcript");
+    let t = app.call("GET", &path, agent, None).await;
     assert_eq!(t.status(), 200);
     assert!(t.headers()["content-disposition"]
         .to_str()
@@ -803,25 +758,10 @@ async fn the_agents_api_lists_downloads_and_manages_the_desk() {
     assert!(t.text().await.unwrap().contains("where is my parcel"));
     // Canned replies: admins write, agents read.
     let new = json!({"title": "Greeting", "body": "Hello! How can I help?"});
-    let post = |token: &str| {
-        app.http
-            .post(app.url("/api/support/canned"))
-            .bearer_auth(token.to_owned())
-            .json(&new)
-            .send()
-    };
-    assert_eq!(post(agent).await.unwrap().status(), 403);
-    assert_eq!(post(&s.admin).await.unwrap().status(), 201);
-    let list: Vec<serde_json::Value> = app
-        .http
-        .get(app.url("/api/support/canned"))
-        .bearer_auth(agent)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let post = |token| app.call("POST", "/api/support/canned", token, Some(new.clone()));
+    assert_eq!(post(agent).await.status(), 403);
+    assert_eq!(post(&s.admin).await.status(), 201);
+    let list: Vec<serde_json::Value> = app.ok("GET", "/api/support/canned", agent, None).await;
     assert_eq!(list[0]["title"], "Greeting");
     // Business hours: closed (a holiday today, everywhere) → visitors are told.
     let today = Utc::now().date_naive();
@@ -831,24 +771,9 @@ async fn the_agents_api_lists_downloads_and_manages_the_desk() {
         "holidays": [today, today.pred_opt().unwrap(), today.succ_opt().unwrap()],
         "away_message": "We are closed today."
     });
-    let put = app
-        .http
-        .put(app.url("/api/support/hours"))
-        .bearer_auth(&s.admin)
-        .json(&hours)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), 200);
-    let bad = app
-        .http
-        .put(app.url("/api/support/hours"))
-        .bearer_auth(&s.admin)
-        .json(&json!({"zone": "Nowhere/City"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 422);
+    let put = |body| app.call("PUT", "/api/support/hours", &s.admin, Some(body));
+    assert_eq!(put(hours).await.status(), 200);
+    assert_eq!(put(json!({"zone": "Nowhere/City"})).await.status(), 422);
     let (mut v2, _) = visitor(&app, &visitor_cookie(&app).await).await;
     let c2 = open(&mut v2, "anyone?", "o2").await;
     match v2
@@ -1128,14 +1053,10 @@ async fn announcements_to_visitors_reach_connected_visitors_only() {
     let (mut v, _) = visitor(&app, &cookie).await;
     let mut agent = app.connect(&staff.agents[0].1).await;
 
+    let push = json!({"body": "We are back **online**", "target": {"kind": "visitors"}});
     let resp = app
-        .http
-        .post(app.url("/api/push"))
-        .bearer_auth(&staff.admin)
-        .json(&json!({"body": "We are back **online**", "target": {"kind": "visitors"}}))
-        .send()
-        .await
-        .unwrap();
+        .call("POST", "/api/push", &staff.admin, Some(push))
+        .await;
     assert_eq!(resp.status(), 201);
     let sent: app::protocol::PushResponse = resp.json().await.unwrap();
     assert_eq!(sent.connections, 1, "one visitor connected");
@@ -1156,15 +1077,17 @@ async fn announcements_to_visitors_reach_connected_visitors_only() {
 
     // The agent's socket did not get it: the next announcement it sees is one
     // pushed to it afterwards.
-    let resp = app
-        .http
-        .post(app.url("/api/push"))
-        .bearer_auth(&staff.admin)
-        .json(&json!({"body": "marker", "target": {"kind": "agents"}}))
-        .send()
+    let marker: app::protocol::PushResponse = app
+        .call(
+            "POST",
+            "/api/push",
+            &staff.admin,
+            Some(json!({"body": "marker", "target": {"kind": "agents"}})),
+        )
+        .await
+        .json()
         .await
         .unwrap();
-    let marker: app::protocol::PushResponse = resp.json().await.unwrap();
     match agent
         .recv_until(|f| matches!(f, ServerFrame::Announcement(_)))
         .await
