@@ -1,5 +1,6 @@
 // The server restarts while pages are open. Pages reconnect by themselves,
-// show what was said while they were away (once), and deliver what their user
+// show what was said while they were away (once), apply the edits and deletes
+// made meanwhile to messages they already show, and deliver what their user
 // wrote while disconnected (once).
 import { test, expect, type WebSocketRoute } from '@playwright/test';
 import { execSync } from 'node:child_process';
@@ -19,7 +20,9 @@ test('pages reconnect after a server restart and miss nothing', async ({ browser
   const room = await createRoom(ann);
   await joinRoom(bob, room);
   await say(bob.page, room, 'before the restart');
+  await say(bob.page, room, 'soon deleted');
   await expectMessageOnce(ann.page, 'before the restart');
+  await expectMessageOnce(ann.page, 'soon deleted');
 
   // Hold Ann's next connections (they open, but reach no server) so that she
   // is certainly away while Bob talks. Playwright's offline mode cannot do
@@ -38,6 +41,18 @@ test('pages reconnect after a server restart and miss nothing', async ({ browser
   await say(bob.page, room, 'said while Ann was away 1');
   await say(bob.page, room, 'said while Ann was away 2');
   await expectMessageOnce(bob.page, 'said while Ann was away 2');
+  // ...and changes messages Ann already has on screen.
+  const bobs = (text: string) => messages(bob.page).locator('.message', { hasText: text });
+  await bobs('before the restart').hover();
+  await bobs('before the restart').getByRole('button', { name: 'Edit message' }).click();
+  const editor = bob.page.getByRole('textbox', { name: 'Edit message' });
+  await editor.fill('before the restart, reworded while Ann was away');
+  await editor.press('Enter');
+  await expectMessageOnce(bob.page, 'before the restart, reworded while Ann was away');
+  await bobs('soon deleted').hover();
+  await bobs('soon deleted').getByRole('button', { name: 'Delete message' }).click();
+  await bob.page.getByRole('group', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(messages(bob.page).getByText('soon deleted')).toHaveCount(0);
 
   // Ann is not connected; what she writes shows as pending.
   await expect.poll(() => held.length, { timeout: 20_000 }).toBeGreaterThan(0);
@@ -51,7 +66,9 @@ test('pages reconnect after a server restart and miss nothing', async ({ browser
   await expectConnected(ann.page);
   await expectMessageOnce(ann.page, 'said while Ann was away 1');
   await expectMessageOnce(ann.page, 'said while Ann was away 2');
-  await expectMessageOnce(ann.page, 'before the restart');
+  await expectMessageOnce(ann.page, 'before the restart, reworded while Ann was away');
+  await expect(messages(ann.page).locator('.message', { hasText: 'reworded while Ann was away' }).getByText('(edited)')).toBeVisible();
+  await expect(messages(ann.page).getByText('soon deleted')).toHaveCount(0);
   await expectMessageOnce(ann.page, 'written while away');
   await expectMessageOnce(bob.page, 'written while away');
   await expect(composer(ann.page, room)).toBeEditable();
