@@ -11,14 +11,12 @@
 use super::RoomFrame;
 use app::protocol::RoomId;
 use axum::extract::ws::Utf8Bytes;
-use futures_util::FutureExt;
 use tokio::sync::{
-    broadcast,
+    broadcast::{
+        self,
+        error::{RecvError, TryRecvError},
+    },
     mpsc::{self, error::TrySendError},
-};
-use tokio_stream::{
-    wrappers::{errors::BroadcastStreamRecvError, BroadcastStream},
-    StreamExt, StreamMap,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -74,7 +72,8 @@ impl Outbox {
         let feed = Feed {
             conn: id,
             direct: rx,
-            rooms: StreamMap::new(),
+            rooms: Vec::new(),
+            next_room: 0,
         };
         (outbox, feed)
     }
@@ -127,11 +126,19 @@ impl Outbox {
 pub struct Lagged;
 
 /// Everything one connection's writer has to send: its own queue and the
-/// rooms it follows.
+/// rings of the rooms it follows.
+///
+/// Frames that are already there are taken with `try_recv` (no waker is
+/// registered anywhere); only when nothing is ready does the writer wait on
+/// all sources at once. Under load the writer then mostly drains without
+/// waiting, which is where the time went when every frame was awaited.
 pub struct Feed {
     conn: ConnId,
     direct: mpsc::Receiver<Outgoing>,
-    rooms: StreamMap<RoomId, BroadcastStream<RoomFrame>>,
+    rooms: Vec<(RoomId, broadcast::Receiver<RoomFrame>)>,
+    /// The room `try_recv` looks at first, rotated so a busy room cannot
+    /// starve a quiet one.
+    next_room: usize,
 }
 
 impl Feed {
@@ -139,6 +146,9 @@ impl Feed {
     /// gone. Cancel-safe: a frame is never taken and then dropped.
     pub async fn recv(&mut self) -> Option<Result<Utf8Bytes, Lagged>> {
         loop {
+            if let Some(frame) = self.try_recv() {
+                return Some(frame);
+            }
             // Own frames first: after a join, the history before the room's
             // newer frames.
             tokio::select! {
@@ -148,11 +158,12 @@ impl Feed {
                         return Some(Ok(frame));
                     }
                 }
-                Some((_, frame)) = self.rooms.next() => {
-                    if let Some(frame) = self.room_frame(frame) {
-                        return Some(frame);
-                    }
-                }
+                (room, frame) = any_room(&mut self.rooms) => match frame {
+                    Ok(RoomFrame { skip, .. }) if skip == Some(self.conn) => {}
+                    Ok(RoomFrame { bytes, .. }) => return Some(Ok(bytes)),
+                    Err(RecvError::Lagged(_)) => return Some(Err(Lagged)),
+                    Err(RecvError::Closed) => self.rooms.retain(|(r, _)| *r != room),
+                },
             }
         }
     }
@@ -164,9 +175,25 @@ impl Feed {
                 return Some(Ok(frame));
             }
         }
-        while let Some(Some((_, frame))) = self.rooms.next().now_or_never() {
-            if let Some(frame) = self.room_frame(frame) {
-                return Some(frame);
+        let mut looked = 0;
+        while looked < self.rooms.len() {
+            let i = self.next_room % self.rooms.len();
+            match self.rooms[i].1.try_recv() {
+                Ok(RoomFrame { skip, .. }) if skip == Some(self.conn) => {}
+                Ok(RoomFrame { bytes, .. }) => {
+                    self.next_room = i + 1;
+                    return Some(Ok(bytes));
+                }
+                Err(TryRecvError::Lagged(_)) => return Some(Err(Lagged)),
+                Err(TryRecvError::Empty) => {
+                    self.next_room = i + 1;
+                    looked += 1;
+                }
+                // The room was dropped (everyone left) and perhaps made anew:
+                // a new subscription arrives as its own `Follow`.
+                Err(TryRecvError::Closed) => {
+                    self.rooms.remove(i);
+                }
             }
         }
         None
@@ -176,23 +203,27 @@ impl Feed {
         match item {
             Outgoing::Frame(frame) => return Some(frame),
             Outgoing::Follow(room, ring) => {
-                self.rooms.insert(room, BroadcastStream::new(ring));
+                self.rooms.retain(|(r, _)| *r != room);
+                self.rooms.push((room, ring));
             }
-            Outgoing::Unfollow(room) => {
-                self.rooms.remove(&room);
-            }
+            Outgoing::Unfollow(room) => self.rooms.retain(|(r, _)| *r != room),
         }
         None
     }
+}
 
-    fn room_frame(
-        &self,
-        frame: Result<RoomFrame, BroadcastStreamRecvError>,
-    ) -> Option<Result<Utf8Bytes, Lagged>> {
-        match frame {
-            Ok(RoomFrame { skip, .. }) if skip == Some(self.conn) => None,
-            Ok(RoomFrame { bytes, .. }) => Some(Ok(bytes)),
-            Err(BroadcastStreamRecvError::Lagged(_)) => Some(Err(Lagged)),
+/// Waits for a frame from any of the rooms; never resolves without rooms.
+async fn any_room(
+    rooms: &mut [(RoomId, broadcast::Receiver<RoomFrame>)],
+) -> (RoomId, Result<RoomFrame, RecvError>) {
+    match rooms {
+        [] => std::future::pending().await,
+        [(room, ring)] => (*room, ring.recv().await),
+        many => {
+            let waits = many
+                .iter_mut()
+                .map(|(room, ring)| Box::pin(async move { (*room, ring.recv().await) }));
+            futures_util::future::select_all(waits).await.0
         }
     }
 }
