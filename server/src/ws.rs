@@ -80,9 +80,12 @@ pub async fn upgrade(
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
-    // 4 KiB read buffer: tungstenite's 128 KiB default would cost ~135 KiB per
-    // idle connection once zero-filled (measured; see docs/performance.md).
-    ws.read_buffer_size(4 * 1024)
+    // 1 KiB read buffer: tungstenite zero-fills it, so every byte of it is
+    // resident for every idle connection (its 128 KiB default cost ~135 KiB
+    // each; 4 KiB cost ~3 KiB more than this; see docs/performance.md). Client
+    // frames are small (a chat message is at most 4,000 characters) and a
+    // larger frame only takes a few more reads; the buffer grows for it.
+    ws.read_buffer_size(1024)
         .max_message_size(TRANSPORT_LIMIT)
         .max_frame_size(TRANSPORT_LIMIT)
         .on_upgrade(move |socket| {
