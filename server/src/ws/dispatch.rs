@@ -338,9 +338,8 @@ impl Dispatch {
         let store = &self.state.store;
         let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
         let (_, author) = store.message(id).await?.ok_or_else(gone)?;
-        // Someone else's message: the role as of now, so an admin promoted
-        // (or demoted) while connected is treated as such without reconnecting.
-        if author != self.user.id && !self.is_admin_now().await? {
+        // Someone else's message: only an admin, as of now.
+        if author != self.user.id && self.role_now().await? != Some(Role::Admin) {
             return Err(Refusal::new(
                 ErrorCode::Forbidden,
                 "you can delete only your own messages",
@@ -359,18 +358,17 @@ impl Dispatch {
         Ok(())
     }
 
-    async fn is_admin_now(&self) -> Result<bool, Refusal> {
-        let user = self.state.store.user(self.user.id).await?;
-        Ok(user.is_some_and(|u| u.role == Role::Admin))
+    /// The user's role as it is now, not as it was at connect: an admin may
+    /// promote or demote them while they are connected. `None`: the account
+    /// is gone.
+    async fn role_now(&self) -> Result<Option<Role>, Refusal> {
+        Ok(self.state.store.user(self.user.id).await?.map(|u| u.role))
     }
 
     /// Records that the user saw (or dismissed) an announcement addressed to them.
     async fn seen(&mut self, id: AnnouncementId, dismiss: bool) -> Result<(), Refusal> {
-        // The role as of now, not as of connecting: it decides "agents" targets.
-        let is_agent = match self.state.store.user(self.user.id).await? {
-            Some(u) => u.role >= Role::Agent,
-            None => false,
-        };
+        // It decides whether "agents" announcements are theirs.
+        let is_agent = self.role_now().await?.is_some_and(|r| r >= Role::Agent);
         let found = self
             .state
             .store
