@@ -412,6 +412,10 @@ pub enum ServerFrame {
     /// To agents subscribed to the desk: an agent's availability or load changed.
     #[serde(rename = "support.agent")]
     SupportAgent(AgentStatus),
+    /// To agents subscribed to the desk: this account is no longer an agent
+    /// (an admin changed its role); drop it from the agent list.
+    #[serde(rename = "support.agent_removed")]
+    SupportAgentRemoved { id: UserId },
     /// The answer to `support.subscribe`: every open or pending conversation
     /// you may see (the queue, yours, and for admins everyone's) and the agents.
     #[serde(rename = "support.desk")]
@@ -502,6 +506,10 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4008;
     /// The session was ended (logout) while connected.
     pub const SESSION_ENDED: u16 = 4001;
+    /// An admin changed the account's role: reconnect at once; the new `hello`
+    /// carries the role, and everything the server derives from it (who may
+    /// delete, the support desk) starts again from it.
+    pub const ROLE_CHANGED: u16 = 4003;
 }
 
 // ---------------------------------------------------------------------------

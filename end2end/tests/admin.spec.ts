@@ -18,6 +18,12 @@ test('admins change roles and push announcements; members are turned away', asyn
   const role = (await first.page.locator('.account-role').textContent())?.trim();
   test.skip(role !== 'admin', 'the first account of a fresh database is the admin; this database had accounts already');
 
+  // The member goes back to chat and stays there while the admin promotes them.
+  await member.page.goto('/');
+  await hydrated(member.page);
+  await expectConnected(member.page);
+  await expect(member.page.getByRole('link', { name: 'Console' })).toHaveCount(0);
+
   await first.page.getByRole('link', { name: 'Admin' }).click();
   await first.page.waitForURL((url) => url.pathname === '/admin');
   const select = first.page.getByRole('combobox', { name: `Role for ${member.name}` });
@@ -25,8 +31,14 @@ test('admins change roles and push announcements; members are turned away', asyn
   await select.selectOption('agent');
   await expect(first.page.getByText('Saved: agent')).toBeVisible();
 
-  // It stuck: the member's own page says so after a reload, and so does the table.
-  await member.page.goto('/');
+  // The member's open page follows at once: the server renews its socket and
+  // the new hello carries the role, so the Console link appears without a reload.
+  await expect(member.page.locator('.account-role')).toHaveText('agent');
+  await expect(member.page.getByRole('link', { name: 'Console' })).toBeVisible();
+  await expectConnected(member.page);
+
+  // It stuck: the member's page says so after a reload, and so does the table.
+  await member.page.reload();
   await hydrated(member.page);
   await expect(member.page.locator('.account-role')).toHaveText('agent');
   await first.page.reload();

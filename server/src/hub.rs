@@ -65,7 +65,10 @@ impl Room {
 struct Connection {
     user: UserId,
     username: String,
-    /// Kept current by [`Hub::set_role`], for announcements to agents.
+    /// The role at connect, for announcements to agents. Fixed for the
+    /// connection's life: a role change closes the user's connections
+    /// ([`Hub::role_changed`]), so this and everything else derived from the
+    /// role (the dispatchers' user, the desk's agents) starts again together.
     role: Role,
     /// The session the connection authenticated with (its token hash), so a
     /// logout can close exactly that session's sockets.
@@ -306,11 +309,12 @@ impl Hub {
         delivery
     }
 
-    /// A user's role changed: later deliveries by role see the new one.
-    pub fn set_role(&self, user: UserId, role: Role) {
-        for c in self.state().conns.values_mut().filter(|c| c.user == user) {
-            c.role = role;
-        }
+    /// A user's role changed: close their connections so each reconnects
+    /// under the new role (close code 4003). Returns how many were closed.
+    pub fn role_changed(&self, user: UserId) -> usize {
+        let state = self.state();
+        let theirs = state.conns.values().filter(|c| c.user == user);
+        theirs.map(|c| c.outbox.kick(Kick::RoleChanged)).count()
     }
 
     /// Closes every connection that authenticated with `session`.
@@ -454,22 +458,14 @@ mod tests {
         assert_eq!(std::iter::from_fn(|| next(&mut rf)).count(), 10);
     }
 
-    #[test]
-    fn deliver_by_role_follows_role_changes() {
+    #[tokio::test]
+    async fn a_role_change_closes_only_that_users_connections() {
         let hub = Hub::new();
-        let (_a1, mut ra1) = conn(&hub, 1, "ann", 8);
-        let (_a2, mut ra2) = conn(&hub, 1, "ann", 8);
-        let (_b, mut rb) = conn(&hub, 2, "bob", 8);
-        let frame = ServerFrame::Typing {
-            room: RoomId(1),
-            user: "x".into(),
-        };
-        let agents = |_: UserId, r: Role| r >= Role::Agent;
-        assert_eq!(hub.deliver(agents, &frame), Delivery::default());
-        hub.set_role(UserId(1), Role::Agent);
-        let d = hub.deliver(agents, &frame);
-        assert_eq!((d.connections, d.users), (2, vec![UserId(1)]));
-        assert!(next(&mut ra1).is_some() && next(&mut ra2).is_some());
-        assert!(next(&mut rb).is_none());
+        let (a1, _ra1) = conn(&hub, 1, "ann", 8);
+        let (a2, _ra2) = conn(&hub, 1, "ann", 8);
+        let (b, _rb) = conn(&hub, 2, "bob", 8);
+        assert_eq!(hub.role_changed(UserId(1)), 2);
+        assert!(a1.is_kicked() && a2.is_kicked() && !b.is_kicked());
+        assert_eq!(a1.kicked().await, Kick::RoleChanged);
     }
 }

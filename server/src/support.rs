@@ -462,6 +462,26 @@ impl Desk {
         }
     }
 
+    /// An admin changed `user`'s role. Now an agent or admin: consoles list
+    /// them (offline until they reconnect). No longer one: routing forgets
+    /// them at once, without waiting for their renewed sockets to close, and
+    /// consoles drop them from the list.
+    pub async fn role_changed(&self, user: &User) {
+        if user.role >= Role::Agent {
+            self.publish_agent(user.id).await;
+            return;
+        }
+        let targets: Vec<Outbox> = {
+            let mut live = self.live();
+            live.agents.remove(&user.id);
+            live.consoles.iter().map(|c| c.outbox.clone()).collect()
+        };
+        let bytes = encode(&ServerFrame::SupportAgentRemoved { id: user.id });
+        for o in targets {
+            o.push(bytes.clone());
+        }
+    }
+
     /// Sends a frame to every connection of one agent that has a console open
     /// or listens to anything (the re-routing notice).
     pub fn to_agent(&self, agent: UserId, frame: &ServerFrame) {

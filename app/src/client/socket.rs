@@ -235,6 +235,9 @@ mod imp {
         Dropped { greeted: bool },
         /// The server ended our session (logout elsewhere, account gone).
         SessionEnded,
+        /// Our role changed: the server wants us back at once, to say `hello`
+        /// with the new role.
+        RoleChanged,
         /// We were told to stop.
         Stopped,
     }
@@ -254,6 +257,11 @@ mod imp {
                 Outcome::SessionEnded => {
                     chat.connection().set_state(LinkState::SignedOut);
                     break;
+                }
+                Outcome::RoleChanged => {
+                    first = false;
+                    backoff.reset();
+                    continue;
                 }
                 Outcome::Dropped { greeted: true } => {
                     first = false;
@@ -376,6 +384,7 @@ mod imp {
         };
         match code {
             Some(close::SESSION_ENDED) => Outcome::SessionEnded,
+            Some(close::ROLE_CHANGED) => Outcome::RoleChanged,
             _ => Outcome::Dropped {
                 greeted: greeted.get(),
             },

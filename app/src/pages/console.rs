@@ -73,12 +73,12 @@ pub fn ConsolePage() -> impl IntoView {
             <p class="form-error admin-card" role="alert">{message}</p>
         }
         .into_any(),
-        Gate::Agent(user) => view! { <Console user/> }.into_any(),
+        Gate::Agent(user) => view! { <Console user gate/> }.into_any(),
     }
 }
 
 #[component]
-fn Console(user: User) -> impl IntoView {
+fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
     let desk = Desk::new();
     desk.me.set(Some(user));
     provide_context(desk);
@@ -113,6 +113,17 @@ fn Console(user: User) -> impl IntoView {
     Effect::new(move |_| {
         if desk.connection.state.get() == LinkState::SignedOut {
             navigate("/login", replace());
+        }
+    });
+
+    // An admin took the agent role away: the server closed the socket and the
+    // new `hello` says member. Leave the console (its cleanup stops the socket).
+    Effect::new(move |_| {
+        if desk
+            .me
+            .with(|m| m.as_ref().is_some_and(|u| u.role < Role::Agent))
+        {
+            gate.set(Gate::Member);
         }
     });
 

@@ -267,6 +267,7 @@ impl Chat {
             | ServerFrame::SupportAway { .. }
             | ServerFrame::SupportConversation(_)
             | ServerFrame::SupportAgent(_)
+            | ServerFrame::SupportAgentRemoved { .. }
             | ServerFrame::SupportDesk { .. }
             | ServerFrame::SupportRerouted { .. } => {}
         }

@@ -360,6 +360,9 @@ impl Desk {
             ServerFrame::SupportAgent(agent) => self.lists.update(|l| {
                 l.agents.insert(agent.id, agent);
             }),
+            ServerFrame::SupportAgentRemoved { id } => self.lists.update(|l| {
+                l.agents.remove(&id);
+            }),
             ServerFrame::SupportHistory {
                 conversation,
                 status,

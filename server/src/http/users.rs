@@ -41,7 +41,10 @@ pub async fn set_role(
         .set_role(id, body.role)
         .await?
         .ok_or(ApiError::NotFound("no such user"))?;
-    state.hub.set_role(user.id, user.role);
-    tracing::info!(user = %user.username, role = ?user.role, "role changed");
+    if user.role != current.role {
+        let closed = state.hub.role_changed(user.id);
+        state.desk.role_changed(&user).await;
+        tracing::info!(user = %user.username, role = ?user.role, closed, "role changed");
+    }
     Ok(Json(user))
 }

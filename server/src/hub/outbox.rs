@@ -30,6 +30,8 @@ pub enum Kick {
     SlowConsumer,
     /// Its login session was ended (logout).
     SessionEnded,
+    /// Its user's role changed; the client reconnects under the new one.
+    RoleChanged,
     /// It sent a frame past the transport limit.
     TooBig,
 }

@@ -156,6 +156,7 @@ fn close_for(why: Kick) -> CloseFrame {
             "slow consumer: too many frames waiting; reconnect and resume with since",
         ),
         Kick::SessionEnded => (close::SESSION_ENDED, "session ended; log in again"),
+        Kick::RoleChanged => (close::ROLE_CHANGED, "your role changed; reconnect"),
         Kick::TooBig => (close::TOO_BIG, "frame larger than 64 KiB"),
     };
     CloseFrame {

@@ -226,6 +226,42 @@ async fn admins_list_users_and_change_roles_members_cannot() {
 }
 
 #[tokio::test]
+async fn a_role_change_renews_that_users_sockets_under_the_new_role() {
+    let app = spawn_app().await;
+    let root = app.register("root").await;
+    let bob = app.register("bob").await;
+    let mut bob_tab1 = app.connect(&bob.token).await;
+    let mut bob_tab2 = app.connect(&bob.token).await;
+    let mut bystander = app.connect(&root.token).await;
+    let path = format!("/api/users/{}", bob.user.id);
+    // The same role again changes nothing, so nothing is closed.
+    let same = app
+        .call("PATCH", &path, &root.token, Some(json!({"role": "member"})))
+        .await;
+    assert_eq!(same.status(), 200);
+    let promoted = app
+        .call("PATCH", &path, &root.token, Some(json!({"role": "agent"})))
+        .await;
+    assert_eq!(promoted.status(), 200);
+    let renewed = app::protocol::close::ROLE_CHANGED;
+    assert_eq!(bob_tab1.closed().await, renewed);
+    assert_eq!(bob_tab2.closed().await, renewed);
+    // Others keep their socket: it still answers.
+    bystander
+        .send(&app::protocol::ClientFrame::Typing {
+            room: app::protocol::RoomId(999),
+        })
+        .await;
+    assert!(matches!(
+        bystander.recv().await,
+        app::protocol::ServerFrame::Error { .. }
+    ));
+    // Reconnecting says hello with the new role.
+    let (_, user) = Client::greeted(app.addr, &bob.token, None).await;
+    assert_eq!(user.role, Role::Agent);
+}
+
+#[tokio::test]
 async fn websocket_needs_a_session_and_a_trusted_origin() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;
@@ -272,16 +308,5 @@ async fn logout_closes_that_sessions_sockets() {
         .send()
         .await
         .unwrap();
-    use futures_util::StreamExt;
-    let close = loop {
-        match tokio::time::timeout(WAIT, c.ws.next()).await.unwrap() {
-            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(f))) => break f,
-            Some(Ok(_)) => continue,
-            other => panic!("expected a close frame, got {other:?}"),
-        }
-    };
-    assert_eq!(
-        u16::from(close.unwrap().code),
-        app::protocol::close::SESSION_ENDED
-    );
+    assert_eq!(c.closed().await, app::protocol::close::SESSION_ENDED);
 }

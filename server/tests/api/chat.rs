@@ -279,7 +279,8 @@ async fn edits_and_deletes_are_live_and_checked() {
     let (history, _) = app.connect(&ann.token).await.join(room.id, None).await;
     assert!(history.iter().all(|m| m.id != id));
 
-    // Promoted while connected: bob's open socket may delete at once.
+    // Promoted while connected: bob's socket is renewed (4003) and the new
+    // one may delete at once.
     let second = a.post(room.id, "second", "e2").await;
     let promoted = app
         .http
@@ -290,6 +291,9 @@ async fn edits_and_deletes_are_live_and_checked() {
         .await
         .unwrap();
     assert_eq!(promoted.status(), 200);
+    assert_eq!(b.closed().await, app::protocol::close::ROLE_CHANGED);
+    let mut b = app.connect(&bob.token).await;
+    b.join(room.id, None).await;
     b.send(&ClientFrame::Delete { id: second }).await;
     match a
         .recv_until(|f| matches!(f, ServerFrame::Deleted { .. }))

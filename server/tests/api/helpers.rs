@@ -1,6 +1,6 @@
 //! Starting a server for a test, and small HTTP and WebSocket clients for it.
 
-use app::protocol::{AuthResponse, ClientFrame, RoomId, RoomSummary, ServerFrame};
+use app::protocol::{AuthResponse, ClientFrame, RoomId, RoomSummary, ServerFrame, User};
 use futures_util::{SinkExt, StreamExt};
 use leptos::config::LeptosOptions;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
@@ -180,6 +180,11 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(addr: SocketAddr, token: &str, origin: Option<&str>) -> Client {
+        Client::greeted(addr, token, origin).await.0
+    }
+
+    /// Connects and returns the client with the user its `hello` named.
+    pub async fn greeted(addr: SocketAddr, token: &str, origin: Option<&str>) -> (Client, User) {
         let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
         req.headers_mut().insert(
             "authorization",
@@ -194,7 +199,7 @@ impl Client {
             .expect("ws connects");
         let mut c = Client { ws };
         match c.recv().await {
-            ServerFrame::Hello { .. } => c,
+            ServerFrame::Hello { user } => (c, user),
             other => panic!("expected hello, got {other:?}"),
         }
     }
@@ -241,6 +246,20 @@ impl Client {
                 }
                 Message::Ping(_) | Message::Pong(_) => continue,
                 other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    /// Reads until the server closes the socket, returning the close code
+    /// (frames before it are dropped; a panic after [`WAIT`]).
+    pub async fn closed(&mut self) -> u16 {
+        loop {
+            match tokio::time::timeout(WAIT, self.ws.next()).await {
+                Ok(Some(Ok(Message::Close(f)))) => {
+                    return f.map_or(1005, |f| u16::from(f.code));
+                }
+                Ok(Some(Ok(_))) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
             }
         }
     }

@@ -871,6 +871,43 @@ async fn transfers_by_the_assignee_and_assignments_by_admins_are_recorded() {
 }
 
 #[tokio::test]
+async fn an_agent_demoted_while_online_leaves_the_desk_at_once() {
+    let app = spawn_app().await;
+    let s = staff(&app, &["ann", "bob"]).await;
+    let (ann, bob) = (s.agents[0].0, s.agents[1].0);
+    let mut ann_ws = agent_online(&app, &s.agents[0].1).await;
+    let mut bob_ws = agent_online(&app, &s.agents[1].1).await;
+    let path = format!("/api/users/{ann}");
+    let demoted = app
+        .call("PATCH", &path, &s.admin, Some(json!({"role": "member"})))
+        .await;
+    assert_eq!(demoted.status(), 200);
+    assert_eq!(ann_ws.closed().await, app::protocol::close::ROLE_CHANGED);
+    // Other consoles drop her from the agent list.
+    let removed = ServerFrame::SupportAgentRemoved { id: ann };
+    assert_eq!(bob_ws.recv_until(|f| *f == removed).await, removed);
+    // Both were free and ann has the lower id, but only bob is an agent now.
+    let (mut v, _) = visitor(&app, &visitor_cookie(&app).await).await;
+    let c = open(&mut v, "help", "d1").await;
+    assert_eq!(assigned(&mut v, c).await, Some(bob));
+    // Ann's new socket is a member's: the desk refuses her.
+    let mut ann_ws = app.connect(&s.agents[0].1).await;
+    ann_ws.send(&ClientFrame::SupportSubscribe {}).await;
+    expect_error(&mut ann_ws, ErrorCode::Forbidden).await;
+    // Promoted again: consoles list her at once, offline until she says otherwise.
+    let promoted = app
+        .call("PATCH", &path, &s.admin, Some(json!({"role": "agent"})))
+        .await;
+    assert_eq!(promoted.status(), 200);
+    bob_ws
+        .recv_until(|f| {
+            matches!(f, ServerFrame::SupportAgent(a) if a.id == ann && a.availability == Availability::Offline)
+        })
+        .await;
+    assert_eq!(ann_ws.closed().await, app::protocol::close::ROLE_CHANGED);
+}
+
+#[tokio::test]
 async fn a_restart_keeps_visitors_the_queue_and_reroute_deadlines() {
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let app = spawn_app_with_clock(Db::Sqlite, clock.clone(), |_| {}).await;
