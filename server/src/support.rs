@@ -112,6 +112,8 @@ pub enum Handover {
     By(String),
     /// Its agent did not answer in time; it goes back to routing.
     Rerouted,
+    /// Its agent lost the agent role; it goes back to routing.
+    RoleRemoved,
 }
 
 impl Desk {
@@ -464,12 +466,13 @@ impl Desk {
 
     /// An admin changed `user`'s role. Now an agent or admin: consoles list
     /// them (offline until they reconnect). No longer one: routing forgets
-    /// them at once, without waiting for their renewed sockets to close, and
-    /// consoles drop them from the list.
-    pub async fn role_changed(&self, user: &User) {
+    /// them at once, without waiting for their renewed sockets to close,
+    /// consoles drop them from the list, and their open conversations go back
+    /// to the queue, since they can no longer answer them.
+    pub async fn role_changed(&self, user: &User) -> Result<(), StoreError> {
         if user.role >= Role::Agent {
             self.publish_agent(user.id).await;
-            return;
+            return Ok(());
         }
         let targets: Vec<Outbox> = {
             let mut live = self.live();
@@ -480,6 +483,15 @@ impl Desk {
         for o in targets {
             o.push(bytes.clone());
         }
+        let returned = self.store().unassign_all(user.id, self.now()).await?;
+        for id in &returned {
+            self.announce_assignment(*id, Some(user.id), None, Handover::RoleRemoved)
+                .await?;
+        }
+        if !returned.is_empty() {
+            self.wake();
+        }
+        Ok(())
     }
 
     /// Sends a frame to every connection of one agent that has a console open
@@ -572,6 +584,10 @@ impl Desk {
             (Handover::By(by), Some(f)) => {
                 format!("{by} transferred the conversation from {f} to {to_name}")
             }
+            (Handover::RoleRemoved, f) => format!(
+                "{} is no longer an agent; back to routing",
+                f.as_deref().unwrap_or("The agent")
+            ),
             (Handover::Rerouted, f) => format!(
                 "{} did not answer within {minutes} minutes; back to routing",
                 f.as_deref().unwrap_or("The agent")

@@ -43,7 +43,7 @@ pub async fn set_role(
         .ok_or(ApiError::NotFound("no such user"))?;
     if user.role != current.role {
         let closed = state.hub.role_changed(user.id);
-        state.desk.role_changed(&user).await;
+        state.desk.role_changed(&user).await?;
         tracing::info!(user = %user.username, role = ?user.role, closed, "role changed");
     }
     Ok(Json(user))

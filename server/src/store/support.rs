@@ -742,6 +742,29 @@ impl Store {
         Ok(taken.flatten().map(UserId))
     }
 
+    /// Puts every conversation assigned to `agent` and not resolved back in
+    /// the queue (their agent role was taken away). Returns them, by id.
+    pub async fn unassign_all(
+        &self,
+        agent: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        let mut ids: Vec<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "UPDATE support_conversations
+                    SET assignee_id = NULL, reroute_at = NULL, updated_at = $1
+                  WHERE assignee_id = $2 AND status <> 'resolved'
+                  RETURNING id",
+            )
+            .bind(now)
+            .bind(agent.0)
+            .fetch_all(pool)
+            .await?
+        });
+        ids.sort_unstable();
+        Ok(ids.into_iter().map(ConversationId).collect())
+    }
+
     /// Conversations whose assignee has not answered by the deadline.
     pub async fn overdue_conversations(
         &self,

@@ -877,6 +877,10 @@ async fn an_agent_demoted_while_online_leaves_the_desk_at_once() {
     let (ann, bob) = (s.agents[0].0, s.agents[1].0);
     let mut ann_ws = agent_online(&app, &s.agents[0].1).await;
     let mut bob_ws = agent_online(&app, &s.agents[1].1).await;
+    // Both are free and ann has the lower id: routing gives her the first one.
+    let (mut v1, _) = visitor(&app, &visitor_cookie(&app).await).await;
+    let c1 = open(&mut v1, "help", "d0").await;
+    assert_eq!(assigned(&mut v1, c1).await, Some(ann));
     let path = format!("/api/users/{ann}");
     let demoted = app
         .call("PATCH", &path, &s.admin, Some(json!({"role": "member"})))
@@ -886,7 +890,13 @@ async fn an_agent_demoted_while_online_leaves_the_desk_at_once() {
     // Other consoles drop her from the agent list.
     let removed = ServerFrame::SupportAgentRemoved { id: ann };
     assert_eq!(bob_ws.recv_until(|f| *f == removed).await, removed);
-    // Both were free and ann has the lower id, but only bob is an agent now.
+    // Her conversation goes back to routing, which gives it to bob, and a
+    // new one goes to bob too: only he is an agent now.
+    assert_eq!(assigned(&mut v1, c1).await, None);
+    assert_eq!(assigned(&mut v1, c1).await, Some(bob));
+    let history = join(&mut bob_ws, c1, None).await;
+    assert!(history.iter().any(|m| m.author_kind == AuthorKind::System
+        && m.body == "ann is no longer an agent; back to routing"));
     let (mut v, _) = visitor(&app, &visitor_cookie(&app).await).await;
     let c = open(&mut v, "help", "d1").await;
     assert_eq!(assigned(&mut v, c).await, Some(bob));
@@ -1054,6 +1064,17 @@ async fn support_store_contract(store: Store) {
             .len(),
         2
     );
+    // Taking the role away returns the agent's unresolved conversations to
+    // the queue (c2), not the resolved ones (c1).
+    assert!(store
+        .assign_if_unassigned(c2, admin.id, Some(deadline), now)
+        .await
+        .unwrap());
+    assert_eq!(store.unassign_all(admin.id, now).await.unwrap(), vec![c2]);
+    assert_eq!(store.unassign_all(admin.id, now).await.unwrap(), vec![]);
+    let c1_state = store.conversation_state(c1).await.unwrap().unwrap();
+    assert_eq!(c1_state.assignee, Some(admin.id));
+    assert_eq!(store.queue().await.unwrap(), vec![(c2, None)]);
     store.rate_conversation(c1, 5, Some("great")).await.unwrap();
     let (_, resolved, rating) = store.conversation_times(c1).await.unwrap().unwrap();
     assert!(resolved.is_some());
