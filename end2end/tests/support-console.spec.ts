@@ -5,7 +5,7 @@
 // replies, writes a private note (the visitor never receives it), inserts the
 // canned reply with `/`, resolves, and after a reload everything is still there.
 import { test, expect, type Page } from '@playwright/test';
-import { ADMIN, adminToken, expectConnected, hydrated, loginAs, newPerson, uniqueName } from './helpers';
+import { ADMIN, adminRequest, adminToken, expectConnected, hydrated, loginAs, newAgent, newPerson, uniqueName } from './helpers';
 
 type Frame = { type: string; [key: string]: unknown };
 
@@ -197,6 +197,12 @@ test('an agent answers a visitor from the console: reply, private note, canned r
   await expect(log2.locator('.console-message.note', { hasText: note })).toContainText('Note — only agents see this');
   expect((await visitorFrames(visitor)).some((f) => JSON.stringify(f).includes(note))).toBe(false);
 
+  // Resolved conversations are not in the live lists; the Resolved tab loads them.
+  await expect(agent.page.getByRole('tabpanel').locator('.console-row', { hasText: visitorName })).toHaveCount(0);
+  await agent.page.getByRole('tab', { name: 'Resolved' }).click();
+  const resolvedRow = agent.page.getByRole('tabpanel', { name: 'Resolved' }).locator('.console-row', { hasText: visitorName });
+  await expect(resolvedRow).toHaveCount(1);
+
   await visitorContext.close();
   await agent.context.close();
   await admin.context.close();
@@ -209,4 +215,31 @@ test('members are turned away from the console', async ({ browser }) => {
   await hydrated(member.page);
   await expect(member.page.getByRole('alert')).toContainText('The support console is for agents and admins.');
   await member.context.close();
+});
+
+test('an agent demoted while the console is open leaves it at once, and other consoles drop them', async ({ browser }) => {
+  const demoted = await newAgent(browser, 'demo');
+  const watcher = await newAgent(browser, 'watch');
+  for (const p of [demoted, watcher]) {
+    await p.page.goto('/console');
+    await hydrated(p.page);
+    await expectConnected(p.page);
+  }
+  const agents = watcher.page.getByRole('region', { name: 'Agents' });
+  // A reload lists every agent, demoted included (a promotion while open also shows live, as support.agent).
+  await watcher.page.reload();
+  await hydrated(watcher.page);
+  await expect(agents.getByText(demoted.name, { exact: true })).toBeVisible();
+
+  const admin = await adminRequest();
+  const res = await admin.patch(`/api/users/${demoted.id}`, { data: { role: 'member' } });
+  expect(res.status()).toBe(200);
+  await admin.dispose();
+
+  // The server renews the socket; the new hello says member, and the page turns them away.
+  await expect(demoted.page.getByRole('alert')).toContainText('The support console is for agents and admins.');
+  await expect(agents.getByText(demoted.name, { exact: true })).toHaveCount(0);
+  await expectConnected(watcher.page);
+  await demoted.context.close();
+  await watcher.context.close();
 });

@@ -302,6 +302,17 @@ pub async fn support_conversation(
     .await
 }
 
+/// `GET /api/support/conversations?tab=resolved`: resolved conversations,
+/// newest first, below `before` (an agent's own; admins get all).
+pub async fn resolved_conversations(
+    before: Option<crate::protocol::ConversationId>,
+    limit: usize,
+) -> Result<Vec<crate::protocol::ConversationRow>, ApiError> {
+    let before = before.map(|b| format!("&before={b}")).unwrap_or_default();
+    let path = format!("/api/support/conversations?tab=resolved&limit={limit}{before}");
+    call(Method::Get, &path, None).await
+}
+
 /// Where the transcript of a conversation downloads from.
 pub fn support_transcript_url(id: crate::protocol::ConversationId) -> String {
     format!("/api/support/conversations/{id}/transcript")

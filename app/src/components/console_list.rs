@@ -1,5 +1,6 @@
-//! The console's conversation lists: Unassigned (the queue), Mine and, for
-//! admins, All. Rows update live; waiting times tick every second.
+//! The console's conversation lists: Unassigned (the queue), Mine, for admins
+//! All, and Resolved (paged over HTTP). Rows update live; waiting times tick
+//! every second.
 
 use std::time::Duration;
 
@@ -27,11 +28,18 @@ pub fn ConsoleList() -> impl IntoView {
     });
     let tabs = move || {
         if desk.is_admin() {
-            vec![Tab::Queue, Tab::Mine, Tab::All]
+            vec![Tab::Queue, Tab::Mine, Tab::All, Tab::Resolved]
         } else {
-            vec![Tab::Queue, Tab::Mine]
+            vec![Tab::Queue, Tab::Mine, Tab::Resolved]
         }
     };
+    // Resolved conversations are not part of the live snapshot: load the
+    // newest page whenever the tab is opened.
+    Effect::new(move |_| {
+        if desk.tab.get() == Tab::Resolved {
+            desk.load_resolved(false);
+        }
+    });
     let rows = move || {
         let me = desk.my_id();
         let tab = desk.tab.get();
@@ -58,7 +66,10 @@ pub fn ConsoleList() -> impl IntoView {
                                 on:click=move |_| desk.tab.set(tab)
                             >
                                 {tab.label()}
-                                <span class="console-tab-count">{move || count(tab)}</span>
+                                // Resolved ones are loaded a page at a time: no total to show.
+                                {(tab != Tab::Resolved).then(|| view! {
+                                    <span class="console-tab-count">{move || count(tab)}</span>
+                                })}
                             </button>
                         }
                     })
@@ -79,6 +90,16 @@ pub fn ConsoleList() -> impl IntoView {
                         .into_any()
                 }}
             </ul>
+            <Show when=move || desk.tab.get() == Tab::Resolved && desk.resolved_more.get()>
+                <button
+                    type="button"
+                    class="button subtle small console-more"
+                    disabled=move || desk.resolved_loading.get()
+                    on:click=move |_| desk.load_resolved(true)
+                >
+                    "Load older"
+                </button>
+            </Show>
         </nav>
     }
     .into_any()

@@ -24,6 +24,8 @@ use crate::state::LinkState;
 
 /// Where the console remembers the agent's chosen availability.
 const AVAILABILITY_KEY: &str = "switchboard.console.availability";
+/// Resolved conversations loaded per page in the Resolved tab.
+const RESOLVED_PAGE: usize = 50;
 /// How long "X is typing…" stays after the last typing frame.
 const TYPING_SHOWN_MS: f64 = 4_000.0;
 /// Least time between two typing frames we send.
@@ -38,6 +40,9 @@ pub enum Tab {
     Mine,
     /// Everything this console knows of (admins), newest activity first.
     All,
+    /// Resolved, newest first: loaded over HTTP a page at a time (an agent's
+    /// own; admins see all), then kept current by row frames.
+    Resolved,
 }
 
 impl Tab {
@@ -46,6 +51,7 @@ impl Tab {
             Tab::Queue => "Unassigned",
             Tab::Mine => "Mine",
             Tab::All => "All",
+            Tab::Resolved => "Resolved",
         }
     }
 }
@@ -59,8 +65,12 @@ pub struct Lists {
 }
 
 impl Lists {
+    /// A `support.desk` snapshot: it holds every conversation that is not
+    /// resolved, so it replaces those; resolved rows loaded page by page stay.
     pub fn replace(&mut self, rows: Vec<ConversationRow>, agents: Vec<AgentStatus>) {
-        self.rows = rows.into_iter().map(|r| (r.id, r)).collect();
+        self.rows
+            .retain(|_, r| r.status == ConversationStatus::Resolved);
+        self.rows.extend(rows.into_iter().map(|r| (r.id, r)));
         self.agents = agents.into_iter().map(|a| (a.id, a)).collect();
     }
 
@@ -75,6 +85,7 @@ impl Lists {
             Tab::Queue => open && row.assignee.is_none(),
             Tab::Mine => open && row.assignee.as_ref().is_some_and(|a| a.id == me),
             Tab::All => true,
+            Tab::Resolved => !open,
         }
     }
 
@@ -89,6 +100,8 @@ impl Lists {
         match tab {
             Tab::Queue | Tab::Mine => rows.sort_by_key(|r| (r.created_at, r.id)),
             Tab::All => rows.sort_by_key(|r| std::cmp::Reverse((r.updated_at, r.id))),
+            // By id, as the pages are cut, so "older" continues the list.
+            Tab::Resolved => rows.sort_by_key(|r| std::cmp::Reverse(r.id)),
         }
         rows
     }
@@ -218,6 +231,10 @@ pub struct Desk {
     /// The first `support.desk` snapshot arrived.
     pub loaded: RwSignal<bool>,
     pub tab: RwSignal<Tab>,
+    /// The last page of resolved conversations was full: older ones may exist.
+    pub resolved_more: RwSignal<bool>,
+    /// A page of resolved conversations is on its way.
+    pub resolved_loading: RwSignal<bool>,
     /// The conversation in the pane (from the URL).
     pub open: RwSignal<Option<ConversationId>>,
     /// The open conversation's messages.
@@ -249,6 +266,8 @@ impl Desk {
             lists: RwSignal::new(Lists::default()),
             loaded: RwSignal::new(false),
             tab: RwSignal::new(Tab::Mine),
+            resolved_more: RwSignal::new(false),
+            resolved_loading: RwSignal::new(false),
             open: RwSignal::new(None),
             thread: RwSignal::new(Thread::default()),
             status: RwSignal::new(None),
@@ -269,6 +288,42 @@ impl Desk {
         self.me
             .with_untracked(|m| m.as_ref().map(|u| u.id))
             .unwrap_or(UserId(0))
+    }
+
+    /// Loads a page of resolved conversations into the lists: the newest
+    /// (each time the tab is opened, as some may have been resolved while we
+    /// were away), or the page below the oldest one shown.
+    pub fn load_resolved(&self, older: bool) {
+        if self.resolved_loading.get_untracked() {
+            return;
+        }
+        let before = older.then(|| {
+            self.lists.with_untracked(|l| {
+                l.rows
+                    .values()
+                    .filter(|r| r.status == ConversationStatus::Resolved)
+                    .map(|r| r.id)
+                    .min()
+            })
+        });
+        self.resolved_loading.set(true);
+        let desk = *self;
+        leptos::task::spawn_local(async move {
+            match http::resolved_conversations(before.flatten(), RESOLVED_PAGE).await {
+                Ok(rows) => {
+                    desk.resolved_more.set(rows.len() == RESOLVED_PAGE);
+                    desk.lists.update(|l| {
+                        for row in rows {
+                            l.upsert(row);
+                        }
+                    });
+                }
+                Err(e) => desk
+                    .notice
+                    .set(Some(format!("Could not load resolved conversations: {e}"))),
+            }
+            desk.resolved_loading.set(false);
+        });
     }
 
     pub fn is_admin(&self) -> bool {
@@ -696,6 +751,24 @@ mod tests {
         assert_eq!(ids(lists.tab(Tab::Queue, me)), vec![2]);
         assert_eq!(ids(lists.tab(Tab::Mine, me)), vec![3, 1]);
         assert_eq!(lists.attention(me), 1);
+    }
+
+    #[test]
+    fn resolved_pages_survive_a_snapshot_and_reopening_moves_a_row_back() {
+        use ConversationStatus::*;
+        let me = UserId(7);
+        let mut lists = Lists::default();
+        lists.replace(vec![row(4, Some(7), Open, 0)], vec![]);
+        // A page of resolved ones, loaded over HTTP.
+        for r in [row(3, Some(7), Resolved, 0), row(1, Some(7), Resolved, 0)] {
+            lists.upsert(r);
+        }
+        assert_eq!(ids(lists.tab(Tab::Resolved, me)), vec![3, 1]);
+        // A reconnect's snapshot (row 3 reopened meanwhile, row 4 resolved
+        // meanwhile so absent): the loaded resolved page stays.
+        lists.replace(vec![row(3, Some(7), Open, 1)], vec![]);
+        assert_eq!(ids(lists.tab(Tab::Resolved, me)), vec![1]);
+        assert_eq!(ids(lists.tab(Tab::Mine, me)), vec![3]);
     }
 
     #[test]

@@ -35,15 +35,25 @@ pub enum Tab {
     Mine,
     /// Everything, newest first (admins).
     All,
+    /// Resolved, newest first, paged with `before` and `limit`: all of them
+    /// for admins, an agent's own for agents.
+    Resolved,
 }
+
+/// Most resolved conversations one request returns.
+const MAX_RESOLVED_PAGE: i64 = 200;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
     tab: Tab,
+    /// `resolved` only: conversations with a smaller id.
+    before: Option<i64>,
+    /// `resolved` only: at most this many (1 to 200, default 50).
+    limit: Option<i64>,
 }
 
-/// `GET /api/support/conversations?tab=queue|mine|all`.
+/// `GET /api/support/conversations?tab=queue|mine|all|resolved`.
 pub async fn list(
     State(state): State<AppState>,
     AgentUser(me): AgentUser,
@@ -54,6 +64,18 @@ pub async fn list(
         Tab::Mine => ListFilter::Mine(me.user.id),
         Tab::All if me.user.role == Role::Admin => ListFilter::All,
         Tab::All => return Err(ApiError::Forbidden("the \"all\" tab is for admins")),
+        Tab::Resolved => {
+            let limit = q.limit.unwrap_or(50);
+            if !(1..=MAX_RESOLVED_PAGE).contains(&limit) {
+                return Err(ApiError::BadRequest(format!(
+                    "limit must be 1 to {MAX_RESOLVED_PAGE}"
+                )));
+            }
+            let agent = (me.user.role != Role::Admin).then_some(me.user.id);
+            let before = q.before.map(ConversationId);
+            let rows = state.store.resolved_conversations(agent, before, limit);
+            return Ok(Json(rows.await?));
+        }
     };
     Ok(Json(state.store.list_conversations(filter).await?))
 }

@@ -611,6 +611,30 @@ impl Store {
         rows.into_iter().map(RowRow::into_row).collect()
     }
 
+    /// Resolved conversations, newest first: those with an id below `before`,
+    /// at most `limit`, only `agent`'s when given.
+    pub async fn resolved_conversations(
+        &self,
+        agent: Option<UserId>,
+        before: Option<ConversationId>,
+        limit: i64,
+    ) -> Result<Vec<ConversationRow>, StoreError> {
+        let sql = format!(
+            "{ROW} WHERE c.status = 'resolved' AND c.id < $1
+                     AND ($2 IS NULL OR c.assignee_id = $2)
+               ORDER BY c.id DESC LIMIT $3"
+        );
+        let rows: Vec<RowRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(before.map_or(i64::MAX, |b| b.0))
+                .bind(agent.map(|a| a.0))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(RowRow::into_row).collect()
+    }
+
     /// A visitor's conversations, newest first.
     pub async fn visitor_conversations(
         &self,

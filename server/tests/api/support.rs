@@ -15,7 +15,7 @@ use serde_json::json;
 use std::sync::Arc;
 use switchboard::{
     scheduler::ManualClock,
-    store::{ListFilter, MessageKind, NewConversation, NewSupportMessage, Store},
+    store::{ListFilter, MessageKind, NewConversation, NewSupportMessage, Store, StoreError},
     support::identity::sign_identity,
 };
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue};
@@ -796,6 +796,61 @@ async fn the_agents_api_lists_downloads_and_manages_the_desk() {
 }
 
 #[tokio::test]
+async fn resolved_conversations_page_newest_first_agents_see_their_own() {
+    let app = spawn_app().await;
+    let s = staff(&app, &["ann", "bob"]).await;
+    let ann = s.agents[0].0;
+    let (ann_token, bob_token) = (&s.agents[0].1, &s.agents[1].1);
+    let mut ann_ws = agent_online(&app, ann_token).await;
+    let mut convs = Vec::new();
+    for i in 0..3 {
+        let (mut v, _) = visitor(&app, &visitor_cookie(&app).await).await;
+        let c = open(&mut v, "help", &format!("r{i}")).await;
+        assert_eq!(assigned(&mut v, c).await, Some(ann));
+        ann_ws
+            .send(&ClientFrame::SupportResolve { conversation: c })
+            .await;
+        v.recv_until(|f| {
+            matches!(
+                f,
+                ServerFrame::SupportStatus {
+                    status: ConversationStatus::Resolved,
+                    ..
+                }
+            )
+        })
+        .await;
+        convs.push(c);
+    }
+    let page = |token: &str, query: &str| {
+        let path = format!("/api/support/conversations?tab=resolved{query}");
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            let rows: Vec<ConversationRow> = app.ok("GET", &path, &token, None).await;
+            rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    let (c1, c2, c3) = (convs[0], convs[1], convs[2]);
+    assert_eq!(page(ann_token, "&limit=2").await, vec![c3, c2]);
+    assert_eq!(
+        page(ann_token, &format!("&limit=2&before={c2}")).await,
+        vec![c1]
+    );
+    assert_eq!(page(&s.admin, "").await, vec![c3, c2, c1]);
+    assert!(page(bob_token, "").await.is_empty(), "not bob's");
+    for bad in ["0", "201", "x"] {
+        let path = format!("/api/support/conversations?tab=resolved&limit={bad}");
+        let resp = app.call("GET", &path, ann_token, None).await;
+        assert_eq!(resp.status(), 400, "limit={bad}");
+    }
+    let member = app.register("plain").await;
+    let path = "/api/support/conversations?tab=resolved";
+    let resp = app.call("GET", path, &member.token, None).await;
+    assert_eq!(resp.status(), 403);
+}
+
+#[tokio::test]
 async fn transfers_by_the_assignee_and_assignments_by_admins_are_recorded() {
     let app = spawn_app().await;
     let s = staff(&app, &["ann", "bob"]).await;
@@ -947,6 +1002,10 @@ async fn a_restart_keeps_visitors_the_queue_and_reroute_deadlines() {
 }
 
 /// The store's support contract, the same on both backends.
+fn ids(rows: Result<Vec<ConversationRow>, StoreError>) -> Vec<ConversationId> {
+    rows.unwrap().into_iter().map(|r| r.id).collect()
+}
+
 async fn support_store_contract(store: Store) {
     let admin = store.create_user("boss", "h").await.unwrap();
     let ann = store.create_user("ann", "h").await.unwrap();
@@ -1064,6 +1123,17 @@ async fn support_store_contract(store: Store) {
             .len(),
         2
     );
+    // Resolved ones, newest first, paged by id, an agent's own or all.
+    assert_eq!(
+        ids(store.resolved_conversations(None, None, 10).await),
+        vec![c1]
+    );
+    assert_eq!(
+        ids(store.resolved_conversations(Some(admin.id), None, 10).await),
+        vec![c1]
+    );
+    assert!(ids(store.resolved_conversations(Some(ann.id), None, 10).await).is_empty());
+    assert!(ids(store.resolved_conversations(None, Some(c1), 10).await).is_empty());
     // Taking the role away returns the agent's unresolved conversations to
     // the queue (c2), not the resolved ones (c1).
     assert!(store
