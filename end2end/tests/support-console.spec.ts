@@ -78,6 +78,9 @@ test('an agent answers a visitor from the console: reply, private note, canned r
   await hydrated(agent.page);
   await expectConnected(agent.page);
   await expect(agent.page.getByRole('tab', { name: /^Mine/ })).toHaveAttribute('aria-selected', 'true');
+  // Styled: the lists and the pane sit side by side (a stray brace in the
+  // stylesheet once left the whole console unstyled).
+  await expect(agent.page.locator('.console-body')).toHaveCSS('display', 'grid');
 
   // Online; the server knows it before the visitor writes.
   await agent.page.getByLabel('Your status').selectOption('online');
