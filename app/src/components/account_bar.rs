@@ -50,7 +50,7 @@ pub fn AccountBar() -> impl IntoView {
                     {is_admin.then(|| view! { <a class="button subtle small" href="/admin">"Admin"</a> })}
                 }
             })}
-            <button class="button subtle small" type="button" on:click=logout disabled=move || busy.get()>
+            <button class="button subtle small account-logout" type="button" on:click=logout disabled=move || busy.get()>
                 "Log out"
             </button>
         </div>

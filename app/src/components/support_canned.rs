@@ -63,7 +63,7 @@ pub fn SupportCanned() -> impl IntoView {
     };
 
     view! {
-        <section class="admin-card support-canned" aria-labelledby="canned-title">
+        <section class="card admin-card support-canned" aria-labelledby="canned-title">
             <h2 id="canned-title">"Canned replies"</h2>
             <p class="muted small">"Agents type / and the shortcut in the console to insert one."</p>
             <ul class="canned-admin-list">

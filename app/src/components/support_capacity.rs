@@ -43,7 +43,7 @@ pub fn SupportCapacity() -> impl IntoView {
         });
     };
     view! {
-        <section class="admin-card support-capacity" aria-labelledby="capacity-title">
+        <section class="card admin-card support-capacity" aria-labelledby="capacity-title">
             <h2 id="capacity-title">"Agents' capacity"</h2>
             {move || {
                 let list = agents.get();
@@ -51,7 +51,7 @@ pub fn SupportCapacity() -> impl IntoView {
                     return view! { <p class="muted small">"No agents yet: give accounts the agent role on the Users page."</p> }.into_any();
                 }
                 view! {
-                    <table class="capacity-table">
+                    <table class="user-table capacity-table">
                         <thead><tr><th>"Agent"</th><th>"Status"</th><th>"Open"</th><th>"Capacity"</th></tr></thead>
                         <tbody>
                             {list.into_iter().map(|a| {

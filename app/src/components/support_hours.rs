@@ -101,7 +101,7 @@ pub fn SupportHours() -> impl IntoView {
     };
 
     view! {
-        <section class="admin-card support-hours" aria-labelledby="hours-title">
+        <section class="card admin-card support-hours" aria-labelledby="hours-title">
             <h2 id="hours-title">"Business hours"</h2>
             <form on:submit=save>
                 <label>
