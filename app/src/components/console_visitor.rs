@@ -28,15 +28,15 @@ pub fn ConsoleVisitor() -> impl IntoView {
                             {v.name.unwrap_or_else(|| "—".into())}
                             " "
                             {if v.verified {
-                                view! { <span class="badge verified">"verified"</span> }.into_any()
+                                view! { <span class="trust-badge verified">"verified"</span> }.into_any()
                             } else {
-                                view! { <span class="badge unverified">"not verified"</span> }.into_any()
+                                view! { <span class="trust-badge unverified">"not verified"</span> }.into_any()
                             }}
                         </dd>
                         <dt>"Email"</dt>
                         <dd>{v.email.unwrap_or_else(|| "—".into())}</dd>
                         <dt>"Came from"</dt>
-                        <dd class="visitor-page">{v.page.unwrap_or_else(|| "—".into())}</dd>
+                        <dd class="visitor-came-from">{v.page.unwrap_or_else(|| "—".into())}</dd>
                         <dt>"Browser"</dt>
                         <dd class="visitor-agent small">{v.user_agent.unwrap_or_else(|| "—".into())}</dd>
                         <dt>"First seen"</dt>
