@@ -146,6 +146,9 @@ pub struct RoomSummary {
     pub joined: bool,
     /// Messages after the user's read marker (0 when not joined).
     pub unread: i64,
+    /// Of those, how many mention the user as `@username`.
+    #[serde(default)]
+    pub mentions: i64,
     /// The newest message id, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message_id: Option<MessageId>,

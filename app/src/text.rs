@@ -1,5 +1,6 @@
-//! Message text as the UI shows it: plain text with web links made clickable.
-//! The body is never interpreted as HTML; this only splits it into runs.
+//! Message text as the UI shows it: plain text with web links made clickable
+//! and `@name` mentions marked. The body is never interpreted as HTML; this
+//! only splits it into runs.
 
 /// One run of a message body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +11,61 @@ pub enum Segment<'a> {
         text: &'a str,
         href: String,
     },
+    /// `@name` (only from [`segments_with_mentions`]): the name, without `@`.
+    Mention(&'a str),
+}
+
+/// Splits `body` into text, links and `@name` mentions (links win: an `@`
+/// inside a URL is part of the URL).
+pub fn segments_with_mentions(body: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    for segment in segments(body) {
+        let Segment::Text(text) = segment else {
+            out.push(segment);
+            continue;
+        };
+        let mut rest = 0;
+        for (at, name) in mention_tokens(text) {
+            if at > rest {
+                out.push(Segment::Text(&text[rest..at]));
+            }
+            out.push(Segment::Mention(name));
+            rest = at + 1 + name.len();
+        }
+        if rest < text.len() {
+            out.push(Segment::Text(&text[rest..]));
+        }
+    }
+    out
+}
+
+/// Whether `body` mentions `username` (as `@username`, any case). The one
+/// rule both the server's mention counts and the UI's highlighting follow.
+pub fn mentions(body: &str, username: &str) -> bool {
+    mention_tokens(body).any(|(_, name)| name.eq_ignore_ascii_case(username))
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
+}
+
+/// Each `@name` in `text`: the byte offset of the `@` and the name. A name
+/// uses username characters (3 to 32), minus trailing `.` or `-`, so
+/// "thanks @ann." mentions ann; an `@` right after a letter or digit is an
+/// e-mail address, not a mention.
+fn mention_tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.match_indices('@').filter_map(move |(at, _)| {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(is_name_char) {
+            return None;
+        }
+        let after = &text[at + 1..];
+        let end = after
+            .find(|c: char| !is_name_char(c))
+            .unwrap_or(after.len());
+        let name = after[..end].trim_end_matches(['.', '-']);
+        (3..=32).contains(&name.len()).then_some((at, name))
+    })
 }
 
 /// Splits `body` into text and links. Only web links become links: a
@@ -47,6 +103,48 @@ pub fn segments(body: &str) -> Vec<Segment<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_are_whole_names_in_any_case() {
+        assert!(mentions("hey @ann, look", "ann"));
+        assert!(mentions("@ANN", "ann"));
+        assert!(mentions("thanks @ann.", "ann"));
+        assert!(mentions("(@ann-)", "ann"));
+        assert!(!mentions("hey @anna", "ann"));
+        assert!(!mentions("mail ann@ann.com", "ann"));
+        assert!(!mentions("@ann.b is someone else", "ann"));
+        assert!(mentions("@ann.b is someone else", "ann.b"));
+        assert!(!mentions("no at sign ann", "ann"));
+        assert!(!mentions("@", "ann"));
+    }
+
+    #[test]
+    fn mention_segments_keep_every_character_and_leave_links_alone() {
+        let body = "ping @bob and @carol.: see https://x.org/@bob ok";
+        let s = segments_with_mentions(body);
+        assert_eq!(s[0], Segment::Text("ping "));
+        assert_eq!(s[1], Segment::Mention("bob"));
+        assert_eq!(s[2], Segment::Text(" and "));
+        assert_eq!(s[3], Segment::Mention("carol"));
+        assert_eq!(s[4], Segment::Text(".: see "));
+        assert!(matches!(
+            s[5],
+            Segment::Link {
+                text: "https://x.org/@bob",
+                ..
+            }
+        ));
+        assert_eq!(s[6], Segment::Text(" ok"));
+        let rebuilt: String = s
+            .iter()
+            .map(|seg| match seg {
+                Segment::Text(t) => t.to_string(),
+                Segment::Link { text, .. } => text.to_string(),
+                Segment::Mention(name) => format!("@{name}"),
+            })
+            .collect();
+        assert_eq!(rebuilt, body);
+    }
 
     #[test]
     fn links_become_segments_and_scripts_do_not() {

@@ -65,3 +65,36 @@ test('unread badges count messages in rooms you are not looking at', async ({ br
   await ann.context.close();
   await bob.context.close();
 });
+
+test('a mention marks the room until read, survives a reload, and highlights the message', async ({ browser }) => {
+  const ann = await newPerson(browser, 'ann');
+  const bob = await newPerson(browser, 'bob');
+  const busy = await createRoom(ann, 'busy');
+  const quiet = await createRoom(ann, 'quiet');
+  await joinRoom(bob, busy);
+
+  await expect(ann.page.getByRole('heading', { level: 1, name: quiet })).toBeVisible();
+  const question = `@${ann.name} can you review the release notes?`;
+  await say(bob.page, busy, question);
+  await say(bob.page, busy, 'and an ordinary message');
+  const link = ann.page.getByRole('navigation', { name: 'Your rooms' }).getByRole('link', { name: busy });
+  await expect(link).toHaveAccessibleName(new RegExp(`^${busy}\\s*,\\s*1 mentioning you\\s*,\\s*2 unread$`));
+  await expect(link.locator('.mention-mark [aria-hidden="true"]')).toHaveText('@');
+
+  // The count comes from the server too: a reload still shows it.
+  await ann.page.reload();
+  await hydrated(ann.page);
+  await expect(link.locator('.mention-mark')).toHaveCount(1);
+
+  await link.click();
+  await expectMessageOnce(ann.page, question);
+  const row = messages(ann.page).locator('.message', { hasText: question });
+  await expect(row).toHaveClass(/mentions-me/);
+  await expect(row.locator('.mention.mention-me')).toHaveText(`@${ann.name}`);
+  await expect(messages(ann.page).locator('.message.mentions-me')).toHaveCount(1);
+  await expect(link.locator('.mention-mark')).toHaveCount(0);
+  await expect(link).toHaveAccessibleName(busy);
+
+  await ann.context.close();
+  await bob.context.close();
+});

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::{avatar::Avatar, message_list::Row, message_text::MessageText, use_chat};
 use crate::client::browser;
 use crate::protocol::Role;
+use crate::text;
 use crate::validate::MessageBody;
 
 #[component]
@@ -45,6 +46,14 @@ pub fn MessageRow(row: Row) -> impl IntoView {
     let stamp = message.sent_at.to_rfc3339();
     let edited = message.edited_at.is_some();
     let original = message.body.clone();
+    // Mentions are marked for everyone; a message that mentions me (and is
+    // not mine) is highlighted as a whole.
+    let my_name = chat
+        .me
+        .with_untracked(|m| m.as_ref().map(|u| u.username.clone()))
+        .unwrap_or_default();
+    let mentions_me =
+        !my_name.is_empty() && author != my_name && text::mentions(&message.body, &my_name);
 
     let save = move || match MessageBody::parse(&draft.get_untracked()) {
         Ok(body) => {
@@ -81,7 +90,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
         {day.map(|d| view! {
             <div class="day-divider" role="separator" aria-label=d.clone()><span>{d.clone()}</span></div>
         })}
-        <div class="message" class:continued=continued class:mine=mine.clone() class:editing=move || editing.get()>
+        <div class="message" class:continued=continued class:mine=mine.clone() class:mentions-me=mentions_me class:editing=move || editing.get()>
             <div class="gutter">
                 {if continued {
                     view! { <time class="hover-time" datetime=stamp.clone() title=when.clone()>{time.clone()}</time> }.into_any()
@@ -102,7 +111,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         let body = message.body.clone();
                         move || view! {
                             <div class="message-body">
-                                <span class="message-text"><MessageText body=body.clone()/></span>
+                                <span class="message-text"><MessageText body=body.clone() me=my_name.clone()/></span>
                                 {edited.then_some(view! { <span class="edited">" (edited)"</span> })}
                             </div>
                         }

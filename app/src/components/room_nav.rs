@@ -30,7 +30,7 @@ pub fn RoomNav(
                 <ul class="room-list">
                     <For
                         each=move || joined.get()
-                        key=|r| (r.id, r.unread, r.name.clone())
+                        key=|r| (r.id, r.unread, r.mentions, r.name.clone())
                         children={
                             let on_pick = on_pick.clone();
                             move |room| {
@@ -50,6 +50,12 @@ pub fn RoomNav(
                                         >
                                             <span class="hash" aria-hidden="true">"#"</span>
                                             <span class="room-name">{room.name.clone()}</span>
+                                            {(room.mentions > 0).then(|| view! {
+                                                <span class="mention-mark" title="You were mentioned">
+                                                    <span aria-hidden="true">"@"</span>
+                                                    <span class="visually-hidden">{format!(", {} mentioning you", room.mentions)}</span>
+                                                </span>
+                                            })}
                                             {(room.unread > 0).then(|| view! {
                                                 <span class="badge">
                                                     <span aria-hidden="true">{if room.unread > 99 { "99+".to_owned() } else { room.unread.to_string() }}</span>

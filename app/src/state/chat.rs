@@ -700,6 +700,7 @@ mod tests {
             created_at: DateTime::from_timestamp(0, 0).unwrap(),
             joined: true,
             unread: 0,
+            mentions: 0,
             last_message_id: last.map(MessageId),
         }
     }

@@ -58,6 +58,7 @@ impl Rooms {
                     if fresh.joined != held.joined {
                         held.joined = fresh.joined;
                         held.unread = fresh.unread;
+                        held.mentions = fresh.mentions;
                         held.last_message_id = fresh.last_message_id;
                     }
                 }
@@ -88,13 +89,14 @@ impl Rooms {
             r.joined = joined;
             if !joined {
                 r.unread = 0;
+                r.mentions = 0;
             }
         }
     }
 
     /// A message reached us. Counts it as unread when it is newer than what
-    /// the list knew, `viewing` is false and `me` did not write it.
-    /// Returns whether it counted.
+    /// the list knew, `viewing` is false and `me` did not write it, and as a
+    /// mention too when it says `@me`. Returns whether it counted.
     pub fn saw_message(&mut self, m: &ChatMessage, me: &str, viewing: bool) -> bool {
         let Some(room) = self.get_mut(m.room) else {
             return false;
@@ -106,6 +108,9 @@ impl Rooms {
         let counts = room.joined && !viewing && m.author != me;
         if counts {
             room.unread += 1;
+            if crate::text::mentions(&m.body, me) {
+                room.mentions += 1;
+            }
         }
         counts
     }
@@ -113,6 +118,7 @@ impl Rooms {
     pub fn mark_read(&mut self, id: RoomId) {
         if let Some(r) = self.get_mut(id) {
             r.unread = 0;
+            r.mentions = 0;
         }
     }
 
@@ -133,6 +139,7 @@ mod tests {
             created_at: DateTime::from_timestamp(0, 0).unwrap(),
             joined,
             unread,
+            mentions: 0,
             last_message_id: last.map(MessageId),
         }
     }
@@ -165,6 +172,22 @@ mod tests {
         assert_eq!(r.get(RoomId(1)).unwrap().unread, 3);
         r.mark_read(RoomId(1));
         assert_eq!(r.get(RoomId(1)).unwrap().unread, 0);
+    }
+
+    #[test]
+    fn mentions_of_me_count_until_read() {
+        let mut r = Rooms::default();
+        r.replace(vec![room(1, "general", true, 0, Some(1))]);
+        let mut m = msg(1, 2, "bob");
+        m.body = "@ann can you look?".into();
+        assert!(r.saw_message(&m, "ann", false));
+        let mut other = msg(1, 3, "bob");
+        other.body = "@anna not you".into();
+        assert!(r.saw_message(&other, "ann", false));
+        let g = r.get(RoomId(1)).unwrap();
+        assert_eq!((g.unread, g.mentions), (2, 1));
+        r.mark_read(RoomId(1));
+        assert_eq!(r.get(RoomId(1)).unwrap().mentions, 0);
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> Result<Json<Vec<RoomSummary>>, ApiError> {
-    Ok(Json(state.store.list_rooms(auth.user.id).await?))
+    Ok(Json(state.store.list_rooms(&auth.user).await?))
 }
 
 pub async fn create(

@@ -2,8 +2,10 @@
 
 use super::BeginWrite;
 use super::{conflict, on_pool, Store, StoreError};
-use app::protocol::{MessageId, RoomId, RoomSummary, UserId};
+use app::protocol::{MessageId, RoomId, RoomSummary, User, UserId};
+use app::text;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
@@ -23,6 +25,7 @@ impl From<SummaryRow> for RoomSummary {
             created_at: r.created_at,
             joined: r.joined,
             unread: r.unread,
+            mentions: 0,
             last_message_id: r.last_message_id.map(MessageId),
         }
     }
@@ -39,6 +42,28 @@ const SUMMARY: &str = "
            (SELECT MAX(x.id) FROM messages x WHERE x.room_id = r.id) AS last_message_id
       FROM rooms r
       LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $1";
+
+/// Most unread messages that look like mentions [`Store::unread_mentions`]
+/// reads: a badge says "@" either way, and this keeps a long-unread busy room
+/// from costing a large read on every page load.
+const MENTION_SCAN: i64 = 1000;
+
+fn with_mentions(mut room: RoomSummary, counts: &HashMap<RoomId, i64>) -> RoomSummary {
+    room.mentions = counts.get(&room.id).copied().unwrap_or(0);
+    room
+}
+
+/// `s` as a literal inside a `LIKE … ESCAPE '\'` pattern (usernames may hold `_`).
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
 
 impl Store {
     /// Creates a room and makes its creator a member.
@@ -79,30 +104,72 @@ impl Store {
             created_at: now,
             joined: true,
             unread: 0,
+            mentions: 0,
             last_message_id: None,
         })
     }
 
-    /// Every room, ordered by name, with `user`'s membership and unread count.
-    pub async fn list_rooms(&self, user: UserId) -> Result<Vec<RoomSummary>, StoreError> {
+    /// Every room, ordered by name, with `user`'s membership, unread count
+    /// and unread mentions.
+    pub async fn list_rooms(&self, user: &User) -> Result<Vec<RoomSummary>, StoreError> {
         let sql = format!("{SUMMARY} ORDER BY r.name_key");
         let rows: Vec<SummaryRow> = on_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(user.0).fetch_all(pool).await?
+            sqlx::query_as(&sql).bind(user.id.0).fetch_all(pool).await?
         });
-        Ok(rows.into_iter().map(Into::into).collect())
+        let mentions = self.unread_mentions(user, None).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| with_mentions(row.into(), &mentions))
+            .collect())
     }
 
     /// One room as `user` sees it.
     pub async fn room_summary(
         &self,
         room: RoomId,
-        user: UserId,
+        user: &User,
     ) -> Result<Option<RoomSummary>, StoreError> {
         let sql = format!("{SUMMARY} WHERE r.id = $2");
         let row: Option<SummaryRow> = on_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(user.0).bind(room.0).fetch_optional(pool).await?
+            sqlx::query_as(&sql).bind(user.id.0).bind(room.0).fetch_optional(pool).await?
         });
-        Ok(row.map(Into::into))
+        let mentions = self.unread_mentions(user, Some(room)).await?;
+        Ok(row.map(|row| with_mentions(row.into(), &mentions)))
+    }
+
+    /// Per room (or in `only`), others' messages past `user`'s read marker
+    /// that mention them. SQL's `LIKE` narrows the search; [`text::mentions`]
+    /// decides, since `LIKE` cannot tell `@ann` from `@anna`. At most
+    /// [`MENTION_SCAN`] candidates are read, newest first.
+    async fn unread_mentions(
+        &self,
+        user: &User,
+        only: Option<RoomId>,
+    ) -> Result<HashMap<RoomId, i64>, StoreError> {
+        let pattern = format!("%@{}%", escape_like(&user.username.to_lowercase()));
+        let candidates: Vec<(i64, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT x.room_id, x.body FROM messages x
+                   JOIN room_members m ON m.room_id = x.room_id AND m.user_id = $1
+                  WHERE x.id > m.last_read_id AND x.author_id <> $1
+                        AND lower(x.body) LIKE $2 ESCAPE '\\'
+                        AND ($3 IS NULL OR x.room_id = $3)
+                  ORDER BY x.id DESC LIMIT $4",
+            )
+            .bind(user.id.0)
+            .bind(&pattern)
+            .bind(only.map(|r| r.0))
+            .bind(MENTION_SCAN)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut counts = HashMap::new();
+        for (room, body) in candidates {
+            if text::mentions(&body, &user.username) {
+                *counts.entry(RoomId(room)).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
     }
 
     pub async fn room_exists(&self, room: RoomId) -> Result<bool, StoreError> {

@@ -106,7 +106,7 @@ async fn exercise(store: Store) {
     assert_eq!(newest[1].author, "bob");
 
     // Unread: others' messages after the marker.
-    let rooms = store.list_rooms(bob.id).await.unwrap();
+    let rooms = store.list_rooms(&bob).await.unwrap();
     assert_eq!(
         (rooms[0].unread, rooms[0].last_message_id),
         (2, Some(ids[2]))
@@ -115,7 +115,7 @@ async fn exercise(store: Store) {
     store.mark_read(general.id, bob.id, ids[0]).await.unwrap(); // never backwards
     assert_eq!(
         store
-            .room_summary(general.id, bob.id)
+            .room_summary(general.id, &bob)
             .await
             .unwrap()
             .unwrap()
@@ -124,13 +124,33 @@ async fn exercise(store: Store) {
     );
     assert_eq!(
         store
-            .room_summary(general.id, ann.id)
+            .room_summary(general.id, &ann)
             .await
             .unwrap()
             .unwrap()
             .unread,
         1
     );
+    // Mentions: unread ones that say @bob as a whole name, in any case.
+    let said = |cid: &str, body: &str| NewMessage {
+        body: body.into(),
+        ..msg(&ann, cid)
+    };
+    let talk = store
+        .insert_messages(&[
+            said("m1", "@Bob can you look?"),
+            said("m2", "@bobby is someone else"),
+            said("m3", "write to x@bob.com"),
+        ])
+        .await
+        .unwrap();
+    let seen = store.room_summary(general.id, &bob).await.unwrap().unwrap();
+    assert_eq!((seen.unread, seen.mentions), (3, 1));
+    assert_eq!(store.list_rooms(&bob).await.unwrap()[0].mentions, 1);
+    let newest = talk[2].message.id;
+    store.mark_read(general.id, bob.id, newest).await.unwrap();
+    let seen = store.room_summary(general.id, &bob).await.unwrap().unwrap();
+    assert_eq!((seen.unread, seen.mentions), (0, 0));
 
     // Edit and delete.
     let (m, author) = store.message(ids[0]).await.unwrap().unwrap();
@@ -187,7 +207,7 @@ async fn exercise(store: Store) {
         .is_empty());
 
     store.leave_room(general.id, bob.id).await.unwrap();
-    let rooms = store.list_rooms(bob.id).await.unwrap();
+    let rooms = store.list_rooms(&bob).await.unwrap();
     assert!(!rooms[0].joined && rooms[0].unread == 0);
     store.close().await;
 }
