@@ -45,6 +45,46 @@ pub fn mentions(body: &str, username: &str) -> bool {
     mention_tokens(body).any(|(_, name)| name.eq_ignore_ascii_case(username))
 }
 
+/// The `@name` being typed just before the cursor (`before_cursor` is the
+/// text up to it): the byte offset of its `@` and the partial name, possibly
+/// empty. `None` when the cursor is not right after a mention in progress.
+pub fn mention_being_typed(before_cursor: &str) -> Option<(usize, &str)> {
+    let at = before_cursor.rfind('@')?;
+    let partial = &before_cursor[at + 1..];
+    if partial.len() > 32 || !partial.chars().all(is_name_char) {
+        return None;
+    }
+    if before_cursor[..at]
+        .chars()
+        .next_back()
+        .is_some_and(is_name_char)
+    {
+        return None;
+    }
+    Some((at, partial))
+}
+
+/// The names to offer for a partial mention: those starting with it in any
+/// case, each once, sorted, never `me`, at most `limit`.
+pub fn mention_suggestions<'a>(
+    partial: &str,
+    names: impl IntoIterator<Item = &'a str>,
+    me: &str,
+    limit: usize,
+) -> Vec<String> {
+    let partial = partial.to_ascii_lowercase();
+    let mut found: Vec<String> = names
+        .into_iter()
+        .filter(|n| !n.eq_ignore_ascii_case(me))
+        .filter(|n| n.to_ascii_lowercase().starts_with(&partial))
+        .map(str::to_owned)
+        .collect();
+    found.sort_by_key(|n| n.to_ascii_lowercase());
+    found.dedup();
+    found.truncate(limit);
+    found
+}
+
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
 }
@@ -116,6 +156,28 @@ mod tests {
         assert!(mentions("@ann.b is someone else", "ann.b"));
         assert!(!mentions("no at sign ann", "ann"));
         assert!(!mentions("@", "ann"));
+    }
+
+    #[test]
+    fn the_mention_being_typed_is_found_before_the_cursor() {
+        assert_eq!(mention_being_typed("hi @bo"), Some((3, "bo")));
+        assert_eq!(mention_being_typed("@"), Some((0, "")));
+        assert_eq!(mention_being_typed("(@ann.b"), Some((1, "ann.b")));
+        assert_eq!(mention_being_typed("hi @bob "), None, "a space ends it");
+        assert_eq!(mention_being_typed("mail x@bo"), None, "an e-mail address");
+        assert_eq!(mention_being_typed("no mention"), None);
+    }
+
+    #[test]
+    fn suggestions_match_the_start_in_any_case_without_me() {
+        let names = ["bob", "Bea", "ann", "bob", "barbara", "carl"];
+        let got = mention_suggestions("B", names, "barbara", 5);
+        assert_eq!(got, vec!["Bea", "bob"]);
+        assert_eq!(
+            mention_suggestions("", names, "ann", 2),
+            vec!["barbara", "Bea"]
+        );
+        assert!(mention_suggestions("z", names, "ann", 5).is_empty());
     }
 
     #[test]

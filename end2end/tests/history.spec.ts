@@ -1,7 +1,7 @@
 // What was said is still there after a reload, in order and once; unread
 // badges count messages in rooms you are not looking at.
 import { test, expect } from '@playwright/test';
-import { createRoom, expectConnected, expectMessageOnce, hydrated, joinRoom, messages, newPerson, say } from './helpers';
+import { composer, createRoom, expectConnected, expectMessageOnce, hydrated, joinRoom, messages, newPerson, say } from './helpers';
 
 test('a reload shows the history', async ({ browser }) => {
   const ann = await newPerson(browser, 'ann');
@@ -75,7 +75,18 @@ test('a mention marks the room until read, survives a reload, and highlights the
 
   await expect(ann.page.getByRole('heading', { level: 1, name: quiet })).toBeVisible();
   const question = `@${ann.name} can you review the release notes?`;
-  await say(bob.page, busy, question);
+  // Bob writes it with the composer's suggestions: "@" and the start of the name.
+  const box = composer(bob.page, busy);
+  await box.click();
+  await box.pressSequentially(`@${ann.name.slice(0, 6).toUpperCase()}`, { delay: 5 });
+  const people = bob.page.getByRole('listbox', { name: 'People to mention' });
+  await expect(people.getByRole('option', { name: `@${ann.name}` })).toBeVisible();
+  await box.press('Enter');
+  await expect(box).toHaveValue(`@${ann.name} `);
+  await expect(people).toHaveCount(0);
+  await box.pressSequentially('can you review the release notes?', { delay: 2 });
+  await box.press('Enter');
+  await expect(box).toHaveValue('');
   await say(bob.page, busy, 'and an ordinary message');
   const link = ann.page.getByRole('navigation', { name: 'Your rooms' }).getByRole('link', { name: busy });
   await expect(link).toHaveAccessibleName(new RegExp(`^${busy}\\s*,\\s*1 mentioning you\\s*,\\s*2 unread$`));

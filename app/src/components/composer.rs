@@ -1,16 +1,27 @@
 //! Where messages are written. Enter sends, Shift+Enter starts a new line (and
 //! Enter while an input method is composing does neither). The text is checked
 //! with the shared `MessageBody` rules before it is sent; typing tells the room,
-//! at most every few seconds.
+//! at most every few seconds. Typing `@` offers the names of people in the room
+//! (arrows move, Enter or Tab picks, Escape closes).
 
 use leptos::prelude::*;
 
 use super::use_chat;
 use crate::protocol::{RoomId, MAX_BODY_CHARS};
+use crate::text;
 use crate::validate::MessageBody;
 
 /// From how many characters the counter shows.
 const COUNTER_FROM: usize = MAX_BODY_CHARS - 500;
+/// Most names offered for a mention at once.
+const SUGGESTIONS: usize = 6;
+
+/// The textarea's text up to the cursor (the browser counts UTF-16 units).
+fn before_cursor(el: &leptos::web_sys::HtmlTextAreaElement, value: &str) -> Option<String> {
+    let cursor = el.selection_start().ok().flatten()? as usize;
+    let units: Vec<u16> = value.encode_utf16().take(cursor).collect();
+    Some(String::from_utf16_lossy(&units))
+}
 
 #[component]
 pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
@@ -46,10 +57,84 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
         }
     };
 
+    // Mention suggestions: the names, which one is picked, and where the
+    // `@name` being typed sits (byte offsets of the `@` and of the cursor).
+    let suggestions = RwSignal::new(Vec::<String>::new());
+    let picked = RwSignal::new(0usize);
+    let mention_at = StoredValue::new(None::<(usize, usize)>);
+    let suggest = move |value: &str| {
+        let typed = input
+            .get_untracked()
+            .and_then(|el| before_cursor(&el, value));
+        let Some(before) = typed else {
+            suggestions.set(Vec::new());
+            return;
+        };
+        match text::mention_being_typed(&before) {
+            Some((at, partial)) => {
+                let names = chat.mention_candidates(room);
+                let me = chat.my_name();
+                let list = text::mention_suggestions(
+                    partial,
+                    names.iter().map(String::as_str),
+                    &me,
+                    SUGGESTIONS,
+                );
+                mention_at.set_value(Some((at, before.len())));
+                picked.set(0);
+                suggestions.set(list);
+            }
+            None => suggestions.set(Vec::new()),
+        }
+    };
+    // Replaces the `@partial` with `@name ` and puts the cursor after it.
+    let complete = move |name: String| {
+        let value = text.get_untracked();
+        let Some((at, cursor)) = mention_at.get_value() else {
+            return;
+        };
+        if cursor > value.len() || !value.is_char_boundary(cursor) {
+            return;
+        }
+        let head = format!("{}@{name} ", &value[..at]);
+        let caret = head.encode_utf16().count() as u32;
+        let updated = format!("{head}{}", &value[cursor..]);
+        text.set(updated.clone());
+        suggestions.set(Vec::new());
+        if let Some(el) = input.get_untracked() {
+            el.set_value(&updated);
+            let _ = el.set_selection_range(caret, caret);
+            let _ = el.focus();
+        }
+    };
+
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-            ev.prevent_default();
-            send();
+        let open = suggestions.with(Vec::len);
+        match ev.key().as_str() {
+            "ArrowDown" if open > 0 => {
+                ev.prevent_default();
+                picked.update(|p| *p = (*p + 1) % open);
+            }
+            "ArrowUp" if open > 0 => {
+                ev.prevent_default();
+                picked.update(|p| *p = (*p + open - 1) % open);
+            }
+            "Enter" | "Tab" if open > 0 && !ev.is_composing() => {
+                ev.prevent_default();
+                let name = suggestions.with(|s| s.get(picked.get_untracked()).cloned());
+                if let Some(name) = name {
+                    complete(name);
+                }
+            }
+            "Escape" if open > 0 => {
+                ev.prevent_default();
+                suggestions.set(Vec::new());
+            }
+            "Enter" if !ev.shift_key() && !ev.is_composing() => {
+                ev.prevent_default();
+                send();
+            }
+            _ => {}
         }
     };
     let on_input = move |ev: leptos::ev::Event| {
@@ -57,6 +142,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
         if !value.trim().is_empty() {
             chat.typed(room);
         }
+        suggest(&value);
         text.set(value);
         error.set(None);
     };
@@ -69,6 +155,27 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
     view! {
         <form class="composer" on:submit=on_submit>
             <label class="visually-hidden" for="composer-input">{label}</label>
+            <Show when=move || suggestions.with(|s| !s.is_empty())>
+                <ul class="canned-list mention-list" role="listbox" aria-label="People to mention">
+                    {move || suggestions.get().into_iter().enumerate().map(|(i, name)| {
+                        let shown = format!("@{name}");
+                        view! {
+                            <li
+                                role="option"
+                                class="canned-option"
+                                aria-selected=move || (picked.get() == i).to_string()
+                                // mousedown, not click: the textarea keeps focus.
+                                on:mousedown=move |ev| {
+                                    ev.prevent_default();
+                                    complete(name.clone());
+                                }
+                            >
+                                {shown}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Show>
             <div class="composer-box" class:invalid=move || error.with(Option::is_some)>
                 <textarea
                     id="composer-input"
@@ -76,6 +183,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                     rows="1"
                     placeholder=label
                     aria-describedby="composer-hint composer-error"
+                    aria-autocomplete="list"
                     aria-invalid=move || error.with(Option::is_some).to_string()
                     prop:value=move || text.get()
                     on:keydown=on_keydown
@@ -94,7 +202,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
             </div>
             <div class="composer-footer">
                 <span id="composer-hint" class="muted small">
-                    <kbd>"Enter"</kbd>" to send · "<kbd>"Shift"</kbd>"+"<kbd>"Enter"</kbd>" for a new line"
+                    <kbd>"Enter"</kbd>" to send · "<kbd>"Shift"</kbd>"+"<kbd>"Enter"</kbd>" for a new line · "<kbd>"@"</kbd>" to mention"
                 </span>
                 <Show when=move || { length.get() >= COUNTER_FROM }>
                     <span class="counter" class:over=move || { length.get() > MAX_BODY_CHARS }>

@@ -273,7 +273,22 @@ impl Chat {
         }
     }
 
-    fn my_name(&self) -> String {
+    /// Who may be mentioned in `room`, as far as this page knows: who is
+    /// online there and who wrote the messages it holds.
+    pub fn mention_candidates(&self, room: RoomId) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .online
+            .with_untracked(|o| o.get(&room).map(|s| s.iter().cloned().collect()))
+            .unwrap_or_default();
+        self.timelines.with_untracked(|t| {
+            if let Some(t) = t.get(&room) {
+                names.extend(t.messages().iter().map(|m| m.author.clone()));
+            }
+        });
+        names
+    }
+
+    pub fn my_name(&self) -> String {
         self.me
             .with_untracked(|m| m.as_ref().map(|u| u.username.clone()))
             .unwrap_or_default()
