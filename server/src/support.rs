@@ -383,19 +383,10 @@ impl Desk {
     /// while it is unassigned, its assignee, and `also` (an agent it just left).
     pub fn publish_row(&self, row: ConversationRow, also: Option<UserId>) {
         let assignee = row.assignee.as_ref().map(|a| a.id);
-        let targets: Vec<Outbox> = self
-            .live()
-            .consoles
-            .iter()
-            .filter(|c| {
-                c.admin || assignee.is_none() || assignee == Some(c.user) || also == Some(c.user)
-            })
-            .map(|c| c.outbox.clone())
-            .collect();
-        let bytes = encode(&ServerFrame::SupportConversation(row));
-        for o in targets {
-            o.push(bytes.clone());
-        }
+        self.to_consoles(
+            |c| c.admin || assignee.is_none() || assignee == Some(c.user) || also == Some(c.user),
+            &ServerFrame::SupportConversation(row),
+        );
     }
 
     /// Re-reads a conversation's row and publishes it.
@@ -451,16 +442,8 @@ impl Desk {
                 None
             }
         };
-        let Some(status) = status else { return };
-        let targets: Vec<Outbox> = self
-            .live()
-            .consoles
-            .iter()
-            .map(|c| c.outbox.clone())
-            .collect();
-        let bytes = encode(&ServerFrame::SupportAgent(status));
-        for o in targets {
-            o.push(bytes.clone());
+        if let Some(status) = status {
+            self.to_consoles(|_| true, &ServerFrame::SupportAgent(status));
         }
     }
 
@@ -474,15 +457,8 @@ impl Desk {
             self.publish_agent(user.id).await;
             return Ok(());
         }
-        let targets: Vec<Outbox> = {
-            let mut live = self.live();
-            live.agents.remove(&user.id);
-            live.consoles.iter().map(|c| c.outbox.clone()).collect()
-        };
-        let bytes = encode(&ServerFrame::SupportAgentRemoved { id: user.id });
-        for o in targets {
-            o.push(bytes.clone());
-        }
+        self.live().agents.remove(&user.id);
+        self.to_consoles(|_| true, &ServerFrame::SupportAgentRemoved { id: user.id });
         let returned = self.store().unassign_all(user.id, self.now()).await?;
         for id in &returned {
             self.announce_assignment(*id, Some(user.id), None, Handover::RoleRemoved)
@@ -497,11 +473,17 @@ impl Desk {
     /// Sends a frame to every connection of one agent that has a console open
     /// or listens to anything (the re-routing notice).
     pub fn to_agent(&self, agent: UserId, frame: &ServerFrame) {
+        self.to_consoles(|c| c.user == agent, frame);
+    }
+
+    /// Sends a frame, serialized once, to the open consoles `to` picks
+    /// (queued outside the lock).
+    fn to_consoles(&self, to: impl Fn(&Console) -> bool, frame: &ServerFrame) {
         let targets: Vec<Outbox> = self
             .live()
             .consoles
             .iter()
-            .filter(|c| c.user == agent)
+            .filter(|c| to(c))
             .map(|c| c.outbox.clone())
             .collect();
         let bytes = encode(frame);
