@@ -29,6 +29,9 @@ pub struct Settings {
     /// (the server was down when it fell due) is still sent, marked late, if it
     /// is at most this late; otherwise it is recorded as missed (default 3600).
     pub push_grace: Duration,
+    /// `SWITCHBOARD_PUSH_MIN_INTERVAL_SECS`: the shortest time a recurring
+    /// schedule may leave between two of its announcements (default 60).
+    pub push_min_interval: Duration,
     /// `SWITCHBOARD_SECRET`: the key that signs visitor cookies. When unset, a
     /// random one is made once and kept in the database.
     pub secret: Option<String>,
@@ -44,6 +47,10 @@ pub struct Settings {
     /// `SWITCHBOARD_SUPPORT_CAPACITY`: open conversations auto-assignment gives
     /// an agent whose own capacity an admin has not set (default 5).
     pub support_capacity: i64,
+    /// `SWITCHBOARD_TRUSTED_PROXIES`: comma-separated IP addresses of reverse
+    /// proxies whose `X-Forwarded-For` names the real client (for limits
+    /// keyed by IP). Empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Error)]
@@ -66,11 +73,13 @@ impl Settings {
             secure_cookies: false,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             push_grace: Duration::from_secs(3600),
+            push_min_interval: Duration::from_secs(60),
             secret: None,
             widget_origins: Vec::new(),
             widget_secret: None,
             support_reroute: Duration::from_secs(180),
             support_capacity: 5,
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -87,6 +96,14 @@ impl Settings {
         }
         if let Some(v) = var("SWITCHBOARD_WIDGET_ORIGINS") {
             s.widget_origins = origins(&v);
+        }
+        if let Some(v) = var("SWITCHBOARD_TRUSTED_PROXIES") {
+            s.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|ip| !ip.is_empty())
+                .map(|ip| parse("SWITCHBOARD_TRUSTED_PROXIES", ip))
+                .collect::<Result<_, _>>()?;
         }
         s.secret = var("SWITCHBOARD_SECRET");
         s.widget_secret = var("SWITCHBOARD_WIDGET_SECRET");
@@ -120,6 +137,10 @@ impl Settings {
         if let Some(v) = var("SWITCHBOARD_SESSION_DAYS") {
             let days: u32 = positive("SWITCHBOARD_SESSION_DAYS", &v)?;
             s.session_ttl = Duration::from_secs(u64::from(days) * 24 * 3600);
+        }
+        if let Some(v) = var("SWITCHBOARD_PUSH_MIN_INTERVAL_SECS") {
+            let secs: u32 = positive("SWITCHBOARD_PUSH_MIN_INTERVAL_SECS", &v)?;
+            s.push_min_interval = Duration::from_secs(u64::from(secs));
         }
         if let Some(v) = var("SWITCHBOARD_PUSH_GRACE_SECS") {
             let secs: u32 = positive("SWITCHBOARD_PUSH_GRACE_SECS", &v)?;
@@ -198,11 +219,13 @@ impl std::fmt::Debug for Settings {
             .field("secure_cookies", &self.secure_cookies)
             .field("session_ttl", &self.session_ttl)
             .field("push_grace", &self.push_grace)
+            .field("push_min_interval", &self.push_min_interval)
             .field("secret", &self.secret.as_ref().map(|_| "***"))
             .field("widget_origins", &self.widget_origins)
             .field("widget_secret", &self.widget_secret.as_ref().map(|_| "***"))
             .field("support_reroute", &self.support_reroute)
             .field("support_capacity", &self.support_capacity)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }

@@ -33,6 +33,12 @@ pub enum ApiError {
     /// A signed visitor identity did not verify (see `support::identity`).
     #[error(transparent)]
     BadSignature(#[from] crate::support::identity::IdentityError),
+    /// Too many requests from this client; try again after the wait.
+    #[error("too many requests; retry in {} s", .0.secs())]
+    RateLimited(crate::limits::RetryAfter),
+    /// The server is at capacity for this kind of work; try again shortly.
+    #[error("{0}")]
+    Busy(&'static str, crate::limits::RetryAfter),
     /// Unexpected: logged in full, answered with a bare 500.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -48,6 +54,8 @@ impl ApiError {
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::BadSignature(_) => ErrorCode::BadSignature,
+            ApiError::RateLimited(_) => ErrorCode::RateLimited,
+            ApiError::Busy(..) => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -61,6 +69,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,7 +120,16 @@ impl IntoResponse for ApiError {
                 },
             },
         };
-        (self.status(), Json(body)).into_response()
+        let retry_after = match &self {
+            ApiError::RateLimited(wait) | ApiError::Busy(_, wait) => Some(wait.secs()),
+            _ => None,
+        };
+        let mut resp = (self.status(), Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
     }
 }
 

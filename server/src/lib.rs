@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod ingest;
+pub mod limits;
 pub mod push;
 pub mod scheduler;
 pub mod startup;

@@ -9,6 +9,7 @@ use crate::{
     http,
     hub::Hub,
     ingest::Ingest,
+    limits::Limits,
     scheduler::{self, Clock, Scheduler, SystemClock},
     state::{send_limiter, AppState},
     store::Store,
@@ -116,6 +117,7 @@ impl Application {
         let state = AppState {
             leptos_options,
             limiter: Arc::new(send_limiter(&settings)),
+            limits: Arc::new(Limits::new(&settings)),
             settings: Arc::new(settings),
             store,
             hub,
@@ -164,6 +166,21 @@ impl Application {
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
+        // Forget rate-limit keys that are full again, so an address seen once
+        // does not stay in memory.
+        let limits = state.limits.clone();
+        let forget = shutdown.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tokio::select! {
+                    _ = forget.cancelled() => break,
+                    _ = tick.tick() => limits.forget_idle(),
+                }
+            }
+        });
+        // Connection info gives handlers the client's address (`limits::ClientIp`).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 stop.await;

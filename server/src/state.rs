@@ -4,6 +4,7 @@ use crate::{
     config::Settings,
     hub::Hub,
     ingest::Ingest,
+    limits::Limits,
     scheduler::{Clock, Scheduler},
     store::Store,
     support::Desk,
@@ -32,6 +33,8 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub ingest: Ingest,
     pub limiter: Arc<SendLimiter>,
+    /// Every other rate limit, one per action (`limits.rs`).
+    pub limits: Arc<Limits>,
     /// The time as the scheduler and the schedule API see it (a manual clock in tests).
     pub clock: Arc<dyn Clock>,
     /// Wakes the scheduler task when schedules change.

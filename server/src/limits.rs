@@ -1,0 +1,165 @@
+//! Rate limits and the client address they are keyed by.
+//!
+//! Every state-changing frame and request is counted against a key — a user,
+//! a visitor, an account name or the client's IP address — so that abuse costs
+//! the abuser (a `429` with `Retry-After`, or an error frame with
+//! `retry_after_ms`) and not the server. Each limit is a [`Limit`] held in
+//! [`Limits`], one field per action, so every limit and its default is listed
+//! in one place (and in docs/security.md).
+
+use crate::config::Settings;
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::request::Parts,
+};
+use governor::{
+    clock::{Clock, DefaultClock},
+    DefaultKeyedRateLimiter, Quota, RateLimiter,
+};
+use std::{
+    convert::Infallible,
+    hash::Hash,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    num::NonZeroU32,
+    time::Duration,
+};
+
+/// How long to wait before trying again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub Duration);
+
+impl RetryAfter {
+    /// Whole seconds for a `Retry-After` header (at least 1).
+    pub fn secs(self) -> u64 {
+        self.0.as_millis().div_ceil(1000).max(1) as u64
+    }
+
+    /// Milliseconds for an error frame's `retry_after_ms` (at least 1).
+    pub fn millis(self) -> u64 {
+        (self.0.as_millis() as u64).max(1)
+    }
+}
+
+/// A token bucket per key: `burst` actions at once, refilled at `per_minute`.
+pub struct Limit<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
+}
+
+impl<K: Hash + Eq + Clone> Limit<K> {
+    /// `per_minute` actions a minute on average, `burst` at once.
+    pub fn per_minute(per_minute: u32, burst: u32) -> Self {
+        let rate = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+        Limit {
+            limiter: RateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst)),
+        }
+    }
+
+    /// `per_second` actions a second on average, `burst` at once.
+    pub fn per_second(per_second: u32, burst: u32) -> Self {
+        let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+        Limit {
+            limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+        }
+    }
+
+    /// Counts one action for `key`; `Err` says how long until one is allowed.
+    pub fn check(&self, key: &K) -> Result<(), RetryAfter> {
+        self.limiter.check_key(key).map_err(|not_until| {
+            RetryAfter(not_until.wait_time_from(DefaultClock::default().now()))
+        })
+    }
+
+    /// Drops keys whose buckets are full again, so the table does not grow
+    /// with every address ever seen (called periodically).
+    pub fn forget_idle(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}
+
+/// Every rate limit but the per-user message limit (`AppState::limiter`).
+/// One field per action; add a field here when adding a limited action.
+pub struct Limits {}
+
+impl Limits {
+    pub fn new(_settings: &Settings) -> Limits {
+        Limits {}
+    }
+
+    /// Forgets idle keys of every limit.
+    pub fn forget_idle(&self) {}
+}
+
+/// The client's IP address: the TCP peer, or — when the peer is one of
+/// `SWITCHBOARD_TRUSTED_PROXIES` — the address that proxy put last in
+/// `X-Forwarded-For`. Limits keyed by IP use this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    pub fn from_parts(parts: &Parts, trusted_proxies: &[IpAddr]) -> ClientIp {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| a.ip())
+            // Only a server built without connection info (none today) lands here.
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        if !trusted_proxies.contains(&peer) {
+            return ClientIp(peer);
+        }
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|ip| ip.trim().parse::<IpAddr>().ok())
+            .last();
+        ClientIp(forwarded.unwrap_or(peer))
+    }
+}
+
+impl FromRequestParts<crate::state::AppState> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::state::AppState,
+    ) -> Result<Self, Infallible> {
+        Ok(ClientIp::from_parts(parts, &state.settings.trusted_proxies))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_then_a_wait() {
+        let l: Limit<u32> = Limit::per_minute(60, 3);
+        for _ in 0..3 {
+            assert!(l.check(&1).is_ok());
+        }
+        let wait = l.check(&1).unwrap_err();
+        assert!(wait.0 <= Duration::from_secs(1) && wait.secs() == 1);
+        assert!(l.check(&2).is_ok(), "keys are counted apart");
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let mut req = axum::http::Request::builder()
+            .header("x-forwarded-for", "203.0.113.9, 198.51.100.7")
+            .body(())
+            .unwrap();
+        let proxy: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        req.extensions_mut().insert(ConnectInfo(proxy));
+        let (parts, ()) = req.into_parts();
+        assert_eq!(ClientIp::from_parts(&parts, &[]).0, proxy.ip());
+        assert_eq!(
+            ClientIp::from_parts(&parts, &[proxy.ip()]).0,
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+    }
+}
