@@ -37,7 +37,19 @@ pub fn render_markdown(markdown: &str) -> String {
     );
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, parser);
-    ammonia::clean(&out)
+    sanitizer().clean(&out).to_string()
+}
+
+/// ammonia's defaults, without images: a remote `<img>` would make every
+/// reader's browser fetch it, telling the image's host who read the
+/// announcement and when. Markdown images are dropped; links stay.
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static CLEAN: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    CLEAN.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.rm_tags(["img"]);
+        b
+    })
 }
 
 /// The checked, rendered content of an announcement.
@@ -172,6 +184,7 @@ impl ScheduleSpec {
         req: &ScheduleRequest,
         now: DateTime<Utc>,
         at_may_be_past: bool,
+        min_interval: std::time::Duration,
     ) -> Result<ScheduleSpec, Invalid> {
         let content = Content::parse(req.title.as_deref(), &req.body)?;
         let zone = parse_zone(&req.zone)?;
@@ -195,6 +208,25 @@ impl ScheduleSpec {
             .transpose()?;
         let recurrence = Recurrence::new(at, zone, req.repeat.as_ref(), until)
             .map_err(|e| invalid(e.field, e.problem))?;
+        // A schedule firing every second would be a broadcast flood that an
+        // API key could start; SWITCHBOARD_PUSH_MIN_INTERVAL_SECS bounds it.
+        if let Some(gap) = recurrence.shortest_gap() {
+            let min = chrono::Duration::from_std(min_interval).unwrap_or(chrono::Duration::MAX);
+            if gap < min {
+                let field = match req.repeat {
+                    Some(app::protocol::Repeat::Cron { .. }) => "repeat.cron",
+                    _ => "repeat",
+                };
+                return Err(invalid(
+                    field,
+                    format!(
+                        "repeats every {} s; the shortest interval allowed is {} s",
+                        gap.num_seconds(),
+                        min_interval.as_secs()
+                    ),
+                ));
+            }
+        }
         Ok(ScheduleSpec {
             fields: ScheduleFields {
                 title: content.title,
@@ -373,6 +405,16 @@ mod tests {
         assert!(html.contains("<strong>hi</strong>"), "{html}");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn remote_images_are_dropped_and_links_kept() {
+        let html = render_markdown(
+            "![tracker](https://evil.example/pixel.png) <img src=\"https://evil.example/x.gif\"> [docs](https://example.com)",
+        );
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("evil.example"), "{html}");
+        assert!(html.contains("<a href=\"https://example.com\""), "{html}");
     }
 
     #[test]

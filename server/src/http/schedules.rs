@@ -40,7 +40,7 @@ pub async fn create(
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> Result<(StatusCode, Json<Schedule>), ApiError> {
     let now = state.clock.now();
-    let spec = ScheduleSpec::parse(&req, now, false)?;
+    let spec = ScheduleSpec::parse(&req, now, false, state.settings.push_min_interval)?;
     push::check_target(&state.store, spec.fields.target).await??;
     let first = spec.recurrence.first().ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!("a checked recurrence has no first time"))
@@ -115,7 +115,7 @@ pub async fn patch(
         req.until = until;
     }
     let now = state.clock.now();
-    let spec = ScheduleSpec::parse(&req, now, at_may_be_past)?;
+    let spec = ScheduleSpec::parse(&req, now, at_may_be_past, state.settings.push_min_interval)?;
     push::check_target(&state.store, spec.fields.target).await??;
     // Never again before what has already fired, nor in the past.
     let from = match s.last_run {
@@ -206,7 +206,7 @@ pub async fn preview(
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> Result<Json<Preview>, ApiError> {
     let now = state.clock.now();
-    let spec = ScheduleSpec::parse(&req, now, true)?;
+    let spec = ScheduleSpec::parse(&req, now, true, state.settings.push_min_interval)?;
     let upcoming = spec
         .recurrence
         .upcoming(spec.fields.at.max(now), PREVIEW)

@@ -86,6 +86,8 @@ fn rule_error(field: &'static str, problem: impl Into<String>) -> RuleError {
 /// week, or a month for monthly, so this is only a guard).
 const SEARCH_DAYS: u64 = 800;
 const SEARCH_MONTHS: u32 = 1200;
+/// How many occurrences [`Recurrence::shortest_gap`] looks at.
+pub const GAP_SAMPLES: usize = 200;
 
 impl Recurrence {
     /// A recurrence starting at `start` (its first possible time) in `zone`.
@@ -179,6 +181,19 @@ impl Recurrence {
             Some(until) if found > until => None,
             _ => Some(found),
         }
+    }
+
+    /// The shortest time between two consecutive occurrences among the first
+    /// [`GAP_SAMPLES`]; `None` for a rule that fires once. Day-based rules are
+    /// a day apart at least; only cron can be tighter, and a cron pattern
+    /// repeats its shortest gap within its smallest period, which the samples
+    /// cover many times over.
+    pub fn shortest_gap(&self) -> Option<chrono::Duration> {
+        if matches!(self.rule, Rule::Once) {
+            return None;
+        }
+        let times = self.upcoming(self.start, GAP_SAMPLES);
+        times.windows(2).map(|w| w[1] - w[0]).min()
     }
 
     /// Up to `n` occurrences at or after `t`.
@@ -400,6 +415,28 @@ mod tests {
                 berlin("2027-03-31 08:00")
             ]
         );
+    }
+
+    #[test]
+    fn the_shortest_gap_is_found_even_when_it_is_rare() {
+        let tz = chrono_tz::Europe::Berlin;
+        let gap = |cron: &str| {
+            let repeat = Repeat::Cron { cron: cron.into() };
+            Recurrence::new(berlin("2026-03-20 00:00"), tz, Some(&repeat), None)
+                .unwrap()
+                .shortest_gap()
+        };
+        assert_eq!(gap("* * * * * *"), Some(chrono::Duration::seconds(1)));
+        assert_eq!(gap("*/5 * * * *"), Some(chrono::Duration::minutes(5)));
+        assert_eq!(gap("0,30 0 9 * * *"), Some(chrono::Duration::seconds(30)));
+        let daily = Repeat::Every {
+            every: Every::Day,
+            days: vec![],
+        };
+        let r = Recurrence::new(berlin("2026-03-20 00:00"), tz, Some(&daily), None).unwrap();
+        assert!(r.shortest_gap().unwrap() >= chrono::Duration::hours(23));
+        let once = Recurrence::new(berlin("2026-03-20 00:00"), tz, None, None).unwrap();
+        assert_eq!(once.shortest_gap(), None);
     }
 
     #[test]

@@ -931,6 +931,19 @@ async fn bad_schedules_are_refused_naming_the_field() {
             "repeat.cron",
         )
         .await;
+        // Issue 9.13: a schedule may not fire every second, nor twice within
+        // the one-minute floor even once a day (the irregular gap is found too).
+        for tight in ["* * * * * *", "*/30 * * * * *", "0,30 0 9 * * *"] {
+            app.refused(
+                "POST",
+                path,
+                t,
+                with("repeat", json!({"cron": tight})),
+                422,
+                "repeat.cron",
+            )
+            .await;
+        }
         app.refused(
             "POST",
             path,
@@ -981,6 +994,19 @@ async fn bad_schedules_are_refused_naming_the_field() {
         "target.room",
     )
     .await;
+    let every_minute: app::protocol::Preview = app
+        .ok(
+            "POST",
+            "/api/schedules/preview",
+            t,
+            Some(with("repeat", json!({"cron": "* * * * *"}))),
+        )
+        .await;
+    assert_eq!(
+        every_minute.upcoming.len(),
+        5,
+        "once a minute is the floor, allowed"
+    );
     let preview: app::protocol::Preview = app
         .ok(
             "POST",
