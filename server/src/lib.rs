@@ -6,6 +6,8 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod http;
 pub mod hub;
 pub mod ingest;

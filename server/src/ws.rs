@@ -2,7 +2,7 @@
 //! `Origin`, sizes the socket's buffers and hands it to [`connection::run`].
 
 mod connection;
-mod dispatch;
+pub(crate) mod dispatch;
 mod origin;
 mod refusal;
 mod support;

@@ -27,7 +27,7 @@ use std::{
 const TYPING_EVERY: Duration = Duration::from_secs(1);
 
 /// The `type` of every client frame, to tell an unknown type from a bad field.
-const CLIENT_TYPES: &[&str] = &[
+pub(crate) const CLIENT_TYPES: &[&str] = &[
     "join",
     "leave",
     "send",

@@ -14,7 +14,7 @@ use app::{
 /// A request the server will not carry out, and why.
 pub struct Refusal {
     pub(super) code: ErrorCode,
-    pub(super) message: String,
+    pub(crate) message: String,
     pub(super) retry_after_ms: Option<u64>,
     pub(super) client_id: Option<String>,
 }
