@@ -1027,8 +1027,27 @@ async fn support_store_contract(store: Store) {
     let ann = store.create_user("ann", "h").await.unwrap();
     // PostgreSQL keeps microseconds.
     let now = Utc::now().trunc_subsecs(6);
+    assert_eq!(store.visitor_by_key("k1").await.unwrap(), None, "looking makes no row");
     let v = store.ensure_visitor("k1", now).await.unwrap();
     assert_eq!(store.ensure_visitor("k1", now).await.unwrap().id, v.id);
+    assert_eq!(store.visitor_by_key("k1").await.unwrap().map(|i| i.id), Some(v.id));
+    // An identity is its own visitor: made under the fresh key the first
+    // time, found (with its own key, name updated) after that.
+    let (key, id) = store
+        .identify_visitor("ext-1", Some("Ann"), None, "k2", now)
+        .await
+        .unwrap();
+    assert_eq!(key, "k2");
+    assert_ne!(id, v.id);
+    let (key, again) = store
+        .identify_visitor("ext-1", Some("Ann B"), Some("a@b.example"), "k3", now)
+        .await
+        .unwrap();
+    assert_eq!((key.as_str(), again), ("k2", id));
+    let info = store.visitor(id).await.unwrap().unwrap();
+    assert!(info.verified);
+    assert_eq!(info.name.as_deref(), Some("Ann B"));
+    assert_eq!(store.visitor_by_key("k3").await.unwrap(), None);
     let new = |cid: &str| NewConversation {
         visitor: v.id,
         client_id: cid.into(),
@@ -1039,7 +1058,9 @@ async fn support_store_contract(store: Store) {
         user_agent: None,
         body: format!("body {cid}"),
     };
+    assert!(!store.opened_with(v.id, "a").await.unwrap());
     let (c1, m1) = store.open_conversation(&new("a"), "V", now).await.unwrap();
+    assert!(store.opened_with(v.id, "a").await.unwrap());
     let (again, m1b) = store.open_conversation(&new("a"), "V", now).await.unwrap();
     assert!(m1.fresh && !m1b.fresh);
     assert_eq!((again, m1b.message.id), (c1, m1.message.id));
@@ -1165,6 +1186,16 @@ async fn support_store_contract(store: Store) {
     let (_, resolved, rating) = store.conversation_times(c1).await.unwrap().unwrap();
     assert!(resolved.is_some());
     assert_eq!(rating.unwrap().score, 5);
+    // An unassigned conversation resolved from the queue is in every agent's
+    // resolved list (support::access::may_see); another agent's is not.
+    store
+        .set_conversation_status(c2, ConversationStatus::Resolved, None, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(store.resolved_conversations(Some(ann.id), None, 10).await),
+        vec![c2]
+    );
     // Secrets are made once.
     let s1 = store.secret("k", || "one".into()).await.unwrap();
     let s2 = store.secret("k", || "two".into()).await.unwrap();
