@@ -217,7 +217,9 @@ async fn cookies_pages_sessions_and_sockets_store_no_visitor_until_they_write() 
         expect_error(&mut v, ErrorCode::NotFound).await;
         sockets.push(v);
     }
-    assert_eq!(visitor_rows(&app).await, 0, "80 cookies, 10 sockets, no rows");
+    let rows = visitor_rows(&app).await;
+    eprintln!("40 pages, 40 sessions, 10 sockets: {rows} visitor rows");
+    assert_eq!(rows, 0, "80 cookies, 10 sockets, no rows");
     // The first message makes the row; a second tab connected before it
     // finds the conversation too.
     let (mut other_tab, _) = visitor(&app, &cookies[0]).await;
@@ -302,6 +304,48 @@ async fn new_conversations_are_limited_per_ip_and_a_retried_open_is_not_counted(
     // The first visitor resending its open (after a reconnect) is answered.
     let (mut v0, c0) = first.unwrap();
     assert_eq!(open(&mut v0, "help", "o0").await, c0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sixty_fresh_cookies_from_one_address_open_ten_conversations_by_default() {
+    // Issue 9 measured 60 conversations opened by 60 fresh cookies in 0.6 s.
+    let app = spawn_app().await;
+    let started = std::time::Instant::now();
+    let (mut opened, mut refused) = (0i64, 0);
+    for i in 0..60 {
+        let (mut v, _) = visitor(&app, &visitor_cookie(&app).await).await;
+        let cid = format!("o{i}");
+        v.send(&ClientFrame::SupportOpen {
+            body: "flood".into(),
+            client_id: cid.clone(),
+            name: None,
+            email: None,
+            page: None,
+        })
+        .await;
+        match v
+            .recv_until(|f| {
+                matches!(f, ServerFrame::SupportAck { .. } | ServerFrame::Error { .. })
+            })
+            .await
+        {
+            ServerFrame::SupportAck { .. } => opened += 1,
+            ServerFrame::Error { code, .. } => {
+                assert_eq!(code, ErrorCode::RateLimited);
+                refused += 1;
+            }
+            _ => unreachable!(),
+        }
+    }
+    let rows = visitor_rows(&app).await;
+    eprintln!(
+        "60 fresh cookies: {opened} conversations opened, {refused} refused, {rows} visitor rows, in {:?}",
+        started.elapsed()
+    );
+    // The burst of 10, and at 5 a minute perhaps one more meanwhile.
+    assert!((10..=11).contains(&opened), "{opened}");
+    assert_eq!(rows, opened);
     app.stop().await;
 }
 
@@ -493,6 +537,7 @@ async fn a_contact_flood_is_cut_off_by_the_default_action_limit() {
     let app = spawn_app().await;
     let (mut v, _) = visitor(&app, &visitor_cookie(&app).await).await;
     let c = open(&mut v, "hello", "o1").await;
+    let started = std::time::Instant::now();
     for i in 0..200 {
         v.send(&ClientFrame::SupportContact {
             conversation: c,
@@ -536,7 +581,10 @@ async fn a_contact_flood_is_cut_off_by_the_default_action_limit() {
         })
         .count();
     // The burst (60) and what refilled meanwhile (2 a second).
-    assert!(stored <= 70, "{stored} contact lines stored");
+    let elapsed = started.elapsed();
+    eprintln!("200 support.contact frames: {stored} stored, {refused} refused, in {elapsed:?}");
+    let refilled = (elapsed.as_secs_f64() * 2.0).ceil() as usize;
+    assert!(stored <= 60 + refilled, "{stored} contact lines stored");
     assert_eq!(stored + refused, 200);
     app.stop().await;
 }
