@@ -358,7 +358,8 @@ pub enum ServerFrame {
     /// First frame on a visitor's connection (instead of `hello`).
     #[serde(rename = "support.hello")]
     SupportHello {
-        visitor: VisitorId,
+        /// `null` until the visitor first writes (a cookie alone stores nothing).
+        visitor: Option<VisitorId>,
         name: Option<String>,
         email: Option<String>,
         verified: bool,

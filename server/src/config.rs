@@ -51,6 +51,22 @@ pub struct Settings {
     /// proxies whose `X-Forwarded-For` names the real client (for limits
     /// keyed by IP). Empty: the TCP peer is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `SWITCHBOARD_VISITOR_SESSIONS_PER_MIN` / `_BURST`: `POST
+    /// /api/support/session` calls one IP address may make a minute on
+    /// average, and at once (defaults 30 and 60).
+    pub visitor_sessions_per_min: u32,
+    pub visitor_sessions_burst: u32,
+    /// `SWITCHBOARD_VISITOR_CONVERSATIONS_PER_MIN` / `_BURST`: new support
+    /// conversations visitors from one IP address may open a minute on
+    /// average, and at once (defaults 5 and 10).
+    pub visitor_conversations_per_min: u32,
+    pub visitor_conversations_burst: u32,
+    /// `SWITCHBOARD_SUPPORT_ACTIONS_PER_MIN` / `_BURST`: support frames other
+    /// than messages (join, subscribe, typing, contact, rate, claim, transfer,
+    /// assign, status and availability changes) one visitor or agent may send
+    /// a minute on average, and at once (defaults 120 and 60).
+    pub support_actions_per_min: u32,
+    pub support_actions_burst: u32,
 }
 
 #[derive(Debug, Error)]
@@ -80,6 +96,12 @@ impl Settings {
             support_reroute: Duration::from_secs(180),
             support_capacity: 5,
             trusted_proxies: Vec::new(),
+            visitor_sessions_per_min: 30,
+            visitor_sessions_burst: 60,
+            visitor_conversations_per_min: 5,
+            visitor_conversations_burst: 10,
+            support_actions_per_min: 120,
+            support_actions_burst: 60,
         }
     }
 
@@ -141,6 +163,36 @@ impl Settings {
         if let Some(v) = var("SWITCHBOARD_PUSH_MIN_INTERVAL_SECS") {
             let secs: u32 = positive("SWITCHBOARD_PUSH_MIN_INTERVAL_SECS", &v)?;
             s.push_min_interval = Duration::from_secs(u64::from(secs));
+        }
+        for (name, field) in [
+            (
+                "SWITCHBOARD_VISITOR_SESSIONS_PER_MIN",
+                &mut s.visitor_sessions_per_min,
+            ),
+            (
+                "SWITCHBOARD_VISITOR_SESSIONS_BURST",
+                &mut s.visitor_sessions_burst,
+            ),
+            (
+                "SWITCHBOARD_VISITOR_CONVERSATIONS_PER_MIN",
+                &mut s.visitor_conversations_per_min,
+            ),
+            (
+                "SWITCHBOARD_VISITOR_CONVERSATIONS_BURST",
+                &mut s.visitor_conversations_burst,
+            ),
+            (
+                "SWITCHBOARD_SUPPORT_ACTIONS_PER_MIN",
+                &mut s.support_actions_per_min,
+            ),
+            (
+                "SWITCHBOARD_SUPPORT_ACTIONS_BURST",
+                &mut s.support_actions_burst,
+            ),
+        ] {
+            if let Some(v) = var(name) {
+                *field = positive(name, &v)?;
+            }
         }
         if let Some(v) = var("SWITCHBOARD_PUSH_GRACE_SECS") {
             let secs: u32 = positive("SWITCHBOARD_PUSH_GRACE_SECS", &v)?;
@@ -226,6 +278,18 @@ impl std::fmt::Debug for Settings {
             .field("support_reroute", &self.support_reroute)
             .field("support_capacity", &self.support_capacity)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("visitor_sessions_per_min", &self.visitor_sessions_per_min)
+            .field("visitor_sessions_burst", &self.visitor_sessions_burst)
+            .field(
+                "visitor_conversations_per_min",
+                &self.visitor_conversations_per_min,
+            )
+            .field(
+                "visitor_conversations_burst",
+                &self.visitor_conversations_burst,
+            )
+            .field("support_actions_per_min", &self.support_actions_per_min)
+            .field("support_actions_burst", &self.support_actions_burst)
             .finish()
     }
 }

@@ -81,15 +81,48 @@ impl<K: Hash + Eq + Clone> Limit<K> {
 
 /// Every rate limit but the per-user message limit (`AppState::limiter`).
 /// One field per action; add a field here when adding a limited action.
-pub struct Limits {}
+pub struct Limits {
+    /// `POST /api/support/session` per client IP (the support page and the
+    /// widget call it once per page view).
+    pub visitor_sessions: Limit<IpAddr>,
+    /// New support conversations (`support.open` that starts one) per client
+    /// IP, so fresh cookies cannot flood the queue.
+    pub visitor_conversations: Limit<IpAddr>,
+    /// Support messages (`support.open`, `support.send`) per visitor, keyed
+    /// by the visitor cookie's key (a visitor may have no row yet).
+    pub visitor_messages: Limit<String>,
+    /// Every other support frame that changes or reads much (join, subscribe,
+    /// relayed typing, contact, rate, claim, transfer, assign, status,
+    /// availability), per visitor or agent.
+    pub support_actions: Limit<crate::support::Actor>,
+}
 
 impl Limits {
-    pub fn new(_settings: &Settings) -> Limits {
-        Limits {}
+    pub fn new(settings: &Settings) -> Limits {
+        Limits {
+            visitor_sessions: Limit::per_minute(
+                settings.visitor_sessions_per_min,
+                settings.visitor_sessions_burst,
+            ),
+            visitor_conversations: Limit::per_minute(
+                settings.visitor_conversations_per_min,
+                settings.visitor_conversations_burst,
+            ),
+            visitor_messages: Limit::per_second(settings.rate_per_sec, settings.rate_burst),
+            support_actions: Limit::per_minute(
+                settings.support_actions_per_min,
+                settings.support_actions_burst,
+            ),
+        }
     }
 
     /// Forgets idle keys of every limit.
-    pub fn forget_idle(&self) {}
+    pub fn forget_idle(&self) {
+        self.visitor_sessions.forget_idle();
+        self.visitor_conversations.forget_idle();
+        self.visitor_messages.forget_idle();
+        self.support_actions.forget_idle();
+    }
 }
 
 /// The client's IP address: the TCP peer, or — when the peer is one of

@@ -107,7 +107,6 @@ impl Application {
                     .context("SWITCHBOARD_SUPPORT_REROUTE_SECS is too large")?,
                 default_capacity: settings.support_capacity,
                 signer: CookieSigner::new(&secret),
-                visitor_rate: (settings.rate_per_sec, settings.rate_burst),
             },
             shutdown.clone(),
         )

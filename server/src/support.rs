@@ -8,6 +8,7 @@
 //! availability (derived from their open connections) and subscriptions.
 //! Multi-node is out of scope: with two nodes each would see only its own agents.
 
+pub mod access;
 pub mod hours;
 pub mod identity;
 mod routing;
@@ -19,15 +20,13 @@ use crate::{
 };
 use app::protocol::{
     AgentRef, AgentStatus, Availability, ConversationId, ConversationRow, ConversationStatus,
-    DeskState, Role, ServerFrame, SupportMessage, User, UserId, VisitorId,
+    DeskState, Role, ServerFrame, SupportMessage, User, UserId,
 };
 use chrono::{DateTime, Utc};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 pub use hours::Hours;
 use identity::CookieSigner;
 use std::{
     collections::HashMap,
-    num::NonZeroU32,
     sync::{Arc, Mutex, MutexGuard},
 };
 use tokio::{
@@ -45,8 +44,14 @@ pub struct DeskConfig {
     pub default_capacity: i64,
     /// Signs visitor cookies.
     pub signer: CookieSigner,
-    /// Visitor messages per second (and burst), per visitor.
-    pub visitor_rate: (u32, u32),
+}
+
+/// Who sends a support frame, as rate limits count them (`Limits::support_actions`):
+/// a visitor by their cookie's key (they may have no row yet), a user by id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Actor {
+    Visitor(String),
+    User(UserId),
 }
 
 /// One agent's live state.
@@ -61,8 +66,10 @@ struct Agent {
 struct Listener {
     conn: ConnId,
     outbox: Outbox,
-    /// Agents receive private notes; visitors never do.
-    agent: bool,
+    /// The agent or admin listening, `None` for the visitor. Staff receive
+    /// private notes; visitors never do. An agent who may no longer see the
+    /// conversation (it went to someone else) is dropped ([`access::may_see`]).
+    staff: Option<(UserId, Role)>,
 }
 
 /// One agent console subscribed to desk events.
@@ -70,7 +77,7 @@ struct Console {
     conn: ConnId,
     outbox: Outbox,
     user: UserId,
-    admin: bool,
+    role: Role,
 }
 
 #[derive(Default)]
@@ -92,7 +99,6 @@ struct Inner {
     wake: Notify,
     /// (passes started, passes finished), for [`Desk::settle`].
     passes: watch::Sender<(u64, u64)>,
-    visitor_limiter: DefaultKeyedRateLimiter<VisitorId>,
 }
 
 /// A cheap handle on the desk, kept in the app state.
@@ -129,10 +135,6 @@ impl Desk {
             tracing::error!(error = %e, "stored business hours are invalid; using always-open");
             Hours::default()
         });
-        let (per_sec, burst) = config.visitor_rate;
-        let per_sec = NonZeroU32::new(per_sec).unwrap_or(NonZeroU32::MIN);
-        let quota =
-            Quota::per_second(per_sec).allow_burst(NonZeroU32::new(burst).unwrap_or(per_sec));
         let desk = Desk {
             inner: Arc::new(Inner {
                 live: Mutex::new(Live {
@@ -144,7 +146,6 @@ impl Desk {
                 config,
                 wake: Notify::new(),
                 passes: watch::Sender::new((0, 0)),
-                visitor_limiter: RateLimiter::keyed(quota),
             }),
         };
         let task = tokio::spawn(routing::run(desk.clone(), shutdown));
@@ -170,11 +171,6 @@ impl Desk {
     /// The re-routing deadline for an assignment made now.
     pub fn reroute_deadline(&self) -> DateTime<Utc> {
         self.now() + self.inner.config.reroute_after
-    }
-
-    /// Whether a visitor may send another message now.
-    pub fn visitor_may_send(&self, visitor: VisitorId) -> bool {
-        self.inner.visitor_limiter.check_key(&visitor).is_ok()
     }
 
     /// Something routing depends on changed: look again.
@@ -312,17 +308,51 @@ impl Desk {
 
     // --- subscriptions -----------------------------------------------------
 
-    /// Subscribes a connection to a conversation's events (idempotent).
-    pub fn listen(&self, conversation: ConversationId, conn: ConnId, outbox: &Outbox, agent: bool) {
+    /// Subscribes a connection to a conversation's events (idempotent):
+    /// `staff` is the agent or admin, `None` the visitor. The caller has
+    /// checked that they may see it.
+    pub fn listen(
+        &self,
+        conversation: ConversationId,
+        conn: ConnId,
+        outbox: &Outbox,
+        staff: Option<&User>,
+    ) {
         let mut live = self.live();
         let list = live.listeners.entry(conversation).or_default();
         if !list.iter().any(|l| l.conn == conn) {
             list.push(Listener {
                 conn,
                 outbox: outbox.clone(),
-                agent,
+                staff: staff.map(|u| (u.id, u.role)),
             });
         }
+    }
+
+    /// The conversation changed hands: agents who may no longer see it stop
+    /// listening at once, before anything more (a note of the new assignee's)
+    /// is published to it. Answers their outboxes, so they can be told who
+    /// has it now.
+    fn drop_listeners_who_may_not_see(
+        &self,
+        conversation: ConversationId,
+        assignee: Option<UserId>,
+    ) -> Vec<Outbox> {
+        let mut live = self.live();
+        let Some(list) = live.listeners.get_mut(&conversation) else {
+            return Vec::new();
+        };
+        let (kept, dropped): (Vec<Listener>, Vec<Listener>) =
+            std::mem::take(list).into_iter().partition(|l| {
+                l.staff
+                    .is_none_or(|(user, role)| access::may_see(user, role, assignee))
+            });
+        if kept.is_empty() {
+            live.listeners.remove(&conversation);
+        } else {
+            *list = kept;
+        }
+        dropped.into_iter().map(|l| l.outbox).collect()
     }
 
     pub fn unlisten(&self, conversation: ConversationId, conn: ConnId) {
@@ -343,7 +373,7 @@ impl Desk {
                 conn,
                 outbox: outbox.clone(),
                 user: user.id,
-                admin: user.role == Role::Admin,
+                role: user.role,
             });
         }
     }
@@ -362,7 +392,7 @@ impl Desk {
         let targets: Vec<Outbox> = match self.live().listeners.get(&conversation) {
             Some(list) => list
                 .iter()
-                .filter(|l| (l.agent || !agents_only) && Some(l.conn) != skip)
+                .filter(|l| (l.staff.is_some() || !agents_only) && Some(l.conn) != skip)
                 .map(|l| l.outbox.clone())
                 .collect(),
             None => return,
@@ -379,12 +409,13 @@ impl Desk {
         self.to_conversation(conversation, &ServerFrame::SupportMessage(m), private, None);
     }
 
-    /// A conversation's row to the consoles that show it: admins, everyone
-    /// while it is unassigned, its assignee, and `also` (an agent it just left).
+    /// A conversation's row to the consoles that show it: those who may see
+    /// it ([`access::may_see`]: admins, everyone while it is unassigned, its
+    /// assignee), and `also` (an agent it just left, so their list drops it).
     pub fn publish_row(&self, row: ConversationRow, also: Option<UserId>) {
         let assignee = row.assignee.as_ref().map(|a| a.id);
         self.to_consoles(
-            |c| c.admin || assignee.is_none() || assignee == Some(c.user) || also == Some(c.user),
+            |c| access::may_see(c.user, c.role, assignee) || also == Some(c.user),
             &ServerFrame::SupportConversation(row),
         );
     }
@@ -528,6 +559,7 @@ impl Desk {
         to: Option<UserId>,
         how: Handover,
     ) -> Result<(), StoreError> {
+        let dropped = self.drop_listeners_who_may_not_see(conversation, to);
         let name = |id: Option<UserId>| -> Option<String> {
             id.and_then(|id| self.live().agents.get(&id).map(|a| a.name.clone()))
         };
@@ -576,15 +608,19 @@ impl Desk {
             ),
         };
         self.system_line(conversation, line).await?;
-        self.to_conversation(
+        let assigned = ServerFrame::SupportAssigned {
             conversation,
-            &ServerFrame::SupportAssigned {
-                conversation,
-                agent: to_ref,
-            },
-            false,
-            None,
-        );
+            agent: to_ref,
+        };
+        self.to_conversation(conversation, &assigned, false, None);
+        // Panes that just lost the conversation learn who has it now (and
+        // nothing more of it).
+        if !dropped.is_empty() {
+            let bytes = encode(&assigned);
+            for o in dropped {
+                o.push(bytes.clone());
+            }
+        }
         self.refresh_row(conversation, from).await?;
         if matches!(how, Handover::Rerouted) {
             if let Some(f) = from {

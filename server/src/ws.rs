@@ -29,7 +29,10 @@ impl Peer {
     fn name(&self) -> String {
         match self {
             Peer::User(a) => a.user.username.clone(),
-            Peer::Visitor(v) => format!("visitor {}", v.info.id),
+            Peer::Visitor(v) => match &v.info {
+                Some(info) => format!("visitor {}", info.id),
+                None => "a new visitor".into(),
+            },
         }
     }
 }

@@ -210,7 +210,9 @@ pub struct SessionRequest {
 
 /// A verified identity: `signature` is the hex HMAC-SHA256, keyed with the
 /// site's widget secret, of `"{ts}\n{external_id}\n{name}\n{email}"` (absent
-/// fields as empty strings); `ts` is Unix seconds, at most a day old.
+/// fields as empty strings); `ts` is Unix seconds, at most a day old. The
+/// fields may not contain control characters (new lines included), so the
+/// payload names exactly one set of fields.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SignedIdentity {
@@ -226,7 +228,9 @@ pub struct SignedIdentity {
 /// The answer to `POST /api/support/session`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct VisitorSession {
-    pub visitor: VisitorId,
+    /// `null` until the visitor first writes or is identified (a cookie
+    /// alone stores nothing).
+    pub visitor: Option<VisitorId>,
     pub name: Option<String>,
     pub email: Option<String>,
     pub verified: bool,

@@ -651,7 +651,7 @@ mod tests {
 
     fn hello(conversations: Vec<ConversationRow>) -> ServerFrame {
         ServerFrame::SupportHello {
-            visitor: VisitorId(1),
+            visitor: Some(VisitorId(1)),
             name: None,
             email: None,
             verified: false,

@@ -1,9 +1,14 @@
 //! The [`Visitor`] extractor: a support visitor known by the signed visitor
 //! cookie (see `support::identity`). Visitors have no account and can reach
 //! only the support frames for their own conversations.
+//!
+//! A valid cookie is enough to be a visitor, but it makes no database row:
+//! the row is created when the visitor first writes (`support.open`), so a
+//! flood of fresh cookies stores nothing.
 
 use crate::{
     error::ApiError,
+    limits::ClientIp,
     state::AppState,
     support::identity::{CookieSigner, VISITOR_COOKIE},
 };
@@ -16,9 +21,22 @@ use axum::{
 /// A visitor with a valid cookie.
 #[derive(Debug, Clone)]
 pub struct Visitor {
-    pub info: VisitorInfo,
+    /// Their row; `None` until they first write.
+    pub info: Option<VisitorInfo>,
     /// The key inside the cookie (its row's `cookie_key`).
     pub key: String,
+    /// Where they connect from (per-IP limits on new conversations).
+    pub ip: ClientIp,
+    /// Their browser, recorded on their row when it is made.
+    pub user_agent: Option<String>,
+}
+
+/// The browser's `User-Agent`, cut to what is worth keeping.
+pub fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(512).collect::<String>())
 }
 
 /// The value of cookie `name`, if sent.
@@ -47,17 +65,20 @@ impl FromRequestParts<AppState> for Visitor {
         let key = visitor_key(&parts.headers, state.desk.signer()).ok_or(
             ApiError::Unauthorized("no valid visitor cookie; open /support first"),
         )?;
-        let now = state.desk.now();
-        let info = state.store.ensure_visitor(&key, now).await?;
-        let user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| ua.chars().take(512).collect::<String>());
-        state
-            .store
-            .touch_visitor(info.id, None, user_agent.as_deref(), now)
-            .await?;
-        Ok(Visitor { info, key })
+        let user_agent = user_agent(&parts.headers);
+        let info = state.store.visitor_by_key(&key).await?;
+        if let Some(info) = &info {
+            let now = state.desk.now();
+            state
+                .store
+                .touch_visitor(info.id, None, user_agent.as_deref(), now)
+                .await?;
+        }
+        Ok(Visitor {
+            info,
+            key,
+            ip: ClientIp::from_parts(parts, &state.settings.trusted_proxies),
+            user_agent,
+        })
     }
 }

@@ -8,12 +8,12 @@ use crate::{
     error::{ApiError, ApiJson, ApiPath, ApiQuery},
     state::AppState,
     store::ListFilter,
-    support::Hours,
+    support::{access, Hours},
 };
 use app::{
     protocol::{
         AgentSettings, AgentStatus, AuthorKind, BusinessHours, CannedReply, CannedReplyRequest,
-        ConversationDetail, ConversationId, ConversationRow, Role, UserId,
+        ConversationDetail, ConversationId, ConversationRow, Role, User, UserId,
     },
     validate::{AnnouncementTitle, MessageBody},
 };
@@ -80,11 +80,19 @@ pub async fn list(
     Ok(Json(state.store.list_conversations(filter).await?))
 }
 
-async fn detail_of(state: &AppState, id: ConversationId) -> Result<ConversationDetail, ApiError> {
+/// A conversation as `me` may see it: 404 when it does not exist or is not
+/// theirs to see ([`access::may_see`]); its visitor's other conversations
+/// only as far as the same rule allows.
+async fn detail_of(
+    state: &AppState,
+    me: &User,
+    id: ConversationId,
+) -> Result<ConversationDetail, ApiError> {
     let store = &state.store;
     let row = store
         .conversation_row(id)
         .await?
+        .filter(|r| access::may_see(me.id, me.role, r.assignee.as_ref().map(|a| a.id)))
         .ok_or(ApiError::NotFound("no such conversation"))?;
     let visitor = store
         .visitor(row.visitor)
@@ -99,6 +107,7 @@ async fn detail_of(state: &AppState, id: ConversationId) -> Result<ConversationD
         .await?
         .into_iter()
         .filter(|c| c.id != id)
+        .filter(|c| access::may_see(me.id, me.role, c.assignee.as_ref().map(|a| a.id)))
         .collect();
     let messages = store.support_messages(id, None, true, 10_000).await?;
     Ok(ConversationDetail {
@@ -116,20 +125,20 @@ async fn detail_of(state: &AppState, id: ConversationId) -> Result<ConversationD
 /// info and previous conversations.
 pub async fn detail(
     State(state): State<AppState>,
-    _agent: AgentUser,
+    AgentUser(me): AgentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ConversationDetail>, ApiError> {
-    Ok(Json(detail_of(&state, ConversationId(id)).await?))
+    Ok(Json(detail_of(&state, &me.user, ConversationId(id)).await?))
 }
 
 /// `GET /api/support/conversations/{id}/transcript`: the conversation as
 /// plain text, as a download. Private notes are marked as such.
 pub async fn transcript(
     State(state): State<AppState>,
-    _agent: AgentUser,
+    AgentUser(me): AgentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
-    let d = detail_of(&state, ConversationId(id)).await?;
+    let d = detail_of(&state, &me.user, ConversationId(id)).await?;
     let mut text = format!(
         "Conversation {} with {}{}\nStarted {}\nStatus {}\n\n",
         d.row.id,

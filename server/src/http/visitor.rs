@@ -8,12 +8,16 @@
 //! only wraps them.
 
 use crate::{
-    auth::visitor::visitor_key,
+    auth::visitor::{user_agent, visitor_key},
     error::{ApiError, ApiJson},
+    limits::ClientIp,
     state::AppState,
-    support::identity::{self, VISITOR_COOKIE, VISITOR_COOKIE_SECS},
+    support::identity::{self, IdentityError, VISITOR_COOKIE, VISITOR_COOKIE_SECS},
 };
-use app::protocol::{SessionRequest, VisitorSession};
+use app::{
+    protocol::{SessionRequest, VisitorSession},
+    validate::Invalid,
+};
 use axum::{
     extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
@@ -143,58 +147,71 @@ pub async fn widget_js(State(state): State<AppState>, headers: HeaderMap) -> Res
 }
 
 /// `POST /api/support/session`: who this visitor is, issuing the cookie if
-/// needed. A signed identity that does not verify is refused with
-/// `bad_signature` and changes nothing; one that verifies is stored as
-/// verified, and a visitor already known by that `external_id` gets their
-/// own cookie back (their history follows them across browsers).
+/// needed. Limited per client IP. A signed identity that does not verify is
+/// refused with `bad_signature` (or `invalid`, naming a field that holds a
+/// control character) and changes nothing; one that verifies decides the
+/// visitor (`Store::identify_visitor`): the identity's own visitor, whose
+/// history follows them across browsers, or a new one — never another
+/// identity's or an anonymous visitor's conversations. Whenever the identity
+/// differs from the one the cookie named, the cookie's key changes.
+///
+/// Without an identity nothing is stored: a visitor's row is made when they
+/// first write, so a cookie-only visitor is answered with `visitor: null`.
 pub async fn session(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     ApiJson(req): ApiJson<SessionRequest>,
 ) -> Result<Response, ApiError> {
+    state
+        .limits
+        .visitor_sessions
+        .check(&ip)
+        .map_err(ApiError::RateLimited)?;
     let store = &state.store;
     let desk = &state.desk;
     let now = desk.now();
     if let Some(id) = &req.identity {
-        identity::verify_identity(state.settings.widget_secret.as_deref(), id, now.timestamp())?;
+        identity::verify_identity(state.settings.widget_secret.as_deref(), id, now.timestamp())
+            .map_err(identity_refused)?;
     }
-    let mut key = match visitor_key(&headers, desk.signer()) {
-        Some(k) => k,
-        None => desk.signer().issue().1,
-    };
-    if let Some(id) = &req.identity {
-        if let Some(known) = store.visitor_key_by_external_id(&id.external_id).await? {
-            key = known;
+    let (key, visitor) = match &req.identity {
+        Some(id) => {
+            let (key, visitor) = store
+                .identify_visitor(
+                    &id.external_id,
+                    id.name.as_deref(),
+                    id.email.as_deref(),
+                    &desk.signer().issue().1,
+                    now,
+                )
+                .await?;
+            (key, Some(visitor))
         }
-    }
-    let visitor = store.ensure_visitor(&key, now).await?;
-    if let Some(id) = &req.identity {
-        store
-            .set_visitor_identity(
-                visitor.id,
-                id.name.as_deref(),
-                id.email.as_deref(),
-                Some(&id.external_id),
-            )
-            .await?;
-    }
-    let page: Option<String> = req.page.map(|p| p.chars().take(2_000).collect());
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|ua| ua.chars().take(512).collect::<String>());
-    store
-        .touch_visitor(visitor.id, page.as_deref(), ua.as_deref(), now)
-        .await?;
-    let info = store
-        .visitor(visitor.id)
-        .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("visitor vanished")))?;
+        None => match visitor_key(&headers, desk.signer()) {
+            Some(key) => {
+                let visitor = store.visitor_by_key(&key).await?.map(|v| v.id);
+                (key, visitor)
+            }
+            None => (desk.signer().issue().1, None),
+        },
+    };
+    let info = match visitor {
+        Some(id) => {
+            let page: Option<String> = req.page.map(|p| p.chars().take(2_000).collect());
+            let ua = user_agent(&headers);
+            store
+                .touch_visitor(id, page.as_deref(), ua.as_deref(), now)
+                .await?;
+            store.visitor(id).await?
+        }
+        None => None,
+    };
     let body = VisitorSession {
-        visitor: info.id,
-        name: info.name,
-        email: info.email,
-        verified: info.verified,
+        visitor: info.as_ref().map(|i| i.id),
+        verified: info.as_ref().is_some_and(|i| i.verified),
+        name: info.as_ref().and_then(|i| i.name.clone()),
+        email: info.and_then(|i| i.email),
         desk: desk.state(),
     };
     let mut resp = Json(body).into_response();
@@ -203,6 +220,18 @@ pub async fn session(
         visitor_cookie(&desk.signer().sign(&key), state.settings.secure_cookies),
     );
     Ok(resp)
+}
+
+/// A refused identity as an HTTP error: a control character in a field is
+/// malformed input (`invalid`, naming the field); the rest are `bad_signature`.
+fn identity_refused(e: IdentityError) -> ApiError {
+    match e {
+        IdentityError::ControlCharacter { field } => ApiError::Invalid(Invalid {
+            field,
+            problem: "must not contain control characters (new lines included)".into(),
+        }),
+        e => ApiError::BadSignature(e),
+    }
 }
 
 #[cfg(test)]

@@ -278,7 +278,9 @@ impl Store {
 
     // --- visitors ----------------------------------------------------------
 
-    /// The visitor whose cookie carries `key`, created on first use.
+    /// The visitor whose cookie carries `key`, created on first use. Called
+    /// only when a visitor first writes: a cookie alone makes no row, so
+    /// fresh cookies cost the database nothing.
     pub async fn ensure_visitor(
         &self,
         key: &str,
@@ -299,6 +301,16 @@ impl Store {
         Ok(row.into())
     }
 
+    /// The visitor whose cookie carries `key`, if they have written (or been
+    /// identified) before. Never creates one.
+    pub async fn visitor_by_key(&self, key: &str) -> Result<Option<VisitorInfo>, StoreError> {
+        let sql = format!("{VISITOR} WHERE cookie_key = $1");
+        let row: Option<VisitorRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(key).fetch_optional(pool).await?
+        });
+        Ok(row.map(Into::into))
+    }
+
     pub async fn visitor(&self, id: VisitorId) -> Result<Option<VisitorInfo>, StoreError> {
         let sql = format!("{VISITOR} WHERE id = $1");
         let row: Option<VisitorRow> = on_pool!(self, pool => {
@@ -307,17 +319,58 @@ impl Store {
         Ok(row.map(Into::into))
     }
 
-    /// The cookie key of the visitor a site vouched for as `external_id`, if any.
-    pub async fn visitor_key_by_external_id(
+    /// A browser presents an identity a site vouched for; answers the key
+    /// its cookie must carry from now on, and the visitor it names:
+    /// - a visitor already known by `external_id` is that visitor (their
+    ///   history follows them to any browser; name and email are updated);
+    /// - otherwise a new visitor is started under `fresh_key`.
+    ///
+    /// The visitor the browser's cookie named before is never given the
+    /// identity: it has conversations (a visitor's row is made when they first
+    /// write), which must not follow an identity someone else can present —
+    /// posting an attacker's identity from a victim's browser, or a second
+    /// person signing in on a shared browser, starts a visitor of their own.
+    /// (A visitor with no identity and no conversation has no row, so
+    /// "attach the identity to it" and "start a new visitor under a fresh key"
+    /// are the same thing; the fresh key means a cookie value known before,
+    /// planted or seen on a shared computer, never names the identified visitor.)
+    pub async fn identify_visitor(
         &self,
         external_id: &str,
-    ) -> Result<Option<String>, StoreError> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT cookie_key FROM support_visitors WHERE external_id = $1")
-                .bind(external_id)
-                .fetch_optional(pool)
-                .await?
-        }))
+        name: Option<&str>,
+        email: Option<&str>,
+        fresh_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, VisitorId), StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            // Made here unless the identity is known; a concurrent first
+            // sign-in with the same identity makes the insert a no-op.
+            sqlx::query(
+                "INSERT INTO support_visitors
+                     (cookie_key, external_id, name, email, verified, first_seen, last_seen)
+                 VALUES ($1, $2, $3, $4, TRUE, $5, $5)
+                 ON CONFLICT (external_id) DO NOTHING",
+            )
+            .bind(fresh_key)
+            .bind(external_id)
+            .bind(name)
+            .bind(email)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let (id, key): (i64, String) = sqlx::query_as(
+                "UPDATE support_visitors SET name = $1, email = $2, verified = TRUE
+                  WHERE external_id = $3 RETURNING id, cookie_key",
+            )
+            .bind(name)
+            .bind(email)
+            .bind(external_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok((key, VisitorId(id)))
+        })
     }
 
     /// Records a verified identity (`external_id` set) or the name and email a
@@ -458,6 +511,25 @@ impl Store {
             tx.commit().await?;
             Ok(result)
         })
+    }
+
+    /// Whether `visitor` already opened a conversation with `client_id` (a
+    /// retried `support.open`, which opens nothing new).
+    pub async fn opened_with(
+        &self,
+        visitor: VisitorId,
+        client_id: &str,
+    ) -> Result<bool, StoreError> {
+        let found: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT id FROM support_conversations WHERE visitor_id = $1 AND open_client_id = $2",
+            )
+            .bind(visitor.0)
+            .bind(client_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(found.is_some())
     }
 
     /// Stores a message and updates its conversation's row: the preview, the
@@ -612,7 +684,8 @@ impl Store {
     }
 
     /// Resolved conversations, newest first: those with an id below `before`,
-    /// at most `limit`, only `agent`'s when given.
+    /// at most `limit`; when `agent` is given, only those they may see
+    /// (`support::access::may_see`: theirs, and unassigned ones).
     pub async fn resolved_conversations(
         &self,
         agent: Option<UserId>,
@@ -621,7 +694,7 @@ impl Store {
     ) -> Result<Vec<ConversationRow>, StoreError> {
         let sql = format!(
             "{ROW} WHERE c.status = 'resolved' AND c.id < $1
-                     AND ($2 IS NULL OR c.assignee_id = $2)
+                     AND ($2 IS NULL OR c.assignee_id = $2 OR c.assignee_id IS NULL)
                ORDER BY c.id DESC LIMIT $3"
         );
         let rows: Vec<RowRow> = on_pool!(self, pool => {

@@ -91,6 +91,46 @@ pub enum IdentityError {
     Stale,
     #[error("identity: the signature does not match")]
     Mismatch,
+    /// A signed field holds a control character. The signed payload joins
+    /// the fields with `\n`, so a field containing one could make a signature
+    /// over (`a`, `b\nc`) verify as `external_id` `a\nb`: such input is not
+    /// a bad signature but malformed, and is answered `invalid` naming it.
+    #[error("{field}: must not contain control characters (new lines included)")]
+    ControlCharacter { field: &'static str },
+}
+
+/// The fields of a signed identity, as `invalid` errors name them.
+const SIGNED_FIELDS: [&str; 3] = [
+    "identity.external_id",
+    "identity.name",
+    "identity.email",
+];
+
+/// Refuses control characters in the fields joined by [`canonical`], so that
+/// exactly one set of fields produces a given payload. Kept instead of
+/// length-prefixing so that signatures made with the documented recipe keep
+/// verifying.
+fn check_fields(id: &SignedIdentity) -> Result<(), IdentityError> {
+    let values = [
+        Some(id.external_id.as_str()),
+        id.name.as_deref(),
+        id.email.as_deref(),
+    ];
+    for (field, value) in SIGNED_FIELDS.into_iter().zip(values) {
+        if value.is_some_and(|v| v.chars().any(char::is_control)) {
+            return Err(IdentityError::ControlCharacter { field });
+        }
+    }
+    Ok(())
+}
+
+/// Whether `ts` is within [`IDENTITY_MAX_AGE_SECS`] of `now`, either way.
+/// Checked arithmetic: `ts` comes from the page, and `now - ts` overflows
+/// for values near `i64::MIN`/`i64::MAX` (a panic in debug builds, a wrong
+/// answer in release ones).
+fn fresh(ts: i64, now: i64) -> bool {
+    now.checked_sub(ts)
+        .is_some_and(|d| d.unsigned_abs() <= IDENTITY_MAX_AGE_SECS.unsigned_abs())
 }
 
 /// The exact bytes a site signs: `"{ts}\n{external_id}\n{name}\n{email}"`,
@@ -106,6 +146,7 @@ pub fn canonical(id: &SignedIdentity) -> String {
 }
 
 /// Checks a signed identity against the widget secret at `now` (Unix seconds).
+/// Malformed fields are refused before the signature is looked at.
 pub fn verify_identity(
     secret: Option<&str>,
     id: &SignedIdentity,
@@ -115,8 +156,9 @@ pub fn verify_identity(
     if id.external_id.is_empty() || id.external_id.chars().count() > 256 {
         return Err(IdentityError::BadExternalId);
     }
+    check_fields(id)?;
     let tag = hex::decode(id.signature.trim()).map_err(|_| IdentityError::Malformed)?;
-    if (now - id.ts).abs() > IDENTITY_MAX_AGE_SECS {
+    if !fresh(id.ts, now) {
         return Err(IdentityError::Stale);
     }
     mac(secret.as_bytes(), &[canonical(id).as_bytes()])
@@ -183,5 +225,94 @@ mod tests {
             verify_identity(Some("site"), &renamed, 1_000_100),
             Err(IdentityError::Malformed)
         );
+    }
+
+    #[test]
+    fn a_new_line_cannot_move_text_between_signed_fields() {
+        // Signed for external_id "a" and name "b\nc"…
+        let mut signed = SignedIdentity {
+            external_id: "a".into(),
+            name: Some("b\nc".into()),
+            email: None,
+            ts: 1_000_000,
+            signature: String::new(),
+        };
+        signed.signature = sign_identity("site", &signed);
+        // …the old check accepted it presented as external_id "a\nb", name "c".
+        let shifted = SignedIdentity {
+            external_id: "a\nb".into(),
+            name: Some("c".into()),
+            ..signed.clone()
+        };
+        assert_eq!(canonical(&shifted), canonical(&signed));
+        assert_eq!(
+            verify_identity(Some("site"), &shifted, 1_000_000),
+            Err(IdentityError::ControlCharacter {
+                field: "identity.external_id"
+            })
+        );
+        assert_eq!(
+            verify_identity(Some("site"), &signed, 1_000_000),
+            Err(IdentityError::ControlCharacter {
+                field: "identity.name"
+            })
+        );
+        let mut email = signed.clone();
+        email.name = None;
+        email.email = Some("x@y.example\r".into());
+        assert_eq!(
+            verify_identity(Some("site"), &email, 1_000_000),
+            Err(IdentityError::ControlCharacter {
+                field: "identity.email"
+            })
+        );
+        // Ordinary text, accents and spaces included, still verifies.
+        let mut fine = signed.clone();
+        fine.name = Some("Zoë O'Brien-Smith".into());
+        fine.signature = sign_identity("site", &fine);
+        assert_eq!(verify_identity(Some("site"), &fine, 1_000_000), Ok(()));
+    }
+
+    #[test]
+    fn timestamps_at_the_extremes_are_stale_not_a_panic() {
+        let extremes = [
+            i64::MIN,
+            i64::MIN + 1,
+            i64::MIN / 2,
+            -IDENTITY_MAX_AGE_SECS - 1,
+            -1,
+            0,
+            1,
+            IDENTITY_MAX_AGE_SECS + 1,
+            i64::MAX / 2,
+            i64::MAX - 1,
+            i64::MAX,
+        ];
+        for &now in &extremes {
+            for &ts in &extremes {
+                let mut id = SignedIdentity {
+                    external_id: "u".into(),
+                    name: None,
+                    email: None,
+                    ts,
+                    signature: String::new(),
+                };
+                id.signature = sign_identity("site", &id);
+                let want_fresh = (i128::from(now) - i128::from(ts)).abs()
+                    <= i128::from(IDENTITY_MAX_AGE_SECS);
+                let got = verify_identity(Some("site"), &id, now);
+                if want_fresh {
+                    assert_eq!(got, Ok(()), "ts {ts} now {now}");
+                } else {
+                    assert_eq!(got, Err(IdentityError::Stale), "ts {ts} now {now}");
+                }
+            }
+        }
+        // The edges of the window, exactly.
+        assert!(fresh(0, IDENTITY_MAX_AGE_SECS));
+        assert!(fresh(IDENTITY_MAX_AGE_SECS, 0));
+        assert!(!fresh(0, IDENTITY_MAX_AGE_SECS + 1));
+        assert!(fresh(i64::MAX, i64::MAX) && fresh(i64::MIN, i64::MIN));
+        assert!(!fresh(i64::MIN, i64::MAX) && !fresh(i64::MAX, i64::MIN));
     }
 }

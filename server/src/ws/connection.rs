@@ -77,7 +77,7 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
             )))
         }
         Peer::Visitor(visitor) => {
-            let hello = SupportDispatch::visitor_hello(&state, &visitor.info).await;
+            let hello = SupportDispatch::visitor_hello(&state, visitor.info.as_ref()).await;
             match hello {
                 Ok(frame) => outbox.push(encode(&frame)),
                 Err(e) => {
@@ -86,10 +86,10 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
                 }
             };
             state.hub.connect_visitor(outbox.clone());
-            tracing::debug!(conn = id, visitor = %visitor.info.id, "visitor connected");
+            tracing::debug!(conn = id, visitor = ?visitor.info.as_ref().map(|v| v.id), "visitor connected");
             Handler::Visitor(Box::new(SupportDispatch::for_visitor(
                 state.clone(),
-                visitor.info,
+                visitor,
                 outbox.clone(),
             )))
         }

@@ -1,20 +1,28 @@
 //! What each `support.*` frame does, for visitors and for agents. Permission
 //! is decided here: a visitor reaches only their own conversations (another
 //! visitor's is "not found", so ids leak nothing); agent frames need the agent
-//! or admin role; `support.assign` needs admin. Messages are acknowledged only
-//! after they are stored, and a repeated `client_id` is stored once.
+//! or admin role, and an agent reaches only the conversations
+//! [`access::may_see`] allows (others are "not found" too); `support.assign`
+//! needs admin. Messages are acknowledged only after they are stored, and a
+//! repeated `client_id` is stored once.
+//!
+//! Every frame that stores or reads much is rate limited per visitor or
+//! agent (`Limits`), and new conversations per client IP; a refusal says
+//! when to retry (`retry_after_ms`).
 
 use super::{dispatch::parse, refusal::Refusal};
 use crate::{
+    auth::Visitor,
     hub::{encode, Outbox},
+    limits::{ClientIp, RetryAfter},
     state::AppState,
     store::{ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage},
-    support::Handover,
+    support::{access, Actor, Handover},
 };
 use app::{
     protocol::{
         AwayReason, ClientFrame, ConversationId, ConversationStatus, ErrorCode, Role, ServerFrame,
-        SupportMessageId, User, UserId, VisitorInfo, SUPPORT_HISTORY,
+        SupportMessageId, User, UserId, VisitorId, VisitorInfo, SUPPORT_HISTORY,
     },
     validate::{ClientId, Email, MessageBody, Rating, VisitorName},
 };
@@ -30,9 +38,19 @@ const MAX_PAGE: usize = 2_000;
 
 /// Who is on the other end.
 enum Party {
-    Visitor(VisitorInfo),
+    Visitor(Guest),
     /// An account: agents and admins use the desk; members are refused.
     User(User),
+}
+
+/// A visitor's connection: their cookie's key, and their row once they have
+/// one (made by their first `support.open`, on this connection or another).
+#[derive(Clone)]
+struct Guest {
+    key: String,
+    info: Option<VisitorInfo>,
+    ip: ClientIp,
+    user_agent: Option<String>,
 }
 
 pub struct SupportDispatch {
@@ -49,11 +67,26 @@ fn not_found(c: ConversationId) -> Refusal {
     )
 }
 
+/// The refusal for a limit that engaged: `rate_limited`, with when to retry.
+fn too_fast(wait: RetryAfter, what: &str) -> Refusal {
+    let mut r = Refusal::new(
+        ErrorCode::RateLimited,
+        format!("{what} too fast; retry in {} ms", wait.millis()),
+    );
+    r.retry_after_ms = Some(wait.millis());
+    r
+}
+
 impl SupportDispatch {
-    pub fn for_visitor(state: AppState, visitor: VisitorInfo, outbox: Outbox) -> SupportDispatch {
+    pub fn for_visitor(state: AppState, visitor: Visitor, outbox: Outbox) -> SupportDispatch {
         SupportDispatch {
             state,
-            party: Party::Visitor(visitor),
+            party: Party::Visitor(Guest {
+                key: visitor.key,
+                info: visitor.info,
+                ip: visitor.ip,
+                user_agent: visitor.user_agent,
+            }),
             outbox,
             last_typing: HashMap::new(),
         }
@@ -68,17 +101,22 @@ impl SupportDispatch {
         }
     }
 
-    /// The first frame of a visitor's connection.
+    /// The first frame of a visitor's connection (a visitor without a row
+    /// yet has no conversations and nothing known about them).
     pub async fn visitor_hello(
         state: &AppState,
-        v: &VisitorInfo,
+        v: Option<&VisitorInfo>,
     ) -> Result<ServerFrame, crate::store::StoreError> {
+        let conversations = match v {
+            Some(v) => state.store.visitor_conversations(v.id).await?,
+            None => Vec::new(),
+        };
         Ok(ServerFrame::SupportHello {
-            visitor: v.id,
-            name: v.name.clone(),
-            email: v.email.clone(),
-            verified: v.verified,
-            conversations: state.store.visitor_conversations(v.id).await?,
+            visitor: v.map(|v| v.id),
+            name: v.and_then(|v| v.name.clone()),
+            email: v.and_then(|v| v.email.clone()),
+            verified: v.is_some_and(|v| v.verified),
+            conversations,
             desk: state.desk.state(),
         })
     }
@@ -112,7 +150,7 @@ impl SupportDispatch {
         }
     }
 
-    fn visitor(&self) -> Result<&VisitorInfo, Refusal> {
+    fn visitor(&self) -> Result<&Guest, Refusal> {
         match &self.party {
             Party::Visitor(v) => Ok(v),
             Party::User(_) => Err(Refusal::new(
@@ -126,21 +164,58 @@ impl SupportDispatch {
         self.agent().is_ok()
     }
 
-    /// The conversation, if this party may see it.
-    async fn conversation(&self, id: ConversationId) -> Result<ConversationState, Refusal> {
+    /// Who rate limits count this party as.
+    fn actor(&self) -> Actor {
+        match &self.party {
+            Party::Visitor(g) => Actor::Visitor(g.key.clone()),
+            Party::User(u) => Actor::User(u.id),
+        }
+    }
+
+    /// Counts one support action (anything but a message) against this
+    /// party's limit.
+    fn act(&self) -> Result<(), Refusal> {
+        self.state
+            .limits
+            .support_actions
+            .check(&self.actor())
+            .map_err(|wait| too_fast(wait, "support actions"))
+    }
+
+    /// This visitor's row: the one known at connect, else looked up by key
+    /// (another tab of theirs may have made it since). `None`: they have not
+    /// written yet, so they own no conversation.
+    async fn visitor_row(&mut self) -> Result<Option<VisitorId>, Refusal> {
+        let Party::Visitor(g) = &mut self.party else {
+            return Ok(None);
+        };
+        if g.info.is_none() {
+            g.info = self.state.store.visitor_by_key(&g.key).await?;
+        }
+        Ok(g.info.as_ref().map(|i| i.id))
+    }
+
+    /// The conversation, if this party may see it: a visitor their own, staff
+    /// what [`access::may_see`] allows. Anything else is "not found".
+    async fn conversation(&mut self, id: ConversationId) -> Result<ConversationState, Refusal> {
+        if let Party::User(_) = &self.party {
+            self.agent()?;
+        }
         let c = self
             .state
             .store
             .conversation_state(id)
             .await?
             .ok_or_else(|| not_found(id))?;
-        match &self.party {
-            Party::Visitor(v) if c.visitor == v.id => Ok(c),
-            Party::Visitor(_) => Err(not_found(id)),
-            Party::User(_) => {
-                self.agent()?;
-                Ok(c)
-            }
+        let allowed = if let Party::User(u) = &self.party {
+            access::may_see(u.id, u.role, c.assignee)
+        } else {
+            self.visitor_row().await? == Some(c.visitor)
+        };
+        if allowed {
+            Ok(c)
+        } else {
+            Err(not_found(id))
         }
     }
 
@@ -206,6 +281,7 @@ impl SupportDispatch {
             }
             ClientFrame::SupportAvailability { status } => {
                 let me = self.agent()?.clone();
+                self.act()?;
                 self.state.desk.set_availability(&me, status).await;
                 Ok(())
             }
@@ -234,9 +310,37 @@ impl SupportDispatch {
         let typed_email = Email::parse(email.as_deref())
             .map_err(|e| Refusal::from(e).for_client(&cid))?
             .map(Email::into_string);
-        self.limit(&v, &cid)?;
+        self.limit(&cid)?;
         let store = &self.state.store;
         let now = self.state.desk.now();
+        // The visitor's row is made by their first conversation. A retried
+        // open (same client_id) opens nothing, so only new ones count
+        // against the per-IP limit on conversations.
+        let known = store.visitor_by_key(&v.key).await?;
+        let retry = match &known {
+            Some(k) => store.opened_with(k.id, &cid).await?,
+            None => false,
+        };
+        if !retry {
+            self.state
+                .limits
+                .visitor_conversations
+                .check(&v.ip.0)
+                .map_err(|wait| too_fast(wait, "opening conversations").for_client(&cid))?;
+        }
+        let v = match known {
+            Some(k) => k,
+            None => {
+                let made = store.ensure_visitor(&v.key, now).await?;
+                store
+                    .touch_visitor(made.id, None, v.user_agent.as_deref(), now)
+                    .await?;
+                made
+            }
+        };
+        if let Party::Visitor(g) = &mut self.party {
+            g.info = Some(v.clone());
+        }
         // A verified identity is never replaced by what the visitor types.
         let (name, email) = if v.verified {
             (v.name.clone(), v.email.clone())
@@ -268,7 +372,7 @@ impl SupportDispatch {
         let (conversation, stored) = store.open_conversation(&new, &author, now).await?;
         self.state
             .desk
-            .listen(conversation, self.outbox.id, &self.outbox, false);
+            .listen(conversation, self.outbox.id, &self.outbox, None);
         if stored.fresh {
             self.state.desk.publish_message(stored.message.clone());
             self.state.desk.refresh_row(conversation, None).await?;
@@ -302,17 +406,14 @@ impl SupportDispatch {
         });
     }
 
-    fn limit(&self, v: &VisitorInfo, cid: &str) -> Result<(), Refusal> {
-        if self.state.desk.visitor_may_send(v.id) {
-            return Ok(());
-        }
-        let mut r = Refusal::new(
-            ErrorCode::RateLimited,
-            "sending too fast; retry in a second",
-        )
-        .for_client(cid);
-        r.retry_after_ms = Some(1000);
-        Err(r)
+    /// Counts one visitor message (`support.open`, `support.send`).
+    fn limit(&self, cid: &str) -> Result<(), Refusal> {
+        let v = self.visitor().map_err(|r| r.for_client(cid))?;
+        self.state
+            .limits
+            .visitor_messages
+            .check(&v.key)
+            .map_err(|wait| too_fast(wait, "sending").for_client(cid))
     }
 
     async fn join(
@@ -320,13 +421,18 @@ impl SupportDispatch {
         id: ConversationId,
         since: Option<SupportMessageId>,
     ) -> Result<(), Refusal> {
+        self.act()?;
         let c = self.conversation(id).await?;
         let agent = self.is_agent();
+        let staff = match &self.party {
+            Party::User(u) => Some(u),
+            Party::Visitor(_) => None,
+        };
         // Listen before reading history, so nothing falls between the two; the
         // client merges by id whatever arrives twice.
         self.state
             .desk
-            .listen(id, self.outbox.id, &self.outbox, agent);
+            .listen(id, self.outbox.id, &self.outbox, staff);
         let mut messages = self
             .state
             .store
@@ -371,16 +477,18 @@ impl SupportDispatch {
             .map_err(|r| r.for_client(&cid))?;
         let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid))?;
         let (kind, author_id, author_name, author_key) = match &self.party {
-            Party::Visitor(v) => {
-                self.limit(v, &cid)?;
+            Party::Visitor(_) => {
+                self.limit(&cid)?;
+                // `conversation` found their row: they own this one.
+                let v = c.visitor;
                 let name = self
                     .state
                     .store
-                    .visitor(v.id)
+                    .visitor(v)
                     .await?
                     .and_then(|i| i.name)
                     .unwrap_or_else(|| "Visitor".into());
-                (MessageKind::Visitor, None, name, format!("v{}", v.id))
+                (MessageKind::Visitor, None, name, format!("v{v}"))
             }
             Party::User(u) => {
                 if let Err(not_until) = self.state.limiter.check_key(&u.id) {
@@ -449,11 +557,16 @@ impl SupportDispatch {
                 return Ok(());
             }
         }
+        // Only relayed notices cost a lookup, and only they count.
+        self.act()?;
         self.conversation(id).await?;
         self.last_typing.insert(id, now);
         let (who, kind) = match &self.party {
-            Party::Visitor(v) => (
-                v.name.clone().unwrap_or_else(|| "Visitor".into()),
+            Party::Visitor(g) => (
+                g.info
+                    .as_ref()
+                    .and_then(|i| i.name.clone())
+                    .unwrap_or_else(|| "Visitor".into()),
                 app::protocol::AuthorKind::Visitor,
             ),
             Party::User(u) => (u.username.clone(), app::protocol::AuthorKind::Agent),
@@ -478,6 +591,7 @@ impl SupportDispatch {
         comment: Option<String>,
     ) -> Result<(), Refusal> {
         self.visitor()?;
+        self.act()?;
         let c = self.conversation(id).await?;
         let rating = Rating::parse(score, comment.as_deref())?;
         if c.status != ConversationStatus::Resolved {
@@ -503,8 +617,9 @@ impl SupportDispatch {
         email: &str,
         name: Option<&str>,
     ) -> Result<(), Refusal> {
-        let v = self.visitor()?.clone();
-        self.conversation(id).await?;
+        self.visitor()?;
+        self.act()?;
+        let c = self.conversation(id).await?;
         let email = Email::parse(Some(email))?
             .ok_or_else(|| {
                 Refusal::new(
@@ -518,7 +633,7 @@ impl SupportDispatch {
         // A verified visitor's own record keeps what the site vouched for;
         // the conversation still notes the address given here.
         store
-            .set_visitor_identity(v.id, name.as_deref(), Some(&email), None)
+            .set_visitor_identity(c.visitor, name.as_deref(), Some(&email), None)
             .await?;
         store
             .set_conversation_contact(id, name.as_deref(), &email)
@@ -533,6 +648,7 @@ impl SupportDispatch {
 
     async fn claim(&mut self, id: ConversationId) -> Result<(), Refusal> {
         let me = self.agent()?.clone();
+        self.act()?;
         let c = self.conversation(id).await?;
         if c.assignee == Some(me.id) {
             return Ok(());
@@ -584,6 +700,7 @@ impl SupportDispatch {
                 "only admins assign conversations; agents transfer their own",
             ));
         }
+        self.act()?;
         let c = self.conversation(id).await?;
         if me.role != Role::Admin && c.assignee != Some(me.id) {
             return Err(Refusal::new(
@@ -620,6 +737,7 @@ impl SupportDispatch {
         status: ConversationStatus,
     ) -> Result<(), Refusal> {
         let me = self.agent()?.clone();
+        self.act()?;
         let c = self.conversation(id).await?;
         if c.status == status {
             return Ok(());
@@ -640,6 +758,7 @@ impl SupportDispatch {
 
     async fn subscribe(&mut self) -> Result<(), Refusal> {
         let me = self.agent()?.clone();
+        self.act()?;
         let desk = &self.state.desk;
         // Subscribe before the snapshot: a change in between arrives twice,
         // never not at all (rows replace by id).

@@ -11,3 +11,4 @@ mod push;
 mod store;
 mod support;
 mod transport;
+mod visitor_security;

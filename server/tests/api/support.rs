@@ -21,12 +21,12 @@ use switchboard::{
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue};
 
 /// A desk: an admin (the first account) and agents, each with a token.
-struct Staff {
-    admin: String,
-    agents: Vec<(UserId, String)>,
+pub(crate) struct Staff {
+    pub admin: String,
+    pub agents: Vec<(UserId, String)>,
 }
 
-async fn staff(app: &TestApp, agents: &[&str]) -> Staff {
+pub(crate) async fn staff(app: &TestApp, agents: &[&str]) -> Staff {
     let admin = app.register("boss").await.token;
     let mut out = Vec::new();
     for name in agents {
@@ -42,7 +42,7 @@ async fn staff(app: &TestApp, agents: &[&str]) -> Staff {
 }
 
 /// A visitor cookie, as `GET /support` issues it.
-async fn visitor_cookie(app: &TestApp) -> String {
+pub(crate) async fn visitor_cookie(app: &TestApp) -> String {
     let resp = app.http.get(app.url("/support")).send().await.unwrap();
     let set = resp
         .headers()
@@ -55,8 +55,21 @@ async fn visitor_cookie(app: &TestApp) -> String {
     set.split(';').next().unwrap().to_owned()
 }
 
+/// The `name=value` of a response's `Set-Cookie`.
+pub(crate) fn set_cookie(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("set-cookie")
+        .expect("a cookie is set")
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 /// A visitor's socket: the first frame is `support.hello`.
-async fn visitor(app: &TestApp, cookie: &str) -> (Client, Vec<ConversationRow>) {
+pub(crate) async fn visitor(app: &TestApp, cookie: &str) -> (Client, Vec<ConversationRow>) {
     let mut req = format!("ws://{}/ws", app.addr)
         .into_client_request()
         .unwrap();
@@ -73,7 +86,7 @@ async fn visitor(app: &TestApp, cookie: &str) -> (Client, Vec<ConversationRow>) 
 }
 
 /// An agent's socket, online and subscribed to the desk.
-async fn agent_online(app: &TestApp, token: &str) -> Client {
+pub(crate) async fn agent_online(app: &TestApp, token: &str) -> Client {
     let mut c = app.connect(token).await;
     c.send(&ClientFrame::SupportSubscribe {}).await;
     c.recv_until(|f| matches!(f, ServerFrame::SupportDesk { .. }))
@@ -82,7 +95,7 @@ async fn agent_online(app: &TestApp, token: &str) -> Client {
     c
 }
 
-async fn set_availability(c: &mut Client, status: Availability) {
+pub(crate) async fn set_availability(c: &mut Client, status: Availability) {
     c.send(&ClientFrame::SupportAvailability { status }).await;
     // Our own status comes back on the desk feed.
     c.recv_until(
@@ -92,7 +105,7 @@ async fn set_availability(c: &mut Client, status: Availability) {
 }
 
 /// Opens a conversation; returns its id (from the ack).
-async fn open(c: &mut Client, body: &str, cid: &str) -> ConversationId {
+pub(crate) async fn open(c: &mut Client, body: &str, cid: &str) -> ConversationId {
     c.send(&ClientFrame::SupportOpen {
         body: body.into(),
         client_id: cid.into(),
@@ -114,7 +127,7 @@ async fn open(c: &mut Client, body: &str, cid: &str) -> ConversationId {
 }
 
 /// Sends a message or note and returns its stored id.
-async fn say(c: &mut Client, frame: ClientFrame) -> SupportMessageId {
+pub(crate) async fn say(c: &mut Client, frame: ClientFrame) -> SupportMessageId {
     let cid = match &frame {
         ClientFrame::SupportSend { client_id, .. } | ClientFrame::SupportNote { client_id, .. } => {
             client_id.clone()
@@ -134,7 +147,7 @@ async fn say(c: &mut Client, frame: ClientFrame) -> SupportMessageId {
     }
 }
 
-fn send(conversation: ConversationId, body: &str, cid: &str) -> ClientFrame {
+pub(crate) fn send(conversation: ConversationId, body: &str, cid: &str) -> ClientFrame {
     ClientFrame::SupportSend {
         conversation,
         body: body.into(),
@@ -143,7 +156,7 @@ fn send(conversation: ConversationId, body: &str, cid: &str) -> ClientFrame {
 }
 
 /// The next `support.assigned` for a conversation: the agent's id.
-async fn assigned(c: &mut Client, conversation: ConversationId) -> Option<UserId> {
+pub(crate) async fn assigned(c: &mut Client, conversation: ConversationId) -> Option<UserId> {
     match c
         .recv_until(|f| matches!(f, ServerFrame::SupportAssigned { conversation: x, .. } if *x == conversation))
         .await
@@ -153,7 +166,7 @@ async fn assigned(c: &mut Client, conversation: ConversationId) -> Option<UserId
     }
 }
 
-async fn join(
+pub(crate) async fn join(
     c: &mut Client,
     conversation: ConversationId,
     since: Option<SupportMessageId>,
@@ -175,7 +188,7 @@ async fn join(
     }
 }
 
-async fn expect_error(c: &mut Client, code: ErrorCode) {
+pub(crate) async fn expect_error(c: &mut Client, code: ErrorCode) {
     match c
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await
@@ -187,7 +200,7 @@ async fn expect_error(c: &mut Client, code: ErrorCode) {
     }
 }
 
-async fn queue(app: &TestApp, token: &str) -> Vec<ConversationId> {
+pub(crate) async fn queue(app: &TestApp, token: &str) -> Vec<ConversationId> {
     let rows: Vec<ConversationRow> = app
         .ok("GET", "/api/support/conversations?tab=queue", token, None)
         .await;
@@ -499,6 +512,8 @@ async fn a_forged_identity_signature_is_rejected_and_a_good_one_verified() {
     let (_, _) = visitor(&app, &cookie).await;
     let resp = session(&identity).await.unwrap();
     assert_eq!(resp.status(), 200);
+    // The identity is a new visitor: the cookie changes with it.
+    let cookie = set_cookie(&resp);
     let s: VisitorSession = resp.json().await.unwrap();
     assert!(s.verified);
     assert_eq!(s.name.as_deref(), Some("Ann Customer"));
@@ -860,14 +875,15 @@ async fn transfers_by_the_assignee_and_assignments_by_admins_are_recorded() {
     let (mut v, _) = visitor(&app, &visitor_cookie(&app).await).await;
     let c = open(&mut v, "help", "o1").await;
     assert_eq!(assigned(&mut v, c).await, Some(ann));
-    // Bob is not the assignee and not an admin: no transfer, no assign, no claim.
+    // Bob is not the assignee and not an admin: no transfer, no assign, no
+    // claim. Ann's conversation is hers: to bob it does not exist.
     bob_ws
         .send(&ClientFrame::SupportTransfer {
             conversation: c,
             agent: bob,
         })
         .await;
-    expect_error(&mut bob_ws, ErrorCode::Forbidden).await;
+    expect_error(&mut bob_ws, ErrorCode::NotFound).await;
     bob_ws
         .send(&ClientFrame::SupportAssign {
             conversation: c,
@@ -878,7 +894,7 @@ async fn transfers_by_the_assignee_and_assignments_by_admins_are_recorded() {
     bob_ws
         .send(&ClientFrame::SupportClaim { conversation: c })
         .await;
-    expect_error(&mut bob_ws, ErrorCode::Conflict).await;
+    expect_error(&mut bob_ws, ErrorCode::NotFound).await;
     // Ann transfers to bob; a non-agent target is refused.
     let member = app.register("plain").await;
     ann_ws
@@ -1011,8 +1027,27 @@ async fn support_store_contract(store: Store) {
     let ann = store.create_user("ann", "h").await.unwrap();
     // PostgreSQL keeps microseconds.
     let now = Utc::now().trunc_subsecs(6);
+    assert_eq!(store.visitor_by_key("k1").await.unwrap(), None, "looking makes no row");
     let v = store.ensure_visitor("k1", now).await.unwrap();
     assert_eq!(store.ensure_visitor("k1", now).await.unwrap().id, v.id);
+    assert_eq!(store.visitor_by_key("k1").await.unwrap().map(|i| i.id), Some(v.id));
+    // An identity is its own visitor: made under the fresh key the first
+    // time, found (with its own key, name updated) after that.
+    let (key, id) = store
+        .identify_visitor("ext-1", Some("Ann"), None, "k2", now)
+        .await
+        .unwrap();
+    assert_eq!(key, "k2");
+    assert_ne!(id, v.id);
+    let (key, again) = store
+        .identify_visitor("ext-1", Some("Ann B"), Some("a@b.example"), "k3", now)
+        .await
+        .unwrap();
+    assert_eq!((key.as_str(), again), ("k2", id));
+    let info = store.visitor(id).await.unwrap().unwrap();
+    assert!(info.verified);
+    assert_eq!(info.name.as_deref(), Some("Ann B"));
+    assert_eq!(store.visitor_by_key("k3").await.unwrap(), None);
     let new = |cid: &str| NewConversation {
         visitor: v.id,
         client_id: cid.into(),
@@ -1023,7 +1058,9 @@ async fn support_store_contract(store: Store) {
         user_agent: None,
         body: format!("body {cid}"),
     };
+    assert!(!store.opened_with(v.id, "a").await.unwrap());
     let (c1, m1) = store.open_conversation(&new("a"), "V", now).await.unwrap();
+    assert!(store.opened_with(v.id, "a").await.unwrap());
     let (again, m1b) = store.open_conversation(&new("a"), "V", now).await.unwrap();
     assert!(m1.fresh && !m1b.fresh);
     assert_eq!((again, m1b.message.id), (c1, m1.message.id));
@@ -1149,6 +1186,16 @@ async fn support_store_contract(store: Store) {
     let (_, resolved, rating) = store.conversation_times(c1).await.unwrap().unwrap();
     assert!(resolved.is_some());
     assert_eq!(rating.unwrap().score, 5);
+    // An unassigned conversation resolved from the queue is in every agent's
+    // resolved list (support::access::may_see); another agent's is not.
+    store
+        .set_conversation_status(c2, ConversationStatus::Resolved, None, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(store.resolved_conversations(Some(ann.id), None, 10).await),
+        vec![c2]
+    );
     // Secrets are made once.
     let s1 = store.secret("k", || "one".into()).await.unwrap();
     let s2 = store.secret("k", || "two".into()).await.unwrap();
