@@ -51,6 +51,10 @@ pub struct Settings {
     /// proxies whose `X-Forwarded-For` names the real client (for limits
     /// keyed by IP). Empty: the TCP peer is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `SWITCHBOARD_REGISTRATION`: who may create an account — `open`
+    /// (default), `invite` (with an admin's invite link) or `closed` (admins
+    /// create accounts). The first account is made by whoever runs the server.
+    pub registration: app::protocol::RegistrationPolicy,
 }
 
 #[derive(Debug, Error)]
@@ -80,6 +84,7 @@ impl Settings {
             support_reroute: Duration::from_secs(180),
             support_capacity: 5,
             trusted_proxies: Vec::new(),
+            registration: app::protocol::RegistrationPolicy::Open,
         }
     }
 
@@ -104,6 +109,13 @@ impl Settings {
                 .filter(|ip| !ip.is_empty())
                 .map(|ip| parse("SWITCHBOARD_TRUSTED_PROXIES", ip))
                 .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = var("SWITCHBOARD_REGISTRATION") {
+            s.registration =
+                app::protocol::RegistrationPolicy::parse(&v).ok_or_else(|| ConfigError {
+                    var: "SWITCHBOARD_REGISTRATION",
+                    problem: format!("{v:?} is not one of open, invite, closed"),
+                })?;
         }
         s.secret = var("SWITCHBOARD_SECRET");
         s.widget_secret = var("SWITCHBOARD_WIDGET_SECRET");
@@ -226,6 +238,7 @@ impl std::fmt::Debug for Settings {
             .field("support_reroute", &self.support_reroute)
             .field("support_capacity", &self.support_capacity)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("registration", &self.registration)
             .finish()
     }
 }
