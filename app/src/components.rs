@@ -13,6 +13,8 @@ pub mod avatar;
 pub mod browse_rooms;
 pub mod composer;
 pub mod connection_badge;
+pub mod create_account_card;
+pub mod invites_card;
 pub mod message_list;
 pub mod message_row;
 pub mod message_text;

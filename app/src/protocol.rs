@@ -45,6 +45,8 @@ id_type!(
 
 mod support;
 pub use support::*;
+mod registration;
+pub use registration::*;
 id_type!(
     /// A chat room.
     RoomId
@@ -478,6 +480,15 @@ pub enum ErrorCode {
     Internal,
     /// The server is shutting down; reconnect.
     Unavailable,
+    /// Registration is closed (`SWITCHBOARD_REGISTRATION=closed`): an admin creates accounts.
+    RegistrationClosed,
+    /// Registration needs an invite link and none was given.
+    InviteRequired,
+    /// The invite is unknown, expired, used up or revoked (the message says which).
+    InviteInvalid,
+    /// No account exists yet and the server is not on a loopback address: the
+    /// first account needs the setup token printed in the server's log.
+    SetupRequired,
 }
 
 impl ErrorCode {
@@ -496,6 +507,10 @@ impl ErrorCode {
             ErrorCode::BadSignature => "bad_signature",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::RegistrationClosed => "registration_closed",
+            ErrorCode::InviteRequired => "invite_required",
+            ErrorCode::InviteInvalid => "invite_invalid",
+            ErrorCode::SetupRequired => "setup_required",
         }
     }
 }

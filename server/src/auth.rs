@@ -3,6 +3,7 @@
 
 pub mod extract;
 pub mod password;
+pub mod setup;
 pub mod token;
 pub mod visitor;
 

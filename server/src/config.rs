@@ -67,6 +67,10 @@ pub struct Settings {
     /// a minute on average, and at once (defaults 120 and 60).
     pub support_actions_per_min: u32,
     pub support_actions_burst: u32,
+    /// `SWITCHBOARD_REGISTRATION`: who may create an account — `open`
+    /// (default), `invite` (with an admin's invite link) or `closed` (admins
+    /// create accounts). The first account is made by whoever runs the server.
+    pub registration: app::protocol::RegistrationPolicy,
 }
 
 #[derive(Debug, Error)]
@@ -102,6 +106,7 @@ impl Settings {
             visitor_conversations_burst: 10,
             support_actions_per_min: 120,
             support_actions_burst: 60,
+            registration: app::protocol::RegistrationPolicy::Open,
         }
     }
 
@@ -126,6 +131,13 @@ impl Settings {
                 .filter(|ip| !ip.is_empty())
                 .map(|ip| parse("SWITCHBOARD_TRUSTED_PROXIES", ip))
                 .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = var("SWITCHBOARD_REGISTRATION") {
+            s.registration =
+                app::protocol::RegistrationPolicy::parse(&v).ok_or_else(|| ConfigError {
+                    var: "SWITCHBOARD_REGISTRATION",
+                    problem: format!("{v:?} is not one of open, invite, closed"),
+                })?;
         }
         s.secret = var("SWITCHBOARD_SECRET");
         s.widget_secret = var("SWITCHBOARD_WIDGET_SECRET");
@@ -290,6 +302,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("support_actions_per_min", &self.support_actions_per_min)
             .field("support_actions_burst", &self.support_actions_burst)
+            .field("registration", &self.registration)
             .finish()
     }
 }

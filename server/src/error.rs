@@ -39,6 +39,13 @@ pub enum ApiError {
     /// The server is at capacity for this kind of work; try again shortly.
     #[error("{0}")]
     Busy(&'static str, crate::limits::RetryAfter),
+    /// Refused by a rule with its own code (registration: `registration_closed`,
+    /// `invite_required`, `invite_invalid`, `setup_required`); a 403.
+    #[error("{message}")]
+    Refused {
+        code: ErrorCode,
+        message: &'static str,
+    },
     /// Unexpected: logged in full, answered with a bare 500.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -56,6 +63,7 @@ impl ApiError {
             ApiError::BadSignature(_) => ErrorCode::BadSignature,
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::Busy(..) => ErrorCode::Unavailable,
+            ApiError::Refused { code, .. } => *code,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -71,6 +79,7 @@ impl ApiError {
             ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Refused { .. } => StatusCode::FORBIDDEN,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -2,8 +2,10 @@
 //! extractors ([`AuthUser`](crate::auth::AuthUser), [`AdminUser`](crate::auth::AdminUser)).
 
 mod auth;
+mod invites;
 mod keys;
 mod push;
+mod registration;
 mod rooms;
 mod schedules;
 mod support;
@@ -21,10 +23,13 @@ pub fn api() -> Router<AppState> {
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/policy", get(registration::policy))
+        .route("/invites", get(invites::list).post(invites::create))
+        .route("/invites/{id}", delete(invites::revoke))
         .route("/me", get(auth::me))
         .route("/rooms", get(rooms::list).post(rooms::create))
         .route("/rooms/{room}/messages", get(rooms::messages))
-        .route("/users", get(users::list))
+        .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", patch(users::set_role))
         .route("/push", post(push::push))
         .route("/push/{id}", get(push::stats))

@@ -113,10 +113,15 @@ impl Application {
         .await
         .context("starting the support desk")?;
         password::warm_up();
+        // A fresh install on a public address prints its setup link here.
+        let setup = crate::auth::setup::SetupToken::for_start(listener.local_addr()?, &store)
+            .await
+            .context("checking for a first run")?;
         let state = AppState {
             leptos_options,
             limiter: Arc::new(send_limiter(&settings)),
             limits: Arc::new(Limits::new(&settings)),
+            setup,
             settings: Arc::new(settings),
             store,
             hub,

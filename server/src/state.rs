@@ -35,6 +35,9 @@ pub struct AppState {
     pub limiter: Arc<SendLimiter>,
     /// Every other rate limit, one per action (`limits.rs`).
     pub limits: Arc<Limits>,
+    /// Set when the first account needs the token printed in the log at
+    /// start (`auth::setup`); read-only after start.
+    pub setup: Option<crate::auth::setup::SetupToken>,
     /// The time as the scheduler and the schedule API see it (a manual clock in tests).
     pub clock: Arc<dyn Clock>,
     /// Wakes the scheduler task when schedules change.

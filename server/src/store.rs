@@ -6,6 +6,7 @@
 //! The store owns SQL and row mapping only; who may do what is decided by callers.
 
 mod api_keys;
+mod invites;
 mod messages;
 pub(crate) mod push;
 mod rooms;
@@ -17,6 +18,7 @@ mod users;
 pub use messages::{Change, NewMessage, Stored};
 pub use push::{Author, NewAnnouncement};
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};
+pub use users::{Admission, SignUpError, SignUpRefusal};
 pub use support::{
     ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage, StoredSupport,
 };

@@ -15,6 +15,9 @@ use crate::protocol::{
     PushResponse, Role, RoomId, RoomSummary, Schedule, ScheduleId, SchedulePatch, ScheduleRequest,
     SessionRequest, SetRole, User, UserId, VisitorSession,
 };
+use crate::protocol::{
+    CreateAccount, CreateInvite, Invite, InviteId, NewInvite, Registration, RegistrationInfo,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -163,8 +166,50 @@ pub async fn login(credentials: &Credentials) -> Result<AuthResponse, ApiError> 
     call(Method::Post, "/api/auth/login", json(credentials)?).await
 }
 
-pub async fn register(credentials: &Credentials) -> Result<AuthResponse, ApiError> {
-    call(Method::Post, "/api/auth/register", json(credentials)?).await
+/// `POST /api/auth/register`, with the invite or setup token from the link.
+pub async fn register(registration: &Registration) -> Result<AuthResponse, ApiError> {
+    call(Method::Post, "/api/auth/register", json(registration)?).await
+}
+
+/// `GET /api/auth/policy`: who may register, and the state of `invite`.
+pub async fn registration_policy(invite: Option<&str>) -> Result<RegistrationInfo, ApiError> {
+    let path = match invite {
+        Some(token) => format!("/api/auth/policy?invite={}", query_value(token)),
+        None => "/api/auth/policy".to_owned(),
+    };
+    call(Method::Get, &path, None).await
+}
+
+/// Keeps a token from the address bar to the characters tokens are made of,
+/// so whatever was pasted cannot add query parameters.
+fn query_value(token: &str) -> String {
+    token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect()
+}
+
+/// `GET /api/invites` (admin): the newest invites.
+pub async fn invites() -> Result<Vec<Invite>, ApiError> {
+    call(Method::Get, "/api/invites", None).await
+}
+
+/// `POST /api/invites` (admin): the answer holds the link, shown only now.
+pub async fn create_invite(uses: u32, expires_in_hours: u32) -> Result<NewInvite, ApiError> {
+    let body = json(&CreateInvite {
+        uses,
+        expires_in_hours,
+    })?;
+    call(Method::Post, "/api/invites", body).await
+}
+
+pub async fn revoke_invite(id: InviteId) -> Result<Invite, ApiError> {
+    call(Method::Delete, &format!("/api/invites/{id}"), None).await
+}
+
+/// `POST /api/users` (admin): an account with an initial password and a role.
+pub async fn create_account(account: &CreateAccount) -> Result<User, ApiError> {
+    call(Method::Post, "/api/users", json(account)?).await
 }
 
 /// `POST /api/auth/logout` (204, no body).

@@ -1,5 +1,7 @@
-//! `/admin`: every account with a role picker. Only admins get the table; the
-//! server checks again on every call (`GET /api/users`, `PATCH /api/users/{id}`).
+//! `/admin`: every account with a role picker, and who may create accounts:
+//! invite links when registration is by invite, and an admin's "create
+//! account" form. Only admins get the cards; the server checks again on
+//! every call (`GET /api/users`, `PATCH /api/users/{id}`, `/api/invites`…).
 
 use leptos::prelude::*;
 
@@ -7,8 +9,10 @@ use crate::client::http;
 use crate::components::{
     admin_gate::{AdminGate, Me},
     admin_header::AdminHeader,
+    create_account_card::CreateAccountCard,
+    invites_card::InvitesCard,
 };
-use crate::protocol::{Role, User, UserId};
+use crate::protocol::{RegistrationPolicy, Role, User, UserId};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -16,19 +20,53 @@ pub fn AdminPage() -> impl IntoView {
         <main class="admin-page">
             <AdminHeader current="/admin"/>
             <AdminGate>
-                <UsersCard/>
+                <AdminCards/>
             </AdminGate>
         </main>
     }
     .into_any()
 }
 
-/// Every account with its role; loaded once the gate has let an admin in.
+/// The cards, once the gate has let an admin in: the invite card only when
+/// registration is by invite (elsewhere invites admit nobody).
 #[component]
-fn UsersCard() -> impl IntoView {
+fn AdminCards() -> impl IntoView {
+    let created = RwSignal::new(0u32);
+    let policy = RwSignal::new(None::<RegistrationPolicy>);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(info) = http::registration_policy(None).await {
+                policy.set(Some(info.policy));
+            }
+        });
+    });
+    view! {
+        <UsersCard created/>
+        {move || policy.get().map(|p| view! {
+            <p class="muted admin-card registration-policy">
+                "Registration: " <strong>{p.as_str()}</strong>
+                {match p {
+                    RegistrationPolicy::Open => " — anyone who reaches this server can create an account.",
+                    RegistrationPolicy::Invite => " — people need an invite link from an admin.",
+                    RegistrationPolicy::Closed => " — only admins create accounts.",
+                }}
+                " (SWITCHBOARD_REGISTRATION)"
+            </p>
+        })}
+        {move || (policy.get() == Some(RegistrationPolicy::Invite)).then(|| view! { <InvitesCard/> })}
+        <CreateAccountCard created/>
+    }
+    .into_any()
+}
+
+/// Every account with its role; loaded once the gate has let an admin in,
+/// and again whenever `created` moves.
+#[component]
+fn UsersCard(created: RwSignal<u32>) -> impl IntoView {
     let Me(me) = expect_context::<Me>();
     let users = RwSignal::new(None::<Result<Vec<User>, String>>);
     Effect::new(move |_| {
+        created.track();
         leptos::task::spawn_local(async move {
             let answer = http::users().await.map(|mut list| {
                 list.sort_by_key(|u| u.username.to_lowercase());

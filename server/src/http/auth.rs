@@ -1,12 +1,13 @@
 //! Register, log in, log out, and who am I.
 
+use super::registration;
 use crate::{
     auth::{password, token, AuthUser, COOKIE},
     error::{ApiError, ApiJson},
     state::AppState,
 };
 use app::{
-    protocol::{AuthResponse, Credentials, User},
+    protocol::{AuthResponse, Credentials, Registration, User},
     validate::{Password, Username},
 };
 use axum::{
@@ -19,16 +20,19 @@ use chrono::Utc;
 
 const WRONG: &str = "wrong username or password";
 
+/// Who may register is `SWITCHBOARD_REGISTRATION` (see `registration`); a
+/// refusal costs no password hash.
 pub async fn register(
     State(state): State<AppState>,
-    ApiJson(creds): ApiJson<Credentials>,
+    ApiJson(creds): ApiJson<Registration>,
 ) -> Result<Response, ApiError> {
+    registration::precheck(&state, &creds).await?;
     let username = Username::parse(&creds.username)?;
     let password = Password::parse(&creds.password)?;
     let hash = password::hash(password.as_str().to_owned())
         .await
         .map_err(ApiError::Internal)?;
-    let user = state.store.create_user(username.as_str(), &hash).await?;
+    let user = registration::sign_up(&state, &creds, username.as_str(), &hash).await?;
     tracing::info!(user = %user.username, role = ?user.role, "registered");
     start_session(&state, user, StatusCode::CREATED).await
 }

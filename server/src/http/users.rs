@@ -1,18 +1,53 @@
-//! The admin's view of accounts: list them and change roles.
+//! The admin's view of accounts: list them, create one (the only way in when
+//! registration is closed), change roles.
 
 use crate::{
-    auth::AdminUser,
+    auth::{password, AdminUser},
     error::{ApiError, ApiJson, ApiPath},
     state::AppState,
+    store::{Admission, SignUpError},
 };
-use app::protocol::{Role, SetRole, User, UserId};
-use axum::{extract::State, Json};
+use app::{
+    protocol::{CreateAccount, Role, SetRole, User, UserId},
+    validate::{Password, Username},
+};
+use axum::{extract::State, http::StatusCode, Json};
 
 pub async fn list(
     State(state): State<AppState>,
     _admin: AdminUser,
 ) -> Result<Json<Vec<User>>, ApiError> {
     Ok(Json(state.store.list_users().await?))
+}
+
+/// `POST /api/users`: an admin creates an account with an initial password
+/// and a role, whatever the registration policy.
+pub async fn create(
+    State(state): State<AppState>,
+    AdminUser(admin): AdminUser,
+    ApiJson(body): ApiJson<CreateAccount>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    let username = Username::parse(&body.username)?;
+    let password = Password::parse(&body.password)?;
+    let hash = password::hash(password.as_str().to_owned())
+        .await
+        .map_err(ApiError::Internal)?;
+    let user = state
+        .store
+        .sign_up(
+            username.as_str(),
+            &hash,
+            Admission::ByAdmin(body.role),
+            true,
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| match e {
+            SignUpError::Store(e) => ApiError::from(e),
+            SignUpError::Refused(r) => ApiError::Internal(anyhow::anyhow!("admin sign-up refused: {r:?}")),
+        })?;
+    tracing::info!(user = %user.username, role = ?user.role, by = %admin.user.username, "account created by an admin");
+    Ok((StatusCode::CREATED, Json(user)))
 }
 
 pub async fn set_role(

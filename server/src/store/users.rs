@@ -1,8 +1,10 @@
-//! Accounts: creation (the very first one is made admin), look-ups, roles.
+//! Accounts: creation (the very first one is made admin; later ones are
+//! admitted by the registration policy, in the same transaction), look-ups, roles.
 
-use super::{conflict, on_pool, Backend, BeginWrite, Store, StoreError};
-use app::protocol::{Role, User, UserId};
-use chrono::Utc;
+use super::{conflict, invites, on_pool, Backend, BeginWrite, Store, StoreError};
+use app::protocol::{InviteState, Role, User, UserId};
+use chrono::{DateTime, Utc};
+use thiserror::Error;
 
 /// PostgreSQL advisory-lock key that serializes sign-ups (any constant of our
 /// own; `pg_advisory_xact_lock` takes a bigint).
@@ -30,22 +32,86 @@ impl UserRow {
     }
 }
 
+/// What admits a sign-up once the first account exists, as the caller read
+/// the registration policy. The very first account ignores it (see
+/// [`Store::sign_up`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Admission<'a> {
+    /// Anyone may register (`open`).
+    Open,
+    /// One use of the invite whose token has this SHA-256 is taken with the
+    /// account (`invite`); `None` when the request named no invite.
+    Invite(Option<&'a str>),
+    /// Nobody may register (`closed`).
+    Closed,
+    /// An admin creates the account, with this role.
+    ByAdmin(Role),
+}
+
+/// Why a sign-up was turned away (nothing was written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignUpRefusal {
+    /// No account exists and this request may not make the first one.
+    SetupRequired,
+    Closed,
+    InviteRequired,
+    /// The invite cannot be used; never [`InviteState::Valid`].
+    Invite(InviteState),
+}
+
+#[derive(Debug, Error)]
+pub enum SignUpError {
+    #[error("sign-up refused: {0:?}")]
+    Refused(SignUpRefusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 impl Store {
     /// Creates an account. The first account ever created becomes admin.
-    ///
-    /// The check and the insert are one statement in a write transaction. On
-    /// SQLite that transaction holds the write lock, so sign-ups are serialized.
-    /// On PostgreSQL two concurrent statements could each see an empty table
-    /// (neither sees the other's uncommitted row), so sign-ups first take a
-    /// transaction-scoped advisory lock: they are rare and the password hash
-    /// dominates their cost anyway.
+    /// Same as [`Store::sign_up`] with [`Admission::Open`], for tools and tests.
     pub async fn create_user(
         &self,
         username: &str,
         password_hash: &str,
     ) -> Result<User, StoreError> {
+        match self
+            .sign_up(username, password_hash, Admission::Open, true, Utc::now())
+            .await
+        {
+            Ok(user) => Ok(user),
+            Err(SignUpError::Store(e)) => Err(e),
+            Err(SignUpError::Refused(r)) => Err(StoreError::Config(format!(
+                "an open sign-up was refused: {r:?}"
+            ))),
+        }
+    }
+
+    /// Creates an account if `admission` lets it in.
+    ///
+    /// When no account exists yet, this one becomes admin whatever the
+    /// admission, provided `may_be_first` (the server runs on loopback, or the
+    /// request carried the first-run setup token); otherwise it is refused
+    /// with [`SignUpRefusal::SetupRequired`]. Later accounts are members (or
+    /// the admin's choice) and need `admission`; an invite's use is taken in
+    /// the same transaction as the insert, so a name that turns out to be
+    /// taken does not use up the invite.
+    ///
+    /// Everything is one write transaction. On SQLite it holds the write lock,
+    /// so sign-ups are serialized. On PostgreSQL two concurrent transactions
+    /// could each see an empty table (neither sees the other's uncommitted
+    /// row), so sign-ups first take a transaction-scoped advisory lock: they
+    /// are rare and the password hash dominates their cost anyway.
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        password_hash: &str,
+        admission: Admission<'_>,
+        may_be_first: bool,
+        now: DateTime<Utc>,
+    ) -> Result<User, SignUpError> {
         let postgres = matches!(self.backend, Backend::Postgres(_));
-        let row: Result<UserRow, sqlx::Error> = on_pool!(self, pool => {
+        let row: Result<Result<UserRow, SignUpRefusal>, sqlx::Error> = on_pool!(self, pool => {
             async {
                 let mut tx = pool.begin_write().await?;
                 if postgres {
@@ -54,26 +120,74 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let role = match (any, admission) {
+                    (_, Admission::ByAdmin(role)) => role,
+                    (false, _) if may_be_first => Role::Admin,
+                    (false, _) => return Ok(Err(SignUpRefusal::SetupRequired)),
+                    (true, Admission::Open) => Role::Member,
+                    (true, Admission::Closed) => return Ok(Err(SignUpRefusal::Closed)),
+                    (true, Admission::Invite(None)) => {
+                        return Ok(Err(SignUpRefusal::InviteRequired))
+                    }
+                    (true, Admission::Invite(Some(hash))) => {
+                        let taken: Option<i64> = sqlx::query_scalar(invites::TAKE_USE)
+                            .bind(hash)
+                            .bind(now)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        if taken.is_none() {
+                            let invite: Option<invites::InviteRow> =
+                                sqlx::query_as(invites::BY_HASH)
+                                    .bind(hash)
+                                    .fetch_optional(&mut *tx)
+                                    .await?;
+                            let state = invite.map_or(InviteState::Unknown, |i| i.state(now));
+                            // The update found nothing to take, so the row
+                            // (if any) is not usable; say so even if the
+                            // clock moved between the two statements.
+                            let state = match state {
+                                InviteState::Valid => InviteState::Expired,
+                                other => other,
+                            };
+                            return Ok(Err(SignUpRefusal::Invite(state)));
+                        }
+                        Role::Member
+                    }
+                };
                 let row = sqlx::query_as(
                     "INSERT INTO users (username, username_key, password_hash, role, created_at)
-                     SELECT $1, $2, $3,
-                            CASE WHEN EXISTS (SELECT 1 FROM users) THEN 'member' ELSE 'admin' END,
-                            $4
+                     VALUES ($1, $2, $3, $4, $5)
                      RETURNING id, username, role",
                 )
                 .bind(username)
                 .bind(username.to_lowercase())
                 .bind(password_hash)
-                .bind(Utc::now())
+                .bind(role.as_str())
+                .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(row)
+                Ok(Ok(row))
             }
             .await
         });
-        row.map_err(|e| conflict(e, "username is taken"))?
-            .into_user()
+        match row.map_err(|e| conflict(e, "username is taken"))? {
+            Ok(row) => Ok(row.into_user()?),
+            Err(refusal) => Err(SignUpError::Refused(refusal)),
+        }
+    }
+
+    /// Whether any account exists (a fresh install has none).
+    pub async fn has_users(&self) -> Result<bool, StoreError> {
+        let any: bool = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(any)
     }
 
     /// The account and its password hash, by username (any case).

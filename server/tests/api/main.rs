@@ -8,6 +8,7 @@ mod chat;
 mod durability;
 mod limits;
 mod push;
+mod registration;
 mod store;
 mod support;
 mod transport;

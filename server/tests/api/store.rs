@@ -279,3 +279,146 @@ async fn simultaneous_first_sign_ups_make_one_admin_on_postgres() {
     };
     one_first_admin(Store::connect(&url).await.unwrap()).await;
 }
+
+/// Sign-ups under each admission, and invites: uses, expiry, revocation.
+async fn sign_ups_and_invites(store: Store) {
+    use app::protocol::{InviteState, Role};
+    use switchboard::store::{Admission, SignUpError, SignUpRefusal};
+    let now = Utc::now();
+    let refused = |r: Result<app::protocol::User, SignUpError>| match r {
+        Err(SignUpError::Refused(r)) => r,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    // The first account needs `may_be_first`, whatever the admission.
+    let r = store.sign_up("eve", "h", Admission::Open, false, now).await;
+    assert_eq!(refused(r), SignUpRefusal::SetupRequired);
+    assert!(!store.has_users().await.unwrap(), "nothing was written");
+    let ann = store
+        .sign_up("ann", "h", Admission::Closed, true, now)
+        .await
+        .unwrap();
+    assert_eq!(ann.role, Role::Admin);
+    assert!(store.has_users().await.unwrap());
+
+    // Later ones follow the admission.
+    let r = store.sign_up("bob", "h", Admission::Closed, true, now).await;
+    assert_eq!(refused(r), SignUpRefusal::Closed);
+    let r = store.sign_up("bob", "h", Admission::Invite(None), true, now).await;
+    assert_eq!(refused(r), SignUpRefusal::InviteRequired);
+    let agent = store
+        .sign_up("bob", "h", Admission::ByAdmin(Role::Agent), false, now)
+        .await
+        .unwrap();
+    assert_eq!(agent.role, Role::Agent);
+
+    // An invite for two, valid for an hour.
+    let invite = store
+        .create_invite("digest-2", 2, now + Duration::hours(1), ann.id, now)
+        .await
+        .unwrap();
+    assert_eq!((invite.uses, invite.state), (0, InviteState::Valid));
+    assert_eq!(invite.created_by.as_deref(), Some("ann"));
+    let with = Admission::Invite(Some("digest-2"));
+    // A taken name rolls the use back.
+    assert!(matches!(
+        store.sign_up("BOB", "h", with, true, now).await,
+        Err(SignUpError::Store(StoreError::Conflict(_)))
+    ));
+    for name in ["carol", "dave"] {
+        let u = store.sign_up(name, "h", with, true, now).await.unwrap();
+        assert_eq!(u.role, Role::Member);
+    }
+    let r = store.sign_up("erin", "h", with, true, now).await;
+    assert_eq!(refused(r), SignUpRefusal::Invite(InviteState::UsedUp));
+    assert_eq!(
+        store.invite_state("digest-2", now).await.unwrap(),
+        InviteState::UsedUp
+    );
+    let r = store
+        .sign_up("erin", "h", Admission::Invite(Some("nope")), true, now)
+        .await;
+    assert_eq!(refused(r), SignUpRefusal::Invite(InviteState::Unknown));
+
+    // Expiry is read against the given time.
+    let later = store
+        .create_invite("digest-t", 5, now + Duration::hours(1), ann.id, now)
+        .await
+        .unwrap();
+    let after = now + Duration::hours(2);
+    let timed = Admission::Invite(Some("digest-t"));
+    let r = store.sign_up("erin", "h", timed, true, after).await;
+    assert_eq!(refused(r), SignUpRefusal::Invite(InviteState::Expired));
+    assert_eq!(
+        store.invite_state("digest-t", after).await.unwrap(),
+        InviteState::Expired
+    );
+    // Revoked beats everything, and twice keeps the first time.
+    let revoked = store.revoke_invite(later.id, now).await.unwrap().unwrap();
+    assert_eq!(revoked.state, InviteState::Revoked);
+    let again = store
+        .revoke_invite(later.id, now + Duration::minutes(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.revoked_at, revoked.revoked_at);
+    let r = store.sign_up("erin", "h", timed, true, now).await;
+    assert_eq!(refused(r), SignUpRefusal::Invite(InviteState::Revoked));
+    assert!(store
+        .revoke_invite(app::protocol::InviteId(9999), now)
+        .await
+        .unwrap()
+        .is_none());
+
+    let listed = store.list_invites(now).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![later.id, invite.id],
+        "newest first"
+    );
+    assert_eq!(listed[1].uses, 2);
+
+    // Many sign-ups race for one single-use invite: one wins.
+    store
+        .create_invite("digest-1", 1, now + Duration::hours(1), ann.id, now)
+        .await
+        .unwrap();
+    let racers = (0..32).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .sign_up(
+                    &format!("racer{i}"),
+                    "h",
+                    Admission::Invite(Some("digest-1")),
+                    true,
+                    Utc::now(),
+                )
+                .await
+        })
+    });
+    let mut won = 0;
+    for r in racers {
+        match r.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(SignUpError::Refused(SignUpRefusal::Invite(InviteState::UsedUp))) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sign_ups_and_invites_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/invites.db", dir.path().display());
+    sign_ups_and_invites(Store::connect(&url).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn sign_ups_and_invites_on_postgres() {
+    let Some(url) = crate::helpers::fresh_postgres_database().await else {
+        return;
+    };
+    sign_ups_and_invites(Store::connect(&url).await.unwrap()).await;
+}
