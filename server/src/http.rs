@@ -7,6 +7,7 @@ mod push;
 mod rooms;
 mod schedules;
 mod support;
+pub mod throttle;
 mod users;
 pub mod visitor;
 

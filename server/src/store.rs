@@ -15,6 +15,7 @@ pub(crate) mod support;
 mod users;
 
 pub use messages::{Change, NewMessage, Stored};
+pub use rooms::RoomPage;
 pub use push::{Author, NewAnnouncement};
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};
 pub use support::{
