@@ -30,7 +30,7 @@ async fn post_many(c: &mut Client, room: RoomId, n: usize, body: impl Fn(usize) 
             c.send(&ClientFrame::Send {
                 room,
                 body: body(i),
-                client_id: format!("m{i}"),
+                client_id: format!("r{room}-{i}"),
             })
             .await;
         }
