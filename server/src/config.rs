@@ -203,9 +203,21 @@ impl Settings {
             let secs: u32 = positive("SWITCHBOARD_PUSH_GRACE_SECS", &v)?;
             s.push_grace = Duration::from_secs(u64::from(secs));
         }
-        rate(&mut s.join_rate, "SWITCHBOARD_JOIN_PER_MIN", "SWITCHBOARD_JOIN_BURST")?;
-        rate(&mut s.edit_rate, "SWITCHBOARD_EDIT_PER_MIN", "SWITCHBOARD_EDIT_BURST")?;
-        rate(&mut s.mark_rate, "SWITCHBOARD_MARK_PER_MIN", "SWITCHBOARD_MARK_BURST")?;
+        rate(
+            &mut s.join_rate,
+            "SWITCHBOARD_JOIN_PER_MIN",
+            "SWITCHBOARD_JOIN_BURST",
+        )?;
+        rate(
+            &mut s.edit_rate,
+            "SWITCHBOARD_EDIT_PER_MIN",
+            "SWITCHBOARD_EDIT_BURST",
+        )?;
+        rate(
+            &mut s.mark_rate,
+            "SWITCHBOARD_MARK_PER_MIN",
+            "SWITCHBOARD_MARK_BURST",
+        )?;
         if let Some(v) = var("SWITCHBOARD_ROOM_CREATE_PER_MIN") {
             s.room_create_per_min = positive("SWITCHBOARD_ROOM_CREATE_PER_MIN", &v)?;
         }

@@ -15,8 +15,8 @@ pub(crate) mod support;
 mod users;
 
 pub use messages::{Change, NewMessage, Stored};
-pub use rooms::RoomPage;
 pub use push::{Author, NewAnnouncement};
+pub use rooms::RoomPage;
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};
 pub use support::{
     ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage, StoredSupport,

@@ -190,9 +190,12 @@ pub async fn rooms() -> Result<Vec<RoomSummary>, ApiError> {
     let mut all: Vec<RoomSummary> = Vec::new();
     let mut after: Option<String> = None;
     for _ in 0..MAX_JOINED_PAGES {
-        let page: Vec<RoomSummary> =
-            call(Method::Get, &rooms_path(Some(true), after.as_deref(), None, ROOMS_PAGE), None)
-                .await?;
+        let page: Vec<RoomSummary> = call(
+            Method::Get,
+            &rooms_path(Some(true), after.as_deref(), None, ROOMS_PAGE),
+            None,
+        )
+        .await?;
         let full = page.len() == ROOMS_PAGE;
         after = page.last().map(|r| r.name.clone());
         all.extend(page);
@@ -446,7 +449,10 @@ mod tests {
             rooms_path(Some(false), Some("R&D #1"), Some(" é "), 50),
             "/api/rooms?limit=50&joined=false&after=R%26D%20%231&q=%C3%A9"
         );
-        assert_eq!(rooms_path(None, None, Some("  "), 200), "/api/rooms?limit=200");
+        assert_eq!(
+            rooms_path(None, None, Some("  "), 200),
+            "/api/rooms?limit=200"
+        );
     }
 
     #[test]

@@ -451,10 +451,7 @@ impl Chat {
                 // Perhaps joins came too fast (a reconnect joins every room):
                 // those not answered yet are sent again after the wait.
                 let chat = *self;
-                set_timeout(
-                    move || chat.rejoin_unanswered(),
-                    Duration::from_millis(ms),
-                );
+                set_timeout(move || chat.rejoin_unanswered(), Duration::from_millis(ms));
             }
             self.notice.set(Some(message));
             return;

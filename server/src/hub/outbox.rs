@@ -16,6 +16,11 @@
 use super::RoomFrame;
 use app::protocol::RoomId;
 use axum::extract::ws::Utf8Bytes;
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Arc,
+};
+use tokio::sync::Notify;
 use tokio::sync::{
     broadcast::{
         self,
@@ -23,11 +28,6 @@ use tokio::sync::{
     },
     mpsc::{self, error::TrySendError},
 };
-use std::sync::{
-    atomic::{AtomicUsize, Ordering},
-    Arc,
-};
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Identifies one WebSocket connection for the lifetime of the process.

@@ -138,7 +138,11 @@ impl Store {
                 AND ($4 IS NULL OR r.name_key LIKE $4 ESCAPE '\\')
               ORDER BY r.name_key LIMIT $5"
         );
-        let after = page.after.as_deref().map(str::to_lowercase).unwrap_or_default();
+        let after = page
+            .after
+            .as_deref()
+            .map(str::to_lowercase)
+            .unwrap_or_default();
         let search = page
             .search
             .as_deref()

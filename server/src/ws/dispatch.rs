@@ -9,8 +9,8 @@ use super::{
 };
 use crate::{
     hub::{encode, Kick, Outbox},
-    limits::Limit,
     ingest::Submission,
+    limits::Limit,
     state::AppState,
     store::{Change, NewMessage},
 };
@@ -312,11 +312,7 @@ impl Dispatch {
             let left = MAX_REPLAY - taken;
             // One more than is left, to learn whether more exist.
             let want = replay::READ_CHUNK.min(left + 1);
-            let chunk = self
-                .state
-                .store
-                .messages_after(room, cursor, want)
-                .await?;
+            let chunk = self.state.store.messages_after(room, cursor, want).await?;
             let got = chunk.len();
             for m in chunk {
                 if taken == MAX_REPLAY {
@@ -507,7 +503,11 @@ impl Dispatch {
 
     /// Records that the user saw (or dismissed) an announcement addressed to them.
     async fn seen(&mut self, id: AnnouncementId, dismiss: bool) -> Result<(), Refusal> {
-        limited(&self.state.limits.mark, self.user.id, "marking announcements")?;
+        limited(
+            &self.state.limits.mark,
+            self.user.id,
+            "marking announcements",
+        )?;
         // It decides whether "agents" announcements are theirs.
         let is_agent = self.user.role >= Role::Agent;
         let found = self

@@ -23,7 +23,12 @@ fn largest_body(tag: usize) -> String {
 
 /// Posts `n` messages in waves (so the sender's own echoes never pile up)
 /// and returns their ids.
-async fn post_many(c: &mut Client, room: RoomId, n: usize, body: impl Fn(usize) -> String) -> Vec<MessageId> {
+async fn post_many(
+    c: &mut Client,
+    room: RoomId,
+    n: usize,
+    body: impl Fn(usize) -> String,
+) -> Vec<MessageId> {
     let mut ids = Vec::new();
     for wave in (0..n).collect::<Vec<_>>().chunks(10) {
         for &i in wave {
@@ -152,7 +157,8 @@ async fn a_replay_comes_in_bounded_pages_and_misses_nothing() {
         .await;
     }
     for _ in 0..70 {
-        c.recv_until(|f| matches!(f, ServerFrame::Edited { .. })).await;
+        c.recv_until(|f| matches!(f, ServerFrame::Edited { .. }))
+            .await;
     }
     let mut resumer = app.connect(&ann.token).await;
     resumer
@@ -179,7 +185,10 @@ async fn a_replay_comes_in_bounded_pages_and_misses_nothing() {
             _ => {}
         }
     }
-    assert_eq!(edited, small_ids, "each changed message once, in change order");
+    assert_eq!(
+        edited, small_ids,
+        "each changed message once, in change order"
+    );
 }
 
 /// The attack of issue 9: joins that ask for the largest replay, sent
@@ -226,7 +235,10 @@ async fn joins_sent_without_reading_are_cut_off_not_buffered() {
     // close frame got through its full buffers, or the end of the stream.
     let mut bytes = 0;
     let close = loop {
-        match tokio::time::timeout(WAIT, attacker.ws.next()).await.unwrap() {
+        match tokio::time::timeout(WAIT, attacker.ws.next())
+            .await
+            .unwrap()
+        {
             Some(Ok(Message::Text(t))) => bytes += t.len(),
             Some(Ok(Message::Close(f))) => break f.map(|f| u16::from(f.code)),
             Some(Ok(_)) => {}
@@ -315,7 +327,12 @@ async fn the_server_stays_small_under_a_join_flood() {
     let rss = || {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
         let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            / 1024
     };
     let before = rss();
     let attacker = Client::connect_small_buffer(addr, &mallory).await;
@@ -357,7 +374,8 @@ async fn joins_and_leaves_are_limited_per_user() {
     let mut c = app.connect(&ann.token).await;
     c.join(room.id, None).await;
     c.send(&ClientFrame::Leave { room: room.id }).await;
-    c.recv_until(|f| matches!(f, ServerFrame::Left { .. })).await;
+    c.recv_until(|f| matches!(f, ServerFrame::Left { .. }))
+        .await;
     c.join(room.id, None).await;
     // A second connection of the same user shares the budget.
     let mut other = app.connect(&ann.token).await;
@@ -393,15 +411,20 @@ async fn edits_deletes_and_marks_are_limited_typing_is_dropped() {
         body: "one".into(),
     })
     .await;
-    c.recv_until(|f| matches!(f, ServerFrame::Edited { .. })).await;
+    c.recv_until(|f| matches!(f, ServerFrame::Edited { .. }))
+        .await;
     c.send(&ClientFrame::Delete { id: ids[1] }).await;
-    c.recv_until(|f| matches!(f, ServerFrame::Deleted { .. })).await;
+    c.recv_until(|f| matches!(f, ServerFrame::Deleted { .. }))
+        .await;
     c.send(&ClientFrame::Edit {
         id: ids[2],
         body: "three".into(),
     })
     .await;
-    expect_rate_limited(c.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await);
+    expect_rate_limited(
+        c.recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+            .await,
+    );
     // Nothing changed: the message is as it was.
     let (history, _) = app.connect(&ann.token).await.join(room.id, None).await;
     assert_eq!(history.last().unwrap().body, "m2");
@@ -419,7 +442,10 @@ async fn edits_deletes_and_marks_are_limited_typing_is_dropped() {
         id: app::protocol::AnnouncementId(1),
     };
     b.send(&seen).await;
-    match b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await {
+    match b
+        .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+        .await
+    {
         ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::NotFound),
         _ => unreachable!(),
     }
@@ -430,7 +456,10 @@ async fn edits_deletes_and_marks_are_limited_typing_is_dropped() {
     })
     .await;
     b.send(&seen).await;
-    expect_rate_limited(b.recv_until(|f| matches!(f, ServerFrame::Error { .. })).await);
+    expect_rate_limited(
+        b.recv_until(|f| matches!(f, ServerFrame::Error { .. }))
+            .await,
+    );
     // …so the marker stayed at the first message: the third is unread.
     let listed: Vec<RoomSummary> = app.ok("GET", "/api/rooms", &bob.token, None).await;
     assert_eq!(listed[0].unread, 1);
@@ -459,7 +488,10 @@ async fn edits_deletes_and_marks_are_limited_typing_is_dropped() {
         }
     }
     // 10 at once; one more at most if the bucket refilled meanwhile.
-    assert!((10..12).contains(&typing), "{typing} typing notices relayed");
+    assert!(
+        (10..12).contains(&typing),
+        "{typing} typing notices relayed"
+    );
 }
 
 #[tokio::test]
@@ -561,11 +593,21 @@ async fn the_room_list_comes_a_page_at_a_time() {
         names(get("/api/rooms?limit=2&after=bobs").await),
         ["bravo", "charlie"]
     );
-    assert_eq!(names(get("/api/rooms?limit=2&after=echo").await), Vec::<String>::new());
+    assert_eq!(
+        names(get("/api/rooms?limit=2&after=echo").await),
+        Vec::<String>::new()
+    );
     assert_eq!(names(get("/api/rooms?joined=true").await), ["bobs"]);
-    assert_eq!(names(get("/api/rooms?joined=false&limit=1").await), ["Alpha"]);
+    assert_eq!(
+        names(get("/api/rooms?joined=false&limit=1").await),
+        ["Alpha"]
+    );
     assert_eq!(names(get("/api/rooms?q=HAR").await), ["charlie"]);
-    for bad in ["/api/rooms?limit=0", "/api/rooms?limit=201", "/api/rooms?joined=maybe"] {
+    for bad in [
+        "/api/rooms?limit=0",
+        "/api/rooms?limit=201",
+        "/api/rooms?joined=maybe",
+    ] {
         let resp = app.call("GET", bad, &bob.token, None).await;
         assert_eq!(resp.status(), 400, "{bad}");
         let body: serde_json::Value = resp.json().await.unwrap();

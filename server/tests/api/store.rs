@@ -153,7 +153,10 @@ async fn exercise(store: Store) {
         .unwrap();
     let seen = store.room_summary(general.id, &bob).await.unwrap().unwrap();
     assert_eq!((seen.unread, seen.mentions), (3, 1));
-    assert_eq!(store.list_rooms(&bob, &every_room()).await.unwrap()[0].mentions, 1);
+    assert_eq!(
+        store.list_rooms(&bob, &every_room()).await.unwrap()[0].mentions,
+        1
+    );
     let newest = talk[2].message.id;
     store.mark_read(general.id, bob.id, newest).await.unwrap();
     let seen = store.room_summary(general.id, &bob).await.unwrap().unwrap();
@@ -239,16 +242,26 @@ async fn exercise(store: Store) {
     };
     let first = store.list_rooms(&bob, &page(None, 2, None, None)).await;
     assert_eq!(names(first.unwrap()), ["alpha", "Beta_x"]);
-    let next = store.list_rooms(&bob, &page(Some("BETA_X"), 2, None, None)).await;
+    let next = store
+        .list_rooms(&bob, &page(Some("BETA_X"), 2, None, None))
+        .await;
     assert_eq!(names(next.unwrap()), ["betaxx", "delta"]);
-    let last = store.list_rooms(&bob, &page(Some("delta"), 2, None, None)).await;
+    let last = store
+        .list_rooms(&bob, &page(Some("delta"), 2, None, None))
+        .await;
     assert_eq!(names(last.unwrap()), ["General"]);
-    let joined = store.list_rooms(&bob, &page(None, 10, Some(true), None)).await;
+    let joined = store
+        .list_rooms(&bob, &page(None, 10, Some(true), None))
+        .await;
     assert_eq!(names(joined.unwrap()), ["General"]);
-    let others = store.list_rooms(&bob, &page(None, 10, Some(false), None)).await;
+    let others = store
+        .list_rooms(&bob, &page(None, 10, Some(false), None))
+        .await;
     assert_eq!(others.unwrap().len(), 4);
     // `_` is a letter here, not LIKE's wildcard.
-    let found = store.list_rooms(&bob, &page(None, 10, None, Some("TA_"))).await;
+    let found = store
+        .list_rooms(&bob, &page(None, 10, None, Some("TA_")))
+        .await;
     assert_eq!(names(found.unwrap()), ["Beta_x"]);
     store.close().await;
 }
