@@ -313,6 +313,11 @@ pub enum ServerFrame {
         /// HTTP). Replace what you hold for this room.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         reset: bool,
+        /// More `history` frames answer the same `join`: a replay is sent in
+        /// pages of bounded size. Merge it and wait for the last page (without
+        /// `partial`), whose `more` says whether to join again.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        partial: bool,
     },
     /// A new message in a room you joined (yours included, with your `client_id`).
     Message(ChatMessage),
@@ -1035,7 +1040,8 @@ mod tests {
                 messages: vec![],
                 more: false,
                 changes: ChangeId(0),
-                reset: false
+                reset: false,
+                partial: false
             }
         );
         let f: ServerFrame = serde_json::from_str(r#"{"type":"deleted","room":1,"id":4}"#).unwrap();
@@ -1065,6 +1071,7 @@ mod tests {
             more: false,
             changes: ChangeId(5),
             reset: false,
+            partial: false,
         })
         .unwrap();
         assert_eq!(json["changes"], 5);

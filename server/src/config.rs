@@ -21,6 +21,10 @@ pub struct Settings {
     /// `SWITCHBOARD_OUTBOUND_QUEUE`: frames queued for one connection before it
     /// counts as not reading and is disconnected (default 1024).
     pub outbound_queue: usize,
+    /// `SWITCHBOARD_OUTBOUND_BYTES`: bytes queued for one connection (its own
+    /// frames and the room frames its writer holds) before it counts as not
+    /// reading and is disconnected (default 4 MiB, at least 1 MiB).
+    pub outbound_bytes: usize,
     /// `SWITCHBOARD_SECURE_COOKIES`: mark cookies `Secure` (set it behind HTTPS).
     pub secure_cookies: bool,
     /// `SWITCHBOARD_SESSION_DAYS`: how long a login lasts (default 30).
@@ -71,7 +75,43 @@ pub struct Settings {
     /// (default), `invite` (with an admin's invite link) or `closed` (admins
     /// create accounts). The first account is made by whoever runs the server.
     pub registration: app::protocol::RegistrationPolicy,
+    /// `SWITCHBOARD_JOIN_PER_MIN` / `_BURST`: `join` and `leave` frames per
+    /// user (default 60 a minute, 100 at once: a reconnect joins every room
+    /// the user is in at once, so the burst must cover a user in many rooms).
+    pub join_rate: Rate,
+    /// `SWITCHBOARD_EDIT_PER_MIN` / `_BURST`: `edit` and `delete` frames per
+    /// user (default 30 a minute, 10 at once; each is a write transaction
+    /// and a broadcast).
+    pub edit_rate: Rate,
+    /// `SWITCHBOARD_MARK_PER_MIN` / `_BURST`: `read`, `announcement_seen` and
+    /// `announcement_dismiss` frames per user (default 600 a minute, 60 at
+    /// once: the app sends `read` as messages arrive in the room on screen).
+    pub mark_rate: Rate,
+    /// `SWITCHBOARD_ROOM_CREATE_PER_MIN`: rooms a user may create a minute,
+    /// also the burst (default 10; each new room is announced to everyone).
+    pub room_create_per_min: u32,
+    /// `SWITCHBOARD_API_WRITES_PER_MIN` / `_BURST`: state-changing requests
+    /// (POST, PUT, PATCH, DELETE) under `/api` per user, or per IP address
+    /// without a login, besides `/api/auth/*` and `/api/support/session`,
+    /// which have their own limits (default 120 a minute, 60 at once).
+    pub api_write_rate: Rate,
 }
+
+/// A rate limit's setting: so many a minute on average, so many at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub per_min: u32,
+    pub burst: u32,
+}
+
+impl Rate {
+    pub const fn new(per_min: u32, burst: u32) -> Rate {
+        Rate { per_min, burst }
+    }
+}
+
+/// The smallest `SWITCHBOARD_OUTBOUND_BYTES`: four history pages.
+pub const MIN_OUTBOUND_BYTES: usize = 4 * crate::ws::HISTORY_PAGE_BYTES;
 
 #[derive(Debug, Error)]
 #[error("{var}: {problem}")]
@@ -90,6 +130,7 @@ impl Settings {
             rate_per_sec: 5,
             rate_burst: 20,
             outbound_queue: 1024,
+            outbound_bytes: 4 << 20,
             secure_cookies: false,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             push_grace: Duration::from_secs(3600),
@@ -107,6 +148,11 @@ impl Settings {
             support_actions_per_min: 120,
             support_actions_burst: 60,
             registration: app::protocol::RegistrationPolicy::Open,
+            join_rate: Rate::new(60, 100),
+            edit_rate: Rate::new(30, 10),
+            mark_rate: Rate::new(600, 60),
+            room_create_per_min: 10,
+            api_write_rate: Rate::new(120, 60),
         }
     }
 
@@ -165,6 +211,17 @@ impl Settings {
                 });
             }
         }
+        if let Some(v) = var("SWITCHBOARD_OUTBOUND_BYTES") {
+            s.outbound_bytes = positive::<u32>("SWITCHBOARD_OUTBOUND_BYTES", &v)? as usize;
+            // A join's replay is paced in pages of this size; a reading
+            // client must always have room for one and for live frames.
+            if s.outbound_bytes < MIN_OUTBOUND_BYTES {
+                return Err(ConfigError {
+                    var: "SWITCHBOARD_OUTBOUND_BYTES",
+                    problem: format!("{v:?} is too small; use at least {MIN_OUTBOUND_BYTES}"),
+                });
+            }
+        }
         if let Some(v) = var("SWITCHBOARD_SECURE_COOKIES") {
             s.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -210,8 +267,42 @@ impl Settings {
             let secs: u32 = positive("SWITCHBOARD_PUSH_GRACE_SECS", &v)?;
             s.push_grace = Duration::from_secs(u64::from(secs));
         }
+        rate(
+            &mut s.join_rate,
+            "SWITCHBOARD_JOIN_PER_MIN",
+            "SWITCHBOARD_JOIN_BURST",
+        )?;
+        rate(
+            &mut s.edit_rate,
+            "SWITCHBOARD_EDIT_PER_MIN",
+            "SWITCHBOARD_EDIT_BURST",
+        )?;
+        rate(
+            &mut s.mark_rate,
+            "SWITCHBOARD_MARK_PER_MIN",
+            "SWITCHBOARD_MARK_BURST",
+        )?;
+        if let Some(v) = var("SWITCHBOARD_ROOM_CREATE_PER_MIN") {
+            s.room_create_per_min = positive("SWITCHBOARD_ROOM_CREATE_PER_MIN", &v)?;
+        }
+        rate(
+            &mut s.api_write_rate,
+            "SWITCHBOARD_API_WRITES_PER_MIN",
+            "SWITCHBOARD_API_WRITES_BURST",
+        )?;
         Ok(s)
     }
+}
+
+/// Reads a rate's two variables, each optional.
+fn rate(r: &mut Rate, per_min: &'static str, burst: &'static str) -> Result<(), ConfigError> {
+    if let Some(v) = var(per_min) {
+        r.per_min = positive(per_min, &v)?;
+    }
+    if let Some(v) = var(burst) {
+        r.burst = positive(burst, &v)?;
+    }
+    Ok(())
 }
 
 fn origins(v: &str) -> Vec<String> {
@@ -280,6 +371,7 @@ impl std::fmt::Debug for Settings {
             .field("rate_per_sec", &self.rate_per_sec)
             .field("rate_burst", &self.rate_burst)
             .field("outbound_queue", &self.outbound_queue)
+            .field("outbound_bytes", &self.outbound_bytes)
             .field("secure_cookies", &self.secure_cookies)
             .field("session_ttl", &self.session_ttl)
             .field("push_grace", &self.push_grace)
@@ -303,6 +395,11 @@ impl std::fmt::Debug for Settings {
             .field("support_actions_per_min", &self.support_actions_per_min)
             .field("support_actions_burst", &self.support_actions_burst)
             .field("registration", &self.registration)
+            .field("join_rate", &self.join_rate)
+            .field("edit_rate", &self.edit_rate)
+            .field("mark_rate", &self.mark_rate)
+            .field("room_create_per_min", &self.room_create_per_min)
+            .field("api_write_rate", &self.api_write_rate)
             .finish()
     }
 }

@@ -9,6 +9,7 @@ mod registration;
 mod rooms;
 mod schedules;
 mod support;
+pub mod throttle;
 mod users;
 pub mod visitor;
 

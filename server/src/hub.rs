@@ -358,7 +358,7 @@ mod tests {
     use app::protocol::UserId;
 
     fn conn(hub: &Hub, user: i64, name: &str, cap: usize) -> (Outbox, Feed) {
-        let (o, feed) = Outbox::new(hub.next_conn_id(), cap);
+        let (o, feed) = Outbox::new(hub.next_conn_id(), cap, 1 << 20);
         hub.connect(UserId(user), name, Role::Member, "s", o.clone());
         (o, feed)
     }

@@ -7,7 +7,8 @@
 //! [`Limits`], one field per action, so every limit and its default is listed
 //! in one place (and in docs/security.md).
 
-use crate::config::Settings;
+use crate::config::{Rate, Settings};
+use app::protocol::UserId;
 use axum::{
     extract::{ConnectInfo, FromRequestParts},
     http::request::Parts,
@@ -95,6 +96,41 @@ pub struct Limits {
     /// relayed typing, contact, rate, claim, transfer, assign, status,
     /// availability), per visitor or agent.
     pub support_actions: Limit<crate::support::Actor>,
+    /// `join` and `leave` frames per user (`SWITCHBOARD_JOIN_*`). Each join
+    /// writes the membership and reads a replay; leaving and joining again
+    /// must not get round it.
+    pub join: Limit<UserId>,
+    /// `edit` and `delete` frames per user (`SWITCHBOARD_EDIT_*`): each is
+    /// a write transaction and a broadcast to the room.
+    pub edit: Limit<UserId>,
+    /// `read`, `announcement_seen` and `announcement_dismiss` per user
+    /// (`SWITCHBOARD_MARK_*`). Reads over it are dropped, not refused: the
+    /// next one carries the marker further.
+    pub mark: Limit<UserId>,
+    /// `typing` per user across rooms (fixed, [`TYPING_PER_SEC`]): over it a
+    /// notice is dropped, which costs the client nothing.
+    pub typing: Limit<UserId>,
+    /// `POST /api/rooms` per user (`SWITCHBOARD_ROOM_CREATE_PER_MIN`): each
+    /// new room is announced to every connection.
+    pub room_create: Limit<UserId>,
+    /// State-changing requests under `/api` (`SWITCHBOARD_API_WRITES_*`), per
+    /// user, or per address without a login (`http::throttle`).
+    pub api_write: Limit<ApiCaller>,
+}
+
+/// Typing notices a user may send a second, across all rooms (burst twice
+/// that). The app sends one every 3 s while typing in one room.
+pub const TYPING_PER_SEC: u32 = 5;
+
+/// Who an API request is counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiCaller {
+    User(UserId),
+    Ip(IpAddr),
+}
+
+fn limit<K: Hash + Eq + Clone>(r: Rate) -> Limit<K> {
+    Limit::per_minute(r.per_min, r.burst)
 }
 
 impl Limits {
@@ -113,6 +149,15 @@ impl Limits {
                 settings.support_actions_per_min,
                 settings.support_actions_burst,
             ),
+            join: limit(settings.join_rate),
+            edit: limit(settings.edit_rate),
+            mark: limit(settings.mark_rate),
+            typing: Limit::per_second(TYPING_PER_SEC, 2 * TYPING_PER_SEC),
+            room_create: Limit::per_minute(
+                settings.room_create_per_min,
+                settings.room_create_per_min,
+            ),
+            api_write: limit(settings.api_write_rate),
         }
     }
 
@@ -122,6 +167,12 @@ impl Limits {
         self.visitor_conversations.forget_idle();
         self.visitor_messages.forget_idle();
         self.support_actions.forget_idle();
+        self.join.forget_idle();
+        self.edit.forget_idle();
+        self.mark.forget_idle();
+        self.typing.forget_idle();
+        self.room_create.forget_idle();
+        self.api_write.forget_idle();
     }
 }
 

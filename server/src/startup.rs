@@ -215,7 +215,13 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/widget.js", get(http::visitor::widget_js))
-        .nest("/api", http::api())
+        .nest(
+            "/api",
+            http::api().layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                http::throttle::throttle,
+            )),
+        )
         .leptos_routes(&state, routes, move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,

@@ -17,6 +17,7 @@ mod users;
 
 pub use messages::{Change, NewMessage, Stored};
 pub use push::{Author, NewAnnouncement};
+pub use rooms::RoomPage;
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};
 pub use users::{Admission, SignUpError, SignUpRefusal};
 pub use support::{

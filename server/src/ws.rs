@@ -5,7 +5,10 @@ mod connection;
 pub(crate) mod dispatch;
 mod origin;
 mod refusal;
+mod replay;
 mod support;
+
+pub use replay::HISTORY_PAGE_BYTES;
 
 use crate::{
     auth::{extract::token_from, AuthUser, Visitor},

@@ -222,8 +222,81 @@ pub async fn logout() -> Result<(), ApiError> {
     }
 }
 
+/// Rooms per `GET /api/rooms` page the app asks for (the server's largest).
+pub const ROOMS_PAGE: usize = 200;
+/// Rooms you have not joined shown at first in "Browse rooms"; more on demand.
+pub const BROWSE_PAGE: usize = 50;
+/// Most pages of joined rooms loaded (40,000 rooms): the loop must end.
+const MAX_JOINED_PAGES: usize = 200;
+
+/// The room list for the sidebar: every room you joined (page after page)
+/// and the first [`BROWSE_PAGE`] of the others.
 pub async fn rooms() -> Result<Vec<RoomSummary>, ApiError> {
-    call(Method::Get, "/api/rooms", None).await
+    let mut all: Vec<RoomSummary> = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..MAX_JOINED_PAGES {
+        let page: Vec<RoomSummary> = call(
+            Method::Get,
+            &rooms_path(Some(true), after.as_deref(), None, ROOMS_PAGE),
+            None,
+        )
+        .await?;
+        let full = page.len() == ROOMS_PAGE;
+        after = page.last().map(|r| r.name.clone());
+        all.extend(page);
+        if !full {
+            break;
+        }
+    }
+    all.extend(other_rooms(None, None).await?);
+    Ok(all)
+}
+
+/// A page of the rooms you have not joined, by name: after `after`, only
+/// names containing `search`. A full page ([`BROWSE_PAGE`]) means ask again.
+pub async fn other_rooms(
+    after: Option<&str>,
+    search: Option<&str>,
+) -> Result<Vec<RoomSummary>, ApiError> {
+    call(
+        Method::Get,
+        &rooms_path(Some(false), after, search, BROWSE_PAGE),
+        None,
+    )
+    .await
+}
+
+/// `/api/rooms` with its query.
+pub fn rooms_path(
+    joined: Option<bool>,
+    after: Option<&str>,
+    search: Option<&str>,
+    limit: usize,
+) -> String {
+    let mut path = format!("/api/rooms?limit={limit}");
+    if let Some(j) = joined {
+        path.push_str(&format!("&joined={j}"));
+    }
+    if let Some(a) = after {
+        path.push_str(&format!("&after={}", query_value(a)));
+    }
+    if let Some(q) = search.filter(|q| !q.trim().is_empty()) {
+        path.push_str(&format!("&q={}", query_value(q.trim())));
+    }
+    path
+}
+
+/// Percent-encodes a query value (room names may hold `&`, `#`, spaces…).
+fn query_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 pub async fn create_room(name: &str) -> Result<RoomSummary, ApiError> {
@@ -414,6 +487,18 @@ pub async fn set_support_hours(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn room_queries_are_encoded() {
+        assert_eq!(
+            rooms_path(Some(false), Some("R&D #1"), Some(" é "), 50),
+            "/api/rooms?limit=50&joined=false&after=R%26D%20%231&q=%C3%A9"
+        );
+        assert_eq!(
+            rooms_path(None, None, Some("  "), 200),
+            "/api/rooms?limit=200"
+        );
+    }
 
     #[test]
     fn error_bodies_and_bare_statuses() {

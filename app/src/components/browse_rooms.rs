@@ -1,34 +1,105 @@
 //! Rooms you have not joined, each with a Join button. Joining goes over the
 //! WebSocket (`join`), so you start receiving the room at once; the room moves
 //! to "Your rooms" when its history arrives.
+//!
+//! The server lists rooms a page at a time: the first page of these comes
+//! with the room list, "More rooms" fetches the next, and the search box
+//! asks the server for matching names (they join the list, so a room found
+//! once stays browsable).
 
 use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use super::use_chat;
+use crate::client::http;
 use crate::protocol::RoomSummary;
 
 #[component]
 pub fn BrowseRooms() -> impl IntoView {
     let chat = use_chat();
     let navigate = use_navigate();
+    let search = RwSignal::new(String::new());
+    // Whether the server may have more rooms than we hold: after a full page.
+    let more = RwSignal::new(None::<bool>);
+    let busy = RwSignal::new(false);
     let others = Memo::new(move |_| {
+        let needle = search.with(|s| s.trim().to_lowercase());
         chat.rooms.with(|r| {
             r.all()
                 .iter()
                 .filter(|room| !room.joined)
+                .filter(|room| needle.is_empty() || room.name.to_lowercase().contains(&needle))
                 .cloned()
                 .collect::<Vec<RoomSummary>>()
         })
     });
+    let may_have_more = move || {
+        more.get().unwrap_or_else(|| {
+            chat.rooms
+                .with(|r| r.all().iter().filter(|room| !room.joined).count() >= http::BROWSE_PAGE)
+        })
+    };
+    // Fetches a page (the next one, or the first matching the search) and
+    // adds it to the list.
+    let fetch = move |next: bool| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let needle = search.get_untracked();
+        let after = next
+            .then(|| others.with_untracked(|o| o.last().map(|r| r.name.clone())))
+            .flatten();
+        leptos::task::spawn_local(async move {
+            let needle = needle.trim();
+            let needle = (!needle.is_empty()).then_some(needle);
+            match http::other_rooms(after.as_deref(), needle).await {
+                Ok(page) => {
+                    more.set(Some(page.len() >= http::BROWSE_PAGE));
+                    chat.rooms.update(|r| {
+                        for room in page {
+                            r.upsert(room);
+                        }
+                    });
+                }
+                Err(e) => chat.notice.set(Some(format!("Could not load rooms: {e}"))),
+            }
+            busy.set(false);
+        });
+    };
     view! {
         <section class="sidebar-section" aria-labelledby="browse-rooms">
             <h2 id="browse-rooms">"Browse rooms"</h2>
+            <form
+                class="browse-search"
+                role="search"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    fetch(false);
+                }
+            >
+                <input
+                    type="search"
+                    placeholder="Find a room"
+                    aria-label="Find a room"
+                    prop:value=move || search.get()
+                    on:input=move |ev| {
+                        search.set(event_target_value(&ev));
+                        more.set(None);
+                    }
+                />
+            </form>
             <Show
                 when=move || !others.with(Vec::is_empty)
                 fallback=move || view! {
                     <p class="muted small">
-                        {move || if chat.rooms_loaded.get() { "No other rooms to join." } else { "Loading rooms…" }}
+                        {move || if !chat.rooms_loaded.get() {
+                            "Loading rooms…"
+                        } else if search.with(|s| s.trim().is_empty()) {
+                            "No other rooms to join."
+                        } else {
+                            "No room by that name here yet; press Enter to search them all."
+                        }}
                     </p>
                 }
             >
@@ -63,6 +134,16 @@ pub fn BrowseRooms() -> impl IntoView {
                         }
                     />
                 </ul>
+            </Show>
+            <Show when=move || chat.rooms_loaded.get() && may_have_more()>
+                <button
+                    class="button small"
+                    type="button"
+                    disabled=move || busy.get()
+                    on:click=move |_| fetch(true)
+                >
+                    "More rooms"
+                </button>
             </Show>
         </section>
     }

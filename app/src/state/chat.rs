@@ -81,6 +81,11 @@ pub struct Chat {
     /// Unsent composer text per room. Not a signal: only the composer reads
     /// it, when it opens.
     drafts: StoredValue<HashMap<RoomId, String>>,
+    /// Rooms whose `join` has not been answered by its last `history` yet,
+    /// and whether that join was a fresh one (no `since`): then the answer's
+    /// `more` means "older messages exist", not "join again for the rest".
+    /// Also what to join again when the server says joins come too fast.
+    joining: StoredValue<HashMap<RoomId, bool>>,
     /// Announcements on screen, newest first (not dismissed).
     pub announcements: RwSignal<Vec<Announcement>>,
     /// Announcements this tab already handled (shown or dismissed): the same id
@@ -107,6 +112,7 @@ impl Chat {
             read_sent: StoredValue::new(HashMap::new()),
             typing_sent: StoredValue::new(None),
             drafts: StoredValue::new(HashMap::new()),
+            joining: StoredValue::new(HashMap::new()),
             announcements: RwSignal::new(Vec::new()),
             announcements_known: StoredValue::new(std::collections::HashSet::new()),
         }
@@ -143,6 +149,8 @@ impl Chat {
             let joined: Vec<RoomId> = chat
                 .rooms
                 .with_untracked(|r| r.joined().map(|room| room.id).collect());
+            // Joins sent on the last connection died with it.
+            chat.joining.update_value(|j| j.clear());
             for room in joined {
                 chat.subscribe(room);
             }
@@ -160,7 +168,19 @@ impl Chat {
     /// the last change we have without gaps (so edits and deletes of messages
     /// we hold, made while we were away, are replayed).
     fn subscribe(&self, room: RoomId) -> bool {
-        self.connection.link.send(&self.resume_frame(room))
+        let frame = self.resume_frame(room);
+        self.joining_sent(&frame);
+        self.connection.link.send(&frame)
+    }
+
+    /// Notes a `join` on its way, until its last `history` arrives.
+    fn joining_sent(&self, frame: &ClientFrame) {
+        if let ClientFrame::Join { room, since, .. } = frame {
+            let fresh = since.is_none();
+            self.joining.update_value(|j| {
+                j.insert(*room, fresh);
+            });
+        }
     }
 
     /// The `join` that resumes `room` from what this tab holds. Without
@@ -204,7 +224,8 @@ impl Chat {
                 more,
                 changes,
                 reset,
-            } => self.on_history(room, messages, more, changes, reset),
+                partial,
+            } => self.on_history(room, messages, more, changes, reset, partial),
             ServerFrame::Message(m) => self.on_message(m),
             ServerFrame::Ack {
                 client_id,
@@ -308,8 +329,21 @@ impl Chat {
         more: bool,
         changes: ChangeId,
         reset: bool,
+        partial: bool,
     ) {
         self.rooms.update(|r| r.set_joined(room, true));
+        // The last page of the answer ends the join; a fresh join's `more`
+        // means older messages exist (paged over HTTP), not "join again".
+        let fresh_join = if partial {
+            self.joining
+                .with_value(|j| j.get(&room).copied())
+                .unwrap_or(false)
+        } else {
+            self.joining
+                .try_update_value(|j| j.remove(&room))
+                .flatten()
+                .unwrap_or(false)
+        };
         let me = self.my_name();
         let viewing = self.is_viewing(room);
         let count = messages.len();
@@ -322,9 +356,10 @@ impl Chat {
                 fresh = timeline.reset(messages, more);
             } else {
                 if timeline.is_empty() {
-                    // A first join sends the newest messages; a full batch means
-                    // there are probably older ones to page in over HTTP.
-                    timeline.older = count >= JOIN_HISTORY;
+                    // A first join sends the newest messages; `more` says
+                    // older ones exist, to page in over HTTP (a full batch
+                    // meant the same to servers that did not say so).
+                    timeline.older = more || count >= JOIN_HISTORY;
                 }
                 fresh = timeline.merge(messages);
             }
@@ -340,7 +375,7 @@ impl Chat {
                 r.saw_message(m, &me, viewing);
             }
         });
-        if more && !reset {
+        if more && !reset && !partial && !fresh_join {
             // The replay stopped at MAX_REPLAY; ask for the rest.
             self.subscribe(room);
         }
@@ -399,6 +434,9 @@ impl Chat {
         self.read_sent.update_value(|r| {
             r.remove(&room);
         });
+        self.joining.update_value(|j| {
+            j.remove(&room);
+        });
     }
 
     fn on_error(
@@ -409,6 +447,12 @@ impl Chat {
         client_id: Option<String>,
     ) {
         let Some(client_id) = client_id else {
+            if let (ErrorCode::RateLimited, Some(ms)) = (code, retry_after_ms) {
+                // Perhaps joins came too fast (a reconnect joins every room):
+                // those not answered yet are sent again after the wait.
+                let chat = *self;
+                set_timeout(move || chat.rejoin_unanswered(), Duration::from_millis(ms));
+            }
             self.notice.set(Some(message));
             return;
         };
@@ -421,6 +465,17 @@ impl Chat {
                 set_timeout(move || chat.retry(&client_id), Duration::from_millis(ms));
             }
             _ => self.outbox.update(|o| o.fail(&client_id, message, None)),
+        }
+    }
+
+    /// Joins again every room whose join was not answered.
+    fn rejoin_unanswered(&self) {
+        if !self.connection.online() {
+            return; // the next `hello` joins them all
+        }
+        let rooms: Vec<RoomId> = self.joining.with_value(|j| j.keys().copied().collect());
+        for room in rooms {
+            self.subscribe(room);
         }
     }
 
@@ -479,14 +534,13 @@ impl Chat {
     /// Joins a room from the browse list. It is listed as joined at once (the
     /// room opens with "Loading messages…"); its history follows.
     pub fn join(&self, room: RoomId) -> bool {
-        let sent = self.send_now(
-            ClientFrame::Join {
-                room,
-                since: None,
-                changes_since: None,
-            },
-            "joining the room",
-        );
+        let frame = ClientFrame::Join {
+            room,
+            since: None,
+            changes_since: None,
+        };
+        self.joining_sent(&frame);
+        let sent = self.send_now(frame, "joining the room");
         if sent {
             self.rooms.update(|r| r.set_joined(room, true));
         }
@@ -799,6 +853,7 @@ mod tests {
                 more: false,
                 changes: ChangeId(0),
                 reset: false,
+                partial: false,
             });
             chat.apply(ServerFrame::Message(message(2, 3, "bob", None)));
             // The reconnect's `join {since: 2}` overlaps what we saw live.
@@ -808,6 +863,7 @@ mod tests {
                 more: false,
                 changes: ChangeId(0),
                 reset: false,
+                partial: false,
             });
             assert_eq!(shown_ids(chat, 2), vec![1, 2, 3, 4]);
             // Room 2 is not on screen: each new message counted once.
@@ -834,6 +890,7 @@ mod tests {
                 more: false,
                 changes: ChangeId(0),
                 reset: false,
+                partial: false,
             });
             chat.apply(ServerFrame::Edited {
                 room: RoomId(1),
@@ -915,6 +972,7 @@ mod tests {
                 more: false,
                 changes: ChangeId(4),
                 reset: false,
+                partial: false,
             });
             assert_eq!(resume(chat, 1), (Some(3), Some(4)));
             // Live changes 6 then 5 (two editors raced): the cursor moves once
@@ -938,6 +996,7 @@ mod tests {
                 more: false,
                 changes: ChangeId(9),
                 reset: false,
+                partial: false,
             });
             assert_eq!(resume(chat, 1), (Some(2), Some(9)));
             assert_eq!(body(chat, 1, 1).as_deref(), Some("nine"));
@@ -955,6 +1014,7 @@ mod tests {
                 more: false,
                 changes: ChangeId(0),
                 reset: false,
+                partial: false,
             });
             for _ in 0..2 {
                 chat.apply(edited(1, 1, "new", 100, 1));
@@ -995,6 +1055,7 @@ mod tests {
                 more: false,
                 changes: ChangeId(2),
                 reset: false,
+                partial: false,
             });
             let unread = || {
                 chat.rooms
@@ -1009,6 +1070,7 @@ mod tests {
                 more: true,
                 changes: ChangeId(900),
                 reset: true,
+                partial: false,
             });
             assert_eq!(shown_ids(chat, 1), vec![3, 4]);
             assert!(chat.timelines.with_untracked(|t| t[&RoomId(1)].older));

@@ -7,10 +7,20 @@
 //! its connection joined. Publishing a message into a room of 1,000 is then one
 //! write into one ring, not 1,000 queue pushes, each with its own semaphore and
 //! wake-up (the cost profiled in docs/performance.md).
+//!
+//! Both roads are bounded twice: in frames (the queue's capacity,
+//! `SWITCHBOARD_OUTBOUND_QUEUE`) and in bytes (the connection's [`Budget`],
+//! `SWITCHBOARD_OUTBOUND_BYTES`). Counting frames alone let one client that
+//! asked for large histories without reading hold a gigabyte of them.
 
 use super::RoomFrame;
 use app::protocol::RoomId;
 use axum::extract::ws::Utf8Bytes;
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Arc,
+};
+use tokio::sync::Notify;
 use tokio::sync::{
     broadcast::{
         self,
@@ -57,17 +67,60 @@ enum Outgoing {
 pub struct Outbox {
     pub id: ConnId,
     tx: mpsc::Sender<Outgoing>,
+    /// The bytes queued for this connection and not yet written.
+    budget: Arc<Budget>,
     /// Cancelled when the server drops the connection; the first reason wins.
     kicked: CancellationToken,
     reason: std::sync::Arc<std::sync::OnceLock<Kick>>,
 }
 
+/// The bytes of the frames a connection has been given and has not yet
+/// written to its socket: those in its own queue, and those its writer took
+/// from the rooms' rings and holds. Past `limit` the client is not reading
+/// and is cut off, like a full queue.
+///
+/// An atomic counter, not a semaphore: pushes never wait (a publisher must not
+/// be slowed by one reader), and a waiting [`Outbox::drained_to`] must not take
+/// released bytes ahead of them, which a fair semaphore would.
+#[derive(Debug)]
+struct Budget {
+    queued: AtomicUsize,
+    limit: usize,
+    /// Woken by the writer each time it has written a batch.
+    drained: Notify,
+}
+
+impl Budget {
+    /// Counts `bytes` more; false (and nothing counted) past the limit.
+    fn charge(&self, bytes: usize) -> bool {
+        let before = self.queued.fetch_add(bytes, Ordering::AcqRel);
+        if before + bytes > self.limit {
+            self.queued.fetch_sub(bytes, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    fn release(&self, bytes: usize) {
+        self.queued.fetch_sub(bytes, Ordering::AcqRel);
+        self.drained.notify_waiters();
+    }
+}
+
 impl Outbox {
-    pub fn new(id: ConnId, capacity: usize) -> (Outbox, Feed) {
+    /// A connection's outbox: at most `capacity` frames and `bytes` bytes
+    /// waiting for its writer.
+    pub fn new(id: ConnId, capacity: usize, bytes: usize) -> (Outbox, Feed) {
         let (tx, rx) = mpsc::channel(capacity);
+        let budget = Arc::new(Budget {
+            queued: AtomicUsize::new(0),
+            limit: bytes,
+            drained: Notify::new(),
+        });
         let outbox = Outbox {
             id,
             tx,
+            budget: budget.clone(),
             kicked: CancellationToken::new(),
             reason: Default::default(),
         };
@@ -76,14 +129,71 @@ impl Outbox {
             direct: rx,
             rooms: Vec::new(),
             next_room: 0,
+            budget,
         };
         (outbox, feed)
     }
 
     /// Queues a frame without waiting. Returns false if the frame was not queued
-    /// (the connection is closing or has just been cut off for not reading).
+    /// (the connection is closing or has just been cut off for not reading:
+    /// too many frames or too many bytes waiting).
     pub fn push(&self, frame: Utf8Bytes) -> bool {
-        self.queue(Outgoing::Frame(frame))
+        let bytes = frame.len();
+        if self.is_kicked() {
+            return false;
+        }
+        if !self.budget.charge(bytes) {
+            self.kick(Kick::SlowConsumer);
+            return false;
+        }
+        let queued = self.queue(Outgoing::Frame(frame));
+        if !queued {
+            self.budget.release(bytes);
+        }
+        queued
+    }
+
+    /// Bytes queued for this connection and not yet written.
+    pub fn queued_bytes(&self) -> usize {
+        self.budget.queued.load(Ordering::Acquire)
+    }
+
+    /// The most bytes that may wait for this connection.
+    pub fn byte_limit(&self) -> usize {
+        self.budget.limit
+    }
+
+    /// Waits until at most `level` bytes are waiting for this connection.
+    /// A sender of a long answer (a join's replay) paces itself with it, so
+    /// a reading client gets all of it and one that does not read holds at
+    /// most the budget. Returns false when the connection is kicked first,
+    /// or when nothing at all was written for `stall` (the client stopped
+    /// reading); a slow reader that keeps draining waits as long as it takes.
+    pub async fn drained_to(&self, level: usize, stall: std::time::Duration) -> bool {
+        loop {
+            let drained = self.budget.drained.notified();
+            tokio::pin!(drained);
+            // Registered before looking, so a release in between is not missed.
+            drained.as_mut().enable();
+            if self.is_kicked() {
+                return false;
+            }
+            if self.queued_bytes() <= level {
+                return true;
+            }
+            tokio::select! {
+                _ = drained => {}
+                _ = self.kicked.cancelled() => return false,
+                _ = tokio::time::sleep(stall) => return false,
+            }
+        }
+    }
+
+    /// The writer wrote `bytes` of what it was given.
+    pub fn written(&self, bytes: usize) {
+        if bytes > 0 {
+            self.budget.release(bytes);
+        }
     }
 
     pub(super) fn follow(&self, room: RoomId, ring: broadcast::Receiver<RoomFrame>) {
@@ -122,7 +232,8 @@ impl Outbox {
 }
 
 /// The connection fell so far behind a room that the room's ring overwrote
-/// frames it had not read. It cannot be told what it missed in-band: it must
+/// frames it had not read, or that the room frames its writer holds passed
+/// its byte budget. It cannot be told what it missed in-band: it must
 /// reconnect and resume with `since`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lagged;
@@ -141,6 +252,10 @@ pub struct Feed {
     /// The room `try_recv` looks at first, rotated so a busy room cannot
     /// starve a quiet one.
     next_room: usize,
+    /// Shared with the [`Outbox`]: direct frames are counted when pushed,
+    /// room frames here, when the writer takes them (in the ring they are
+    /// shared by the whole room); the writer releases both once written.
+    budget: Arc<Budget>,
 }
 
 impl Feed {
@@ -162,7 +277,7 @@ impl Feed {
                 }
                 (room, frame) = any_room(&mut self.rooms) => match frame {
                     Ok(RoomFrame { skip, .. }) if skip == Some(self.conn) => {}
-                    Ok(RoomFrame { bytes, .. }) => return Some(Ok(bytes)),
+                    Ok(RoomFrame { bytes, .. }) => return Some(self.charge(bytes)),
                     Err(RecvError::Lagged(_)) => return Some(Err(Lagged)),
                     Err(RecvError::Closed) => self.rooms.retain(|(r, _)| *r != room),
                 },
@@ -184,7 +299,7 @@ impl Feed {
                 Ok(RoomFrame { skip, .. }) if skip == Some(self.conn) => {}
                 Ok(RoomFrame { bytes, .. }) => {
                     self.next_room = i + 1;
-                    return Some(Ok(bytes));
+                    return Some(self.charge(bytes));
                 }
                 Err(TryRecvError::Lagged(_)) => return Some(Err(Lagged)),
                 Err(TryRecvError::Empty) => {
@@ -199,6 +314,15 @@ impl Feed {
             }
         }
         None
+    }
+
+    /// Counts a room frame against the budget as the writer takes it.
+    fn charge(&self, frame: Utf8Bytes) -> Result<Utf8Bytes, Lagged> {
+        if self.budget.charge(frame.len()) {
+            Ok(frame)
+        } else {
+            Err(Lagged)
+        }
     }
 
     fn apply(&mut self, item: Outgoing) -> Option<Utf8Bytes> {

@@ -260,6 +260,32 @@ impl Store {
         Ok(ChangeId(last.unwrap_or(0)))
     }
 
+    /// How many messages with id <= `up_to` changed after `after`, counting
+    /// at most `cap` (a resume decides between a replay and a reset by it
+    /// before reading the replay a chunk at a time).
+    pub async fn count_changes_after(
+        &self,
+        room: RoomId,
+        after: ChangeId,
+        up_to: MessageId,
+        cap: usize,
+    ) -> Result<usize, StoreError> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM message_changes
+                   WHERE room_id = $1 AND change_id > $2 AND message_id <= $3
+                   LIMIT $4) AS c",
+            )
+            .bind(room.0)
+            .bind(after.0)
+            .bind(up_to.0)
+            .bind(cap as i64)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(n as usize)
+    }
+
     /// The current state of every message with id <= `up_to` whose newest
     /// change is after `after`, in change order, at most `limit`.
     ///

@@ -43,6 +43,19 @@ const SUMMARY: &str = "
       FROM rooms r
       LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $1";
 
+/// Which rooms [`Store::list_rooms`] answers.
+#[derive(Debug, Clone, Default)]
+pub struct RoomPage {
+    /// Rooms named after this one (case-insensitively); from the first if `None`.
+    pub after: Option<String>,
+    /// Most rooms to answer.
+    pub limit: usize,
+    /// Only joined rooms (`Some(true)`) or only the others (`Some(false)`).
+    pub joined: Option<bool>,
+    /// Only rooms whose name contains this, case-insensitively.
+    pub search: Option<String>,
+}
+
 /// Most unread messages that look like mentions [`Store::unread_mentions`]
 /// reads: a badge says "@" either way, and this keeps a long-unread busy room
 /// from costing a large read on every page load.
@@ -109,12 +122,40 @@ impl Store {
         })
     }
 
-    /// Every room, ordered by name, with `user`'s membership, unread count
-    /// and unread mentions.
-    pub async fn list_rooms(&self, user: &User) -> Result<Vec<RoomSummary>, StoreError> {
-        let sql = format!("{SUMMARY} ORDER BY r.name_key");
+    /// One page of rooms, ordered by name, with `user`'s membership, unread
+    /// count and unread mentions: at most `page.limit`, those named after
+    /// `page.after` (case-insensitively, as names are unique), only joined
+    /// or only other rooms if asked, only names containing `page.search`.
+    pub async fn list_rooms(
+        &self,
+        user: &User,
+        page: &RoomPage,
+    ) -> Result<Vec<RoomSummary>, StoreError> {
+        let sql = format!(
+            "{SUMMARY}
+              WHERE r.name_key > $2
+                AND ($3 IS NULL OR (m.user_id IS NOT NULL) = $3)
+                AND ($4 IS NULL OR r.name_key LIKE $4 ESCAPE '\\')
+              ORDER BY r.name_key LIMIT $5"
+        );
+        let after = page
+            .after
+            .as_deref()
+            .map(str::to_lowercase)
+            .unwrap_or_default();
+        let search = page
+            .search
+            .as_deref()
+            .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
         let rows: Vec<SummaryRow> = on_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(user.id.0).fetch_all(pool).await?
+            sqlx::query_as(&sql)
+                .bind(user.id.0)
+                .bind(&after)
+                .bind(page.joined)
+                .bind(&search)
+                .bind(page.limit as i64)
+                .fetch_all(pool)
+                .await?
         });
         let mentions = self.unread_mentions(user, None).await?;
         Ok(rows

@@ -51,7 +51,11 @@ impl Handler {
 
 pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
     let id = state.hub.next_conn_id();
-    let (outbox, feed) = Outbox::new(id, state.settings.outbound_queue);
+    let (outbox, feed) = Outbox::new(
+        id,
+        state.settings.outbound_queue,
+        state.settings.outbound_bytes,
+    );
     let mut agent = None;
     let mut handler = match peer {
         Peer::User(auth) => {
@@ -227,6 +231,8 @@ async fn write_loop(
             let n = backlog.frames.len().min(WRITE_BATCH);
             backlog.frames.drain(..n).collect()
         };
+        // Counted against the connection's byte budget until written.
+        let bytes: usize = batch.iter().map(text_len).sum();
         let write = async {
             for m in batch {
                 sink.feed(m).await?;
@@ -246,7 +252,10 @@ async fn write_loop(
                     break 'run s;
                 }
                 written = &mut write => match written {
-                    Ok(()) => break,
+                    Ok(()) => {
+                        outbox.written(bytes);
+                        break;
+                    }
                     Err(_) => break 'run Stop::Done,
                 },
                 next = feed.recv() => match next {
@@ -286,7 +295,15 @@ async fn write_loop(
     done.cancel();
 }
 
-/// The writer's frames in hand, and its bound.
+fn text_len(m: &Message) -> usize {
+    match m {
+        Message::Text(t) => t.len(),
+        _ => 0,
+    }
+}
+
+/// The writer's frames in hand, and its bound (in frames; their bytes are
+/// bounded by the outbox's budget, which charged them on the way in).
 struct Backlog {
     frames: VecDeque<Message>,
     limit: usize,
@@ -299,7 +316,7 @@ impl Backlog {
                 self.frames.push_back(Message::Text(frame));
                 Ok(())
             }
-            // Too far behind, in its own backlog or in a room's ring.
+            // Too far behind: in its own backlog, in a room's ring, or in bytes.
             _ => Err(Stop::Kicked(Kick::SlowConsumer)),
         }
     }

@@ -2,17 +2,22 @@
 //! connection has joined; every refusal becomes an `error` frame and the
 //! connection stays open.
 
-use super::{refusal::Refusal, support::SupportDispatch};
+use super::{
+    refusal::Refusal,
+    replay::{self, HISTORY_PAGE_BYTES},
+    support::SupportDispatch,
+};
 use crate::{
-    hub::{encode, Outbox},
+    hub::{encode, Kick, Outbox},
     ingest::Submission,
+    limits::Limit,
     state::AppState,
     store::{Change, NewMessage},
 };
 use app::{
     protocol::{
         AnnouncementId, ChangeId, ClientFrame, ErrorCode, MessageId, Role, RoomId, ServerFrame,
-        User, JOIN_HISTORY, MAX_CHANGE_REPLAY, MAX_FRAME_BYTES, MAX_REPLAY,
+        User, UserId, JOIN_HISTORY, MAX_CHANGE_REPLAY, MAX_FRAME_BYTES, MAX_REPLAY,
     },
     validate::{ClientId, MessageBody},
 };
@@ -88,6 +93,19 @@ pub fn parse(text: &str) -> Result<ClientFrame, Refusal> {
                 Refusal::new(ErrorCode::BadFrame, format!("bad {k:?} frame: {e}"))
             }
         }
+    })
+}
+
+/// Counts one action against a per-user limit; over it, a `rate_limited`
+/// refusal that says when to try again.
+fn limited(limit: &Limit<UserId>, user: UserId, what: &str) -> Result<(), Refusal> {
+    limit.check(&user).map_err(|wait| {
+        let mut r = Refusal::new(
+            ErrorCode::RateLimited,
+            format!("{what} too fast; retry in {} ms", wait.millis()),
+        );
+        r.retry_after_ms = Some(wait.millis());
+        r
     })
 }
 
@@ -172,6 +190,7 @@ impl Dispatch {
         since: Option<MessageId>,
         changes_since: Option<ChangeId>,
     ) -> Result<(), Refusal> {
+        limited(&self.state.limits.join, self.user.id, "joining rooms")?;
         let store = &self.state.store;
         if !store.room_exists(room).await? {
             return Err(Refusal::new(
@@ -192,58 +211,168 @@ impl Dispatch {
         let changes = store.last_change(room).await?;
         // Changes to messages up to `since`; later messages come in the
         // history itself, already as they are now. Too many: a fresh snapshot.
-        let replay = match (since, changes_since) {
+        let reset = match (since, changes_since) {
             (Some(since), Some(after)) => {
-                let c = store
-                    .changes_after(room, after, since, MAX_CHANGE_REPLAY + 1)
+                let n = store
+                    .count_changes_after(room, after, since, MAX_CHANGE_REPLAY + 1)
                     .await?;
-                (c.len() <= MAX_CHANGE_REPLAY).then_some(c)
+                if n <= MAX_CHANGE_REPLAY {
+                    // The replay goes before the history, whose `changes`
+                    // then marks its end: a client cut off in the middle has
+                    // not yet moved its cursor.
+                    self.replay_changes(room, after, since, changes).await?;
+                }
+                n > MAX_CHANGE_REPLAY
             }
-            _ => Some(Vec::new()),
+            _ => false,
         };
-        let reset = replay.is_none();
-        let (messages, more) = match since.filter(|_| !reset) {
-            Some(since) => {
-                let mut m = store.messages_after(room, since, MAX_REPLAY + 1).await?;
-                let more = m.len() > MAX_REPLAY;
-                m.truncate(MAX_REPLAY);
-                (m, more)
-            }
+        match since.filter(|_| !reset) {
+            Some(since) => self.replay_messages(room, since, changes).await?,
             None => {
                 let mut m = store.messages_before(room, None, JOIN_HISTORY + 1).await?;
-                let more = m.len() > JOIN_HISTORY;
+                let mut more = m.len() > JOIN_HISTORY;
                 if more {
                     m.remove(0);
                 }
-                (m, more)
-            }
-        };
-        // The replay goes before the history, whose `changes` then marks its
-        // end: a client cut off in the middle has not yet moved its cursor.
-        for change in replay.unwrap_or_default() {
-            self.send(&match change {
-                Change::Edited { change, message } => ServerFrame::Edited {
+                // Fifty of the largest messages would be 800 KiB: keep the
+                // newest that fit a page; the client pages older ones in.
+                more |= replay::keep_newest_within(&mut m, HISTORY_PAGE_BYTES);
+                self.paced(&ServerFrame::History {
                     room,
-                    id: message.id,
-                    body: message.body,
-                    edited_at: message.edited_at.unwrap_or(message.sent_at),
-                    change,
-                },
-                Change::Deleted { change, room, id } => ServerFrame::Deleted { room, id, change },
-            });
+                    messages: m,
+                    more,
+                    changes,
+                    reset,
+                    partial: false,
+                })
+                .await?;
+            }
         }
-        self.send(&ServerFrame::History {
-            room,
-            messages,
-            more,
-            changes,
-            reset,
-        });
         self.send(&ServerFrame::Presence { room, online });
         Ok(())
     }
 
+    /// The edits and deletes after `after` of messages up to `since`, each
+    /// message once in its current state, read a chunk at a time.
+    async fn replay_changes(
+        &self,
+        room: RoomId,
+        mut after: ChangeId,
+        since: MessageId,
+        changes: ChangeId,
+    ) -> Result<(), Refusal> {
+        // Bounded however many changes are committed meanwhile: those after
+        // `changes` reach this connection live anyway.
+        for _ in 0..=MAX_CHANGE_REPLAY / replay::READ_CHUNK {
+            let chunk = self
+                .state
+                .store
+                .changes_after(room, after, since, replay::READ_CHUNK)
+                .await?;
+            let last = chunk.len() < replay::READ_CHUNK;
+            for change in chunk {
+                let frame = match change {
+                    Change::Edited { change, message } => {
+                        after = change;
+                        ServerFrame::Edited {
+                            room,
+                            id: message.id,
+                            body: message.body,
+                            edited_at: message.edited_at.unwrap_or(message.sent_at),
+                            change,
+                        }
+                    }
+                    Change::Deleted { change, room, id } => {
+                        after = change;
+                        ServerFrame::Deleted { room, id, change }
+                    }
+                };
+                self.paced(&frame).await?;
+            }
+            if last || after >= changes {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The messages after `since`, at most [`MAX_REPLAY`], in `history`
+    /// pages; the last one says whether more are left (`more`: join again
+    /// from its last id).
+    async fn replay_messages(
+        &self,
+        room: RoomId,
+        since: MessageId,
+        changes: ChangeId,
+    ) -> Result<(), Refusal> {
+        let mut pager = replay::Pager::new(HISTORY_PAGE_BYTES);
+        let mut cursor = since;
+        let mut taken = 0;
+        let more = loop {
+            let left = MAX_REPLAY - taken;
+            // One more than is left, to learn whether more exist.
+            let want = replay::READ_CHUNK.min(left + 1);
+            let chunk = self.state.store.messages_after(room, cursor, want).await?;
+            let got = chunk.len();
+            for m in chunk {
+                if taken == MAX_REPLAY {
+                    break;
+                }
+                taken += 1;
+                cursor = m.id;
+                if let Some(page) = pager.push(m) {
+                    self.paced(&ServerFrame::History {
+                        room,
+                        messages: page,
+                        more: true,
+                        changes,
+                        reset: false,
+                        partial: true,
+                    })
+                    .await?;
+                }
+            }
+            if got > left {
+                break true;
+            }
+            if got < want || taken == MAX_REPLAY {
+                break false;
+            }
+        };
+        self.paced(&ServerFrame::History {
+            room,
+            messages: pager.finish(),
+            more,
+            changes,
+            reset: false,
+            partial: false,
+        })
+        .await
+    }
+
+    /// Queues a frame of a long answer once the connection's queue has room
+    /// for it, leaving room for live frames. A client that does not read is
+    /// closed as a slow consumer (4008) instead of being queued for.
+    async fn paced(&self, frame: &ServerFrame) -> Result<(), Refusal> {
+        let bytes = encode(frame);
+        let level = self
+            .outbox
+            .byte_limit()
+            .saturating_sub(bytes.len() + HISTORY_PAGE_BYTES);
+        if !self.outbox.drained_to(level, replay::STALL).await {
+            self.outbox.kick(Kick::SlowConsumer);
+            return Err(Refusal::new(
+                ErrorCode::Unavailable,
+                "not reading; reconnect and resume with since",
+            ));
+        }
+        self.outbox.push(bytes);
+        Ok(())
+    }
+
     async fn leave(&mut self, room: RoomId) -> Result<(), Refusal> {
+        // Counted with joins: leaving and joining again must not get round it.
+        limited(&self.state.limits.join, self.user.id, "leaving rooms")?;
         self.state.store.leave_room(room, self.user.id).await?;
         self.joined.remove(&room);
         self.state.hub.unsubscribe(room, self.outbox.id);
@@ -295,6 +424,11 @@ impl Dispatch {
             }
         }
         self.last_typing.insert(room, now);
+        // Across rooms, per user: over it the notice is dropped, not refused.
+        // It is a hint that expires by itself; an error would cost more.
+        if self.state.limits.typing.check(&self.user.id).is_err() {
+            return Ok(());
+        }
         self.state.hub.broadcast_except(
             room,
             self.outbox.id,
@@ -308,6 +442,7 @@ impl Dispatch {
 
     async fn edit(&mut self, id: MessageId, body: &str) -> Result<(), Refusal> {
         let body = MessageBody::parse(body)?;
+        limited(&self.state.limits.edit, self.user.id, "editing")?;
         let store = &self.state.store;
         let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
         let (_, author) = store.message(id).await?.ok_or_else(gone)?;
@@ -335,6 +470,7 @@ impl Dispatch {
     }
 
     async fn delete(&mut self, id: MessageId) -> Result<(), Refusal> {
+        limited(&self.state.limits.edit, self.user.id, "deleting")?;
         let store = &self.state.store;
         let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
         let (_, author) = store.message(id).await?.ok_or_else(gone)?;
@@ -355,12 +491,23 @@ impl Dispatch {
 
     async fn read(&mut self, room: RoomId, id: MessageId) -> Result<(), Refusal> {
         self.require_joined(room)?;
+        // Over the limit a read mark is dropped, not refused: markers only
+        // move forward, and the app sends the next one as the next message
+        // is read (an error would only show the user a banner).
+        if self.state.limits.mark.check(&self.user.id).is_err() {
+            return Ok(());
+        }
         self.state.store.mark_read(room, self.user.id, id).await?;
         Ok(())
     }
 
     /// Records that the user saw (or dismissed) an announcement addressed to them.
     async fn seen(&mut self, id: AnnouncementId, dismiss: bool) -> Result<(), Refusal> {
+        limited(
+            &self.state.limits.mark,
+            self.user.id,
+            "marking announcements",
+        )?;
         // It decides whether "agents" announcements are theirs.
         let is_agent = self.user.role >= Role::Agent;
         let found = self

@@ -274,7 +274,8 @@ impl Client {
         }
     }
 
-    /// Joins and returns the history frame's messages and `more`.
+    /// Joins and returns the history's messages (every page of it) and the
+    /// last page's `more`.
     pub async fn join(
         &mut self,
         room: RoomId,
@@ -286,12 +287,25 @@ impl Client {
             changes_since: None,
         })
         .await;
-        match self
-            .recv_until(|f| matches!(f, ServerFrame::History { room: r, .. } if *r == room))
-            .await
-        {
-            ServerFrame::History { messages, more, .. } => (messages, more),
-            _ => unreachable!(),
+        let mut all = Vec::new();
+        loop {
+            match self
+                .recv_until(|f| matches!(f, ServerFrame::History { room: r, .. } if *r == room))
+                .await
+            {
+                ServerFrame::History {
+                    messages,
+                    more,
+                    partial,
+                    ..
+                } => {
+                    all.extend(messages);
+                    if !partial {
+                        return (all, more);
+                    }
+                }
+                _ => unreachable!(),
+            }
         }
     }
 

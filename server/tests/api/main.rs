@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod chat;
+mod chat_limits;
 mod durability;
 mod limits;
 mod push;

@@ -3,7 +3,14 @@
 
 use app::protocol::{ChangeId, MessageId, Role, RoomId};
 use chrono::{Duration, Utc};
-use switchboard::store::{Change, NewMessage, Store, StoreError};
+use switchboard::store::{Change, NewMessage, RoomPage, Store, StoreError};
+
+fn every_room() -> RoomPage {
+    RoomPage {
+        limit: 200,
+        ..RoomPage::default()
+    }
+}
 
 async fn exercise(store: Store) {
     // Accounts: the first is admin, names are unique regardless of case.
@@ -106,7 +113,7 @@ async fn exercise(store: Store) {
     assert_eq!(newest[1].author, "bob");
 
     // Unread: others' messages after the marker.
-    let rooms = store.list_rooms(&bob).await.unwrap();
+    let rooms = store.list_rooms(&bob, &every_room()).await.unwrap();
     assert_eq!(
         (rooms[0].unread, rooms[0].last_message_id),
         (2, Some(ids[2]))
@@ -146,7 +153,10 @@ async fn exercise(store: Store) {
         .unwrap();
     let seen = store.room_summary(general.id, &bob).await.unwrap().unwrap();
     assert_eq!((seen.unread, seen.mentions), (3, 1));
-    assert_eq!(store.list_rooms(&bob).await.unwrap()[0].mentions, 1);
+    assert_eq!(
+        store.list_rooms(&bob, &every_room()).await.unwrap()[0].mentions,
+        1
+    );
     let newest = talk[2].message.id;
     store.mark_read(general.id, bob.id, newest).await.unwrap();
     let seen = store.room_summary(general.id, &bob).await.unwrap().unwrap();
@@ -194,6 +204,12 @@ async fn exercise(store: Store) {
         }
         other => panic!("expected an edit, got {other:?}"),
     }
+    // Counted, capped, with the same conditions (a resume decides by it).
+    let count = |after, up_to, cap| store.count_changes_after(general.id, after, up_to, cap);
+    assert_eq!(count(ChangeId(0), ids[2], 10).await.unwrap(), 2);
+    assert_eq!(count(ChangeId(0), ids[2], 1).await.unwrap(), 1);
+    assert_eq!(count(ChangeId(2), ids[2], 10).await.unwrap(), 1);
+    assert_eq!(count(ChangeId(4), ids[2], 10).await.unwrap(), 0);
     let later = store.changes_after(general.id, ChangeId(2), ids[2], 10);
     assert_eq!(later.await.unwrap().len(), 1);
     let below = store.changes_after(general.id, ChangeId(0), ids[0], 10);
@@ -207,8 +223,46 @@ async fn exercise(store: Store) {
         .is_empty());
 
     store.leave_room(general.id, bob.id).await.unwrap();
-    let rooms = store.list_rooms(&bob).await.unwrap();
+    let rooms = store.list_rooms(&bob, &every_room()).await.unwrap();
     assert!(!rooms[0].joined && rooms[0].unread == 0);
+
+    // Pages by name (case-insensitively), membership filters and search.
+    for name in ["alpha", "Beta_x", "betaxx", "delta"] {
+        store.create_room(name, ann.id).await.unwrap();
+    }
+    store.join_room(general.id, bob.id).await.unwrap();
+    let names = |rooms: Vec<app::protocol::RoomSummary>| {
+        rooms.into_iter().map(|r| r.name).collect::<Vec<_>>()
+    };
+    let page = |after: Option<&str>, limit, joined, search: Option<&str>| RoomPage {
+        after: after.map(Into::into),
+        limit,
+        joined,
+        search: search.map(Into::into),
+    };
+    let first = store.list_rooms(&bob, &page(None, 2, None, None)).await;
+    assert_eq!(names(first.unwrap()), ["alpha", "Beta_x"]);
+    let next = store
+        .list_rooms(&bob, &page(Some("BETA_X"), 2, None, None))
+        .await;
+    assert_eq!(names(next.unwrap()), ["betaxx", "delta"]);
+    let last = store
+        .list_rooms(&bob, &page(Some("delta"), 2, None, None))
+        .await;
+    assert_eq!(names(last.unwrap()), ["General"]);
+    let joined = store
+        .list_rooms(&bob, &page(None, 10, Some(true), None))
+        .await;
+    assert_eq!(names(joined.unwrap()), ["General"]);
+    let others = store
+        .list_rooms(&bob, &page(None, 10, Some(false), None))
+        .await;
+    assert_eq!(others.unwrap().len(), 4);
+    // `_` is a letter here, not LIKE's wildcard.
+    let found = store
+        .list_rooms(&bob, &page(None, 10, None, Some("TA_")))
+        .await;
+    assert_eq!(names(found.unwrap()), ["Beta_x"]);
     store.close().await;
 }
 
