@@ -81,15 +81,31 @@ impl<K: Hash + Eq + Clone> Limit<K> {
 
 /// Every rate limit but the per-user message limit (`AppState::limiter`).
 /// One field per action; add a field here when adding a limited action.
-pub struct Limits {}
+pub struct Limits {
+    /// Logins and registrations per client IP (`SWITCHBOARD_AUTH_IP_PER_MIN`):
+    /// each costs a password hash, so this bounds what one address can make
+    /// the server spend, and slows password guessing from it.
+    pub auth_ip: Limit<IpAddr>,
+    /// Logins and registrations per submitted username, whether or not the
+    /// account exists (`SWITCHBOARD_AUTH_NAME_PER_MIN`): slows guessing one
+    /// account's password from many addresses, and answers the same for an
+    /// unknown name, so a refusal reveals nothing (see `http::auth`).
+    pub auth_name: Limit<String>,
+}
 
 impl Limits {
-    pub fn new(_settings: &Settings) -> Limits {
-        Limits {}
+    pub fn new(settings: &Settings) -> Limits {
+        Limits {
+            auth_ip: Limit::per_minute(settings.auth_ip_per_min, settings.auth_ip_per_min),
+            auth_name: Limit::per_minute(settings.auth_name_per_min, settings.auth_name_per_min),
+        }
     }
 
     /// Forgets idle keys of every limit.
-    pub fn forget_idle(&self) {}
+    pub fn forget_idle(&self) {
+        self.auth_ip.forget_idle();
+        self.auth_name.forget_idle();
+    }
 }
 
 /// The client's IP address: the TCP peer, or — when the peer is one of

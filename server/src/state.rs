@@ -35,6 +35,8 @@ pub struct AppState {
     pub limiter: Arc<SendLimiter>,
     /// Every other rate limit, one per action (`limits.rs`).
     pub limits: Arc<Limits>,
+    /// Password hashing on its own bounded pool (`auth::password`).
+    pub passwords: crate::auth::password::Hasher,
     /// The time as the scheduler and the schedule API see it (a manual clock in tests).
     pub clock: Arc<dyn Clock>,
     /// Wakes the scheduler task when schedules change.
