@@ -2,7 +2,9 @@
 //! extractors ([`AuthUser`](crate::auth::AuthUser), [`AdminUser`](crate::auth::AdminUser)).
 
 mod auth;
+pub mod headers;
 mod keys;
+pub mod origin_guard;
 mod push;
 mod rooms;
 mod schedules;
