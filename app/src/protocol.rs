@@ -475,8 +475,10 @@ pub enum ErrorCode {
     BadSignature,
     /// Something broke on our side; the message says nothing more.
     Internal,
-    /// The server is shutting down; reconnect.
+    /// The server is shutting down, or busy (see `Retry-After`); try again.
     Unavailable,
+    /// An HTTP request body over the server's size limit (413).
+    PayloadTooLarge,
 }
 
 impl ErrorCode {
@@ -495,6 +497,7 @@ impl ErrorCode {
             ErrorCode::BadSignature => "bad_signature",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
         }
     }
 }

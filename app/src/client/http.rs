@@ -121,6 +121,7 @@ fn error_from(status: u16, text: &str) -> ApiError {
         403 => (ErrorCode::Forbidden, "You are not allowed to do that."),
         404 => (ErrorCode::NotFound, "Not found."),
         409 => (ErrorCode::Conflict, "That name is taken."),
+        413 => (ErrorCode::PayloadTooLarge, "That is too large to send."),
         429 => (ErrorCode::RateLimited, "Too many requests; wait a moment."),
         503 => (
             ErrorCode::Unavailable,
