@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod chat;
 mod durability;
+mod edge;
 mod limits;
 mod push;
 mod store;
