@@ -309,6 +309,7 @@ async fn every_answer_carries_the_security_headers() {
     );
     assert_eq!(policy.matches("frame-ancestors").count(), 1, "{policy}");
     assert_eq!(policy.matches("script-src").count(), 1, "{policy}");
+    assert!(policy.contains("'nonce-"), "the page's scripts still run: {policy}");
     app.stop().await;
 }
 
@@ -632,27 +633,9 @@ async fn password_checks_beyond_the_queue_are_refused_with_503() {
         s.auth_ip_per_min = 1000;
     })
     .await;
-    let tries = (0..16).map(|i| {
-        let http = app.http.clone();
-        let url = app.url("/api/auth/login");
-        tokio::spawn(async move {
-            let resp = http
-                .post(url)
-                .json(&json!({"username": format!("nobody{i}"), "password": "password123"}))
-                .send()
-                .await
-                .unwrap();
-            code_of(resp).await
-        })
-    });
-    let mut busy = 0;
-    for t in tries {
-        match t.await.unwrap() {
-            (401, None, _) => {}
-            (503, Some(_), code) if code == "unavailable" => busy += 1,
-            other => panic!("{other:?}"),
-        }
-    }
+    let (counts, _) = raw_login_burst(app.addr, 16).await;
+    let busy = counts.get(&503).copied().unwrap_or(0);
+    assert_eq!(counts.get(&401).copied().unwrap_or(0) + busy, 16, "{counts:?}");
     assert!(busy > 0, "some were refused rather than queued");
     app.stop().await;
 }
@@ -725,18 +708,23 @@ async fn start_server_binary(env: &[(&str, &str)]) -> ServerProcess {
 /// 64 parallel logins for unknown users: how many got each status, and the
 /// server's peak resident memory (VmHWM) afterwards, in KiB.
 async fn login_burst(server: &ServerProcess) -> (std::collections::BTreeMap<u16, usize>, u64) {
-    // Raw connections, all opened first and then written to at once, so the
-    // requests really arrive together.
+    let (counts, ()) = raw_login_burst(server.addr, 64).await;
+    (counts, proc_status_kib(server.child.id(), "VmHWM"))
+}
+
+/// `n` logins for unknown users on raw connections, all opened first and
+/// then written to at once, so the requests really arrive together.
+async fn raw_login_burst(addr: SocketAddr, n: usize) -> (std::collections::BTreeMap<u16, usize>, ()) {
     let mut streams = Vec::new();
-    for _ in 0..64 {
-        streams.push(TcpStream::connect(server.addr).await.unwrap());
+    for _ in 0..n {
+        streams.push(TcpStream::connect(addr).await.unwrap());
     }
     for (i, s) in streams.iter_mut().enumerate() {
         let body = json!({"username": format!("nobody{i}"), "password": "password123"}).to_string();
         let req = format!(
             "POST /api/auth/login HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\n\
              content-length: {}\r\nconnection: close\r\n\r\n{body}",
-            server.addr,
+            addr,
             body.len()
         );
         s.write_all(req.as_bytes()).await.unwrap();
@@ -758,7 +746,7 @@ async fn login_burst(server: &ServerProcess) -> (std::collections::BTreeMap<u16,
         );
         *counts.entry(status).or_insert(0) += 1;
     }
-    (counts, proc_status_kib(server.child.id(), "VmHWM"))
+    (counts, ())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
