@@ -483,7 +483,7 @@ pub enum ErrorCode {
     BadSignature,
     /// Something broke on our side; the message says nothing more.
     Internal,
-    /// The server is shutting down; reconnect.
+    /// The server is shutting down, or busy (see `Retry-After`); try again.
     Unavailable,
     /// Registration is closed (`SWITCHBOARD_REGISTRATION=closed`): an admin creates accounts.
     RegistrationClosed,
@@ -494,6 +494,8 @@ pub enum ErrorCode {
     /// No account exists yet and the server is not on a loopback address: the
     /// first account needs the setup token printed in the server's log.
     SetupRequired,
+    /// An HTTP request body over the server's size limit (413).
+    PayloadTooLarge,
 }
 
 impl ErrorCode {
@@ -516,6 +518,7 @@ impl ErrorCode {
             ErrorCode::InviteRequired => "invite_required",
             ErrorCode::InviteInvalid => "invite_invalid",
             ErrorCode::SetupRequired => "setup_required",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
         }
     }
 }

@@ -93,6 +93,9 @@ impl Server {
                     // The load is one user sending thousands of messages a second.
                     .env("SWITCHBOARD_RATE_PER_SEC", "1000000")
                     .env("SWITCHBOARD_RATE_BURST", "1000000")
+                    // ...and every client, thousands of them, comes from one address.
+                    .env("SWITCHBOARD_AUTH_IP_PER_MIN", "1000000")
+                    .env("SWITCHBOARD_MAX_CONNECTIONS_PER_IP", "1000000")
                     .env("LEPTOS_OUTPUT_NAME", "switchboard")
                     .env("LEPTOS_SITE_ADDR", addr.to_string())
                     .env("RUST_LOG", "warn");

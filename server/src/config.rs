@@ -95,6 +95,31 @@ pub struct Settings {
     /// without a login, besides `/api/auth/*` and `/api/support/session`,
     /// which have their own limits (default 120 a minute, 60 at once).
     pub api_write_rate: Rate,
+    /// `SWITCHBOARD_HASH_THREADS`: passwords hashed or verified at once, each
+    /// on its own thread with ~19 MiB of memory (default: the number of cores).
+    pub hash_threads: usize,
+    /// `SWITCHBOARD_HASH_QUEUE`: hash jobs that may wait for a thread; beyond
+    /// them a login or registration is answered 503 with `Retry-After` (default 8).
+    pub hash_queue: usize,
+    /// `SWITCHBOARD_AUTH_IP_PER_MIN`: logins and registrations one client IP
+    /// may attempt per minute, all at once at most (default 30).
+    pub auth_ip_per_min: u32,
+    /// `SWITCHBOARD_AUTH_NAME_PER_MIN`: logins and registrations per minute for
+    /// one submitted username, whether or not it exists (default 10).
+    pub auth_name_per_min: u32,
+    /// `SWITCHBOARD_HEADER_TIMEOUT_SECS`: a connection must send a complete
+    /// request head within this long of opening, or of its previous answer
+    /// (so it also closes idle keep-alive connections) (default 10).
+    pub header_timeout: Duration,
+    /// `SWITCHBOARD_IDLE_TIMEOUT_SECS`: an HTTP connection (not a WebSocket) on
+    /// which nothing is read or written for this long is closed (default 60).
+    pub idle_timeout: Duration,
+    /// `SWITCHBOARD_MAX_CONNECTIONS`: open connections in total, WebSockets
+    /// included; lowered at start to fit the open-files limit (default 50000).
+    pub max_connections: usize,
+    /// `SWITCHBOARD_MAX_CONNECTIONS_PER_IP`: open connections from one client
+    /// address (the TCP peer) (default 256).
+    pub max_connections_per_ip: usize,
 }
 
 /// A rate limit's setting: so many a minute on average, so many at once.
@@ -153,6 +178,14 @@ impl Settings {
             mark_rate: Rate::new(600, 60),
             room_create_per_min: 10,
             api_write_rate: Rate::new(120, 60),
+            hash_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            hash_queue: 8,
+            auth_ip_per_min: 30,
+            auth_name_per_min: 10,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 50_000,
+            max_connections_per_ip: 256,
         }
     }
 
@@ -290,6 +323,33 @@ impl Settings {
             "SWITCHBOARD_API_WRITES_PER_MIN",
             "SWITCHBOARD_API_WRITES_BURST",
         )?;
+        if let Some(v) = var("SWITCHBOARD_HASH_THREADS") {
+            s.hash_threads = positive::<u32>("SWITCHBOARD_HASH_THREADS", &v)? as usize;
+        }
+        if let Some(v) = var("SWITCHBOARD_HASH_QUEUE") {
+            s.hash_queue = parse::<u32>("SWITCHBOARD_HASH_QUEUE", &v)? as usize;
+        }
+        if let Some(v) = var("SWITCHBOARD_AUTH_IP_PER_MIN") {
+            s.auth_ip_per_min = positive("SWITCHBOARD_AUTH_IP_PER_MIN", &v)?;
+        }
+        if let Some(v) = var("SWITCHBOARD_AUTH_NAME_PER_MIN") {
+            s.auth_name_per_min = positive("SWITCHBOARD_AUTH_NAME_PER_MIN", &v)?;
+        }
+        if let Some(v) = var("SWITCHBOARD_HEADER_TIMEOUT_SECS") {
+            let secs: u32 = positive("SWITCHBOARD_HEADER_TIMEOUT_SECS", &v)?;
+            s.header_timeout = Duration::from_secs(u64::from(secs));
+        }
+        if let Some(v) = var("SWITCHBOARD_IDLE_TIMEOUT_SECS") {
+            let secs: u32 = positive("SWITCHBOARD_IDLE_TIMEOUT_SECS", &v)?;
+            s.idle_timeout = Duration::from_secs(u64::from(secs));
+        }
+        if let Some(v) = var("SWITCHBOARD_MAX_CONNECTIONS") {
+            s.max_connections = positive::<u32>("SWITCHBOARD_MAX_CONNECTIONS", &v)? as usize;
+        }
+        if let Some(v) = var("SWITCHBOARD_MAX_CONNECTIONS_PER_IP") {
+            s.max_connections_per_ip =
+                positive::<u32>("SWITCHBOARD_MAX_CONNECTIONS_PER_IP", &v)? as usize;
+        }
         Ok(s)
     }
 }
@@ -400,6 +460,14 @@ impl std::fmt::Debug for Settings {
             .field("mark_rate", &self.mark_rate)
             .field("room_create_per_min", &self.room_create_per_min)
             .field("api_write_rate", &self.api_write_rate)
+            .field("hash_threads", &self.hash_threads)
+            .field("hash_queue", &self.hash_queue)
+            .field("auth_ip_per_min", &self.auth_ip_per_min)
+            .field("auth_name_per_min", &self.auth_name_per_min)
+            .field("header_timeout", &self.header_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("max_connections_per_ip", &self.max_connections_per_ip)
             .finish()
     }
 }

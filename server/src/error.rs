@@ -46,6 +46,9 @@ pub enum ApiError {
         code: ErrorCode,
         message: &'static str,
     },
+    /// A request body over the size limit (axum's `DefaultBodyLimit`).
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Unexpected: logged in full, answered with a bare 500.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -64,6 +67,7 @@ impl ApiError {
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::Busy(..) => ErrorCode::Unavailable,
             ApiError::Refused { code, .. } => *code,
+            ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -80,6 +84,7 @@ impl ApiError {
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Refused { .. } => StatusCode::FORBIDDEN,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -98,6 +103,11 @@ impl From<StoreError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
+        // A body over the limit is refused while it is read, which axum
+        // reports as a failure to buffer it; it is not a malformed body.
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::PayloadTooLarge("the request body is too large".into());
+        }
         ApiError::BadRequest(format!("request body: {}", r.body_text()))
     }
 }

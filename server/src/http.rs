@@ -3,7 +3,9 @@
 
 mod auth;
 mod invites;
+pub mod headers;
 mod keys;
+pub mod origin_guard;
 mod push;
 mod registration;
 mod rooms;

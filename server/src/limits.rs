@@ -131,6 +131,15 @@ pub enum ApiCaller {
 
 fn limit<K: Hash + Eq + Clone>(r: Rate) -> Limit<K> {
     Limit::per_minute(r.per_min, r.burst)
+    /// Logins and registrations per client IP (`SWITCHBOARD_AUTH_IP_PER_MIN`):
+    /// each costs a password hash, so this bounds what one address can make
+    /// the server spend, and slows password guessing from it.
+    pub auth_ip: Limit<IpAddr>,
+    /// Logins and registrations per submitted username, whether or not the
+    /// account exists (`SWITCHBOARD_AUTH_NAME_PER_MIN`): slows guessing one
+    /// account's password from many addresses, and answers the same for an
+    /// unknown name, so a refusal reveals nothing (see `http::auth`).
+    pub auth_name: Limit<String>,
 }
 
 impl Limits {
@@ -158,6 +167,8 @@ impl Limits {
                 settings.room_create_per_min,
             ),
             api_write: limit(settings.api_write_rate),
+            auth_ip: Limit::per_minute(settings.auth_ip_per_min, settings.auth_ip_per_min),
+            auth_name: Limit::per_minute(settings.auth_name_per_min, settings.auth_name_per_min),
         }
     }
 
@@ -173,6 +184,8 @@ impl Limits {
         self.typing.forget_idle();
         self.room_create.forget_idle();
         self.api_write.forget_idle();
+        self.auth_ip.forget_idle();
+        self.auth_name.forget_idle();
     }
 }
 

@@ -11,6 +11,7 @@ use crate::{
     ingest::Ingest,
     limits::Limits,
     scheduler::{self, Clock, Scheduler, SystemClock},
+    serve::{self, ServeLimits},
     state::{send_limiter, AppState},
     store::Store,
     support::{
@@ -20,7 +21,7 @@ use crate::{
     ws,
 };
 use anyhow::Context;
-use axum::{routing::get, serve::ListenerExt, Router};
+use axum::{routing::get, Router};
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -112,7 +113,8 @@ impl Application {
         )
         .await
         .context("starting the support desk")?;
-        password::warm_up();
+        let passwords = password::Hasher::start(settings.hash_threads, settings.hash_queue);
+        passwords.warm_up();
         // A fresh install on a public address prints its setup link here.
         let setup = crate::auth::setup::SetupToken::for_start(listener.local_addr()?, &store)
             .await
@@ -122,6 +124,7 @@ impl Application {
             limiter: Arc::new(send_limiter(&settings)),
             limits: Arc::new(Limits::new(&settings)),
             setup,
+            passwords,
             settings: Arc::new(settings),
             store,
             hub,
@@ -166,10 +169,6 @@ impl Application {
         } = self;
         let shutdown = state.shutdown.clone();
         let app = router(state.clone());
-        // Chat frames are small and latency matters more than packet count.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
         // Forget rate-limit keys that are full again, so an address seen once
         // does not stay in memory.
         let limits = state.limits.clone();
@@ -183,16 +182,21 @@ impl Application {
                 }
             }
         });
-        // Connection info gives handlers the client's address (`limits::ClientIp`).
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                stop.await;
-                tracing::info!("shutting down");
-                shutdown.cancel();
-            })
-            .await
-            .context("serving HTTP")?;
+        tokio::spawn(purge_expired_sessions(state.store.clone(), shutdown.clone()));
+        let settings = &state.settings;
+        let serve_limits = ServeLimits {
+            header_timeout: settings.header_timeout,
+            idle_timeout: settings.idle_timeout,
+            max_connections: serve::connections_that_fit(settings.max_connections),
+            max_connections_per_ip: settings.max_connections_per_ip,
+            exempt: settings.trusted_proxies.clone(),
+        };
+        serve::serve(listener, app, serve_limits, async move {
+            stop.await;
+            tracing::info!("shutting down");
+            shutdown.cancel();
+        })
+        .await;
         state.sockets.close();
         if tokio::time::timeout(SOCKET_DRAIN, state.sockets.wait())
             .await
@@ -209,6 +213,25 @@ impl Application {
     }
 }
 
+/// How often expired login sessions are deleted (also once at start).
+const SESSION_PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes expired sessions at start and then every [`SESSION_PURGE_EVERY`]:
+/// an expired session no longer logs anyone in, but its row would stay forever.
+async fn purge_expired_sessions(store: Store, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(SESSION_PURGE_EVERY);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tick.tick() => match store.purge_expired_sessions(chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+                Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+            },
+        }
+    }
+}
+
 /// Every route: the API, the WebSocket, and the Leptos pages and assets.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
@@ -222,8 +245,12 @@ pub fn router(state: AppState) -> Router {
                 http::throttle::throttle,
             )),
         )
-        .leptos_routes(&state, routes, move || app::shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+        // Pages set their `script-src` with the nonce of their inline scripts.
+        .leptos_routes_with_context(&state, routes, http::headers::page_context, move || {
+            app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            http::headers::page_context,
             app::shell,
         ))
         // `/support` pages: the visitor cookie and who may frame them.
@@ -235,6 +262,13 @@ pub fn router(state: AppState) -> Router {
         // own default (11) takes seconds per response: 4 is the usual choice
         // for compressing on the fly.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+        // Unsafe methods with cookies only from our own pages.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::origin_guard::origin_guard,
+        ))
+        // Outermost, so every answer above gets them, refusals included.
+        .layer(axum::middleware::from_fn(http::headers::security_headers))
         // Added after the layers, so the upgrade passes through none of them.
         .route("/ws", get(ws::upgrade))
         .with_state(state)

@@ -38,6 +38,8 @@ pub struct AppState {
     /// Set when the first account needs the token printed in the log at
     /// start (`auth::setup`); read-only after start.
     pub setup: Option<crate::auth::setup::SetupToken>,
+    /// Password hashing on its own bounded pool (`auth::password`).
+    pub passwords: crate::auth::password::Hasher,
     /// The time as the scheduler and the schedule API see it (a manual clock in tests).
     pub clock: Arc<dyn Clock>,
     /// Wakes the scheduler task when schedules change.

@@ -16,10 +16,11 @@ use crate::{
     state::AppState,
 };
 use axum::{
-    extract::{FromRequestParts, State, WebSocketUpgrade},
+    extract::{ConnectInfo, FromRequestParts, State, WebSocketUpgrade},
     http::{request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
+use std::net::SocketAddr;
 
 /// Who opened a socket: an account (session cookie or bearer token) or a
 /// support visitor (the visitor cookie that `GET /support` sets).
@@ -71,11 +72,12 @@ pub const TRANSPORT_LIMIT: usize = 64 * 1024;
 
 pub async fn upgrade(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     peer: Peer,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if let Err(refused) = origin::check(&headers, &state.settings.allowed_origins) {
+    if let Err(refused) = origin::check(&headers, Some(addr.ip()), &state.settings) {
         tracing::warn!(origin = %refused, user = %peer.name(), "cross-origin WebSocket refused");
         return (
             StatusCode::FORBIDDEN,
@@ -86,6 +88,15 @@ pub async fn upgrade(
     if state.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
+    // A login's socket closes (4001) when its session expires, as at logout.
+    let expires = match &peer {
+        Peer::User(auth) => match state.store.session_expiry(&auth.session).await {
+            Ok(Some(at)) => Some((auth.session.clone(), at)),
+            Ok(None) => return ApiError::Unauthorized("the session has ended; log in again").into_response(),
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+        Peer::Visitor(_) => None,
+    };
     // 1 KiB read buffer: tungstenite zero-fills it, so every byte of it is
     // resident for every idle connection (its 128 KiB default cost ~135 KiB
     // each; 4 KiB cost ~3 KiB more than this; see docs/performance.md). Client
@@ -96,6 +107,42 @@ pub async fn upgrade(
         .max_frame_size(TRANSPORT_LIMIT)
         .on_upgrade(move |socket| {
             let tracker = state.sockets.clone();
-            tracker.track_future(connection::run(socket, state, peer))
+            let hub = state.hub.clone();
+            tracker.track_future(async move {
+                let run = connection::run(socket, state, peer);
+                match expires {
+                    Some((session, at)) => until_expiry(run, &hub, &session, at).await,
+                    None => run.await,
+                }
+            })
         })
+}
+
+/// Runs a login's connection, ending its session's sockets (close 4001, the
+/// same as logout) when the session expires; the connection then closes
+/// itself as usual.
+async fn until_expiry(
+    run: impl std::future::Future<Output = ()>,
+    hub: &crate::hub::Hub,
+    session: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    let mut run = std::pin::pin!(run);
+    loop {
+        // Sleeps of at most a month at a time: the arithmetic stays small
+        // whatever `SWITCHBOARD_SESSION_DAYS` says.
+        let left = (at - chrono::Utc::now())
+            .to_std()
+            .unwrap_or_default()
+            .min(std::time::Duration::from_secs(31 * 24 * 3600));
+        tokio::select! {
+            _ = &mut run => return,
+            _ = tokio::time::sleep(left) => {}
+        }
+        if chrono::Utc::now() >= at {
+            hub.end_session(session);
+            break;
+        }
+    }
+    run.await
 }

@@ -124,6 +124,7 @@ fn error_from(status: u16, text: &str) -> ApiError {
         403 => (ErrorCode::Forbidden, "You are not allowed to do that."),
         404 => (ErrorCode::NotFound, "Not found."),
         409 => (ErrorCode::Conflict, "That name is taken."),
+        413 => (ErrorCode::PayloadTooLarge, "That is too large to send."),
         429 => (ErrorCode::RateLimited, "Too many requests; wait a moment."),
         503 => (
             ErrorCode::Unavailable,
@@ -178,15 +179,6 @@ pub async fn registration_policy(invite: Option<&str>) -> Result<RegistrationInf
         None => "/api/auth/policy".to_owned(),
     };
     call(Method::Get, &path, None).await
-}
-
-/// Keeps a token from the address bar to the characters tokens are made of,
-/// so whatever was pasted cannot add query parameters.
-fn query_value(token: &str) -> String {
-    token
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
-        .collect()
 }
 
 /// `GET /api/invites` (admin): the newest invites.

@@ -1,9 +1,14 @@
 //! Register, log in, log out, and who am I.
+//!
+//! Registering and logging in each cost a password hash, so both are rate
+//! limited before any hashing: per client IP and per submitted username (see
+//! [`attempt`]), and the hashing itself is bounded (`auth::password`).
 
 use super::registration;
 use crate::{
-    auth::{password, token, AuthUser, COOKIE},
+    auth::{password::HashError, token, AuthUser, COOKIE},
     error::{ApiError, ApiJson},
+    limits::{ClientIp, RetryAfter},
     state::AppState,
 };
 use app::{
@@ -20,18 +25,56 @@ use chrono::Utc;
 
 const WRONG: &str = "wrong username or password";
 
+/// How long a client refused for a full hashing queue should wait: a queued
+/// hash is done within a fraction of a second.
+const HASH_BUSY_RETRY: RetryAfter = RetryAfter(std::time::Duration::from_secs(1));
+
+impl From<HashError> for ApiError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => ApiError::Busy(
+                "the server is busy checking passwords; try again in a moment",
+                HASH_BUSY_RETRY,
+            ),
+            HashError::Failed(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// Counts one login or registration attempt against the client's IP and
+/// against the submitted username. The name is limited as typed (trimmed,
+/// lower-cased, cut to a bounded length), before any lookup, so an unknown
+/// name is limited exactly like a real one and a 429 says nothing about
+/// whether the account exists.
+fn attempt(state: &AppState, ip: ClientIp, username: &str) -> Result<(), ApiError> {
+    state
+        .limits
+        .auth_ip
+        .check(&ip.0)
+        .map_err(ApiError::RateLimited)?;
+    let name: String = username.trim().to_lowercase().chars().take(64).collect();
+    state
+        .limits
+        .auth_name
+        .check(&name)
+        .map_err(ApiError::RateLimited)
+}
+
 /// Who may register is `SWITCHBOARD_REGISTRATION` (see `registration`); a
 /// refusal costs no password hash.
 pub async fn register(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(creds): ApiJson<Registration>,
 ) -> Result<Response, ApiError> {
+    attempt(&state, ip, &creds.username)?;
     registration::precheck(&state, &creds).await?;
     let username = Username::parse(&creds.username)?;
     let password = Password::parse(&creds.password)?;
-    let hash = password::hash(password.as_str().to_owned())
-        .await
-        .map_err(ApiError::Internal)?;
+    let hash = state
+        .passwords
+        .hash(password.as_str().to_owned())
+        .await?;
     let user = registration::sign_up(&state, &creds, username.as_str(), &hash).await?;
     tracing::info!(user = %user.username, role = ?user.role, "registered");
     start_session(&state, user, StatusCode::CREATED).await
@@ -39,8 +82,10 @@ pub async fn register(
 
 pub async fn login(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(creds): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
+    attempt(&state, ip, &creds.username)?;
     // An invalid username cannot exist; look it up anyway (as "no account") so
     // the answer takes as long as any other failed login.
     let found = match Username::parse(&creds.username) {
@@ -51,9 +96,7 @@ pub async fn login(
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    let ok = password::verify(creds.password, hash)
-        .await
-        .map_err(ApiError::Internal)?;
+    let ok = state.passwords.verify(creds.password, hash).await?;
     match (ok, user) {
         (true, Some(user)) => start_session(&state, user, StatusCode::OK).await,
         _ => Err(ApiError::Unauthorized(WRONG)),

@@ -2,7 +2,7 @@
 //! registration is closed), change roles.
 
 use crate::{
-    auth::{password, AdminUser},
+    auth::AdminUser,
     error::{ApiError, ApiJson, ApiPath},
     state::AppState,
     store::{Admission, SignUpError},
@@ -29,9 +29,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let username = Username::parse(&body.username)?;
     let password = Password::parse(&body.password)?;
-    let hash = password::hash(password.as_str().to_owned())
-        .await
-        .map_err(ApiError::Internal)?;
+    let hash = state.passwords.hash(password.as_str().to_owned()).await?;
     let user = state
         .store
         .sign_up(

@@ -117,7 +117,18 @@ pub async fn support_pages(State(state): State<AppState>, req: Request, next: Ne
             visitor_cookie(&value, state.settings.secure_cookies),
         );
     }
-    headers.insert(header::CONTENT_SECURITY_POLICY, frame_ancestors(&state));
+    // Added to the page's own policy (its script nonce), not in its place;
+    // `http::headers` fills in the other directives.
+    let framing = frame_ancestors(&state);
+    let policy = match headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .zip(framing.to_str().ok())
+    {
+        Some((page, framing)) => HeaderValue::from_str(&format!("{page}; {framing}")).ok(),
+        None => None,
+    };
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy.unwrap_or(framing));
     resp
 }
 

@@ -52,4 +52,28 @@ impl Store {
         });
         Ok(())
     }
+
+    /// When a live session ends; `None` when unknown or already expired.
+    pub async fn session_expiry(&self, token_hash: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at: Option<DateTime<Utc>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+                .bind(token_hash)
+                .bind(Utc::now())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(at)
+    }
+
+    /// Deletes the sessions that expired before `now`; returns how many.
+    pub async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let n = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n)
+    }
 }

@@ -7,6 +7,7 @@ mod auth;
 mod chat;
 mod chat_limits;
 mod durability;
+mod edge;
 mod limits;
 mod push;
 mod registration;
