@@ -116,6 +116,15 @@ pub struct Limits {
     /// State-changing requests under `/api` (`SWITCHBOARD_API_WRITES_*`), per
     /// user, or per address without a login (`http::throttle`).
     pub api_write: Limit<ApiCaller>,
+    /// Logins and registrations per client IP (`SWITCHBOARD_AUTH_IP_PER_MIN`):
+    /// each costs a password hash, so this bounds what one address can make
+    /// the server spend, and slows password guessing from it.
+    pub auth_ip: Limit<IpAddr>,
+    /// Logins and registrations per submitted username, whether or not the
+    /// account exists (`SWITCHBOARD_AUTH_NAME_PER_MIN`): slows guessing one
+    /// account's password from many addresses, and answers the same for an
+    /// unknown name, so a refusal reveals nothing (see `http::auth`).
+    pub auth_name: Limit<String>,
 }
 
 /// Typing notices a user may send a second, across all rooms (burst twice
@@ -131,15 +140,6 @@ pub enum ApiCaller {
 
 fn limit<K: Hash + Eq + Clone>(r: Rate) -> Limit<K> {
     Limit::per_minute(r.per_min, r.burst)
-    /// Logins and registrations per client IP (`SWITCHBOARD_AUTH_IP_PER_MIN`):
-    /// each costs a password hash, so this bounds what one address can make
-    /// the server spend, and slows password guessing from it.
-    pub auth_ip: Limit<IpAddr>,
-    /// Logins and registrations per submitted username, whether or not the
-    /// account exists (`SWITCHBOARD_AUTH_NAME_PER_MIN`): slows guessing one
-    /// account's password from many addresses, and answers the same for an
-    /// unknown name, so a refusal reveals nothing (see `http::auth`).
-    pub auth_name: Limit<String>,
 }
 
 impl Limits {
@@ -213,7 +213,7 @@ impl ClientIp {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .filter_map(|ip| ip.trim().parse::<IpAddr>().ok())
-            .last();
+            .next_back();
         ClientIp(forwarded.unwrap_or(peer))
     }
 }
