@@ -1,18 +1,22 @@
-//! The hub: which connection is subscribed to which room, who is online where,
-//! and fan-out of frames to them.
+//! The hub: every live connection on this node, what each follows (rooms,
+//! support conversations, the desk's consoles), who is online where, and the
+//! one way a live frame goes out: [`Hub::publish`] with a typed [`Topic`].
 //!
 //! Fan-out serializes a frame once and shares the bytes (reference-counted).
 //! Room traffic goes into the room's one `broadcast` ring, which every
-//! subscribed connection's writer follows (see [`outbox`]); frames for single
-//! connections go into their bounded [`Outbox`].
+//! subscribed connection's writer follows (see [`outbox`]); frames for other
+//! topics go into each recipient's bounded [`Outbox`].
 //!
 //! The hub knows nothing of storage: callers store first, then publish.
 
 mod outbox;
+pub mod topic;
 
 pub use outbox::{ConnId, Feed, Kick, Lagged, Outbox};
+pub use topic::{Audience, Consoles, Event, Topic};
 
-use app::protocol::{Role, RoomId, ServerFrame, UserId};
+use crate::support::access;
+use app::protocol::{ConversationId, Role, RoomId, ServerFrame, UserId};
 use axum::extract::ws::Utf8Bytes;
 use std::{
     collections::{HashMap, HashSet},
@@ -62,28 +66,43 @@ impl Room {
     }
 }
 
-struct Connection {
+/// A signed-in connection's account, as publishing needs it.
+struct Account {
     user: UserId,
     username: String,
-    /// The role at connect, for announcements to agents. Fixed for the
-    /// connection's life: a role change closes the user's connections
-    /// ([`Hub::role_changed`]), so this and everything else derived from the
-    /// role (the dispatchers' user, the desk's agents) starts again together.
+    /// The role at connect. Fixed for the connection's life: a role change
+    /// closes the user's connections, so this and everything else derived
+    /// from the role (the dispatchers' user, the desk's agents) starts again
+    /// together.
     role: Role,
     /// The session the connection authenticated with (its token hash), so a
     /// logout can close exactly that session's sockets.
     session: String,
+}
+
+struct Connection {
+    /// `None` for a support visitor (no account, no rooms).
+    account: Option<Account>,
     outbox: Outbox,
     rooms: HashSet<RoomId>,
+    /// Whether it subscribed to the desk's events (`support.subscribe`).
+    console: bool,
+}
+
+/// One listener of a support conversation.
+struct Listener {
+    conn: ConnId,
+    /// The agent or admin listening, `None` for the visitor. Staff receive
+    /// private notes; visitors never do. An agent who may no longer see the
+    /// conversation (it went to someone else) is dropped ([`Event::Revoke`]).
+    staff: Option<(UserId, Role)>,
 }
 
 #[derive(Default)]
 struct State {
     rooms: HashMap<RoomId, Room>,
     conns: HashMap<ConnId, Connection>,
-    /// Support visitors' connections (no account, no rooms), for
-    /// announcements to `{"kind": "visitors"}`.
-    visitors: HashMap<ConnId, Outbox>,
+    conversations: HashMap<ConversationId, Vec<Listener>>,
 }
 
 impl State {
@@ -98,17 +117,108 @@ impl State {
         let r = self.rooms.get_mut(&room)?;
         r.subscribers -= 1;
         let mut gone = None;
-        if let Some(count) = r.online.get_mut(&c.username) {
+        let name = &c.account.as_ref()?.username;
+        if let Some(count) = r.online.get_mut(name) {
             *count -= 1;
             if *count == 0 {
-                r.online.remove(&c.username);
-                gone = Some(c.username.clone());
+                r.online.remove(name);
+                gone = Some(name.clone());
             }
         }
         if r.subscribers == 0 {
             self.rooms.remove(&room);
         }
         gone
+    }
+
+    fn unlisten(&mut self, conversation: ConversationId, conn: ConnId) {
+        if let Some(list) = self.conversations.get_mut(&conversation) {
+            list.retain(|l| l.conn != conn);
+            if list.is_empty() {
+                self.conversations.remove(&conversation);
+            }
+        }
+    }
+
+    /// The connections a non-room topic names, with their user (`None` for
+    /// visitors).
+    fn targets(&self, topic: &Topic) -> Vec<(Option<UserId>, Outbox)> {
+        let accounts = |keep: &dyn Fn(&Account) -> bool| -> Vec<(Option<UserId>, Outbox)> {
+            self.conns
+                .values()
+                .filter_map(|c| {
+                    let a = c.account.as_ref()?;
+                    keep(a).then(|| (Some(a.user), c.outbox.clone()))
+                })
+                .collect()
+        };
+        match topic {
+            Topic::Room { room } => self
+                .conns
+                .values()
+                .filter(|c| c.rooms.contains(room))
+                .map(|c| (c.account.as_ref().map(|a| a.user), c.outbox.clone()))
+                .collect(),
+            Topic::Conversation {
+                conversation,
+                audience,
+            } => match self.conversations.get(conversation) {
+                Some(list) => list
+                    .iter()
+                    .filter(|l| l.staff.is_some() || *audience == Audience::Everyone)
+                    .filter_map(|l| {
+                        let c = self.conns.get(&l.conn)?;
+                        Some((l.staff.map(|(u, _)| u), c.outbox.clone()))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
+            Topic::Consoles { scope } => self
+                .conns
+                .values()
+                .filter(|c| c.console)
+                .filter_map(|c| {
+                    let a = c.account.as_ref()?;
+                    scope
+                        .admits(a.user, a.role)
+                        .then(|| (Some(a.user), c.outbox.clone()))
+                })
+                .collect(),
+            Topic::User { user } => accounts(&|a| a.user == *user),
+            Topic::Session { session } => accounts(&|a| a.session == *session),
+            Topic::Users { users } => {
+                let users: HashSet<&UserId> = users.iter().collect();
+                accounts(&|a| users.contains(&a.user))
+            }
+            Topic::Agents => accounts(&|a| a.role >= Role::Agent),
+            Topic::All => accounts(&|_| true),
+            Topic::Visitors => self
+                .conns
+                .values()
+                .filter(|c| c.account.is_none())
+                .map(|c| (None, c.outbox.clone()))
+                .collect(),
+        }
+    }
+
+    /// Staff listening to `conversation` who may no longer see it under
+    /// `assignee` stop listening; answers their outboxes.
+    fn revoke(&mut self, conversation: ConversationId, assignee: Option<UserId>) -> Vec<Outbox> {
+        let Some(list) = self.conversations.get_mut(&conversation) else {
+            return Vec::new();
+        };
+        let (kept, dropped): (Vec<Listener>, Vec<Listener>) = std::mem::take(list)
+            .into_iter()
+            .partition(|l| l.staff.is_none_or(|(u, r)| access::may_see(u, r, assignee)));
+        if kept.is_empty() {
+            self.conversations.remove(&conversation);
+        } else {
+            *list = kept;
+        }
+        dropped
+            .iter()
+            .filter_map(|l| self.conns.get(&l.conn).map(|c| c.outbox.clone()))
+            .collect()
     }
 }
 
@@ -134,35 +244,39 @@ impl Hub {
         self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Registers a new connection.
+    // --- connections and what they follow ----------------------------------
+
+    /// Registers a signed-in connection.
     pub fn connect(&self, user: UserId, username: &str, role: Role, session: &str, outbox: Outbox) {
-        self.state().conns.insert(
-            outbox.id,
-            Connection {
+        self.register(
+            Some(Account {
                 user,
                 username: username.to_owned(),
                 role,
                 session: session.to_owned(),
-                outbox,
-                rooms: HashSet::new(),
-            },
+            }),
+            outbox,
         );
     }
 
     /// Registers a support visitor's connection.
     pub fn connect_visitor(&self, outbox: Outbox) {
-        self.state().visitors.insert(outbox.id, outbox);
+        self.register(None, outbox);
     }
 
-    /// Sends a frame to every support visitor connected to this node,
-    /// serialized once. Returns how many connections it was queued for.
-    pub fn deliver_to_visitors(&self, frame: &ServerFrame) -> usize {
-        let outboxes: Vec<Outbox> = self.state().visitors.values().cloned().collect();
-        let bytes = encode(frame);
-        outboxes.iter().filter(|o| o.push(bytes.clone())).count()
+    fn register(&self, account: Option<Account>, outbox: Outbox) {
+        self.state().conns.insert(
+            outbox.id,
+            Connection {
+                account,
+                outbox,
+                rooms: HashSet::new(),
+                console: false,
+            },
+        );
     }
 
-    /// Removes a connection from every room it was in and from the registry.
+    /// Removes a connection from everything it followed and from the registry.
     pub fn disconnect(&self, conn: ConnId) {
         let gone: Vec<(RoomId, String)> = {
             let mut st = self.state();
@@ -175,8 +289,11 @@ impl Hub {
                 .into_iter()
                 .filter_map(|room| st.leave(room, conn).map(|user| (room, user)))
                 .collect();
+            for list in st.conversations.values_mut() {
+                list.retain(|l| l.conn != conn);
+            }
+            st.conversations.retain(|_, l| !l.is_empty());
             st.conns.remove(&conn);
-            st.visitors.remove(&conn);
             gone
         };
         for (room, user) in gone {
@@ -193,25 +310,28 @@ impl Hub {
             let Some(c) = st.conns.get_mut(&conn) else {
                 return Vec::new();
             };
+            let Some(account) = &c.account else {
+                return Vec::new();
+            };
             let r = st.rooms.entry(room).or_insert_with(Room::new);
             if !c.rooms.insert(room) {
                 return sorted(r.online.keys());
             }
             c.outbox.follow(room, r.ring.subscribe());
             r.subscribers += 1;
-            let count = r.online.entry(c.username.clone()).or_insert(0);
+            let count = r.online.entry(account.username.clone()).or_insert(0);
             *count += 1;
-            (*count == 1, c.username.clone(), sorted(r.online.keys()))
+            (*count == 1, account.username.clone(), sorted(r.online.keys()))
         };
         if came_online {
-            self.broadcast_except(
-                room,
-                conn,
-                &ServerFrame::PresenceChanged {
+            self.publish_except(
+                Topic::Room { room },
+                ServerFrame::PresenceChanged {
                     room,
                     user: username,
                     online: true,
                 },
+                conn,
             );
         }
         online
@@ -227,9 +347,9 @@ impl Hub {
     }
 
     fn went_offline(&self, room: RoomId, user: String) {
-        self.broadcast(
-            room,
-            &ServerFrame::PresenceChanged {
+        self.publish(
+            Topic::Room { room },
+            ServerFrame::PresenceChanged {
                 room,
                 user,
                 online: false,
@@ -237,92 +357,105 @@ impl Hub {
         );
     }
 
-    /// Sends a frame to every connection subscribed to `room`. Returns how many
-    /// connections follow the room.
-    pub fn broadcast(&self, room: RoomId, frame: &ServerFrame) -> usize {
-        self.fan_out(room, None, frame)
+    /// Subscribes a connection to a conversation's events (idempotent):
+    /// `staff` is the agent or admin, `None` the visitor. The caller has
+    /// checked that they may see it.
+    pub fn listen(&self, conversation: ConversationId, conn: ConnId, staff: Option<(UserId, Role)>) {
+        let mut st = self.state();
+        if !st.conns.contains_key(&conn) {
+            return;
+        }
+        let list = st.conversations.entry(conversation).or_default();
+        if !list.iter().any(|l| l.conn == conn) {
+            list.push(Listener { conn, staff });
+        }
     }
 
-    /// Like [`Hub::broadcast`], skipping one connection.
-    pub fn broadcast_except(&self, room: RoomId, skip: ConnId, frame: &ServerFrame) -> usize {
-        self.fan_out(room, Some(skip), frame)
+    pub fn unlisten(&self, conversation: ConversationId, conn: ConnId) {
+        self.state().unlisten(conversation, conn);
     }
 
-    fn fan_out(&self, room: RoomId, skip: Option<ConnId>, frame: &ServerFrame) -> usize {
-        // Send outside the lock: waking the room's writers is the costly part.
+    /// Subscribes a signed-in connection to the desk's events (idempotent).
+    pub fn add_console(&self, conn: ConnId) {
+        if let Some(c) = self.state().conns.get_mut(&conn) {
+            c.console = c.account.is_some();
+        }
+    }
+
+    // --- publishing ----------------------------------------------------------
+
+    /// Publishes to every recipient `topic` names. Returns what it reached on
+    /// this node.
+    pub fn publish(&self, topic: Topic, event: impl Into<Event>) -> Delivery {
+        self.deliver(&topic, &event.into(), None)
+    }
+
+    /// Like [`Hub::publish`], leaving out one connection (the sender's own
+    /// typing notice, presence).
+    pub fn publish_except(&self, topic: Topic, event: impl Into<Event>, skip: ConnId) -> Delivery {
+        self.deliver(&topic, &event.into(), Some(skip))
+    }
+
+    fn deliver(&self, topic: &Topic, event: &Event, skip: Option<ConnId>) -> Delivery {
+        match (topic, event) {
+            (Topic::Room { room }, Event::Frame { frame }) => self.to_room(*room, skip, frame),
+            (
+                Topic::Conversation { conversation, .. },
+                Event::Revoke { assignee, frame },
+            ) => {
+                let dropped = self.state().revoke(*conversation, *assignee);
+                let bytes = encode(frame);
+                let connections = dropped.iter().filter(|o| o.push(bytes.clone())).count();
+                Delivery {
+                    connections,
+                    users: Vec::new(),
+                }
+            }
+            (_, Event::Revoke { .. }) => Delivery::default(),
+            (topic, Event::Frame { frame }) => {
+                // Queued outside the lock: waking writers is the costly part.
+                let targets = self.state().targets(topic);
+                let bytes = encode(frame);
+                let mut delivery = Delivery::default();
+                for (user, outbox) in targets {
+                    if Some(outbox.id) != skip && outbox.push(bytes.clone()) {
+                        delivery.connections += 1;
+                        delivery.users.extend(user);
+                    }
+                }
+                delivery.users.sort_unstable();
+                delivery.users.dedup();
+                delivery
+            }
+            (topic, Event::Close { why }) => {
+                let targets = self.state().targets(topic);
+                for (_, outbox) in &targets {
+                    outbox.kick(*why);
+                }
+                Delivery {
+                    connections: targets.len(),
+                    users: Vec::new(),
+                }
+            }
+        }
+    }
+
+    fn to_room(&self, room: RoomId, skip: Option<ConnId>, frame: &ServerFrame) -> Delivery {
+        // Sent outside the lock: waking the room's writers is the costly part.
         let (ring, subscribers) = match self.state().rooms.get(&room) {
             Some(r) => (r.ring.clone(), r.subscribers),
-            None => return 0,
+            None => return Delivery::default(),
         };
         let bytes = encode(frame);
         // An error only means no writer holds a receiver yet (still queued).
         let _ = ring.send(RoomFrame { skip, bytes });
-        subscribers - usize::from(skip.is_some())
-    }
-
-    /// Sends a frame to every connection on this node.
-    pub fn broadcast_all(&self, frame: &ServerFrame) -> usize {
-        let outboxes: Vec<Outbox> = self
-            .state()
-            .conns
-            .values()
-            .map(|c| c.outbox.clone())
-            .collect();
-        let bytes = encode(frame);
-        outboxes.iter().filter(|o| o.push(bytes.clone())).count()
-    }
-
-    /// Sends a frame to every connection of one user. Returns how many.
-    pub fn send_to_user(&self, user: UserId, frame: &ServerFrame) -> usize {
-        let outboxes: Vec<Outbox> = self
-            .state()
-            .conns
-            .values()
-            .filter(|c| c.user == user)
-            .map(|c| c.outbox.clone())
-            .collect();
-        let bytes = encode(frame);
-        outboxes.iter().filter(|o| o.push(bytes.clone())).count()
-    }
-
-    /// Sends a frame to every connection whose user passes `to` (given the
-    /// user and their role), serialized once. Returns how many connections it
-    /// was queued for and which users they belong to (each once).
-    pub fn deliver(&self, to: impl Fn(UserId, Role) -> bool, frame: &ServerFrame) -> Delivery {
-        let targets: Vec<(UserId, Outbox)> = self
-            .state()
-            .conns
-            .values()
-            .filter(|c| to(c.user, c.role))
-            .map(|c| (c.user, c.outbox.clone()))
-            .collect();
-        let bytes = encode(frame);
-        let mut delivery = Delivery::default();
-        for (user, outbox) in targets {
-            if outbox.push(bytes.clone()) {
-                delivery.connections += 1;
-                delivery.users.push(user);
-            }
-        }
-        delivery.users.sort_unstable();
-        delivery.users.dedup();
-        delivery
-    }
-
-    /// A user's role changed: close their connections so each reconnects
-    /// under the new role (close code 4003). Returns how many were closed.
-    pub fn role_changed(&self, user: UserId) -> usize {
-        let state = self.state();
-        let theirs = state.conns.values().filter(|c| c.user == user);
-        theirs.map(|c| c.outbox.kick(Kick::RoleChanged)).count()
-    }
-
-    /// Closes every connection that authenticated with `session`.
-    pub fn end_session(&self, session: &str) {
-        for c in self.state().conns.values().filter(|c| c.session == session) {
-            c.outbox.kick(Kick::SessionEnded);
+        Delivery {
+            connections: subscribers - usize::from(skip.is_some()),
+            users: Vec::new(),
         }
     }
+
+    // --- looking inside ------------------------------------------------------
 
     /// Who is online in a room.
     pub fn online(&self, room: RoomId) -> Vec<String> {
@@ -339,7 +472,9 @@ impl Hub {
     }
 }
 
-/// What [`Hub::deliver`] reached.
+/// What a publication reached on this node: connections, and the users they
+/// belong to (each once; not counted for rooms, whose followers are reached
+/// through the ring).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Delivery {
     pub connections: usize,
@@ -404,11 +539,11 @@ mod tests {
             room,
             user: "bob".into(),
         };
-        assert_eq!(hub.broadcast_except(room, b.id, &typing), 1);
+        assert_eq!(hub.publish_except(Topic::Room { room }, typing.clone(), b.id).connections, 1);
         assert!(next(&mut ra).unwrap().contains("typing"));
         assert!(next(&mut rb).is_none(), "the sender is skipped");
         hub.unsubscribe(room, a.id);
-        assert_eq!(hub.broadcast(room, &typing), 1);
+        assert_eq!(hub.publish(Topic::Room { room }, typing.clone()).connections, 1);
         assert!(next(&mut ra).is_none(), "ann left the room");
         assert!(next(&mut rb).unwrap().contains(r#""online":false"#));
         assert!(next(&mut rb).unwrap().contains("typing"));
@@ -430,7 +565,7 @@ mod tests {
         // fast is reading all along; slow reads nothing until the end
         while next(&mut rf).is_some() {}
         for _ in 0..ROOM_RING + 10 {
-            hub.broadcast(room, &frame);
+            hub.publish(Topic::Room { room }, frame.clone());
             while next(&mut rf).is_some() {
                 fast_got += 1;
             }
@@ -451,7 +586,7 @@ mod tests {
             user: "x".into(),
         };
         for _ in 0..10 {
-            hub.broadcast_all(&frame);
+            hub.publish(Topic::All, frame.clone());
         }
         assert!(slow.is_kicked());
         assert!(!fast.is_kicked());
@@ -464,7 +599,11 @@ mod tests {
         let (a1, _ra1) = conn(&hub, 1, "ann", 8);
         let (a2, _ra2) = conn(&hub, 1, "ann", 8);
         let (b, _rb) = conn(&hub, 2, "bob", 8);
-        assert_eq!(hub.role_changed(UserId(1)), 2);
+        assert_eq!(
+            hub.publish(Topic::User { user: UserId(1) }, Event::Close { why: Kick::RoleChanged })
+                .connections,
+            2
+        );
         assert!(a1.is_kicked() && a2.is_kicked() && !b.is_kicked());
         assert_eq!(a1.kicked().await, Kick::RoleChanged);
     }

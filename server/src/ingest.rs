@@ -12,7 +12,7 @@
 //! client that sends faster than the database can store.
 
 use crate::{
-    hub::{encode, Hub, Outbox},
+    hub::{encode, Hub, Outbox, Topic},
     store::{NewMessage, Store},
 };
 use app::protocol::{ErrorCode, ServerFrame};
@@ -98,7 +98,7 @@ async fn store_batch(store: &Store, hub: &Hub, batch: &mut Vec<Submission>) {
             for (sub, st) in batch.drain(..).zip(stored) {
                 let (id, room) = (st.message.id, st.message.room);
                 if st.fresh {
-                    hub.broadcast(room, &ServerFrame::Message(st.message));
+                    hub.publish(Topic::Room { room }, ServerFrame::Message(st.message));
                 }
                 sub.reply.push(encode(&ServerFrame::Ack {
                     client_id: sub.message.client_id,

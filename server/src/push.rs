@@ -7,7 +7,7 @@
 pub mod recurrence;
 
 use crate::{
-    hub::{Delivery, Hub},
+    hub::{Hub, Topic},
     store::{Author, Claim, NewAnnouncement, ScheduleFields, Store, StoreError, StoredSchedule},
 };
 use app::{
@@ -20,7 +20,7 @@ use app::{
 use chrono::{DateTime, FixedOffset, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use recurrence::Recurrence;
-use std::{collections::HashSet, str::FromStr};
+use std::str::FromStr;
 
 /// Occurrences sent later than this after their due time are marked `late`.
 pub const LATE_AFTER: chrono::Duration = chrono::Duration::seconds(1);
@@ -97,22 +97,18 @@ pub async fn deliver(
     a: &Announcement,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let frame = ServerFrame::Announcement(a.clone());
-    let delivery = match a.target {
-        Target::All => hub.deliver(|_, _| true, &frame),
-        Target::Room { room } => {
-            let members: HashSet<_> = store.room_member_ids(room).await?.into_iter().collect();
-            hub.deliver(|u, _| members.contains(&u), &frame)
-        }
-        Target::User { user } => hub.deliver(|u, _| u == user, &frame),
-        Target::Agents => hub.deliver(|_, r| r >= Role::Agent, &frame),
+    let topic = match a.target {
+        Target::All => Topic::All,
+        Target::Room { room } => Topic::Users {
+            users: store.room_member_ids(room).await?,
+        },
+        Target::User { user } => Topic::User { user },
+        Target::Agents => Topic::Agents,
         // Visitors online now; they have no account, so no inbox and no
         // receipts: `users` stays empty and only `connections` counts them.
-        Target::Visitors => Delivery {
-            connections: hub.deliver_to_visitors(&frame),
-            users: Vec::new(),
-        },
+        Target::Visitors => Topic::Visitors,
     };
+    let delivery = hub.publish(topic, ServerFrame::Announcement(a.clone()));
     store.record_deliveries(a.id, &delivery.users, now).await?;
     Ok(delivery.connections)
 }

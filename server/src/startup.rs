@@ -102,6 +102,7 @@ impl Application {
         };
         let (desk, desk_task) = Desk::start(
             store.clone(),
+            hub.clone(),
             clock.clone(),
             DeskConfig {
                 reroute_after: chrono::Duration::from_std(settings.support_reroute)

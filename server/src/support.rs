@@ -1,12 +1,13 @@
-//! The customer-service desk: who is on duty, who listens to which
-//! conversation, and the actions that change a conversation (store, then
-//! publish) shared by the WebSocket, the HTTP API and the routing task.
+//! The customer-service desk: who is on duty, and the actions that change a
+//! conversation (store, then publish) shared by the WebSocket, the HTTP API
+//! and the routing task.
 //!
 //! What is decided lives in the database (`store/support.rs`): assignments,
 //! statuses, deadlines, the queue. What lives here, in memory, is only what a
 //! restart may forget because it is rebuilt by reconnecting: agents'
-//! availability (derived from their open connections) and subscriptions.
-//! Multi-node is out of scope: with two nodes each would see only its own agents.
+//! availability (derived from their open connections). Who listens to which
+//! conversation is the hub's, like every other subscription; the desk
+//! publishes through it ([`Hub::publish`]).
 
 pub mod access;
 pub mod hours;
@@ -14,7 +15,7 @@ pub mod identity;
 mod routing;
 
 use crate::{
-    hub::{encode, ConnId, Outbox},
+    hub::{Audience, Consoles, ConnId, Event, Hub, Topic},
     scheduler::Clock,
     store::{MessageKind, NewSupportMessage, Store, StoreError},
 };
@@ -62,29 +63,9 @@ struct Agent {
     availability: Availability,
 }
 
-/// One listener of a conversation.
-struct Listener {
-    conn: ConnId,
-    outbox: Outbox,
-    /// The agent or admin listening, `None` for the visitor. Staff receive
-    /// private notes; visitors never do. An agent who may no longer see the
-    /// conversation (it went to someone else) is dropped ([`access::may_see`]).
-    staff: Option<(UserId, Role)>,
-}
-
-/// One agent console subscribed to desk events.
-struct Console {
-    conn: ConnId,
-    outbox: Outbox,
-    user: UserId,
-    role: Role,
-}
-
 #[derive(Default)]
 struct Live {
     agents: HashMap<UserId, Agent>,
-    listeners: HashMap<ConversationId, Vec<Listener>>,
-    consoles: Vec<Console>,
     hours: Hours,
 }
 
@@ -92,6 +73,7 @@ struct Inner {
     /// A `std::sync::Mutex`: nothing is awaited while it is held.
     live: Mutex<Live>,
     store: Store,
+    hub: Arc<Hub>,
     clock: Arc<dyn Clock>,
     config: DeskConfig,
     /// Wakes the routing task; any number of wakes while it is busy collapse
@@ -127,6 +109,7 @@ impl Desk {
     /// `shutdown` is cancelled).
     pub async fn start(
         store: Store,
+        hub: Arc<Hub>,
         clock: Arc<dyn Clock>,
         config: DeskConfig,
         shutdown: CancellationToken,
@@ -142,6 +125,7 @@ impl Desk {
                     ..Live::default()
                 }),
                 store,
+                hub,
                 clock,
                 config,
                 wake: Notify::new(),
@@ -200,16 +184,11 @@ impl Desk {
         a.conns += 1;
     }
 
-    /// A connection closed: forget its subscriptions; for an agent's last
-    /// connection, drop them to offline and tell the desk.
-    pub async fn disconnected(&self, conn: ConnId, agent: Option<UserId>) {
+    /// An agent's connection closed: for their last one, drop them to
+    /// offline and tell the desk.
+    pub async fn disconnected(&self, agent: Option<UserId>) {
         let went_offline = {
             let mut live = self.live();
-            for list in live.listeners.values_mut() {
-                list.retain(|l| l.conn != conn);
-            }
-            live.listeners.retain(|_, l| !l.is_empty());
-            live.consoles.retain(|c| c.conn != conn);
             match agent.and_then(|a| live.agents.get_mut(&a).map(|s| (a, s))) {
                 Some((id, a)) => {
                     a.conns = a.conns.saturating_sub(1);
@@ -306,107 +285,51 @@ impl Desk {
         self.inner.config.default_capacity
     }
 
-    // --- subscriptions -----------------------------------------------------
-
-    /// Subscribes a connection to a conversation's events (idempotent):
-    /// `staff` is the agent or admin, `None` the visitor. The caller has
-    /// checked that they may see it.
-    pub fn listen(
-        &self,
-        conversation: ConversationId,
-        conn: ConnId,
-        outbox: &Outbox,
-        staff: Option<&User>,
-    ) {
-        let mut live = self.live();
-        let list = live.listeners.entry(conversation).or_default();
-        if !list.iter().any(|l| l.conn == conn) {
-            list.push(Listener {
-                conn,
-                outbox: outbox.clone(),
-                staff: staff.map(|u| (u.id, u.role)),
-            });
-        }
-    }
-
-    /// The conversation changed hands: agents who may no longer see it stop
-    /// listening at once, before anything more (a note of the new assignee's)
-    /// is published to it. Answers their outboxes, so they can be told who
-    /// has it now.
-    fn drop_listeners_who_may_not_see(
-        &self,
-        conversation: ConversationId,
-        assignee: Option<UserId>,
-    ) -> Vec<Outbox> {
-        let mut live = self.live();
-        let Some(list) = live.listeners.get_mut(&conversation) else {
-            return Vec::new();
-        };
-        let (kept, dropped): (Vec<Listener>, Vec<Listener>) =
-            std::mem::take(list).into_iter().partition(|l| {
-                l.staff
-                    .is_none_or(|(user, role)| access::may_see(user, role, assignee))
-            });
-        if kept.is_empty() {
-            live.listeners.remove(&conversation);
-        } else {
-            *list = kept;
-        }
-        dropped.into_iter().map(|l| l.outbox).collect()
-    }
-
-    pub fn unlisten(&self, conversation: ConversationId, conn: ConnId) {
-        let mut live = self.live();
-        if let Some(list) = live.listeners.get_mut(&conversation) {
-            list.retain(|l| l.conn != conn);
-            if list.is_empty() {
-                live.listeners.remove(&conversation);
-            }
-        }
-    }
-
-    /// Subscribes an agent's console to desk events (idempotent).
-    pub fn add_console(&self, conn: ConnId, outbox: &Outbox, user: &User) {
-        let mut live = self.live();
-        if !live.consoles.iter().any(|c| c.conn == conn) {
-            live.consoles.push(Console {
-                conn,
-                outbox: outbox.clone(),
-                user: user.id,
-                role: user.role,
-            });
-        }
-    }
-
     // --- publishing (after storing) ------------------------------------------
 
-    /// Sends a frame to a conversation's listeners, serialized once; agents
-    /// only when `agents_only`. `skip` leaves out one connection.
+    /// Publishes a frame to a conversation's listeners (staff only when
+    /// `audience` says so).
     pub fn to_conversation(
         &self,
         conversation: ConversationId,
-        frame: &ServerFrame,
-        agents_only: bool,
-        skip: Option<ConnId>,
+        audience: Audience,
+        frame: ServerFrame,
     ) {
-        let targets: Vec<Outbox> = match self.live().listeners.get(&conversation) {
-            Some(list) => list
-                .iter()
-                .filter(|l| (l.staff.is_some() || !agents_only) && Some(l.conn) != skip)
-                .map(|l| l.outbox.clone())
-                .collect(),
-            None => return,
-        };
-        let bytes = encode(frame);
-        for o in targets {
-            o.push(bytes.clone());
-        }
+        self.inner.hub.publish(
+            Topic::Conversation {
+                conversation,
+                audience,
+            },
+            frame,
+        );
+    }
+
+    /// Like [`Desk::to_conversation`] to everyone, leaving out one connection
+    /// (the typist's own).
+    pub fn to_conversation_except(
+        &self,
+        conversation: ConversationId,
+        frame: ServerFrame,
+        skip: ConnId,
+    ) {
+        self.inner.hub.publish_except(
+            Topic::Conversation {
+                conversation,
+                audience: Audience::Everyone,
+            },
+            frame,
+            skip,
+        );
     }
 
     /// A stored message to its listeners (a note to agents only).
     pub fn publish_message(&self, m: SupportMessage) {
-        let (conversation, private) = (m.conversation, m.private);
-        self.to_conversation(conversation, &ServerFrame::SupportMessage(m), private, None);
+        let audience = if m.private {
+            Audience::Staff
+        } else {
+            Audience::Everyone
+        };
+        self.to_conversation(m.conversation, audience, ServerFrame::SupportMessage(m));
     }
 
     /// A conversation's row to the consoles that show it: those who may see
@@ -415,8 +338,8 @@ impl Desk {
     pub fn publish_row(&self, row: ConversationRow, also: Option<UserId>) {
         let assignee = row.assignee.as_ref().map(|a| a.id);
         self.to_consoles(
-            |c| access::may_see(c.user, c.role, assignee) || also == Some(c.user),
-            &ServerFrame::SupportConversation(row),
+            Consoles::Showing { assignee, also },
+            ServerFrame::SupportConversation(row),
         );
     }
 
@@ -474,7 +397,7 @@ impl Desk {
             }
         };
         if let Some(status) = status {
-            self.to_consoles(|_| true, &ServerFrame::SupportAgent(status));
+            self.to_consoles(Consoles::Every, ServerFrame::SupportAgent(status));
         }
     }
 
@@ -489,7 +412,10 @@ impl Desk {
             return Ok(());
         }
         self.live().agents.remove(&user.id);
-        self.to_consoles(|_| true, &ServerFrame::SupportAgentRemoved { id: user.id });
+        self.to_consoles(
+            Consoles::Every,
+            ServerFrame::SupportAgentRemoved { id: user.id },
+        );
         let returned = self.store().unassign_all(user.id, self.now()).await?;
         for id in &returned {
             self.announce_assignment(*id, Some(user.id), None, Handover::RoleRemoved)
@@ -501,26 +427,9 @@ impl Desk {
         Ok(())
     }
 
-    /// Sends a frame to every connection of one agent that has a console open
-    /// or listens to anything (the re-routing notice).
-    pub fn to_agent(&self, agent: UserId, frame: &ServerFrame) {
-        self.to_consoles(|c| c.user == agent, frame);
-    }
-
-    /// Sends a frame, serialized once, to the open consoles `to` picks
-    /// (queued outside the lock).
-    fn to_consoles(&self, to: impl Fn(&Console) -> bool, frame: &ServerFrame) {
-        let targets: Vec<Outbox> = self
-            .live()
-            .consoles
-            .iter()
-            .filter(|c| to(c))
-            .map(|c| c.outbox.clone())
-            .collect();
-        let bytes = encode(frame);
-        for o in targets {
-            o.push(bytes.clone());
-        }
+    /// Publishes a frame to the open consoles `scope` admits.
+    fn to_consoles(&self, scope: Consoles, frame: ServerFrame) {
+        self.inner.hub.publish(Topic::Consoles { scope }, frame);
     }
 
     // --- actions: store, then publish -----------------------------------------
@@ -559,7 +468,6 @@ impl Desk {
         to: Option<UserId>,
         how: Handover,
     ) -> Result<(), StoreError> {
-        let dropped = self.drop_listeners_who_may_not_see(conversation, to);
         let name = |id: Option<UserId>| -> Option<String> {
             id.and_then(|id| self.live().agents.get(&id).map(|a| a.name.clone()))
         };
@@ -607,26 +515,31 @@ impl Desk {
                 f.as_deref().unwrap_or("The agent")
             ),
         };
-        self.system_line(conversation, line).await?;
         let assigned = ServerFrame::SupportAssigned {
             conversation,
             agent: to_ref,
         };
-        self.to_conversation(conversation, &assigned, false, None);
-        // Panes that just lost the conversation learn who has it now (and
-        // nothing more of it).
-        if !dropped.is_empty() {
-            let bytes = encode(&assigned);
-            for o in dropped {
-                o.push(bytes.clone());
-            }
-        }
+        // Staff panes that just lost the conversation learn who has it now
+        // and stop listening, before its system line (or a note of the new
+        // assignee's) is published.
+        self.inner.hub.publish(
+            Topic::Conversation {
+                conversation,
+                audience: Audience::Staff,
+            },
+            Event::Revoke {
+                assignee: to,
+                frame: assigned.clone(),
+            },
+        );
+        self.system_line(conversation, line).await?;
+        self.to_conversation(conversation, Audience::Everyone, assigned);
         self.refresh_row(conversation, from).await?;
         if matches!(how, Handover::Rerouted) {
             if let Some(f) = from {
-                self.to_agent(
-                    f,
-                    &ServerFrame::SupportRerouted {
+                self.to_consoles(
+                    Consoles::Of { user: f },
+                    ServerFrame::SupportRerouted {
                         conversation,
                         reason: format!("not answered within {minutes} minutes"),
                     },
@@ -655,12 +568,11 @@ impl Desk {
         self.system_line(conversation, line).await?;
         self.to_conversation(
             conversation,
-            &ServerFrame::SupportStatus {
+            Audience::Everyone,
+            ServerFrame::SupportStatus {
                 conversation,
                 status,
             },
-            false,
-            None,
         );
         self.refresh_row(conversation, None).await?;
         if let Some(a) = assignee {

@@ -140,7 +140,14 @@ async fn until_expiry(
             _ = tokio::time::sleep(left) => {}
         }
         if chrono::Utc::now() >= at {
-            hub.end_session(session);
+            hub.publish(
+                crate::hub::Topic::Session {
+                    session: session.to_owned(),
+                },
+                crate::hub::Event::Close {
+                    why: crate::hub::Kick::SessionEnded,
+                },
+            );
             break;
         }
     }

@@ -7,6 +7,7 @@
 use super::registration;
 use crate::{
     auth::{password::HashError, token, AuthUser, COOKIE},
+    hub::{Event, Kick, Topic},
     error::{ApiError, ApiJson},
     limits::{ClientIp, RetryAfter},
     state::AppState,
@@ -132,7 +133,14 @@ fn cookie(value: &str, max_age: u64, secure: bool) -> HeaderValue {
 
 pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> Result<Response, ApiError> {
     state.store.delete_session(&auth.session).await?;
-    state.hub.end_session(&auth.session);
+    state.hub.publish(
+        Topic::Session {
+            session: auth.session.clone(),
+        },
+        Event::Close {
+            why: Kick::SessionEnded,
+        },
+    );
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,

@@ -3,6 +3,7 @@
 use crate::{
     auth::AuthUser,
     error::{ApiError, ApiJson, ApiPath, ApiQuery},
+    hub::Topic,
     state::AppState,
     store::RoomPage,
 };
@@ -63,7 +64,7 @@ pub async fn create(
         .map_err(ApiError::RateLimited)?;
     let room = state.store.create_room(name.as_str(), auth.user.id).await?;
     // Everyone else sees it as a room they have not joined.
-    state.hub.broadcast_all(&ServerFrame::RoomCreated {
+    state.hub.publish(Topic::All, ServerFrame::RoomCreated {
         room: RoomSummary {
             joined: false,
             ..room.clone()

@@ -4,6 +4,7 @@
 use crate::{
     auth::AdminUser,
     error::{ApiError, ApiJson, ApiPath},
+    hub::{Event, Kick, Topic},
     state::AppState,
     store::{Admission, SignUpError},
 };
@@ -75,7 +76,15 @@ pub async fn set_role(
         .await?
         .ok_or(ApiError::NotFound("no such user"))?;
     if user.role != current.role {
-        let closed = state.hub.role_changed(user.id);
+        let closed = state
+            .hub
+            .publish(
+                Topic::User { user: user.id },
+                Event::Close {
+                    why: Kick::RoleChanged,
+                },
+            )
+            .connections;
         state.desk.role_changed(&user).await?;
         tracing::info!(user = %user.username, role = ?user.role, closed, "role changed");
     }

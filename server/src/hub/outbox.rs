@@ -34,7 +34,8 @@ use tokio_util::sync::CancellationToken;
 pub type ConnId = u64;
 
 /// Why a connection is being closed by the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Kick {
     /// Its queue filled up: the client stopped reading.
     SlowConsumer,

@@ -112,7 +112,7 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
     read_loop(stream, &mut handler, &outbox, &done).await;
     done.cancel();
     state.hub.disconnect(id);
-    state.desk.disconnected(id, agent).await;
+    state.desk.disconnected(agent).await;
     let _ = writer.await;
     tracing::debug!(conn = id, "disconnected");
 }

@@ -8,7 +8,7 @@ use super::{
     support::SupportDispatch,
 };
 use crate::{
-    hub::{encode, Kick, Outbox},
+    hub::{encode, Kick, Outbox, Topic},
     ingest::Submission,
     limits::Limit,
     state::AppState,
@@ -429,13 +429,13 @@ impl Dispatch {
         if self.state.limits.typing.check(&self.user.id).is_err() {
             return Ok(());
         }
-        self.state.hub.broadcast_except(
-            room,
-            self.outbox.id,
-            &ServerFrame::Typing {
+        self.state.hub.publish_except(
+            Topic::Room { room },
+            ServerFrame::Typing {
                 room,
                 user: self.user.username.clone(),
             },
+            self.outbox.id,
         );
         Ok(())
     }
@@ -456,9 +456,9 @@ impl Dispatch {
             .edit_message(id, body.as_str())
             .await?
             .ok_or_else(gone)?;
-        self.state.hub.broadcast(
-            room,
-            &ServerFrame::Edited {
+        self.state.hub.publish(
+            Topic::Room { room },
+            ServerFrame::Edited {
                 room,
                 id,
                 body: body.into_string(),
@@ -483,9 +483,10 @@ impl Dispatch {
             ));
         }
         let (room, change) = store.delete_message(id).await?.ok_or_else(gone)?;
-        self.state
-            .hub
-            .broadcast(room, &ServerFrame::Deleted { room, id, change });
+        self.state.hub.publish(
+            Topic::Room { room },
+            ServerFrame::Deleted { room, id, change },
+        );
         Ok(())
     }
 

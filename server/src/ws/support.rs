@@ -233,7 +233,7 @@ impl SupportDispatch {
                 since,
             } => self.join(conversation, since).await,
             ClientFrame::SupportLeave { conversation } => {
-                self.state.desk.unlisten(conversation, self.outbox.id);
+                self.state.hub.unlisten(conversation, self.outbox.id);
                 Ok(())
             }
             ClientFrame::SupportSend {
@@ -370,9 +370,7 @@ impl SupportDispatch {
         };
         let author = name.unwrap_or_else(|| "Visitor".into());
         let (conversation, stored) = store.open_conversation(&new, &author, now).await?;
-        self.state
-            .desk
-            .listen(conversation, self.outbox.id, &self.outbox, None);
+        self.state.hub.listen(conversation, self.outbox.id, None);
         if stored.fresh {
             self.state.desk.publish_message(stored.message.clone());
             self.state.desk.refresh_row(conversation, None).await?;
@@ -425,14 +423,12 @@ impl SupportDispatch {
         let c = self.conversation(id).await?;
         let agent = self.is_agent();
         let staff = match &self.party {
-            Party::User(u) => Some(u),
+            Party::User(u) => Some((u.id, u.role)),
             Party::Visitor(_) => None,
         };
         // Listen before reading history, so nothing falls between the two; the
         // client merges by id whatever arrives twice.
-        self.state
-            .desk
-            .listen(id, self.outbox.id, &self.outbox, staff);
+        self.state.hub.listen(id, self.outbox.id, staff);
         let mut messages = self
             .state
             .store
@@ -571,15 +567,14 @@ impl SupportDispatch {
             ),
             Party::User(u) => (u.username.clone(), app::protocol::AuthorKind::Agent),
         };
-        self.state.desk.to_conversation(
+        self.state.desk.to_conversation_except(
             id,
-            &ServerFrame::SupportTyping {
+            ServerFrame::SupportTyping {
                 conversation: id,
                 who,
                 kind,
             },
-            false,
-            Some(self.outbox.id),
+            self.outbox.id,
         );
         Ok(())
     }
@@ -762,7 +757,7 @@ impl SupportDispatch {
         let desk = &self.state.desk;
         // Subscribe before the snapshot: a change in between arrives twice,
         // never not at all (rows replace by id).
-        desk.add_console(self.outbox.id, &self.outbox, &me);
+        self.state.hub.add_console(self.outbox.id);
         let conversations = self
             .state
             .store

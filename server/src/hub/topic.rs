@@ -1,0 +1,104 @@
+//! What can be published, and to whom: the one vocabulary every live frame
+//! goes out in ([`super::Hub::publish`]).
+//!
+//! A topic names recipients by what they are (a room's followers, a
+//! conversation's listeners, a user's connections), never by connection, so
+//! the same publication means the same thing on every node of a cluster:
+//! each node delivers it to its own connections. Both types serialize,
+//! because between nodes they travel through the broker.
+
+use super::Kick;
+use crate::support::access;
+use app::protocol::{ConversationId, Role, RoomId, ServerFrame, UserId};
+use serde::{Deserialize, Serialize};
+
+/// Who a publication is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum Topic {
+    /// Every connection that joined the room.
+    Room { room: RoomId },
+    /// A conversation's listeners: the visitor's tabs and the staff panes
+    /// that opened it; private notes go to `Audience::Staff` only.
+    Conversation {
+        conversation: ConversationId,
+        audience: Audience,
+    },
+    /// Agents' consoles (`support.subscribe`) that `scope` admits.
+    Consoles { scope: Consoles },
+    /// Every connection of one user.
+    User { user: UserId },
+    /// Every connection that authenticated with one login session (its token
+    /// hash): a logout or an expiry closes exactly those.
+    Session { session: String },
+    /// Every connection of the listed users (an announcement to a room's
+    /// members, read from the database by the publisher).
+    Users { users: Vec<UserId> },
+    /// Every connection of an agent or admin.
+    Agents,
+    /// Every signed-in connection (visitors are `Visitors`).
+    All,
+    /// Every support visitor's connection.
+    Visitors,
+}
+
+/// Which of a conversation's listeners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Everyone,
+    /// Agents and admins only (private notes).
+    Staff,
+}
+
+/// Which consoles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "c", rename_all = "snake_case")]
+pub enum Consoles {
+    Every,
+    /// Those that show a conversation assigned to `assignee`
+    /// ([`access::may_see`]), and `also`'s (an agent it just left, so their
+    /// list drops it).
+    Showing {
+        assignee: Option<UserId>,
+        also: Option<UserId>,
+    },
+    /// One agent's consoles.
+    Of { user: UserId },
+}
+
+impl Consoles {
+    pub fn admits(&self, user: UserId, role: Role) -> bool {
+        match *self {
+            Consoles::Every => true,
+            Consoles::Showing { assignee, also } => {
+                access::may_see(user, role, assignee) || also == Some(user)
+            }
+            Consoles::Of { user: u } => u == user,
+        }
+    }
+}
+
+/// What is published.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "e", rename_all = "snake_case")]
+pub enum Event {
+    /// A frame, serialized once per node and shared by its recipients.
+    Frame { frame: ServerFrame },
+    /// Close the recipients' connections (a role change, a logout).
+    Close { why: Kick },
+    /// A conversation changed hands: its staff listeners who may no longer
+    /// see it ([`access::may_see`] with the new `assignee`) get `frame` and
+    /// stop listening, before anything more of it is published. Only
+    /// meaningful on a `Topic::Conversation`.
+    Revoke {
+        assignee: Option<UserId>,
+        frame: ServerFrame,
+    },
+}
+
+impl From<ServerFrame> for Event {
+    fn from(frame: ServerFrame) -> Event {
+        Event::Frame { frame }
+    }
+}
