@@ -1,6 +1,6 @@
 //! The one error type of the HTTP API and how each case becomes a status and a
 //! `{"error": {"code", "message"}}` body. The WebSocket uses the same codes in
-//! its `error` frame (see `ws::session`).
+//! its `error` frame, from the same [`Refusal`]s (`ws::refusal`).
 
 use app::{
     protocol::{ErrorBody, ErrorCode, ErrorDetail},
@@ -14,7 +14,13 @@ use axum::{
 };
 use thiserror::Error;
 
-use crate::store::StoreError;
+use crate::{refusal::Refusal, store::StoreError};
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        ApiError::Action(r)
+    }
+}
 
 #[derive(Debug, Error)]
 pub enum ApiError {
@@ -46,6 +52,10 @@ pub enum ApiError {
         code: ErrorCode,
         message: &'static str,
     },
+    /// A feature action refused (the same refusal a WebSocket frame gets as
+    /// an `error` frame); the status follows its code.
+    #[error("{}", .0.message)]
+    Action(crate::refusal::Refusal),
     /// A request body over the size limit (axum's `DefaultBodyLimit`).
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -67,6 +77,7 @@ impl ApiError {
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::Busy(..) => ErrorCode::Unavailable,
             ApiError::Refused { code, .. } => *code,
+            ApiError::Action(r) => r.code,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -84,6 +95,20 @@ impl ApiError {
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Refused { .. } => StatusCode::FORBIDDEN,
+            ApiError::Action(r) => match r.code {
+                ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+                ErrorCode::NotFound => StatusCode::NOT_FOUND,
+                ErrorCode::Conflict | ErrorCode::NotJoined => StatusCode::CONFLICT,
+                ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::PayloadTooLarge | ErrorCode::FrameTooLarge => {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                }
+                ErrorCode::BadFrame | ErrorCode::UnknownType => StatusCode::BAD_REQUEST,
+                _ => StatusCode::FORBIDDEN,
+            },
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -141,6 +166,7 @@ impl IntoResponse for ApiError {
         };
         let retry_after = match &self {
             ApiError::RateLimited(wait) | ApiError::Busy(_, wait) => Some(wait.secs()),
+            ApiError::Action(r) => r.retry_after_ms.map(|ms| ms.div_ceil(1000).max(1)),
             _ => None,
         };
         let mut resp = (self.status(), Json(body)).into_response();

@@ -42,9 +42,29 @@ fn config() -> ProptestConfig {
 /// Field names and frame types the server knows, so generated frames often
 /// get past serde's first checks and reach the deeper ones.
 const FIELDS: &[&str] = &[
-    "type", "room", "body", "client_id", "since", "changes_since", "id", "conversation",
-    "name", "email", "page", "text", "status", "agent", "score", "comment", "identity",
-    "before", "limit", "note", "ts", "signature", "external_id",
+    "type",
+    "room",
+    "body",
+    "client_id",
+    "since",
+    "changes_since",
+    "id",
+    "conversation",
+    "name",
+    "email",
+    "page",
+    "text",
+    "status",
+    "agent",
+    "score",
+    "comment",
+    "identity",
+    "before",
+    "limit",
+    "note",
+    "ts",
+    "signature",
+    "external_id",
 ];
 
 fn frame_type() -> impl Strategy<Value = String> {
@@ -68,13 +88,10 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(3, 24, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
-            proptest::collection::vec(
-                (proptest::sample::select(FIELDS.to_vec()), inner),
-                0..6
-            )
-            .prop_map(|kv| Value::Object(
-                kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-            )),
+            proptest::collection::vec((proptest::sample::select(FIELDS.to_vec()), inner), 0..6)
+                .prop_map(|kv| Value::Object(
+                    kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                )),
         ]
     })
 }
@@ -83,7 +100,10 @@ fn json_value() -> impl Strategy<Value = Value> {
 fn frame() -> impl Strategy<Value = String> {
     (
         frame_type(),
-        proptest::collection::vec((proptest::sample::select(FIELDS.to_vec()), json_value()), 0..6),
+        proptest::collection::vec(
+            (proptest::sample::select(FIELDS.to_vec()), json_value()),
+            0..6,
+        ),
     )
         .prop_map(|(kind, fields)| {
             let mut obj: serde_json::Map<String, Value> =

@@ -2,8 +2,8 @@
 //! extractors ([`AuthUser`](crate::auth::AuthUser), [`AdminUser`](crate::auth::AdminUser)).
 
 mod auth;
-mod invites;
 pub mod headers;
+mod invites;
 mod keys;
 pub mod origin_guard;
 mod push;

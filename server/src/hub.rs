@@ -321,7 +321,11 @@ impl Hub {
             r.subscribers += 1;
             let count = r.online.entry(account.username.clone()).or_insert(0);
             *count += 1;
-            (*count == 1, account.username.clone(), sorted(r.online.keys()))
+            (
+                *count == 1,
+                account.username.clone(),
+                sorted(r.online.keys()),
+            )
         };
         if came_online {
             self.publish_except(
@@ -360,7 +364,12 @@ impl Hub {
     /// Subscribes a connection to a conversation's events (idempotent):
     /// `staff` is the agent or admin, `None` the visitor. The caller has
     /// checked that they may see it.
-    pub fn listen(&self, conversation: ConversationId, conn: ConnId, staff: Option<(UserId, Role)>) {
+    pub fn listen(
+        &self,
+        conversation: ConversationId,
+        conn: ConnId,
+        staff: Option<(UserId, Role)>,
+    ) {
         let mut st = self.state();
         if !st.conns.contains_key(&conn) {
             return;
@@ -399,10 +408,7 @@ impl Hub {
     fn deliver(&self, topic: &Topic, event: &Event, skip: Option<ConnId>) -> Delivery {
         match (topic, event) {
             (Topic::Room { room }, Event::Frame { frame }) => self.to_room(*room, skip, frame),
-            (
-                Topic::Conversation { conversation, .. },
-                Event::Revoke { assignee, frame },
-            ) => {
+            (Topic::Conversation { conversation, .. }, Event::Revoke { assignee, frame }) => {
                 let dropped = self.state().revoke(*conversation, *assignee);
                 let bytes = encode(frame);
                 let connections = dropped.iter().filter(|o| o.push(bytes.clone())).count();
@@ -490,7 +496,7 @@ fn sorted<'a>(names: impl Iterator<Item = &'a String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::protocol::UserId;
+    use app::protocol::{ConversationId, UserId};
 
     fn conn(hub: &Hub, user: i64, name: &str, cap: usize) -> (Outbox, Feed) {
         let (o, feed) = Outbox::new(hub.next_conn_id(), cap, 1 << 20);
@@ -539,11 +545,19 @@ mod tests {
             room,
             user: "bob".into(),
         };
-        assert_eq!(hub.publish_except(Topic::Room { room }, typing.clone(), b.id).connections, 1);
+        assert_eq!(
+            hub.publish_except(Topic::Room { room }, typing.clone(), b.id)
+                .connections,
+            1
+        );
         assert!(next(&mut ra).unwrap().contains("typing"));
         assert!(next(&mut rb).is_none(), "the sender is skipped");
         hub.unsubscribe(room, a.id);
-        assert_eq!(hub.publish(Topic::Room { room }, typing.clone()).connections, 1);
+        assert_eq!(
+            hub.publish(Topic::Room { room }, typing.clone())
+                .connections,
+            1
+        );
         assert!(next(&mut ra).is_none(), "ann left the room");
         assert!(next(&mut rb).unwrap().contains(r#""online":false"#));
         assert!(next(&mut rb).unwrap().contains("typing"));
@@ -600,11 +614,166 @@ mod tests {
         let (a2, _ra2) = conn(&hub, 1, "ann", 8);
         let (b, _rb) = conn(&hub, 2, "bob", 8);
         assert_eq!(
-            hub.publish(Topic::User { user: UserId(1) }, Event::Close { why: Kick::RoleChanged })
-                .connections,
+            hub.publish(
+                Topic::User { user: UserId(1) },
+                Event::Close {
+                    why: Kick::RoleChanged
+                }
+            )
+            .connections,
             2
         );
         assert!(a1.is_kicked() && a2.is_kicked() && !b.is_kicked());
         assert_eq!(a1.kicked().await, Kick::RoleChanged);
+    }
+
+    fn visitor(hub: &Hub) -> (Outbox, Feed) {
+        let (o, feed) = Outbox::new(hub.next_conn_id(), 8, 1 << 20);
+        hub.connect_visitor(o.clone());
+        (o, feed)
+    }
+
+    fn agent(hub: &Hub, user: i64, role: Role) -> (Outbox, Feed) {
+        let (o, feed) = Outbox::new(hub.next_conn_id(), 8, 1 << 20);
+        hub.connect(UserId(user), &format!("agent{user}"), role, "s", o.clone());
+        (o, feed)
+    }
+
+    #[test]
+    fn notes_reach_staff_listeners_only() {
+        let hub = Hub::new();
+        let c = ConversationId(5);
+        let (v, mut rv) = visitor(&hub);
+        let (a, mut ra) = agent(&hub, 1, Role::Agent);
+        hub.listen(c, v.id, None);
+        hub.listen(c, a.id, Some((UserId(1), Role::Agent)));
+        let frame = ServerFrame::SupportAgentRemoved { id: UserId(9) };
+        let staff = Topic::Conversation {
+            conversation: c,
+            audience: Audience::Staff,
+        };
+        assert_eq!(hub.publish(staff, frame.clone()).connections, 1);
+        assert!(next(&mut ra).is_some());
+        assert!(next(&mut rv).is_none(), "a visitor never gets a note");
+        let everyone = Topic::Conversation {
+            conversation: c,
+            audience: Audience::Everyone,
+        };
+        assert_eq!(hub.publish(everyone, frame).connections, 2);
+    }
+
+    #[test]
+    fn a_revoke_drops_only_staff_who_may_no_longer_see() {
+        let hub = Hub::new();
+        let c = ConversationId(5);
+        let (v, mut rv) = visitor(&hub);
+        let (ann, mut rann) = agent(&hub, 1, Role::Agent);
+        let (bob, mut rbob) = agent(&hub, 2, Role::Agent);
+        let (boss, mut rboss) = agent(&hub, 3, Role::Admin);
+        for (conn, staff) in [
+            (v.id, None),
+            (ann.id, Some((UserId(1), Role::Agent))),
+            (bob.id, Some((UserId(2), Role::Agent))),
+            (boss.id, Some((UserId(3), Role::Admin))),
+        ] {
+            hub.listen(c, conn, staff);
+        }
+        let assigned = ServerFrame::SupportAssigned {
+            conversation: c,
+            agent: None,
+        };
+        let topic = Topic::Conversation {
+            conversation: c,
+            audience: Audience::Staff,
+        };
+        // To bob: ann may no longer see it; the admin and the visitor stay.
+        let revoke = Event::Revoke {
+            assignee: Some(UserId(2)),
+            frame: assigned.clone(),
+        };
+        assert_eq!(hub.publish(topic.clone(), revoke).connections, 1);
+        assert!(next(&mut rann).is_some(), "ann is told");
+        assert!(next(&mut rbob).is_none() && next(&mut rboss).is_none());
+        let everyone = Topic::Conversation {
+            conversation: c,
+            audience: Audience::Everyone,
+        };
+        assert_eq!(hub.publish(everyone, assigned).connections, 3);
+        assert!(next(&mut rann).is_none(), "ann stopped listening");
+        assert!(next(&mut rv).is_some());
+    }
+
+    #[test]
+    fn consoles_see_what_their_user_may_see() {
+        let hub = Hub::new();
+        let (ann, mut rann) = agent(&hub, 1, Role::Agent);
+        let (bob, mut rbob) = agent(&hub, 2, Role::Agent);
+        let (boss, mut rboss) = agent(&hub, 3, Role::Admin);
+        let (_quiet, mut rquiet) = agent(&hub, 4, Role::Agent);
+        for o in [&ann, &bob, &boss] {
+            hub.add_console(o.id);
+        }
+        let frame = ServerFrame::SupportAgentRemoved { id: UserId(9) };
+        let showing = |assignee, also| Topic::Consoles {
+            scope: Consoles::Showing { assignee, also },
+        };
+        // Assigned to ann: ann and the admin; bob only as the one it left.
+        assert_eq!(
+            hub.publish(showing(Some(UserId(1)), None), frame.clone())
+                .connections,
+            2
+        );
+        assert!(next(&mut rann).is_some() && next(&mut rboss).is_some());
+        assert!(next(&mut rbob).is_none());
+        hub.publish(showing(Some(UserId(1)), Some(UserId(2))), frame.clone());
+        assert!(next(&mut rbob).is_some());
+        // Unassigned: every console; a connection without one never.
+        assert_eq!(hub.publish(showing(None, None), frame).connections, 3);
+        assert!(next(&mut rquiet).is_none());
+    }
+
+    #[test]
+    fn closes_reach_exactly_the_session_named_and_visitors_are_not_everyone() {
+        let hub = Hub::new();
+        let (o1, _f1) = Outbox::new(hub.next_conn_id(), 8, 1 << 20);
+        let (o2, _f2) = Outbox::new(hub.next_conn_id(), 8, 1 << 20);
+        hub.connect(UserId(1), "ann", Role::Member, "laptop", o1.clone());
+        hub.connect(UserId(1), "ann", Role::Member, "phone", o2.clone());
+        let (v, mut rv) = visitor(&hub);
+        let close = Event::Close {
+            why: Kick::SessionEnded,
+        };
+        let laptop = Topic::Session {
+            session: "laptop".into(),
+        };
+        assert_eq!(hub.publish(laptop, close).connections, 1);
+        assert!(o1.is_kicked() && !o2.is_kicked() && !v.is_kicked());
+        let hi = ServerFrame::SupportAgentRemoved { id: UserId(9) };
+        // The closed laptop takes nothing more; the phone does.
+        assert_eq!(hub.publish(Topic::All, hi.clone()).connections, 1);
+        assert!(next(&mut rv).is_none(), "All means signed-in connections");
+        assert_eq!(hub.publish(Topic::Visitors, hi).connections, 1);
+    }
+
+    #[test]
+    fn topics_and_events_survive_the_wire() {
+        let topic = Topic::Consoles {
+            scope: Consoles::Showing {
+                assignee: Some(UserId(1)),
+                also: None,
+            },
+        };
+        let event = Event::Close {
+            why: Kick::RoleChanged,
+        };
+        let t: Topic = serde_json::from_str(&serde_json::to_string(&topic).unwrap()).unwrap();
+        let e: Event = serde_json::from_str(&serde_json::to_string(&event).unwrap()).unwrap();
+        assert_eq!(t, topic);
+        assert!(matches!(
+            e,
+            Event::Close {
+                why: Kick::RoleChanged
+            }
+        ));
     }
 }

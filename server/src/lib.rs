@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod error;
 #[cfg(test)]
@@ -14,6 +15,7 @@ pub mod ingest;
 pub mod limits;
 pub mod origin;
 pub mod push;
+pub mod refusal;
 pub mod scheduler;
 pub mod serve;
 pub mod startup;

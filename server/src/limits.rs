@@ -80,9 +80,12 @@ impl<K: Hash + Eq + Clone> Limit<K> {
     }
 }
 
-/// Every rate limit but the per-user message limit (`AppState::limiter`).
-/// One field per action; add a field here when adding a limited action.
+/// Every rate limit, one field per action; add a field here when adding a
+/// limited action.
 pub struct Limits {
+    /// Chat messages and agents' support replies per user, across all of
+    /// that user's connections (`SWITCHBOARD_RATE_PER_SEC`, `_BURST`).
+    pub messages: Limit<UserId>,
     /// `POST /api/support/session` per client IP (the support page and the
     /// widget call it once per page view).
     pub visitor_sessions: Limit<IpAddr>,
@@ -145,6 +148,7 @@ fn limit<K: Hash + Eq + Clone>(r: Rate) -> Limit<K> {
 impl Limits {
     pub fn new(settings: &Settings) -> Limits {
         Limits {
+            messages: Limit::per_second(settings.rate_per_sec, settings.rate_burst),
             visitor_sessions: Limit::per_minute(
                 settings.visitor_sessions_per_min,
                 settings.visitor_sessions_burst,
@@ -174,6 +178,7 @@ impl Limits {
 
     /// Forgets idle keys of every limit.
     pub fn forget_idle(&self) {
+        self.messages.forget_idle();
         self.visitor_sessions.forget_idle();
         self.visitor_conversations.forget_idle();
         self.visitor_messages.forget_idle();

@@ -41,7 +41,12 @@ fn scheme(headers: &HeaderMap, peer: Option<IpAddr>, settings: &Settings) -> Str
             return proto.to_owned();
         }
     }
-    if settings.secure_cookies { "https" } else { "http" }.to_owned()
+    if settings.secure_cookies {
+        "https"
+    } else {
+        "http"
+    }
+    .to_owned()
 }
 
 /// The server's own origin as this request addressed it; `None` without a
@@ -59,7 +64,12 @@ pub fn own(headers: &HeaderMap, peer: Option<IpAddr>, settings: &Settings) -> Op
 
 /// Whether a page of `origin` may act here with the user's cookies: our own
 /// origin, or one listed in `SWITCHBOARD_ALLOWED_ORIGINS`.
-pub fn trusted(origin: &str, headers: &HeaderMap, peer: Option<IpAddr>, settings: &Settings) -> bool {
+pub fn trusted(
+    origin: &str,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+    settings: &Settings,
+) -> bool {
     let origin = normalize(origin);
     own(headers, peer, settings).is_some_and(|own| own == origin)
         || settings

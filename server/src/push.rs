@@ -8,12 +8,14 @@ pub mod recurrence;
 
 use crate::{
     hub::{Hub, Topic},
+    refusal::Refusal,
+    state::AppState,
     store::{Author, Claim, NewAnnouncement, ScheduleFields, Store, StoreError, StoredSchedule},
 };
 use app::{
     protocol::{
-        Announcement, Occurrence, OccurrenceStatus, Role, Schedule, ScheduleRequest, ServerFrame,
-        Target,
+        Announcement, AnnouncementId, ErrorCode, Occurrence, OccurrenceStatus, Role, Schedule,
+        ScheduleRequest, ServerFrame, Target, User,
     },
     validate::{AnnouncementBody, AnnouncementTitle, Invalid},
 };
@@ -111,6 +113,35 @@ pub async fn deliver(
     let delivery = hub.publish(topic, ServerFrame::Announcement(a.clone()));
     store.record_deliveries(a.id, &delivery.users, now).await?;
     Ok(delivery.connections)
+}
+
+/// Records that `user` saw (or dismissed) an announcement addressed to them,
+/// from the `announcement_seen`/`_dismiss` frames and the HTTP inbox alike.
+pub async fn mark_seen(
+    state: &AppState,
+    user: &User,
+    id: AnnouncementId,
+    dismiss: bool,
+) -> Result<(), Refusal> {
+    state
+        .limits
+        .mark
+        .check(&user.id)
+        .map_err(|wait| Refusal::too_fast(wait, "marking announcements"))?;
+    // The role decides whether "agents" announcements are theirs.
+    let is_agent = user.role >= Role::Agent;
+    let found = state
+        .store
+        .mark_seen(id, user.id, is_agent, dismiss, state.clock.now())
+        .await?;
+    if found {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            ErrorCode::NotFound,
+            format!("announcement {id} does not exist or is not for you"),
+        ))
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ use crate::{
     limits::Limits,
     scheduler::{self, Clock, Scheduler, SystemClock},
     serve::{self, ServeLimits},
-    state::{send_limiter, AppState},
+    state::AppState,
     store::Store,
     support::{
         identity::{random_secret, CookieSigner},
@@ -122,7 +122,6 @@ impl Application {
             .context("checking for a first run")?;
         let state = AppState {
             leptos_options,
-            limiter: Arc::new(send_limiter(&settings)),
             limits: Arc::new(Limits::new(&settings)),
             setup,
             passwords,
@@ -183,7 +182,10 @@ impl Application {
                 }
             }
         });
-        tokio::spawn(purge_expired_sessions(state.store.clone(), shutdown.clone()));
+        tokio::spawn(purge_expired_sessions(
+            state.store.clone(),
+            shutdown.clone(),
+        ));
         let settings = &state.settings;
         let serve_limits = ServeLimits {
             header_timeout: settings.header_timeout,
@@ -250,10 +252,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, http::headers::page_context, move || {
             app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            http::headers::page_context,
-            app::shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(http::headers::page_context, app::shell))
         // `/support` pages: the visitor cookie and who may frame them.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -9,21 +9,10 @@ use crate::{
     store::Store,
     support::Desk,
 };
-use app::protocol::UserId;
 use axum::extract::FromRef;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use leptos::config::LeptosOptions;
-use std::{num::NonZeroU32, sync::Arc};
+use std::sync::Arc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
-
-/// Messages per user, across all of that user's connections.
-pub type SendLimiter = DefaultKeyedRateLimiter<UserId>;
-
-pub fn send_limiter(settings: &Settings) -> SendLimiter {
-    let per_sec = NonZeroU32::new(settings.rate_per_sec).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(settings.rate_burst).unwrap_or(per_sec);
-    RateLimiter::keyed(Quota::per_second(per_sec).allow_burst(burst))
-}
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -32,8 +21,7 @@ pub struct AppState {
     pub store: Store,
     pub hub: Arc<Hub>,
     pub ingest: Ingest,
-    pub limiter: Arc<SendLimiter>,
-    /// Every other rate limit, one per action (`limits.rs`).
+    /// Every rate limit, one per action (`limits.rs`).
     pub limits: Arc<Limits>,
     /// Set when the first account needs the token printed in the log at
     /// start (`auth::setup`); read-only after start.

@@ -19,10 +19,10 @@ pub use messages::{Change, NewMessage, Stored};
 pub use push::{Author, NewAnnouncement};
 pub use rooms::RoomPage;
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};
-pub use users::{Admission, SignUpError, SignUpRefusal};
 pub use support::{
     ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage, StoredSupport,
 };
+pub use users::{Admission, SignUpError, SignUpRefusal};
 
 use sqlx::{
     postgres::PgPoolOptions,

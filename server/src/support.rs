@@ -13,9 +13,10 @@ pub mod access;
 pub mod hours;
 pub mod identity;
 mod routing;
+pub mod session;
 
 use crate::{
-    hub::{Audience, Consoles, ConnId, Event, Hub, Topic},
+    hub::{Audience, ConnId, Consoles, Event, Hub, Topic},
     scheduler::Clock,
     store::{MessageKind, NewSupportMessage, Store, StoreError},
 };

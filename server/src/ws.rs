@@ -5,10 +5,9 @@ mod connection;
 pub(crate) mod dispatch;
 mod origin;
 mod refusal;
-mod replay;
 mod support;
 
-pub use replay::HISTORY_PAGE_BYTES;
+pub use crate::chat::replay::HISTORY_PAGE_BYTES;
 
 use crate::{
     auth::{extract::token_from, AuthUser, Visitor},
@@ -92,7 +91,10 @@ pub async fn upgrade(
     let expires = match &peer {
         Peer::User(auth) => match state.store.session_expiry(&auth.session).await {
             Ok(Some(at)) => Some((auth.session.clone(), at)),
-            Ok(None) => return ApiError::Unauthorized("the session has ended; log in again").into_response(),
+            Ok(None) => {
+                return ApiError::Unauthorized("the session has ended; log in again")
+                    .into_response()
+            }
             Err(e) => return ApiError::from(e).into_response(),
         },
         Peer::Visitor(_) => None,

@@ -31,7 +31,11 @@ enum RegisterGate {
 
 /// The register page's gate. `info` is `None` when the policy could not be
 /// read: the form is shown and the server has the last word.
-fn register_gate(info: Option<&RegistrationInfo>, has_setup: bool, has_invite: bool) -> RegisterGate {
+fn register_gate(
+    info: Option<&RegistrationInfo>,
+    has_setup: bool,
+    has_invite: bool,
+) -> RegisterGate {
     let Some(info) = info else {
         return RegisterGate::Form(None);
     };
@@ -307,7 +311,12 @@ mod tests {
     use super::*;
     use crate::protocol::InviteState;
 
-    fn info(policy: RegistrationPolicy, first: bool, setup: bool, invite: Option<InviteState>) -> RegistrationInfo {
+    fn info(
+        policy: RegistrationPolicy,
+        first: bool,
+        setup: bool,
+        invite: Option<InviteState>,
+    ) -> RegistrationInfo {
         RegistrationInfo {
             policy,
             first_account: first,
@@ -320,9 +329,21 @@ mod tests {
     fn the_register_form_shows_only_where_an_account_can_be_made() {
         use RegistrationPolicy::*;
         let form = |g: RegisterGate| matches!(g, RegisterGate::Form(_));
-        assert!(form(register_gate(Some(&info(Open, false, false, None)), false, false)));
-        assert!(!form(register_gate(Some(&info(Closed, false, false, None)), false, false)));
-        assert!(!form(register_gate(Some(&info(Invite, false, false, None)), false, false)));
+        assert!(form(register_gate(
+            Some(&info(Open, false, false, None)),
+            false,
+            false
+        )));
+        assert!(!form(register_gate(
+            Some(&info(Closed, false, false, None)),
+            false,
+            false
+        )));
+        assert!(!form(register_gate(
+            Some(&info(Invite, false, false, None)),
+            false,
+            false
+        )));
         let used = info(Invite, false, false, Some(InviteState::UsedUp));
         assert_eq!(
             register_gate(Some(&used), false, true),
@@ -331,9 +352,21 @@ mod tests {
         let valid = info(Invite, false, false, Some(InviteState::Valid));
         assert!(form(register_gate(Some(&valid), false, true)));
         // The first account: any policy, but off loopback only with the setup link.
-        assert!(form(register_gate(Some(&info(Closed, true, false, None)), false, false)));
-        assert!(!form(register_gate(Some(&info(Open, true, true, None)), false, false)));
-        assert!(form(register_gate(Some(&info(Open, true, true, None)), true, false)));
+        assert!(form(register_gate(
+            Some(&info(Closed, true, false, None)),
+            false,
+            false
+        )));
+        assert!(!form(register_gate(
+            Some(&info(Open, true, true, None)),
+            false,
+            false
+        )));
+        assert!(form(register_gate(
+            Some(&info(Open, true, true, None)),
+            true,
+            false
+        )));
         // Unknown policy: the server decides.
         assert!(form(register_gate(None, false, false)));
     }

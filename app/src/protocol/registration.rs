@@ -165,7 +165,10 @@ mod tests {
         ] {
             assert_eq!(RegistrationPolicy::parse(p.as_str()), Some(p));
         }
-        assert_eq!(RegistrationPolicy::parse(" Invite "), Some(RegistrationPolicy::Invite));
+        assert_eq!(
+            RegistrationPolicy::parse(" Invite "),
+            Some(RegistrationPolicy::Invite)
+        );
         assert_eq!(RegistrationPolicy::parse("invites"), None);
     }
 

@@ -203,7 +203,11 @@ impl Hasher {
 
     /// Checks `password` against `stored`, or against a dummy hash when there
     /// is no account; true only for a real match.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, HashError> {
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, HashError> {
         self.run(move |mem| verify_now(&password, stored.as_deref(), mem))
             .await
     }
@@ -243,7 +247,9 @@ mod tests {
         assert!(Argon2::default()
             .verify_password(b"correct horse", &parsed)
             .is_ok());
-        assert!(Argon2::default().verify_password(b"wrong", &parsed).is_err());
+        assert!(Argon2::default()
+            .verify_password(b"wrong", &parsed)
+            .is_err());
         // A hash made by the library (as stored by earlier versions) verifies here.
         let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
         let theirs = Argon2::default()

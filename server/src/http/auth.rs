@@ -7,8 +7,8 @@
 use super::registration;
 use crate::{
     auth::{password::HashError, token, AuthUser, COOKIE},
-    hub::{Event, Kick, Topic},
     error::{ApiError, ApiJson},
+    hub::{Event, Kick, Topic},
     limits::{ClientIp, RetryAfter},
     state::AppState,
 };
@@ -72,10 +72,7 @@ pub async fn register(
     registration::precheck(&state, &creds).await?;
     let username = Username::parse(&creds.username)?;
     let password = Password::parse(&creds.password)?;
-    let hash = state
-        .passwords
-        .hash(password.as_str().to_owned())
-        .await?;
+    let hash = state.passwords.hash(password.as_str().to_owned()).await?;
     let user = registration::sign_up(&state, &creds, username.as_str(), &hash).await?;
     tracing::info!(user = %user.username, role = ?user.role, "registered");
     start_session(&state, user, StatusCode::CREATED).await

@@ -48,7 +48,14 @@ pub async fn create(
         .await?;
     tracing::info!(invite = %invite.id, uses = body.uses, %expires_at, by = %admin.user.username, "invite created");
     let link = format!("/register?invite={token}");
-    Ok((StatusCode::CREATED, Json(NewInvite { invite, token, link })))
+    Ok((
+        StatusCode::CREATED,
+        Json(NewInvite {
+            invite,
+            token,
+            link,
+        }),
+    ))
 }
 
 pub async fn list(

@@ -40,10 +40,7 @@ fn verdict(
             Err(REFUSED)
         };
     }
-    match headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-    {
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         // "none": the user typed the address or used a bookmark.
         None | Some("same-origin") | Some("none") => Ok(()),
         Some(_) => Err(REFUSED),

@@ -99,20 +99,6 @@ async fn mark(
     id: i64,
     dismiss: bool,
 ) -> Result<StatusCode, ApiError> {
-    let user = &auth.user;
-    let found = state
-        .store
-        .mark_seen(
-            AnnouncementId(id),
-            user.id,
-            user.role >= Role::Agent,
-            dismiss,
-            state.clock.now(),
-        )
-        .await?;
-    if found {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound("no such announcement for you"))
-    }
+    push::mark_seen(state, &auth.user, AnnouncementId(id), dismiss).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -63,7 +63,10 @@ impl Ticket {
                 .map(token::digest),
             may_be_first: match &state.setup {
                 None => true,
-                Some(setup) => body.setup.as_deref().is_some_and(|t| setup.matches(t.trim())),
+                Some(setup) => body
+                    .setup
+                    .as_deref()
+                    .is_some_and(|t| setup.matches(t.trim())),
             },
         }
     }

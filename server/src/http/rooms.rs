@@ -64,12 +64,15 @@ pub async fn create(
         .map_err(ApiError::RateLimited)?;
     let room = state.store.create_room(name.as_str(), auth.user.id).await?;
     // Everyone else sees it as a room they have not joined.
-    state.hub.publish(Topic::All, ServerFrame::RoomCreated {
-        room: RoomSummary {
-            joined: false,
-            ..room.clone()
+    state.hub.publish(
+        Topic::All,
+        ServerFrame::RoomCreated {
+            room: RoomSummary {
+                joined: false,
+                ..room.clone()
+            },
         },
-    });
+    );
     Ok((StatusCode::CREATED, Json(room)))
 }
 

@@ -43,7 +43,9 @@ pub async fn create(
         .await
         .map_err(|e| match e {
             SignUpError::Store(e) => ApiError::from(e),
-            SignUpError::Refused(r) => ApiError::Internal(anyhow::anyhow!("admin sign-up refused: {r:?}")),
+            SignUpError::Refused(r) => {
+                ApiError::Internal(anyhow::anyhow!("admin sign-up refused: {r:?}"))
+            }
         })?;
     tracing::info!(user = %user.username, role = ?user.role, by = %admin.user.username, "account created by an admin");
     Ok((StatusCode::CREATED, Json(user)))

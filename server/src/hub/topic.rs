@@ -64,7 +64,9 @@ pub enum Consoles {
         also: Option<UserId>,
     },
     /// One agent's consoles.
-    Of { user: UserId },
+    Of {
+        user: UserId,
+    },
 }
 
 impl Consoles {

@@ -54,7 +54,10 @@ impl Store {
     }
 
     /// When a live session ends; `None` when unknown or already expired.
-    pub async fn session_expiry(&self, token_hash: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    pub async fn session_expiry(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let at: Option<DateTime<Utc>> = on_pool!(self, pool => {
             sqlx::query_scalar("SELECT expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
                 .bind(token_hash)

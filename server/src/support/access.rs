@@ -15,7 +15,7 @@
 //!   reveal nothing.
 //!
 //! Visitors are not staff: they reach only their own conversations, decided
-//! where the visitor is known (`ws::support`).
+//! where the visitor is known (`support::session`).
 
 use app::protocol::{Role, UserId};
 

@@ -100,11 +100,7 @@ pub enum IdentityError {
 }
 
 /// The fields of a signed identity, as `invalid` errors name them.
-const SIGNED_FIELDS: [&str; 3] = [
-    "identity.external_id",
-    "identity.name",
-    "identity.email",
-];
+const SIGNED_FIELDS: [&str; 3] = ["identity.external_id", "identity.name", "identity.email"];
 
 /// Refuses control characters in the fields joined by [`canonical`], so that
 /// exactly one set of fields produces a given payload. Kept instead of
@@ -298,8 +294,8 @@ mod tests {
                     signature: String::new(),
                 };
                 id.signature = sign_identity("site", &id);
-                let want_fresh = (i128::from(now) - i128::from(ts)).abs()
-                    <= i128::from(IDENTITY_MAX_AGE_SECS);
+                let want_fresh =
+                    (i128::from(now) - i128::from(ts)).abs() <= i128::from(IDENTITY_MAX_AGE_SECS);
                 let got = verify_identity(Some("site"), &id, now);
                 if want_fresh {
                     assert_eq!(got, Ok(()), "ts {ts} now {now}");

@@ -2,10 +2,11 @@
 //! frames, and a writer task that drains the connection's bounded [`Outbox`]
 //! into the socket. When either ends, it cancels the other.
 
-use super::{dispatch::Dispatch, support::SupportDispatch, Peer};
+use super::{dispatch::Dispatch, support::VisitorDispatch, Peer};
 use crate::{
     hub::{encode, Feed, Kick, Lagged, Outbox},
     state::AppState,
+    support::session::SupportSession,
 };
 use app::protocol::{close, ErrorCode, Role, ServerFrame};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -30,7 +31,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// Both are boxed: each holds the app state and its own maps.
 enum Handler {
     Member(Box<Dispatch>),
-    Visitor(Box<SupportDispatch>),
+    Visitor(Box<VisitorDispatch>),
 }
 
 impl Handler {
@@ -44,7 +45,10 @@ impl Handler {
     fn refuse(&self, code: ErrorCode, message: String) {
         match self {
             Handler::Member(d) => d.refuse(code, message),
-            Handler::Visitor(d) => d.refuse(code, message),
+            Handler::Visitor(d) => {
+                use super::refusal::Reply;
+                crate::refusal::Refusal::new(code, message).reply(&d.outbox)
+            }
         }
     }
 }
@@ -81,7 +85,7 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
             )))
         }
         Peer::Visitor(visitor) => {
-            let hello = SupportDispatch::visitor_hello(&state, visitor.info.as_ref()).await;
+            let hello = SupportSession::visitor_hello(&state, visitor.info.as_ref()).await;
             match hello {
                 Ok(frame) => outbox.push(encode(&frame)),
                 Err(e) => {
@@ -91,11 +95,10 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
             };
             state.hub.connect_visitor(outbox.clone());
             tracing::debug!(conn = id, visitor = ?visitor.info.as_ref().map(|v| v.id), "visitor connected");
-            Handler::Visitor(Box::new(SupportDispatch::for_visitor(
-                state.clone(),
-                visitor,
-                outbox.clone(),
-            )))
+            Handler::Visitor(Box::new(VisitorDispatch {
+                session: SupportSession::for_visitor(state.clone(), visitor, outbox.clone()),
+                outbox: outbox.clone(),
+            }))
         }
     };
 

@@ -55,7 +55,11 @@ mod tests {
     fn other_origins_fail() {
         let s = Settings::defaults();
         assert_eq!(
-            check(&headers(Some("http://evil.example"), "127.0.0.1:3000"), None, &s),
+            check(
+                &headers(Some("http://evil.example"), "127.0.0.1:3000"),
+                None,
+                &s
+            ),
             Err("http://evil.example".to_owned())
         );
         // a host that merely starts with ours is not ours

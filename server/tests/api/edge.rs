@@ -29,7 +29,10 @@ async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, 
             ),
         }
     }
-    (String::from_utf8_lossy(&got).into_owned(), started.elapsed())
+    (
+        String::from_utf8_lossy(&got).into_owned(),
+        started.elapsed(),
+    )
 }
 
 /// A TCP connection to `addr` from the local address `from` (all of
@@ -51,7 +54,10 @@ async fn status_from(from: &str, addr: SocketAddr) -> Option<String> {
         return None;
     }
     let (text, _) = read_until_closed(&mut s, WAIT).await;
-    text.lines().next().map(str::to_owned).filter(|l| !l.is_empty())
+    text.lines()
+        .next()
+        .map(str::to_owned)
+        .filter(|l| !l.is_empty())
 }
 
 #[tokio::test]
@@ -233,7 +239,11 @@ fn assert_security_headers(resp: &reqwest::Response) {
         "frame-ancestors 'self'",
         "script-src 'self'",
     ] {
-        assert!(policy.contains(needed), "{}: {needed} in {policy}", resp.url());
+        assert!(
+            policy.contains(needed),
+            "{}: {needed} in {policy}",
+            resp.url()
+        );
     }
     assert!(!policy.contains("unsafe-inline"), "{policy}");
     assert_eq!(
@@ -309,7 +319,10 @@ async fn every_answer_carries_the_security_headers() {
     );
     assert_eq!(policy.matches("frame-ancestors").count(), 1, "{policy}");
     assert_eq!(policy.matches("script-src").count(), 1, "{policy}");
-    assert!(policy.contains("'nonce-"), "the page's scripts still run: {policy}");
+    assert!(
+        policy.contains("'nonce-"),
+        "the page's scripts still run: {policy}"
+    );
     app.stop().await;
 }
 
@@ -356,14 +369,20 @@ async fn cookie_requests_with_unsafe_methods_must_come_from_our_pages() {
     };
     // A foreign page with the cookie: refused in our error shape.
     for headers in [
-        vec![("cookie", cookie.as_str()), ("origin", "http://evil.example")],
+        vec![
+            ("cookie", cookie.as_str()),
+            ("origin", "http://evil.example"),
+        ],
         vec![("cookie", cookie.as_str()), ("origin", "null")],
         // same host and port, another scheme: another origin
         vec![
             ("cookie", cookie.as_str()),
             ("origin", &own.replace("http://", "https://")),
         ],
-        vec![("cookie", cookie.as_str()), ("sec-fetch-site", "cross-site")],
+        vec![
+            ("cookie", cookie.as_str()),
+            ("sec-fetch-site", "cross-site"),
+        ],
         vec![("cookie", cookie.as_str()), ("sec-fetch-site", "same-site")],
     ] {
         let resp = create(&headers).await.unwrap();
@@ -376,8 +395,14 @@ async fn cookie_requests_with_unsafe_methods_must_come_from_our_pages() {
     let bearer = format!("Bearer {token}");
     for headers in [
         vec![("cookie", cookie.as_str()), ("origin", own.as_str())],
-        vec![("cookie", cookie.as_str()), ("origin", "https://chat.example.com")],
-        vec![("cookie", cookie.as_str()), ("sec-fetch-site", "same-origin")],
+        vec![
+            ("cookie", cookie.as_str()),
+            ("origin", "https://chat.example.com"),
+        ],
+        vec![
+            ("cookie", cookie.as_str()),
+            ("sec-fetch-site", "same-origin"),
+        ],
         vec![("cookie", cookie.as_str())],
         vec![
             ("authorization", bearer.as_str()),
@@ -413,10 +438,8 @@ async fn websocket_origins_compare_the_scheme_too() {
         "authorization",
         format!("Bearer {}", ann.token).parse().unwrap(),
     );
-    req.headers_mut().insert(
-        "origin",
-        format!("https://{}", app.addr).parse().unwrap(),
-    );
+    req.headers_mut()
+        .insert("origin", format!("https://{}", app.addr).parse().unwrap());
     match tokio_tungstenite::connect_async(req).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => assert_eq!(resp.status(), 403),
         other => panic!("expected 403, got {:?}", other.map(|_| ())),
@@ -451,12 +474,7 @@ async fn an_oversized_body_is_413_in_our_error_shape() {
     );
     s.write_all(head.as_bytes()).await.unwrap();
     for chunk in body.chunks(64 * 1024) {
-        let framed = [
-            format!("{:x}\r\n", chunk.len()).as_bytes(),
-            chunk,
-            b"\r\n",
-        ]
-        .concat();
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
         // The server may stop reading once over the limit.
         if s.write_all(&framed).await.is_err() {
             break;
@@ -551,7 +569,12 @@ async fn a_websocket_closes_with_4001_when_its_session_expires() {
 
 // --- Logins and registrations: rate limits and the cost of hashing ---------
 
-async fn login(http: &reqwest::Client, app: &TestApp, name: &str, password: &str) -> reqwest::Response {
+async fn login(
+    http: &reqwest::Client,
+    app: &TestApp,
+    name: &str,
+    password: &str,
+) -> reqwest::Response {
     http.post(app.url("/api/auth/login"))
         .json(&json!({"username": name, "password": password}))
         .send()
@@ -566,7 +589,11 @@ async fn code_of(resp: reqwest::Response) -> (u16, Option<u64>, String) {
         .get("retry-after")
         .map(|v| v.to_str().unwrap().parse().unwrap());
     let body: Value = resp.json().await.unwrap();
-    (status, retry, body["error"]["code"].as_str().unwrap_or("").to_owned())
+    (
+        status,
+        retry,
+        body["error"]["code"].as_str().unwrap_or("").to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -578,10 +605,20 @@ async fn logins_are_limited_per_name_alike_for_real_and_unknown_accounts() {
     app.register("ann").await;
     // Register counted one attempt for "ann"; two wrong passwords use the rest.
     for _ in 0..2 {
-        assert_eq!(login(&app.http, &app, "ann", "wrong-password").await.status(), 401);
+        assert_eq!(
+            login(&app.http, &app, "ann", "wrong-password")
+                .await
+                .status(),
+            401
+        );
     }
     for _ in 0..3 {
-        assert_eq!(login(&app.http, &app, "ghost", "wrong-password").await.status(), 401);
+        assert_eq!(
+            login(&app.http, &app, "ghost", "wrong-password")
+                .await
+                .status(),
+            401
+        );
     }
     // Now both are locked the same way, and the right password does not help.
     let real = code_of(login(&app.http, &app, "ann", "password123").await).await;
@@ -590,9 +627,17 @@ async fn logins_are_limited_per_name_alike_for_real_and_unknown_accounts() {
     assert_eq!((real.0, real.2.as_str()), (unknown.0, unknown.2.as_str()));
     assert!(real.1.is_some_and(|s| s >= 1) && unknown.1.is_some());
     // Case and spaces do not make a new name.
-    assert_eq!(login(&app.http, &app, " ANN ", "password123").await.status(), 429);
+    assert_eq!(
+        login(&app.http, &app, " ANN ", "password123")
+            .await
+            .status(),
+        429
+    );
     // Another name is unaffected.
-    assert_eq!(login(&app.http, &app, "bob", "password123").await.status(), 401);
+    assert_eq!(
+        login(&app.http, &app, "bob", "password123").await.status(),
+        401
+    );
     app.stop().await;
 }
 
@@ -603,8 +648,14 @@ async fn logins_and_registrations_are_limited_per_address() {
     })
     .await;
     app.register("ann").await;
-    assert_eq!(login(&app.http, &app, "ann", "password123").await.status(), 200);
-    assert_eq!(login(&app.http, &app, "bob", "password123").await.status(), 401);
+    assert_eq!(
+        login(&app.http, &app, "ann", "password123").await.status(),
+        200
+    );
+    assert_eq!(
+        login(&app.http, &app, "bob", "password123").await.status(),
+        401
+    );
     let (status, retry, code) = code_of(
         app.http
             .post(app.url("/api/auth/register"))
@@ -621,7 +672,10 @@ async fn logins_and_registrations_are_limited_per_address() {
         .local_address("127.0.0.2".parse::<IpAddr>().unwrap())
         .build()
         .unwrap();
-    assert_eq!(login(&other, &app, "ann", "password123").await.status(), 200);
+    assert_eq!(
+        login(&other, &app, "ann", "password123").await.status(),
+        200
+    );
     app.stop().await;
 }
 
@@ -635,7 +689,11 @@ async fn password_checks_beyond_the_queue_are_refused_with_503() {
     .await;
     let (counts, _) = raw_login_burst(app.addr, 16).await;
     let busy = counts.get(&503).copied().unwrap_or(0);
-    assert_eq!(counts.get(&401).copied().unwrap_or(0) + busy, 16, "{counts:?}");
+    assert_eq!(
+        counts.get(&401).copied().unwrap_or(0) + busy,
+        16,
+        "{counts:?}"
+    );
     assert!(busy > 0, "some were refused rather than queued");
     app.stop().await;
 }
@@ -699,7 +757,10 @@ async fn start_server_binary(env: &[(&str, &str)]) -> ServerProcess {
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(addr).await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not listen in time");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not listen in time"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     server
@@ -714,7 +775,10 @@ async fn login_burst(server: &ServerProcess) -> (std::collections::BTreeMap<u16,
 
 /// `n` logins for unknown users on raw connections, all opened first and
 /// then written to at once, so the requests really arrive together.
-async fn raw_login_burst(addr: SocketAddr, n: usize) -> (std::collections::BTreeMap<u16, usize>, ()) {
+async fn raw_login_burst(
+    addr: SocketAddr,
+    n: usize,
+) -> (std::collections::BTreeMap<u16, usize>, ()) {
     let mut streams = Vec::new();
     for _ in 0..n {
         streams.push(TcpStream::connect(addr).await.unwrap());
@@ -741,7 +805,10 @@ async fn raw_login_burst(addr: SocketAddr, n: usize) -> (std::collections::BTree
             .unwrap_or_else(|| panic!("no status in {text:?}"));
         let retry_after = text.to_ascii_lowercase().contains("\r\nretry-after: ");
         assert!(
-            matches!((status, retry_after), (401, false) | (429, true) | (503, true)),
+            matches!(
+                (status, retry_after),
+                (401, false) | (429, true) | (503, true)
+            ),
             "{text}"
         );
         *counts.entry(status).or_insert(0) += 1;
@@ -761,7 +828,10 @@ async fn a_burst_of_logins_for_unknown_users_stays_within_bounded_memory() {
         peak / 1024
     );
     assert!(peak < 200 * 1024, "peak {} MiB", peak / 1024);
-    assert!(counts.contains_key(&429), "the per-address limit refused some: {counts:?}");
+    assert!(
+        counts.contains_key(&429),
+        "the per-address limit refused some: {counts:?}"
+    );
     drop(server);
     // Without that limit every login reaches the hashing pool; made small
     // here (one thread, one waiting) so that it surely overflows, its queue
@@ -775,5 +845,8 @@ async fn a_burst_of_logins_for_unknown_users_stays_within_bounded_memory() {
     let (counts, peak) = login_burst(&server).await;
     eprintln!("no address limit: {counts:?}; peak {} MiB", peak / 1024);
     assert!(peak < 200 * 1024, "peak {} MiB", peak / 1024);
-    assert!(counts.contains_key(&503), "the hashing queue refused some: {counts:?}");
+    assert!(
+        counts.contains_key(&503),
+        "the hashing queue refused some: {counts:?}"
+    );
 }

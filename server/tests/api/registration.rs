@@ -80,10 +80,7 @@ async fn open_registration_is_the_default_and_the_policy_says_so() {
 
 #[tokio::test]
 async fn invite_registration_needs_a_live_invite_and_counts_its_uses() {
-    let app = spawn_app_with(Db::Sqlite, |s| {
-        s.registration = RegistrationPolicy::Invite
-    })
-    .await;
+    let app = spawn_app_with(Db::Sqlite, |s| s.registration = RegistrationPolicy::Invite).await;
     // The first account needs no invite (nobody could have made one yet).
     let ann = app.register("ann").await;
     assert_eq!(ann.user.role, Role::Admin);
@@ -123,10 +120,7 @@ async fn invite_registration_needs_a_live_invite_and_counts_its_uses() {
 
 #[tokio::test]
 async fn a_taken_name_does_not_use_up_an_invite() {
-    let app = spawn_app_with(Db::Sqlite, |s| {
-        s.registration = RegistrationPolicy::Invite
-    })
-    .await;
+    let app = spawn_app_with(Db::Sqlite, |s| s.registration = RegistrationPolicy::Invite).await;
     let ann = app.register("ann").await;
     let made = invite(&app, &ann.token, 1, 1).await;
     let (status, _) = register(&app, "ANN", json!({"invite": made.token})).await;
@@ -157,10 +151,7 @@ async fn an_invite_expires() {
 
 #[tokio::test]
 async fn a_revoked_invite_admits_nobody() {
-    let app = spawn_app_with(Db::Sqlite, |s| {
-        s.registration = RegistrationPolicy::Invite
-    })
-    .await;
+    let app = spawn_app_with(Db::Sqlite, |s| s.registration = RegistrationPolicy::Invite).await;
     let ann = app.register("ann").await;
     let made = invite(&app, &ann.token, 3, 24).await;
     let path = format!("/api/invites/{}", made.invite.id);
@@ -169,8 +160,13 @@ async fn a_revoked_invite_admits_nobody() {
     assert!(revoked.revoked_at.is_some());
     let (status, body) = register(&app, "bob", json!({"invite": made.token})).await;
     assert_eq!((status, code(&body)), (403, "invite_invalid"), "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("revoked"));
-    let resp = app.call("DELETE", "/api/invites/999", &ann.token, None).await;
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("revoked"));
+    let resp = app
+        .call("DELETE", "/api/invites/999", &ann.token, None)
+        .await;
     assert_eq!(resp.status(), 404);
 }
 
@@ -181,10 +177,18 @@ async fn invites_are_checked_when_created() {
     for (body, field) in [
         (json!({"uses": 0, "expires_in_hours": 1}), "uses"),
         (json!({"uses": 1001, "expires_in_hours": 1}), "uses"),
-        (json!({"uses": 1, "expires_in_hours": 0}), "expires_in_hours"),
-        (json!({"uses": 1, "expires_in_hours": 100000}), "expires_in_hours"),
+        (
+            json!({"uses": 1, "expires_in_hours": 0}),
+            "expires_in_hours",
+        ),
+        (
+            json!({"uses": 1, "expires_in_hours": 100000}),
+            "expires_in_hours",
+        ),
     ] {
-        let resp = app.call("POST", "/api/invites", &ann.token, Some(body)).await;
+        let resp = app
+            .call("POST", "/api/invites", &ann.token, Some(body))
+            .await;
         assert_eq!(resp.status(), 422);
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["error"]["field"], field);
@@ -200,7 +204,9 @@ async fn single_use_invite_admits_one_of_many(db: Db) {
     let racers = (0..8).map(|i| {
         let app = app.clone();
         let token = made.token.clone();
-        tokio::spawn(async move { register(&app, &format!("racer{i}"), json!({"invite": token})).await })
+        tokio::spawn(
+            async move { register(&app, &format!("racer{i}"), json!({"invite": token})).await },
+        )
     });
     let mut made_accounts = 0;
     for r in racers {
@@ -231,20 +237,25 @@ async fn concurrent_sign_ups_use_a_single_use_invite_once_on_postgres() {
 
 #[tokio::test]
 async fn closed_registration_leaves_account_making_to_admins() {
-    let app = spawn_app_with(Db::Sqlite, |s| {
-        s.registration = RegistrationPolicy::Closed
-    })
-    .await;
+    let app = spawn_app_with(Db::Sqlite, |s| s.registration = RegistrationPolicy::Closed).await;
     // The first account is still made by whoever runs the server.
     let ann = app.register("ann").await;
     assert_eq!(ann.user.role, Role::Admin);
     assert_eq!(policy(&app, "").await.policy, RegistrationPolicy::Closed);
 
     let (status, body) = register(&app, "bob", json!({})).await;
-    assert_eq!((status, code(&body)), (403, "registration_closed"), "{body}");
+    assert_eq!(
+        (status, code(&body)),
+        (403, "registration_closed"),
+        "{body}"
+    );
     // Refused before anything else, so a bad password does not matter.
     let (status, body) = register(&app, "bob", json!({"password": "x"})).await;
-    assert_eq!((status, code(&body)), (403, "registration_closed"), "{body}");
+    assert_eq!(
+        (status, code(&body)),
+        (403, "registration_closed"),
+        "{body}"
+    );
 
     let made = app
         .call(
@@ -373,7 +384,10 @@ async fn the_server_prints_its_setup_link_when_it_listens_publicly() {
         .unwrap()
         .port();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DATABASE_URL", format!("sqlite://{}/setup.db", dir.path().display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/setup.db", dir.path().display()),
+        )
         .env("SWITCHBOARD_ADDR", format!("0.0.0.0:{port}"))
         .env("SWITCHBOARD_REGISTRATION", "closed")
         .env("LEPTOS_OUTPUT_NAME", "switchboard")

@@ -355,9 +355,13 @@ async fn sign_ups_and_invites(store: Store) {
     assert!(store.has_users().await.unwrap());
 
     // Later ones follow the admission.
-    let r = store.sign_up("bob", "h", Admission::Closed, true, now).await;
+    let r = store
+        .sign_up("bob", "h", Admission::Closed, true, now)
+        .await;
     assert_eq!(refused(r), SignUpRefusal::Closed);
-    let r = store.sign_up("bob", "h", Admission::Invite(None), true, now).await;
+    let r = store
+        .sign_up("bob", "h", Admission::Invite(None), true, now)
+        .await;
     assert_eq!(refused(r), SignUpRefusal::InviteRequired);
     let agent = store
         .sign_up("bob", "h", Admission::ByAdmin(Role::Agent), false, now)

@@ -710,7 +710,10 @@ async fn the_support_page_sets_the_cookie_and_only_listed_sites_embed_the_widget
     .await;
     let resp = app.http.get(app.url("/support")).send().await.unwrap();
     let csp = resp.headers()["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("frame-ancestors 'self' https://shop.example"), "{csp}");
+    assert!(
+        csp.contains("frame-ancestors 'self' https://shop.example"),
+        "{csp}"
+    );
     let cookie = resp.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("sb_visitor=") && cookie.contains("SameSite=Lax"));
     // Not issued again when present.
@@ -1027,10 +1030,17 @@ async fn support_store_contract(store: Store) {
     let ann = store.create_user("ann", "h").await.unwrap();
     // PostgreSQL keeps microseconds.
     let now = Utc::now().trunc_subsecs(6);
-    assert_eq!(store.visitor_by_key("k1").await.unwrap(), None, "looking makes no row");
+    assert_eq!(
+        store.visitor_by_key("k1").await.unwrap(),
+        None,
+        "looking makes no row"
+    );
     let v = store.ensure_visitor("k1", now).await.unwrap();
     assert_eq!(store.ensure_visitor("k1", now).await.unwrap().id, v.id);
-    assert_eq!(store.visitor_by_key("k1").await.unwrap().map(|i| i.id), Some(v.id));
+    assert_eq!(
+        store.visitor_by_key("k1").await.unwrap().map(|i| i.id),
+        Some(v.id)
+    );
     // An identity is its own visitor: made under the fresh key the first
     // time, found (with its own key, name updated) after that.
     let (key, id) = store

@@ -300,7 +300,11 @@ async fn new_conversations_are_limited_per_ip_and_a_retried_open_is_not_counted(
         }
         _ => unreachable!(),
     }
-    assert_eq!(visitor_rows(&app).await, 2, "the refused visitor has no row");
+    assert_eq!(
+        visitor_rows(&app).await,
+        2,
+        "the refused visitor has no row"
+    );
     // The first visitor resending its open (after a reconnect) is answered.
     let (mut v0, c0) = first.unwrap();
     assert_eq!(open(&mut v0, "help", "o0").await, c0);
@@ -326,7 +330,10 @@ async fn sixty_fresh_cookies_from_one_address_open_ten_conversations_by_default(
         .await;
         match v
             .recv_until(|f| {
-                matches!(f, ServerFrame::SupportAck { .. } | ServerFrame::Error { .. })
+                matches!(
+                    f,
+                    ServerFrame::SupportAck { .. } | ServerFrame::Error { .. }
+                )
             })
             .await
         {
@@ -389,12 +396,27 @@ async fn agents_reach_the_queue_and_their_own_conversations_admins_all_on_every_
     // HTTP: bob gets 404 for ann's conversation, details and transcript alike.
     let detail = |c: ConversationId| format!("/api/support/conversations/{c}");
     let transcript = |c: ConversationId| format!("/api/support/conversations/{c}/transcript");
-    assert_eq!(app.call("GET", &detail(c1), &bob_token, None).await.status(), 404);
+    assert_eq!(
+        app.call("GET", &detail(c1), &bob_token, None)
+            .await
+            .status(),
+        404
+    );
     let t = app.call("GET", &transcript(c1), &bob_token, None).await;
     assert_eq!(t.status(), 404);
     // …but the queue's and his own.
-    assert_eq!(app.call("GET", &detail(c3), &bob_token, None).await.status(), 200);
-    assert_eq!(app.call("GET", &detail(c2), &bob_token, None).await.status(), 200);
+    assert_eq!(
+        app.call("GET", &detail(c3), &bob_token, None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.call("GET", &detail(c2), &bob_token, None)
+            .await
+            .status(),
+        200
+    );
     // The admin sees everything, the note included.
     let d: serde_json::Value = app.ok("GET", &detail(c1), &s.admin, None).await;
     assert!(d["messages"].to_string().contains("ann's private note"));
@@ -505,8 +527,18 @@ async fn agents_reach_the_queue_and_their_own_conversations_admins_all_on_every_
             _ => {}
         }
     }
-    assert_eq!(app.call("GET", &detail(c1), &ann_token, None).await.status(), 404);
-    assert_eq!(app.call("GET", &detail(c1), &bob_token, None).await.status(), 200);
+    assert_eq!(
+        app.call("GET", &detail(c1), &ann_token, None)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.call("GET", &detail(c1), &bob_token, None)
+            .await
+            .status(),
+        200
+    );
     app.stop().await;
 }
 
@@ -567,7 +599,12 @@ async fn a_contact_flood_is_cut_off_by_the_default_action_limit() {
     }
     let admin = app.register("boss").await.token;
     let d: serde_json::Value = app
-        .ok("GET", &format!("/api/support/conversations/{c}"), &admin, None)
+        .ok(
+            "GET",
+            &format!("/api/support/conversations/{c}"),
+            &admin,
+            None,
+        )
         .await;
     let stored = d["messages"]
         .as_array()

@@ -1,0 +1,246 @@
+//! Chat rooms: what a signed-in user does in them — join (with the replay of
+//! what they missed), leave, post, edit, delete, typing, read marks — as
+//! transport-free actions. `ws/` parses a frame and calls one of these; the
+//! refusals come back as values ([`Refusal`]) for it to answer with.
+//!
+//! Every action stores first and then publishes through the hub
+//! ([`crate::hub::Hub::publish`]); a posted message goes through the ingest
+//! queue, which stores it in a batch and acknowledges it after the commit.
+//! What a connection has joined and when it last relayed typing is the
+//! [`ChatSession`]'s: one per connection.
+
+pub mod join;
+pub mod replay;
+
+use crate::{
+    hub::{Outbox, Topic},
+    ingest::Submission,
+    refusal::Refusal,
+    state::AppState,
+    store::NewMessage,
+};
+use app::{
+    protocol::{ChangeId, ErrorCode, MessageId, Role, RoomId, ServerFrame, User},
+    validate::{ClientId, MessageBody},
+};
+use std::{
+    collections::{HashMap, HashSet},
+    time::{Duration, Instant},
+};
+
+/// Typing notices from one connection for one room are relayed at most this often.
+const TYPING_EVERY: Duration = Duration::from_secs(1);
+
+/// One connection's chat: who it is, which rooms it joined, and where its
+/// answers go.
+pub struct ChatSession {
+    state: AppState,
+    user: User,
+    outbox: Outbox,
+    /// Rooms this connection is subscribed to.
+    joined: HashSet<RoomId>,
+    last_typing: HashMap<RoomId, Instant>,
+}
+
+impl ChatSession {
+    pub fn new(state: AppState, user: User, outbox: Outbox) -> ChatSession {
+        ChatSession {
+            state,
+            user,
+            outbox,
+            joined: HashSet::new(),
+            last_typing: HashMap::new(),
+        }
+    }
+
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    fn require_joined(&self, room: RoomId) -> Result<(), Refusal> {
+        if self.joined.contains(&room) {
+            Ok(())
+        } else {
+            Err(Refusal::new(
+                ErrorCode::NotJoined,
+                format!("join room {room} before using it"),
+            ))
+        }
+    }
+
+    /// Joins a room: stores the membership, follows the room, and answers
+    /// with its history (or, with `since`, what was missed; see [`join`]).
+    pub async fn join(
+        &mut self,
+        room: RoomId,
+        since: Option<MessageId>,
+        changes_since: Option<ChangeId>,
+    ) -> Result<(), Refusal> {
+        let state = &self.state;
+        state
+            .limits
+            .join
+            .check(&self.user.id)
+            .map_err(|wait| Refusal::too_fast(wait, "joining rooms"))?;
+        if !state.store.room_exists(room).await? {
+            return Err(Refusal::new(
+                ErrorCode::NotFound,
+                format!("room {room} does not exist"),
+            ));
+        }
+        state.store.join_room(room, self.user.id).await?;
+        // Subscribe before reading history, so nothing falls between the two;
+        // the client merges by id whatever arrives twice.
+        let online = state.hub.subscribe(room, self.outbox.id);
+        self.joined.insert(room);
+        join::answer(state, &self.outbox, room, since, changes_since).await?;
+        self.outbox
+            .push(crate::hub::encode(&ServerFrame::Presence { room, online }));
+        Ok(())
+    }
+
+    pub async fn leave(&mut self, room: RoomId) -> Result<(), Refusal> {
+        // Counted with joins: leaving and joining again must not get round it.
+        self.state
+            .limits
+            .join
+            .check(&self.user.id)
+            .map_err(|wait| Refusal::too_fast(wait, "leaving rooms"))?;
+        self.state.store.leave_room(room, self.user.id).await?;
+        self.joined.remove(&room);
+        self.state.hub.unsubscribe(room, self.outbox.id);
+        self.outbox
+            .push(crate::hub::encode(&ServerFrame::Left { room }));
+        Ok(())
+    }
+
+    /// Queues a message for storage; the ingest task acknowledges it (or
+    /// says why not) once it is committed.
+    pub async fn post(&mut self, room: RoomId, body: &str, client_id: &str) -> Result<(), Refusal> {
+        let cid = ClientId::parse(client_id)?;
+        let cid_str = cid.as_str().to_owned();
+        self.require_joined(room)
+            .map_err(|r| r.for_client(&cid_str))?;
+        let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid_str))?;
+        self.state
+            .limits
+            .messages
+            .check(&self.user.id)
+            .map_err(|wait| Refusal::too_fast(wait, "sending").for_client(&cid_str))?;
+        let submission = Submission {
+            message: NewMessage {
+                room,
+                author: self.user.id,
+                author_name: self.user.username.clone(),
+                body: body.into_string(),
+                client_id: cid.into_string(),
+            },
+            reply: self.outbox.clone(),
+        };
+        self.state.ingest.submit(submission).await.map_err(|_| {
+            Refusal::new(
+                ErrorCode::Unavailable,
+                "the server is shutting down; resend after reconnecting",
+            )
+            .for_client(&cid_str)
+        })
+    }
+
+    /// Relays a typing notice to the room's other connections, at most once a
+    /// second per room; over the per-user limit it is dropped, not refused:
+    /// it is a hint that expires by itself, and an error would cost more.
+    pub fn typing(&mut self, room: RoomId) -> Result<(), Refusal> {
+        self.require_joined(room)?;
+        let now = Instant::now();
+        if let Some(last) = self.last_typing.get(&room) {
+            if now.duration_since(*last) < TYPING_EVERY {
+                return Ok(());
+            }
+        }
+        self.last_typing.insert(room, now);
+        if self.state.limits.typing.check(&self.user.id).is_err() {
+            return Ok(());
+        }
+        self.state.hub.publish_except(
+            Topic::Room { room },
+            ServerFrame::Typing {
+                room,
+                user: self.user.username.clone(),
+            },
+            self.outbox.id,
+        );
+        Ok(())
+    }
+
+    /// Moves the user's read marker in a joined room. Over the limit a mark
+    /// is dropped, not refused: markers only move forward, and the app sends
+    /// the next one as the next message is read.
+    pub async fn read(&mut self, room: RoomId, id: MessageId) -> Result<(), Refusal> {
+        self.require_joined(room)?;
+        if self.state.limits.mark.check(&self.user.id).is_err() {
+            return Ok(());
+        }
+        self.state.store.mark_read(room, self.user.id, id).await?;
+        Ok(())
+    }
+}
+
+/// Edits `user`'s own message and publishes the new text to its room.
+pub async fn edit(state: &AppState, user: &User, id: MessageId, body: &str) -> Result<(), Refusal> {
+    let body = MessageBody::parse(body)?;
+    state
+        .limits
+        .edit
+        .check(&user.id)
+        .map_err(|wait| Refusal::too_fast(wait, "editing"))?;
+    let store = &state.store;
+    let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
+    let (_, author) = store.message(id).await?.ok_or_else(gone)?;
+    if author != user.id {
+        return Err(Refusal::new(
+            ErrorCode::Forbidden,
+            "you can edit only your own messages",
+        ));
+    }
+    let (room, edited_at, change) = store
+        .edit_message(id, body.as_str())
+        .await?
+        .ok_or_else(gone)?;
+    state.hub.publish(
+        Topic::Room { room },
+        ServerFrame::Edited {
+            room,
+            id,
+            body: body.into_string(),
+            edited_at,
+            change,
+        },
+    );
+    Ok(())
+}
+
+/// Deletes a message — the user's own, or anyone's for an admin — and tells
+/// its room.
+pub async fn delete(state: &AppState, user: &User, id: MessageId) -> Result<(), Refusal> {
+    state
+        .limits
+        .edit
+        .check(&user.id)
+        .map_err(|wait| Refusal::too_fast(wait, "deleting"))?;
+    let store = &state.store;
+    let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
+    let (_, author) = store.message(id).await?.ok_or_else(gone)?;
+    // The role is current: a role change renews the connection (close 4003).
+    if author != user.id && user.role != Role::Admin {
+        return Err(Refusal::new(
+            ErrorCode::Forbidden,
+            "you can delete only your own messages",
+        ));
+    }
+    let (room, change) = store.delete_message(id).await?.ok_or_else(gone)?;
+    state.hub.publish(
+        Topic::Room { room },
+        ServerFrame::Deleted { room, id, change },
+    );
+    Ok(())
+}
