@@ -525,8 +525,13 @@ impl ErrorCode {
 
 /// WebSocket close codes the server uses (4000–4999 are ours).
 pub mod close {
-    /// The server is shutting down ("going away"): reconnect with backoff.
+    /// The server is going away (a browser leaving a page; the server itself
+    /// says [`SERVICE_RESTART`]).
     pub const GOING_AWAY: u16 = 1001;
+    /// This node is shutting down (draining), or it may have missed frames
+    /// for this connection (a bus fault in a cluster): reconnect — to any
+    /// node — with backoff and resume with `since`.
+    pub const SERVICE_RESTART: u16 = 1012;
     /// Frames larger than the transport limit.
     pub const TOO_BIG: u16 = 1009;
     /// The client stopped reading and its outbound queue filled up.

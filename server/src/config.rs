@@ -9,6 +9,13 @@ use thiserror::Error;
 pub struct Settings {
     /// `SWITCHBOARD_ADDR`: where to listen (default `127.0.0.1:3000`).
     pub addr: SocketAddr,
+    /// `SWITCHBOARD_BUS`: the broker that joins several nodes into one
+    /// cluster, `redis://host:port` or `nats://host:port`. Unset: one node,
+    /// frames stay in the process (`bus.rs`).
+    pub bus: Option<String>,
+    /// `SWITCHBOARD_BUS_PREFIX`: the first part of every subject the nodes
+    /// publish on (default `switchboard`), so two clusters can share a broker.
+    pub bus_prefix: String,
     /// `DATABASE_URL`: `sqlite://path` (default `sqlite://data/switchboard.db`) or `postgres://…`.
     pub database_url: String,
     /// `SWITCHBOARD_ALLOWED_ORIGINS`: comma-separated origins allowed to open `/ws`
@@ -150,6 +157,8 @@ impl Settings {
     pub fn defaults() -> Settings {
         Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            bus: None,
+            bus_prefix: "switchboard".into(),
             database_url: "sqlite://data/switchboard.db".into(),
             allowed_origins: Vec::new(),
             rate_per_sec: 5,
@@ -196,6 +205,36 @@ impl Settings {
         }
         if let Some(v) = var("DATABASE_URL") {
             s.database_url = v;
+        }
+        s.bus = var("SWITCHBOARD_BUS").filter(|v| !v.trim().is_empty());
+        if let Some(bus) = &s.bus {
+            if !(bus.starts_with("redis://") || bus.starts_with("nats://")) {
+                return Err(ConfigError {
+                    var: "SWITCHBOARD_BUS",
+                    problem: format!(
+                        "{:?}: expected redis://host:port or nats://host:port",
+                        redact_url(bus)
+                    ),
+                });
+            }
+            // Several processes cannot share one SQLite file safely.
+            if !s.database_url.starts_with("postgres") {
+                return Err(ConfigError {
+                    var: "SWITCHBOARD_BUS",
+                    problem: "a cluster needs PostgreSQL: set DATABASE_URL=postgres://… \
+                              (SQLite serves one node; unset SWITCHBOARD_BUS to run one)"
+                        .into(),
+                });
+            }
+        }
+        if let Some(v) = var("SWITCHBOARD_BUS_PREFIX") {
+            if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                return Err(ConfigError {
+                    var: "SWITCHBOARD_BUS_PREFIX",
+                    problem: format!("{v:?}: use letters, digits, '-' or '_'"),
+                });
+            }
+            s.bus_prefix = v;
         }
         if let Some(v) = var("SWITCHBOARD_ALLOWED_ORIGINS") {
             s.allowed_origins = origins(&v);
@@ -427,6 +466,8 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("addr", &self.addr)
             .field("database_url", &redact_url(&self.database_url))
+            .field("bus", &self.bus.as_deref().map(redact_url))
+            .field("bus_prefix", &self.bus_prefix)
             .field("allowed_origins", &self.allowed_origins)
             .field("rate_per_sec", &self.rate_per_sec)
             .field("rate_burst", &self.rate_burst)

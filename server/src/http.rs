@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod headers;
+pub mod health;
 mod invites;
 mod keys;
 pub mod origin_guard;

@@ -7,23 +7,33 @@
 //! subscribed connection's writer follows (see [`outbox`]); frames for other
 //! topics go into each recipient's bounded [`Outbox`].
 //!
+//! With a bus (cluster mode, `bus.rs`) every publication also goes to the
+//! other nodes, which deliver it to their own connections; presence is then
+//! the union of every node's, kept in [`peers`].
+//!
 //! The hub knows nothing of storage: callers store first, then publish.
 
 mod outbox;
+pub mod peers;
 pub mod topic;
 
 pub use outbox::{ConnId, Feed, Kick, Lagged, Outbox};
 pub use topic::{Audience, Consoles, Event, Topic};
 
-use crate::support::access;
+use crate::{
+    bus::{Body, Link},
+    support::access,
+};
+use peers::Peers;
 use app::protocol::{ConversationId, Role, RoomId, ServerFrame, UserId};
 use axum::extract::ws::Utf8Bytes;
 use std::{
     collections::{HashMap, HashSet},
     sync::{
         atomic::{AtomicU64, Ordering},
-        Mutex,
+        Arc, Mutex, OnceLock,
     },
+    time::Instant,
 };
 use tokio::sync::broadcast;
 
@@ -103,6 +113,28 @@ struct State {
     rooms: HashMap<RoomId, Room>,
     conns: HashMap<ConnId, Connection>,
     conversations: HashMap<ConversationId, Vec<Listener>>,
+    /// What the other nodes of a cluster reported (empty on one node).
+    peers: Peers,
+}
+
+impl State {
+    /// Whether `user` is online in `room` here or on another node, leaving
+    /// out what `except` reported.
+    fn online_anywhere(&self, room: RoomId, user: &str, except: Option<&str>) -> bool {
+        self.rooms
+            .get(&room)
+            .is_some_and(|r| r.online.contains_key(user))
+            || self.peers.online(room, user, except)
+    }
+
+    /// Everyone online in `room` on any node.
+    fn online_in(&self, room: RoomId) -> Vec<String> {
+        let mut online: HashSet<&String> = self.peers.online_in(room).collect();
+        if let Some(r) = self.rooms.get(&room) {
+            online.extend(r.online.keys());
+        }
+        sorted(online.into_iter())
+    }
 }
 
 impl State {
@@ -228,6 +260,8 @@ impl State {
 pub struct Hub {
     state: Mutex<State>,
     next_conn: AtomicU64,
+    /// The way to the other nodes, set once at start in cluster mode.
+    link: OnceLock<Arc<Link>>,
 }
 
 impl Hub {
@@ -242,6 +276,19 @@ impl Hub {
 
     pub fn next_conn_id(&self) -> ConnId {
         self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Joins this hub to a cluster: from now on publications and presence
+    /// changes also go to the other nodes.
+    pub fn attach(&self, link: Arc<Link>) {
+        let _ = self.link.set(link);
+    }
+
+    /// Sends something to the other nodes, if there are any.
+    pub(crate) fn tell_peers(&self, body: Body) {
+        if let Some(link) = self.link.get() {
+            link.send(body);
+        }
     }
 
     // --- connections and what they follow ----------------------------------
@@ -304,7 +351,7 @@ impl Hub {
     /// Subscribes a connection to a room's events. Returns who is online there
     /// (including this user). Tells the room when this user comes online.
     pub fn subscribe(&self, room: RoomId, conn: ConnId) -> Vec<String> {
-        let (came_online, username, online) = {
+        let (first_here, elsewhere, username, online) = {
             let mut st = self.state();
             let st = &mut *st;
             let Some(c) = st.conns.get_mut(&conn) else {
@@ -313,30 +360,34 @@ impl Hub {
             let Some(account) = &c.account else {
                 return Vec::new();
             };
+            let username = account.username.clone();
             let r = st.rooms.entry(room).or_insert_with(Room::new);
-            if !c.rooms.insert(room) {
-                return sorted(r.online.keys());
+            if c.rooms.insert(room) {
+                c.outbox.follow(room, r.ring.subscribe());
+                r.subscribers += 1;
+                let count = r.online.entry(username.clone()).or_insert(0);
+                *count += 1;
+                let first_here = *count == 1;
+                let elsewhere = st.peers.online(room, &username, None);
+                (first_here, elsewhere, username, st.online_in(room))
+            } else {
+                (false, true, username, st.online_in(room))
             }
-            c.outbox.follow(room, r.ring.subscribe());
-            r.subscribers += 1;
-            let count = r.online.entry(account.username.clone()).or_insert(0);
-            *count += 1;
-            (
-                *count == 1,
-                account.username.clone(),
-                sorted(r.online.keys()),
-            )
         };
-        if came_online {
-            self.publish_except(
-                Topic::Room { room },
-                ServerFrame::PresenceChanged {
+        if first_here {
+            self.tell_peers(Body::Presence {
+                room,
+                user: username.clone(),
+                online: true,
+            });
+            if !elsewhere {
+                let came = ServerFrame::PresenceChanged {
                     room,
                     user: username,
                     online: true,
-                },
-                conn,
-            );
+                };
+                self.deliver(&Topic::Room { room }, &came.into(), Some(conn));
+            }
         }
         online
     }
@@ -350,15 +401,24 @@ impl Hub {
         }
     }
 
+    /// A user's last connection here left `room`: tell the other nodes, and
+    /// the room if nobody elsewhere still has them there.
     fn went_offline(&self, room: RoomId, user: String) {
-        self.publish(
-            Topic::Room { room },
-            ServerFrame::PresenceChanged {
-                room,
-                user,
-                online: false,
-            },
-        );
+        self.tell_peers(Body::Presence {
+            room,
+            user: user.clone(),
+            online: false,
+        });
+        if !self.state().peers.online(room, &user, None) {
+            self.announce_presence(room, user, false);
+        }
+    }
+
+    /// Tells this node's followers of `room` (only: every node derives the
+    /// same from what all nodes reported).
+    fn announce_presence(&self, room: RoomId, user: String, online: bool) {
+        let frame = ServerFrame::PresenceChanged { room, user, online };
+        self.deliver(&Topic::Room { room }, &frame.into(), None);
     }
 
     /// Subscribes a connection to a conversation's events (idempotent):
@@ -393,16 +453,29 @@ impl Hub {
 
     // --- publishing ----------------------------------------------------------
 
-    /// Publishes to every recipient `topic` names. Returns what it reached on
-    /// this node.
+    /// Publishes to every recipient `topic` names, on this node and (in a
+    /// cluster) on every other. Returns what it reached on this node.
     pub fn publish(&self, topic: Topic, event: impl Into<Event>) -> Delivery {
-        self.deliver(&topic, &event.into(), None)
+        self.publish_from(topic, event.into(), None)
     }
 
-    /// Like [`Hub::publish`], leaving out one connection (the sender's own
-    /// typing notice, presence).
+    /// Like [`Hub::publish`], leaving out one connection of this node (the
+    /// sender's own typing notice).
     pub fn publish_except(&self, topic: Topic, event: impl Into<Event>, skip: ConnId) -> Delivery {
-        self.deliver(&topic, &event.into(), Some(skip))
+        self.publish_from(topic, event.into(), Some(skip))
+    }
+
+    fn publish_from(&self, topic: Topic, event: Event, skip: Option<ConnId>) -> Delivery {
+        let delivery = self.deliver(&topic, &event, skip);
+        if self.link.get().is_some() {
+            self.tell_peers(Body::Publish { topic, event });
+        }
+        delivery
+    }
+
+    /// Delivers what another node published to this node's connections.
+    pub(crate) fn deliver_remote(&self, topic: &Topic, event: &Event) -> Delivery {
+        self.deliver(topic, event, None)
     }
 
     fn deliver(&self, topic: &Topic, event: &Event, skip: Option<ConnId>) -> Delivery {
@@ -463,13 +536,110 @@ impl Hub {
 
     // --- looking inside ------------------------------------------------------
 
-    /// Who is online in a room.
+    /// Who is online in a room, on any node.
     pub fn online(&self, room: RoomId) -> Vec<String> {
+        self.state().online_in(room)
+    }
+
+    // --- the other nodes -----------------------------------------------------
+
+    /// Who is online in which room on this node, for a snapshot to the others.
+    pub(crate) fn local_presence(&self) -> peers::RoomsOnline {
         self.state()
             .rooms
-            .get(&room)
-            .map(|r| sorted(r.online.keys()))
-            .unwrap_or_default()
+            .iter()
+            .map(|(room, r)| (*room, sorted(r.online.keys())))
+            .filter(|(_, users)| !users.is_empty())
+            .collect()
+    }
+
+    /// Any message from a peer proves it alive.
+    pub(crate) fn peer_heard(&self, node: &str) {
+        self.state().peers.heard(node, Instant::now());
+    }
+
+    /// A peer says `user` came online (went offline) in `room` there.
+    pub(crate) fn peer_presence(&self, node: &str, room: RoomId, user: String, online: bool) {
+        self.change_peer(node, |p, now| {
+            let had = p.has(node, room, &user);
+            p.set_online(node, room, &user, online, now);
+            if had != online {
+                vec![(room, user)]
+            } else {
+                Vec::new()
+            }
+        });
+    }
+
+    /// A peer's full report.
+    pub(crate) fn peer_snapshot(
+        &self,
+        node: &str,
+        rooms: peers::RoomsOnline,
+        agents: peers::AgentsOnDuty,
+    ) {
+        self.change_peer(node, |p, now| p.replace(node, rooms, agents, now));
+    }
+
+    /// A peer left or went silent: its users go offline unless they are
+    /// online on another node.
+    pub(crate) fn peer_gone(&self, node: &str) {
+        self.change_peer(node, |p, _| p.remove(node));
+    }
+
+    /// Applies a change to what `node` reported. The change answers the
+    /// (room, user) pairs it flipped in that node's report; each flips
+    /// presence in the room only if nobody else (here or on a third node)
+    /// holds it, and this node's followers of the room are told.
+    fn change_peer(
+        &self,
+        node: &str,
+        change: impl FnOnce(&mut Peers, Instant) -> Vec<(RoomId, String)>,
+    ) {
+        let announce: Vec<(RoomId, String, bool)> = {
+            let mut st = self.state();
+            let flipped = change(&mut st.peers, Instant::now());
+            flipped
+                .into_iter()
+                .filter(|(room, user)| !st.online_anywhere(*room, user, Some(node)))
+                .map(|(room, user)| {
+                    let online = st.online_anywhere(room, &user, None);
+                    (room, user, online)
+                })
+                .collect()
+        };
+        for (room, user, online) in announce {
+            self.announce_presence(room, user, online);
+        }
+    }
+
+    /// Nodes silent too long, for the bus to forget.
+    pub(crate) fn silent_peers(&self) -> Vec<String> {
+        self.state().peers.silent(Instant::now())
+    }
+
+    /// A peer's report of one agent's availability there.
+    pub(crate) fn peer_agent(&self, node: &str, agent: UserId, a: app::protocol::Availability) {
+        self.state()
+            .peers
+            .set_agent(node, agent, a, Instant::now());
+    }
+
+    /// An agent's availability on the other nodes (`None`: on none).
+    pub fn peer_agent_availability(&self, agent: UserId) -> Option<app::protocol::Availability> {
+        self.state().peers.agent(agent)
+    }
+
+    /// Agents online on the other nodes.
+    pub fn peer_online_agents(&self) -> HashSet<UserId> {
+        self.state().peers.online_agents()
+    }
+
+    /// Closes every connection on this node (after a bus fault: what they
+    /// missed is in the database, and reconnecting replays it).
+    pub(crate) fn close_all(&self, why: Kick) -> usize {
+        let st = self.state();
+        st.conns.values().map(|c| c.outbox.kick(why)).count()
     }
 
     /// How many connections are registered (for metrics and tests).

@@ -38,6 +38,7 @@ pub struct Application {
     ingest_task: JoinHandle<()>,
     scheduler_task: JoinHandle<()>,
     desk_task: JoinHandle<()>,
+    bus_task: Option<JoinHandle<()>>,
 }
 
 impl Application {
@@ -114,6 +115,29 @@ impl Application {
         )
         .await
         .context("starting the support desk")?;
+        let (bus, bus_task) = match &settings.bus {
+            None => (None, None),
+            Some(url) => {
+                // Several processes cannot share one SQLite file safely.
+                if store.backend_name() != "postgres" {
+                    anyhow::bail!(
+                        "SWITCHBOARD_BUS is set but DATABASE_URL is SQLite: a cluster needs \
+                         PostgreSQL (DATABASE_URL=postgres://…); unset SWITCHBOARD_BUS for one node"
+                    );
+                }
+                let (status, task) = crate::bus::start(
+                    url,
+                    &settings.bus_prefix,
+                    hub.clone(),
+                    desk.clone(),
+                    store.clone(),
+                    shutdown.clone(),
+                )
+                .await
+                .with_context(|| format!("joining the bus at {}", crate::config::redact_url(url)))?;
+                (Some(status), Some(task))
+            }
+        };
         let passwords = password::Hasher::start(settings.hash_threads, settings.hash_queue);
         passwords.warm_up();
         // A fresh install on a public address prints its setup link here.
@@ -134,6 +158,7 @@ impl Application {
             clock,
             scheduler,
             desk,
+            bus,
         };
         Ok(Application {
             listener,
@@ -141,6 +166,7 @@ impl Application {
             ingest_task,
             scheduler_task,
             desk_task,
+            bus_task,
         })
     }
 
@@ -166,6 +192,7 @@ impl Application {
             ingest_task,
             scheduler_task,
             desk_task,
+            bus_task,
         } = self;
         let shutdown = state.shutdown.clone();
         let app = router(state.clone());
@@ -210,6 +237,9 @@ impl Application {
         ingest_task.await.context("ingest task")?;
         scheduler_task.await.context("scheduler task")?;
         desk_task.await.context("support routing task")?;
+        if let Some(bus) = bus_task {
+            bus.await.context("bus task")?;
+        }
         state.store.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -241,6 +271,8 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/widget.js", get(http::visitor::widget_js))
+        .route("/healthz", get(http::health::healthz))
+        .route("/readyz", get(http::health::readyz))
         .nest(
             "/api",
             http::api().layer(axum::middleware::from_fn_with_state(

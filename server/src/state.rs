@@ -32,8 +32,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Wakes the scheduler task when schedules change.
     pub scheduler: Scheduler,
-    /// The support desk: agents on duty, conversation listeners, routing.
+    /// The support desk: agents on duty, routing.
     pub desk: Desk,
+    /// The cluster's bus, when `SWITCHBOARD_BUS` is set (`None`: one node).
+    pub bus: Option<crate::bus::BusStatus>,
     /// Cancelled on SIGTERM/Ctrl-C: WebSocket tasks send "going away" and end.
     pub shutdown: CancellationToken,
     /// Tracks WebSocket tasks, which the HTTP server's graceful shutdown does

@@ -106,8 +106,40 @@ fn conflict(e: sqlx::Error, what: &str) -> StoreError {
     }
 }
 
+/// A lock every node of a cluster respects, held while this value lives. On
+/// PostgreSQL a transaction-scoped advisory lock: dropping the value (on any
+/// path, an error's included) rolls the transaction back and frees it. On
+/// SQLite, which serves one node, there is nobody to exclude.
+pub struct ClusterLock {
+    _tx: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+}
+
+/// The advisory-lock keys the nodes agree on.
+pub mod locks {
+    /// One support routing pass at a time across the cluster, so two nodes
+    /// cannot both give an agent their last free slot.
+    pub const ROUTING: i64 = 0x5357_0001;
+}
+
 impl Store {
-    /// Connects to `url` and brings the schema up to date.
+    /// Takes the cluster-wide lock `key`, waiting for it.
+    pub async fn cluster_lock(&self, key: i64) -> Result<ClusterLock, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(ClusterLock { _tx: None }),
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(ClusterLock { _tx: Some(tx) })
+            }
+        }
+    }
+
+    /// Connects to `url` and brings the schema up to date. On PostgreSQL
+    /// sqlx's migrator holds an advisory lock while it runs, so nodes that
+    /// start together migrate once, one after the other.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let store = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
@@ -154,6 +186,12 @@ impl Store {
             )));
         };
         Ok(store)
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))?;
+        Ok(())
     }
 
     /// "sqlite" or "postgres", for logs and benchmarks.

@@ -174,8 +174,11 @@ impl Desk {
 
     // --- availability ------------------------------------------------------
 
-    /// An agent's connection opened.
+    /// An agent's connection opened. Their first on this node takes the
+    /// availability they have on other nodes, if any (it is the agent's, not
+    /// the node's).
     pub fn agent_connected(&self, user: &User) {
+        let elsewhere = self.inner.hub.peer_agent_availability(user.id);
         let mut live = self.live();
         let a = live.agents.entry(user.id).or_insert_with(|| Agent {
             name: user.username.clone(),
@@ -183,6 +186,9 @@ impl Desk {
             availability: Availability::Offline,
         });
         a.conns += 1;
+        if a.conns == 1 {
+            a.availability = elsewhere.unwrap_or(Availability::Offline);
+        }
     }
 
     /// An agent's connection closed: for their last one, drop them to
@@ -203,13 +209,44 @@ impl Desk {
             }
         };
         if let Some(agent) = went_offline {
+            self.tell_peers(agent, Availability::Offline, false);
             self.publish_agent(agent).await;
         }
     }
 
+    /// Tells the other nodes (if any) an agent's availability here.
+    fn tell_peers(&self, agent: UserId, availability: Availability, set: bool) {
+        self.inner.hub.tell_peers(crate::bus::Body::Agent {
+            agent,
+            availability,
+            set,
+        });
+    }
+
+    /// Another node says the agent chose `availability`: their connections
+    /// here follow it (the choice is the agent's, wherever they made it).
+    pub fn adopt_availability(&self, agent: UserId, availability: Availability) {
+        if let Some(a) = self.live().agents.get_mut(&agent) {
+            if a.conns > 0 {
+                a.availability = availability;
+            }
+        }
+    }
+
+    /// The agents connected to this node and their availability, for the
+    /// other nodes' routing.
+    pub fn local_agents(&self) -> Vec<(UserId, Availability)> {
+        self.live()
+            .agents
+            .iter()
+            .filter(|(_, a)| a.conns > 0 && a.availability != Availability::Offline)
+            .map(|(id, a)| (*id, a.availability))
+            .collect()
+    }
+
     /// Sets an agent's availability (they must be connected).
     pub async fn set_availability(&self, agent: &User, availability: Availability) {
-        {
+        let now = {
             let mut live = self.live();
             let a = live.agents.entry(agent.id).or_insert_with(|| Agent {
                 name: agent.username.clone(),
@@ -221,29 +258,47 @@ impl Desk {
             } else {
                 availability
             };
-        }
+            a.availability
+        };
+        self.tell_peers(agent.id, now, true);
         self.publish_agent(agent.id).await;
         self.wake();
     }
 
-    /// Agents who can take conversations now (online, connected), by id.
+    /// Agents who can take conversations now (online, connected to this
+    /// node or another), by id.
     pub fn online_agents(&self) -> Vec<UserId> {
-        let mut v: Vec<UserId> = self
-            .live()
-            .agents
-            .iter()
-            .filter(|(_, a)| a.conns > 0 && a.availability == Availability::Online)
-            .map(|(id, _)| *id)
-            .collect();
+        let mut all = self.inner.hub.peer_online_agents();
+        all.extend(
+            self.live()
+                .agents
+                .iter()
+                .filter(|(_, a)| a.conns > 0 && a.availability == Availability::Online)
+                .map(|(id, _)| *id),
+        );
+        let mut v: Vec<UserId> = all.into_iter().collect();
         v.sort();
         v
     }
 
+    /// An agent's availability anywhere in the cluster: the most available
+    /// of this node's and the others' reports.
     pub fn availability(&self, agent: UserId) -> Availability {
-        self.live()
+        let here = self
+            .live()
             .agents
             .get(&agent)
-            .map_or(Availability::Offline, |a| a.availability)
+            .filter(|a| a.conns > 0)
+            .map_or(Availability::Offline, |a| a.availability);
+        let rank = |a: Availability| match a {
+            Availability::Online => 2,
+            Availability::Away => 1,
+            Availability::Offline => 0,
+        };
+        match self.inner.hub.peer_agent_availability(agent) {
+            Some(there) if rank(there) > rank(here) => there,
+            _ => here,
+        }
     }
 
     /// What visitors are told about the desk now.
@@ -413,6 +468,8 @@ impl Desk {
             return Ok(());
         }
         self.live().agents.remove(&user.id);
+        // Every node stops routing to them now, not when their sockets close.
+        self.tell_peers(user.id, Availability::Offline, true);
         self.to_consoles(
             Consoles::Every,
             ServerFrame::SupportAgentRemoved { id: user.id },

@@ -45,6 +45,9 @@ pub enum Kick {
     RoleChanged,
     /// It sent a frame past the transport limit.
     TooBig,
+    /// This node may have missed frames for it (a bus fault): reconnect,
+    /// to any node, and resume with `since` (close 1012).
+    Resync,
 }
 
 /// What travels through a connection's own queue, in order: its frames, and

@@ -7,7 +7,9 @@
 //! depends on changes: a new or reopened conversation, a resolve, an agent
 //! going online, a capacity change. There is no polling loop. Every decision
 //! is a conditional update in the database, so a manual claim racing an
-//! automatic assignment cannot both win.
+//! automatic assignment cannot both win. In a cluster every node runs this
+//! task; a PostgreSQL advisory lock lets one pass run at a time, and online
+//! agents are those online on any node (`Desk::online_agents`).
 
 use super::{Desk, Handover};
 use crate::store::StoreError;
@@ -48,6 +50,9 @@ pub(super) async fn run(desk: Desk, shutdown: CancellationToken) {
 /// One pass; returns the next re-routing deadline.
 async fn pass(desk: &Desk) -> Result<Option<DateTime<Utc>>, StoreError> {
     let store = desk.store();
+    // One pass at a time across a cluster: loads and capacities read below
+    // stay true until this pass's assignments are stored.
+    let _lock = store.cluster_lock(crate::store::locks::ROUTING).await?;
     let now = desk.now();
     for id in store.overdue_conversations(now).await? {
         if let Some(from) = store.take_overdue(id, now).await? {

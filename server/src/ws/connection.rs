@@ -165,6 +165,10 @@ fn close_for(why: Kick) -> CloseFrame {
         Kick::SessionEnded => (close::SESSION_ENDED, "session ended; log in again"),
         Kick::RoleChanged => (close::ROLE_CHANGED, "your role changed; reconnect"),
         Kick::TooBig => (close::TOO_BIG, "frame larger than 64 KiB"),
+        Kick::Resync => (
+            close::SERVICE_RESTART,
+            "this node may have missed frames; reconnect and resume with since",
+        ),
     };
     CloseFrame {
         code,
@@ -286,8 +290,8 @@ async fn write_loop(
             };
             let _ = tokio::time::timeout(CLOSE_GRACE, flush).await;
             Some(CloseFrame {
-                code: close::GOING_AWAY,
-                reason: Utf8Bytes::from_static("server shutting down; reconnect"),
+                code: close::SERVICE_RESTART,
+                reason: Utf8Bytes::from_static("this node is shutting down; reconnect"),
             })
         }
         Stop::Done => None,

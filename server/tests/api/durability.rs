@@ -27,7 +27,7 @@ async fn a_graceful_restart_says_going_away_and_keeps_every_message() {
             other => panic!("expected close, got {other:?}"),
         }
     };
-    assert_eq!(code, Some(close::GOING_AWAY));
+    assert_eq!(code, Some(close::SERVICE_RESTART));
     let _dir = stopping.await.unwrap();
 
     let app = spawn_app_with(Db::Url(url), |_| {}).await;

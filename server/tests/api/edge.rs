@@ -217,7 +217,7 @@ async fn websockets_still_upgrade_and_shutdown_still_says_going_away() {
     let mut c = app.connect(&ann.token).await;
     let state = app.state.clone();
     let stopping = tokio::spawn(app.stop());
-    assert_eq!(c.closed().await, close::GOING_AWAY);
+    assert_eq!(c.closed().await, close::SERVICE_RESTART);
     stopping.await.unwrap();
     assert!(state.shutdown.is_cancelled());
 }

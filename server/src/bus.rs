@@ -1,0 +1,366 @@
+//! The bus: how the nodes of a cluster hear each other, through the broker
+//! named by `SWITCHBOARD_BUS` (Redis pub/sub or NATS). Without one there is a
+//! single node and nothing here runs: the hub delivers in-process.
+//!
+//! Every node holds one subscription, on a pattern covering the cluster's
+//! subjects (`<prefix>.*`), and publishes on the same subjects. What travels
+//! is small: each publication of the hub ([`Body::Publish`], a topic and an
+//! event, serialized once per node on each side), presence and agent
+//! availability changes, and every [`HEARTBEAT`] a snapshot of both. The
+//! database stays the record: an ack still means "committed", history and
+//! replays are read from it, and nothing depends on the bus for durability.
+//!
+//! The broker is at most once, so loss is detected and repaired rather than
+//! prevented: every envelope carries its node's sequence number, and a node
+//! that sees a gap (or whose own broker connection broke and came back)
+//! closes its clients with 1012; they reconnect and resume with `since`
+//! from the database, missing nothing. A node that stops sending anything for
+//! [`PEER_TTL`](crate::hub::peers::PEER_TTL) is forgotten, its users offline.
+
+pub mod broker;
+
+use crate::{
+    hub::{peers, Event, Hub, Kick, Topic},
+    store::Store,
+    support::Desk,
+};
+use app::protocol::{Availability, RoomId, ServerFrame, UserId};
+use broker::{Broker, Inbound};
+use serde::{Deserialize, Serialize};
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+use tokio::{sync::mpsc, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+/// How often a node sends its full snapshot (presence, agents).
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
+/// Envelopes waiting to be published before new ones are dropped (and the
+/// other nodes, seeing the gap, resync their clients).
+const OUTBOUND: usize = 64 * 1024;
+/// Envelopes received and not yet applied before the broker client waits.
+const INBOUND: usize = 64 * 1024;
+
+/// What one node tells the others.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "b", rename_all = "snake_case")]
+pub enum Body {
+    /// A publication of the hub, for the other nodes' connections.
+    Publish { topic: Topic, event: Event },
+    /// A user's first connection on the sending node joined `room`
+    /// (`online`), or their last one there left it.
+    Presence {
+        room: RoomId,
+        user: String,
+        online: bool,
+    },
+    /// An agent's availability on the sending node changed. `set`: the agent
+    /// chose it, so every node where they are connected adopts it.
+    Agent {
+        agent: UserId,
+        availability: Availability,
+        set: bool,
+    },
+    /// Everything the sending node has: who is online in which room, and the
+    /// agents connected to it with their availability.
+    Snapshot {
+        rooms: peers::RoomsOnline,
+        agents: peers::AgentsOnDuty,
+    },
+    /// A node started (or reconnected): everyone answers with a snapshot.
+    Hello,
+    /// A node is shutting down: forget it now rather than after the TTL.
+    Bye,
+}
+
+impl Body {
+    /// The last part of its subject.
+    fn kind(&self) -> &'static str {
+        match self {
+            Body::Publish { .. } => "publish",
+            Body::Presence { .. } => "presence",
+            Body::Agent { .. } => "agent",
+            Body::Snapshot { .. } => "snapshot",
+            Body::Hello => "hello",
+            Body::Bye => "bye",
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    /// The sending node, so it ignores its own envelopes coming back.
+    node: String,
+    /// Per sending node, from 1, without gaps.
+    seq: u64,
+    body: Body,
+}
+
+/// The sending side: a bounded queue to the publishing task. Never waits: a
+/// publisher (a connection task, the ingest task) must not be slowed by the
+/// broker.
+pub struct Link {
+    node: String,
+    seq: AtomicU64,
+    tx: mpsc::Sender<(u64, Body)>,
+    dropped: AtomicU64,
+}
+
+impl Link {
+    pub fn send(&self, body: Body) {
+        // Numbered before queueing: an envelope dropped here leaves a gap the
+        // receivers see.
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.tx.try_send((seq, body)).is_err() {
+            let n = self.dropped.fetch_add(1, Ordering::Relaxed);
+            if n.is_power_of_two() {
+                tracing::warn!(dropped = n + 1, "the bus queue is full; dropping envelopes");
+            }
+        }
+    }
+
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+}
+
+/// What the rest of the node may ask of the bus.
+#[derive(Clone)]
+pub struct BusStatus {
+    connected: Arc<AtomicBool>,
+    pub node: String,
+}
+
+impl BusStatus {
+    /// Whether the broker connection is up (for `/readyz`).
+    pub fn connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+}
+
+/// A fresh node id: random, so a restarted node is a new one to its peers.
+fn node_id() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::thread_rng().gen::<u64>())
+}
+
+/// Connects to the broker and starts the bus tasks; attaches the hub to it.
+/// Returns once the tasks run (the broker may still be coming up: see
+/// [`BusStatus::connected`]).
+pub async fn start(
+    url: &str,
+    prefix: &str,
+    hub: Arc<Hub>,
+    desk: Desk,
+    store: Store,
+    shutdown: CancellationToken,
+) -> Result<(BusStatus, JoinHandle<()>), broker::BrokerError> {
+    let node = node_id();
+    let (in_tx, in_rx) = mpsc::channel(INBOUND);
+    let stop = CancellationToken::new();
+    let broker = Broker::start(url, prefix, in_tx, stop.clone()).await?;
+    let (out_tx, out_rx) = mpsc::channel(OUTBOUND);
+    let link = Arc::new(Link {
+        node: node.clone(),
+        seq: AtomicU64::new(0),
+        tx: out_tx,
+        dropped: AtomicU64::new(0),
+    });
+    hub.attach(link.clone());
+    let status = BusStatus {
+        connected: Arc::new(AtomicBool::new(false)),
+        node: node.clone(),
+    };
+    let publisher = tokio::spawn(publish(broker, prefix.to_owned(), node.clone(), out_rx));
+    let node_task = Node {
+        me: node.clone(),
+        hub,
+        desk,
+        store,
+        link,
+        status: status.clone(),
+        last_seq: HashMap::new(),
+    };
+    tracing::info!(node = %node, bus = %crate::config::redact_url(url), "joining the cluster");
+    let task = tokio::spawn(async move {
+        node_task.run(in_rx, shutdown).await;
+        stop.cancel();
+        // The queue closes when the link's last holder (the hub) is gone;
+        // the goodbye is already in it, so give it a moment to go out.
+        let _ = tokio::time::timeout(Duration::from_secs(1), publisher).await;
+    });
+    Ok((status, task))
+}
+
+/// Publishes queued envelopes in order. A failure drops the envelope (its
+/// number becomes a gap for the receivers) and is logged once per outage.
+async fn publish(
+    mut broker: Broker,
+    prefix: String,
+    node: String,
+    mut rx: mpsc::Receiver<(u64, Body)>,
+) {
+    let mut failing = false;
+    while let Some((seq, body)) = rx.recv().await {
+        let subject = format!("{prefix}.{}", body.kind());
+        let bye = matches!(body, Body::Bye);
+        let payload = serde_json::to_vec(&Envelope {
+            node: node.clone(),
+            seq,
+            body,
+        })
+        .expect("envelopes always serialize");
+        match broker.publish(subject, payload.into()).await {
+            Ok(()) if failing => {
+                tracing::info!("publishing on the bus again");
+                failing = false;
+            }
+            Ok(()) => {}
+            Err(e) if !failing => {
+                tracing::warn!(error = %e, "cannot publish on the bus; other nodes will resync");
+                failing = true;
+            }
+            Err(_) => {}
+        }
+        if bye {
+            return;
+        }
+    }
+}
+
+/// The receiving side: applies what the other nodes say.
+struct Node {
+    me: String,
+    hub: Arc<Hub>,
+    desk: Desk,
+    store: Store,
+    link: Arc<Link>,
+    status: BusStatus,
+    /// The last sequence number seen from each node.
+    last_seq: HashMap<String, u64>,
+}
+
+impl Node {
+    async fn run(mut self, mut inbound: mpsc::Receiver<Inbound>, shutdown: CancellationToken) {
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        let mut expiry = tokio::time::interval(Duration::from_secs(5));
+        let mut was_up = false;
+        let mut broke = false;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => {
+                    self.link.send(Body::Bye);
+                    return;
+                }
+                next = inbound.recv() => match next {
+                    None => return,
+                    Some(Inbound::Up) => {
+                        self.status.connected.store(true, Ordering::Release);
+                        if was_up && broke {
+                            // While we were cut off the others published
+                            // things our clients never got.
+                            self.resync("the bus connection came back");
+                        }
+                        was_up = true;
+                        broke = false;
+                        self.link.send(Body::Hello);
+                        self.link.send(self.snapshot());
+                    }
+                    Some(Inbound::Down) => {
+                        self.status.connected.store(false, Ordering::Release);
+                        broke = true;
+                    }
+                    Some(Inbound::Message(payload)) => self.receive(&payload).await,
+                },
+                _ = heartbeat.tick() => self.link.send(self.snapshot()),
+                _ = expiry.tick() => {
+                    for node in self.hub.silent_peers() {
+                        tracing::warn!(node = %node, "a node went silent; forgetting it");
+                        self.forget(&node);
+                    }
+                }
+            }
+        }
+    }
+
+    fn snapshot(&self) -> Body {
+        Body::Snapshot {
+            rooms: self.hub.local_presence(),
+            agents: self.desk.local_agents(),
+        }
+    }
+
+    fn resync(&self, why: &str) {
+        let closed = self.hub.close_all(Kick::Resync);
+        tracing::warn!(closed, why, "resyncing this node's clients");
+    }
+
+    fn forget(&mut self, node: &str) {
+        self.hub.peer_gone(node);
+        self.last_seq.remove(node);
+        self.desk.wake();
+    }
+
+    async fn receive(&mut self, payload: &[u8]) {
+        let env: Envelope = match serde_json::from_slice(payload) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, "an unreadable envelope on the bus; ignored");
+                return;
+            }
+        };
+        if env.node == self.me {
+            return;
+        }
+        let node = env.node;
+        if let Some(last) = self.last_seq.insert(node.clone(), env.seq) {
+            if env.seq != last + 1 && env.seq > last {
+                tracing::warn!(node = %node, missed = env.seq - last - 1, "frames from a node were lost");
+                self.resync("frames from another node were lost");
+            }
+        }
+        self.hub.peer_heard(&node);
+        match env.body {
+            Body::Publish { topic, event } => {
+                let delivery = self.hub.deliver_remote(&topic, &event);
+                // Receipts are recorded where the recipients are.
+                if let Event::Frame {
+                    frame: ServerFrame::Announcement(a),
+                } = &event
+                {
+                    if !delivery.users.is_empty() {
+                        let now = chrono::Utc::now();
+                        if let Err(e) = self.store.record_deliveries(a.id, &delivery.users, now).await {
+                            tracing::error!(error = %e, "recording deliveries from another node");
+                        }
+                    }
+                }
+            }
+            Body::Presence { room, user, online } => {
+                self.hub.peer_presence(&node, room, user, online)
+            }
+            Body::Agent {
+                agent,
+                availability,
+                set,
+            } => {
+                self.hub.peer_agent(&node, agent, availability);
+                if set {
+                    self.desk.adopt_availability(agent, availability);
+                }
+                self.desk.wake();
+            }
+            Body::Snapshot { rooms, agents } => {
+                self.hub.peer_snapshot(&node, rooms, agents);
+                self.desk.wake();
+            }
+            Body::Hello => self.link.send(self.snapshot()),
+            Body::Bye => self.forget(&node),
+        }
+    }
+}
