@@ -6,7 +6,8 @@
 //! subjects (`<prefix>.*`), and publishes on the same subjects. What travels
 //! is small: each publication of the hub ([`Body::Publish`], a topic and an
 //! event, serialized once per node on each side), presence and agent
-//! availability changes, and every [`HEARTBEAT`] a snapshot of both. The
+//! availability changes, every [`SNAPSHOT_EVERY`] a snapshot of both, and
+//! every [`ALIVE_EVERY`] a sign of life. The
 //! database stays the record: an ack still means "committed", history and
 //! replays are read from it, and nothing depends on the bus for durability.
 //!
@@ -15,7 +16,10 @@
 //! that sees a gap (or whose own broker connection broke and came back)
 //! closes its clients with 1012; they reconnect and resume with `since`
 //! from the database, missing nothing. A node that stops sending anything for
-//! [`PEER_TTL`](crate::hub::peers::PEER_TTL) is forgotten, its users offline.
+//! [`PEER_TTL`](crate::hub::peers::PEER_TTL) is forgotten, its users
+//! offline — and since it may have acknowledged messages it never got to
+//! publish (killed between its commit and its publish), every other node
+//! resyncs its clients too.
 
 pub mod broker;
 
@@ -39,7 +43,10 @@ use tokio::{sync::mpsc, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 
 /// How often a node sends its full snapshot (presence, agents).
-pub const HEARTBEAT: Duration = Duration::from_secs(10);
+pub const SNAPSHOT_EVERY: Duration = Duration::from_secs(10);
+/// How often a node says it is alive (and carries its sequence number, so a
+/// lost envelope is noticed within this time even when nothing else is sent).
+pub const ALIVE_EVERY: Duration = Duration::from_secs(2);
 /// Envelopes waiting to be published before new ones are dropped (and the
 /// other nodes, seeing the gap, resync their clients).
 const OUTBOUND: usize = 64 * 1024;
@@ -74,6 +81,8 @@ pub enum Body {
     },
     /// A node started (or reconnected): everyone answers with a snapshot.
     Hello,
+    /// Nothing new; the sender is alive (and this is its next number).
+    Alive,
     /// A node is shutting down: forget it now rather than after the TTL.
     Bye,
 }
@@ -87,6 +96,7 @@ impl Body {
             Body::Agent { .. } => "agent",
             Body::Snapshot { .. } => "snapshot",
             Body::Hello => "hello",
+            Body::Alive => "alive",
             Body::Bye => "bye",
         }
     }
@@ -106,17 +116,22 @@ struct Envelope {
 /// broker.
 pub struct Link {
     node: String,
-    seq: AtomicU64,
-    tx: mpsc::Sender<(u64, Body)>,
+    /// The last number given, and the queue: numbered and queued under one
+    /// lock, so the queue's order is the numbers' order.
+    queue: std::sync::Mutex<(u64, mpsc::Sender<(u64, Body)>)>,
     dropped: AtomicU64,
 }
 
 impl Link {
     pub fn send(&self, body: Body) {
-        // Numbered before queueing: an envelope dropped here leaves a gap the
-        // receivers see.
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.tx.try_send((seq, body)).is_err() {
+        let full = {
+            let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            // Numbered even when dropped: the receivers see the gap.
+            q.0 += 1;
+            let seq = q.0;
+            q.1.try_send((seq, body)).is_err()
+        };
+        if full {
             let n = self.dropped.fetch_add(1, Ordering::Relaxed);
             if n.is_power_of_two() {
                 tracing::warn!(dropped = n + 1, "the bus queue is full; dropping envelopes");
@@ -167,8 +182,7 @@ pub async fn start(
     let (out_tx, out_rx) = mpsc::channel(OUTBOUND);
     let link = Arc::new(Link {
         node: node.clone(),
-        seq: AtomicU64::new(0),
-        tx: out_tx,
+        queue: std::sync::Mutex::new((0, out_tx)),
         dropped: AtomicU64::new(0),
     });
     hub.attach(link.clone());
@@ -247,8 +261,9 @@ struct Node {
 
 impl Node {
     async fn run(mut self, mut inbound: mpsc::Receiver<Inbound>, shutdown: CancellationToken) {
-        let mut heartbeat = tokio::time::interval(HEARTBEAT);
-        let mut expiry = tokio::time::interval(Duration::from_secs(5));
+        let mut snapshots = tokio::time::interval(SNAPSHOT_EVERY);
+        let mut alive = tokio::time::interval(ALIVE_EVERY);
+        let mut expiry = tokio::time::interval(Duration::from_secs(1));
         let mut was_up = false;
         let mut broke = false;
         loop {
@@ -277,11 +292,16 @@ impl Node {
                     }
                     Some(Inbound::Message(payload)) => self.receive(&payload).await,
                 },
-                _ = heartbeat.tick() => self.link.send(self.snapshot()),
+                _ = snapshots.tick() => self.link.send(self.snapshot()),
+                _ = alive.tick() => self.link.send(Body::Alive),
                 _ = expiry.tick() => {
-                    for node in self.hub.silent_peers() {
+                    let silent = self.hub.silent_peers();
+                    for node in &silent {
                         tracing::warn!(node = %node, "a node went silent; forgetting it");
-                        self.forget(&node);
+                        self.forget(node);
+                    }
+                    if !silent.is_empty() {
+                        self.resync("a node died; it may not have published all it acknowledged");
                     }
                 }
             }
@@ -318,6 +338,10 @@ impl Node {
             return;
         }
         let node = env.node;
+        if !self.last_seq.contains_key(&node) && !matches!(env.body, Body::Hello | Body::Bye) {
+            // A node we do not know (or had forgotten): ask for its snapshot.
+            self.link.send(Body::Hello);
+        }
         if let Some(last) = self.last_seq.insert(node.clone(), env.seq) {
             if env.seq != last + 1 && env.seq > last {
                 tracing::warn!(node = %node, missed = env.seq - last - 1, "frames from a node were lost");
@@ -335,7 +359,11 @@ impl Node {
                 {
                     if !delivery.users.is_empty() {
                         let now = chrono::Utc::now();
-                        if let Err(e) = self.store.record_deliveries(a.id, &delivery.users, now).await {
+                        if let Err(e) = self
+                            .store
+                            .record_deliveries(a.id, &delivery.users, now)
+                            .await
+                        {
                             tracing::error!(error = %e, "recording deliveries from another node");
                         }
                     }
@@ -360,6 +388,7 @@ impl Node {
                 self.desk.wake();
             }
             Body::Hello => self.link.send(self.snapshot()),
+            Body::Alive => {}
             Body::Bye => self.forget(&node),
         }
     }

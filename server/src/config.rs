@@ -228,7 +228,11 @@ impl Settings {
             }
         }
         if let Some(v) = var("SWITCHBOARD_BUS_PREFIX") {
-            if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            if v.is_empty()
+                || !v
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
                 return Err(ConfigError {
                     var: "SWITCHBOARD_BUS_PREFIX",
                     problem: format!("{v:?}: use letters, digits, '-' or '_'"),

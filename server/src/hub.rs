@@ -24,9 +24,9 @@ use crate::{
     bus::{Body, Link},
     support::access,
 };
-use peers::Peers;
 use app::protocol::{ConversationId, Role, RoomId, ServerFrame, UserId};
 use axum::extract::ws::Utf8Bytes;
+use peers::Peers;
 use std::{
     collections::{HashMap, HashSet},
     sync::{
@@ -613,6 +613,11 @@ impl Hub {
         }
     }
 
+    /// How many other nodes this one has heard from (and not forgotten).
+    pub fn peer_count(&self) -> usize {
+        self.state().peers.len()
+    }
+
     /// Nodes silent too long, for the bus to forget.
     pub(crate) fn silent_peers(&self) -> Vec<String> {
         self.state().peers.silent(Instant::now())
@@ -620,9 +625,7 @@ impl Hub {
 
     /// A peer's report of one agent's availability there.
     pub(crate) fn peer_agent(&self, node: &str, agent: UserId, a: app::protocol::Availability) {
-        self.state()
-            .peers
-            .set_agent(node, agent, a, Instant::now());
+        self.state().peers.set_agent(node, agent, a, Instant::now());
     }
 
     /// An agent's availability on the other nodes (`None`: on none).

@@ -134,7 +134,9 @@ impl Application {
                     shutdown.clone(),
                 )
                 .await
-                .with_context(|| format!("joining the bus at {}", crate::config::redact_url(url)))?;
+                .with_context(|| {
+                    format!("joining the bus at {}", crate::config::redact_url(url))
+                })?;
                 (Some(status), Some(task))
             }
         };

@@ -77,7 +77,9 @@ impl Broker {
                             async_nats::Event::Connected => Some(Inbound::Up),
                             async_nats::Event::Disconnected => Some(Inbound::Down),
                             async_nats::Event::SlowConsumer(_) => {
-                                tracing::warn!("the bus subscription fell behind; frames were dropped");
+                                tracing::warn!(
+                                    "the bus subscription fell behind; frames were dropped"
+                                );
                                 None
                             }
                             other => {
@@ -130,7 +132,10 @@ impl Broker {
                 let c = conn.as_mut().expect("connected above");
                 let sent: Result<i64, _> = tokio::time::timeout(
                     Duration::from_secs(2),
-                    redis::cmd("PUBLISH").arg(&subject).arg(payload.as_ref()).query_async(c),
+                    redis::cmd("PUBLISH")
+                        .arg(&subject)
+                        .arg(payload.as_ref())
+                        .query_async(c),
                 )
                 .await
                 .map_err(|_| BrokerError::Down)
@@ -205,7 +210,8 @@ async fn redis_receive(
         if inbound.send(Inbound::Up).await.is_err() {
             return;
         }
-        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut ping =
+            tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return,
@@ -219,7 +225,13 @@ async fn redis_receive(
                     None => break,
                 },
                 _ = ping.tick() => {
-                    let pong = tokio::time::timeout(Duration::from_secs(2), sink.ping::<String>()).await;
+                    // In subscribed mode the answer is a pubsub "pong"
+                    // message; any answer proves the connection alive.
+                    let pong = tokio::time::timeout(
+                        Duration::from_secs(2),
+                        sink.ping::<redis::Value>(),
+                    )
+                    .await;
                     if !matches!(pong, Ok(Ok(_))) {
                         break;
                     }

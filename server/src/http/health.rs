@@ -32,6 +32,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             Some(false) => "disconnected",
         },
         "node": state.bus.as_ref().map(|b| b.node.clone()),
+        "peers": state.bus.as_ref().map(|_| state.hub.peer_count()),
         "draining": draining,
     });
     let status = if ready {

@@ -1,9 +1,9 @@
 //! What the other nodes of a cluster reported about themselves: who is online
 //! in which room there, and which agents are on duty there with what
 //! availability. Each node says it in small updates as things change and in a
-//! full snapshot every heartbeat; a node that stops saying anything for
-//! [`PEER_TTL`] is forgotten, as if all its users went offline (it died
-//! without a goodbye).
+//! full snapshot every few seconds, and says it is alive more often; a node
+//! that stops saying anything for [`PEER_TTL`] is forgotten, as if all its
+//! users went offline (it died without a goodbye).
 //!
 //! Plain data: the hub asks it whether someone is online *elsewhere* before
 //! announcing a presence change, so a user with tabs on two nodes goes
@@ -15,8 +15,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// A node not heard from for this long is gone.
-pub const PEER_TTL: Duration = Duration::from_secs(30);
+/// A node not heard from for this long is gone. Nodes say they are alive
+/// every `bus::ALIVE_EVERY` (2 s), so this survives four missed beats; a
+/// stall that long would have cut the node's clients off anyway.
+pub const PEER_TTL: Duration = Duration::from_secs(10);
 
 #[derive(Default)]
 struct Peer {
@@ -40,6 +42,14 @@ impl Peers {
         let p = self.nodes.entry(node.to_owned()).or_default();
         p.seen = Some(now);
         p
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
     }
 
     /// The node is alive (it sent anything).
@@ -217,7 +227,12 @@ mod tests {
         let mut p = Peers::default();
         let t0 = Instant::now();
         p.set_agent("b", UserId(7), Availability::Away, t0);
-        p.set_agent("c", UserId(7), Availability::Online, t0 + Duration::from_secs(20));
+        p.set_agent(
+            "c",
+            UserId(7),
+            Availability::Online,
+            t0 + Duration::from_secs(20),
+        );
         assert_eq!(p.agent(UserId(7)), Some(Availability::Online));
         let later = t0 + PEER_TTL + Duration::from_secs(1);
         assert_eq!(p.silent(later), vec!["b".to_owned()]);

@@ -211,7 +211,7 @@ async fn the_server_keeps_answering_after_the_total_cap_is_hit() {
 }
 
 #[tokio::test]
-async fn websockets_still_upgrade_and_shutdown_still_says_going_away() {
+async fn websockets_still_upgrade_and_shutdown_says_reconnect_elsewhere() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;
     let mut c = app.connect(&ann.token).await;
@@ -707,63 +707,6 @@ fn proc_status_kib(pid: u32, field: &str) -> u64 {
         .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("{field} in {status}"))
-}
-
-/// The real server binary, on a free port with a fresh database; killed on drop.
-struct ServerProcess {
-    child: std::process::Child,
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_server_binary(env: &[(&str, &str)]) -> ServerProcess {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    // SWITCHBOARD_TEST_SERVER_BIN: another build of the binary (the default,
-    // beside this test's build, may be replaced by a build from another
-    // checkout sharing the target directory).
-    let bin = std::env::var("SWITCHBOARD_TEST_SERVER_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_server").to_owned());
-    let mut cmd = std::process::Command::new(bin);
-    cmd.env("LEPTOS_OUTPUT_NAME", "switchboard")
-        .env("LEPTOS_SITE_ROOT", dir.path())
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/x.db", dir.path().display()),
-        )
-        .env("SWITCHBOARD_ADDR", addr.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().expect("the server binary starts");
-    let server = ServerProcess {
-        child,
-        addr,
-        _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(addr).await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the server did not listen in time"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    server
 }
 
 /// 64 parallel logins for unknown users: how many got each status, and the

@@ -250,6 +250,23 @@ impl Client {
         }
     }
 
+    /// The next protocol frame, or `Err` with the close code (`None`: the
+    /// socket broke without one) when the connection ends. Waits up to `wait`.
+    pub async fn next_or_close(&mut self, wait: Duration) -> Result<ServerFrame, Option<u16>> {
+        loop {
+            match tokio::time::timeout(wait, self.ws.next()).await {
+                Err(_) => panic!("no frame within {wait:?}"),
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    return Ok(serde_json::from_str(t.as_str())
+                        .unwrap_or_else(|e| panic!("bad server frame {t}: {e}")))
+                }
+                Ok(Some(Ok(Message::Close(f)))) => return Err(f.map(|f| u16::from(f.code))),
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(_)) | None) => return Err(None),
+            }
+        }
+    }
+
     /// Reads until the server closes the socket, returning the close code
     /// (frames before it are dropped; a panic after [`WAIT`]).
     pub async fn closed(&mut self) -> u16 {
@@ -396,5 +413,72 @@ async fn drop_stale_test_databases(conn: &mut sqlx::PgConnection) {
                 .execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
                 .await;
         }
+    }
+}
+
+/// The real server binary, on a free port with a fresh database; killed on drop.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary with `env` on top of a fresh SQLite database (an
+/// entry for `DATABASE_URL` replaces it).
+pub async fn start_server_binary(env: &[(&str, &str)]) -> ServerProcess {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    // SWITCHBOARD_TEST_SERVER_BIN: another build of the binary (the default,
+    // beside this test's build, may be replaced by a build from another
+    // checkout sharing the target directory).
+    let bin = std::env::var("SWITCHBOARD_TEST_SERVER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_server").to_owned());
+    let mut cmd = std::process::Command::new(bin);
+    cmd.env("LEPTOS_OUTPUT_NAME", "switchboard")
+        .env("LEPTOS_SITE_ROOT", dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/x.db", dir.path().display()),
+        )
+        .env("SWITCHBOARD_ADDR", addr.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("the server binary starts");
+    let server = ServerProcess {
+        child,
+        addr,
+        _dir: dir,
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server did not listen in time"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server
+}
+
+impl ServerProcess {
+    /// Kills the process at once (SIGKILL: no goodbye, no drain).
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

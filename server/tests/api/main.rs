@@ -7,6 +7,8 @@ mod actions;
 mod auth;
 mod chat;
 mod chat_limits;
+mod cluster;
+mod cluster_faults;
 mod durability;
 mod edge;
 mod limits;
