@@ -14,12 +14,13 @@ BENCH_ARGS ?= --nice -10
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 
-.PHONY: run test build tools browser npm rust-tests e2e bench clean-data help
+.PHONY: run test build tools browser npm rust-tests e2e bench clean-data help cluster
 
 help:
 	@echo "make run    build and serve Switchboard on http://127.0.0.1:3000 (SQLite under ./data)"
 	@echo "make test   run every test (Rust unit/integration on SQLite and PostgreSQL, then Playwright)"
 	@echo "make bench  run the load benchmark (see docs/performance.md)"
+	@echo "make cluster  three nodes on PostgreSQL + Redis behind nginx on :3000 (docs/deploy.md)"
 
 ## Toolchain -----------------------------------------------------------------
 
@@ -53,6 +54,10 @@ run: build
 	@mkdir -p data
 	@echo "Switchboard on http://$${SWITCHBOARD_ADDR:-127.0.0.1:3000} (database: $${DATABASE_URL:-sqlite://data/switchboard.db})"
 	LEPTOS_SITE_ROOT=target/site ./target/release/server
+
+# Three nodes on the local PostgreSQL and Redis (or CLUSTER_BUS=nats://…) behind nginx.
+cluster: build
+	./scripts/cluster.sh
 
 ## Tests ---------------------------------------------------------------------
 

@@ -216,7 +216,7 @@ proptest! {
             target: Target::All,
             at,
             zone,
-            repeat: use_cron.then(|| Repeat::Cron { cron }),
+            repeat: use_cron.then_some(Repeat::Cron { cron }),
             until,
         };
         let now = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
