@@ -108,6 +108,9 @@ struct Envelope {
     node: String,
     /// Per sending node, from 1, without gaps.
     seq: u64,
+    /// When it was published (milliseconds since the epoch, the sender's
+    /// clock), for the bus lag metric.
+    at: i64,
     body: Body,
 }
 
@@ -132,6 +135,7 @@ impl Link {
             q.1.try_send((seq, body)).is_err()
         };
         if full {
+            crate::metrics::bus_dropped();
             let n = self.dropped.fetch_add(1, Ordering::Relaxed);
             if n.is_power_of_two() {
                 tracing::warn!(dropped = n + 1, "the bus queue is full; dropping envelopes");
@@ -226,20 +230,23 @@ async fn publish(
         let payload = serde_json::to_vec(&Envelope {
             node: node.clone(),
             seq,
+            at: chrono::Utc::now().timestamp_millis(),
             body,
         })
         .expect("envelopes always serialize");
         match broker.publish(subject, payload.into()).await {
             Ok(()) if failing => {
+                crate::metrics::bus_published();
                 tracing::info!("publishing on the bus again");
                 failing = false;
             }
-            Ok(()) => {}
+            Ok(()) => crate::metrics::bus_published(),
             Err(e) if !failing => {
+                crate::metrics::bus_dropped();
                 tracing::warn!(error = %e, "cannot publish on the bus; other nodes will resync");
                 failing = true;
             }
-            Err(_) => {}
+            Err(_) => crate::metrics::bus_dropped(),
         }
         if bye {
             return;
@@ -276,6 +283,7 @@ impl Node {
                     None => return,
                     Some(Inbound::Up) => {
                         self.status.connected.store(true, Ordering::Release);
+                        crate::metrics::bus_connected(true);
                         if was_up && broke {
                             // While we were cut off the others published
                             // things our clients never got.
@@ -288,6 +296,7 @@ impl Node {
                     }
                     Some(Inbound::Down) => {
                         self.status.connected.store(false, Ordering::Release);
+                        crate::metrics::bus_connected(false);
                         broke = true;
                     }
                     Some(Inbound::Message(payload)) => self.receive(&payload).await,
@@ -316,6 +325,7 @@ impl Node {
     }
 
     fn resync(&self, why: &str) {
+        crate::metrics::bus_resync();
         let closed = self.hub.close_all(Kick::Resync);
         tracing::warn!(closed, why, "resyncing this node's clients");
     }
@@ -337,6 +347,8 @@ impl Node {
         if env.node == self.me {
             return;
         }
+        let lag = chrono::Utc::now().timestamp_millis() - env.at;
+        crate::metrics::bus_received(u64::try_from(lag).ok().map(Duration::from_millis));
         let node = env.node;
         if !self.last_seq.contains_key(&node) && !matches!(env.body, Body::Hello | Body::Bye) {
             // A node we do not know (or had forgotten): ask for its snapshot.
@@ -344,6 +356,7 @@ impl Node {
         }
         if let Some(last) = self.last_seq.insert(node.clone(), env.seq) {
             if env.seq != last + 1 && env.seq > last {
+                crate::metrics::bus_gap();
                 tracing::warn!(node = %node, missed = env.seq - last - 1, "frames from a node were lost");
                 self.resync("frames from another node were lost");
             }

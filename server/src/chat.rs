@@ -136,6 +136,7 @@ impl ChatSession {
                 client_id: cid.into_string(),
             },
             reply: self.outbox.clone(),
+            queued_at: Instant::now(),
         };
         self.state.ingest.submit(submission).await.map_err(|_| {
             Refusal::new(

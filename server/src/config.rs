@@ -13,6 +13,9 @@ pub struct Settings {
     /// cluster, `redis://host:port` or `nats://host:port`. Unset: one node,
     /// frames stay in the process (`bus.rs`).
     pub bus: Option<String>,
+    /// `SWITCHBOARD_METRICS_TOKEN`: when set, `GET /metrics` asks for
+    /// `Authorization: Bearer <token>`; unset, it is open.
+    pub metrics_token: Option<String>,
     /// `SWITCHBOARD_BUS_PREFIX`: the first part of every subject the nodes
     /// publish on (default `switchboard`), so two clusters can share a broker.
     pub bus_prefix: String,
@@ -159,6 +162,7 @@ impl Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             bus: None,
             bus_prefix: "switchboard".into(),
+            metrics_token: None,
             database_url: "sqlite://data/switchboard.db".into(),
             allowed_origins: Vec::new(),
             rate_per_sec: 5,
@@ -207,6 +211,7 @@ impl Settings {
             s.database_url = v;
         }
         s.bus = var("SWITCHBOARD_BUS").filter(|v| !v.trim().is_empty());
+        s.metrics_token = var("SWITCHBOARD_METRICS_TOKEN").filter(|v| !v.is_empty());
         if let Some(bus) = &s.bus {
             if !(bus.starts_with("redis://") || bus.starts_with("nats://")) {
                 return Err(ConfigError {
@@ -472,6 +477,7 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &redact_url(&self.database_url))
             .field("bus", &self.bus.as_deref().map(redact_url))
             .field("bus_prefix", &self.bus_prefix)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("allowed_origins", &self.allowed_origins)
             .field("rate_per_sec", &self.rate_per_sec)
             .field("rate_burst", &self.rate_burst)

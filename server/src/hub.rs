@@ -479,6 +479,12 @@ impl Hub {
     }
 
     fn deliver(&self, topic: &Topic, event: &Event, skip: Option<ConnId>) -> Delivery {
+        let delivery = self.deliver_here(topic, event, skip);
+        crate::metrics::delivered(topic.name(), delivery.connections);
+        delivery
+    }
+
+    fn deliver_here(&self, topic: &Topic, event: &Event, skip: Option<ConnId>) -> Delivery {
         match (topic, event) {
             (Topic::Room { room }, Event::Frame { frame }) => self.to_room(*room, skip, frame),
             (Topic::Conversation { conversation, .. }, Event::Revoke { assignee, frame }) => {

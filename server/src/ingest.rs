@@ -32,6 +32,8 @@ const QUEUE: usize = 4096;
 pub struct Submission {
     pub message: NewMessage,
     pub reply: Outbox,
+    /// When it was handed to ingest, for the ack latency metric.
+    pub queued_at: std::time::Instant,
 }
 
 /// The sending side: cheap to clone, one per connection.
@@ -100,6 +102,7 @@ async fn store_batch(store: &Store, hub: &Hub, batch: &mut Vec<Submission>) {
                 if st.fresh {
                     hub.publish(Topic::Room { room }, ServerFrame::Message(st.message));
                 }
+                crate::metrics::acked(sub.queued_at.elapsed());
                 sub.reply.push(encode(&ServerFrame::Ack {
                     client_id: sub.message.client_id,
                     id,

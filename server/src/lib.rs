@@ -14,6 +14,7 @@ pub mod http;
 pub mod hub;
 pub mod ingest;
 pub mod limits;
+pub mod metrics;
 pub mod origin;
 pub mod push;
 pub mod refusal;

@@ -415,6 +415,9 @@ pub async fn fire(
         return Ok(Fired::Lost);
     };
     let connections = deliver(store, hub, &a, claim.now).await?;
+    if let Ok(late) = (claim.now - claim.due).to_std() {
+        crate::metrics::schedule_lateness(late);
+    }
     if let Some(occurrence) = a.occurrence {
         store.occurrence_sent(occurrence).await?;
     }

@@ -79,6 +79,7 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.addr))?;
         let shutdown = CancellationToken::new();
+        crate::metrics::install();
         let hub = Arc::new(Hub::new());
         let (ingest, ingest_task) = Ingest::start(store.clone(), hub.clone(), shutdown.clone());
         let grace = chrono::Duration::from_std(settings.push_grace)
@@ -215,6 +216,7 @@ impl Application {
             state.store.clone(),
             shutdown.clone(),
         ));
+        tokio::spawn(crate::metrics::upkeep(shutdown.clone()));
         let settings = &state.settings;
         let serve_limits = ServeLimits {
             header_timeout: settings.header_timeout,
@@ -275,6 +277,7 @@ pub fn router(state: AppState) -> Router {
         .route("/widget.js", get(http::visitor::widget_js))
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
+        .route("/metrics", get(crate::metrics::render))
         .nest(
             "/api",
             http::api().layer(axum::middleware::from_fn_with_state(

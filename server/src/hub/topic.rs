@@ -69,6 +69,23 @@ pub enum Consoles {
     },
 }
 
+impl Topic {
+    /// Its kind, as metrics label it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Topic::Room { .. } => "room",
+            Topic::Conversation { .. } => "conversation",
+            Topic::Consoles { .. } => "consoles",
+            Topic::User { .. } => "user",
+            Topic::Session { .. } => "session",
+            Topic::Users { .. } => "users",
+            Topic::Agents => "agents",
+            Topic::All => "all",
+            Topic::Visitors => "visitors",
+        }
+    }
+}
+
 impl Consoles {
     pub fn admits(&self, user: UserId, role: Role) -> bool {
         match *self {

@@ -66,7 +66,9 @@ async fn pass(desk: &Desk) -> Result<Option<DateTime<Utc>>, StoreError> {
         let mut loads = store.open_loads().await?;
         let caps = store.capacities().await?;
         let capacity = |a: &UserId| caps.get(a).copied().unwrap_or(desk.default_capacity());
-        for (conversation, skip) in store.queue().await? {
+        let queue = store.queue().await?;
+        let mut waiting = queue.len();
+        for (conversation, skip) in queue {
             let pick = online
                 .iter()
                 .filter(|a| Some(**a) != skip)
@@ -84,10 +86,14 @@ async fn pass(desk: &Desk) -> Result<Option<DateTime<Utc>>, StoreError> {
                 .await?
             {
                 *loads.entry(agent).or_insert(0) += 1;
+                waiting -= 1;
                 desk.announce_assignment(conversation, None, Some(agent), Handover::Auto)
                     .await?;
             }
         }
+        crate::metrics::routing_queue(waiting);
+    } else {
+        crate::metrics::routing_queue(store.queue().await?.len());
     }
     store.next_reroute().await
 }

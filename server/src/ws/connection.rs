@@ -61,6 +61,10 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
         state.settings.outbound_bytes,
     );
     let mut agent = None;
+    let kind = match &peer {
+        Peer::User(_) => "member",
+        Peer::Visitor(_) => "visitor",
+    };
     let mut handler = match peer {
         Peer::User(auth) => {
             state.hub.connect(
@@ -102,6 +106,7 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
         }
     };
 
+    crate::metrics::connection_opened(kind);
     let (sink, stream) = socket.split();
     let done = CancellationToken::new();
     let writer = tokio::spawn(write_loop(
@@ -117,6 +122,7 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
     state.hub.disconnect(id);
     state.desk.disconnected(agent).await;
     let _ = writer.await;
+    crate::metrics::connection_closed(kind);
     tracing::debug!(conn = id, "disconnected");
 }
 
@@ -144,7 +150,10 @@ async fn read_loop(
                 }
                 return;
             }
-            Ok(Some(Ok(Message::Text(text)))) => dispatch.handle_text(text.as_str()).await,
+            Ok(Some(Ok(Message::Text(text)))) => {
+                crate::metrics::frame_in();
+                dispatch.handle_text(text.as_str()).await
+            }
             Ok(Some(Ok(Message::Binary(_)))) => dispatch.refuse(
                 ErrorCode::BadFrame,
                 "binary frames are not accepted; send JSON text frames".into(),
@@ -240,6 +249,7 @@ async fn write_loop(
         };
         // Counted against the connection's byte budget until written.
         let bytes: usize = batch.iter().map(text_len).sum();
+        let frames = batch.len();
         let write = async {
             for m in batch {
                 sink.feed(m).await?;
@@ -261,6 +271,7 @@ async fn write_loop(
                 written = &mut write => match written {
                     Ok(()) => {
                         outbox.written(bytes);
+                        crate::metrics::frames_out(frames);
                         break;
                     }
                     Err(_) => break 'run Stop::Done,
@@ -275,6 +286,13 @@ async fn write_loop(
     let close = match ending {
         Stop::Kicked(why) => {
             outbox.kick(why); // so that everyone else stops queueing to it
+            crate::metrics::kicked(match why {
+                Kick::SlowConsumer => "slow_consumer",
+                Kick::SessionEnded => "session_ended",
+                Kick::RoleChanged => "role_changed",
+                Kick::TooBig => "too_big",
+                Kick::Resync => "resync",
+            });
             Some(close_for(why))
         }
         Stop::Shutdown => {

@@ -551,6 +551,23 @@ async fn readyz_reports_the_bus_and_healthz_the_process() {
     assert_eq!(body["bus"], "connected");
     assert_eq!(body["database"], true);
     assert_eq!(body["peers"], 1);
+    // The bus is counted (the recorder is process-wide, so only names are checked).
+    let metrics = a
+        .http
+        .get(a.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "switchboard_bus_published_total",
+        "switchboard_bus_received_total",
+        "switchboard_bus_lag_seconds_bucket",
+    ] {
+        assert!(metrics.contains(name), "{name} missing");
+    }
     c.stop().await;
     // One node, no bus: ready without one.
     let single = spawn_app().await;
@@ -568,4 +585,40 @@ async fn readyz_reports_the_bus_and_healthz_the_process() {
         (json!(true), json!("none"))
     );
     single.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_are_served_in_the_prometheus_format_and_can_be_locked() {
+    let app = spawn_app_with(Db::Sqlite, |s| s.metrics_token = Some("m3tr1cs".into())).await;
+    let ann = app.register("ann").await;
+    let room = app.create_room(&ann.token, "lobby").await.id;
+    let mut c = app.connect(&ann.token).await;
+    c.join(room, None).await;
+    c.post(room, "counted", "c-1").await;
+
+    let open = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(open.status(), 401, "the token is asked for");
+    let resp = app
+        .http
+        .get(app.url("/metrics"))
+        .bearer_auth("m3tr1cs")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = resp.text().await.unwrap();
+    for name in [
+        "switchboard_connections{kind=\"member\"}",
+        "switchboard_frames_in_total",
+        "switchboard_frames_out_total",
+        "switchboard_deliveries_total{topic=\"room\"}",
+        "switchboard_ack_seconds_bucket",
+    ] {
+        assert!(text.contains(name), "{name} missing from:\n{text}");
+    }
+    app.stop().await;
 }
