@@ -10,18 +10,28 @@ export BASE_URL="http://127.0.0.1:$E2E_PORT"
 # (allowed to embed the widget) and reachable as localhost:$E2E_WIDGET_PORT (not allowed).
 export E2E_WIDGET_PORT="${E2E_WIDGET_PORT:-3101}"
 export SWITCHBOARD_WIDGET_ORIGINS="http://127.0.0.1:$E2E_WIDGET_PORT"
+# The cluster spec: two more nodes on PostgreSQL and Redis (end2end/cluster.sh).
+export E2E_NODE_A="http://127.0.0.1:${E2E_NODE_A_PORT:-3102}"
+export E2E_NODE_B="http://127.0.0.1:${E2E_NODE_B_PORT:-3103}"
 # The reconnect test restarts the server mid-test (SIGKILL: the harshest case).
 export SWITCHBOARD_RESTART_CMD="$here/server.sh kill-restart"
 host_pid=""
 cleanup() {
   local status=$?
   "$here/server.sh" stop
+  "$here/cluster.sh" stop
   if [ -n "$host_pid" ]; then kill "$host_pid" 2>/dev/null || true; fi
-  if [ "$status" -ne 0 ]; then echo "--- server log (last 50 lines)"; tail -n 50 "$E2E_DATA/server.log" || true; fi
+  if [ "$status" -ne 0 ]; then
+    echo "--- server log (last 50 lines)"; tail -n 50 "$E2E_DATA/server.log" || true
+    for log in "$E2E_DATA"/node-*.log; do
+      if [ -f "$log" ]; then echo "--- $log"; tail -n 20 "$log"; fi
+    done
+  fi
   rm -rf "$E2E_DATA"
 }
 trap cleanup EXIT
 "$here/server.sh" start
+"$here/cluster.sh" start
 python3 -m http.server "$E2E_WIDGET_PORT" --bind 127.0.0.1 --directory "$here/fixtures" \
   >"$E2E_DATA/widget-host.log" 2>&1 &
 host_pid=$!
