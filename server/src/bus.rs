@@ -127,8 +127,18 @@ pub struct Link {
 
 impl Link {
     pub fn send(&self, body: Body) {
+        self.send_with(|| body)
+    }
+
+    /// Sends what `make` builds, building it under the queue's lock. A
+    /// snapshot is built this way: every change is sent after it is made,
+    /// so a change missing from the snapshot is queued after it, and one in
+    /// it was queued before — a receiver applying them in order never ends
+    /// up with an older state than the sender's.
+    pub fn send_with(&self, make: impl FnOnce() -> Body) {
         let full = {
             let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            let body = make();
             // Numbered even when dropped: the receivers see the gap.
             q.0 += 1;
             let seq = q.0;
@@ -292,7 +302,7 @@ impl Node {
                         was_up = true;
                         broke = false;
                         self.link.send(Body::Hello);
-                        self.link.send(self.snapshot());
+                        self.send_snapshot();
                     }
                     Some(Inbound::Down) => {
                         self.status.connected.store(false, Ordering::Release);
@@ -301,7 +311,7 @@ impl Node {
                     }
                     Some(Inbound::Message(payload)) => self.receive(&payload).await,
                 },
-                _ = snapshots.tick() => self.link.send(self.snapshot()),
+                _ = snapshots.tick() => self.send_snapshot(),
                 _ = alive.tick() => self.link.send(Body::Alive),
                 _ = expiry.tick() => {
                     let silent = self.hub.silent_peers();
@@ -317,11 +327,11 @@ impl Node {
         }
     }
 
-    fn snapshot(&self) -> Body {
-        Body::Snapshot {
+    fn send_snapshot(&self) {
+        self.link.send_with(|| Body::Snapshot {
             rooms: self.hub.local_presence(),
             agents: self.desk.local_agents(),
-        }
+        });
     }
 
     fn resync(&self, why: &str) {
@@ -400,7 +410,7 @@ impl Node {
                 self.hub.peer_snapshot(&node, rooms, agents);
                 self.desk.wake();
             }
-            Body::Hello => self.link.send(self.snapshot()),
+            Body::Hello => self.send_snapshot(),
             Body::Alive => {}
             Body::Bye => self.forget(&node),
         }

@@ -365,11 +365,21 @@ async fn register(http: &reqwest::Client, addr: SocketAddr, name: &str) -> Strin
 }
 
 #[tokio::test]
-async fn a_node_killed_mid_stream_loses_nothing_and_its_users_go_offline() {
+async fn a_node_killed_mid_stream_loses_nothing_on_redis() {
+    a_node_killed_mid_stream_loses_nothing_and_its_users_go_offline(crate::cluster::Bus::Redis)
+        .await
+}
+
+#[tokio::test]
+async fn a_node_killed_mid_stream_loses_nothing_on_nats() {
+    a_node_killed_mid_stream_loses_nothing_and_its_users_go_offline(crate::cluster::Bus::Nats).await
+}
+
+async fn a_node_killed_mid_stream_loses_nothing_and_its_users_go_offline(bus: crate::cluster::Bus) {
     let Some(db) = fresh_postgres_database().await else {
         return;
     };
-    let bus = crate::cluster::Bus::Redis.url();
+    let bus = bus.url();
     let prefix = unique_prefix();
     let env = [
         ("DATABASE_URL", db.as_str()),
