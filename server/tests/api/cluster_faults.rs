@@ -162,12 +162,14 @@ async fn read_resuming(
         let (mut c, at) = connect_any(&addrs, &token, node).await;
         node = at;
         let since = seen.lock().unwrap().ids.last().copied();
-        c.send(&ClientFrame::Join {
+        let join = ClientFrame::Join {
             room,
             since,
             changes_since: None,
-        })
-        .await;
+        };
+        if !c.try_send(&join).await {
+            continue;
+        }
         loop {
             match c.next_or_close(Duration::from_secs(120)).await {
                 Ok(ServerFrame::History { messages, .. }) => seen
@@ -209,24 +211,38 @@ async fn send_resuming(
     n: usize,
     mut at: impl AsyncFnMut(usize),
 ) -> (Vec<MessageId>, usize) {
-    let (mut c, mut node) = connect_any(addrs, token, 0).await;
-    let mut reconnects = 0;
-    c.send(&ClientFrame::Join {
-        room,
-        since: None,
-        changes_since: None,
-    })
-    .await;
+    let mut conn: Option<Client> = None;
+    let mut node = 0;
+    let mut connects = 0;
     let mut acked = Vec::new();
     while acked.len() < n {
+        let c = match &mut conn {
+            Some(c) => c,
+            None => {
+                let (mut fresh, at_node) = connect_any(addrs, token, node).await;
+                node = at_node;
+                connects += 1;
+                let join = ClientFrame::Join {
+                    room,
+                    since: acked.last().copied(),
+                    changes_since: None,
+                };
+                if !fresh.try_send(&join).await {
+                    continue;
+                }
+                conn.insert(fresh)
+            }
+        };
         let cid = format!("m{}", acked.len());
-        c.send(&ClientFrame::Send {
+        let send = ClientFrame::Send {
             room,
             body: format!("message {}", acked.len()),
             client_id: cid.clone(),
-        })
-        .await;
-        loop {
+        };
+        // Any failure: reconnect (to the next node if this one is gone),
+        // join again and send the same client_id again.
+        let mut lost = !c.try_send(&send).await;
+        while !lost {
             match c.next_or_close(Duration::from_secs(60)).await {
                 Ok(ServerFrame::Ack { client_id, id, .. }) if client_id == cid => {
                     acked.push(id);
@@ -237,27 +253,19 @@ async fn send_resuming(
                     client_id: Some(x), ..
                 }) if x == cid => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
-                    break; // not acknowledged: sent again below
+                    break; // not acknowledged: sent again next round
                 }
                 Ok(_) => {}
-                Err(_) => {
-                    reconnects += 1;
-                    let (fresh, at_node) = connect_any(addrs, token, node + 1).await;
-                    c = fresh;
-                    node = at_node;
-                    c.send(&ClientFrame::Join {
-                        room,
-                        since: acked.last().copied(),
-                        changes_since: None,
-                    })
-                    .await;
-                    break;
-                }
+                Err(_) => lost = true,
             }
+        }
+        if lost {
+            conn = None;
+            node += 1;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    (acked, reconnects)
+    (acked, connects - 1)
 }
 
 /// Waits until `seen` holds every id in `acked`.

@@ -227,6 +227,13 @@ impl Client {
         self.send_text(&serde_json::to_string(frame).unwrap()).await;
     }
 
+    /// Sends a frame; false when the connection is already gone (the
+    /// server may close it at any moment in the fault tests).
+    pub async fn try_send(&mut self, frame: &ClientFrame) -> bool {
+        let text = serde_json::to_string(frame).unwrap();
+        self.ws.send(Message::text(text)).await.is_ok()
+    }
+
     pub async fn send_text(&mut self, text: &str) {
         self.ws.send(Message::text(text)).await.expect("ws send");
     }
