@@ -180,7 +180,8 @@ fn node_id() -> String {
 
 /// Connects to the broker and starts the bus tasks; attaches the hub to it.
 /// Returns once the tasks run (the broker may still be coming up: see
-/// [`BusStatus::connected`]).
+/// [`BusStatus::connected`]). Cancelling `shutdown` sends the node's goodbye
+/// and ends them: cancel it after the last publication.
 pub async fn start(
     url: &str,
     prefix: &str,
@@ -259,6 +260,7 @@ async fn publish(
             Err(_) => crate::metrics::bus_dropped(),
         }
         if bye {
+            broker.flush().await;
             return;
         }
     }

@@ -38,7 +38,9 @@ pub struct Application {
     ingest_task: JoinHandle<()>,
     scheduler_task: JoinHandle<()>,
     desk_task: JoinHandle<()>,
-    bus_task: Option<JoinHandle<()>>,
+    /// The bus task and what stops it: after ingest has drained, so the
+    /// node's goodbye follows its last publication.
+    bus_task: Option<(JoinHandle<()>, CancellationToken)>,
 }
 
 impl Application {
@@ -126,19 +128,20 @@ impl Application {
                          PostgreSQL (DATABASE_URL=postgres://…); unset SWITCHBOARD_BUS for one node"
                     );
                 }
+                let leave = CancellationToken::new();
                 let (status, task) = crate::bus::start(
                     url,
                     &settings.bus_prefix,
                     hub.clone(),
                     desk.clone(),
                     store.clone(),
-                    shutdown.clone(),
+                    leave.clone(),
                 )
                 .await
                 .with_context(|| {
                     format!("joining the bus at {}", crate::config::redact_url(url))
                 })?;
-                (Some(status), Some(task))
+                (Some(status), Some((task, leave)))
             }
         };
         let passwords = password::Hasher::start(settings.hash_threads, settings.hash_queue);
@@ -241,7 +244,9 @@ impl Application {
         ingest_task.await.context("ingest task")?;
         scheduler_task.await.context("scheduler task")?;
         desk_task.await.context("support routing task")?;
-        if let Some(bus) = bus_task {
+        if let Some((bus, leave)) = bus_task {
+            // Everything accepted is stored and published: now say goodbye.
+            leave.cancel();
             bus.await.context("bus task")?;
         }
         state.store.close().await;

@@ -113,6 +113,14 @@ impl Broker {
         }
     }
 
+    /// Waits (briefly) until what was published has left this process: the
+    /// NATS client buffers, and a goodbye must not die in its buffer.
+    pub async fn flush(&mut self) {
+        if let Broker::Nats(client) = self {
+            let _ = tokio::time::timeout(Duration::from_secs(1), client.flush()).await;
+        }
+    }
+
     pub async fn publish(&mut self, subject: String, payload: Bytes) -> Result<(), BrokerError> {
         match self {
             Broker::Nats(client) => client

@@ -622,3 +622,42 @@ async fn metrics_are_served_in_the_prometheus_format_and_can_be_locked() {
     }
     app.stop().await;
 }
+
+on_both_buses!(a_node_that_drains_says_goodbye);
+
+async fn a_node_that_drains_says_goodbye(bus: Bus) {
+    let Some(mut c) = Cluster::start(&bus.url(), 2, None).await else {
+        return;
+    };
+    let b = c.nodes.pop().unwrap();
+    let a = &c.nodes[0];
+    let ann = a.register("ann").await;
+    let bob = b.register("bob").await;
+    let room = a.create_room(&ann.token, "lobby").await.id;
+    let mut ca = a.connect(&ann.token).await;
+    ca.join(room, None).await;
+    let mut cb = b.connect(&bob.token).await;
+    cb.join(room, None).await;
+    eventually("bob online on A", || a.state.hub.online(room).len() == 2).await;
+
+    // SIGTERM's path: bob's socket is told to reconnect elsewhere, and A
+    // hears the goodbye at once — bob is offline long before the peer TTL.
+    let started = std::time::Instant::now();
+    let stopping = tokio::spawn(b.stop());
+    assert_eq!(cb.closed().await, close::SERVICE_RESTART);
+    match ca
+        .recv_until(|f| matches!(f, ServerFrame::PresenceChanged { online: false, .. }))
+        .await
+    {
+        ServerFrame::PresenceChanged { user, .. } => assert_eq!(user, "bob"),
+        _ => unreachable!(),
+    }
+    assert!(
+        started.elapsed() < switchboard::hub::peers::PEER_TTL / 2,
+        "took {:?}",
+        started.elapsed()
+    );
+    stopping.await.unwrap();
+    eventually("A forgot B", || a.state.hub.peer_count() == 0).await;
+    c.stop().await;
+}
