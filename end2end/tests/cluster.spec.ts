@@ -2,7 +2,7 @@
 // database and Redis, started by run.sh (end2end/cluster.sh). People on
 // different nodes chat as in one room, and a visitor on one node is answered
 // from a console on the other.
-import { test, expect, type Browser } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import {
   ADMIN,
   PASSWORD,
@@ -11,9 +11,9 @@ import {
   expectMessageOnce,
   hydrated,
   joinRoom,
+  newPerson,
   say,
   uniqueName,
-  type Person,
 } from './helpers';
 
 const A = process.env.E2E_NODE_A ?? '';
@@ -21,24 +21,9 @@ const B = process.env.E2E_NODE_B ?? '';
 
 test.skip(!A || !B, 'run.sh starts the two cluster nodes (E2E_NODE_A, E2E_NODE_B)');
 
-/** A new account registered through the page of node `base`, on its chat page. */
-async function personOn(browser: Browser, base: string, prefix: string): Promise<Person> {
-  const context = await browser.newContext({ baseURL: base });
-  const page = await context.newPage();
-  const name = uniqueName(prefix);
-  await page.goto('/register');
-  await hydrated(page);
-  await page.getByLabel('Username').fill(name);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL((url) => url.pathname === '/');
-  await expectConnected(page);
-  return { name, context, page };
-}
-
 test('two people on two nodes chat as in one room', async ({ browser }) => {
-  const ann = await personOn(browser, A, 'ann');
-  const bob = await personOn(browser, B, 'bob');
+  const ann = await newPerson(browser, 'ann', A);
+  const bob = await newPerson(browser, 'bob', B);
   // The room made on A appears live in B's list (its announcement crossed the bus).
   const room = await createRoom(ann, 'cluster');
   await joinRoom(bob, room);

@@ -32,9 +32,12 @@ export interface Person {
   page: Page;
 }
 
-/** A new browser context (its own cookies) with a freshly registered user on the chat page. */
-export async function newPerson(browser: Browser, prefix: string): Promise<Person> {
-  const context = await browser.newContext();
+/**
+ * A new browser context (its own cookies) with a freshly registered user on
+ * the chat page; `baseURL` picks another server (a cluster node).
+ */
+export async function newPerson(browser: Browser, prefix: string, baseURL?: string): Promise<Person> {
+  const context = await browser.newContext(baseURL ? { baseURL } : {});
   const page = await context.newPage();
   const name = uniqueName(prefix);
   await page.goto('/register');
