@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Starts or stops two cluster nodes for the Playwright cluster spec: the release
-# server on ports $E2E_NODE_A_PORT and $E2E_NODE_B_PORT (3102, 3103), one fresh
+# server on ports $E2E_NODE_A_PORT and $E2E_NODE_B_PORT (3104, 3105), one fresh
 # PostgreSQL database and the machine's Redis as the bus, with its own subject
 # prefix. `start` prints nothing on success and registers the suite's admin on it.
 #   end2end/cluster.sh start|stop
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 data="${E2E_DATA:?E2E_DATA must name a folder}"
-a="${E2E_NODE_A_PORT:-3102}"
-b="${E2E_NODE_B_PORT:-3103}"
+a="${E2E_NODE_A_PORT:-3104}"
+b="${E2E_NODE_B_PORT:-3105}"
 pg="${E2E_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
 bus="${E2E_BUS:-redis://127.0.0.1:6379}"
 

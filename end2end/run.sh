@@ -10,9 +10,10 @@ export BASE_URL="http://127.0.0.1:$E2E_PORT"
 # (allowed to embed the widget) and reachable as localhost:$E2E_WIDGET_PORT (not allowed).
 export E2E_WIDGET_PORT="${E2E_WIDGET_PORT:-3101}"
 export SWITCHBOARD_WIDGET_ORIGINS="http://127.0.0.1:$E2E_WIDGET_PORT"
-# The cluster spec: two more nodes on PostgreSQL and Redis (end2end/cluster.sh).
-export E2E_NODE_A="http://127.0.0.1:${E2E_NODE_A_PORT:-3102}"
-export E2E_NODE_B="http://127.0.0.1:${E2E_NODE_B_PORT:-3103}"
+# The cluster spec: two more nodes on PostgreSQL and Redis (end2end/cluster.sh);
+# 3102 is the invite spec's own server.
+export E2E_NODE_A="http://127.0.0.1:${E2E_NODE_A_PORT:-3104}"
+export E2E_NODE_B="http://127.0.0.1:${E2E_NODE_B_PORT:-3105}"
 # The reconnect test restarts the server mid-test (SIGKILL: the harshest case).
 export SWITCHBOARD_RESTART_CMD="$here/server.sh kill-restart"
 host_pid=""
