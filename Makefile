@@ -73,5 +73,12 @@ bench: build
 	cargo build --release -p loadtest
 	./target/release/loadtest $(BENCH_ARGS)
 
+# Cluster mode: one node with the in-process bus vs on a broker, cross-node latency, broker CPU.
+# Uses the local PostgreSQL (a fresh database per measurement) and a redis-server of its own.
+.PHONY: bench-cluster
+bench-cluster: build
+	cargo build --release -p loadtest
+	./target/release/loadtest cluster $(BENCH_ARGS)
+
 clean-data:
 	rm -rf data

@@ -11,15 +11,22 @@
 //! from the step before is still in flight. A step *falls behind* when the
 //! sender is pushed back, fewer than [`KEEP_UP`] of the planned deliveries
 //! arrive, p99 latency passes [`MAX_P99_MS`], or a member is disconnected.
+//!
+//! The sender and the members may be on different servers ([`Clients`]): a
+//! cluster's nodes, for the cross-node latency ([`fixed`]). The CPU time of
+//! every process under test ([`Watch`]) is read around each step.
 
 use crate::{
-    clock, procfs,
+    clock,
+    process::Proc,
+    procfs,
     servers::Server,
     tally::Tally,
     target::{Target, Ws},
     wire::{self, Stamp},
 };
 use anyhow::{bail, Context};
+use app::protocol::RoomId;
 use futures_util::{stream::SplitSink, stream::SplitStream, SinkExt, StreamExt};
 use std::{
     cell::RefCell,
@@ -79,9 +86,17 @@ pub struct Step {
     pub p99_ms: f64,
     pub max_ms: f64,
     pub drops: u64,
-    /// CPU use of the server and of this load generator, in % of one core.
+    /// CPU use of the server(s) and of this load generator, in % of one core
+    /// (with several nodes, `server_cpu` is their sum).
     pub server_cpu: f64,
     pub client_cpu: f64,
+    /// Each node's CPU use, in the order of [`Watch::nodes`].
+    pub node_cpu: Vec<f64>,
+    /// The broker's CPU use, when there is one.
+    pub broker_cpu: Option<f64>,
+    /// How long the step took, sending and draining, in seconds (CPU
+    /// percentages are of this time).
+    pub wall_secs: f64,
     /// Why the step fell behind, if it did.
     pub behind: Option<String>,
 }
@@ -102,9 +117,62 @@ pub struct Outcome {
     pub last_drop: Option<String>,
 }
 
+/// Where the clients connect: the sender to one server, every other member
+/// to another — or to the same one, as in every test but the cross-node one.
+/// Both targets name the same room and accounts (a cluster shares one database).
+pub struct Clients {
+    pub sender: Target,
+    pub members: Target,
+}
+
+impl Clients {
+    /// Everyone on one server.
+    pub fn one(target: Target) -> Clients {
+        Clients {
+            sender: target.clone(),
+            members: target,
+        }
+    }
+}
+
+/// The processes under test: every wait checks that they are still alive, and
+/// every step reads their CPU time.
+pub struct Watch<'a> {
+    pub nodes: Vec<&'a mut Proc>,
+    pub broker: Option<&'a mut Proc>,
+}
+
+impl<'a> Watch<'a> {
+    /// One server, no broker.
+    pub fn one(server: &'a mut Server) -> Watch<'a> {
+        Watch {
+            nodes: vec![server.process()],
+            broker: None,
+        }
+    }
+
+    fn check_alive(&mut self) -> anyhow::Result<()> {
+        for p in self.nodes.iter_mut().chain(self.broker.iter_mut()) {
+            p.check_alive()?;
+        }
+        Ok(())
+    }
+
+    /// CPU ticks of each node, then of the broker (if any).
+    fn cpu_ticks(&self) -> anyhow::Result<(Vec<u64>, Option<u64>)> {
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|p| p.cpu_ticks())
+            .collect::<anyhow::Result<_>>()?;
+        let broker = self.broker.as_ref().map(|p| p.cpu_ticks()).transpose()?;
+        Ok((nodes, broker))
+    }
+}
+
 struct Run<'a> {
-    target: Rc<Target>,
-    server: &'a mut Server,
+    room: RoomId,
+    watch: Watch<'a>,
     tally: Rc<RefCell<Tally>>,
     sink: SplitSink<Ws, Message>,
     members: usize,
@@ -114,50 +182,90 @@ struct Run<'a> {
 }
 
 /// Runs the search and the half-rate step. Must run inside a `LocalSet`.
-pub async fn run(target: Target, server: &mut Server, cfg: &Config) -> anyhow::Result<Outcome> {
-    if cfg.members < 2 {
-        bail!("a fan-out room needs at least 2 members");
-    }
-    let target = Rc::new(target);
-    let tally = Rc::new(RefCell::new(Tally::new()));
-    let sender = target
-        .open(0, READ_BUFFER)
-        .await
-        .context("opening the sender's connection")?;
-    let (sink, stream) = sender.split();
-    tally.borrow_mut().up += 1;
-    let mut tasks = vec![tokio::task::spawn_local(sender_receiver(
-        stream,
-        tally.clone(),
-    ))];
-    let gate = Rc::new(Semaphore::new(OPEN_CONCURRENCY));
-    for i in 1..cfg.members {
-        tasks.push(tokio::task::spawn_local(member(
-            i,
-            target.clone(),
-            tally.clone(),
-            gate.clone(),
-        )));
-    }
-    let mut run = Run {
-        target,
-        server,
-        tally,
-        sink,
-        members: cfg.members,
-        next_id: 1,
-        ticks_per_sec: procfs::ticks_per_sec() as f64,
-        tasks,
-    };
+pub async fn run(clients: Clients, watch: Watch<'_>, cfg: &Config) -> anyhow::Result<Outcome> {
+    let mut run = Run::open(clients, watch, cfg.members).await?;
     let outcome = run.search(cfg).await;
-    for t in &run.tasks {
-        t.abort();
-    }
-    let _ = run.sink.close().await;
+    run.close().await;
     outcome
 }
 
-impl Run<'_> {
+/// Sends at one fixed `rate` for `secs` into a room of `members` (the sender
+/// included) and returns that step, after an unreported warm-up step of
+/// `warmup_secs` at the same rate: the first messages after everyone joined
+/// pay for cold caches and connection pools, which is not what a cluster
+/// adds. Must run inside a `LocalSet`.
+pub async fn fixed(
+    clients: Clients,
+    watch: Watch<'_>,
+    members: usize,
+    rate: f64,
+    secs: f64,
+    warmup_secs: f64,
+) -> anyhow::Result<Step> {
+    let mut run = Run::open(clients, watch, members).await?;
+    let step = async {
+        run.wait_all_up().await?;
+        if warmup_secs > 0.0 {
+            print_step(&run.step("warm-up", rate, warmup_secs).await?);
+        }
+        let step = run.step(&format!("{rate:.0}/s"), rate, secs).await?;
+        print_step(&step);
+        Ok(step)
+    }
+    .await;
+    run.close().await;
+    step
+}
+
+impl<'a> Run<'a> {
+    /// Connects the sender and starts the members, which connect (and
+    /// reconnect) by themselves; see [`Run::wait_all_up`].
+    async fn open(clients: Clients, watch: Watch<'a>, members: usize) -> anyhow::Result<Run<'a>> {
+        if members < 2 {
+            bail!("a fan-out room needs at least 2 members");
+        }
+        let room = clients.sender.room;
+        let tally = Rc::new(RefCell::new(Tally::new()));
+        let sender = clients
+            .sender
+            .open(0, READ_BUFFER)
+            .await
+            .context("opening the sender's connection")?;
+        let (sink, stream) = sender.split();
+        tally.borrow_mut().up += 1;
+        let mut tasks = vec![tokio::task::spawn_local(sender_receiver(
+            stream,
+            tally.clone(),
+        ))];
+        let target = Rc::new(clients.members);
+        let gate = Rc::new(Semaphore::new(OPEN_CONCURRENCY));
+        for i in 1..members {
+            tasks.push(tokio::task::spawn_local(member(
+                i,
+                target.clone(),
+                tally.clone(),
+                gate.clone(),
+            )));
+        }
+        Ok(Run {
+            room,
+            watch,
+            tally,
+            sink,
+            members,
+            next_id: 1,
+            ticks_per_sec: procfs::ticks_per_sec() as f64,
+            tasks,
+        })
+    }
+
+    async fn close(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        let _ = self.sink.close().await;
+    }
+
     async fn search(&mut self, cfg: &Config) -> anyhow::Result<Outcome> {
         self.wait_all_up().await?;
         let deadline = Instant::now() + cfg.budget;
@@ -229,7 +337,7 @@ impl Run<'_> {
             if up >= self.members {
                 return Ok(());
             }
-            self.server.check_alive()?;
+            self.watch.check_alive()?;
             if Instant::now() > deadline {
                 bail!(
                     "only {up} of {} members connected within {CONNECT_TIMEOUT:?} (last problem: {:?})",
@@ -252,7 +360,7 @@ impl Run<'_> {
                 t.probe_seen = 0;
             }
             let probe = wire::send_frame(
-                self.target.room,
+                self.room,
                 Stamp {
                     step: id,
                     seq: 0,
@@ -275,7 +383,7 @@ impl Run<'_> {
                 if up < self.members {
                     break; // someone dropped and will rejoin: probe again
                 }
-                self.server.check_alive()?;
+                self.watch.check_alive()?;
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
@@ -295,7 +403,7 @@ impl Run<'_> {
             t.begin_step(id);
             t.drops
         };
-        let (server0, client0) = (self.server.cpu_ticks()?, procfs::cpu_ticks(None)?);
+        let (watched0, client0) = (self.watch.cpu_ticks()?, procfs::cpu_ticks(None)?);
         let start = Instant::now();
         let sent = self.send_paced(id, rate, secs, start).await?;
         let planned_msgs = (rate * secs).round() as u64;
@@ -306,11 +414,20 @@ impl Run<'_> {
         while Instant::now() < wait_until && self.tally.borrow().delivered < full {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        let (server1, client1) = (self.server.cpu_ticks()?, procfs::cpu_ticks(None)?);
+        let (watched1, client1) = (self.watch.cpu_ticks()?, procfs::cpu_ticks(None)?);
         let t = self.tally.borrow();
         let start_ns = clock::as_ns(start);
         let elapsed = (t.last_delivery_ns.saturating_sub(start_ns) as f64 / 1e9).max(secs);
         let wall = start.elapsed().as_secs_f64();
+        let percent =
+            |from: u64, to: u64| 100.0 * to.saturating_sub(from) as f64 / self.ticks_per_sec / wall;
+        let node_cpu: Vec<f64> = watched0
+            .0
+            .iter()
+            .zip(&watched1.0)
+            .map(|(a, b)| percent(*a, *b))
+            .collect();
+        let broker_cpu = watched0.1.zip(watched1.1).map(|(a, b)| percent(a, b));
         let planned = planned_msgs * self.members as u64;
         let mut step = Step {
             label: label.to_owned(),
@@ -323,8 +440,11 @@ impl Run<'_> {
             p99_ms: t.quantile_ms(0.99),
             max_ms: t.latency_us.max() as f64 / 1_000.0,
             drops: t.drops - drops_before,
-            server_cpu: 100.0 * (server1 - server0) as f64 / self.ticks_per_sec / wall,
-            client_cpu: 100.0 * (client1 - client0) as f64 / self.ticks_per_sec / wall,
+            server_cpu: node_cpu.iter().sum(),
+            client_cpu: percent(client0, client1),
+            node_cpu,
+            broker_cpu,
+            wall_secs: wall,
             behind: None,
         };
         step.behind = if step.drops > 0 {
@@ -367,7 +487,7 @@ impl Run<'_> {
             tokio::time::Instant::from_std(start + Duration::from_secs_f64(secs * 2.0 + 1.0));
         let mut tick = tokio::time::interval(Duration::from_millis(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let room = self.target.room;
+        let room = self.room;
         let mut seq = 0u64;
         while seq < total && tokio::time::Instant::now() < hard_end {
             tick.tick().await;
@@ -400,7 +520,7 @@ impl Run<'_> {
 
 fn print_step(s: &Step) {
     eprintln!(
-        "  step {:>8}: sent {:>7}  delivered {:>9} ({:>10.0}/s)  p50 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.1} ms  cpu srv {:>3.0}% gen {:>3.0}%{}",
+        "  step {:>8}: sent {:>7}  delivered {:>9} ({:>10.0}/s)  p50 {:>8.2} ms  p99 {:>8.2} ms  max {:>8.1} ms  cpu srv {:>3.0}%{} gen {:>3.0}%{}",
         s.label,
         s.sent,
         s.delivered,
@@ -409,6 +529,9 @@ fn print_step(s: &Step) {
         s.p99_ms,
         s.max_ms,
         s.server_cpu,
+        s.broker_cpu
+            .map(|b| format!(" broker {b:>3.0}%"))
+            .unwrap_or_default(),
         s.client_cpu,
         s.behind.as_ref().map(|b| format!("  BEHIND: {b}")).unwrap_or_default()
     );

@@ -6,12 +6,21 @@
 //! The tool starts both servers itself, pinned to one core, and pins itself to
 //! another. All traffic goes to 127.0.0.1; every loop is bounded in count and
 //! time.
+//!
+//! `loadtest cluster` measures cluster mode instead: Switchboard on
+//! PostgreSQL with the in-process bus against the same with a broker, and
+//! cross-node latency (see `cluster`).
 
 #![forbid(unsafe_code)]
 
+mod broker;
 mod clock;
+mod cluster;
+mod cluster_report;
 mod fanout;
 mod idle;
+mod postgres;
+mod process;
 mod procfs;
 mod report;
 mod servers;
@@ -44,6 +53,9 @@ enum Cmd {
     Idle,
     /// Only the fan-out test.
     Fanout,
+    /// Cluster mode: bus overhead on fan-out saturation, cross-node latency,
+    /// broker CPU (Switchboard only, on PostgreSQL; see docs/performance.md).
+    Cluster(cluster::Args),
     /// (internal) Hold idle connections for the idle test.
     #[command(hide = true)]
     Hold(idle::HoldArgs),
@@ -106,7 +118,8 @@ struct Opts {
     /// Do not pin anything to cores.
     #[arg(long, global = true)]
     no_pin: bool,
-    /// Fan-out runs per server (alternating); the report shows the median run.
+    /// Fan-out runs per server (alternating), or rounds of `cluster`; the
+    /// report shows the median run (for `cluster`, of each comparison).
     #[arg(long, global = true, default_value_t = 1)]
     repeat: usize,
     /// Also write the Markdown report to this file.
@@ -156,12 +169,15 @@ fn main() -> anyhow::Result<()> {
             Some(Cmd::Hold(args)) => idle::hold(args).await,
             Some(Cmd::Idle) => measure(&cli.opts, true, false).await,
             Some(Cmd::Fanout) => measure(&cli.opts, false, true).await,
+            Some(Cmd::Cluster(args)) => measure_cluster(&cli.opts, &args).await,
             Some(Cmd::All) | None => measure(&cli.opts, true, true).await,
         }
     })
 }
 
-async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<()> {
+/// A scratch directory (removed when the handle is dropped) and where the
+/// servers are and run.
+fn prepare(opts: &Opts) -> anyhow::Result<(tempfile::TempDir, Launch)> {
     let scratch = tempfile::Builder::new()
         .prefix("switchboard-loadtest-")
         .tempdir()
@@ -183,17 +199,52 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         procfs::allowed_cpus(),
         servers::describe(&launch)
     );
-    let load_before = report::loadavg();
-    let one_min: f64 = load_before
+    Ok((scratch, launch))
+}
+
+/// The load average now, with a warning when other work will skew the figures.
+fn load_before() -> String {
+    let load = report::loadavg();
+    let one_min: f64 = load
         .split(' ')
         .next()
         .and_then(|l| l.parse().ok())
         .unwrap_or(0.0);
     if one_min > 0.5 {
         eprintln!(
-            "loadtest: WARNING: load average is {load_before}: other work on this machine will skew the figures"
+            "loadtest: WARNING: load average is {load}: other work on this machine will skew the figures"
         );
     }
+    load
+}
+
+fn fan_config(opts: &Opts) -> fanout::Config {
+    fanout::Config {
+        members: opts.members,
+        step_secs: opts.step_secs,
+        start_rate: opts.start_rate,
+        max_rate: opts.max_rate,
+        growth: opts.growth.max(1.05),
+        refine: opts.refine,
+        budget: Duration::from_secs(opts.budget_secs),
+        half_secs: opts.half_secs,
+    }
+}
+
+/// Prints the report with the machine's description, and writes it to
+/// `--markdown` if given.
+fn publish(opts: &Opts, report: &str) -> anyhow::Result<()> {
+    let md = format!("{report}\nMachine:\n\n```\n{}\n```\n", report::machine());
+    println!("{md}");
+    if let Some(path) = &opts.markdown {
+        std::fs::write(path, &md).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<()> {
+    let (_scratch, launch) = prepare(opts)?;
+    let load_before = load_before();
     let kinds: Vec<Kind> = match opts.only {
         Which::Both => vec![Kind::Bare, Kind::Switchboard],
         Which::Bare => vec![Kind::Bare],
@@ -204,16 +255,7 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         per_proc: opts.idle_per_proc,
         settle: Duration::from_secs(3),
     };
-    let fan_cfg = fanout::Config {
-        members: opts.members,
-        step_secs: opts.step_secs,
-        start_rate: opts.start_rate,
-        max_rate: opts.max_rate,
-        growth: opts.growth.max(1.05),
-        refine: opts.refine,
-        budget: Duration::from_secs(opts.budget_secs),
-        half_secs: opts.half_secs,
-    };
+    let fan_cfg = fan_config(opts);
     let mut figures = Vec::new();
     for &kind in &kinds {
         let idle = if do_idle {
@@ -280,16 +322,39 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         members: opts.members,
         servers: figures,
     };
-    let md = format!(
-        "{}\nMachine:\n\n```\n{}\n```\n",
-        report.markdown(),
-        report::machine()
-    );
-    println!("{md}");
-    if let Some(path) = &opts.markdown {
-        std::fs::write(path, &md).with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(())
+    publish(opts, &report.markdown())
+}
+
+async fn measure_cluster(opts: &Opts, args: &cluster::Args) -> anyhow::Result<()> {
+    let (_scratch, launch) = prepare(opts)?;
+    let load_before = load_before();
+    let fan_cfg = fan_config(opts);
+    let outcome = cluster::run(&launch, &fan_cfg, opts.users, args, opts.repeat.max(1)).await;
+    let report = cluster_report::Report {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        settings: format!(
+            "nodes and {} on cpu {}, generator on cpu {}, nice {}; fresh PostgreSQL database per measurement; {} round(s); {} accounts; search steps of {} s from {} msg/s ×{:.2}, budget {} s",
+            args.bus.binary(),
+            launch.cpu.map_or("any".into(), |c| c.to_string()),
+            procfs::allowed_cpus(),
+            opts.nice.unwrap_or(0),
+            opts.repeat.max(1),
+            opts.users,
+            opts.step_secs,
+            opts.start_rate,
+            fan_cfg.growth,
+            opts.budget_secs
+        ),
+        load_before,
+        load_after: report::loadavg(),
+        members: opts.members,
+        bus: args.bus,
+        rate: args.latency_rate,
+        secs: args.latency_secs,
+        warmup_secs: args.warmup_secs,
+        outcome,
+    };
+    publish(opts, &report.markdown())
 }
 
 async fn idle_test(
@@ -318,7 +383,12 @@ async fn fanout_test(
         Kind::Bare => Target::bare(&server),
         Kind::Switchboard => Target::switchboard(&server, users.min(cfg.members), true).await?,
     };
-    let r = fanout::run(target, &mut server, cfg).await;
+    let r = fanout::run(
+        fanout::Clients::one(target),
+        fanout::Watch::one(&mut server),
+        cfg,
+    )
+    .await;
     let r = r.map_err(|e| e.context(format!("server log tail:\n{}", server.log_tail())));
     server.stop().await;
     r

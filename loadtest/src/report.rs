@@ -261,7 +261,7 @@ fn row(
     let _ = writeln!(md, "| {what} | {} | {} | {r} |", show(bare), show(ours));
 }
 
-fn check(md: &mut String, what: &str, got: Option<(String, bool)>) {
+pub fn check(md: &mut String, what: &str, got: Option<(String, bool)>) {
     let line = match got {
         Some((value, true)) => format!("- [x] {what}: {value}"),
         Some((value, false)) => format!("- [ ] {what}: {value} — **not met**"),
@@ -270,7 +270,8 @@ fn check(md: &mut String, what: &str, got: Option<(String, bool)>) {
     let _ = writeln!(md, "{line}");
 }
 
-fn steps_table(md: &mut String, name: &str, f: &fanout::Outcome) {
+/// The steps of one fan-out run, with a broker column when a broker was watched.
+pub fn steps_table(md: &mut String, name: &str, f: &fanout::Outcome) {
     let _ = writeln!(
         md,
         "{name}, fan-out steps ({}; {} frames decoded in full agreed with the fast scanner, {} did not; {} acks, {} error frames{}):\n",
@@ -298,15 +299,29 @@ fn steps_table(md: &mut String, name: &str, f: &fanout::Outcome) {
             best.client_cpu
         );
     }
+    let broker = f.steps.iter().any(|s| s.broker_cpu.is_some());
+    let (broker_head, broker_rule) = if broker {
+        (" broker CPU |", "---:|")
+    } else {
+        ("", "")
+    };
     let _ = writeln!(
         md,
-        "| step (send rate) | sent | deliveries (of planned) | deliveries/s | p50 ms | p99 ms | max ms | server CPU | generator CPU | verdict |"
+        "| step (send rate) | sent | deliveries (of planned) | deliveries/s | p50 ms | p99 ms | max ms | server CPU |{broker_head} generator CPU | verdict |"
     );
-    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(
+        md,
+        "|---|---:|---:|---:|---:|---:|---:|---:|{broker_rule}---:|---|"
+    );
     for s in f.steps.iter().chain(f.half.iter()) {
+        let broker_cell = match (broker, s.broker_cpu) {
+            (true, Some(b)) => format!(" {b:.0}% |"),
+            (true, None) => " — |".to_owned(),
+            (false, _) => String::new(),
+        };
         let _ = writeln!(
             md,
-            "| {} | {} | {} ({:.0}%) | {} | {:.2} | {:.2} | {:.1} | {:.0}% | {:.0}% | {} |",
+            "| {} | {} | {} ({:.0}%) | {} | {:.2} | {:.2} | {:.1} | {:.0}% |{broker_cell} {:.0}% | {} |",
             s.label,
             group(s.sent as f64, 0),
             group(s.delivered as f64, 0),
@@ -346,7 +361,7 @@ pub fn group(v: f64, decimals: usize) -> String {
     }
 }
 
-fn one_line(s: &str) -> String {
+pub fn one_line(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -368,7 +383,7 @@ pub fn loadavg() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-fn now_utc() -> String {
+pub fn now_utc() -> String {
     shell("date -u '+%Y-%m-%d %H:%M UTC'")
 }
 

@@ -1,22 +1,25 @@
 //! Starting and stopping the servers under test as child processes: the
-//! Switchboard binary with a fresh SQLite database, and the bare reference
-//! server. Each is pinned to its own core with `taskset` and killed when its
-//! handle is dropped.
+//! Switchboard binary with a fresh SQLite database (or, for cluster runs, the
+//! PostgreSQL database and bus it is given), and the bare reference server.
+//! Each is pinned to its own core with `taskset` and killed when its handle is
+//! dropped (see [`Proc`]).
 
-use crate::procfs;
+use crate::process::{free_port, Proc};
 use anyhow::{bail, Context};
+use serde::Deserialize;
 use std::{
     fmt,
-    net::{SocketAddr, TcpListener},
+    net::SocketAddr,
     path::{Path, PathBuf},
-    process::Stdio,
     sync::atomic::{AtomicUsize, Ordering},
     time::Duration,
 };
-use tokio::process::{Child, Command};
 
 /// How long a server may take to start accepting connections.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long cluster nodes may take to be ready and to see each other. Peers
+/// announce themselves on connecting and every 2 s after, so a few seconds.
+const PEERS_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Which server a figure belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,25 +48,56 @@ pub struct Launch {
     pub scratch: PathBuf,
 }
 
+/// Where a Switchboard node keeps its data and how it hears other nodes. The
+/// default — a fresh SQLite file, the in-process bus — is what the idle and
+/// fan-out tests use; cluster runs set both.
+#[derive(Debug, Clone, Default)]
+pub struct Backend {
+    /// `DATABASE_URL`; `None`: a fresh SQLite database in the run's directory.
+    pub database_url: Option<String>,
+    /// `None`: no broker, the in-process bus of a single node.
+    pub bus: Option<Bus>,
+}
+
+/// `SWITCHBOARD_BUS` and `SWITCHBOARD_BUS_PREFIX`.
+#[derive(Debug, Clone)]
+pub struct Bus {
+    pub url: String,
+    /// Unique per cluster, so that clusters sharing a broker do not hear each other.
+    pub prefix: String,
+}
+
 /// A running server. Killed on drop.
 pub struct Server {
-    pub kind: Kind,
     pub addr: SocketAddr,
-    child: Child,
-    log: PathBuf,
+    proc: Proc,
+}
+
+/// The part of `GET /readyz` the tool waits on.
+#[derive(Debug, Deserialize)]
+struct Readiness {
+    ready: bool,
+    /// Other nodes this one hears; absent (`null`) without a bus.
+    peers: Option<usize>,
 }
 
 impl Server {
     pub async fn start(kind: Kind, launch: &Launch, run: &str) -> anyhow::Result<Server> {
+        Server::start_with(kind, launch, run, &Backend::default()).await
+    }
+
+    /// Starts a server; for Switchboard, on `backend`. Returns once it listens.
+    pub async fn start_with(
+        kind: Kind,
+        launch: &Launch,
+        run: &str,
+        backend: &Backend,
+    ) -> anyhow::Result<Server> {
         let addr = free_port()?;
-        // A fresh directory (so a fresh database) for every start.
+        // A fresh directory (so a fresh SQLite database) for every start.
         static STARTS: AtomicUsize = AtomicUsize::new(0);
         let n = STARTS.fetch_add(1, Ordering::Relaxed);
         let dir = launch.scratch.join(format!("{kind}-{run}-{n}"));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let log = dir.join("server.log");
-        let log_file =
-            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let bin = match kind {
             Kind::Bare => &launch.bare_bin,
             Kind::Switchboard => &launch.switchboard_bin,
@@ -74,22 +108,17 @@ impl Server {
                 bin.display()
             );
         }
-        let mut cmd = match launch.cpu {
-            Some(cpu) => {
-                let mut c = Command::new("taskset");
-                c.arg("-c").arg(cpu.to_string()).arg(bin);
-                c
-            }
-            None => Command::new(bin),
-        };
-        match kind {
+        let proc = Proc::spawn(&kind.to_string(), bin, launch.cpu, &dir, |cmd| match kind {
             Kind::Bare => {
                 cmd.arg("--addr").arg(addr.to_string());
             }
             Kind::Switchboard => {
-                let db = dir.join("bench.db");
+                let database_url = backend
+                    .database_url
+                    .clone()
+                    .unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
                 cmd.env("SWITCHBOARD_ADDR", addr.to_string())
-                    .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+                    .env("DATABASE_URL", database_url)
                     // The load is one user sending thousands of messages a second.
                     .env("SWITCHBOARD_RATE_PER_SEC", "1000000")
                     .env("SWITCHBOARD_RATE_BURST", "1000000")
@@ -98,37 +127,35 @@ impl Server {
                     .env("SWITCHBOARD_MAX_CONNECTIONS_PER_IP", "1000000")
                     .env("LEPTOS_OUTPUT_NAME", "switchboard")
                     .env("LEPTOS_SITE_ADDR", addr.to_string())
+                    // No pages are served in a load test; any existing directory will do.
+                    .env("LEPTOS_SITE_ROOT", &dir)
                     .env("RUST_LOG", "warn");
+                match &backend.bus {
+                    Some(bus) => {
+                        cmd.env("SWITCHBOARD_BUS", &bus.url)
+                            .env("SWITCHBOARD_BUS_PREFIX", &bus.prefix);
+                    }
+                    // Not inherited from the shell that runs the tool.
+                    None => {
+                        cmd.env_remove("SWITCHBOARD_BUS")
+                            .env_remove("SWITCHBOARD_BUS_PREFIX");
+                    }
+                }
             }
-        }
-        let child = cmd
-            .current_dir(&dir)
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().context("duplicating the log handle")?)
-            .stderr(log_file)
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        let mut server = Server {
-            kind,
-            addr,
-            child,
-            log,
-        };
-        server.wait_ready().await?;
+        })?;
+        let mut server = Server { addr, proc };
+        server.proc.wait_listening(addr, START_TIMEOUT).await?;
         Ok(server)
     }
 
-    pub fn pid(&self) -> anyhow::Result<u32> {
-        self.child.id().context("the server has exited")
-    }
-
     pub fn rss_kib(&self) -> anyhow::Result<u64> {
-        procfs::rss_kib(self.pid()?)
+        self.proc.rss_kib()
     }
 
-    pub fn cpu_ticks(&self) -> anyhow::Result<u64> {
-        procfs::cpu_ticks(Some(self.pid()?))
+    /// The process, for measurements that watch several (a cluster's nodes
+    /// and its broker).
+    pub fn process(&mut self) -> &mut Proc {
+        &mut self.proc
     }
 
     pub fn http_base(&self) -> String {
@@ -141,54 +168,51 @@ impl Server {
 
     /// The last lines the server logged, for error messages.
     pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(15)..].join("\n")
+        self.proc.log_tail()
     }
 
     /// Fails if the server has exited (with the log's tail).
     pub fn check_alive(&mut self) -> anyhow::Result<()> {
-        if let Some(status) = self.child.try_wait().context("polling the server")? {
-            bail!(
-                "{} server exited ({status}); log:\n{}",
-                self.kind,
-                self.log_tail()
-            );
-        }
-        Ok(())
+        self.proc.check_alive()
     }
 
-    async fn wait_ready(&mut self) -> anyhow::Result<()> {
-        let deadline = tokio::time::Instant::now() + START_TIMEOUT;
+    /// Waits until Switchboard's `/readyz` says the node is ready (database
+    /// up, bus connected) and hears at least `peers` other nodes: a frame
+    /// published before the node that should deliver it has subscribed is
+    /// gone (the broker keeps nothing).
+    pub async fn wait_ready(&mut self, peers: usize) -> anyhow::Result<()> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .context("building the HTTP client")?;
+        let url = format!("{}/readyz", self.http_base());
+        let deadline = tokio::time::Instant::now() + PEERS_TIMEOUT;
         loop {
             self.check_alive()?;
-            if tokio::net::TcpStream::connect(self.addr).await.is_ok() {
-                return Ok(());
-            }
+            // A 503 still carries the body that says what is missing.
+            let last = match http.get(&url).send().await {
+                Ok(resp) => match resp.json::<Readiness>().await {
+                    Ok(r) if r.ready && r.peers.unwrap_or(0) >= peers => return Ok(()),
+                    Ok(r) => format!("{r:?}"),
+                    Err(e) => format!("reading /readyz: {e}"),
+                },
+                Err(e) => format!("GET /readyz: {e}"),
+            };
             if tokio::time::Instant::now() > deadline {
                 bail!(
-                    "{} server did not listen on {} within {START_TIMEOUT:?}; log:\n{}",
-                    self.kind,
+                    "{} was not ready with {peers} peer(s) within {PEERS_TIMEOUT:?} (last: {last}); log:\n{}",
                     self.addr,
                     self.log_tail()
                 );
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
     /// Stops the server and waits for it (bounded).
-    pub async fn stop(mut self) {
-        let _ = self.child.start_kill();
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+    pub async fn stop(self) {
+        self.proc.stop().await
     }
-}
-
-/// A port nobody is listening on now. Another process could take it before the
-/// server binds it; on a machine running only this benchmark that does not happen.
-fn free_port() -> anyhow::Result<SocketAddr> {
-    let l = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    l.local_addr().context("reading the free port")
 }
 
 /// The scratch directory's database and logs, for the report.

@@ -105,6 +105,15 @@ impl Target {
         })
     }
 
+    /// The same room and accounts on another node of the same cluster (the
+    /// nodes share one database, so they know both).
+    pub fn on(&self, server: &Server) -> Target {
+        Target {
+            url: server.ws_url(),
+            ..self.clone()
+        }
+    }
+
     /// Opens connection number `i` and waits until it is ready to receive:
     /// for Switchboard, `hello` and (when joining) `history` and `presence`.
     pub async fn open(&self, i: usize, read_buffer: usize) -> anyhow::Result<Ws> {
