@@ -214,6 +214,7 @@ pub async fn start(
         link,
         status: status.clone(),
         last_seq: HashMap::new(),
+        own_prefix: format!(r#"{{"node":"{node}""#),
     };
     tracing::info!(node = %node, bus = %crate::config::redact_url(url), "joining the cluster");
     let task = tokio::spawn(async move {
@@ -276,6 +277,8 @@ struct Node {
     status: BusStatus,
     /// The last sequence number seen from each node.
     last_seq: HashMap<String, u64>,
+    /// How our own envelopes begin (`node` is serialized first).
+    own_prefix: String,
 }
 
 impl Node {
@@ -349,6 +352,11 @@ impl Node {
     }
 
     async fn receive(&mut self, payload: &[u8]) {
+        // Our own envelopes come back on the shared subscription: recognise
+        // them by their first field, without parsing the rest.
+        if payload.starts_with(self.own_prefix.as_bytes()) {
+            return;
+        }
         let env: Envelope = match serde_json::from_slice(payload) {
             Ok(e) => e,
             Err(e) => {
@@ -416,5 +424,22 @@ impl Node {
             Body::Alive => {}
             Body::Bye => self.forget(&node),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_envelope_begins_with_its_node_so_its_sender_skips_it_unparsed() {
+        let env = Envelope {
+            node: "abc".into(),
+            seq: 7,
+            at: 0,
+            body: Body::Alive,
+        };
+        let bytes = serde_json::to_vec(&env).unwrap();
+        assert!(bytes.starts_with(br#"{"node":"abc""#));
     }
 }
