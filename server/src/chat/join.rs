@@ -17,6 +17,11 @@ use app::protocol::{
     MAX_REPLAY,
 };
 
+/// How far before `since` a resume reaches in a cluster: longer than a node
+/// takes to be declared dead (`hub::peers::PEER_TTL`) plus the nodes' clock
+/// skew.
+pub const RESUME_OVERLAP: chrono::Duration = chrono::Duration::seconds(60);
+
 /// Sends the history (or replay) that answers a join of `room`.
 pub async fn answer(
     state: &AppState,
@@ -27,6 +32,18 @@ pub async fn answer(
 ) -> Result<(), Refusal> {
     let store = &state.store;
     let out = Paced { state, outbox };
+    // In a cluster, a client may hold `since` and lack a message just before
+    // it (committed on another node, delivered later, or lost with a node):
+    // resume from a little earlier. The client merges by id what it has.
+    let since = match since {
+        Some(s) if state.bus.is_some() => Some(
+            store
+                .resume_floor(room, s, RESUME_OVERLAP)
+                .await?
+                .map_or(s, |floor| MessageId(floor.0 - 1)),
+        ),
+        other => other,
+    };
     // The change counter is read after subscribing and before anything
     // else: every change up to it is then in the messages or the replay
     // read below, and every later one is committed after we subscribed,

@@ -147,6 +147,41 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    /// Where a resume from `since` starts in a cluster: the oldest message of
+    /// `room` up to `since` sent at most `window` before `since` was (`None`
+    /// when `since` is gone). Ids are taken at commit on every node, so a
+    /// message committed on one node just before `since` on another can reach
+    /// a client after it — or, from a node that died, only through a resume;
+    /// a client holding `since` may lack it.
+    pub async fn resume_floor(
+        &self,
+        room: RoomId,
+        since: MessageId,
+        window: chrono::Duration,
+    ) -> Result<Option<MessageId>, StoreError> {
+        let sent: Option<DateTime<Utc>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT sent_at FROM messages WHERE id = $1 AND room_id = $2")
+                .bind(since.0)
+                .bind(room.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        let Some(sent) = sent else {
+            return Ok(None);
+        };
+        let floor: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT MIN(id) FROM messages WHERE room_id = $1 AND id <= $2 AND sent_at >= $3",
+            )
+            .bind(room.0)
+            .bind(since.0)
+            .bind(sent - window)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(floor.map(MessageId))
+    }
+
     /// The `limit` newest messages with id < `before` (all, when `None`),
     /// returned oldest first.
     pub async fn messages_before(

@@ -661,3 +661,37 @@ async fn a_node_that_drains_says_goodbye(bus: Bus) {
     eventually("A forgot B", || a.state.hub.peer_count() == 0).await;
     c.stop().await;
 }
+
+#[tokio::test]
+async fn a_resume_in_a_cluster_reaches_back_for_messages_committed_elsewhere() {
+    let Some(c) = Cluster::start(&Bus::Redis.url(), 2, None).await else {
+        return;
+    };
+    let [a, b] = &c.nodes[..] else { unreachable!() };
+    let ann = a.register("ann").await;
+    let room = a.create_room(&ann.token, "lobby").await.id;
+    // Two messages a moment apart, as two nodes would commit them; the
+    // client got the second live but never the first (its node died before
+    // publishing it, or it was still on its way).
+    let new = |cid: &str| switchboard::store::NewMessage {
+        room,
+        author: ann.user.id,
+        author_name: "ann".into(),
+        body: format!("body {cid}"),
+        client_id: cid.into(),
+    };
+    let stored = a
+        .state
+        .store
+        .insert_messages(&[new("x-1"), new("x-2")])
+        .await
+        .unwrap();
+    let (first, second) = (stored[0].message.id, stored[1].message.id);
+    let mut cb = b.connect(&ann.token).await;
+    let (replayed, _) = cb.join(room, Some(second)).await;
+    assert!(
+        replayed.iter().any(|m| m.id == first),
+        "resuming after {second:?} brings {first:?} too: {replayed:?}"
+    );
+    c.stop().await;
+}
