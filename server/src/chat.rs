@@ -77,11 +77,7 @@ impl ChatSession {
         changes_since: Option<ChangeId>,
     ) -> Result<(), Refusal> {
         let state = &self.state;
-        state
-            .limits
-            .join
-            .check(&self.user.id)
-            .map_err(|wait| Refusal::too_fast(wait, "joining rooms"))?;
+        state.limits.join.admit(&self.user.id, "joining rooms")?;
         if !state.store.room_exists(room).await? {
             return Err(Refusal::new(
                 ErrorCode::NotFound,
@@ -104,8 +100,7 @@ impl ChatSession {
         self.state
             .limits
             .join
-            .check(&self.user.id)
-            .map_err(|wait| Refusal::too_fast(wait, "leaving rooms"))?;
+            .admit(&self.user.id, "leaving rooms")?;
         self.state.store.leave_room(room, self.user.id).await?;
         self.joined.remove(&room);
         self.state.hub.unsubscribe(room, self.outbox.id);
@@ -125,8 +120,8 @@ impl ChatSession {
         self.state
             .limits
             .messages
-            .check(&self.user.id)
-            .map_err(|wait| Refusal::too_fast(wait, "sending").for_client(&cid_str))?;
+            .admit(&self.user.id, "sending")
+            .map_err(|r| r.for_client(&cid_str))?;
         let submission = Submission {
             message: NewMessage {
                 room,
@@ -189,11 +184,7 @@ impl ChatSession {
 /// Edits `user`'s own message and publishes the new text to its room.
 pub async fn edit(state: &AppState, user: &User, id: MessageId, body: &str) -> Result<(), Refusal> {
     let body = MessageBody::parse(body)?;
-    state
-        .limits
-        .edit
-        .check(&user.id)
-        .map_err(|wait| Refusal::too_fast(wait, "editing"))?;
+    state.limits.edit.admit(&user.id, "editing")?;
     let store = &state.store;
     let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
     let (_, author) = store.message(id).await?.ok_or_else(gone)?;
@@ -223,11 +214,7 @@ pub async fn edit(state: &AppState, user: &User, id: MessageId, body: &str) -> R
 /// Deletes a message — the user's own, or anyone's for an admin — and tells
 /// its room.
 pub async fn delete(state: &AppState, user: &User, id: MessageId) -> Result<(), Refusal> {
-    state
-        .limits
-        .edit
-        .check(&user.id)
-        .map_err(|wait| Refusal::too_fast(wait, "deleting"))?;
+    state.limits.edit.admit(&user.id, "deleting")?;
     let store = &state.store;
     let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
     let (_, author) = store.message(id).await?.ok_or_else(gone)?;

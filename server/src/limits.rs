@@ -72,6 +72,13 @@ impl<K: Hash + Eq + Clone> Limit<K> {
         })
     }
 
+    /// Counts one action for `key`, refusing it (`rate_limited`, saying when
+    /// to retry) over the limit; `what` names the action in the refusal.
+    pub fn admit(&self, key: &K, what: &str) -> Result<(), crate::refusal::Refusal> {
+        self.check(key)
+            .map_err(|wait| crate::refusal::Refusal::too_fast(wait, what))
+    }
+
     /// Drops keys whose buckets are full again, so the table does not grow
     /// with every address ever seen (called periodically).
     pub fn forget_idle(&self) {

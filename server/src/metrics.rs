@@ -12,7 +12,10 @@ use axum::{
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{
+    counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram, Counter,
+    Histogram,
+};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::{sync::OnceLock, time::Duration};
 
@@ -22,6 +25,18 @@ const SECONDS: &[f64] = &[
 ];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Handles of the figures recorded per frame or per message, looked up once
+/// at install: `counter!` would hash its name and labels on every call.
+struct Hot {
+    frames_in: Counter,
+    frames_out: Counter,
+    acked: Histogram,
+    /// One per topic kind (`Topic::name`).
+    delivered: Vec<(&'static str, Counter)>,
+}
+
+static HOT: OnceLock<Hot> = OnceLock::new();
 
 /// Installs the recorder (once per process) and answers its handle.
 pub fn install() -> PrometheusHandle {
@@ -36,6 +51,15 @@ pub fn install() -> PrometheusHandle {
                 tracing::warn!("a metrics recorder was already installed; /metrics stays empty");
             }
             describe();
+            let _ = HOT.set(Hot {
+                frames_in: counter!("switchboard_frames_in_total"),
+                frames_out: counter!("switchboard_frames_out_total"),
+                acked: histogram!("switchboard_ack_seconds"),
+                delivered: crate::hub::Topic::NAMES
+                    .iter()
+                    .map(|t| (*t, counter!("switchboard_deliveries_total", "topic" => *t)))
+                    .collect(),
+            });
             handle
         })
         .clone()
@@ -140,22 +164,37 @@ pub fn connection_closed(kind: &'static str) {
     gauge!("switchboard_connections", "kind" => kind).decrement(1.0);
 }
 
+// The per-frame ones use the handles made at install (before it, nothing is
+// recorded: only unit tests run without an installed recorder).
+
 pub fn frame_in() {
-    counter!("switchboard_frames_in_total").increment(1);
+    if let Some(h) = HOT.get() {
+        h.frames_in.increment(1);
+    }
 }
 
 pub fn frames_out(n: usize) {
-    counter!("switchboard_frames_out_total").increment(n as u64);
+    if let Some(h) = HOT.get() {
+        h.frames_out.increment(n as u64);
+    }
 }
 
 pub fn delivered(topic: &'static str, connections: usize) {
-    if connections > 0 {
-        counter!("switchboard_deliveries_total", "topic" => topic).increment(connections as u64);
+    if connections == 0 {
+        return;
+    }
+    if let Some((_, c)) = HOT
+        .get()
+        .and_then(|h| h.delivered.iter().find(|(t, _)| *t == topic))
+    {
+        c.increment(connections as u64);
     }
 }
 
 pub fn acked(after: Duration) {
-    histogram!("switchboard_ack_seconds").record(after.as_secs_f64());
+    if let Some(h) = HOT.get() {
+        h.acked.record(after.as_secs_f64());
+    }
 }
 
 pub fn kicked(reason: &'static str) {

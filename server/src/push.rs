@@ -123,11 +123,7 @@ pub async fn mark_seen(
     id: AnnouncementId,
     dismiss: bool,
 ) -> Result<(), Refusal> {
-    state
-        .limits
-        .mark
-        .check(&user.id)
-        .map_err(|wait| Refusal::too_fast(wait, "marking announcements"))?;
+    state.limits.mark.admit(&user.id, "marking announcements")?;
     // The role decides whether "agents" announcements are theirs.
     let is_agent = user.role >= Role::Agent;
     let found = state

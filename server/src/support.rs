@@ -290,13 +290,9 @@ impl Desk {
             .get(&agent)
             .filter(|a| a.conns > 0)
             .map_or(Availability::Offline, |a| a.availability);
-        let rank = |a: Availability| match a {
-            Availability::Online => 2,
-            Availability::Away => 1,
-            Availability::Offline => 0,
-        };
+        use crate::hub::peers::readiness;
         match self.inner.hub.peer_agent_availability(agent) {
-            Some(there) if rank(there) > rank(here) => there,
+            Some(there) if readiness(there) > readiness(here) => there,
             _ => here,
         }
     }

@@ -153,11 +153,7 @@ impl Peers {
         self.nodes
             .values()
             .filter_map(|p| p.agents.get(&agent).copied())
-            .max_by_key(|a| match a {
-                Availability::Online => 2,
-                Availability::Away => 1,
-                Availability::Offline => 0,
-            })
+            .max_by_key(|a| readiness(*a))
     }
 
     /// Agents online on other nodes.
@@ -168,6 +164,16 @@ impl Peers {
             .filter(|(_, a)| **a == Availability::Online)
             .map(|(id, _)| *id)
             .collect()
+    }
+}
+
+/// How ready an availability is to take conversations: when an agent's
+/// reports differ (several nodes, several tabs), the readiest one counts.
+pub fn readiness(a: Availability) -> u8 {
+    match a {
+        Availability::Online => 2,
+        Availability::Away => 1,
+        Availability::Offline => 0,
     }
 }
 

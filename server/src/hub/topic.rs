@@ -70,6 +70,19 @@ pub enum Consoles {
 }
 
 impl Topic {
+    /// Every [`Topic::name`], for metrics to make their handles up front.
+    pub const NAMES: &'static [&'static str] = &[
+        "room",
+        "conversation",
+        "consoles",
+        "user",
+        "session",
+        "users",
+        "agents",
+        "all",
+        "visitors",
+    ];
+
     /// Its kind, as metrics label it.
     pub fn name(&self) -> &'static str {
         match self {
@@ -119,5 +132,34 @@ pub enum Event {
 impl From<ServerFrame> for Event {
     fn from(frame: ServerFrame) -> Event {
         Event::Frame { frame }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_topic_name_is_listed() {
+        let topics = [
+            Topic::Room { room: RoomId(1) },
+            Topic::Conversation {
+                conversation: ConversationId(1),
+                audience: Audience::Staff,
+            },
+            Topic::Consoles {
+                scope: Consoles::Every,
+            },
+            Topic::User { user: UserId(1) },
+            Topic::Session {
+                session: String::new(),
+            },
+            Topic::Users { users: Vec::new() },
+            Topic::Agents,
+            Topic::All,
+            Topic::Visitors,
+        ];
+        let names: Vec<&str> = topics.iter().map(Topic::name).collect();
+        assert_eq!(names, Topic::NAMES);
     }
 }

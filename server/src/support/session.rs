@@ -157,8 +157,7 @@ impl SupportSession {
         self.state
             .limits
             .support_actions
-            .check(&self.actor())
-            .map_err(|wait| Refusal::too_fast(wait, "support actions"))
+            .admit(&self.actor(), "support actions")
     }
 
     /// This visitor's row: the one known at connect, else looked up by key
@@ -279,10 +278,8 @@ impl SupportSession {
             self.state
                 .limits
                 .visitor_conversations
-                .check(&v.ip.0)
-                .map_err(|wait| {
-                    Refusal::too_fast(wait, "opening conversations").for_client(&cid)
-                })?;
+                .admit(&v.ip.0, "opening conversations")
+                .map_err(|r| r.for_client(&cid))?;
         }
         let v = match known {
             Some(k) => k,
@@ -366,8 +363,8 @@ impl SupportSession {
         self.state
             .limits
             .visitor_messages
-            .check(&v.key)
-            .map_err(|wait| Refusal::too_fast(wait, "sending").for_client(cid))
+            .admit(&v.key, "sending")
+            .map_err(|r| r.for_client(cid))
     }
 
     pub async fn join(
@@ -446,8 +443,8 @@ impl SupportSession {
                 self.state
                     .limits
                     .messages
-                    .check(&u.id)
-                    .map_err(|wait| Refusal::too_fast(wait, "sending").for_client(&cid))?;
+                    .admit(&u.id, "sending")
+                    .map_err(|r| r.for_client(&cid))?;
                 let kind = if note {
                     MessageKind::Note
                 } else {
