@@ -256,84 +256,24 @@ async fn joins_sent_without_reading_are_cut_off_not_buffered() {
 /// before the fix 200 such joins made it grow by over a gigabyte.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_stays_small_under_a_join_flood() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/flood.db", dir.path().display()),
-        )
-        .env("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}"))
-        .env("SWITCHBOARD_RATE_PER_SEC", "100000")
-        .env("SWITCHBOARD_RATE_BURST", "100000")
-        .env("SWITCHBOARD_JOIN_BURST", "100000")
-        .env("LEPTOS_OUTPUT_NAME", "switchboard")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("server binary starts");
-    let pid = child.id().unwrap();
+    let server = start_server_binary(&[
+        ("SWITCHBOARD_RATE_PER_SEC", "100000"),
+        ("SWITCHBOARD_RATE_BURST", "100000"),
+        ("SWITCHBOARD_JOIN_BURST", "100000"),
+    ])
+    .await;
+    let (addr, pid) = (server.addr, server.child.id());
     let http = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..200 {
-        if http.get(format!("{base}/api/me")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "server did not come up");
-    let register = |name: &'static str| {
-        let http = http.clone();
-        let base = base.clone();
-        async move {
-            let r: app::protocol::AuthResponse = http
-                .post(format!("{base}/api/auth/register"))
-                .json(&serde_json::json!({"username": name, "password": "password123"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            r.token
-        }
-    };
-    let ann = register("ann").await;
-    let mallory = register("mallory").await;
-    let room: RoomSummary = http
-        .post(format!("{base}/api/rooms"))
-        .bearer_auth(&ann)
-        .json(&serde_json::json!({"name": "big"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    let ann = register_at(&http, addr, "ann").await.token;
+    let mallory = register_at(&http, addr, "mallory").await.token;
+    let room = create_room_at(&http, addr, &ann, "big").await;
     let mut c = Client::connect(addr, &ann, None).await;
     c.join(room.id, None).await;
     // 500 of the largest messages: one full replay is 8 MB of JSON.
     post_many(&mut c, room.id, 500, largest_body).await;
     drop(c);
 
-    let rss = || {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace()
-            .nth(1)
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            / 1024
-    };
+    let rss = || proc_status_kib(pid, "VmRSS") / 1024;
     let before = rss();
     let attacker = Client::connect_small_buffer(addr, &mallory).await;
     let (mut tx, _rx) = attacker.ws.split();
@@ -358,8 +298,7 @@ async fn the_server_stays_small_under_a_join_flood() {
         peak < before + 64,
         "resident memory grew from {before} MiB to {peak} MiB"
     );
-    child.start_kill().unwrap();
-    let _ = child.wait().await;
+    drop(server);
 }
 
 #[tokio::test]

@@ -359,19 +359,6 @@ async fn a_nats_restart_mid_stream_loses_nothing() {
     a_broker_restart_mid_stream_loses_nothing(true).await
 }
 
-/// Registers a user on a process by HTTP; returns (token, user id).
-async fn register(http: &reqwest::Client, addr: SocketAddr, name: &str) -> String {
-    let resp = http
-        .post(format!("http://{addr}/api/auth/register"))
-        .json(&serde_json::json!({"username": name, "password": "password123"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201, "register {name}");
-    let body: serde_json::Value = resp.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_node_killed_mid_stream_loses_nothing_on_redis() {
     a_node_killed_mid_stream_loses_nothing_and_its_users_go_offline(crate::cluster::Bus::Redis)
@@ -420,20 +407,10 @@ async fn a_node_killed_mid_stream_loses_nothing_and_its_users_go_offline(bus: cr
         }
     }
     let addrs: Vec<SocketAddr> = nodes.iter().map(|n| n.addr).collect();
-    let ann = register(&http, addrs[0], "ann").await;
-    let bob = register(&http, addrs[1], "bob").await;
-    let ghost = register(&http, addrs[2], "ghost").await;
-    let room: app::protocol::RoomSummary = http
-        .post(format!("http://{}/api/rooms", addrs[0]))
-        .bearer_auth(&ann)
-        .json(&serde_json::json!({"name": "lobby"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let room = room.id;
+    let ann = register_at(&http, addrs[0], "ann").await.token;
+    let bob = register_at(&http, addrs[1], "bob").await.token;
+    let ghost = register_at(&http, addrs[2], "ghost").await.token;
+    let room = create_room_at(&http, addrs[0], &ann, "lobby").await.id;
 
     // The ghost is only on the node that will die.
     let mut g = try_connect(addrs[0], &ghost).await.expect("ghost connects");

@@ -4,7 +4,6 @@
 use crate::helpers::*;
 use app::protocol::{close, MessageId, MessagePage, ServerFrame};
 use futures_util::StreamExt;
-use std::{process::Stdio, time::Duration};
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
@@ -58,55 +57,16 @@ async fn a_graceful_restart_says_going_away_and_keeps_every_message() {
 async fn kill_9_loses_no_acknowledged_message() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/crash.db", dir.path().display());
-    let start = |db: String| async move {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
-            .env("DATABASE_URL", db)
-            .env("SWITCHBOARD_ADDR", format!("127.0.0.1:{port}"))
-            .env("SWITCHBOARD_RATE_PER_SEC", "100000")
-            .env("SWITCHBOARD_RATE_BURST", "100000")
-            .env("LEPTOS_OUTPUT_NAME", "switchboard")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("server binary starts");
-        let http = reqwest::Client::new();
-        let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..200 {
-            if http.get(format!("{base}/api/me")).send().await.is_ok() {
-                return (child, port, base);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("server did not come up");
-    };
-    let (mut child, port, base) = start(db.clone()).await;
+    let env = [
+        ("DATABASE_URL", db.as_str()),
+        ("SWITCHBOARD_RATE_PER_SEC", "100000"),
+        ("SWITCHBOARD_RATE_BURST", "100000"),
+    ];
+    let mut server = start_server_binary(&env).await;
+    let addr = server.addr;
     let http = reqwest::Client::new();
-    let auth: app::protocol::AuthResponse = http
-        .post(format!("{base}/api/auth/register"))
-        .json(&serde_json::json!({"username": "ann", "password": "password123"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let room: app::protocol::RoomSummary = http
-        .post(format!("{base}/api/rooms"))
-        .bearer_auth(&auth.token)
-        .json(&serde_json::json!({"name": "crash"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    let auth = register_at(&http, addr, "ann").await;
+    let room = create_room_at(&http, addr, &auth.token, "crash").await;
     let mut c = Client::connect(addr, &auth.token, None).await;
     c.join(room.id, None).await;
     // Pipeline many sends, so some are in flight when the process dies.
@@ -124,10 +84,11 @@ async fn kill_9_loses_no_acknowledged_message() {
             acked.push(id);
         }
     }
-    child.start_kill().unwrap(); // SIGKILL
-    child.wait().await.unwrap();
+    server.kill9();
 
-    let (_child, _, base) = start(db).await;
+    // The same database (the entry above replaces the fresh one), a new port.
+    let server = start_server_binary(&env).await;
+    let base = format!("http://{}", server.addr);
     let auth: app::protocol::AuthResponse = http
         .post(format!("{base}/api/auth/login"))
         .json(&serde_json::json!({"username": "ann", "password": "password123"}))

@@ -698,17 +698,6 @@ async fn password_checks_beyond_the_queue_are_refused_with_503() {
     app.stop().await;
 }
 
-/// A field of /proc/<pid>/status, in KiB.
-fn proc_status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{field} in {status}"))
-}
-
 /// 64 parallel logins for unknown users: how many got each status, and the
 /// server's peak resident memory (VmHWM) afterwards, in KiB.
 async fn login_burst(server: &ServerProcess) -> (std::collections::BTreeMap<u16, usize>, u64) {

@@ -489,3 +489,44 @@ impl ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// A field of /proc/<pid>/status, in KiB.
+pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.trim_start_matches(':').split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{field} in {status}"))
+}
+
+/// Registers `name` on a server process (password `password123`).
+pub async fn register_at(http: &reqwest::Client, addr: SocketAddr, name: &str) -> AuthResponse {
+    let resp = http
+        .post(format!("http://{addr}/api/auth/register"))
+        .json(&serde_json::json!({"username": name, "password": "password123"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "register {name}");
+    resp.json().await.unwrap()
+}
+
+/// Creates a room on a server process as the holder of `token`.
+pub async fn create_room_at(
+    http: &reqwest::Client,
+    addr: SocketAddr,
+    token: &str,
+    name: &str,
+) -> RoomSummary {
+    let resp = http
+        .post(format!("http://{addr}/api/rooms"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"name": name}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201, "create room {name}");
+    resp.json().await.unwrap()
+}
