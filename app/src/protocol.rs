@@ -383,6 +383,10 @@ pub enum ServerFrame {
         messages: Vec<SupportMessage>,
         /// More messages exist past the last one (join again with `since`).
         more: bool,
+        /// The rating already given to this resolution, so a reloaded page
+        /// does not ask again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rating: Option<support::Rating>,
     },
     #[serde(rename = "support.message")]
     SupportMessage(SupportMessage),

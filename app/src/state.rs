@@ -6,6 +6,7 @@
 //! the user's actions into frames; components read it from context.
 
 pub mod announce_form;
+pub mod announcements;
 pub mod chat;
 // The support console's state.
 pub mod desk;

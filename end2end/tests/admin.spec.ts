@@ -105,7 +105,9 @@ async function scheduleFromTheForm(admin: Person, member: Person): Promise<void>
   await expect(preview).toHaveCount(1);
   await expect(preview.first()).toContainText(`${shown} (UTC+00:00)`);
   await page.getByRole('button', { name: 'Schedule', exact: true }).click();
-  await expect(page.getByRole('status')).toContainText('Scheduled schedule');
+  await expect(page.getByRole('status')).toContainText('Scheduled: schedule');
+  // Issue 11.5: the next announcement starts as Info, not as the urgent one.
+  await expect(page.getByLabel('Severity')).toHaveValue('info');
 
   const row = page.locator('tr.schedule-row', { hasText: soon });
   await expect(row.locator('.status-badge')).toHaveText('scheduled');
@@ -124,6 +126,8 @@ async function scheduleFromTheForm(admin: Person, member: Person): Promise<void>
   // Weekly on Mon and Thu from tomorrow 09:00 in Berlin: five dates previewed.
   const weekly = `Standup ${Date.now().toString(36)}`;
   await page.getByLabel('Message').fill(weekly);
+  // Issue 11.4: the last answer goes once the form says something new.
+  await expect(page.getByText(/Scheduled: schedule/)).toHaveCount(0);
   await page.getByLabel('Schedule for later').check();
   await page.getByLabel('Time zone').fill('Europe/Berlin');
   await page.getByLabel('Date').fill(utcParts(new Date(Date.now() + 86_400_000)).date);
@@ -136,7 +140,7 @@ async function scheduleFromTheForm(admin: Person, member: Person): Promise<void>
     await expect(li).toHaveText(/^(Mon|Thu) .* 09:00 \(UTC\+0[12]:00\)$/);
   }
   await page.getByRole('button', { name: 'Schedule', exact: true }).click();
-  await expect(page.getByRole('status')).toContainText('Scheduled schedule');
+  await expect(page.getByRole('status')).toContainText('Scheduled: schedule');
   const weeklyRow = page.locator('tr.schedule-row', { hasText: weekly });
   await expect(weeklyRow).toContainText('Weekly on Mon, Thu');
 
@@ -146,17 +150,26 @@ async function scheduleFromTheForm(admin: Person, member: Person): Promise<void>
   await expect(page.getByLabel('Message')).toHaveValue(weekly);
   await page.getByLabel('Message').fill(`${weekly} (moved to the big room)`);
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.getByRole('status')).toContainText('Saved schedule');
+  await expect(page.getByRole('status')).toContainText('Saved: schedule');
   const edited = page.locator('tr.schedule-row', { hasText: 'moved to the big room' });
   await expect(edited).toHaveCount(1);
 
   // Send now reaches the member at once; cancel stops the rest.
+  // Issue 11.7: both ask first; "Keep" changes nothing.
   await edited.getByRole('button', { name: 'Send now' }).click();
+  await expect(edited.getByRole('group', { name: 'Confirm' })).toContainText('It goes to: Everyone');
+  await edited.getByRole('button', { name: 'Keep' }).click();
+  await expect(edited.getByRole('group', { name: 'Confirm' })).toHaveCount(0);
+  await expect(page.locator('.list-notice')).not.toContainText('sent now');
+  await edited.getByRole('button', { name: 'Send now' }).click();
+  await edited.getByRole('button', { name: 'Yes, send now' }).click();
   await expect(page.locator('.list-notice')).toContainText('sent now');
   await expect(
     member.page.getByRole('region', { name: 'Announcements' }).locator('.announcement').filter({ hasText: 'moved to the big room' }),
   ).toBeVisible();
   await edited.getByRole('button', { name: 'Cancel' }).click();
+  await expect(edited.locator('.status-badge')).toHaveText('scheduled');
+  await edited.getByRole('button', { name: 'Yes, cancel it' }).click();
   await expect(edited.locator('.status-badge')).toHaveText('cancelled');
 
   // An API key: shown once, pushes, and stops working when revoked.

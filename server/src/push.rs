@@ -166,38 +166,57 @@ pub fn parse_zone(zone: &str) -> Result<Tz, Invalid> {
     })
 }
 
-/// An RFC 3339 time with an offset whose wall time exists in `zone` and whose
-/// offset is the zone's at that time; whole seconds.
+/// A time for a schedule, in whole seconds. An RFC 3339 time with an offset
+/// (`…Z`, `…+09:00`) is an instant and is taken as it is, whatever the zone's
+/// offset then: the zone only says how a recurrence moves. A local time
+/// without an offset (`2026-12-01T09:00` or `…T09:00:00`) is read in `zone`,
+/// and refused when the clocks skip it or pass it twice, since only the
+/// caller knows which of the two they meant.
 pub fn parse_local(field: &'static str, text: &str, zone: Tz) -> Result<DateTime<Utc>, Invalid> {
-    let given = DateTime::parse_from_rfc3339(text.trim()).map_err(|e| {
-        invalid(
-            field,
-            format!("{text:?} is not an RFC 3339 time with an offset (e.g. 2026-12-01T09:00:00+01:00): {e}"),
-        )
-    })?;
-    let given = given.with_nanosecond(0).unwrap_or(given);
-    let local = given.naive_local();
-    let offset = *given.offset();
-    let candidates: Vec<DateTime<Tz>> = match zone.from_local_datetime(&local) {
-        chrono::LocalResult::None => {
-            return Err(invalid(
-                field,
-                format!("{local} does not exist in {zone}: the clocks skip it (daylight saving)"),
-            ))
-        }
-        chrono::LocalResult::Single(x) => vec![x],
-        chrono::LocalResult::Ambiguous(a, b) => vec![a, b],
-    };
-    candidates
-        .into_iter()
-        .find(|c| c.offset().fix() == offset)
-        .map(|c| c.with_timezone(&Utc))
+    let text = text.trim();
+    if let Ok(given) = DateTime::parse_from_rfc3339(text) {
+        let given = given.with_nanosecond(0).unwrap_or(given);
+        return Ok(given.with_timezone(&Utc));
+    }
+    let local = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|format| chrono::NaiveDateTime::parse_from_str(text, format).ok())
         .ok_or_else(|| {
             invalid(
                 field,
-                format!("the offset {offset} does not match {zone} at {local}"),
+                format!(
+                    "{text:?} is not a time: use RFC 3339 (2026-12-01T09:00:00+01:00 or …Z), \
+                     or a local time in the zone (2026-12-01T09:00)"
+                ),
             )
-        })
+        })?;
+    match zone.from_local_datetime(&local) {
+        chrono::LocalResult::Single(x) => Ok(x.with_timezone(&Utc)),
+        chrono::LocalResult::None => Err(invalid(
+            field,
+            format!(
+                "{} does not exist in {zone}: the clocks skip it (daylight saving)",
+                local.format("%Y-%m-%d %H:%M")
+            ),
+        )),
+        chrono::LocalResult::Ambiguous(a, b) => Err(invalid(
+            field,
+            format!(
+                "{} happens twice in {zone} (daylight saving ends): add the offset, {} or {}",
+                local.format("%Y-%m-%d %H:%M"),
+                a.offset().fix(),
+                b.offset().fix()
+            ),
+        )),
+    }
+}
+
+/// `at` as a reader of the error expects it: in the schedule's zone.
+fn shown_in(at: DateTime<Utc>, zone: Tz) -> String {
+    format!(
+        "{} {zone}",
+        at.with_timezone(&zone).format("%Y-%m-%d %H:%M")
+    )
 }
 
 impl ScheduleSpec {
@@ -213,21 +232,15 @@ impl ScheduleSpec {
         let zone = parse_zone(&req.zone)?;
         let at = parse_local("at", &req.at, zone)?;
         if !at_may_be_past && at <= now {
-            return Err(invalid("at", format!("{} is in the past", req.at.trim())));
+            return Err(invalid(
+                "at",
+                format!("{} is in the past", shown_in(at, zone)),
+            ));
         }
         let until = req
             .until
             .as_deref()
-            .map(|u| {
-                DateTime::parse_from_rfc3339(u.trim())
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|e| {
-                        invalid(
-                            "until",
-                            format!("{u:?} is not an RFC 3339 time with an offset: {e}"),
-                        )
-                    })
-            })
+            .map(|u| parse_local("until", u, zone))
             .transpose()?;
         let recurrence = Recurrence::new(at, zone, req.repeat.as_ref(), until)
             .map_err(|e| invalid(e.field, e.problem))?;
@@ -444,18 +457,43 @@ mod tests {
     }
 
     #[test]
-    fn local_times_are_checked_against_the_zone() {
+    fn instants_are_taken_as_given_and_local_times_read_in_the_zone() {
         let berlin = chrono_tz::Europe::Berlin;
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         assert_eq!(
             parse_local("at", "2026-12-01T09:00:00+01:00", berlin).unwrap(),
-            DateTime::parse_from_rfc3339("2026-12-01T08:00:00Z").unwrap()
+            utc("2026-12-01T08:00:00Z")
         );
-        let gap = parse_local("at", "2026-03-29T02:30:00+01:00", berlin).unwrap_err();
+        // An instant whose offset is not Berlin's is still one instant.
+        assert_eq!(
+            parse_local("at", "2026-12-01T08:00:00Z", berlin).unwrap(),
+            utc("2026-12-01T08:00:00Z")
+        );
+        assert_eq!(
+            parse_local("at", "2026-12-01T17:00:00+09:00", berlin).unwrap(),
+            utc("2026-12-01T08:00:00Z")
+        );
+        // With an offset, a time in the skipped hour is unambiguous too.
+        assert_eq!(
+            parse_local("at", "2026-03-29T02:30:00+01:00", berlin).unwrap(),
+            utc("2026-03-29T01:30:00Z")
+        );
+        // Local times: read in the zone; refused when skipped or repeated.
+        assert_eq!(
+            parse_local("at", "2026-12-01T09:00", berlin).unwrap(),
+            utc("2026-12-01T08:00:00Z")
+        );
+        let gap = parse_local("at", "2026-03-29T02:30", berlin).unwrap_err();
         assert_eq!(gap.field, "at");
         assert!(gap.problem.contains("does not exist"), "{}", gap.problem);
-        let wrong = parse_local("at", "2026-12-01T09:00:00+02:00", berlin).unwrap_err();
-        assert!(wrong.problem.contains("offset"), "{}", wrong.problem);
-        // The repeated hour: both readings are accepted, each by its offset.
+        let twice = parse_local("at", "2026-10-25T02:30:00", berlin).unwrap_err();
+        assert!(twice.problem.contains("twice"), "{}", twice.problem);
+        assert!(
+            twice.problem.contains("+02:00") && twice.problem.contains("+01:00"),
+            "{}",
+            twice.problem
+        );
+        // The repeated hour with an offset: each reading is accepted.
         let first = parse_local("at", "2026-10-25T02:30:00+02:00", berlin).unwrap();
         let second = parse_local("at", "2026-10-25T02:30:00+01:00", berlin).unwrap();
         assert_eq!(second - first, chrono::Duration::hours(1));

@@ -19,6 +19,19 @@ pub fn now_ms() -> f64 {
     }
 }
 
+/// Runs `f` after `delay` (a browser timer). Natively nothing runs: the
+/// server renders no timers, and unit tests drive the state by hand.
+pub fn after(delay: std::time::Duration, f: impl FnOnce() + 'static) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        leptos::prelude::set_timeout(f, delay);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (delay, f);
+    }
+}
+
 /// A uniform random number in [0, 1), for jitter.
 pub fn random01() -> f64 {
     #[cfg(target_arch = "wasm32")]

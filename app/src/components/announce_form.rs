@@ -119,17 +119,22 @@ pub fn AnnounceForm(
         );
     });
 
+    // What was submitted last: once the form no longer says that, the
+    // answer about it ("… is in the past", "Sent …") is out of date.
+    let submitted = StoredValue::new(None::<Draft>);
+    Effect::new(move |_| {
+        let now = draft.get();
+        if submitted.with_value(|s| s.as_ref().is_some_and(|s| *s != now)) {
+            submitted.set_value(None);
+            problem.set(None);
+            done.set(None);
+        }
+    });
+
     let reset = move || {
         editing.set(None);
-        draft.update(|d| {
-            d.title.clear();
-            d.body.clear();
-            d.when = When::Now;
-            d.repeat = RepeatKind::Never;
-            d.days.clear();
-            d.cron.clear();
-            d.until.clear();
-        });
+        draft.update(Draft::after_sent);
+        submitted.set_value(Some(draft.get_untracked()));
     };
 
     let on_submit = move |ev: SubmitEvent| {
@@ -140,6 +145,7 @@ pub fn AnnounceForm(
         problem.set(None);
         done.set(None);
         let d = draft.get_untracked();
+        submitted.set_value(Some(d.clone()));
         let original = editing.get_untracked();
         if original.is_none() && d.when == When::Now {
             let request = match d.push_request() {
@@ -185,7 +191,7 @@ pub fn AnnounceForm(
                     } else {
                         "Scheduled"
                     };
-                    done.set(Some(format!("{verb} schedule {}.{next}", s.id)));
+                    done.set(Some(format!("{verb}: schedule {}.{next}", s.id)));
                     reset();
                     on_saved.run(());
                 }

@@ -1,39 +1,61 @@
 //! Announcements pushed by admins or other services (`announcement` frames and
-//! the inbox), as banners above the room. Each is marked seen when shown and
-//! can be dismissed. The body is HTML the server rendered from Markdown and
+//! the inbox), as banners above the room, the console or the visitor's
+//! conversation. Each is marked seen when shown and can be dismissed. The body is HTML the server rendered from Markdown and
 //! sanitised (no scripts, handlers or `javascript:` links), so it is inserted
 //! as HTML — the one place the UI does that.
 
 use leptos::prelude::*;
 
-use super::use_chat;
 use crate::client::browser;
 use crate::protocol::{Announcement, Severity};
+use crate::state::announcements::Announcements;
 
-/// At most this many banners at once; the rest wait behind "N more".
-const SHOWN: usize = 3;
-
+/// The newest announcement, and behind it a one-line count of the others
+/// ("Show all", "Dismiss all"): stacked banners took a third of the chat.
 #[component]
-pub fn AnnouncementBar() -> impl IntoView {
-    let chat = use_chat();
+pub fn AnnouncementBar(announcements: Announcements) -> impl IntoView {
     let shown = Memo::new(move |_| {
-        chat.announcements
-            .with(|list| list.iter().take(SHOWN).cloned().collect::<Vec<_>>())
+        let all = announcements.expanded.get();
+        announcements.list.with(|list| {
+            let n = if all { list.len() } else { 1 };
+            list.iter().take(n).cloned().collect::<Vec<_>>()
+        })
     });
-    let hidden = move || chat.announcements.with(|l| l.len().saturating_sub(SHOWN));
+    let total = move || announcements.list.with(Vec::len);
+    let more = move || total().saturating_sub(1);
     view! {
-        <Show when=move || !shown.with(Vec::is_empty)>
-            <section class="announcements" aria-label="Announcements">
-                <For
-                    each=move || shown.get()
-                    key=|a| a.id
-                    children=move |a| view! { <AnnouncementBanner announcement=a/> }
-                />
-                <Show when=move || { hidden() > 0 }>
-                    <p class="muted small announcements-more">
-                        {move || format!("{} more announcement(s) after these", hidden())}
+        <Show when=move || { total() > 0 }>
+            <section class="announcements" class:expanded=move || announcements.expanded.get()
+                aria-label="Announcements">
+                <div class="announcements-list">
+                    <For
+                        each=move || shown.get()
+                        key=|a| a.id
+                        children=move |a| view! { <AnnouncementBanner announcement=a announcements/> }
+                    />
+                </div>
+                <Show when=move || { more() > 0 }>
+                    <p class="announcements-more small">
+                        <span class="muted">
+                            {move || if announcements.expanded.get() {
+                                format!("{} announcements", total())
+                            } else if more() == 1 {
+                                "1 more announcement".to_owned()
+                            } else {
+                                format!("{} more announcements", more())
+                            }}
+                        </span>
+                        <button type="button" class="link-button"
+                            aria-expanded=move || announcements.expanded.get().to_string()
+                            on:click=move |_| announcements.expanded.update(|e| *e = !*e)>
+                            {move || if announcements.expanded.get() { "Show less" } else { "Show all" }}
+                        </button>
+                        <button type="button" class="link-button" on:click=move |_| announcements.dismiss_all()>
+                            "Dismiss all"
+                        </button>
                     </p>
                 </Show>
+                {move || announcements.notice.get().map(|n| view! { <p class="form-error small" role="alert">{n}</p> })}
             </section>
         </Show>
     }
@@ -41,11 +63,10 @@ pub fn AnnouncementBar() -> impl IntoView {
 }
 
 #[component]
-fn AnnouncementBanner(announcement: Announcement) -> impl IntoView {
-    let chat = use_chat();
+fn AnnouncementBanner(announcement: Announcement, announcements: Announcements) -> impl IntoView {
     let id = announcement.id;
     // Shown means seen (once per tab: the bar is rebuilt only for new ids).
-    chat.announcement_receipt(id, false);
+    announcements.receipt(id, false);
     let severity = announcement.severity;
     let class = format!("announcement announcement-{}", severity.as_str());
     let label = match severity {
@@ -67,7 +88,7 @@ fn AnnouncementBanner(announcement: Announcement) -> impl IntoView {
                 class="icon-button announcement-dismiss"
                 type="button"
                 aria-label="Dismiss announcement"
-                on:click=move |_| chat.announcement_receipt(id, true)
+                on:click=move |_| announcements.receipt(id, true)
             >
                 "×"
             </button>

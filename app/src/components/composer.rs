@@ -4,9 +4,12 @@
 //! at most every few seconds. Typing `@` offers the names of people in the room
 //! (arrows move, Enter or Tab picks, Escape closes).
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 
 use super::use_chat;
+use crate::client::browser;
 use crate::protocol::{RoomId, MAX_BODY_CHARS};
 use crate::text;
 use crate::validate::MessageBody;
@@ -211,7 +214,35 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                 </Show>
             </div>
             <p id="composer-error" class="field-error" aria-live="polite">{move || error.get()}</p>
+            <Show when=move || chat.outbox.with(|o| o.slowed_until().is_some())>
+                <SlowedDown/>
+            </Show>
         </form>
     }
     .into_any()
+}
+
+/// "Sending slowed down, retrying in N s" while the server makes this tab
+/// wait; the count ticks down each half second.
+#[component]
+fn SlowedDown() -> impl IntoView {
+    let chat = use_chat();
+    let now = RwSignal::new(browser::now_ms());
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || now.set(browser::now_ms()),
+            Duration::from_millis(500),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let seconds = move || {
+        let until = chat.outbox.with(|o| o.slowed_until()).unwrap_or_default();
+        ((until - now.get()) / 1000.0).ceil().max(1.0) as u64
+    };
+    view! {
+        <p class="composer-slowed small" role="status" data-testid="slowed-down">
+            {move || format!("Sending slowed down, retrying in {} s", seconds())}
+        </p>
+    }
 }

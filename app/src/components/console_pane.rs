@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use super::{
     console_actions::ConsoleActions, console_composer::ConsoleComposer,
-    console_message::ConsoleMessage, console_visitor::ConsoleVisitor, use_desk,
+    console_message::ConsoleMessage, console_row::RatingLine, console_visitor::ConsoleVisitor,
+    use_desk,
 };
 use crate::protocol::ConversationId;
 
@@ -32,6 +33,18 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
             .map(|a| format!("Assigned to {}", a.name))
             .unwrap_or_else(|| "Unassigned".into())
     };
+    // The live row first (a rating arriving while the pane is open), else
+    // what the detail said.
+    let rating = move || {
+        desk.lists
+            .with(|l| l.rows.get(&id).and_then(|r| r.rating.clone()))
+            .or_else(|| {
+                desk.detail
+                    .with(|d| d.as_ref().and_then(|d| d.rating.clone()))
+            })
+    };
+    // Given to another agent: read-only here (the server refuses replies).
+    let handed = Memo::new(move |_| desk.handed_to().map(|a| a.name));
     let log = NodeRef::<leptos::html::Ol>::new();
     // Keep the newest message in view as messages arrive.
     Effect::new(move |_| {
@@ -67,6 +80,9 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
                         " · "
                         <span class="console-assignee">{assignee}</span>
                     </p>
+                    {move || rating().map(|r| view! {
+                        <p class="console-pane-rating">"Rated " <RatingLine rating=r/></p>
+                    })}
                 </div>
                 <ConsoleActions id/>
             </header>
@@ -91,7 +107,14 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
                             .collect_view()}
                     </ol>
                     <p class="typing-line muted small" aria-live="polite">{typing}</p>
-                    <ConsoleComposer id name/>
+                    {move || match handed.get() {
+                        Some(to) => view! {
+                            <p class="console-handed" role="status" data-testid="handed-to">
+                                {format!("Transferred to {to}. You can read this conversation but no longer reply.")}
+                            </p>
+                        }.into_any(),
+                        None => view! { <ConsoleComposer id name/> }.into_any(),
+                    }}
                 </div>
                 <ConsoleVisitor/>
             </div>

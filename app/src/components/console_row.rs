@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use super::use_desk;
-use crate::protocol::ConversationRow;
+use crate::protocol::{ConversationRow, Rating};
 use crate::state::desk::waited;
 
 #[component]
@@ -18,6 +18,7 @@ pub fn ConsoleRow(row: ConversationRow, clock: RwSignal<DateTime<Utc>>) -> impl 
     let assignee = row.assignee.as_ref().map(|a| a.name.clone());
     let waiting = row.waiting_since;
     let unread = row.unread;
+    let rating = row.rating.clone();
     let current = move || (desk.open.get() == Some(id)).then_some("page");
     view! {
         <li class="console-row" class:unread={unread > 0} data-conversation=id.0>
@@ -29,6 +30,7 @@ pub fn ConsoleRow(row: ConversationRow, clock: RwSignal<DateTime<Utc>>) -> impl 
                     })}
                 </span>
                 <span class="console-row-preview">{preview}</span>
+                {rating.map(|r| view! { <RatingLine rating=r/> })}
                 <span class="console-row-meta small">
                     <span class=format!("status-badge console-status status-{status}")>{status}</span>
                     {assignee.map(|a| view! { <span class="muted">{a}</span> })}
@@ -40,4 +42,19 @@ pub fn ConsoleRow(row: ConversationRow, clock: RwSignal<DateTime<Utc>>) -> impl 
         </li>
     }
     .into_any()
+}
+
+/// A visitor's rating as agents see it: the stars, the score, and the comment.
+#[component]
+pub fn RatingLine(rating: Rating) -> impl IntoView {
+    let stars: String = (1..=5u8)
+        .map(|n| if n <= rating.score { '★' } else { '☆' })
+        .collect();
+    view! {
+        <span class="console-rating small" data-testid="rating">
+            <span class="console-rating-stars" aria-hidden="true">{stars}</span>
+            <span class="console-rating-score">{format!("{}/5", rating.score)}</span>
+            {rating.comment.map(|c| view! { <q class="console-rating-comment">{c}</q> })}
+        </span>
+    }
 }

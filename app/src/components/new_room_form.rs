@@ -15,6 +15,12 @@ pub fn NewRoomForm() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // A refusal is about the name typed then: it goes when the user moves
+    // to another room (the form stays in the sidebar).
+    Effect::new(move |_| {
+        chat.active.track();
+        error.set(None);
+    });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -1,5 +1,6 @@
 //! A message this tab sent that the server has not confirmed yet: shown at once
-//! with a "Sending…" mark, or with the server's refusal and Retry / Discard.
+//! with a "Sending…" mark, "Waiting to send…" while the server slows this tab
+//! down, or with the server's refusal and Retry / Discard.
 
 use leptos::prelude::*;
 
@@ -21,18 +22,10 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
     } = pending;
     let (label, failure) = match status {
         PendingStatus::Sending => ("Sending…", None),
+        // The composer says why and for how long.
+        PendingStatus::Queued => ("Waiting to send…", None),
         PendingStatus::Acked(_) => ("Sent", None),
-        PendingStatus::Failed {
-            message,
-            retry_at_ms,
-        } => (
-            if retry_at_ms.is_some() {
-                "Waiting to retry"
-            } else {
-                "Not sent"
-            },
-            Some((message, retry_at_ms.is_some())),
-        ),
+        PendingStatus::Failed { message } => ("Not sent", Some(message)),
     };
     let failed = failure.is_some();
     let retry_id = client_id.clone();
@@ -46,15 +39,13 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
                     <span class="pending-status">{label}</span>
                 </div>
                 <div class="message-body"><MessageText body=body/></div>
-                {failure.map(|(message, automatic)| view! {
+                {failure.map(|message| view! {
                     <div class="send-error" role="alert">
                         <span>{message}</span>
-                        {(!automatic).then(|| view! {
-                            <button class="button small" type="button" on:click={
-                                let id = retry_id.clone();
-                                move |_| chat.retry(&id)
-                            }>"Retry"</button>
-                        })}
+                        <button class="button small" type="button" on:click={
+                            let id = retry_id.clone();
+                            move |_| chat.retry(&id)
+                        }>"Retry"</button>
                         <button class="button subtle small" type="button" on:click={
                             let id = discard_id.clone();
                             move |_| chat.discard(&id)

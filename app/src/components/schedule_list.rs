@@ -1,6 +1,7 @@
 //! The list of scheduled announcements: what, for whom, when (next and last
 //! run in the schedule's zone), status, and receipts (delivered / seen), with
-//! edit, send now, duplicate and cancel. Every action answers in the row.
+//! edit, send now, duplicate and cancel (the last two after a confirmation in
+//! the row). Every action answers above the list.
 
 use leptos::prelude::*;
 
@@ -9,8 +10,9 @@ use crate::client::{http, zones};
 use crate::protocol::{Repeat, RoomSummary, Schedule, ScheduleStatus, Target, User};
 use crate::state::announce_form::DAYS;
 
-/// What a row's buttons ask the server to do.
-#[derive(Clone, Copy)]
+/// What a row's buttons ask the server to do. Both are asked again first:
+/// "Send now" may reach everyone, and a cancelled schedule cannot be revived.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Action {
     SendNow,
     Cancel,
@@ -126,6 +128,8 @@ fn ScheduleRow(
     notice: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
     let busy = RwSignal::new(false);
+    // The action waiting for a "yes" in this row.
+    let asking = RwSignal::new(None::<Action>);
     let s = StoredValue::new(schedule.clone());
     let id = schedule.id;
     let zone = schedule.zone.clone();
@@ -142,12 +146,14 @@ fn ScheduleRow(
         .clone()
         .unwrap_or_else(|| schedule.body.chars().take(80).collect());
     let target = schedule.target;
+    let status = schedule.status;
 
     let act = move |action: Action| {
         if busy.get_untracked() {
             return;
         }
         busy.set(true);
+        asking.set(None);
         notice.set(None);
         leptos::task::spawn_local(async move {
             let answer = match action {
@@ -192,18 +198,41 @@ fn ScheduleRow(
                 " / "
                 <span class="seen" title="Accounts that opened or dismissed it">{schedule.seen}</span>
             </td>
-            <td class="row-actions">
-                {live.then(|| view! {
-                    <button type="button" class="button small" on:click=move |_| on_edit.run(s.get_value())>"Edit"</button>
-                })}
-                {(schedule.status != ScheduleStatus::Cancelled).then(|| view! {
-                    <button type="button" class="button small" disabled=move || busy.get() on:click=move |_| act(Action::SendNow)>"Send now"</button>
-                })}
-                <button type="button" class="button small subtle" on:click=move |_| on_duplicate.run(s.get_value())>"Duplicate"</button>
-                {live.then(|| view! {
-                    <button type="button" class="button small subtle danger-text" disabled=move || busy.get() on:click=move |_| act(Action::Cancel)>"Cancel"</button>
-                })}
-            </td>
+            <td class="row-actions-cell"><div class="row-actions">
+                {move || match asking.get() {
+                    Some(action) => {
+                        let (question, yes) = match action {
+                            Action::SendNow => (
+                                rooms.with(|r| users.with(|u| format!("Send it now? It goes to: {}.", describe_target(target, r, u)))),
+                                "Yes, send now",
+                            ),
+                            Action::Cancel => ("Cancel this schedule? It will not run again.".to_owned(), "Yes, cancel it"),
+                        };
+                        view! {
+                            <div class="row-confirm" role="group" aria-label="Confirm">
+                                <span class="small">{question}</span>
+                                <button type="button" class="button small primary" class:danger=action == Action::Cancel
+                                    disabled=move || busy.get() on:click=move |_| act(action)>{yes}</button>
+                                <button type="button" class="button small subtle" on:click=move |_| asking.set(None)>"Keep"</button>
+                            </div>
+                        }.into_any()
+                    }
+                    None => view! {
+                        {live.then(|| view! {
+                            <button type="button" class="button small" on:click=move |_| on_edit.run(s.get_value())>"Edit"</button>
+                        })}
+                        {(status != ScheduleStatus::Cancelled).then(|| view! {
+                            <button type="button" class="button small" disabled=move || busy.get()
+                                on:click=move |_| asking.set(Some(Action::SendNow))>"Send now"</button>
+                        })}
+                        <button type="button" class="button small subtle" on:click=move |_| on_duplicate.run(s.get_value())>"Duplicate"</button>
+                        {live.then(|| view! {
+                            <button type="button" class="button small subtle danger-text" disabled=move || busy.get()
+                                on:click=move |_| asking.set(Some(Action::Cancel))>"Cancel"</button>
+                        })}
+                    }.into_any(),
+                }}
+            </div></td>
         </tr>
     }
     .into_any()

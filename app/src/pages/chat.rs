@@ -66,7 +66,7 @@ pub fn ChatPage() -> impl IntoView {
                     Ok(user) => {
                         chat.me.set(Some(user));
                         chat.connect();
-                        chat.load_announcements();
+                        chat.announcements.load_inbox();
                     }
                     Err(e) if e.is_unauthorized() => navigate("/login", replace()),
                     // The server may be restarting: the socket loop keeps
@@ -199,7 +199,7 @@ pub fn ChatPage() -> impl IntoView {
             <Sidebar open=sidebar_open/>
             <div class="scrim" aria-hidden="true" on:click=move |_| sidebar_open.set(false)></div>
             <main class="main-pane">
-                <AnnouncementBar/>
+                <AnnouncementBar announcements=chat.announcements/>
                 <NoticeBanner/>
                 {main}
             </main>

@@ -14,6 +14,7 @@ use leptos_router::{
 };
 
 use crate::client::{browser, http};
+use crate::components::announcement_bar::AnnouncementBar;
 use crate::components::{
     console_agents::ConsoleAgents, console_header::ConsoleHeader, console_list::ConsoleList,
     console_pane::ConsolePane,
@@ -85,7 +86,10 @@ fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
     let navigate = use_navigate();
     let query = use_query_map();
 
-    Effect::new(move |_| desk.connect());
+    Effect::new(move |_| {
+        desk.connect();
+        desk.announcements.load_inbox();
+    });
     on_cleanup(move || desk.connection.disconnect());
 
     // The conversation in the URL is the one in the pane.
@@ -162,6 +166,7 @@ fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
                     </button>
                 </div>
             </Show>
+            <AnnouncementBar announcements=desk.announcements/>
             <div class="console-body">
                 <aside class="console-side">
                     <ConsoleList/>

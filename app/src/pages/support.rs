@@ -14,6 +14,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::client::{browser, http};
+use crate::components::announcement_bar::AnnouncementBar;
 use crate::components::{
     visitor_away::VisitorAway, visitor_composer::VisitorComposer, visitor_prechat::VisitorPrechat,
     visitor_rating::VisitorRating, visitor_thread::VisitorThread,
@@ -113,6 +114,7 @@ pub fn SupportPage() -> impl IntoView {
                     </button>
                 </div>
             </Show>
+            <AnnouncementBar announcements=visitor.announcements/>
             <main class="visitor-main">{body}</main>
         </div>
     }

@@ -124,6 +124,9 @@ pub struct ConversationRow {
     /// Visitor messages since the last agent reply. The same for every agent,
     /// so a row is serialized once for the whole desk.
     pub unread: i64,
+    /// The visitor's rating of the latest resolution, with their comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
 }
 
 /// What the desk knows of a visitor (agents only).

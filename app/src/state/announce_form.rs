@@ -176,6 +176,20 @@ impl Draft {
         }
     }
 
+    /// The form once an announcement went out: ready for the next one, with
+    /// the same audience and zone, but nothing of the last one's content,
+    /// timing or severity (an "urgent" must not carry over by accident).
+    pub fn after_sent(&mut self) {
+        self.title.clear();
+        self.body.clear();
+        self.severity = Severity::Info;
+        self.when = When::Now;
+        self.repeat = RepeatKind::Never;
+        self.days.clear();
+        self.cron.clear();
+        self.until.clear();
+    }
+
     /// The form filled from a stored schedule, to edit it or to start a copy.
     pub fn from_schedule(s: &Schedule) -> Draft {
         let local = s.at.naive_local();
@@ -393,6 +407,23 @@ mod tests {
         d.body = "**Maintenance** tonight".into();
         d.when = When::Later;
         d
+    }
+
+    /// Issue 11.5: an urgent announcement must not make the next one urgent.
+    #[test]
+    fn a_sent_form_is_ready_for_the_next_announcement() {
+        let mut d = draft();
+        d.title = "Down".into();
+        d.severity = Severity::Urgent;
+        d.repeat = RepeatKind::Day;
+        d.target = TargetKind::Agents;
+        d.after_sent();
+        assert_eq!(d.severity, Severity::Info);
+        assert!(d.title.is_empty() && d.body.is_empty());
+        assert_eq!((d.when, d.repeat), (When::Now, RepeatKind::Never));
+        // Who it goes to and the zone stay: the next one is often alike.
+        assert_eq!(d.target, TargetKind::Agents);
+        assert_eq!(d.zone, "Test/Plus1");
     }
 
     #[test]

@@ -13,9 +13,10 @@ use leptos::prelude::*;
 
 use crate::client::{browser, http, socket::Connection};
 use crate::protocol::{
-    Announcement, AnnouncementId, ChangeId, ChatMessage, ClientFrame, ErrorCode, MessageId, RoomId,
-    RoomSummary, ServerFrame, User, JOIN_HISTORY,
+    ChangeId, ChatMessage, ClientFrame, ErrorCode, MessageId, RoomId, RoomSummary, ServerFrame,
+    User, JOIN_HISTORY,
 };
+use crate::state::announcements::{Announcements, Reader};
 use crate::state::{outbox::Outbox, rooms::Rooms, timeline::Timeline};
 use crate::validate::MessageBody;
 
@@ -86,15 +87,13 @@ pub struct Chat {
     /// `more` means "older messages exist", not "join again for the rest".
     /// Also what to join again when the server says joins come too fast.
     joining: StoredValue<HashMap<RoomId, bool>>,
-    /// Announcements on screen, newest first (not dismissed).
-    pub announcements: RwSignal<Vec<Announcement>>,
-    /// Announcements this tab already handled (shown or dismissed): the same id
-    /// comes again after a reconnect and from the inbox, and is shown once.
-    announcements_known: StoredValue<std::collections::HashSet<AnnouncementId>>,
+    /// Announcements on screen and the inbox.
+    pub announcements: Announcements,
 }
 
 impl Chat {
     pub fn new() -> Self {
+        let connection = Connection::new();
         Chat {
             me: RwSignal::new(None),
             rooms: RwSignal::new(Rooms::default()),
@@ -103,7 +102,7 @@ impl Chat {
             outbox: RwSignal::new(Outbox::default()),
             online: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(Vec::new()),
-            connection: Connection::new(),
+            connection,
             active: RwSignal::new(None),
             at_bottom: RwSignal::new(true),
             visible: RwSignal::new(true),
@@ -113,8 +112,7 @@ impl Chat {
             typing_sent: StoredValue::new(None),
             drafts: StoredValue::new(HashMap::new()),
             joining: StoredValue::new(HashMap::new()),
-            announcements: RwSignal::new(Vec::new()),
-            announcements_known: StoredValue::new(std::collections::HashSet::new()),
+            announcements: Announcements::new(connection, Reader::Account),
         }
     }
 
@@ -236,6 +234,7 @@ impl Chat {
                     .timelines
                     .with_untracked(|t| t.get(&room).is_some_and(|t| t.contains(id)));
                 self.outbox.update(|o| o.ack(&client_id, id, shown));
+                self.send_queued();
             }
             // Live, or replayed after a resume (then the message's current
             // state): applying one twice, or out of order, is harmless.
@@ -270,7 +269,7 @@ impl Chat {
             ServerFrame::Typing { room, user } => self.on_typing(room, user),
             ServerFrame::Left { room } => self.on_left(room),
             ServerFrame::RoomCreated { room } => self.rooms.update(|r| r.upsert(room)),
-            ServerFrame::Announcement(a) => self.announce(a, false),
+            ServerFrame::Announcement(a) => self.announcements.announce(a, false),
             ServerFrame::Error {
                 code,
                 message,
@@ -370,6 +369,7 @@ impl Chat {
                 o.settle(m.client_id.as_deref(), m.id);
             }
         });
+        self.send_queued();
         self.rooms.update(|r| {
             for m in &fresh {
                 r.saw_message(m, &me, viewing);
@@ -389,6 +389,7 @@ impl Chat {
             .update(|t| t.retain(|x| !(x.room == room && x.user == m.author)));
         self.outbox
             .update(|o| o.settle(m.client_id.as_deref(), m.id));
+        self.send_queued();
         let viewing = self.is_viewing(room);
         self.rooms.update(|r| {
             r.saw_message(&m, &me, viewing);
@@ -458,13 +459,36 @@ impl Chat {
         };
         match (code, retry_after_ms) {
             (ErrorCode::RateLimited, Some(ms)) => {
-                let at = browser::now_ms() + ms as f64;
-                self.outbox
-                    .update(|o| o.fail(&client_id, message, Some(at)));
+                // This message and every later one wait, then go in order.
+                let until = browser::now_ms() + ms as f64;
+                self.outbox.update(|o| o.slow_down(&client_id, until));
                 let chat = *self;
-                set_timeout(move || chat.retry(&client_id), Duration::from_millis(ms));
+                browser::after(Duration::from_millis(ms), move || {
+                    let resumed = chat.outbox.try_update(|o| o.resume(browser::now_ms()));
+                    if resumed.is_some() {
+                        chat.send_queued();
+                    }
+                });
             }
-            _ => self.outbox.update(|o| o.fail(&client_id, message, None)),
+            _ => {
+                self.outbox.update(|o| o.fail(&client_id, message));
+                self.send_queued();
+            }
+        }
+    }
+
+    /// After a slow-down: the next queued message, once the previous one is
+    /// answered (sent on the next `hello` when offline).
+    fn send_queued(&self) {
+        let Some(Some(p)) = self.outbox.try_update(Outbox::next_to_send) else {
+            return;
+        };
+        if self.connection.online() {
+            self.connection.link.send(&ClientFrame::Send {
+                room: p.room,
+                body: p.body,
+                client_id: p.client_id,
+            });
         }
     }
 
@@ -483,14 +507,16 @@ impl Chat {
     // What the user does
     // -----------------------------------------------------------------------
 
-    /// Shows the message as pending at once; sends it now if connected, else on
-    /// the next `hello`.
+    /// Shows the message as pending at once; sends it now if connected (and
+    /// not slowed down: then it waits its turn), else on the next `hello`.
     pub fn send_message(&self, room: RoomId, body: MessageBody) {
         let client_id = browser::new_client_id();
         let body = body.into_string();
-        self.outbox
-            .update(|o| o.push(client_id.clone(), room, body.clone()));
-        if self.connection.online() {
+        let now = self
+            .outbox
+            .try_update(|o| o.push(client_id.clone(), room, body.clone()))
+            .unwrap_or(false);
+        if now && self.connection.online() {
             self.connection.link.send(&ClientFrame::Send {
                 room,
                 body,
@@ -627,62 +653,6 @@ impl Chat {
                 r.insert(room, newest);
             });
         }
-    }
-
-    /// Shows an announcement unless this tab has seen its id before.
-    /// `dismissed` (from the inbox) only records the id.
-    pub fn announce(&self, a: Announcement, dismissed: bool) {
-        let fresh = self
-            .announcements_known
-            .try_update_value(|known| known.insert(a.id))
-            .unwrap_or(false);
-        if fresh && !dismissed {
-            self.announcements.update(|list| {
-                list.push(a);
-                list.sort_by_key(|a| std::cmp::Reverse(a.sent_at));
-            });
-        }
-    }
-
-    /// Loads the inbox: announcements sent while this user was away.
-    pub fn load_announcements(&self) {
-        let chat = *self;
-        leptos::task::spawn_local(async move {
-            match http::announcements().await {
-                Ok(entries) => {
-                    for entry in entries {
-                        chat.announce(entry.announcement, entry.dismissed);
-                    }
-                }
-                Err(e) => browser::warn(&format!("announcements: {e}")),
-            }
-        });
-    }
-
-    /// Tells the server the user saw (or dismissed) an announcement: over the
-    /// socket when connected, else over HTTP.
-    pub fn announcement_receipt(&self, id: AnnouncementId, dismiss: bool) {
-        if dismiss {
-            self.announcements
-                .update(|list| list.retain(|a| a.id != id));
-        }
-        let frame = if dismiss {
-            ClientFrame::AnnouncementDismiss { id }
-        } else {
-            ClientFrame::AnnouncementSeen { id }
-        };
-        if self.connection.online() && self.connection.link.send(&frame) {
-            return;
-        }
-        let chat = *self;
-        leptos::task::spawn_local(async move {
-            if let Err(e) = http::announcement_receipt(id, dismiss).await {
-                if dismiss {
-                    chat.notice
-                        .set(Some(format!("Could not dismiss the announcement: {e}")));
-                }
-            }
-        });
     }
 
     /// Fetches the page of messages just before the oldest one we hold.
@@ -1080,6 +1050,40 @@ mod tests {
         });
     }
 
+    /// Issue 11.1: a rate-limit refusal holds that message and every later
+    /// one, instead of retrying each on its own timer (which reordered them).
+    #[test]
+    fn a_slowed_down_send_holds_the_messages_after_it() {
+        use crate::state::outbox::PendingStatus;
+        with_chat(|chat| {
+            let first = send(chat, "one");
+            let second = send(chat, "two");
+            chat.apply(ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message: "slow down".into(),
+                retry_after_ms: Some(3_000),
+                client_id: Some(first.clone()),
+            });
+            chat.send_message(RoomId(1), MessageBody::parse("three").unwrap());
+            let status = |id: &str| {
+                chat.outbox
+                    .with_untracked(|o| o.get(id).map(|p| p.status.clone()))
+            };
+            assert_eq!(status(&first), Some(PendingStatus::Queued));
+            // "two" was already on its way; it gets its own answer.
+            assert_eq!(status(&second), Some(PendingStatus::Sending));
+            let queued = chat.outbox.with_untracked(|o| {
+                o.for_room(RoomId(1), |_| false)
+                    .into_iter()
+                    .filter(|p| p.status == PendingStatus::Queued)
+                    .map(|p| p.body)
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(queued, vec!["one", "three"]);
+            assert!(chat.outbox.with_untracked(|o| o.slowed_until().is_some()));
+        });
+    }
+
     #[test]
     fn refused_sends_keep_the_servers_reason() {
         with_chat(|chat| {
@@ -1097,7 +1101,6 @@ mod tests {
                 status,
                 Some(crate::state::outbox::PendingStatus::Failed {
                     message: "body: must not be empty".into(),
-                    retry_at_ms: None
                 })
             );
             // An error for no message in particular goes to the banner.
@@ -1108,34 +1111,6 @@ mod tests {
                 client_id: None,
             });
             assert_eq!(chat.notice.get_untracked().as_deref(), Some("no such room"));
-        });
-    }
-
-    #[test]
-    fn announcements_show_once_and_dismissed_ones_not_at_all() {
-        use crate::protocol::{Severity, Target};
-        let announcement = |id: i64| Announcement {
-            id: AnnouncementId(id),
-            occurrence: None,
-            title: None,
-            body_html: "<p>hi</p>".into(),
-            severity: Severity::Info,
-            target: Target::All,
-            due_at: None,
-            sent_at: DateTime::from_timestamp(id, 0).unwrap(),
-            late: false,
-        };
-        with_chat(|chat| {
-            chat.apply(ServerFrame::Announcement(announcement(1)));
-            // Again after a reconnect, and from the inbox.
-            chat.apply(ServerFrame::Announcement(announcement(1)));
-            chat.announce(announcement(1), false);
-            chat.announce(announcement(2), true);
-            chat.apply(ServerFrame::Announcement(announcement(3)));
-            let ids: Vec<i64> = chat
-                .announcements
-                .with_untracked(|l| l.iter().map(|a| a.id.0).collect());
-            assert_eq!(ids, vec![3, 1]);
         });
     }
 }

@@ -20,10 +20,20 @@ use crate::protocol::{
     ConversationId, ConversationRow, ConversationStatus, Role, ServerFrame, SupportMessage,
     SupportMessageId, User, UserId,
 };
+use crate::state::announcements::{Announcements, Reader};
 use crate::state::LinkState;
 
 /// Where the console remembers the agent's chosen availability.
 const AVAILABILITY_KEY: &str = "switchboard.console.availability";
+/// "alice's conversation" at the start of a sentence.
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Resolved conversations loaded per page in the Resolved tab.
 const RESOLVED_PAGE: usize = 50;
 /// How long "X is typing…" stays after the last typing frame.
@@ -252,6 +262,8 @@ pub struct Desk {
     pub availability: RwSignal<Availability>,
     pub canned: RwSignal<Vec<CannedReply>>,
     pub connection: Connection,
+    /// Announcements pushed to this page's audience.
+    pub announcements: Announcements,
     /// A problem to show in the banner.
     pub notice: RwSignal<Option<String>>,
     /// The tab is in front of the user.
@@ -261,6 +273,7 @@ pub struct Desk {
 
 impl Desk {
     pub fn new() -> Self {
+        let connection = Connection::new();
         Desk {
             me: RwSignal::new(None),
             lists: RwSignal::new(Lists::default()),
@@ -277,7 +290,8 @@ impl Desk {
             typing: RwSignal::new(None),
             availability: RwSignal::new(Availability::Offline),
             canned: RwSignal::new(Vec::new()),
-            connection: Connection::new(),
+            connection,
+            announcements: Announcements::new(connection, Reader::Account),
             notice: RwSignal::new(None),
             visible: RwSignal::new(true),
             typing_sent: StoredValue::new(None),
@@ -324,6 +338,17 @@ impl Desk {
             }
             desk.resolved_loading.set(false);
         });
+    }
+
+    /// Who the open conversation went to, when it is no longer ours to
+    /// answer: assigned to another agent and we are not an admin (the rule of
+    /// the server's `access::may_see`). Its pane then reads but cannot reply.
+    pub fn handed_to(&self) -> Option<AgentRef> {
+        if self.is_admin() {
+            return None;
+        }
+        let me = self.me.with(|m| m.as_ref().map(|u| u.id))?;
+        self.assignee.get().filter(|a| a.id != me)
     }
 
     pub fn is_admin(&self) -> bool {
@@ -424,6 +449,7 @@ impl Desk {
                 assignee,
                 messages,
                 more,
+                ..
             } if open == Some(conversation) => {
                 self.status.set(Some(status));
                 self.assignee.set(assignee);
@@ -489,9 +515,25 @@ impl Desk {
             ServerFrame::SupportRerouted {
                 conversation,
                 reason,
-            } => self.notice.set(Some(format!(
-                "Conversation #{conversation} went to another agent: {reason}"
-            ))),
+            } => {
+                // Named as the list names it: by the visitor.
+                let who = self
+                    .lists
+                    .with_untracked(|l| {
+                        l.rows
+                            .get(&conversation)
+                            .and_then(|r| r.visitor_name.clone())
+                    })
+                    .map_or_else(
+                        || format!("conversation #{conversation}"),
+                        |n| format!("{n}'s conversation"),
+                    );
+                self.notice.set(Some(format!(
+                    "{} went to another agent: {reason}",
+                    capitalized(&who)
+                )));
+            }
+            ServerFrame::Announcement(a) => self.announcements.announce(a, false),
             ServerFrame::Error {
                 message, client_id, ..
             } => {
@@ -705,6 +747,7 @@ mod tests {
             updated_at: at(id),
             waiting_since: None,
             unread,
+            rating: None,
         }
     }
 
@@ -831,6 +874,41 @@ mod tests {
         assert_eq!(waited(at(0), at(2 * 3600 + 600)), "2h 10m");
         assert_eq!(waited(at(0), at(3 * 86_400 + 4 * 3600)), "3d 4h");
         assert_eq!(waited(at(10), at(0)), "0s");
+    }
+
+    /// Issue 11.8: after a transfer the previous agent's pane is read-only.
+    #[test]
+    fn a_conversation_transferred_away_is_no_longer_ours_to_answer() {
+        Owner::new().with(|| {
+            let desk = Desk::new();
+            let as_role = |role| {
+                desk.me.set(Some(User {
+                    id: UserId(7),
+                    username: "ann".into(),
+                    role,
+                }))
+            };
+            as_role(Role::Agent);
+            desk.open.set(Some(ConversationId(1)));
+            let to = |id: i64, name: &str| ServerFrame::SupportAssigned {
+                conversation: ConversationId(1),
+                agent: Some(AgentRef {
+                    id: UserId(id),
+                    name: name.into(),
+                }),
+            };
+            desk.apply(to(7, "ann"));
+            assert_eq!(desk.handed_to(), None);
+            desk.apply(ServerFrame::SupportAssigned {
+                conversation: ConversationId(1),
+                agent: None,
+            });
+            assert_eq!(desk.handed_to(), None, "the queue: anyone may answer");
+            desk.apply(to(8, "bob"));
+            assert_eq!(desk.handed_to().map(|a| a.name).as_deref(), Some("bob"));
+            as_role(Role::Admin);
+            assert_eq!(desk.handed_to(), None, "admins may answer anything");
+        });
     }
 
     #[test]

@@ -21,30 +21,51 @@ pub struct Pending {
 pub enum PendingStatus {
     /// Handed to the socket (or waiting for one); not yet acknowledged.
     Sending,
+    /// Not sent yet: the server slowed this tab down, and messages go out in
+    /// the order they were written, so this one waits its turn.
+    Queued,
     /// Stored as `id`; we wait for the message itself to show it in place.
     Acked(MessageId),
-    /// Refused by the server. `retry_at_ms` is set when the refusal was a rate
-    /// limit, which passes by itself: the client sends it again at that time.
-    Failed {
-        message: String,
-        retry_at_ms: Option<f64>,
-    },
+    /// Refused by the server for a reason that does not pass by itself.
+    Failed { message: String },
 }
 
+/// Messages this tab sent, oldest first, and whether the server is slowing
+/// the tab down.
+///
+/// A rate-limit refusal pauses the outbox instead of retrying that one
+/// message on its own timer: independent retries raced each other and stored
+/// a burst as "26, 29, 28, 27". While paused, the refused message and every
+/// later one wait (`Queued`); after the wait they go out one at a time, each
+/// after the previous one is acknowledged, so a second refusal cannot let a
+/// later message overtake an earlier one. Once the queue is empty, sends go
+/// straight out again.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Outbox {
     /// In the order they were sent, which is the order to resend them in.
     items: Vec<Pending>,
+    /// Until when (ms since the epoch) the server asked us to wait.
+    slowed_until: Option<f64>,
+    /// After a wait: queued messages are going out one at a time.
+    draining: bool,
 }
 
 impl Outbox {
-    pub fn push(&mut self, client_id: String, room: RoomId, body: String) {
+    /// Adds a message; true when it may be sent now (false: it waits behind
+    /// messages the server slowed down).
+    pub fn push(&mut self, client_id: String, room: RoomId, body: String) -> bool {
+        let now = !self.held();
         self.items.push(Pending {
             client_id,
             room,
             body,
-            status: PendingStatus::Sending,
+            status: if now {
+                PendingStatus::Sending
+            } else {
+                PendingStatus::Queued
+            },
         });
+        now
     }
 
     pub fn get(&self, client_id: &str) -> Option<&Pending> {
@@ -53,6 +74,16 @@ impl Outbox {
 
     fn get_mut(&mut self, client_id: &str) -> Option<&mut Pending> {
         self.items.iter_mut().find(|p| p.client_id == client_id)
+    }
+
+    /// Whether new messages must wait behind earlier ones.
+    fn held(&self) -> bool {
+        self.slowed_until.is_some() || self.draining
+    }
+
+    /// Until when (ms since the epoch) sending is paused, if it is.
+    pub fn slowed_until(&self) -> Option<f64> {
+        self.slowed_until
     }
 
     /// The server stored `client_id` as `id`. `shown` says whether the timeline
@@ -74,20 +105,73 @@ impl Outbox {
         });
     }
 
-    pub fn fail(&mut self, client_id: &str, message: String, retry_at_ms: Option<f64>) {
+    /// Refused for good (too long, a room we may not write in, …).
+    pub fn fail(&mut self, client_id: &str, message: String) {
         if let Some(p) = self.get_mut(client_id) {
-            p.status = PendingStatus::Failed {
-                message,
-                retry_at_ms,
-            };
+            p.status = PendingStatus::Failed { message };
         }
     }
 
-    /// Marks a failed message as being sent again; returns it to send.
-    pub fn retry(&mut self, client_id: &str) -> Option<Pending> {
-        let p = self.get_mut(client_id)?;
+    /// Refused because this tab sends too fast: it and everything after it
+    /// waits until `until_ms`.
+    pub fn slow_down(&mut self, client_id: &str, until_ms: f64) {
+        let Some(p) = self.get_mut(client_id) else {
+            return;
+        };
+        p.status = PendingStatus::Queued;
+        self.slowed_until = Some(self.slowed_until.map_or(until_ms, |u| u.max(until_ms)));
+        self.draining = false;
+    }
+
+    /// The wait is over at `now_ms`: start sending the queue again.
+    pub fn resume(&mut self, now_ms: f64) {
+        if self.slowed_until.is_some_and(|u| u <= now_ms) {
+            self.slowed_until = None;
+            self.draining = true;
+        }
+    }
+
+    /// The next queued message to send, marked as being sent: one at a time,
+    /// only once nothing earlier is in flight. `None` while paused or while
+    /// waiting for an answer; an empty queue ends the slow mode.
+    pub fn next_to_send(&mut self) -> Option<Pending> {
+        if self.slowed_until.is_some() || !self.draining {
+            return None;
+        }
+        if self
+            .items
+            .iter()
+            .any(|p| p.status == PendingStatus::Sending)
+        {
+            return None;
+        }
+        let Some(p) = self
+            .items
+            .iter_mut()
+            .find(|p| p.status == PendingStatus::Queued)
+        else {
+            self.draining = false;
+            return None;
+        };
         p.status = PendingStatus::Sending;
         Some(p.clone())
+    }
+
+    /// Sends a failed message again: returns it when it may go now (else it
+    /// is queued behind the others).
+    pub fn retry(&mut self, client_id: &str) -> Option<Pending> {
+        let held = self.held();
+        // Written before messages still queued, but retried after them:
+        // it goes to the back, in the order of this decision.
+        let at = self.items.iter().position(|p| p.client_id == client_id)?;
+        let mut p = self.items.remove(at);
+        p.status = if held {
+            PendingStatus::Queued
+        } else {
+            PendingStatus::Sending
+        };
+        self.items.push(p.clone());
+        (!held).then_some(p)
     }
 
     pub fn remove(&mut self, client_id: &str) {
@@ -99,8 +183,8 @@ impl Outbox {
         self.items.retain(|p| p.room != room);
     }
 
-    /// What to send again on a new connection: everything not yet acknowledged
-    /// nor refused, oldest first.
+    /// What to send again on a new connection: what was in flight, oldest
+    /// first (queued messages keep waiting their turn).
     pub fn unacked(&self) -> Vec<Pending> {
         self.items
             .iter()
@@ -168,12 +252,77 @@ mod tests {
     #[test]
     fn failures_are_kept_until_retried_or_discarded() {
         let mut o = outbox();
-        o.fail("c1", "slow down".into(), Some(5.0));
+        o.fail("c1", "too long".into());
         assert!(o.unacked().iter().all(|p| p.client_id != "c1"));
         assert_eq!(o.retry("c1").unwrap().body, "one");
         assert_eq!(o.get("c1").unwrap().status, PendingStatus::Sending);
         o.remove("c1");
         o.forget_room(RoomId(2));
         assert_eq!(o.unacked().len(), 1);
+    }
+
+    fn statuses(o: &Outbox) -> Vec<(String, PendingStatus)> {
+        o.items
+            .iter()
+            .map(|p| (p.client_id.clone(), p.status.clone()))
+            .collect()
+    }
+
+    /// Issue 11.1: a burst refused by the rate limit is stored in the order
+    /// it was written, whatever wait each refusal named.
+    #[test]
+    fn a_slowed_down_burst_goes_out_in_order_one_at_a_time() {
+        let mut o = Outbox::default();
+        for n in 1..=6 {
+            assert!(o.push(format!("c{n}"), RoomId(1), format!("m{n}")));
+        }
+        o.ack("c1", MessageId(1), true);
+        o.ack("c2", MessageId(2), true);
+        // 3–6 are refused with waits that would have reordered them.
+        o.slow_down("c3", 1_000.0);
+        o.slow_down("c6", 900.0);
+        o.slow_down("c5", 1_200.0);
+        o.slow_down("c4", 1_100.0);
+        assert_eq!(o.slowed_until(), Some(1_200.0));
+        // A message written now waits behind them.
+        assert!(!o.push("c7".into(), RoomId(1), "m7".into()));
+        assert!(o.unacked().is_empty(), "nothing is in flight");
+        assert_eq!(o.next_to_send(), None, "paused");
+        o.resume(1_100.0);
+        assert_eq!(o.next_to_send(), None, "still paused");
+
+        let mut sent = Vec::new();
+        o.resume(1_200.0);
+        while let Some(p) = o.next_to_send() {
+            assert_eq!(o.next_to_send(), None, "one at a time");
+            sent.push(p.client_id.clone());
+            if p.client_id == "c4" && sent.iter().filter(|c| *c == "c4").count() == 1 {
+                // Refused again: it is still first in line.
+                o.slow_down("c4", 2_000.0);
+                assert!(!o.push("c8".into(), RoomId(1), "m8".into()));
+                o.resume(2_000.0);
+                continue;
+            }
+            o.ack(&p.client_id, MessageId(sent.len() as i64 + 10), true);
+        }
+        assert_eq!(sent, vec!["c3", "c4", "c4", "c5", "c6", "c7", "c8"]);
+        assert!(statuses(&o).is_empty());
+        // The queue is empty: sends go straight out again.
+        assert!(o.push("c9".into(), RoomId(1), "m9".into()));
+        assert_eq!(o.slowed_until(), None);
+    }
+
+    #[test]
+    fn a_reconnect_while_slowed_down_resends_only_what_was_in_flight() {
+        let mut o = outbox();
+        o.slow_down("c2", 500.0);
+        // c1 and c3 were sent before the refusal came back.
+        let again: Vec<_> = o.unacked().into_iter().map(|p| p.client_id).collect();
+        assert_eq!(again, vec!["c1", "c3"]);
+        o.resume(500.0);
+        assert_eq!(o.next_to_send(), None, "c1 and c3 are still in flight");
+        o.ack("c1", MessageId(1), true);
+        o.ack("c3", MessageId(3), true);
+        assert_eq!(o.next_to_send().map(|p| p.client_id).as_deref(), Some("c2"));
     }
 }

@@ -18,6 +18,7 @@ use crate::protocol::{
     AgentRef, AuthorKind, AwayReason, ClientFrame, ConversationId, ConversationStatus, DeskState,
     ServerFrame, SupportMessage, SupportMessageId, VisitorSession,
 };
+use crate::state::announcements::{Announcements, Reader};
 use crate::state::LinkState;
 
 /// How long "X is typing…" stays after the last `support.typing`.
@@ -174,6 +175,8 @@ pub struct Visitor {
     /// failed session call), shown in an alert.
     pub notice: RwSignal<Option<String>>,
     pub connection: Connection,
+    /// Announcements pushed to this page's audience.
+    pub announcements: Announcements,
     /// The page the visitor came from (the embedding page in the widget).
     page: StoredValue<Option<String>>,
     opening: StoredValue<Option<PendingOpen>>,
@@ -182,6 +185,7 @@ pub struct Visitor {
 
 impl Visitor {
     pub fn new(page: Option<String>) -> Self {
+        let connection = Connection::new();
         Visitor {
             me: RwSignal::new(Me::default()),
             desk: RwSignal::new(None),
@@ -195,7 +199,8 @@ impl Visitor {
             contact_left: RwSignal::new(None),
             rated: RwSignal::new(None),
             notice: RwSignal::new(None),
-            connection: Connection::new(),
+            connection,
+            announcements: Announcements::new(connection, Reader::Visitor),
             page: StoredValue::new(page),
             opening: StoredValue::new(None),
             typing_sent: StoredValue::new(0.0),
@@ -376,10 +381,12 @@ impl Visitor {
                 assignee,
                 messages,
                 more,
+                rating,
             } => {
                 if !self.adopt(conversation) {
                     return;
                 }
+                self.rated.set(rating.map(|r| r.score));
                 self.status.set(status);
                 self.assignee.set(assignee);
                 self.thread.update(|t| t.merge(messages));
@@ -449,6 +456,7 @@ impl Visitor {
                 reason,
                 message,
             } if self.adopt(conversation) => self.away.set(Some((reason, message))),
+            ServerFrame::Announcement(a) => self.announcements.announce(a, false),
             ServerFrame::Error {
                 message, client_id, ..
             } => self.on_error(message, client_id),
@@ -646,6 +654,7 @@ mod tests {
             updated_at: DateTime::from_timestamp(1, 0).unwrap(),
             waiting_since: None,
             unread: 0,
+            rating: None,
         }
     }
 
@@ -683,8 +692,26 @@ mod tests {
                 }),
                 messages: vec![message(1, AuthorKind::Visitor, None)],
                 more: false,
+                rating: None,
             });
             assert_eq!(v.thread.with_untracked(ids), vec![1]);
+            assert_eq!(v.rated.get_untracked(), None, "not rated yet: asked");
+            // Issue 11.2: after a reload the history says it was rated.
+            v.apply(ServerFrame::SupportHistory {
+                conversation: ConversationId(7),
+                status: ConversationStatus::Resolved,
+                assignee: Some(AgentRef {
+                    id: crate::protocol::UserId(3),
+                    name: "ann".into(),
+                }),
+                messages: vec![],
+                more: false,
+                rating: Some(crate::protocol::Rating {
+                    score: 4,
+                    comment: None,
+                }),
+            });
+            assert_eq!(v.rated.get_untracked(), Some(4), "rated: not asked again");
             assert_eq!(
                 v.assignee.get_untracked().map(|a| a.name),
                 Some("ann".into())

@@ -131,6 +131,9 @@ pub async fn detail(
     Ok(Json(detail_of(&state, &me.user, ConversationId(id)).await?))
 }
 
+/// Times in a transcript: to the second, in UTC, said so.
+const TRANSCRIPT_TIME: &str = "%Y-%m-%d %H:%M:%S UTC";
+
 /// `GET /api/support/conversations/{id}/transcript`: the conversation as
 /// plain text, as a download. Private notes are marked as such.
 pub async fn transcript(
@@ -148,18 +151,18 @@ pub async fn transcript(
             .as_deref()
             .map(|e| format!(" <{e}>"))
             .unwrap_or_default(),
-        d.row.created_at.to_rfc3339(),
+        d.row.created_at.format(TRANSCRIPT_TIME),
         d.row.status.as_str(),
     );
     for m in &d.messages {
         let who = match (m.author_kind, m.private) {
-            (AuthorKind::System, _) => "--".to_owned(),
+            (AuthorKind::System, _) => "(system)".to_owned(),
             (_, true) => format!("{} (private note)", m.author),
             _ => m.author.clone(),
         };
         text.push_str(&format!(
             "[{}] {who}: {}\n",
-            m.sent_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            m.sent_at.format(TRANSCRIPT_TIME),
             m.body
         ));
     }

@@ -108,6 +108,8 @@ struct RowRow {
     updated_at: DateTime<Utc>,
     waiting_since: Option<DateTime<Utc>>,
     unanswered: i64,
+    rating: Option<i16>,
+    rating_comment: Option<String>,
 }
 
 fn status_of(s: &str) -> Result<ConversationStatus, StoreError> {
@@ -137,13 +139,18 @@ impl RowRow {
             updated_at: self.updated_at,
             waiting_since: self.waiting_since,
             unread: self.unanswered,
+            rating: self.rating.map(|s| Rating {
+                score: u8::try_from(s).unwrap_or(0),
+                comment: self.rating_comment,
+            }),
         })
     }
 }
 
 const ROW: &str = "SELECT c.id, c.visitor_id, c.visitor_name, c.status, c.assignee_id,
                           u.username AS assignee_name, c.last_preview, c.created_at,
-                          c.updated_at, c.waiting_since, c.unanswered
+                          c.updated_at, c.waiting_since, c.unanswered,
+                          c.rating, c.rating_comment
                      FROM support_conversations c LEFT JOIN users u ON u.id = c.assignee_id";
 
 #[derive(sqlx::FromRow)]
@@ -923,7 +930,8 @@ impl Store {
     }
 
     /// Changes the status; resolving stamps `resolved_at` and drops the
-    /// re-routing deadline; reopening sets a new one (`reroute_at`).
+    /// re-routing deadline; reopening sets a new one (`reroute_at`). The rating
+    /// stays (a new one replaces it).
     pub async fn set_conversation_status(
         &self,
         id: ConversationId,

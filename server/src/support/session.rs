@@ -396,18 +396,22 @@ impl SupportSession {
                 }
             }
         }
-        let assignee = self
+        let (assignee, rating) = self
             .state
             .store
             .conversation_row(id)
             .await?
-            .and_then(|r| r.assignee);
+            .map(|r| (r.assignee, r.rating))
+            .unwrap_or_default();
+        // Only a resolved conversation asks for a rating.
+        let rating = rating.filter(|_| c.status == ConversationStatus::Resolved);
         self.reply(&ServerFrame::SupportHistory {
             conversation: id,
             status: c.status,
             assignee,
             messages,
             more,
+            rating,
         });
         Ok(())
     }
@@ -553,6 +557,8 @@ impl SupportSession {
             .desk
             .system_line(id, format!("The visitor rated the conversation {score}/5"))
             .await?;
+        // Consoles show the rating and its comment on the row.
+        self.state.desk.refresh_row(id, None).await?;
         Ok(())
     }
 

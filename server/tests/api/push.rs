@@ -34,7 +34,7 @@ impl TestApp {
         body: Value,
         status: u16,
         field: &str,
-    ) {
+    ) -> String {
         let resp = self.call(method, path, token, Some(body.clone())).await;
         assert_eq!(resp.status(), status, "{body}");
         let err: Value = resp.json().await.unwrap();
@@ -47,6 +47,7 @@ impl TestApp {
             // A form puts the message beside the field the body names.
             assert_eq!(err["error"]["field"], field, "{body} -> {err}");
         }
+        message
     }
 }
 
@@ -853,6 +854,63 @@ async fn an_author_who_lost_the_admin_role_makes_the_occurrence_fail_visibly() {
 }
 
 #[tokio::test]
+async fn any_rfc3339_instant_is_accepted_and_local_times_are_read_in_the_zone() {
+    // Issue 11.10: "…Z" with zone Europe/Berlin used to be a 422 because its
+    // offset was not Berlin's; it names one instant, so it is accepted.
+    let t0: DateTime<Utc> = "2026-01-10T12:00:00Z".parse().unwrap();
+    let (app, _clock) = app_at(Db::Sqlite, t0).await;
+    let admin = app.register("admin").await;
+    let t = &admin.token;
+    let create = |at: &str| {
+        json!({"body": "x", "target": {"kind": "all"}, "at": at,
+               "zone": "Europe/Berlin", "repeat": {"every": "day"}})
+    };
+    let utc: Schedule = app
+        .ok(
+            "POST",
+            "/api/schedules",
+            t,
+            Some(create("2026-06-01T07:00:00Z")),
+        )
+        .await;
+    let tokyo: Schedule = app
+        .ok(
+            "POST",
+            "/api/schedules",
+            t,
+            Some(create("2026-06-01T16:00:00+09:00")),
+        )
+        .await;
+    let local: Schedule = app
+        .ok(
+            "POST",
+            "/api/schedules",
+            t,
+            Some(create("2026-06-01T09:00")),
+        )
+        .await;
+    for s in [&utc, &tokyo, &local] {
+        // Shown back in the zone, and recurring at 09:00 Berlin time.
+        assert_eq!(s.at.to_rfc3339(), "2026-06-01T09:00:00+02:00", "{s:?}");
+    }
+    // A past time is named in the schedule's zone, not echoed raw.
+    let past = app
+        .refused(
+            "POST",
+            "/api/schedules",
+            t,
+            create("2026-01-10T10:00:00Z"),
+            422,
+            "at",
+        )
+        .await;
+    assert!(
+        past.contains("2026-01-10 11:00 Europe/Berlin is in the past"),
+        "{past}"
+    );
+}
+
+#[tokio::test]
 async fn bad_schedules_are_refused_naming_the_field() {
     let t0: DateTime<Utc> = "2026-01-10T12:00:00Z".parse().unwrap();
     let (app, _clock) = app_at(Db::Sqlite, t0).await;
@@ -899,16 +957,18 @@ async fn bad_schedules_are_refused_naming_the_field() {
             "POST",
             path,
             t,
-            with("at", json!("2026-03-29T02:30:00+01:00")),
+            with("at", json!("2026-03-29T02:30")),
             422,
             "at",
         )
         .await;
+        // 02:30 on the last Sunday of October happens twice in Berlin: a
+        // local time without an offset cannot say which.
         app.refused(
             "POST",
             path,
             t,
-            with("at", json!("2026-06-01T09:00:00+01:00")),
+            with("at", json!("2026-10-25T02:30:00")),
             422,
             "at",
         )

@@ -615,6 +615,40 @@ async fn a_visitor_message_reopens_a_resolved_conversation_and_ratings_are_kept(
     .await;
     v.recv_until(|f| matches!(f, ServerFrame::SupportMessage(m) if m.body.contains("4/5")))
         .await;
+    // Issue 11.2: a reloaded page learns it was rated, so it does not ask again.
+    v.send(&ClientFrame::SupportJoin {
+        conversation: c,
+        since: None,
+    })
+    .await;
+    match v
+        .recv_until(|f| matches!(f, ServerFrame::SupportHistory { .. }))
+        .await
+    {
+        ServerFrame::SupportHistory { rating, .. } => {
+            let rating = rating.expect("the rating comes with the history");
+            assert_eq!(
+                (rating.score, rating.comment.as_deref()),
+                (4, Some("quick"))
+            );
+        }
+        _ => unreachable!(),
+    }
+    // Issue 11.3: agents see the score and the comment in the Resolved list.
+    let resolved: Vec<ConversationRow> = app
+        .ok(
+            "GET",
+            "/api/support/conversations?tab=resolved",
+            &s.agents[0].1,
+            None,
+        )
+        .await;
+    let row = resolved.iter().find(|r| r.id == c).expect("listed");
+    let rating = row.rating.as_ref().expect("rated");
+    assert_eq!(
+        (rating.score, rating.comment.as_deref()),
+        (4, Some("quick"))
+    );
     // The reopening is published before the ack, so wait for it directly.
     v.send(&send(c, "one more thing", "v2")).await;
     v.recv_until(status(ConversationStatus::Open)).await;
@@ -773,7 +807,16 @@ async fn the_agents_api_lists_downloads_and_manages_the_desk() {
         .to_str()
         .unwrap()
         .starts_with("attachment"));
-    assert!(t.text().await.unwrap().contains("where is my parcel"));
+    let text = t.text().await.unwrap();
+    assert!(text.contains("where is my parcel"));
+    // Whole seconds, and system lines named as such (issue 11, rough edges).
+    let started = text.lines().find(|l| l.starts_with("Started ")).unwrap();
+    assert!(
+        started.ends_with(" UTC") && !started.contains('.'),
+        "{started}"
+    );
+    assert!(text.contains("(system): "), "{text}");
+    assert!(!text.contains("] --:"), "{text}");
     // Canned replies: admins write, agents read.
     let new = json!({"title": "Greeting", "body": "Hello! How can I help?"});
     let post = |token| app.call("POST", "/api/support/canned", token, Some(new.clone()));
