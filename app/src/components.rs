@@ -15,6 +15,7 @@ pub mod composer;
 pub mod connection_badge;
 pub mod create_account_card;
 pub mod invites_card;
+pub mod language_picker;
 pub mod message_list;
 pub mod message_row;
 pub mod message_text;

@@ -72,7 +72,20 @@ pub fn new_client_id() -> String {
     format!("c{:x}-{:016x}", now_ms() as u64, random_u64())
 }
 
-/// "14:05" in the reader's own time zone and locale.
+/// The language the UI is shown in, for `Intl`: the `<html lang>` the i18n
+/// context keeps up to date (so dates follow the language switcher, not only
+/// the browser's setting); the browser's default before hydration.
+#[cfg(target_arch = "wasm32")]
+fn ui_locale() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.get_attribute("lang"))
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "default".to_owned())
+}
+
+/// "14:05" in the reader's own time zone and the UI's language.
 pub fn local_time(at: DateTime<Utc>) -> String {
     #[cfg(target_arch = "wasm32")]
     {
@@ -82,7 +95,7 @@ pub fn local_time(at: DateTime<Utc>) -> String {
         let options = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
         let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
-        String::from(date.to_locale_time_string_with_options("default", &options))
+        String::from(date.to_locale_time_string_with_options(&ui_locale(), &options))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -90,7 +103,7 @@ pub fn local_time(at: DateTime<Utc>) -> String {
     }
 }
 
-/// "Tuesday, March 4, 2026" (in the reader's locale), for day dividers and tooltips.
+/// "Tuesday, March 4, 2026" (in the UI's language), for day dividers and tooltips.
 pub fn local_day(at: DateTime<Utc>) -> String {
     #[cfg(target_arch = "wasm32")]
     {
@@ -106,7 +119,7 @@ pub fn local_day(at: DateTime<Utc>) -> String {
         ] {
             let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
         }
-        String::from(date.to_locale_date_string("default", &options))
+        String::from(date.to_locale_date_string(&ui_locale(), &options))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

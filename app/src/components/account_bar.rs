@@ -4,13 +4,15 @@
 use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
 
-use super::{avatar::Avatar, use_chat};
+use super::{avatar::Avatar, language_picker::LanguagePicker, use_chat};
 use crate::client::http;
+use crate::i18n::*;
 use crate::protocol::Role;
 
 #[component]
 pub fn AccountBar() -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let navigate = use_navigate();
     let busy = RwSignal::new(false);
     let logout = move |_| {
@@ -29,7 +31,10 @@ pub fn AccountBar() -> impl IntoView {
                     );
                 }
                 Err(e) => {
-                    chat.notice.set(Some(format!("Could not log out: {e}")));
+                    let error = e.to_string();
+                    chat.notice.set(Some(
+                        t_string!(i18n, common.account.could_not_log_out, error).to_string(),
+                    ));
                     busy.set(false);
                 }
             }
@@ -46,12 +51,13 @@ pub fn AccountBar() -> impl IntoView {
                         <span class="account-name">{user.username.clone()}</span>
                         <span class="account-role">{user.role.as_str()}</span>
                     </div>
-                    {is_agent.then(|| view! { <a class="button subtle small" href="/console">"Console"</a> })}
-                    {is_admin.then(|| view! { <a class="button subtle small" href="/admin">"Admin"</a> })}
+                    {is_agent.then(|| view! { <a class="button subtle small" href="/console">{t!(i18n, common.account.console)}</a> })}
+                    {is_admin.then(|| view! { <a class="button subtle small" href="/admin">{t!(i18n, common.account.admin)}</a> })}
                 }
             })}
+            <LanguagePicker/>
             <button class="button subtle small account-logout" type="button" on:click=logout disabled=move || busy.get()>
-                "Log out"
+                {t!(i18n, common.account.log_out)}
             </button>
         </div>
     }

@@ -5,11 +5,13 @@
 use leptos::prelude::*;
 
 use super::use_chat;
+use crate::i18n::*;
 use crate::state::LinkState;
 
 #[component]
 pub fn ConnectionBadge() -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let state = move || chat.connection.state.get();
     let kind = Memo::new(move |_| match chat.connection.state.get() {
         LinkState::Connecting => "connecting",
@@ -19,18 +21,20 @@ pub fn ConnectionBadge() -> impl IntoView {
         LinkState::SignedOut => "signed-out",
     });
     let label = move || match state() {
-        LinkState::Connecting => "Connecting…".to_owned(),
-        LinkState::Online => "Online".to_owned(),
-        LinkState::Waiting { seconds } => format!("Reconnecting in {seconds}s"),
-        LinkState::Offline => "Offline".to_owned(),
-        LinkState::SignedOut => "Signed out".to_owned(),
+        LinkState::Connecting => t_string!(i18n, common.connection.connecting).to_string(),
+        LinkState::Online => t_string!(i18n, common.connection.online).to_string(),
+        LinkState::Waiting { seconds } => {
+            t_string!(i18n, common.connection.reconnecting_in, seconds).to_string()
+        }
+        LinkState::Offline => t_string!(i18n, common.connection.offline).to_string(),
+        LinkState::SignedOut => t_string!(i18n, common.connection.signed_out).to_string(),
     };
     let announced = move || match kind.get() {
-        "online" => "Connected",
-        "connecting" => "Connecting",
-        "reconnecting" => "Connection lost, reconnecting",
-        "offline" => "Offline: no network",
-        _ => "Signed out",
+        "online" => t_string!(i18n, common.connection.said_connected),
+        "connecting" => t_string!(i18n, common.connection.said_connecting),
+        "reconnecting" => t_string!(i18n, common.connection.said_reconnecting),
+        "offline" => t_string!(i18n, common.connection.said_offline),
+        _ => t_string!(i18n, common.connection.said_signed_out),
     };
     let can_retry = move || matches!(state(), LinkState::Waiting { .. } | LinkState::Offline);
     view! {
@@ -40,7 +44,7 @@ pub fn ConnectionBadge() -> impl IntoView {
             <span class="visually-hidden" role="status" aria-live="polite">{announced}</span>
             <Show when=can_retry>
                 <button class="link-button" type="button" on:click=move |_| chat.connection.reconnect_now()>
-                    "Retry now"
+                    {t!(i18n, common.connection.retry_now)}
                 </button>
             </Show>
         </div>
