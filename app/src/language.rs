@@ -30,3 +30,48 @@ impl Default for Lang {
         Lang::here()
     }
 }
+
+/// What the UI says about a failed request, in the UI's language. The
+/// server's messages are stable English for API clients; English readers get
+/// them as they are (they name the exact problem), other languages a text
+/// chosen by the error's code, with the server's detail where only it knows
+/// which value was wrong.
+pub fn error_text(lang: Lang, error: &crate::client::http::ApiError) -> String {
+    use crate::client::http::ApiError;
+    use crate::i18n::*;
+    match error {
+        ApiError::Network(_) => td_string!(lang.get(), common.errors.network).to_string(),
+        ApiError::Server { code, message, .. } => refusal_text(lang, *code, message),
+    }
+}
+
+/// An `error` frame or an HTTP error by its code, in the UI's language:
+/// `detail` is the server's English message (shown as is to English readers).
+pub fn refusal_text(lang: Lang, code: crate::protocol::ErrorCode, detail: &str) -> String {
+    use crate::i18n::*;
+    use crate::protocol::ErrorCode as C;
+    let l = lang.get();
+    if l == Locale::en {
+        return detail.to_owned();
+    }
+    match code {
+        C::BadFrame => td_string!(l, common.errors.bad_frame).to_string(),
+        C::UnknownType => td_string!(l, common.errors.unknown_type).to_string(),
+        C::FrameTooLarge => td_string!(l, common.errors.frame_too_large).to_string(),
+        C::Invalid => td_string!(l, common.errors.invalid, detail).to_string(),
+        C::RateLimited => td_string!(l, common.errors.rate_limited).to_string(),
+        C::Unauthorized => td_string!(l, common.errors.unauthorized).to_string(),
+        C::Forbidden => td_string!(l, common.errors.forbidden).to_string(),
+        C::NotFound => td_string!(l, common.errors.not_found).to_string(),
+        C::NotJoined => td_string!(l, common.errors.not_joined).to_string(),
+        C::Conflict => td_string!(l, common.errors.conflict).to_string(),
+        C::BadSignature => td_string!(l, common.errors.bad_signature).to_string(),
+        C::Internal => td_string!(l, common.errors.internal).to_string(),
+        C::Unavailable => td_string!(l, common.errors.unavailable).to_string(),
+        C::RegistrationClosed => td_string!(l, common.errors.registration_closed).to_string(),
+        C::InviteRequired => td_string!(l, common.errors.invite_required).to_string(),
+        C::InviteInvalid => td_string!(l, common.errors.invite_invalid, detail).to_string(),
+        C::SetupRequired => td_string!(l, common.errors.setup_required).to_string(),
+        C::PayloadTooLarge => td_string!(l, common.errors.payload_too_large).to_string(),
+    }
+}
