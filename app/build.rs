@@ -10,7 +10,9 @@ use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 /// The UI's languages; the first is the default and the fallback.
 const LOCALES: [&str; 2] = ["en", "zh-CN"];
 /// One file per part of the app, so each stays small and reviewable.
-const NAMESPACES: [&str; 6] = ["common", "chat", "console", "visitor", "admin", "auth"];
+const NAMESPACES: [&str; 7] = [
+    "common", "chat", "console", "visitor", "admin", "auth", "support",
+];
 
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo::rerun-if-changed=build.rs");

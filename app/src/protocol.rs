@@ -1252,6 +1252,59 @@ mod tests {
     }
 
     #[test]
+    fn system_events_carry_their_english_line_and_travel_as_tagged_objects() {
+        let ann = || "ann".to_owned();
+        let cases = [
+            (SystemEvent::Assigned { to: ann() }, "Assigned to ann"),
+            (
+                SystemEvent::Transferred {
+                    by: ann(),
+                    from: Some(ann()),
+                    to: "bob".into(),
+                },
+                "ann transferred the conversation to bob",
+            ),
+            (
+                SystemEvent::Transferred {
+                    by: "boss".into(),
+                    from: Some("bob".into()),
+                    to: ann(),
+                },
+                "boss transferred the conversation from bob to ann",
+            ),
+            (
+                SystemEvent::NotAnswered {
+                    agent: Some(ann()),
+                    seconds: 300,
+                },
+                "ann did not answer within 5 minutes; back to routing",
+            ),
+            (
+                SystemEvent::Reopened { by: None },
+                "The visitor wrote again; reopened",
+            ),
+            (
+                SystemEvent::Rated { score: 4 },
+                "The visitor rated the conversation 4/5",
+            ),
+        ];
+        for (event, line) in cases {
+            assert_eq!(event.english(), line);
+            let json = serde_json::to_value(&event).unwrap();
+            assert!(json["kind"].is_string(), "{json}");
+            assert_eq!(serde_json::from_value::<SystemEvent>(json).unwrap(), event);
+        }
+        assert_eq!(
+            serde_json::to_value(SystemEvent::Claimed {
+                agent: ann(),
+                from: None
+            })
+            .unwrap(),
+            serde_json::json!({"kind": "claimed", "agent": "ann"})
+        );
+    }
+
+    #[test]
     fn support_server_frames_are_flat_and_tagged() {
         let m = SupportMessage {
             conversation: ConversationId(3),
@@ -1262,6 +1315,7 @@ mod tests {
             body: "hi".into(),
             sent_at: DateTime::from_timestamp(0, 0).unwrap(),
             client_id: None,
+            event: None,
         };
         let json = serde_json::to_value(ServerFrame::SupportMessage(m.clone())).unwrap();
         assert_eq!(json["type"], "support.message");

@@ -22,7 +22,7 @@ use crate::{
 };
 use app::protocol::{
     AgentRef, AgentStatus, Availability, ConversationId, ConversationRow, ConversationStatus,
-    DeskState, Role, ServerFrame, SupportMessage, User, UserId,
+    DeskState, Role, ServerFrame, SupportMessage, SystemEvent, User, UserId,
 };
 use chrono::{DateTime, Utc};
 pub use hours::Hours;
@@ -488,11 +488,12 @@ impl Desk {
 
     // --- actions: store, then publish -----------------------------------------
 
-    /// Stores and publishes a system line.
+    /// Stores and publishes a system line: the event, and its English
+    /// sentence as the body.
     pub async fn system_line(
         &self,
         conversation: ConversationId,
-        body: String,
+        event: SystemEvent,
     ) -> Result<(), StoreError> {
         let stored = self
             .store()
@@ -504,7 +505,8 @@ impl Desk {
                     author_name: "system".into(),
                     author_key: None,
                     client_id: None,
-                    body,
+                    body: event.english(),
+                    event: Some(event),
                 },
                 self.now(),
             )
@@ -547,27 +549,25 @@ impl Desk {
             },
             None => None,
         };
-        let to_name = to_ref.as_ref().map(|a| a.name.as_str()).unwrap_or("nobody");
-        let minutes = self.inner.config.reroute_after.num_seconds() as f64 / 60.0;
-        let line = match (&how, &from_name) {
-            (Handover::Auto, _) => format!("Assigned to {to_name}"),
-            (Handover::Claim, None) => format!("{to_name} took the conversation"),
-            (Handover::Claim, Some(f)) => format!("{to_name} took the conversation from {f}"),
-            (Handover::By(by), None) => format!("{by} assigned the conversation to {to_name}"),
-            (Handover::By(by), Some(f)) if by == f => {
-                format!("{by} transferred the conversation to {to_name}")
-            }
-            (Handover::By(by), Some(f)) => {
-                format!("{by} transferred the conversation from {f} to {to_name}")
-            }
-            (Handover::RoleRemoved, f) => format!(
-                "{} is no longer an agent; back to routing",
-                f.as_deref().unwrap_or("The agent")
-            ),
-            (Handover::Rerouted, f) => format!(
-                "{} did not answer within {minutes} minutes; back to routing",
-                f.as_deref().unwrap_or("The agent")
-            ),
+        let to_name = to_ref
+            .as_ref()
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| "nobody".into());
+        let seconds = self.inner.config.reroute_after.num_seconds();
+        let minutes = seconds as f64 / 60.0;
+        let line = match (&how, from_name) {
+            (Handover::Auto, _) => SystemEvent::Assigned { to: to_name },
+            (Handover::Claim, from) => SystemEvent::Claimed {
+                agent: to_name,
+                from,
+            },
+            (Handover::By(by), from) => SystemEvent::Transferred {
+                by: by.clone(),
+                from,
+                to: to_name,
+            },
+            (Handover::RoleRemoved, agent) => SystemEvent::AgentRemoved { agent },
+            (Handover::Rerouted, agent) => SystemEvent::NotAnswered { agent, seconds },
         };
         let assigned = ServerFrame::SupportAssigned {
             conversation,
@@ -612,7 +612,7 @@ impl Desk {
         &self,
         conversation: ConversationId,
         status: ConversationStatus,
-        line: String,
+        line: SystemEvent,
         assignee: Option<UserId>,
     ) -> Result<(), StoreError> {
         let reroute = (status == ConversationStatus::Open).then(|| self.reroute_deadline());

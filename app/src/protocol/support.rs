@@ -104,6 +104,122 @@ pub struct SupportMessage {
     pub sent_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// What a system line says, for clients to show in the reader's language
+    /// (and to visitors as they need it). `body` keeps the English sentence
+    /// for API clients and transcripts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<SystemEvent>,
+}
+
+/// The events a support conversation's system lines record.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SystemEvent {
+    /// Routing gave the conversation to `to`.
+    Assigned {
+        to: String,
+    },
+    /// `agent` took it from the queue, or from `from`.
+    Claimed {
+        agent: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
+    /// `by` gave it to `to`: an admin's assignment, or the assignee's
+    /// transfer (then `from` is `by`). `from` had it before.
+    Transferred {
+        by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        to: String,
+    },
+    /// `agent` is no longer an agent; the conversation goes back to routing.
+    AgentRemoved {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+    },
+    /// `agent` did not answer within `seconds`; back to routing.
+    NotAnswered {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
+        seconds: i64,
+    },
+    /// `by` reopened it; `None`: the visitor wrote to it again.
+    Reopened {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// The visitor answered an agent who was waiting on them.
+    VisitorAnswered,
+    /// `by` is waiting on the visitor (pending).
+    Waiting {
+        by: String,
+    },
+    Resolved {
+        by: String,
+    },
+    /// The visitor rated the conversation (1–5).
+    Rated {
+        score: u8,
+    },
+    /// The visitor left an email address.
+    LeftEmail {
+        email: String,
+    },
+}
+
+impl SystemEvent {
+    /// The line in English: the stored `body`, for API clients and transcripts.
+    pub fn english(&self) -> String {
+        match self {
+            SystemEvent::Assigned { to } => format!("Assigned to {to}"),
+            SystemEvent::Claimed { agent, from: None } => format!("{agent} took the conversation"),
+            SystemEvent::Claimed {
+                agent,
+                from: Some(f),
+            } => format!("{agent} took the conversation from {f}"),
+            SystemEvent::Transferred { by, from: None, to } => {
+                format!("{by} assigned the conversation to {to}")
+            }
+            SystemEvent::Transferred {
+                by,
+                from: Some(f),
+                to,
+            } if f == by => format!("{by} transferred the conversation to {to}"),
+            SystemEvent::Transferred {
+                by,
+                from: Some(f),
+                to,
+            } => format!("{by} transferred the conversation from {f} to {to}"),
+            SystemEvent::AgentRemoved { agent } => format!(
+                "{} is no longer an agent; back to routing",
+                agent.as_deref().unwrap_or("The agent")
+            ),
+            SystemEvent::NotAnswered { agent, seconds } => format!(
+                "{} did not answer within {} minutes; back to routing",
+                agent.as_deref().unwrap_or("The agent"),
+                *seconds as f64 / 60.0
+            ),
+            SystemEvent::Reopened { by: None } => "The visitor wrote again; reopened".into(),
+            SystemEvent::Reopened { by: Some(by) } => format!("{by} reopened the conversation"),
+            SystemEvent::VisitorAnswered => "The visitor answered".into(),
+            SystemEvent::Waiting { by } => format!("{by} is waiting on the visitor"),
+            SystemEvent::Resolved { by } => format!("{by} resolved the conversation"),
+            SystemEvent::Rated { score } => format!("The visitor rated the conversation {score}/5"),
+            SystemEvent::LeftEmail { email } => {
+                format!("The visitor left an email address: {email}")
+            }
+        }
+    }
+
+    /// The agent now answering, for lines that hand the conversation over.
+    pub fn new_agent(&self) -> Option<&str> {
+        match self {
+            SystemEvent::Assigned { to } | SystemEvent::Transferred { to, .. } => Some(to),
+            SystemEvent::Claimed { agent, .. } => Some(agent),
+            _ => None,
+        }
+    }
 }
 
 /// A conversation as a row of the console's lists (the `support.conversation`

@@ -761,6 +761,7 @@ mod tests {
             body: format!("m{id}"),
             sent_at: at(id),
             client_id: client_id.map(str::to_owned),
+            event: None,
         }
     }
 

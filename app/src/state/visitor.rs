@@ -595,6 +595,7 @@ mod tests {
             body: format!("m{id}"),
             sent_at: DateTime::from_timestamp(id, 0).unwrap(),
             client_id: client_id.map(str::to_owned),
+            event: None,
         }
     }
 

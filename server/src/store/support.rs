@@ -9,8 +9,8 @@ use super::BeginWrite;
 use super::{on_pool, Store, StoreError};
 use app::protocol::{
     AgentRef, AuthorKind, BusinessHours, CannedReply, ConversationId, ConversationRow,
-    ConversationStatus, Rating, SupportMessage, SupportMessageId, UserId, VisitorId, VisitorInfo,
-    PREVIEW_CHARS,
+    ConversationStatus, Rating, SupportMessage, SupportMessageId, SystemEvent, UserId, VisitorId,
+    VisitorInfo, PREVIEW_CHARS,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -47,6 +47,8 @@ pub struct NewSupportMessage {
     pub author_key: Option<String>,
     pub client_id: Option<String>,
     pub body: String,
+    /// For system lines: what the line says (stored as JSON).
+    pub event: Option<SystemEvent>,
 }
 
 /// A stored message; `fresh` is false when the same author and `client_id`
@@ -162,6 +164,7 @@ struct MessageRow {
     body: String,
     client_id: Option<String>,
     sent_at: DateTime<Utc>,
+    event: Option<String>,
 }
 
 impl MessageRow {
@@ -186,11 +189,14 @@ impl MessageRow {
             body: self.body,
             sent_at: self.sent_at,
             client_id: self.client_id,
+            // A line this version cannot read shows its English body.
+            event: self.event.and_then(|e| serde_json::from_str(&e).ok()),
         })
     }
 }
 
-const MESSAGE: &str = "SELECT id, conversation_id, kind, author_name, body, client_id, sent_at
+const MESSAGE: &str = "SELECT id, conversation_id, kind, author_name, body, client_id, sent_at,
+                                event
                          FROM support_messages";
 
 #[derive(sqlx::FromRow)]
@@ -496,6 +502,7 @@ impl Store {
                         body: c.body.clone(),
                         sent_at: now,
                         client_id: Some(c.client_id.clone()),
+                        event: None,
                     };
                     (ConversationId(id), StoredSupport { message, fresh: true })
                 }
@@ -551,8 +558,9 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             let inserted: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO support_messages
-                     (conversation_id, kind, author_id, author_name, author_key, client_id, body, sent_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     (conversation_id, kind, author_id, author_name, author_key, client_id, body,
+                      sent_at, event)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (conversation_id, author_key, client_id) DO NOTHING
                  RETURNING id",
             )
@@ -564,6 +572,7 @@ impl Store {
             .bind(&m.client_id)
             .bind(&m.body)
             .bind(now)
+            .bind(m.event.as_ref().and_then(|e| serde_json::to_string(e).ok()))
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = inserted else {
@@ -626,6 +635,7 @@ impl Store {
                     body: m.body.clone(),
                     sent_at: now,
                     client_id: m.client_id.clone(),
+                    event: m.event.clone(),
                 },
                 fresh: true,
             })

@@ -26,7 +26,7 @@ use crate::{
 use app::{
     protocol::{
         Availability, AwayReason, ConversationId, ConversationStatus, ErrorCode, Role, ServerFrame,
-        SupportMessageId, User, UserId, VisitorId, VisitorInfo, SUPPORT_HISTORY,
+        SupportMessageId, SystemEvent, User, UserId, VisitorId, VisitorInfo, SUPPORT_HISTORY,
     },
     validate::{ClientId, Email, MessageBody, Rating, VisitorName},
 };
@@ -469,6 +469,7 @@ impl SupportSession {
                     author_key: Some(author_key),
                     client_id: Some(cid.clone()),
                     body: body.into_string(),
+                    event: None,
                 },
                 self.state.desk.now(),
             )
@@ -479,11 +480,11 @@ impl SupportSession {
             if kind == MessageKind::Visitor && c.status != ConversationStatus::Open {
                 // A visitor writing to a resolved (or pending) conversation reopens it.
                 let line = if c.status == ConversationStatus::Resolved {
-                    "The visitor wrote again; reopened"
+                    SystemEvent::Reopened { by: None }
                 } else {
-                    "The visitor answered"
+                    SystemEvent::VisitorAnswered
                 };
-                desk.change_status(id, ConversationStatus::Open, line.into(), c.assignee)
+                desk.change_status(id, ConversationStatus::Open, line, c.assignee)
                     .await?;
             } else if kind != MessageKind::Note {
                 desk.refresh_row(id, None).await?;
@@ -555,7 +556,12 @@ impl SupportSession {
             .await?;
         self.state
             .desk
-            .system_line(id, format!("The visitor rated the conversation {score}/5"))
+            .system_line(
+                id,
+                SystemEvent::Rated {
+                    score: rating.score,
+                },
+            )
             .await?;
         // Consoles show the rating and its comment on the row.
         self.state.desk.refresh_row(id, None).await?;
@@ -591,7 +597,12 @@ impl SupportSession {
             .await?;
         self.state
             .desk
-            .system_line(id, format!("The visitor left an email address: {email}"))
+            .system_line(
+                id,
+                SystemEvent::LeftEmail {
+                    email: email.to_string(),
+                },
+            )
             .await?;
         self.state.desk.refresh_row(id, None).await?;
         Ok(())
@@ -693,12 +704,11 @@ impl SupportSession {
         if c.status == status {
             return Ok(());
         }
+        let by = me.username.clone();
         let line = match status {
-            ConversationStatus::Open => format!("{} reopened the conversation", me.username),
-            ConversationStatus::Pending => {
-                format!("{} is waiting on the visitor", me.username)
-            }
-            ConversationStatus::Resolved => format!("{} resolved the conversation", me.username),
+            ConversationStatus::Open => SystemEvent::Reopened { by: Some(by) },
+            ConversationStatus::Pending => SystemEvent::Waiting { by },
+            ConversationStatus::Resolved => SystemEvent::Resolved { by },
         };
         self.state
             .desk

@@ -8,7 +8,7 @@ use crate::helpers::*;
 use app::protocol::{
     AgentStatus, AuthorKind, Availability, AwayReason, ClientFrame, ConversationId,
     ConversationRow, ConversationStatus, ErrorCode, ServerFrame, SignedIdentity, SupportMessage,
-    SupportMessageId, UserId, VisitorSession,
+    SupportMessageId, SystemEvent, UserId, VisitorSession,
 };
 use chrono::{Duration, SubsecRound, Utc};
 use serde_json::json;
@@ -970,18 +970,37 @@ async fn transfers_by_the_assignee_and_assignments_by_admins_are_recorded() {
         })
         .await;
     assert_eq!(assigned(&mut v, c).await, Some(ann));
-    let lines: Vec<String> = join(&mut admin_ws, c, None)
+    let system: Vec<SupportMessage> = join(&mut admin_ws, c, None)
         .await
         .into_iter()
         .filter(|m| m.author_kind == AuthorKind::System)
-        .map(|m| m.body)
         .collect();
+    let lines: Vec<&str> = system.iter().map(|m| m.body.as_str()).collect();
     assert_eq!(
         lines,
         vec![
-            "Assigned to ann".to_owned(),
-            "ann transferred the conversation to bob".to_owned(),
-            "boss transferred the conversation from bob to ann".to_owned(),
+            "Assigned to ann",
+            "ann transferred the conversation to bob",
+            "boss transferred the conversation from bob to ann",
+        ]
+    );
+    // Each line also says what happened, so clients can word it in the
+    // reader's language, and visitors learn who answers now (issue 11).
+    let events: Vec<Option<SystemEvent>> = system.into_iter().map(|m| m.event).collect();
+    assert_eq!(
+        events,
+        vec![
+            Some(SystemEvent::Assigned { to: "ann".into() }),
+            Some(SystemEvent::Transferred {
+                by: "ann".into(),
+                from: Some("ann".into()),
+                to: "bob".into()
+            }),
+            Some(SystemEvent::Transferred {
+                by: "boss".into(),
+                from: Some("bob".into()),
+                to: "ann".into()
+            }),
         ]
     );
     app.stop().await;
@@ -1155,6 +1174,7 @@ async fn support_store_contract(store: Store) {
         author_key: Some(key.into()),
         client_id: Some(cid.into()),
         body: format!("m {cid}"),
+        event: None,
     };
     let a = store
         .add_support_message(&msg(MessageKind::Visitor, None, "v1", "c"), now)
