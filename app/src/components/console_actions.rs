@@ -7,12 +7,14 @@ use leptos::prelude::*;
 
 use super::use_desk;
 use crate::client::http;
+use crate::i18n::*;
 use crate::protocol::{ClientFrame, ConversationId, ConversationStatus, UserId};
 use crate::state::desk::Desk;
 
 #[component]
 pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
     let desk = use_desk();
+    let i18n = use_i18n();
     let status = move || desk.status.get();
     let mine = move || {
         let me = desk.my_id();
@@ -41,7 +43,7 @@ pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
                     conversation: id,
                     agent,
                 },
-                "the transfer",
+                &td_string!(desk.lang.get(), console.actions.what_transfer).to_string(),
             );
         }
     };
@@ -52,7 +54,7 @@ pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
                     conversation: id,
                     agent,
                 },
-                "the assignment",
+                &td_string!(desk.lang.get(), console.actions.what_assignment).to_string(),
             );
         }
     };
@@ -64,47 +66,51 @@ pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
     };
 
     view! {
-        <div class="console-actions" role="group" aria-label="Conversation actions">
+        <div class="console-actions" role="group" aria-label=move || t_string!(i18n, console.actions.group)>
             <Show when=unassigned>
-                {action(desk, "button primary small", "Claim",
-                    ClientFrame::SupportClaim { conversation: id }, "claiming")}
+                {action(desk, "button primary small", t!(i18n, console.actions.claim),
+                    ClientFrame::SupportClaim { conversation: id },
+                    |l| td_string!(l, console.actions.what_claiming).to_string())}
             </Show>
             <Show when=move || mine() || admin()>
                 <span class="console-pick">
-                    <select aria-label="Transfer to" on:change=move |ev| transfer_to.set(event_target_value(&ev))
+                    <select aria-label=move || t_string!(i18n, console.actions.transfer_to) on:change=move |ev| transfer_to.set(event_target_value(&ev))
                         prop:value=move || transfer_to.get()>
-                        <option value="">"Transfer to…"</option>
+                        <option value="">{t!(i18n, console.actions.transfer_to_choose)}</option>
                         {move || options(true)}
                     </select>
                     <button class="button subtle small" type="button" on:click=transfer
-                        disabled=move || transfer_to.with(String::is_empty)>"Transfer"</button>
+                        disabled=move || transfer_to.with(String::is_empty)>{t!(i18n, console.actions.transfer)}</button>
                 </span>
             </Show>
             <Show when=admin>
                 <span class="console-pick">
-                    <select aria-label="Assign to" on:change=move |ev| assign_to.set(event_target_value(&ev))
+                    <select aria-label=move || t_string!(i18n, console.actions.assign_to) on:change=move |ev| assign_to.set(event_target_value(&ev))
                         prop:value=move || assign_to.get()>
-                        <option value="">"Assign to…"</option>
+                        <option value="">{t!(i18n, console.actions.assign_to_choose)}</option>
                         {move || options(false)}
                     </select>
                     <button class="button subtle small" type="button" on:click=assign
-                        disabled=move || assign_to.with(String::is_empty)>"Assign"</button>
+                        disabled=move || assign_to.with(String::is_empty)>{t!(i18n, console.actions.assign)}</button>
                 </span>
             </Show>
             <Show when=move || status() == Some(ConversationStatus::Open)>
-                {action(desk, "button subtle small", "Mark pending",
-                    ClientFrame::SupportPending { conversation: id }, "the status change")}
+                {action(desk, "button subtle small", t!(i18n, console.actions.mark_pending),
+                    ClientFrame::SupportPending { conversation: id },
+                    |l| td_string!(l, console.actions.what_status_change).to_string())}
             </Show>
             <Show when=move || status().is_some_and(|s| s != ConversationStatus::Resolved)>
-                {action(desk, "button subtle small", "Resolve",
-                    ClientFrame::SupportResolve { conversation: id }, "resolving")}
+                {action(desk, "button subtle small", t!(i18n, console.actions.resolve),
+                    ClientFrame::SupportResolve { conversation: id },
+                    |l| td_string!(l, console.actions.what_resolving).to_string())}
             </Show>
             <Show when=move || status().is_some_and(|s| s != ConversationStatus::Open)>
-                {action(desk, "button subtle small", "Reopen",
-                    ClientFrame::SupportReopen { conversation: id }, "reopening")}
+                {action(desk, "button subtle small", t!(i18n, console.actions.reopen),
+                    ClientFrame::SupportReopen { conversation: id },
+                    |l| td_string!(l, console.actions.what_reopening).to_string())}
             </Show>
             <a class="button subtle small" href=http::support_transcript_url(id) download="">
-                "Download transcript"
+                {t!(i18n, console.actions.download_transcript)}
             </a>
         </div>
     }
@@ -112,16 +118,17 @@ pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
 }
 
 /// A button that sends one frame about the open conversation. `what` names
-/// the action in the notice the agent gets when it could not be sent.
+/// the action, in the UI's language, in the notice the agent gets when it
+/// could not be sent.
 fn action(
     desk: Desk,
     class: &'static str,
-    label: &'static str,
+    label: impl IntoView + 'static,
     frame: ClientFrame,
-    what: &'static str,
+    what: fn(Locale) -> String,
 ) -> impl IntoView {
     view! {
-        <button class=class type="button" on:click=move |_| desk.act(frame.clone(), what)>
+        <button class=class type="button" on:click=move |_| desk.act(frame.clone(), &what(desk.lang.get()))>
             {label}
         </button>
     }

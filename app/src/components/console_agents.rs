@@ -4,11 +4,13 @@
 use leptos::prelude::*;
 
 use super::use_desk;
+use crate::i18n::*;
 use crate::protocol::Availability;
 
 #[component]
 pub fn ConsoleAgents() -> impl IntoView {
     let desk = use_desk();
+    let i18n = use_i18n();
     let others = move || {
         let me = desk.me.with(|m| m.as_ref().map(|u| u.id));
         desk.lists.with(|l| {
@@ -20,28 +22,38 @@ pub fn ConsoleAgents() -> impl IntoView {
         })
     };
     view! {
-        <section class="console-agents" aria-label="Agents">
-            <h2 class="console-section-title">"Agents"</h2>
+        <section class="console-agents" aria-label=move || t_string!(i18n, console.agents.title)>
+            <h2 class="console-section-title">{t!(i18n, console.agents.title)}</h2>
             {move || {
                 let list = others();
                 if list.is_empty() {
-                    return view! { <p class="muted small">"No other agents."</p> }.into_any();
+                    return view! { <p class="muted small">{t!(i18n, console.agents.none)}</p> }.into_any();
                 }
                 view! {
                     <ul class="agent-list">
                         {list
                             .into_iter()
                             .map(|a| {
-                                let status = match a.availability {
+                                let availability = a.availability;
+                                let status = match availability {
                                     Availability::Online => "online",
                                     Availability::Away => "away",
                                     Availability::Offline => "offline",
+                                };
+                                let (open, capacity) = (a.open, a.capacity);
+                                let load = move || {
+                                    let status = match availability {
+                                        Availability::Online => t_string!(i18n, console.availability.online),
+                                        Availability::Away => t_string!(i18n, console.availability.away),
+                                        Availability::Offline => t_string!(i18n, console.availability.offline),
+                                    };
+                                    t_string!(i18n, console.agents.load, status, open, capacity).to_string()
                                 };
                                 view! {
                                     <li class="agent-item">
                                         <span class=format!("availability-dot availability-{status}") aria-hidden="true"></span>
                                         <span class="agent-name">{a.name}</span>
-                                        <span class="muted small">{format!("{status} · {}/{}", a.open, a.capacity)}</span>
+                                        <span class="muted small">{load}</span>
                                     </li>
                                 }
                             })

@@ -6,12 +6,14 @@
 use leptos::prelude::*;
 
 use super::use_desk;
+use crate::i18n::*;
 use crate::protocol::{ConversationId, MAX_BODY_CHARS};
 use crate::state::desk::matching_canned;
 
 #[component]
 pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView {
     let desk = use_desk();
+    let i18n = use_i18n();
     let text = RwSignal::new(String::new());
     let note = RwSignal::new(false);
     let chosen = RwSignal::new(0usize);
@@ -46,9 +48,10 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
             return;
         }
         if body.chars().count() > MAX_BODY_CHARS {
-            error.set(Some(format!(
-                "Too long: at most {MAX_BODY_CHARS} characters."
-            )));
+            let max = MAX_BODY_CHARS;
+            error.set(Some(
+                td_string!(desk.lang.get(), console.composer.too_long, max).to_string(),
+            ));
             return;
         }
         desk.send(id, body.to_owned(), note.get_untracked());
@@ -94,26 +97,26 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
     };
     let label = move || {
         if note.get() {
-            "Private note".to_owned()
+            t_string!(i18n, console.composer.private_note).to_string()
         } else {
-            format!("Reply to {}", name.get())
+            t_string!(i18n, console.composer.reply_to, name = name.get()).to_string()
         }
     };
 
     view! {
         <form class="console-composer" class:note-mode=move || note.get()
             on:submit=move |ev| { ev.prevent_default(); send(); }>
-            <div class="composer-mode" role="group" aria-label="Write a">
+            <div class="composer-mode" role="group" aria-label=move || t_string!(i18n, console.composer.write_a)>
                 <button type="button" class="console-mode" aria-pressed=move || (!note.get()).to_string()
-                    on:click=move |_| { note.set(false); focus(); }>"Reply"</button>
+                    on:click=move |_| { note.set(false); focus(); }>{t!(i18n, console.composer.reply)}</button>
                 <button type="button" class="console-mode" aria-pressed=move || note.get().to_string()
-                    on:click=move |_| { note.set(true); focus(); }>"Note"</button>
+                    on:click=move |_| { note.set(true); focus(); }>{t!(i18n, console.composer.note)}</button>
                 <Show when=move || note.get()>
-                    <span class="note-label">"Only agents see notes"</span>
+                    <span class="note-label">{t!(i18n, console.composer.only_agents_see_notes)}</span>
                 </Show>
             </div>
             {move || matches.get().filter(|m| !m.is_empty()).map(|list| view! {
-                <ul class="canned-list" role="listbox" aria-label="Canned replies">
+                <ul class="canned-list" role="listbox" aria-label=move || t_string!(i18n, console.composer.canned_replies)>
                     {list.into_iter().enumerate().map(|(i, c)| view! {
                         <li
                             role="option"
@@ -128,21 +131,29 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
                 </ul>
             })}
             {move || matches.get().filter(Vec::is_empty).map(|_| view! {
-                <p class="muted small canned-none">"No canned reply matches."</p>
+                <p class="muted small canned-none">{t!(i18n, console.composer.no_canned_match)}</p>
             })}
             <div class="composer-box">
                 <textarea
                     node_ref=input
                     rows="2"
                     aria-label=label
-                    placeholder=move || if note.get() { "Write a private note…" } else { "Reply… (type / for canned replies)" }
+                    placeholder=move || if note.get() {
+                        t_string!(i18n, console.composer.note_placeholder)
+                    } else {
+                        t_string!(i18n, console.composer.reply_placeholder)
+                    }
                     prop:value=move || text.get()
                     on:keydown=on_keydown
                     on:input=on_input
                 ></textarea>
                 <button class="button primary small" type="submit"
                     disabled=move || text.with(|t| t.trim().is_empty())>
-                    {move || if note.get() { "Add note" } else { "Send reply" }}
+                    {move || if note.get() {
+                        t_string!(i18n, console.composer.add_note)
+                    } else {
+                        t_string!(i18n, console.composer.send_reply)
+                    }}
                 </button>
             </div>
             <p class="field-error" aria-live="polite">{move || error.get()}</p>

@@ -7,12 +7,14 @@ use leptos::prelude::*;
 
 use super::use_desk;
 use crate::client::browser;
+use crate::i18n::*;
 use crate::protocol::Availability;
 use crate::state::LinkState;
 
 #[component]
 pub fn ConsoleHeader() -> impl IntoView {
     let desk = use_desk();
+    let i18n = use_i18n();
     let permission = RwSignal::new("unsupported");
     Effect::new(move |_| permission.set(browser::notification_permission()));
     let ask = move |_| {
@@ -34,11 +36,13 @@ pub fn ConsoleHeader() -> impl IntoView {
         Availability::Offline => "offline",
     };
     let link = move || match desk.connection.state.get() {
-        LinkState::Online => "Connected".to_owned(),
-        LinkState::Connecting => "Connecting…".to_owned(),
-        LinkState::Waiting { seconds } => format!("Reconnecting in {seconds}s"),
-        LinkState::Offline => "Offline".to_owned(),
-        LinkState::SignedOut => "Signed out".to_owned(),
+        LinkState::Online => t_string!(i18n, console.header.link_connected).to_string(),
+        LinkState::Connecting => t_string!(i18n, console.header.link_connecting).to_string(),
+        LinkState::Waiting { seconds } => {
+            t_string!(i18n, console.header.link_reconnecting_in, seconds).to_string()
+        }
+        LinkState::Offline => t_string!(i18n, console.header.link_offline).to_string(),
+        LinkState::SignedOut => t_string!(i18n, console.header.link_signed_out).to_string(),
     };
 
     view! {
@@ -47,22 +51,22 @@ pub fn ConsoleHeader() -> impl IntoView {
                 <img src="/favicon.svg" alt="" width="24" height="24"/>
                 <span>"Switchboard"</span>
             </a>
-            <h1 class="console-title">"Support console"</h1>
+            <h1 class="console-title">{t!(i18n, console.header.title)}</h1>
             <label class="console-availability">
-                <span>"Your status"</span>
+                <span>{t!(i18n, console.header.your_status)}</span>
                 <select prop:value=value on:change=on_change class=move || format!("availability-{}", value())>
-                    <option value="online">"Online"</option>
-                    <option value="away">"Away"</option>
-                    <option value="offline">"Offline"</option>
+                    <option value="online">{t!(i18n, console.header.online)}</option>
+                    <option value="away">{t!(i18n, console.header.away)}</option>
+                    <option value="offline">{t!(i18n, console.header.offline)}</option>
                 </select>
             </label>
             <Show when=move || permission.get() == "default">
                 <button class="button subtle small" type="button" on:click=ask>
-                    "Enable notifications"
+                    {t!(i18n, console.header.enable_notifications)}
                 </button>
             </Show>
             <span class="console-link muted small" role="status">{link}</span>
-            <a class="button subtle small" href="/">"← Back to chat"</a>
+            <a class="button subtle small" href="/">{t!(i18n, console.header.back_to_chat)}</a>
         </header>
     }
     .into_any()

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use super::{console_row::ConsoleRow, use_desk};
 use crate::client::browser;
+use crate::i18n::*;
 use crate::state::desk::Tab;
 
 fn now() -> DateTime<Utc> {
@@ -18,6 +19,14 @@ fn now() -> DateTime<Utc> {
 #[component]
 pub fn ConsoleList() -> impl IntoView {
     let desk = use_desk();
+    let i18n = use_i18n();
+    // Tab names as people read them (`Tab::label` is the English one).
+    let label = move |tab: Tab| match tab {
+        Tab::Queue => t_string!(i18n, console.tabs.queue),
+        Tab::Mine => t_string!(i18n, console.tabs.mine),
+        Tab::All => t_string!(i18n, console.tabs.all),
+        Tab::Resolved => t_string!(i18n, console.tabs.resolved),
+    };
     let clock = RwSignal::new(now());
     Effect::new(move |_| {
         if let Ok(handle) =
@@ -51,7 +60,7 @@ pub fn ConsoleList() -> impl IntoView {
     };
 
     view! {
-        <nav class="console-lists" aria-label="Conversations">
+        <nav class="console-lists" aria-label=move || t_string!(i18n, console.list.conversations)>
             <div class="console-tabs" role="tablist">
                 {move || tabs()
                     .into_iter()
@@ -65,7 +74,7 @@ pub fn ConsoleList() -> impl IntoView {
                                 aria-selected=move || selected().to_string()
                                 on:click=move |_| desk.tab.set(tab)
                             >
-                                {tab.label()}
+                                {move || label(tab)}
                                 // Resolved ones are loaded a page at a time: no total to show.
                                 {(tab != Tab::Resolved).then(|| view! {
                                     <span class="console-tab-count">{move || count(tab)}</span>
@@ -75,14 +84,14 @@ pub fn ConsoleList() -> impl IntoView {
                     })
                     .collect_view()}
             </div>
-            <ul class="console-rows" role="tabpanel" aria-label=move || desk.tab.get().label()>
+            <ul class="console-rows" role="tabpanel" aria-label=move || label(desk.tab.get())>
                 {move || {
                     if !desk.loaded.get() {
-                        return view! { <li class="muted small console-rows-empty">"Loading…"</li> }.into_any();
+                        return view! { <li class="muted small console-rows-empty">{t!(i18n, console.list.loading)}</li> }.into_any();
                     }
                     let list = rows();
                     if list.is_empty() {
-                        return view! { <li class="muted small console-rows-empty">"Nothing here."</li> }.into_any();
+                        return view! { <li class="muted small console-rows-empty">{t!(i18n, console.list.empty)}</li> }.into_any();
                     }
                     list.into_iter()
                         .map(|row| view! { <ConsoleRow row clock/> })
@@ -97,7 +106,7 @@ pub fn ConsoleList() -> impl IntoView {
                     disabled=move || desk.resolved_loading.get()
                     on:click=move |_| desk.load_resolved(true)
                 >
-                    "Load older"
+                    {t!(i18n, console.list.load_older)}
                 </button>
             </Show>
         </nav>

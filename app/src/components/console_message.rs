@@ -6,10 +6,12 @@ use leptos::prelude::*;
 
 use super::message_text::MessageText;
 use crate::client::browser;
+use crate::i18n::*;
 use crate::protocol::{AuthorKind, SupportMessage};
 
 #[component]
 pub fn ConsoleMessage(message: SupportMessage) -> impl IntoView {
+    let i18n = use_i18n();
     let kind = match message.author_kind {
         AuthorKind::Visitor => "visitor",
         AuthorKind::Agent => "agent",
@@ -29,7 +31,7 @@ pub fn ConsoleMessage(message: SupportMessage) -> impl IntoView {
     let private = message.private;
     view! {
         <li class=format!("console-message {kind}") class:note=private data-id=message.id.0>
-            {private.then(|| view! { <span class="note-label">"Note — only agents see this"</span> })}
+            {private.then(|| view! { <span class="note-label">{t!(i18n, console.message.note_label)}</span> })}
             <div class="console-message-head">
                 <span class="console-author">{message.author}</span>
                 <time class="muted small" title=title>{time}</time>

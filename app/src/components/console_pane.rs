@@ -9,11 +9,13 @@ use super::{
     console_message::ConsoleMessage, console_row::RatingLine, console_visitor::ConsoleVisitor,
     use_desk,
 };
-use crate::protocol::ConversationId;
+use crate::i18n::*;
+use crate::protocol::{ConversationId, ConversationStatus};
 
 #[component]
 pub fn ConsolePane(id: ConversationId) -> impl IntoView {
     let desk = use_desk();
+    let i18n = use_i18n();
     let name = Memo::new(move |_| {
         let from_detail = desk.detail.with(|d| {
             d.as_ref()
@@ -24,14 +26,19 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
                 desk.lists
                     .with(|l| l.rows.get(&id).and_then(|r| r.visitor_name.clone()))
             })
-            .unwrap_or_else(|| "Visitor".into())
+            .unwrap_or_else(|| t_string!(i18n, console.pane.visitor).to_string())
     });
+    // The raw value names the CSS class; people read it in their language.
     let status = move || desk.status.get().map(|s| s.as_str()).unwrap_or("…");
-    let assignee = move || {
-        desk.assignee
-            .get()
-            .map(|a| format!("Assigned to {}", a.name))
-            .unwrap_or_else(|| "Unassigned".into())
+    let status_name = move || match desk.status.get() {
+        Some(ConversationStatus::Open) => t_string!(i18n, console.status.open),
+        Some(ConversationStatus::Pending) => t_string!(i18n, console.status.pending),
+        Some(ConversationStatus::Resolved) => t_string!(i18n, console.status.resolved),
+        None => "…",
+    };
+    let assignee = move || match desk.assignee.get() {
+        Some(a) => t_string!(i18n, console.pane.assigned_to, name = a.name).to_string(),
+        None => t_string!(i18n, console.pane.unassigned).to_string(),
     };
     // The live row first (a rating arriving while the pane is open), else
     // what the detail said.
@@ -58,7 +65,7 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
         desk.typing
             .get()
             .filter(|(c, _, _)| *c == id)
-            .map(|(_, who, _)| format!("{who} is typing…"))
+            .map(|(_, name, _)| t_string!(i18n, console.pane.typing, name).to_string())
     };
     let pending = move || {
         desk.outbox.with(|o| {
@@ -70,25 +77,25 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
     };
 
     view! {
-        <section class="console-pane" aria-label=move || format!("Conversation with {}", name.get())>
+        <section class="console-pane" aria-label=move || t_string!(i18n, console.pane.conversation_with, name = name.get()).to_string()>
             <header class="console-pane-header">
                 <div>
                     <h2 class="console-pane-title">{move || name.get()}</h2>
                     <p class="muted small">
                         <span class=move || format!("status-badge console-status status-{}", status())
-                            data-testid="pane-status">{status}</span>
+                            data-testid="pane-status">{status_name}</span>
                         " · "
                         <span class="console-assignee">{assignee}</span>
                     </p>
                     {move || rating().map(|r| view! {
-                        <p class="console-pane-rating">"Rated " <RatingLine rating=r/></p>
+                        <p class="console-pane-rating">{t!(i18n, console.pane.rated)} " " <RatingLine rating=r/></p>
                     })}
                 </div>
                 <ConsoleActions id/>
             </header>
             <div class="console-pane-body">
                 <div class="console-thread">
-                    <ol class="console-log" role="log" aria-label="Messages" node_ref=log>
+                    <ol class="console-log" role="log" aria-label=move || t_string!(i18n, console.pane.messages) node_ref=log>
                         {move || desk.thread.with(|t| {
                             t.messages()
                                 .cloned()
@@ -99,9 +106,9 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
                             .into_iter()
                             .map(|p| view! {
                                 <li class="console-message agent pending" class:note=p.private>
-                                    {p.private.then(|| view! { <span class="note-label">"Note — only agents see this"</span> })}
+                                    {p.private.then(|| view! { <span class="note-label">{t!(i18n, console.message.note_label)}</span> })}
                                     <p class="console-body-text">{p.body}</p>
-                                    <span class="muted small">"sending…"</span>
+                                    <span class="muted small">{t!(i18n, console.pane.sending)}</span>
                                 </li>
                             })
                             .collect_view()}
@@ -110,7 +117,7 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
                     {move || match handed.get() {
                         Some(to) => view! {
                             <p class="console-handed" role="status" data-testid="handed-to">
-                                {format!("Transferred to {to}. You can read this conversation but no longer reply.")}
+                                {t!(i18n, console.pane.handed_to, name = to)}
                             </p>
                         }.into_any(),
                         None => view! { <ConsoleComposer id name/> }.into_any(),

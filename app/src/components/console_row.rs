@@ -5,16 +5,29 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use super::use_desk;
-use crate::protocol::{ConversationRow, Rating};
-use crate::state::desk::waited;
+use crate::i18n::*;
+use crate::protocol::{ConversationRow, ConversationStatus, Rating};
+use crate::state::desk::waited_in;
 
 #[component]
 pub fn ConsoleRow(row: ConversationRow, clock: RwSignal<DateTime<Utc>>) -> impl IntoView {
     let desk = use_desk();
+    let i18n = use_i18n();
     let id = row.id;
-    let name = row.visitor_name.clone().unwrap_or_else(|| "Visitor".into());
+    let name = row.visitor_name.clone();
+    let name = move || {
+        name.clone()
+            .unwrap_or_else(|| t_string!(i18n, console.row.visitor).to_string())
+    };
     let preview = row.last_message.clone().unwrap_or_default();
+    // The raw value names the CSS class; people read it in their language.
     let status = row.status.as_str();
+    let row_status = row.status;
+    let status_name = move || match row_status {
+        ConversationStatus::Open => t_string!(i18n, console.status.open),
+        ConversationStatus::Pending => t_string!(i18n, console.status.pending),
+        ConversationStatus::Resolved => t_string!(i18n, console.status.resolved),
+    };
     let assignee = row.assignee.as_ref().map(|a| a.name.clone());
     let waiting = row.waiting_since;
     let unread = row.unread;
@@ -26,16 +39,19 @@ pub fn ConsoleRow(row: ConversationRow, clock: RwSignal<DateTime<Utc>>) -> impl 
                 <span class="console-row-top">
                     <span class="console-row-name">{name}</span>
                     {(unread > 0).then(|| view! {
-                        <span class="console-unread" aria-label=format!("{unread} unread")>{unread}</span>
+                        <span class="console-unread" aria-label=move || t_string!(i18n, console.row.unread, count = unread).to_string()>{unread}</span>
                     })}
                 </span>
                 <span class="console-row-preview">{preview}</span>
                 {rating.map(|r| view! { <RatingLine rating=r/> })}
                 <span class="console-row-meta small">
-                    <span class=format!("status-badge console-status status-{status}")>{status}</span>
+                    <span class=format!("status-badge console-status status-{status}")>{status_name}</span>
                     {assignee.map(|a| view! { <span class="muted">{a}</span> })}
                     {waiting.map(|since| view! {
-                        <span class="console-waiting">{move || format!("waiting {}", waited(since, clock.get()))}</span>
+                        <span class="console-waiting">{move || {
+                            let time = waited_in(i18n.get_locale(), since, clock.get());
+                            t_string!(i18n, console.row.waiting, time).to_string()
+                        }}</span>
                     })}
                 </span>
             </a>

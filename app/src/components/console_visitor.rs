@@ -6,13 +6,16 @@ use leptos::prelude::*;
 
 use super::use_desk;
 use crate::client::browser;
+use crate::i18n::*;
+use crate::protocol::ConversationStatus;
 
 #[component]
 pub fn ConsoleVisitor() -> impl IntoView {
     let desk = use_desk();
+    let i18n = use_i18n();
     view! {
-        <aside class="console-visitor" aria-label="Visitor">
-            <h3 class="console-section-title">"Visitor"</h3>
+        <aside class="console-visitor" aria-label=move || t_string!(i18n, console.visitor.label)>
+            <h3 class="console-section-title">{t!(i18n, console.visitor.label)}</h3>
             {move || desk.detail.get().map(|d| {
                 let v = d.visitor;
                 let first_seen = format!(
@@ -23,38 +26,49 @@ pub fn ConsoleVisitor() -> impl IntoView {
                 let previous = d.previous;
                 view! {
                     <dl class="visitor-facts">
-                        <dt>"Name"</dt>
+                        <dt>{t!(i18n, console.visitor.name)}</dt>
                         <dd>
                             {v.name.unwrap_or_else(|| "—".into())}
                             " "
                             {if v.verified {
-                                view! { <span class="trust-badge verified">"verified"</span> }.into_any()
+                                view! { <span class="trust-badge verified">{t!(i18n, console.visitor.verified)}</span> }.into_any()
                             } else {
-                                view! { <span class="trust-badge unverified">"not verified"</span> }.into_any()
+                                view! { <span class="trust-badge unverified">{t!(i18n, console.visitor.not_verified)}</span> }.into_any()
                             }}
                         </dd>
-                        <dt>"Email"</dt>
+                        <dt>{t!(i18n, console.visitor.email)}</dt>
                         <dd>{v.email.unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Came from"</dt>
+                        <dt>{t!(i18n, console.visitor.came_from)}</dt>
                         <dd class="visitor-came-from">{v.page.unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Browser"</dt>
+                        <dt>{t!(i18n, console.visitor.browser)}</dt>
                         <dd class="visitor-agent small">{v.user_agent.unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"First seen"</dt>
+                        <dt>{t!(i18n, console.visitor.first_seen)}</dt>
                         <dd>{first_seen}</dd>
                     </dl>
-                    <h4 class="console-section-title">"Previous conversations"</h4>
+                    <h4 class="console-section-title">{t!(i18n, console.visitor.previous)}</h4>
                     {if previous.is_empty() {
-                        view! { <p class="muted small">"None."</p> }.into_any()
+                        view! { <p class="muted small">{t!(i18n, console.visitor.no_previous)}</p> }.into_any()
                     } else {
                         view! {
                             <ul class="visitor-previous">
-                                {previous.into_iter().map(|r| view! {
+                                {previous.into_iter().map(|r| {
+                                    let (id, status) = (r.id, r.status);
+                                    let label = move || {
+                                        let status = match status {
+                                            ConversationStatus::Open => t_string!(i18n, console.status.open),
+                                            ConversationStatus::Pending => t_string!(i18n, console.status.pending),
+                                            ConversationStatus::Resolved => t_string!(i18n, console.status.resolved),
+                                        };
+                                        t_string!(i18n, console.visitor.previous_row, id, status).to_string()
+                                    };
+                                    view! {
                                     <li>
                                         <a href=format!("/console?c={}", r.id)>
-                                            {format!("#{} · {}", r.id, r.status.as_str())}
+                                            {label}
                                         </a>
                                         <span class="muted small">{format!(" {}", browser::local_day(r.created_at))}</span>
                                     </li>
+                                    }
                                 }).collect_view()}
                             </ul>
                         }.into_any()

@@ -5,47 +5,54 @@
 use leptos::prelude::*;
 
 use super::use_visitor;
+use crate::i18n::*;
 use crate::protocol::AwayReason;
+use crate::state::visitor::invalid_text;
 use crate::validate::Email;
 
 #[component]
 pub fn VisitorAway() -> impl IntoView {
     let visitor = use_visitor();
+    let i18n = use_i18n();
     let email = RwSignal::new(visitor.me.get_untracked().email.unwrap_or_default());
     let error = RwSignal::new(None::<String>);
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match Email::parse(Some(&email.get_untracked())) {
+        let typed = email.get_untracked();
+        let locale = visitor.lang.get();
+        match Email::parse(Some(&typed)) {
             Ok(Some(address)) => {
                 error.set(None);
                 let name = visitor.me.get_untracked().name;
                 visitor.leave_contact(address.into_string(), name);
             }
-            Ok(None) => error.set(Some("Give an email address to be answered at.".into())),
-            Err(e) => error.set(Some(format!("Email {}.", e.problem))),
+            Ok(None) => error.set(Some(
+                td_string!(locale, visitor.away.give_email).to_string(),
+            )),
+            Err(e) => error.set(Some(invalid_text(locale, &e, &typed))),
         }
     };
 
     let shown = move || {
         let (reason, message) = visitor.away.get()?;
-        let title = match reason {
-            AwayReason::Closed => "We are closed right now",
-            AwayReason::NoAgents => "No agents are online right now",
+        let title = move || match reason {
+            AwayReason::Closed => t_string!(i18n, visitor.away.closed),
+            AwayReason::NoAgents => t_string!(i18n, visitor.away.no_agents),
         };
         let body = match visitor.contact_left.get() {
             Some(address) => view! {
-                <p class="ok">{format!("Thanks! We will answer at {address}.")}</p>
+                <p class="ok">{t!(i18n, visitor.away.thanks, address)}</p>
             }
             .into_any(),
             None => view! {
                 <form class="visitor-contact" novalidate on:submit=on_submit>
-                    <label for="visitor-contact-email">"Email for our reply"</label>
+                    <label for="visitor-contact-email">{t!(i18n, visitor.away.email_label)}</label>
                     <div class="visitor-inline">
                         <input id="visitor-contact-email" type="email" autocomplete="email"
                             prop:value=move || email.get()
                             on:input=move |ev| email.set(event_target_value(&ev))/>
-                        <button class="button primary" type="submit">"Leave email"</button>
+                        <button class="button primary" type="submit">{t!(i18n, visitor.away.leave_email)}</button>
                     </div>
                     <p class="field-error" aria-live="polite">{move || error.get()}</p>
                 </form>

@@ -5,11 +5,14 @@
 use leptos::prelude::*;
 
 use super::use_visitor;
+use crate::i18n::*;
+use crate::state::visitor::invalid_text;
 use crate::validate::MessageBody;
 
 #[component]
 pub fn VisitorComposer() -> impl IntoView {
     let visitor = use_visitor();
+    let i18n = use_i18n();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
 
@@ -24,7 +27,7 @@ pub fn VisitorComposer() -> impl IntoView {
                 text.set(String::new());
                 error.set(None);
             }
-            Err(e) => error.set(Some(format!("Message {}.", e.problem))),
+            Err(e) => error.set(Some(invalid_text(visitor.lang.get(), &e, &typed))),
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -48,11 +51,11 @@ pub fn VisitorComposer() -> impl IntoView {
 
     view! {
         <form class="visitor-composer" on:submit=on_submit>
-            <label class="visually-hidden" for="visitor-input">"Your message"</label>
+            <label class="visually-hidden" for="visitor-input">{t!(i18n, visitor.composer.your_message)}</label>
             <textarea
                 id="visitor-input"
                 rows="2"
-                placeholder="Write a message…"
+                placeholder=move || t_string!(i18n, visitor.composer.placeholder)
                 aria-describedby="visitor-composer-error"
                 prop:value=move || text.get()
                 on:keydown=on_keydown
@@ -63,7 +66,7 @@ pub fn VisitorComposer() -> impl IntoView {
                 type="submit"
                 disabled=move || text.with(|t| t.trim().is_empty())
             >
-                "Send"
+                {t!(i18n, visitor.composer.send)}
             </button>
             <p id="visitor-composer-error" class="field-error" aria-live="polite">{move || error.get()}</p>
         </form>

@@ -6,11 +6,14 @@
 use leptos::prelude::*;
 
 use super::use_visitor;
+use crate::i18n::*;
+use crate::state::visitor::invalid_text;
 use crate::validate::{Email, MessageBody, VisitorName};
 
 #[component]
 pub fn VisitorPrechat() -> impl IntoView {
     let visitor = use_visitor();
+    let i18n = use_i18n();
     let me = visitor.me.get_untracked();
     let name = RwSignal::new(me.name.clone().unwrap_or_default());
     let email = RwSignal::new(me.email.clone().unwrap_or_default());
@@ -20,13 +23,15 @@ pub fn VisitorPrechat() -> impl IntoView {
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let locale = visitor.lang.get();
         let checked = (|| {
-            let n = VisitorName::parse(Some(&name.get_untracked()))
-                .map_err(|e| format!("Name {}.", e.problem))?;
-            let m = Email::parse(Some(&email.get_untracked()))
-                .map_err(|e| format!("Email {}.", e.problem))?;
-            let b = MessageBody::parse(&message.get_untracked())
-                .map_err(|e| format!("Message {}.", e.problem))?;
+            let typed = name.get_untracked();
+            let n =
+                VisitorName::parse(Some(&typed)).map_err(|e| invalid_text(locale, &e, &typed))?;
+            let typed = email.get_untracked();
+            let m = Email::parse(Some(&typed)).map_err(|e| invalid_text(locale, &e, &typed))?;
+            let typed = message.get_untracked();
+            let b = MessageBody::parse(&typed).map_err(|e| invalid_text(locale, &e, &typed))?;
             Ok::<_, String>((n, m, b))
         })();
         match checked {
@@ -51,25 +56,25 @@ pub fn VisitorPrechat() -> impl IntoView {
     };
 
     view! {
-        <form class="visitor-prechat" novalidate on:submit=on_submit aria-label="Start a conversation">
-            <p class="muted">"Ask us anything: we usually answer within minutes."</p>
+        <form class="visitor-prechat" novalidate on:submit=on_submit aria-label=move || t_string!(i18n, visitor.prechat.form)>
+            <p class="muted">{t!(i18n, visitor.prechat.intro)}</p>
             {away}
             <Show when=move || !verified()>
                 <div class="field">
-                    <label for="visitor-name">"Your name (optional)"</label>
+                    <label for="visitor-name">{t!(i18n, visitor.prechat.your_name)}</label>
                     <input id="visitor-name" type="text" autocomplete="name" maxlength="64"
                         prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
-                    <label for="visitor-email">"Your email (optional)"</label>
+                    <label for="visitor-email">{t!(i18n, visitor.prechat.your_email)}</label>
                     <input id="visitor-email" type="email" autocomplete="email"
                         prop:value=move || email.get()
                         on:input=move |ev| email.set(event_target_value(&ev))/>
                 </div>
             </Show>
             <div class="field">
-                <label for="visitor-first">"How can we help?"</label>
+                <label for="visitor-first">{t!(i18n, visitor.prechat.how_can_we_help)}</label>
                 <textarea id="visitor-first" rows="3" required
                     prop:value=move || message.get()
                     on:input=move |ev| message.set(event_target_value(&ev))></textarea>
@@ -77,7 +82,7 @@ pub fn VisitorPrechat() -> impl IntoView {
             <p class="field-error" aria-live="polite">{move || error.get()}</p>
             <button class="button primary" type="submit"
                 disabled=move || message.with(|m| m.trim().is_empty())>
-                "Start conversation"
+                {t!(i18n, visitor.prechat.start)}
             </button>
         </form>
     }

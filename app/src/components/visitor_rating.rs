@@ -4,11 +4,13 @@
 use leptos::prelude::*;
 
 use super::use_visitor;
+use crate::i18n::*;
 use crate::protocol::MAX_COMMENT_CHARS;
 
 #[component]
 pub fn VisitorRating() -> impl IntoView {
     let visitor = use_visitor();
+    let i18n = use_i18n();
     let score = RwSignal::new(None::<u8>);
     let comment = RwSignal::new(String::new());
 
@@ -24,17 +26,21 @@ pub fn VisitorRating() -> impl IntoView {
     move || {
         match visitor.rated.get() {
         Some(_) => view! {
-            <p class="visitor-thanks ok" role="note">"Thank you for your feedback!"</p>
+            <p class="visitor-thanks ok" role="note">{t!(i18n, visitor.rating.thanks)}</p>
         }
         .into_any(),
         None => view! {
             <form class="visitor-rating" on:submit=on_submit>
                 <fieldset>
-                    <legend>"How did we do?"</legend>
+                    <legend>{t!(i18n, visitor.rating.how_did_we_do)}</legend>
                     <div class="visitor-stars">
                         {(1..=5u8)
                             .map(|n| {
-                                let label = if n == 1 { "1 star".to_owned() } else { format!("{n} stars") };
+                                let label = move || if n == 1 {
+                                    t_string!(i18n, visitor.rating.one_star).to_string()
+                                } else {
+                                    t_string!(i18n, visitor.rating.stars, count = n).to_string()
+                                };
                                 view! {
                                     <label class="visitor-star" class:lit=move || score.get().is_some_and(|s| s >= n)>
                                         <input type="radio" name="visitor-score" value=n.to_string()
@@ -48,12 +54,12 @@ pub fn VisitorRating() -> impl IntoView {
                             .collect_view()}
                     </div>
                 </fieldset>
-                <label for="visitor-comment">"Comment (optional)"</label>
+                <label for="visitor-comment">{t!(i18n, visitor.rating.comment)}</label>
                 <textarea id="visitor-comment" rows="2" maxlength=MAX_COMMENT_CHARS.to_string()
                     prop:value=move || comment.get()
                     on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
                 <button class="button primary" type="submit" disabled=move || score.with(Option::is_none)>
-                    "Send rating"
+                    {t!(i18n, visitor.rating.send)}
                 </button>
             </form>
         }

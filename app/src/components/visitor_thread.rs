@@ -7,19 +7,21 @@ use leptos::prelude::*;
 
 use super::{message_text::MessageText, use_visitor};
 use crate::client::browser;
+use crate::i18n::*;
 use crate::protocol::{AuthorKind, ConversationStatus};
 
 #[component]
 pub fn VisitorThread() -> impl IntoView {
     let visitor = use_visitor();
+    let i18n = use_i18n();
     let log = NodeRef::<leptos::html::Ol>::new();
 
     let who = move || match (visitor.assignee.get(), visitor.status.get()) {
-        (_, ConversationStatus::Resolved) => {
-            "This conversation is resolved. Write again to reopen it.".to_owned()
+        (_, ConversationStatus::Resolved) => t_string!(i18n, visitor.thread.resolved).to_string(),
+        (Some(agent), _) => {
+            t_string!(i18n, visitor.thread.talking_to, name = agent.name).to_string()
         }
-        (Some(agent), _) => format!("You are talking to {}", agent.name),
-        (None, _) => "Waiting for an agent…".to_owned(),
+        (None, _) => t_string!(i18n, visitor.thread.waiting).to_string(),
     };
 
     // Keep the newest message in view as messages arrive.
@@ -72,12 +74,12 @@ pub fn VisitorThread() -> impl IntoView {
                         <li class="visitor-msg mine pending" class:failed=is_failed>
                             <span class="visitor-body"><MessageText body/></span>
                             {match failed {
-                                None => view! { <span class="visitor-time small muted">"Sending…"</span> }.into_any(),
+                                None => view! { <span class="visitor-time small muted">{t!(i18n, visitor.thread.sending)}</span> }.into_any(),
                                 Some(reason) => view! {
-                                    <span class="field-error">{format!("Not sent: {reason}")}</span>
+                                    <span class="field-error">{t!(i18n, visitor.thread.not_sent, reason)}</span>
                                     <span class="visitor-retry">
-                                        <button class="link-button" type="button" on:click=move |_| visitor.retry(&cid)>"Retry"</button>
-                                        <button class="link-button" type="button" on:click=move |_| visitor.discard(&cid2)>"Discard"</button>
+                                        <button class="link-button" type="button" on:click=move |_| visitor.retry(&cid)>{t!(i18n, visitor.thread.retry)}</button>
+                                        <button class="link-button" type="button" on:click=move |_| visitor.discard(&cid2)>{t!(i18n, visitor.thread.discard)}</button>
                                     </span>
                                 }.into_any(),
                             }}
@@ -89,14 +91,14 @@ pub fn VisitorThread() -> impl IntoView {
     };
 
     view! {
-        <section class="visitor-thread" aria-label="Conversation">
+        <section class="visitor-thread" aria-label=move || t_string!(i18n, visitor.thread.conversation)>
             <p class="visitor-assignee" aria-live="polite">{who}</p>
-            <ol class="visitor-log" role="log" aria-label="Messages" node_ref=log>
+            <ol class="visitor-log" role="log" aria-label=move || t_string!(i18n, visitor.thread.messages) node_ref=log>
                 {stored}
                 {pending}
             </ol>
             <p class="visitor-typing small muted" aria-live="polite">
-                {move || visitor.typing.get().map(|t| format!("{} is typing…", t.who))}
+                {move || visitor.typing.get().map(|t| t_string!(i18n, visitor.thread.typing, name = t.who).to_string())}
             </p>
         </section>
     }

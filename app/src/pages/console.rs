@@ -19,6 +19,8 @@ use crate::components::{
     console_agents::ConsoleAgents, console_header::ConsoleHeader, console_list::ConsoleList,
     console_pane::ConsolePane,
 };
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::{ConversationId, Role, User};
 use crate::state::desk::Desk;
 use crate::state::LinkState;
@@ -41,6 +43,8 @@ fn replace() -> NavigateOptions {
 #[component]
 pub fn ConsolePage() -> impl IntoView {
     let gate = RwSignal::new(Gate::Checking);
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let navigate = use_navigate();
     Effect::new(move |_| {
         let navigate = navigate.clone();
@@ -49,23 +53,24 @@ pub fn ConsolePage() -> impl IntoView {
                 Ok(user) if user.role >= Role::Agent => gate.set(Gate::Agent(user)),
                 Ok(_) => gate.set(Gate::Member),
                 Err(e) if e.is_unauthorized() => navigate("/login", replace()),
-                Err(e) => gate.set(Gate::Failed(e.to_string())),
+                Err(e) => gate.set(Gate::Failed(error_text(lang, &e))),
             }
         });
     });
-    move || match gate.get() {
+    move || {
+        match gate.get() {
         Gate::Checking => view! {
-            <Title text="Console — Switchboard"/>
-            <p class="muted admin-card">"Loading…"</p>
+            <Title text=move || t_string!(i18n, console.page.title).to_string()/>
+            <p class="muted admin-card">{t!(i18n, console.page.loading)}</p>
         }
         .into_any(),
         Gate::Member => view! {
-            <Title text="Console — Switchboard"/>
+            <Title text=move || t_string!(i18n, console.page.title).to_string()/>
             <main class="admin-page">
                 <div class="admin-card" role="alert">
-                    <p class="form-error">"The support console is for agents and admins."</p>
-                    <p class="muted">"Ask an admin to give your account the agent role."</p>
-                    <a class="button subtle small" href="/">"← Back to chat"</a>
+                    <p class="form-error">{t!(i18n, console.page.members_only)}</p>
+                    <p class="muted">{t!(i18n, console.page.ask_admin)}</p>
+                    <a class="button subtle small" href="/">{t!(i18n, console.page.back_to_chat)}</a>
                 </div>
             </main>
         }
@@ -76,11 +81,13 @@ pub fn ConsolePage() -> impl IntoView {
         .into_any(),
         Gate::Agent(user) => view! { <Console user gate/> }.into_any(),
     }
+    }
 }
 
 #[component]
 fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
     let desk = Desk::new();
+    let i18n = use_i18n();
     desk.me.set(Some(user));
     provide_context(desk);
     let navigate = use_navigate();
@@ -148,9 +155,9 @@ fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
         let me = desk.me.with(|m| m.as_ref().map(|u| u.id));
         let count = me.map_or(0, |me| desk.lists.with(|l| l.attention(me)));
         if count > 0 {
-            format!("({count}) Console — Switchboard")
+            t_string!(i18n, console.page.title_count, count).to_string()
         } else {
-            "Console — Switchboard".to_owned()
+            t_string!(i18n, console.page.title).to_string()
         }
     };
 
@@ -161,7 +168,7 @@ fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
             <Show when=move || desk.notice.with(Option::is_some)>
                 <div class="notice" role="alert">
                     <span>{move || desk.notice.get()}</span>
-                    <button class="icon-button" type="button" aria-label="Dismiss" on:click=move |_| desk.notice.set(None)>
+                    <button class="icon-button" type="button" aria-label=move || t_string!(i18n, console.page.dismiss) on:click=move |_| desk.notice.set(None)>
                         "×"
                     </button>
                 </div>
@@ -177,7 +184,7 @@ fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
                         Some(id) => view! { <ConsolePane id/> }.into_any(),
                         None => view! {
                             <section class="console-empty">
-                                <p class="muted">"Pick a conversation from the list."</p>
+                                <p class="muted">{t!(i18n, console.page.pick_conversation)}</p>
                             </section>
                         }
                         .into_any(),

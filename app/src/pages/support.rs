@@ -15,16 +15,20 @@ use leptos_router::hooks::use_query_map;
 
 use crate::client::{browser, http};
 use crate::components::announcement_bar::AnnouncementBar;
+use crate::components::language_picker::LanguagePicker;
 use crate::components::{
     visitor_away::VisitorAway, visitor_composer::VisitorComposer, visitor_prechat::VisitorPrechat,
     visitor_rating::VisitorRating, visitor_thread::VisitorThread,
 };
+use crate::i18n::*;
+use crate::language::error_text;
 use crate::protocol::{ConversationStatus, SessionRequest, SignedIdentity};
 use crate::state::{visitor::Visitor, LinkState};
 
 #[component]
 pub fn SupportPage() -> impl IntoView {
     let query = use_query_map();
+    let i18n = use_i18n();
     let embed = query.with_untracked(|q| q.get("embed").as_deref() == Some("1"));
     let (page, identity) = query.with_untracked(|q| {
         let identity = match (q.get("externalId"), q.get("ts"), q.get("signature")) {
@@ -58,9 +62,13 @@ pub fn SupportPage() -> impl IntoView {
                 Ok(session) => visitor.on_session(session),
                 // A bad signature stores nothing; the visitor can still write
                 // anonymously. Other failures: the socket loop keeps trying.
-                Err(e) => visitor
-                    .notice
-                    .set(Some(format!("Could not start the chat: {e}"))),
+                Err(e) => {
+                    let error = error_text(visitor.lang, &e);
+                    visitor.notice.set(Some(
+                        td_string!(visitor.lang.get(), visitor.page.could_not_start, error)
+                            .to_string(),
+                    ))
+                }
             }
             visitor.connect();
         });
@@ -77,7 +85,7 @@ pub fn SupportPage() -> impl IntoView {
     });
     let body = move || {
         if !visitor.greeted.get() {
-            view! { <p class="muted visitor-loading">"Connecting you to our support team…"</p> }
+            view! { <p class="muted visitor-loading">{t!(i18n, visitor.page.connecting_team)}</p> }
                 .into_any()
         } else if has_conversation.get() {
             view! {
@@ -95,11 +103,12 @@ pub fn SupportPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Support · Switchboard"/>
+        <Title text=move || t_string!(i18n, visitor.page.title).to_string()/>
         <div class="visitor-page" class:visitor-embed=embed>
             <header class="visitor-header">
-                <h1>"Chat with support"</h1>
+                <h1>{t!(i18n, visitor.page.heading)}</h1>
                 <LinkIndicator/>
+                <LanguagePicker/>
             </header>
             <Show when=move || visitor.notice.with(Option::is_some)>
                 <div class="form-error visitor-notice" role="alert">
@@ -107,7 +116,7 @@ pub fn SupportPage() -> impl IntoView {
                     <button
                         class="link-button"
                         type="button"
-                        aria-label="Dismiss"
+                        aria-label=move || t_string!(i18n, visitor.page.dismiss)
                         on:click=move |_| visitor.notice.set(None)
                     >
                         "×"
@@ -125,6 +134,7 @@ pub fn SupportPage() -> impl IntoView {
 #[component]
 fn LinkIndicator() -> impl IntoView {
     let visitor = expect_context::<Visitor>();
+    let i18n = use_i18n();
     let kind = Memo::new(move |_| match visitor.connection.state.get() {
         LinkState::Connecting => "connecting",
         LinkState::Online => "online",
@@ -133,14 +143,16 @@ fn LinkIndicator() -> impl IntoView {
         LinkState::SignedOut => "offline",
     });
     let shown = move || match visitor.connection.state.get() {
-        LinkState::Waiting { seconds } => format!("Reconnecting in {seconds}s"),
+        LinkState::Waiting { seconds } => {
+            t_string!(i18n, visitor.link.reconnecting_in, seconds).to_string()
+        }
         _ => String::new(),
     };
     let announced = move || match kind.get() {
-        "online" => "Connected",
-        "connecting" => "Connecting",
-        "reconnecting" => "Connection lost, reconnecting",
-        _ => "Offline: no network",
+        "online" => t_string!(i18n, visitor.link.said_connected),
+        "connecting" => t_string!(i18n, visitor.link.said_connecting),
+        "reconnecting" => t_string!(i18n, visitor.link.said_reconnecting),
+        _ => t_string!(i18n, visitor.link.said_offline),
     };
     view! {
         <div class=move || format!("connection connection-{}", kind.get())>

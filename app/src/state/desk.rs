@@ -15,6 +15,8 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::client::{browser, http, socket::Connection};
+use crate::i18n::*;
+use crate::language::{error_text, refusal_text, Lang};
 use crate::protocol::{
     AgentRef, AgentStatus, AuthorKind, Availability, CannedReply, ClientFrame, ConversationDetail,
     ConversationId, ConversationRow, ConversationStatus, Role, ServerFrame, SupportMessage,
@@ -56,6 +58,8 @@ pub enum Tab {
 }
 
 impl Tab {
+    /// The tab's English name. The list shows it in the UI's language
+    /// (`console.tabs.*`, in `console_list`).
     pub fn label(self) -> &'static str {
         match self {
             Tab::Queue => "Unassigned",
@@ -196,16 +200,23 @@ impl Pending {
 
 /// Formats a wait: "45s", "3m 05s", "2h 10m", "3d 4h".
 pub fn waited(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    waited_in(Locale::en, since, now)
+}
+
+/// A wait in a language: "3m 05s" in English, "3分05秒" in Chinese.
+pub fn waited_in(locale: Locale, since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (now - since).num_seconds().max(0);
     let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
     if d > 0 {
-        format!("{d}d {h}h")
+        td_string!(locale, console.wait.days_hours, d, h).to_string()
     } else if h > 0 {
-        format!("{h}h {m:02}m")
+        let m = format!("{m:02}");
+        td_string!(locale, console.wait.hours_minutes, h, m).to_string()
     } else if m > 0 {
-        format!("{m}m {s:02}s")
+        let s = format!("{s:02}");
+        td_string!(locale, console.wait.minutes_seconds, m, s).to_string()
     } else {
-        format!("{s}s")
+        td_string!(locale, console.wait.seconds, s).to_string()
     }
 }
 
@@ -268,6 +279,8 @@ pub struct Desk {
     pub notice: RwSignal<Option<String>>,
     /// The tab is in front of the user.
     pub visible: RwSignal<bool>,
+    /// The UI's language, for notices and notification titles.
+    pub lang: Lang,
     typing_sent: StoredValue<Option<(ConversationId, f64)>>,
 }
 
@@ -294,6 +307,7 @@ impl Desk {
             announcements: Announcements::new(connection, Reader::Account),
             notice: RwSignal::new(None),
             visible: RwSignal::new(true),
+            lang: Lang::here(),
             typing_sent: StoredValue::new(None),
         }
     }
@@ -332,9 +346,17 @@ impl Desk {
                         }
                     });
                 }
-                Err(e) => desk
-                    .notice
-                    .set(Some(format!("Could not load resolved conversations: {e}"))),
+                Err(e) => {
+                    let error = error_text(desk.lang, &e);
+                    desk.notice.set(Some(
+                        td_string!(
+                            desk.lang.get(),
+                            console.notice.could_not_load_resolved,
+                            error
+                        )
+                        .to_string(),
+                    ))
+                }
             }
             desk.resolved_loading.set(false);
         });
@@ -414,7 +436,9 @@ impl Desk {
             ServerFrame::SupportConversation(row) => {
                 let me = self.my_id();
                 let id = row.id;
-                let name = row.visitor_name.clone().unwrap_or_else(|| "Visitor".into());
+                let name = row.visitor_name.clone().unwrap_or_else(|| {
+                    td_string!(self.lang.get(), console.notice.visitor).to_string()
+                });
                 let preview = row.last_message.clone().unwrap_or_default();
                 let (news, is_new) = self
                     .lists
@@ -429,10 +453,11 @@ impl Desk {
                 }
                 let looking = open == Some(id) && self.visible.get_untracked();
                 if news && !looking {
+                    let locale = self.lang.get();
                     let title = if is_new {
-                        format!("New conversation from {name}")
+                        td_string!(locale, console.notice.new_conversation_from, name).to_string()
                     } else {
-                        format!("{name} wrote")
+                        td_string!(locale, console.notice.wrote, name).to_string()
                     };
                     browser::notify(&title, &preview);
                 }
@@ -517,6 +542,7 @@ impl Desk {
                 reason,
             } => {
                 // Named as the list names it: by the visitor.
+                let locale = self.lang.get();
                 let who = self
                     .lists
                     .with_untracked(|l| {
@@ -525,18 +551,34 @@ impl Desk {
                             .and_then(|r| r.visitor_name.clone())
                     })
                     .map_or_else(
-                        || format!("conversation #{conversation}"),
-                        |n| format!("{n}'s conversation"),
+                        || {
+                            let id = conversation;
+                            td_string!(locale, console.notice.conversation_number, id).to_string()
+                        },
+                        |name| {
+                            td_string!(locale, console.notice.someones_conversation, name)
+                                .to_string()
+                        },
                     );
-                self.notice.set(Some(format!(
-                    "{} went to another agent: {reason}",
+                // English capitalizes the start of a sentence; other
+                // languages keep the visitor's name as they wrote it.
+                let who = if locale == Locale::en {
                     capitalized(&who)
-                )));
+                } else {
+                    who
+                };
+                self.notice.set(Some(
+                    td_string!(locale, console.notice.rerouted, who, reason).to_string(),
+                ));
             }
             ServerFrame::Announcement(a) => self.announcements.announce(a, false),
             ServerFrame::Error {
-                message, client_id, ..
+                code,
+                message,
+                client_id,
+                ..
             } => {
+                let message = refusal_text(self.lang, code, &message);
                 if let Some(client_id) = client_id {
                     // Refused for good (invalid, forbidden): resending would
                     // be refused again. Say so, with the text, so nothing is lost.
@@ -549,9 +591,10 @@ impl Desk {
                         body
                     });
                     let body = body.flatten().unwrap_or_default();
-                    self.notice.set(Some(format!(
-                        "Not sent ({message}): \u{201c}{body}\u{201d}"
-                    )));
+                    self.notice.set(Some(
+                        td_string!(self.lang.get(), console.notice.not_sent, message, body)
+                            .to_string(),
+                    ));
                 } else {
                     self.notice.set(Some(message));
                 }
@@ -621,9 +664,18 @@ impl Desk {
                     desk.thread.update(|t| t.merge(detail.messages.clone()));
                     desk.detail.set(Some(detail));
                 }
-                Err(e) => desk
-                    .notice
-                    .set(Some(format!("Could not load conversation #{id}: {e}"))),
+                Err(e) => {
+                    let error = error_text(desk.lang, &e);
+                    desk.notice.set(Some(
+                        td_string!(
+                            desk.lang.get(),
+                            console.notice.could_not_load_conversation,
+                            id,
+                            error
+                        )
+                        .to_string(),
+                    ))
+                }
             }
         });
     }
@@ -644,21 +696,20 @@ impl Desk {
     }
 
     /// Sends a frame that only makes sense now; tells the agent when offline.
+    /// `what` names the action in the UI's language ("the transfer").
     pub fn act(&self, frame: ClientFrame, what: &str) {
         if !(self.connection.online() && self.connection.link.send(&frame)) {
-            self.notice.set(Some(format!(
-                "You are offline, so {what} did not go through. Try again once reconnected."
-            )));
+            self.notice.set(Some(
+                td_string!(self.lang.get(), console.notice.offline, what).to_string(),
+            ));
         }
     }
 
     pub fn set_availability(&self, status: Availability) {
         self.availability.set(status);
         store_availability(status);
-        self.act(
-            ClientFrame::SupportAvailability { status },
-            "the status change",
-        );
+        let what = td_string!(self.lang.get(), console.actions.what_status_change).to_string();
+        self.act(ClientFrame::SupportAvailability { status }, &what);
     }
 
     pub fn typed(&self, conversation: ConversationId) {
@@ -875,6 +926,39 @@ mod tests {
         assert_eq!(waited(at(0), at(2 * 3600 + 600)), "2h 10m");
         assert_eq!(waited(at(0), at(3 * 86_400 + 4 * 3600)), "3d 4h");
         assert_eq!(waited(at(10), at(0)), "0s");
+    }
+
+    #[test]
+    fn waits_in_chinese_use_chinese_units() {
+        assert_eq!(waited_in(Locale::zh_CN, at(0), at(185)), "3分05秒");
+        assert_eq!(
+            waited_in(Locale::zh_CN, at(0), at(2 * 3600 + 600)),
+            "2小时10分"
+        );
+    }
+
+    #[test]
+    fn a_rerouted_conversation_is_named_by_its_visitor() {
+        Owner::new().with(|| {
+            let desk = Desk::new();
+            desk.lists.update(|l| {
+                l.upsert(row(1, Some(7), ConversationStatus::Open, 0));
+            });
+            let rerouted = |id: i64| ServerFrame::SupportRerouted {
+                conversation: ConversationId(id),
+                reason: "not answered within 5 minutes".into(),
+            };
+            desk.apply(rerouted(1));
+            assert_eq!(
+                desk.notice.get_untracked().as_deref(),
+                Some("V1's conversation went to another agent: not answered within 5 minutes")
+            );
+            desk.apply(rerouted(9));
+            assert_eq!(
+                desk.notice.get_untracked().as_deref(),
+                Some("Conversation #9 went to another agent: not answered within 5 minutes")
+            );
+        });
     }
 
     /// Issue 11.8: after a transfer the previous agent's pane is read-only.

@@ -14,17 +14,53 @@ use crate::client::{
     browser,
     socket::{Connection, Session},
 };
+use crate::i18n::*;
+use crate::language::{refusal_text, Lang};
 use crate::protocol::{
     AgentRef, AuthorKind, AwayReason, ClientFrame, ConversationId, ConversationStatus, DeskState,
-    ServerFrame, SupportMessage, SupportMessageId, VisitorSession,
+    ErrorCode, ServerFrame, SupportMessage, SupportMessageId, VisitorSession, MAX_BODY_CHARS,
 };
 use crate::state::announcements::{Announcements, Reader};
 use crate::state::LinkState;
+use crate::validate::Invalid;
 
 /// How long "X is typing…" stays after the last `support.typing`.
 const TYPING_SHOWN_MS: f64 = 4_000.0;
 /// Least time between two `support.typing` frames we send.
 const TYPING_EVERY_MS: f64 = 3_000.0;
+
+/// What the visitor forms say about input the checks of [`crate::validate`]
+/// refused: "Email is not an email address." English readers get the check's
+/// own words; other languages a text chosen by the field and the `input`
+/// (the check's reasons are few and known).
+pub fn invalid_text(locale: Locale, e: &Invalid, input: &str) -> String {
+    let problem = if locale == Locale::en {
+        e.problem.clone()
+    } else {
+        let typed = input.trim();
+        match e.field {
+            "email" => td_string!(locale, visitor.invalid.not_an_email).to_string(),
+            "name" if typed.chars().count() > 64 => {
+                td_string!(locale, visitor.invalid.name_too_long, max = 64).to_string()
+            }
+            "body" if input.trim().is_empty() => {
+                td_string!(locale, visitor.invalid.empty).to_string()
+            }
+            "body" if input.chars().count() > MAX_BODY_CHARS => {
+                let count = input.chars().count();
+                let max = MAX_BODY_CHARS;
+                td_string!(locale, visitor.invalid.too_long, count, max).to_string()
+            }
+            "name" | "body" => td_string!(locale, visitor.invalid.control).to_string(),
+            _ => e.problem.clone(),
+        }
+    };
+    match e.field {
+        "name" => td_string!(locale, visitor.invalid.name, problem).to_string(),
+        "email" => td_string!(locale, visitor.invalid.email, problem).to_string(),
+        _ => td_string!(locale, visitor.invalid.message, problem).to_string(),
+    }
+}
 
 /// A message the visitor wrote that the server has not stored yet (no echo).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,6 +213,8 @@ pub struct Visitor {
     pub connection: Connection,
     /// Announcements pushed to this page's audience.
     pub announcements: Announcements,
+    /// The UI's language, for notices.
+    pub lang: Lang,
     /// The page the visitor came from (the embedding page in the widget).
     page: StoredValue<Option<String>>,
     opening: StoredValue<Option<PendingOpen>>,
@@ -201,6 +239,7 @@ impl Visitor {
             notice: RwSignal::new(None),
             connection,
             announcements: Announcements::new(connection, Reader::Visitor),
+            lang: Lang::here(),
             page: StoredValue::new(page),
             opening: StoredValue::new(None),
             typing_sent: StoredValue::new(0.0),
@@ -223,13 +262,14 @@ impl Visitor {
     }
 
     /// Sends a frame that only makes sense now; says so when offline.
+    /// `what` names it in the UI's language ("your rating").
     fn send_now(&self, frame: &ClientFrame, what: &str) -> bool {
         if self.connection.online() && self.connection.link.send(frame) {
             true
         } else {
-            self.notice.set(Some(format!(
-                "You are offline, so {what} did not go through. Try again once reconnected."
-            )));
+            self.notice.set(Some(
+                td_string!(self.lang.get(), visitor.notice.offline, what).to_string(),
+            ));
             false
         }
     }
@@ -324,7 +364,8 @@ impl Visitor {
             score,
             comment,
         };
-        if self.send_now(&frame, "your rating") {
+        let what = td_string!(self.lang.get(), visitor.notice.what_rating).to_string();
+        if self.send_now(&frame, &what) {
             self.rated.set(Some(score));
         }
     }
@@ -338,7 +379,8 @@ impl Visitor {
             email: email.clone(),
             name,
         };
-        if self.send_now(&frame, "your email address") {
+        let what = td_string!(self.lang.get(), visitor.notice.what_email).to_string();
+        if self.send_now(&frame, &what) {
             self.contact_left.set(Some(email));
         }
     }
@@ -458,8 +500,11 @@ impl Visitor {
             } if self.adopt(conversation) => self.away.set(Some((reason, message))),
             ServerFrame::Announcement(a) => self.announcements.announce(a, false),
             ServerFrame::Error {
-                message, client_id, ..
-            } => self.on_error(message, client_id),
+                code,
+                message,
+                client_id,
+                ..
+            } => self.on_error(code, message, client_id),
             // Chat and console frames never reach a visitor's connection;
             // frames about another conversation of theirs are not on screen.
             _ => {}
@@ -519,7 +564,8 @@ impl Visitor {
         }
     }
 
-    fn on_error(&self, message: String, client_id: Option<String>) {
+    fn on_error(&self, code: ErrorCode, message: String, client_id: Option<String>) {
+        let message = refusal_text(self.lang, code, &message);
         let Some(cid) = client_id else {
             self.notice.set(Some(message));
             return;
@@ -792,5 +838,41 @@ mod tests {
                 Some("email: is not an email address")
             );
         });
+    }
+
+    #[test]
+    fn refused_input_reads_as_the_check_says_in_english_and_in_chinese() {
+        use crate::validate::{Email, MessageBody, VisitorName};
+        let email = Email::parse(Some("bad")).unwrap_err();
+        assert_eq!(
+            invalid_text(Locale::en, &email, "bad"),
+            "Email is not an email address."
+        );
+        assert_eq!(
+            invalid_text(Locale::zh_CN, &email, "bad"),
+            "邮箱格式不正确。"
+        );
+        let long = "x".repeat(MAX_BODY_CHARS + 1);
+        let body = MessageBody::parse(&long).unwrap_err();
+        assert_eq!(
+            invalid_text(Locale::en, &body, &long),
+            format!("Message {}.", body.problem)
+        );
+        assert_eq!(
+            invalid_text(Locale::zh_CN, &body, &long),
+            format!(
+                "消息有 {} 个字符，超过了 {MAX_BODY_CHARS} 个字符的上限。",
+                MAX_BODY_CHARS + 1
+            )
+        );
+        let name = VisitorName::parse(Some("a\u{7}b")).unwrap_err();
+        assert_eq!(
+            invalid_text(Locale::en, &name, "a\u{7}b"),
+            format!("Name {}.", name.problem)
+        );
+        assert_eq!(
+            invalid_text(Locale::zh_CN, &name, "a\u{7}b"),
+            "姓名不能包含控制字符。"
+        );
     }
 }
