@@ -3,34 +3,47 @@
 
 use leptos::prelude::*;
 
-/// The admin pages, in tab order: (path, label).
-const PAGES: [(&str, &str); 3] = [
-    ("/admin", "Users"),
-    ("/admin/announcements", "Announcements"),
-    ("/admin/support", "Support"),
-];
+use crate::i18n::*;
+
+/// The admin pages, in tab order.
+const PAGES: [&str; 3] = ["/admin", "/admin/announcements", "/admin/support"];
+
+/// A page's tab label.
+fn label(l: Locale, href: &str) -> String {
+    match href {
+        "/admin" => td_string!(l, admin.header.users),
+        "/admin/announcements" => td_string!(l, admin.header.announcements),
+        _ => td_string!(l, admin.header.support),
+    }
+    .to_string()
+}
 
 #[component]
 pub fn AdminHeader(
     /// The path of the page showing the header.
     current: &'static str,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <header class="admin-header">
             <a class="brand" href="/">
                 <img src="/favicon.svg" alt="" width="24" height="24"/>
                 <span>"Switchboard"</span>
             </a>
-            <nav class="admin-tabs" aria-label="Admin pages">
+            <nav class="admin-tabs" aria-label=move || t_string!(i18n, admin.header.pages).to_string()>
                 {PAGES
                     .into_iter()
-                    .map(|(href, label)| {
+                    .map(|href| {
                         let here = (href == current).then_some("page");
-                        view! { <a class="admin-tab" href=href aria-current=here>{label}</a> }
+                        view! {
+                            <a class="admin-tab" href=href aria-current=here>
+                                {move || label(i18n.get_locale(), href)}
+                            </a>
+                        }
                     })
                     .collect_view()}
             </nav>
-            <a class="button subtle small" href="/">"← Back to chat"</a>
+            <a class="button subtle small" href="/">{t!(i18n, admin.header.back)}</a>
         </header>
     }
     .into_any()

@@ -7,13 +7,15 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike, Weekday};
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::client::{http, zones};
-use crate::protocol::{RoomId, RoomSummary, Schedule, Severity, User, UserId};
+use crate::i18n::*;
+use crate::language::{error_text, refusal_text, Lang};
+use crate::protocol::{Day, RoomId, RoomSummary, Schedule, Severity, User, UserId};
 use crate::state::announce_form::{
-    patch_for, Draft, FieldError, RepeatKind, TargetKind, When, DAYS,
+    patch_for, Draft, FieldError, Mistake, RepeatKind, TargetKind, When, DAYS,
 };
 
 /// A mistake to show: beside its field when it names one the form has.
@@ -23,29 +25,134 @@ pub struct Problem {
     pub message: String,
 }
 
-impl From<FieldError> for Problem {
-    fn from(e: FieldError) -> Problem {
+impl Problem {
+    /// A mistake the form found itself, worded in the UI's language.
+    fn of_field(lang: Lang, e: FieldError) -> Problem {
         Problem {
             field: Some(e.field.to_owned()),
-            message: e.message,
+            message: mistake_text(lang.get(), &e.mistake),
         }
     }
-}
 
-impl From<http::ApiError> for Problem {
-    fn from(e: http::ApiError) -> Problem {
+    /// The server's refusal, in the UI's language.
+    fn of_api(lang: Lang, e: http::ApiError) -> Problem {
         let field = e.field().map(str::to_owned);
-        let text = e.to_string();
-        // The server's message starts with "<field>: "; beside the field that is noise.
-        let message = match &field {
-            Some(f) => text
-                .strip_prefix(&format!("{f}: "))
-                .map(str::to_owned)
-                .unwrap_or(text),
-            None => text,
+        let message = match &e {
+            http::ApiError::Server { code, message, .. } => {
+                // The server's message starts with "<field>: "; beside the field that is noise.
+                let detail = field
+                    .as_ref()
+                    .and_then(|f| message.strip_prefix(&format!("{f}: ")))
+                    .unwrap_or(message);
+                refusal_text(lang, *code, detail)
+            }
+            http::ApiError::Network(_) => error_text(lang, &e),
         };
         Problem { field, message }
     }
+}
+
+/// What a [`Mistake`] says beside its field.
+fn mistake_text(l: Locale, mistake: &Mistake) -> String {
+    match mistake {
+        Mistake::ChooseRoom => td_string!(l, admin.announce.mistakes.choose_room).to_string(),
+        Mistake::ChooseUser => td_string!(l, admin.announce.mistakes.choose_user).to_string(),
+        Mistake::WriteBody => td_string!(l, admin.announce.mistakes.write_body).to_string(),
+        Mistake::ChooseDate => td_string!(l, admin.announce.mistakes.choose_date).to_string(),
+        Mistake::ChooseTime => td_string!(l, admin.announce.mistakes.choose_time).to_string(),
+        Mistake::ChooseDays => td_string!(l, admin.announce.mistakes.choose_days).to_string(),
+        Mistake::WriteCron => td_string!(l, admin.announce.mistakes.write_cron).to_string(),
+        Mistake::ChooseZone => td_string!(l, admin.announce.mistakes.choose_zone).to_string(),
+        Mistake::UnknownZone(zone) => td_string!(
+            l,
+            admin.announce.mistakes.unknown_zone,
+            zone = format!("{zone:?}")
+        )
+        .to_string(),
+    }
+}
+
+/// A day's short name: "Mon", "周一".
+pub fn day_name(l: Locale, day: Day) -> String {
+    match day {
+        Day::Mon => td_string!(l, admin.days.mon),
+        Day::Tue => td_string!(l, admin.days.tue),
+        Day::Wed => td_string!(l, admin.days.wed),
+        Day::Thu => td_string!(l, admin.days.thu),
+        Day::Fri => td_string!(l, admin.days.fri),
+        Day::Sat => td_string!(l, admin.days.sat),
+        Day::Sun => td_string!(l, admin.days.sun),
+    }
+    .to_string()
+}
+
+/// A month's short name: "Dec", "12月".
+fn month_name(l: Locale, month: u32) -> String {
+    match month {
+        1 => td_string!(l, admin.months.jan),
+        2 => td_string!(l, admin.months.feb),
+        3 => td_string!(l, admin.months.mar),
+        4 => td_string!(l, admin.months.apr),
+        5 => td_string!(l, admin.months.may),
+        6 => td_string!(l, admin.months.jun),
+        7 => td_string!(l, admin.months.jul),
+        8 => td_string!(l, admin.months.aug),
+        9 => td_string!(l, admin.months.sep),
+        10 => td_string!(l, admin.months.oct),
+        11 => td_string!(l, admin.months.nov),
+        _ => td_string!(l, admin.months.dec),
+    }
+    .to_string()
+}
+
+/// "Tue 1 Dec 2026, 09:00 (UTC+01:00)" (in Chinese "2026年12月1日 周二
+/// 09:00（UTC+01:00）"): a due time as the zone's wall clock.
+pub fn wall(l: Locale, t: DateTime<FixedOffset>) -> String {
+    let time = if t.second() == 0 { "%H:%M" } else { "%H:%M:%S" };
+    let day = match t.weekday() {
+        Weekday::Mon => Day::Mon,
+        Weekday::Tue => Day::Tue,
+        Weekday::Wed => Day::Wed,
+        Weekday::Thu => Day::Thu,
+        Weekday::Fri => Day::Fri,
+        Weekday::Sat => Day::Sat,
+        Weekday::Sun => Day::Sun,
+    };
+    td_string!(
+        l,
+        admin.wall,
+        weekday = day_name(l, day),
+        day = t.day(),
+        month = month_name(l, t.month()),
+        year = t.format("%Y").to_string(),
+        time = t.format(time).to_string(),
+        offset = t.format("%:z").to_string()
+    )
+    .to_string()
+}
+
+/// Who an announcement goes to, as the form's picker names it.
+pub fn target_label(l: Locale, kind: TargetKind) -> String {
+    match kind {
+        TargetKind::All => td_string!(l, admin.announce.targets.all),
+        TargetKind::Room => td_string!(l, admin.announce.targets.room),
+        TargetKind::User => td_string!(l, admin.announce.targets.user),
+        TargetKind::Agents => td_string!(l, admin.announce.targets.agents),
+        TargetKind::Visitors => td_string!(l, admin.announce.targets.visitors),
+    }
+    .to_string()
+}
+
+fn repeat_label(l: Locale, kind: RepeatKind) -> String {
+    match kind {
+        RepeatKind::Never => td_string!(l, admin.announce.repeats.never),
+        RepeatKind::Day => td_string!(l, admin.announce.repeats.day),
+        RepeatKind::Weekday => td_string!(l, admin.announce.repeats.weekday),
+        RepeatKind::Week => td_string!(l, admin.announce.repeats.week),
+        RepeatKind::Month => td_string!(l, admin.announce.repeats.month),
+        RepeatKind::Cron => td_string!(l, admin.announce.repeats.cron),
+    }
+    .to_string()
 }
 
 /// The groups of the form a problem can be shown beside.
@@ -55,13 +162,6 @@ fn place_of(field: &str) -> Option<&'static str> {
     PLACES
         .into_iter()
         .find(|p| field == *p || field.starts_with(&format!("{p}.")))
-}
-
-/// "Tue 1 Dec 2026, 09:00 (UTC+01:00)": a due time as the zone's wall clock.
-pub fn wall(t: DateTime<FixedOffset>) -> String {
-    let time = if t.second() == 0 { "%H:%M" } else { "%H:%M:%S" };
-    t.format(&format!("%a %-d %b %Y, {time} (UTC%:z)"))
-        .to_string()
 }
 
 #[component]
@@ -74,6 +174,8 @@ pub fn AnnounceForm(
     /// Called after a successful send, schedule or edit.
     on_saved: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let problem = RwSignal::new(None::<Problem>);
     let done = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -106,12 +208,16 @@ pub fn AnnounceForm(
                 }
                 let request = match d.schedule_request(zones::with_zone_offset) {
                     Ok(r) => r,
-                    Err(e) => return preview.set(Some(Err(e.into()))),
+                    Err(e) => return preview.set(Some(Err(Problem::of_field(lang, e)))),
                 };
                 leptos::task::spawn_local(async move {
                     let answer = http::preview_schedule(&request).await;
                     if generation.get_value() == mine {
-                        preview.set(Some(answer.map(|p| p.upcoming).map_err(Problem::from)));
+                        preview.set(Some(
+                            answer
+                                .map(|p| p.upcoming)
+                                .map_err(|e| Problem::of_api(lang, e)),
+                        ));
                     }
                 });
             },
@@ -150,20 +256,25 @@ pub fn AnnounceForm(
         if original.is_none() && d.when == When::Now {
             let request = match d.push_request() {
                 Ok(r) => r,
-                Err(e) => return problem.set(Some(e.into())),
+                Err(e) => return problem.set(Some(Problem::of_field(lang, e))),
             };
             busy.set(true);
             leptos::task::spawn_local(async move {
                 match http::push(&request).await {
                     Ok(sent) => {
-                        done.set(Some(format!(
-                            "Sent (announcement {}) to {} live connection(s); offline targets find it in their inbox.",
-                            sent.id, sent.connections
-                        )));
+                        done.set(Some(
+                            td_string!(
+                                lang.get(),
+                                admin.announce.sent,
+                                id = sent.id,
+                                count = sent.connections
+                            )
+                            .to_string(),
+                        ));
                         reset();
                         on_saved.run(());
                     }
-                    Err(e) => problem.set(Some(e.into())),
+                    Err(e) => problem.set(Some(Problem::of_api(lang, e))),
                 }
                 busy.set(false);
             });
@@ -171,7 +282,7 @@ pub fn AnnounceForm(
         }
         let request = match d.schedule_request(zones::with_zone_offset) {
             Ok(r) => r,
-            Err(e) => return problem.set(Some(e.into())),
+            Err(e) => return problem.set(Some(Problem::of_field(lang, e))),
         };
         busy.set(true);
         leptos::task::spawn_local(async move {
@@ -181,21 +292,22 @@ pub fn AnnounceForm(
             };
             match answer {
                 Ok(s) => {
+                    let l = lang.get();
                     let next = s
                         .upcoming
                         .first()
-                        .map(|t| format!(" Next: {}.", wall(*t)))
+                        .map(|t| td_string!(l, admin.announce.next, time = wall(l, *t)).to_string())
                         .unwrap_or_default();
-                    let verb = if original.is_some() {
-                        "Saved"
+                    let what = if original.is_some() {
+                        td_string!(l, admin.announce.saved, id = s.id).to_string()
                     } else {
-                        "Scheduled"
+                        td_string!(l, admin.announce.scheduled, id = s.id).to_string()
                     };
-                    done.set(Some(format!("{verb}: schedule {}.{next}", s.id)));
+                    done.set(Some(format!("{what}{next}")));
                     reset();
                     on_saved.run(());
                 }
-                Err(e) => problem.set(Some(e.into())),
+                Err(e) => problem.set(Some(Problem::of_api(lang, e))),
             }
             busy.set(false);
         });
@@ -235,37 +347,38 @@ pub fn AnnounceForm(
 
     let submit_label = move || {
         if editing.with(Option::is_some) {
-            "Save changes"
+            t_string!(i18n, admin.announce.save_changes)
         } else if scheduling() {
-            "Schedule"
+            t_string!(i18n, admin.announce.schedule)
         } else {
-            "Send now"
+            t_string!(i18n, admin.announce.send_now)
         }
+        .to_string()
     };
 
     view! {
         <section class="card admin-card" aria-labelledby="announce-title" id="announce-form">
             <h1 id="announce-title">
                 {move || match editing.get() {
-                    Some(s) => format!("Edit schedule {}", s.id),
-                    None => "New announcement".to_string(),
+                    Some(s) => t_string!(i18n, admin.announce.edit, id = s.id).to_string(),
+                    None => t_string!(i18n, admin.announce.new).to_string(),
                 }}
             </h1>
             <form class="announce-form" on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="announce-title-input">"Title " <span class="muted small">"(optional)"</span></label>
+                    <label for="announce-title-input">{t!(i18n, admin.announce.title)} <span class="muted small">{t!(i18n, admin.announce.optional)}</span></label>
                     <input id="announce-title-input" type="text" maxlength="200" prop:value=title on:input=on_title/>
                     <span class="field-error">{beside("title")}</span>
                 </div>
                 <div class="field">
-                    <label for="announce-body">"Message"</label>
+                    <label for="announce-body">{t!(i18n, admin.announce.message)}</label>
                     <textarea id="announce-body" rows="4" prop:value=body on:input=on_body
-                        placeholder="Markdown: **bold**, _italic_, [links](https://example.com), lists"></textarea>
+                        placeholder=move || t_string!(i18n, admin.announce.body_placeholder).to_string()></textarea>
                     <span class="field-error">{beside("body")}</span>
                 </div>
                 <div class="field-row">
                     <div class="field">
-                        <label for="announce-severity">"Severity"</label>
+                        <label for="announce-severity">{t!(i18n, admin.announce.severity)}</label>
                         <select id="announce-severity"
                             prop:value=move || draft.with(|d| d.severity.as_str())
                             on:change=move |ev| {
@@ -273,13 +386,13 @@ pub fn AnnounceForm(
                                     draft.update(|d| d.severity = s);
                                 }
                             }>
-                            <option value="info">"Info"</option>
-                            <option value="warning">"Warning"</option>
-                            <option value="urgent">"Urgent"</option>
+                            <option value="info">{t!(i18n, admin.announce.severities.info)}</option>
+                            <option value="warning">{t!(i18n, admin.announce.severities.warning)}</option>
+                            <option value="urgent">{t!(i18n, admin.announce.severities.urgent)}</option>
                         </select>
                     </div>
                     <div class="field">
-                        <label for="announce-target">"Send to"</label>
+                        <label for="announce-target">{t!(i18n, admin.announce.send_to)}</label>
                         <select id="announce-target"
                             prop:value=move || draft.with(|d| d.target.as_str())
                             on:change=move |ev| {
@@ -289,20 +402,20 @@ pub fn AnnounceForm(
                             }>
                             {TargetKind::ALL
                                 .into_iter()
-                                .map(|k| view! { <option value=k.as_str()>{k.label()}</option> })
+                                .map(|k| view! { <option value=k.as_str()>{move || target_label(i18n.get_locale(), k)}</option> })
                                 .collect_view()}
                         </select>
                     </div>
                     <Show when=move || draft.with(|d| d.target == TargetKind::Room)>
                         <div class="field">
-                            <label for="announce-room">"Room"</label>
+                            <label for="announce-room">{t!(i18n, admin.announce.room)}</label>
                             <select id="announce-room"
                                 prop:value=move || draft.with(|d| d.room.map(|r| r.to_string()).unwrap_or_default())
                                 on:change=move |ev| {
                                     let room = event_target_value(&ev).parse().ok().map(RoomId);
                                     draft.update(|d| d.room = room);
                                 }>
-                                <option value="">"Choose a room…"</option>
+                                <option value="">{t!(i18n, admin.announce.choose_room)}</option>
                                 {move || rooms.get().into_iter()
                                     .map(|r| view! { <option value=r.id.to_string()>{format!("#{}", r.name)}</option> })
                                     .collect_view()}
@@ -311,14 +424,14 @@ pub fn AnnounceForm(
                     </Show>
                     <Show when=move || draft.with(|d| d.target == TargetKind::User)>
                         <div class="field">
-                            <label for="announce-user">"User"</label>
+                            <label for="announce-user">{t!(i18n, admin.announce.user)}</label>
                             <select id="announce-user"
                                 prop:value=move || draft.with(|d| d.user.map(|u| u.to_string()).unwrap_or_default())
                                 on:change=move |ev| {
                                     let user = event_target_value(&ev).parse().ok().map(UserId);
                                     draft.update(|d| d.user = user);
                                 }>
-                                <option value="">"Choose a user…"</option>
+                                <option value="">{t!(i18n, admin.announce.choose_user)}</option>
                                 {move || users.get().into_iter()
                                     .map(|u| view! { <option value=u.id.to_string()>{u.username}</option> })
                                     .collect_view()}
@@ -330,18 +443,18 @@ pub fn AnnounceForm(
 
                 <Show when=move || editing.with(Option::is_none)>
                     <fieldset class="when">
-                        <legend>"When"</legend>
+                        <legend>{t!(i18n, admin.announce.when)}</legend>
                         <label class="choice">
                             <input type="radio" name="when" value="now"
                                 prop:checked=move || draft.with(|d| d.when == When::Now)
                                 on:change=move |_| draft.update(|d| d.when = When::Now)/>
-                            "Send now"
+                            {t!(i18n, admin.announce.now)}
                         </label>
                         <label class="choice">
                             <input type="radio" name="when" value="later"
                                 prop:checked=move || draft.with(|d| d.when == When::Later)
                                 on:change=move |_| draft.update(|d| d.when = When::Later)/>
-                            "Schedule for later"
+                            {t!(i18n, admin.announce.later)}
                         </label>
                     </fieldset>
                 </Show>
@@ -350,15 +463,15 @@ pub fn AnnounceForm(
                     <div class="schedule-fields">
                         <div class="field-row">
                             <div class="field">
-                                <label for="announce-date">"Date"</label>
+                                <label for="announce-date">{t!(i18n, admin.announce.date)}</label>
                                 <input id="announce-date" type="date" prop:value=date on:input=on_date/>
                             </div>
                             <div class="field">
-                                <label for="announce-time">"Time"</label>
+                                <label for="announce-time">{t!(i18n, admin.announce.time)}</label>
                                 <input id="announce-time" type="time" step="1" prop:value=time on:input=on_time/>
                             </div>
                             <div class="field grow">
-                                <label for="announce-zone">"Time zone"</label>
+                                <label for="announce-zone">{t!(i18n, admin.announce.zone)}</label>
                                 <input id="announce-zone" type="text" list="zone-list" autocomplete="off"
                                     spellcheck="false" prop:value=zone on:input=on_zone/>
                                 <datalist id="zone-list">
@@ -372,7 +485,7 @@ pub fn AnnounceForm(
                         <span class="field-error">{beside("zone")}</span>
                         <div class="field-row">
                             <div class="field">
-                                <label for="announce-repeat">"Repeat"</label>
+                                <label for="announce-repeat">{t!(i18n, admin.announce.repeat)}</label>
                                 <select id="announce-repeat"
                                     prop:value=move || draft.with(|d| d.repeat.as_str())
                                     on:change=move |ev| {
@@ -382,28 +495,28 @@ pub fn AnnounceForm(
                                     }>
                                     {RepeatKind::ALL
                                         .into_iter()
-                                        .map(|k| view! { <option value=k.as_str()>{k.label()}</option> })
+                                        .map(|k| view! { <option value=k.as_str()>{move || repeat_label(i18n.get_locale(), k)}</option> })
                                         .collect_view()}
                                 </select>
                             </div>
                             <Show when=move || draft.with(|d| d.repeat == RepeatKind::Cron)>
                                 <div class="field grow">
-                                    <label for="announce-cron">"Cron expression " <span class="muted small">"(minute hour day month weekday, in the zone above)"</span></label>
+                                    <label for="announce-cron">{t!(i18n, admin.announce.cron)} <span class="muted small">{t!(i18n, admin.announce.cron_hint)}</span></label>
                                     <input id="announce-cron" type="text" spellcheck="false" placeholder="0 9 * * mon-fri"
                                         prop:value=cron on:input=on_cron/>
                                 </div>
                             </Show>
                             <Show when=move || draft.with(|d| d.repeat != RepeatKind::Never)>
                                 <div class="field">
-                                    <label for="announce-until">"Until " <span class="muted small">"(optional)"</span></label>
+                                    <label for="announce-until">{t!(i18n, admin.announce.until)} <span class="muted small">{t!(i18n, admin.announce.optional)}</span></label>
                                     <input id="announce-until" type="date" prop:value=until on:input=on_until/>
                                 </div>
                             </Show>
                         </div>
                         <Show when=move || draft.with(|d| d.repeat == RepeatKind::Week)>
                             <fieldset class="days">
-                                <legend>"On"</legend>
-                                {DAYS.into_iter().map(|(day, label)| view! {
+                                <legend>{t!(i18n, admin.announce.on)}</legend>
+                                {DAYS.into_iter().map(|day| view! {
                                     <label class="choice">
                                         <input type="checkbox"
                                             prop:checked=move || draft.with(|d| d.days.contains(&day))
@@ -416,7 +529,7 @@ pub fn AnnounceForm(
                                                     }
                                                 });
                                             }/>
-                                        {label}
+                                        {move || day_name(i18n.get_locale(), day)}
                                     </label>
                                 }).collect_view()}
                             </fieldset>
@@ -424,16 +537,16 @@ pub fn AnnounceForm(
                         <span class="field-error">{beside("repeat")}</span>
                         <span class="field-error">{beside("until")}</span>
                         <div class="preview" aria-live="polite">
-                            <h2 class="preview-title">{move || format!("Next occurrences in {}", draft.with(|d| d.zone.clone()))}</h2>
+                            <h2 class="preview-title">{move || t_string!(i18n, admin.announce.preview, zone = draft.with(|d| d.zone.clone())).to_string()}</h2>
                             {move || match preview.get() {
                                 None => view! { <p class="muted small">"…"</p> }.into_any(),
                                 Some(Err(p)) => view! { <p class="field-error">{p.message}</p> }.into_any(),
                                 Some(Ok(list)) if list.is_empty() => view! {
-                                    <p class="field-error">"No occurrence from now on: pick a later time."</p>
+                                    <p class="field-error">{t!(i18n, admin.announce.no_occurrence)}</p>
                                 }.into_any(),
                                 Some(Ok(list)) => view! {
                                     <ol class="preview-list">
-                                        {list.into_iter().map(|t| view! { <li>{wall(t)}</li> }).collect_view()}
+                                        {list.into_iter().map(|t| view! { <li>{move || wall(i18n.get_locale(), t)}</li> }).collect_view()}
                                     </ol>
                                 }.into_any(),
                             }}
@@ -446,11 +559,52 @@ pub fn AnnounceForm(
                 <div class="form-actions">
                     <button type="submit" class="button primary" disabled=move || busy.get()>{submit_label}</button>
                     <Show when=move || editing.with(Option::is_some)>
-                        <button type="button" class="button subtle" on:click=move |_| reset()>"Stop editing"</button>
+                        <button type="button" class="button subtle" on:click=move |_| reset()>{t!(i18n, admin.announce.stop_editing)}</button>
                     </Show>
                 </div>
             </form>
         </section>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// English reads exactly as before the translation (the end-to-end tests
+    /// match it); Chinese has its own order.
+    #[test]
+    fn due_times_read_as_the_zone_wall_clock_in_either_language() {
+        for text in ["2026-12-01T09:00:00+01:00", "2027-03-14T17:05:09-04:00"] {
+            let t = DateTime::parse_from_rfc3339(text).unwrap();
+            let time = if t.second() == 0 { "%H:%M" } else { "%H:%M:%S" };
+            let before = t
+                .format(&format!("%a %-d %b %Y, {time} (UTC%:z)"))
+                .to_string();
+            assert_eq!(wall(Locale::en, t), before);
+        }
+        let t = DateTime::parse_from_rfc3339("2026-12-01T09:00:00+01:00").unwrap();
+        assert_eq!(
+            wall(Locale::zh_CN, t),
+            "2026年12月1日 周二 09:00（UTC+01:00）"
+        );
+    }
+
+    #[test]
+    fn form_mistakes_read_as_before_in_english() {
+        let zone = Mistake::UnknownZone("Mars/Olympus".into());
+        assert_eq!(
+            mistake_text(Locale::en, &zone),
+            "\"Mars/Olympus\" is not a time zone this browser knows"
+        );
+        assert_eq!(
+            mistake_text(Locale::en, &Mistake::ChooseDays),
+            "choose at least one day"
+        );
+        assert_eq!(
+            target_label(Locale::en, TargetKind::Visitors),
+            "Support visitors online"
+        );
+    }
 }

@@ -6,10 +6,14 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use super::announce_form::wall;
 use crate::client::{http, zones};
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::{ApiKey, NewApiKey};
 
 #[component]
 pub fn ApiKeys() -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let keys = RwSignal::new(None::<Result<Vec<ApiKey>, String>>);
     let name = RwSignal::new(String::new());
     let fresh = RwSignal::new(None::<NewApiKey>);
@@ -18,7 +22,9 @@ pub fn ApiKeys() -> impl IntoView {
 
     let reload = move || {
         leptos::task::spawn_local(async move {
-            keys.set(Some(http::api_keys().await.map_err(|e| e.to_string())));
+            keys.set(Some(
+                http::api_keys().await.map_err(|e| error_text(lang, &e)),
+            ));
         });
     };
     Effect::new(move |_| reload());
@@ -38,7 +44,7 @@ pub fn ApiKeys() -> impl IntoView {
                     name.set(String::new());
                     reload();
                 }
-                Err(e) => problem.set(Some(e.to_string())),
+                Err(e) => problem.set(Some(error_text(lang, &e))),
             }
             busy.set(false);
         });
@@ -53,37 +59,43 @@ pub fn ApiKeys() -> impl IntoView {
                     }
                     reload();
                 }
-                Err(e) => problem.set(Some(format!("Revoking {}: {e}", key.name))),
+                Err(e) => {
+                    let error = error_text(lang, &e);
+                    problem.set(Some(
+                        td_string!(lang.get(), admin.keys.revoke_failed, name = key.name, error)
+                            .to_string(),
+                    ))
+                }
             }
         });
     };
 
-    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+    let when = move |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| {
             zones::in_zone(t, &zones::browser_zone())
-                .map(wall)
+                .map(|t| wall(i18n.get_locale(), t))
                 .unwrap_or_else(|| t.to_rfc3339())
         })
     };
 
     view! {
         <section class="card admin-card" aria-labelledby="keys-title">
-            <h1 id="keys-title">"API keys"</h1>
+            <h1 id="keys-title">{t!(i18n, admin.keys.title)}</h1>
             <p class="muted">
-                "Other services push and schedule announcements with "
+                {t!(i18n, admin.keys.lead_before)}
                 <code>"Authorization: Bearer <key>"</code>
-                ". A key is shown once, when it is created; the server keeps only its hash."
+                {t!(i18n, admin.keys.lead_after)}
             </p>
             <form class="inline-form" on:submit=on_submit>
-                <label for="key-name" class="visually-hidden">"Key name"</label>
-                <input id="key-name" type="text" placeholder="Name, e.g. billing-service" maxlength="64"
+                <label for="key-name" class="visually-hidden">{t!(i18n, admin.keys.name_label)}</label>
+                <input id="key-name" type="text" placeholder=move || t_string!(i18n, admin.keys.name_placeholder).to_string() maxlength="64"
                     prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                <button type="submit" class="button primary" disabled=move || busy.get()>"Create key"</button>
+                <button type="submit" class="button primary" disabled=move || busy.get()>{t!(i18n, admin.keys.create)}</button>
             </form>
             {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
             {move || fresh.get().map(|k| view! {
                 <div class="new-key" role="status">
-                    <p><strong>{format!("Key “{}” created.", k.info.name)}</strong>" Copy it now: it will not be shown again."</p>
+                    <p><strong>{t!(i18n, admin.keys.created, name = k.info.name.clone())}</strong>{t!(i18n, admin.keys.copy_now)}</p>
                     <code class="key-value">{k.key.clone()}</code>
                     <pre class="key-example">{format!(
                         "curl -X POST {}/api/push \\\n  -H 'Authorization: Bearer {}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{{\"body\": \"Deploy finished\", \"target\": {{\"kind\": \"all\"}}}}'",
@@ -92,17 +104,17 @@ pub fn ApiKeys() -> impl IntoView {
                 </div>
             })}
             {move || match keys.get() {
-                None => view! { <p class="muted">"Loading keys…"</p> }.into_any(),
+                None => view! { <p class="muted">{t!(i18n, admin.keys.loading)}</p> }.into_any(),
                 Some(Err(m)) => view! { <p class="form-error" role="alert">{m}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No API keys yet."</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">{t!(i18n, admin.keys.empty)}</p> }.into_any(),
                 Some(Ok(list)) => view! {
                     <table class="user-table key-table">
                         <thead>
                             <tr>
-                                <th scope="col">"Name"</th>
-                                <th scope="col">"Created"</th>
-                                <th scope="col">"Last used"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                <th scope="col">{t!(i18n, admin.keys.name)}</th>
+                                <th scope="col">{t!(i18n, admin.keys.created_at)}</th>
+                                <th scope="col">{t!(i18n, admin.keys.last_used)}</th>
+                                <th scope="col"><span class="visually-hidden">{t!(i18n, admin.keys.actions)}</span></th>
                             </tr>
                         </thead>
                         <tbody>
@@ -112,16 +124,16 @@ pub fn ApiKeys() -> impl IntoView {
                                 view! {
                                     <tr class:revoked=revoked>
                                         <td>{k.name.clone()}</td>
-                                        <td class="small">{when(Some(k.created_at))}</td>
-                                        <td class="small">{when(k.last_used_at).unwrap_or_else(|| "never".into())}</td>
+                                        <td class="small">{move || when(Some(k.created_at))}</td>
+                                        <td class="small">{move || when(k.last_used_at).unwrap_or_else(|| t_string!(i18n, admin.keys.never).to_string())}</td>
                                         <td>
                                             {if revoked {
-                                                view! { <span class="muted small">{format!("revoked {}", when(k.revoked_at).unwrap_or_default())}</span> }.into_any()
+                                                view! { <span class="muted small">{move || t_string!(i18n, admin.keys.revoked, when = when(k.revoked_at).unwrap_or_default()).to_string()}</span> }.into_any()
                                             } else {
                                                 view! {
                                                     <button type="button" class="button small subtle danger-text"
-                                                        aria-label=format!("Revoke {}", k.name)
-                                                        on:click=move |_| revoke(key.clone())>"Revoke"</button>
+                                                        aria-label=t_string!(i18n, admin.keys.revoke_label, name = k.name.clone()).to_string()
+                                                        on:click=move |_| revoke(key.clone())>{t!(i18n, admin.keys.revoke)}</button>
                                                 }.into_any()
                                             }}
                                         </td>

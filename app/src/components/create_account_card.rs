@@ -6,14 +6,30 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::client::http;
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
+use crate::pages::auth::{password_problem, username_problem};
 use crate::protocol::{CreateAccount, Role};
 use crate::validate::{Password, Username};
+
+/// A role as the admin pages name it ("agent", "客服"); the value sent stays
+/// `Role::as_str`.
+pub fn role_name(l: Locale, role: Role) -> String {
+    match role {
+        Role::Member => td_string!(l, admin.roles.member),
+        Role::Agent => td_string!(l, admin.roles.agent),
+        Role::Admin => td_string!(l, admin.roles.admin),
+    }
+    .to_string()
+}
 
 #[component]
 pub fn CreateAccountCard(
     /// Bumped after an account is made, so the users list reloads.
     created: RwSignal<u32>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Member);
@@ -27,11 +43,11 @@ pub fn CreateAccountCard(
         }
         let name = match Username::parse(&username.get_untracked()) {
             Ok(n) => n,
-            Err(e) => return outcome.set(Some(Err(format!("Username {}.", e.problem)))),
+            Err(e) => return outcome.set(Some(Err(username_problem(lang.get(), &e)))),
         };
         let typed = password.get_untracked();
         if let Err(e) = Password::parse(&typed) {
-            return outcome.set(Some(Err(format!("Password {}.", e.problem))));
+            return outcome.set(Some(Err(password_problem(lang.get(), &e))));
         }
         let account = CreateAccount {
             username: name.as_str().to_owned(),
@@ -43,16 +59,20 @@ pub fn CreateAccountCard(
         leptos::task::spawn_local(async move {
             match http::create_account(&account).await {
                 Ok(user) => {
-                    outcome.set(Some(Ok(format!(
-                        "Created {} ({}). Give them the password; they log in at /login.",
-                        user.username,
-                        user.role.as_str()
-                    ))));
+                    let l = lang.get();
+                    let role = role_name(l, user.role);
+                    outcome.set(Some(Ok(td_string!(
+                        l,
+                        admin.create_account.created,
+                        name = user.username,
+                        role
+                    )
+                    .to_string())));
                     username.set(String::new());
                     password.set(String::new());
                     created.update(|n| *n += 1);
                 }
-                Err(e) => outcome.set(Some(Err(e.to_string()))),
+                Err(e) => outcome.set(Some(Err(error_text(lang, &e)))),
             }
             busy.set(false);
         });
@@ -60,16 +80,16 @@ pub fn CreateAccountCard(
 
     view! {
         <section class="card admin-card" aria-labelledby="create-account-title">
-            <h1 id="create-account-title">"Create an account"</h1>
-            <p class="muted">"Make an account with an initial password and hand both to its owner."</p>
+            <h1 id="create-account-title">{t!(i18n, admin.create_account.title)}</h1>
+            <p class="muted">{t!(i18n, admin.create_account.lead)}</p>
             <form class="inline-form create-account-form" on:submit=on_submit novalidate=true>
-                <label for="new-username">"Username"</label>
+                <label for="new-username">{t!(i18n, admin.create_account.username)}</label>
                 <input id="new-username" type="text" autocomplete="off" autocapitalize="none" spellcheck="false"
                     prop:value=move || username.get() on:input=move |ev| username.set(event_target_value(&ev))/>
-                <label for="new-password">"Initial password"</label>
+                <label for="new-password">{t!(i18n, admin.create_account.password)}</label>
                 <input id="new-password" type="text" autocomplete="new-password"
                     prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                <label for="new-role">"Role"</label>
+                <label for="new-role">{t!(i18n, admin.create_account.role)}</label>
                 <select id="new-role"
                     on:change=move |ev| {
                         if let Some(r) = Role::parse(&event_target_value(&ev)) {
@@ -80,10 +100,14 @@ pub fn CreateAccountCard(
                 >
                     {[Role::Member, Role::Agent, Role::Admin]
                         .into_iter()
-                        .map(|r| view! { <option value=r.as_str() selected=move || role.get() == r>{r.as_str()}</option> })
+                        .map(|r| view! {
+                            <option value=r.as_str() selected=move || role.get() == r>
+                                {move || role_name(i18n.get_locale(), r)}
+                            </option>
+                        })
                         .collect_view()}
                 </select>
-                <button type="submit" class="button primary" disabled=move || busy.get()>"Create account"</button>
+                <button type="submit" class="button primary" disabled=move || busy.get()>{t!(i18n, admin.create_account.submit)}</button>
             </form>
             <p aria-live="polite">
                 {move || match outcome.get() {

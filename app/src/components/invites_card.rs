@@ -10,28 +10,38 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use super::announce_form::wall;
 use crate::client::{http, zones};
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::{Invite, InviteId, InviteState, MAX_INVITE_USES};
 
-/// The lifetimes the form offers: (hours, label).
-const LIFETIMES: [(u32, &str); 4] = [
-    (1, "1 hour"),
-    (24, "1 day"),
-    (7 * 24, "7 days"),
-    (30 * 24, "30 days"),
-];
+/// The lifetimes the form offers, in hours.
+const LIFETIMES: [u32; 4] = [1, 24, 7 * 24, 30 * 24];
 
-fn state_label(state: InviteState) -> &'static str {
-    match state {
-        InviteState::Valid => "active",
-        InviteState::Expired => "expired",
-        InviteState::UsedUp => "used",
-        InviteState::Revoked => "revoked",
-        InviteState::Unknown => "unknown",
+fn lifetime_label(l: Locale, hours: u32) -> String {
+    match hours {
+        1 => td_string!(l, admin.invites.hour_1),
+        24 => td_string!(l, admin.invites.day_1),
+        168 => td_string!(l, admin.invites.days_7),
+        _ => td_string!(l, admin.invites.days_30),
     }
+    .to_string()
+}
+
+fn state_label(l: Locale, state: InviteState) -> String {
+    match state {
+        InviteState::Valid => td_string!(l, admin.invites.states.active),
+        InviteState::Expired => td_string!(l, admin.invites.states.expired),
+        InviteState::UsedUp => td_string!(l, admin.invites.states.used),
+        InviteState::Revoked => td_string!(l, admin.invites.states.revoked),
+        InviteState::Unknown => td_string!(l, admin.invites.states.unknown),
+    }
+    .to_string()
 }
 
 #[component]
 pub fn InvitesCard() -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let invites = RwSignal::new(None::<Result<Vec<Invite>, String>>);
     // Links made in this page view, by invite: the only time they are known.
     let links = RwSignal::new(HashMap::<InviteId, String>::new());
@@ -43,7 +53,9 @@ pub fn InvitesCard() -> impl IntoView {
 
     let reload = move || {
         leptos::task::spawn_local(async move {
-            invites.set(Some(http::invites().await.map_err(|e| e.to_string())));
+            invites.set(Some(
+                http::invites().await.map_err(|e| error_text(lang, &e)),
+            ));
         });
     };
     Effect::new(move |_| reload());
@@ -56,7 +68,10 @@ pub fn InvitesCard() -> impl IntoView {
         let wanted = match uses.get_untracked().trim().parse::<u32>() {
             Ok(n) if (1..=MAX_INVITE_USES).contains(&n) => n,
             _ => {
-                problem.set(Some(format!("Uses: a number from 1 to {MAX_INVITE_USES}.")));
+                problem.set(Some(
+                    td_string!(lang.get(), admin.invites.bad_uses, max = MAX_INVITE_USES)
+                        .to_string(),
+                ));
                 return;
             }
         };
@@ -73,7 +88,7 @@ pub fn InvitesCard() -> impl IntoView {
                     fresh.set(Some(link));
                     reload();
                 }
-                Err(e) => problem.set(Some(e.to_string())),
+                Err(e) => problem.set(Some(error_text(lang, &e))),
             }
             busy.set(false);
         });
@@ -83,28 +98,31 @@ pub fn InvitesCard() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match http::revoke_invite(id).await {
                 Ok(_) => reload(),
-                Err(e) => problem.set(Some(format!("Revoking invite {id}: {e}"))),
+                Err(e) => {
+                    let error = error_text(lang, &e);
+                    problem.set(Some(
+                        td_string!(lang.get(), admin.invites.revoke_failed, id, error).to_string(),
+                    ))
+                }
             }
         });
     };
 
-    let when = |t: chrono::DateTime<chrono::Utc>| {
+    let when = move |t: chrono::DateTime<chrono::Utc>| {
         zones::in_zone(t, &zones::browser_zone())
-            .map(wall)
+            .map(|t| wall(i18n.get_locale(), t))
             .unwrap_or_else(|| t.to_rfc3339())
     };
 
     view! {
         <section class="card admin-card" aria-labelledby="invites-title">
-            <h1 id="invites-title">"Invite links"</h1>
-            <p class="muted">
-                "Registration on this server needs an invite. Make a link for one person or several and send it to them; it stops working when it expires, is used up or is revoked."
-            </p>
+            <h1 id="invites-title">{t!(i18n, admin.invites.title)}</h1>
+            <p class="muted">{t!(i18n, admin.invites.lead)}</p>
             <form class="inline-form invite-form" on:submit=on_submit>
-                <label for="invite-uses">"Uses"</label>
+                <label for="invite-uses">{t!(i18n, admin.invites.uses)}</label>
                 <input id="invite-uses" type="number" min="1" max=MAX_INVITE_USES.to_string() class="invite-uses"
                     prop:value=move || uses.get() on:input=move |ev| uses.set(event_target_value(&ev))/>
-                <label for="invite-expiry">"Expires in"</label>
+                <label for="invite-expiry">{t!(i18n, admin.invites.expires_in)}</label>
                 <select id="invite-expiry"
                     on:change=move |ev| {
                         if let Ok(h) = event_target_value(&ev).parse() {
@@ -113,32 +131,35 @@ pub fn InvitesCard() -> impl IntoView {
                     }
                     prop:value=move || hours.get().to_string()
                 >
-                    {LIFETIMES.into_iter().map(|(h, label)| view! {
-                        <option value=h.to_string() selected=move || hours.get() == h>{label}</option>
+                    {LIFETIMES.into_iter().map(|h| view! {
+                        <option value=h.to_string() selected=move || hours.get() == h>
+                            {move || lifetime_label(i18n.get_locale(), h)}
+                        </option>
                     }).collect_view()}
                 </select>
-                <button type="submit" class="button primary" disabled=move || busy.get()>"Create invite"</button>
+                <button type="submit" class="button primary" disabled=move || busy.get()>{t!(i18n, admin.invites.create)}</button>
             </form>
             {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
             {move || fresh.get().map(|link| view! {
                 <div class="new-key" role="status">
-                    <p><strong>"Invite created."</strong>" Copy the link now: it will not be shown again after you leave this page."</p>
-                    <input class="invite-link" type="text" readonly=true aria-label="New invite link" prop:value=link/>
+                    <p><strong>{t!(i18n, admin.invites.created)}</strong>{t!(i18n, admin.invites.copy_now)}</p>
+                    <input class="invite-link" type="text" readonly=true
+                        aria-label=move || t_string!(i18n, admin.invites.new_link).to_string() prop:value=link/>
                 </div>
             })}
             {move || match invites.get() {
-                None => view! { <p class="muted">"Loading invites…"</p> }.into_any(),
+                None => view! { <p class="muted">{t!(i18n, admin.invites.loading)}</p> }.into_any(),
                 Some(Err(m)) => view! { <p class="form-error" role="alert">{m}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No invites yet."</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">{t!(i18n, admin.invites.empty)}</p> }.into_any(),
                 Some(Ok(list)) => view! {
                     <table class="user-table invite-table">
                         <thead>
                             <tr>
-                                <th scope="col">"Link"</th>
-                                <th scope="col">"Uses left"</th>
-                                <th scope="col">"Expires"</th>
-                                <th scope="col">"State"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                <th scope="col">{t!(i18n, admin.invites.link)}</th>
+                                <th scope="col">{t!(i18n, admin.invites.uses_left)}</th>
+                                <th scope="col">{t!(i18n, admin.invites.expires)}</th>
+                                <th scope="col">{t!(i18n, admin.invites.state)}</th>
+                                <th scope="col"><span class="visually-hidden">{t!(i18n, admin.invites.actions)}</span></th>
                             </tr>
                         </thead>
                         <tbody>
@@ -151,16 +172,22 @@ pub fn InvitesCard() -> impl IntoView {
                                     <tr class:revoked=!active data-invite=id.to_string()>
                                         <td class="small">{match link {
                                             Some(link) => view! { <code class="invite-link-cell">{link}</code> }.into_any(),
-                                            None => view! { <span class="muted">{format!("#{id}, by {}", i.created_by.clone().unwrap_or_else(|| "a removed admin".into()))}</span> }.into_any(),
+                                            None => {
+                                                let by = i.created_by.clone();
+                                                view! { <span class="muted">{move || {
+                                                    let name = by.clone().unwrap_or_else(|| t_string!(i18n, admin.invites.removed_admin).to_string());
+                                                    t_string!(i18n, admin.invites.made_by, id, name).to_string()
+                                                }}</span> }.into_any()
+                                            }
                                         }}</td>
-                                        <td>{format!("{left} of {}", i.max_uses)}</td>
-                                        <td class="small">{when(i.expires_at)}</td>
-                                        <td class="small invite-state">{state_label(i.state)}</td>
+                                        <td>{t!(i18n, admin.invites.left_of, left, max = i.max_uses)}</td>
+                                        <td class="small">{move || when(i.expires_at)}</td>
+                                        <td class="small invite-state">{move || state_label(i18n.get_locale(), i.state)}</td>
                                         <td>
                                             {active.then(|| view! {
                                                 <button type="button" class="button small subtle danger-text"
-                                                    aria-label=format!("Revoke invite {id}")
-                                                    on:click=move |_| revoke(id)>"Revoke"</button>
+                                                    aria-label=move || t_string!(i18n, admin.invites.revoke_label, id).to_string()
+                                                    on:click=move |_| revoke(id)>{t!(i18n, admin.invites.revoke)}</button>
                                             })}
                                         </td>
                                     </tr>

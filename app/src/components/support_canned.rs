@@ -5,10 +5,14 @@
 use leptos::prelude::*;
 
 use crate::client::http;
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::{CannedReply, CannedReplyRequest};
 
 #[component]
 pub fn SupportCanned() -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let list = RwSignal::new(Vec::<CannedReply>::new());
     let editing = RwSignal::new(None::<i64>);
     let title = RwSignal::new(String::new());
@@ -18,7 +22,7 @@ pub fn SupportCanned() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match http::support_canned().await {
                 Ok(l) => list.set(l),
-                Err(e) => status.set(Some(Err(e.to_string()))),
+                Err(e) => status.set(Some(Err(error_text(lang, &e)))),
             }
         });
     };
@@ -42,11 +46,16 @@ pub fn SupportCanned() -> impl IntoView {
             };
             match answer {
                 Ok(saved) => {
-                    status.set(Some(Ok(format!("Saved /{}", saved.title))));
+                    status.set(Some(Ok(td_string!(
+                        lang.get(),
+                        admin.canned.saved,
+                        title = saved.title
+                    )
+                    .to_string())));
                     reset();
                     reload();
                 }
-                Err(e) => status.set(Some(Err(e.to_string()))),
+                Err(e) => status.set(Some(Err(error_text(lang, &e)))),
             }
         });
     };
@@ -54,18 +63,23 @@ pub fn SupportCanned() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match http::delete_canned(c.id).await {
                 Ok(()) => {
-                    status.set(Some(Ok(format!("Deleted /{}", c.title))));
+                    status.set(Some(Ok(td_string!(
+                        lang.get(),
+                        admin.canned.deleted,
+                        title = c.title
+                    )
+                    .to_string())));
                     reload();
                 }
-                Err(e) => status.set(Some(Err(e.to_string()))),
+                Err(e) => status.set(Some(Err(error_text(lang, &e)))),
             }
         });
     };
 
     view! {
         <section class="card admin-card support-canned" aria-labelledby="canned-title">
-            <h2 id="canned-title">"Canned replies"</h2>
-            <p class="muted small">"Agents type / and the shortcut in the console to insert one."</p>
+            <h2 id="canned-title">{t!(i18n, admin.canned.title)}</h2>
+            <p class="muted small">{t!(i18n, admin.canned.lead)}</p>
             <ul class="canned-admin-list">
                 {move || list.get().into_iter().map(|c| {
                     let edit = c.clone();
@@ -75,36 +89,40 @@ pub fn SupportCanned() -> impl IntoView {
                             <strong>{format!("/{}", c.title)}</strong>
                             <span class="canned-admin-body">{c.body.clone()}</span>
                             <button class="button subtle small" type="button"
-                                aria-label=format!("Edit /{}", c.title)
+                                aria-label=t_string!(i18n, admin.canned.edit_label, title = c.title.clone()).to_string()
                                 on:click=move |_| {
                                     editing.set(Some(edit.id));
                                     title.set(edit.title.clone());
                                     body.set(edit.body.clone());
-                                }>"Edit"</button>
+                                }>{t!(i18n, admin.canned.edit)}</button>
                             <button class="button subtle small danger" type="button"
-                                aria-label=format!("Delete /{}", c.title)
-                                on:click=move |_| remove(gone.clone())>"Delete"</button>
+                                aria-label=t_string!(i18n, admin.canned.delete_label, title = c.title.clone()).to_string()
+                                on:click=move |_| remove(gone.clone())>{t!(i18n, admin.canned.delete)}</button>
                         </li>
                     }
                 }).collect_view()}
             </ul>
             <form class="canned-form" on:submit=save>
                 <label>
-                    <span>"Shortcut"</span>
+                    <span>{t!(i18n, admin.canned.shortcut)}</span>
                     <input type="text" required prop:value=move || title.get()
                         on:input=move |ev| title.set(event_target_value(&ev))/>
                 </label>
                 <label>
-                    <span>"Reply text"</span>
+                    <span>{t!(i18n, admin.canned.reply_text)}</span>
                     <textarea rows="3" required prop:value=move || body.get()
                         on:input=move |ev| body.set(event_target_value(&ev))></textarea>
                 </label>
                 <div class="form-actions">
                     <button class="button primary small" type="submit">
-                        {move || if editing.get().is_some() { "Save canned reply" } else { "Add canned reply" }}
+                        {move || if editing.get().is_some() {
+                            t_string!(i18n, admin.canned.save)
+                        } else {
+                            t_string!(i18n, admin.canned.add)
+                        }.to_string()}
                     </button>
                     <Show when=move || editing.get().is_some()>
-                        <button class="button subtle small" type="button" on:click=move |_| reset()>"Cancel edit"</button>
+                        <button class="button subtle small" type="button" on:click=move |_| reset()>{t!(i18n, admin.canned.cancel_edit)}</button>
                     </Show>
                 </div>
                 {move || status.get().map(|s| match s {

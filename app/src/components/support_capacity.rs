@@ -4,63 +4,84 @@
 use leptos::prelude::*;
 
 use crate::client::http;
-use crate::protocol::AgentStatus;
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
+use crate::protocol::{AgentStatus, Availability};
+
+fn availability_name(l: Locale, availability: Availability) -> String {
+    match availability {
+        Availability::Online => td_string!(l, admin.capacity.availability.online),
+        Availability::Away => td_string!(l, admin.capacity.availability.away),
+        Availability::Offline => td_string!(l, admin.capacity.availability.offline),
+    }
+    .to_string()
+}
 
 #[component]
 pub fn SupportCapacity() -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let agents = RwSignal::new(Vec::<AgentStatus>::new());
     let status = RwSignal::new(None::<Result<String, String>>);
     Effect::new(move |_| {
         leptos::task::spawn_local(async move {
             match http::support_agents().await {
                 Ok(list) => agents.set(list),
-                Err(e) => status.set(Some(Err(e.to_string()))),
+                Err(e) => status.set(Some(Err(error_text(lang, &e)))),
             }
         });
     });
     let save = move |agent: AgentStatus, value: String| {
         let Ok(capacity) = value.trim().parse::<i64>() else {
             status.set(Some(Err(
-                "Capacity must be a whole number from 0 to 100.".into()
+                td_string!(lang.get(), admin.capacity.bad_number).to_string()
             )));
             return;
         };
         leptos::task::spawn_local(async move {
             match http::set_agent_capacity(agent.id, capacity).await {
                 Ok(saved) => {
-                    status.set(Some(Ok(format!(
-                        "{}: capacity {}",
-                        saved.name, saved.capacity
-                    ))));
+                    status.set(Some(Ok(td_string!(
+                        lang.get(),
+                        admin.capacity.saved,
+                        name = saved.name.clone(),
+                        capacity = saved.capacity
+                    )
+                    .to_string())));
                     agents.update(|l| {
                         if let Some(a) = l.iter_mut().find(|a| a.id == saved.id) {
                             *a = saved;
                         }
                     });
                 }
-                Err(e) => status.set(Some(Err(e.to_string()))),
+                Err(e) => status.set(Some(Err(error_text(lang, &e)))),
             }
         });
     };
     view! {
         <section class="card admin-card support-capacity" aria-labelledby="capacity-title">
-            <h2 id="capacity-title">"Agents' capacity"</h2>
+            <h2 id="capacity-title">{t!(i18n, admin.capacity.title)}</h2>
             {move || {
                 let list = agents.get();
                 if list.is_empty() {
-                    return view! { <p class="muted small">"No agents yet: give accounts the agent role on the Users page."</p> }.into_any();
+                    return view! { <p class="muted small">{t!(i18n, admin.capacity.empty)}</p> }.into_any();
                 }
                 view! {
                     <table class="user-table capacity-table">
-                        <thead><tr><th>"Agent"</th><th>"Status"</th><th>"Open"</th><th>"Capacity"</th></tr></thead>
+                        <thead><tr>
+                            <th>{t!(i18n, admin.capacity.agent)}</th>
+                            <th>{t!(i18n, admin.capacity.status)}</th>
+                            <th>{t!(i18n, admin.capacity.open)}</th>
+                            <th>{t!(i18n, admin.capacity.capacity)}</th>
+                        </tr></thead>
                         <tbody>
                             {list.into_iter().map(|a| {
-                                let label = format!("Capacity for {}", a.name);
+                                let label = td_string!(i18n.get_locale(), admin.capacity.capacity_for, name = a.name.clone()).to_string();
                                 let agent = a.clone();
                                 view! {
                                     <tr>
                                         <td>{a.name.clone()}</td>
-                                        <td>{format!("{:?}", a.availability).to_lowercase()}</td>
+                                        <td>{availability_name(i18n.get_locale(), a.availability)}</td>
                                         <td>{a.open}</td>
                                         <td>
                                             <input type="number" min="0" max="100" aria-label=label

@@ -6,6 +6,8 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use crate::client::http;
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::{BusinessHours, Day, OpeningPeriod};
 
 const DAYS: [(Day, &str); 7] = [
@@ -30,8 +32,24 @@ fn day_parse(s: &str) -> Day {
         .map_or(Day::Mon, |(d, _)| *d)
 }
 
+/// A day as the period picker names it: "mon", "周一".
+fn day_label(l: Locale, day: Day) -> String {
+    match day {
+        Day::Mon => td_string!(l, admin.hours.days.mon),
+        Day::Tue => td_string!(l, admin.hours.days.tue),
+        Day::Wed => td_string!(l, admin.hours.days.wed),
+        Day::Thu => td_string!(l, admin.hours.days.thu),
+        Day::Fri => td_string!(l, admin.hours.days.fri),
+        Day::Sat => td_string!(l, admin.hours.days.sat),
+        Day::Sun => td_string!(l, admin.hours.days.sun),
+    }
+    .to_string()
+}
+
 #[component]
 pub fn SupportHours() -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let hours = RwSignal::new(BusinessHours::default());
     let holiday = RwSignal::new(String::new());
     let status = RwSignal::new(None::<Result<String, String>>);
@@ -39,7 +57,7 @@ pub fn SupportHours() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match http::support_hours().await {
                 Ok(h) => hours.set(h),
-                Err(e) => status.set(Some(Err(e.to_string()))),
+                Err(e) => status.set(Some(Err(error_text(lang, &e)))),
             }
         });
     });
@@ -50,11 +68,13 @@ pub fn SupportHours() -> impl IntoView {
             match http::set_support_hours(&request).await {
                 Ok(saved) => {
                     hours.set(saved);
-                    status.set(Some(Ok("Business hours saved.".into())));
+                    status.set(Some(Ok(
+                        td_string!(lang.get(), admin.hours.saved).to_string()
+                    )));
                 }
                 Err(e) => {
                     let field = e.field().map(|f| format!(" ({f})")).unwrap_or_default();
-                    status.set(Some(Err(format!("{e}{field}"))));
+                    status.set(Some(Err(format!("{}{field}", error_text(lang, &e)))));
                 }
             }
         });
@@ -74,27 +94,30 @@ pub fn SupportHours() -> impl IntoView {
         let n = i + 1;
         view! {
             <li class="period-row">
-                <select aria-label=format!("Day of period {n}") prop:value=day_str(p.day)
+                <select aria-label=move || t_string!(i18n, admin.hours.day_of, n).to_string() prop:value=day_str(p.day)
                     on:change=move |ev| {
                         let day = day_parse(&event_target_value(&ev));
                         hours.update(|h| if let Some(p) = h.periods.get_mut(i) { p.day = day; });
                     }>
-                    {DAYS.iter().map(|(_, s)| view! { <option value=*s>{*s}</option> }).collect_view()}
+                    {DAYS.iter().map(|(d, s)| {
+                        let d = *d;
+                        view! { <option value=*s>{move || day_label(i18n.get_locale(), d)}</option> }
+                    }).collect_view()}
                 </select>
-                <input type="time" aria-label=format!("From, period {n}") prop:value=p.from.clone()
+                <input type="time" aria-label=move || t_string!(i18n, admin.hours.from, n).to_string() prop:value=p.from.clone()
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
                         hours.update(|h| if let Some(p) = h.periods.get_mut(i) { p.from = v; });
                     }/>
-                <input type="text" class="time-to" aria-label=format!("To, period {n}") prop:value=p.to.clone()
-                    placeholder="HH:MM or 24:00"
+                <input type="text" class="time-to" aria-label=move || t_string!(i18n, admin.hours.to, n).to_string() prop:value=p.to.clone()
+                    placeholder=move || t_string!(i18n, admin.hours.to_placeholder).to_string()
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
                         hours.update(|h| if let Some(p) = h.periods.get_mut(i) { p.to = v; });
                     }/>
-                <button class="button subtle small" type="button" aria-label=format!("Remove period {n}")
+                <button class="button subtle small" type="button" aria-label=move || t_string!(i18n, admin.hours.remove_period, n).to_string()
                     on:click=move |_| hours.update(|h| { if i < h.periods.len() { h.periods.remove(i); } })>
-                    "Remove"
+                    {t!(i18n, admin.hours.remove)}
                 </button>
             </li>
         }
@@ -102,15 +125,15 @@ pub fn SupportHours() -> impl IntoView {
 
     view! {
         <section class="card admin-card support-hours" aria-labelledby="hours-title">
-            <h2 id="hours-title">"Business hours"</h2>
+            <h2 id="hours-title">{t!(i18n, admin.hours.title)}</h2>
             <form on:submit=save>
                 <label>
-                    <span>"Time zone"</span>
+                    <span>{t!(i18n, admin.hours.zone)}</span>
                     <input type="text" placeholder="Europe/Berlin" prop:value=move || hours.with(|h| h.zone.clone())
                         on:input=move |ev| { let v = event_target_value(&ev); hours.update(|h| h.zone = v); }/>
                 </label>
-                <h3>"Weekly opening periods"</h3>
-                <p class="muted small">"None means always open. A period never crosses midnight: split it in two."</p>
+                <h3>{t!(i18n, admin.hours.periods)}</h3>
+                <p class="muted small">{t!(i18n, admin.hours.periods_hint)}</p>
                 <ol class="period-list">
                     {move || hours.with(|h| h.periods.clone()).into_iter().enumerate()
                         .map(|(i, p)| period_row(i, p)).collect_view()}
@@ -119,24 +142,24 @@ pub fn SupportHours() -> impl IntoView {
                     day: Day::Mon,
                     from: "09:00".into(),
                     to: "17:00".into(),
-                }))>"Add period"</button>
-                <h3>"Holidays"</h3>
+                }))>{t!(i18n, admin.hours.add_period)}</button>
+                <h3>{t!(i18n, admin.hours.holidays)}</h3>
                 <ul class="holiday-list">
                     {move || hours.with(|h| h.holidays.clone()).into_iter().map(|d| view! {
                         <li>
                             {d.format("%Y-%m-%d").to_string()}
-                            <button class="button subtle small" type="button" aria-label=format!("Remove holiday {d}")
-                                on:click=move |_| hours.update(|h| h.holidays.retain(|x| *x != d))>"Remove"</button>
+                            <button class="button subtle small" type="button" aria-label=move || t_string!(i18n, admin.hours.remove_holiday, date = d).to_string()
+                                on:click=move |_| hours.update(|h| h.holidays.retain(|x| *x != d))>{t!(i18n, admin.hours.remove)}</button>
                         </li>
                     }).collect_view()}
                 </ul>
                 <span class="holiday-add">
-                    <input type="date" aria-label="Holiday date" prop:value=move || holiday.get()
+                    <input type="date" aria-label=move || t_string!(i18n, admin.hours.holiday_date).to_string() prop:value=move || holiday.get()
                         on:input=move |ev| holiday.set(event_target_value(&ev))/>
-                    <button class="button subtle small" type="button" on:click=add_holiday>"Add holiday"</button>
+                    <button class="button subtle small" type="button" on:click=add_holiday>{t!(i18n, admin.hours.add_holiday)}</button>
                 </span>
                 <label>
-                    <span>"Away message"</span>
+                    <span>{t!(i18n, admin.hours.away)}</span>
                     <textarea rows="2" prop:value=move || hours.with(|h| h.away_message.clone().unwrap_or_default())
                         on:input=move |ev| {
                             let v = event_target_value(&ev);
@@ -144,7 +167,7 @@ pub fn SupportHours() -> impl IntoView {
                         }></textarea>
                 </label>
                 <div class="form-actions">
-                    <button class="button primary small" type="submit">"Save business hours"</button>
+                    <button class="button primary small" type="submit">{t!(i18n, admin.hours.save)}</button>
                 </div>
                 {move || status.get().map(|s| match s {
                     Ok(m) => view! { <p class="muted small" role="status">{m}</p> }.into_any(),

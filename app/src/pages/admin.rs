@@ -9,10 +9,31 @@ use crate::client::http;
 use crate::components::{
     admin_gate::{AdminGate, Me},
     admin_header::AdminHeader,
-    create_account_card::CreateAccountCard,
+    create_account_card::{role_name, CreateAccountCard},
     invites_card::InvitesCard,
 };
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::{RegistrationPolicy, Role, User, UserId};
+
+fn policy_name(l: Locale, policy: RegistrationPolicy) -> String {
+    match policy {
+        RegistrationPolicy::Open => td_string!(l, admin.policy.open),
+        RegistrationPolicy::Invite => td_string!(l, admin.policy.invite),
+        RegistrationPolicy::Closed => td_string!(l, admin.policy.closed),
+    }
+    .to_string()
+}
+
+/// What the policy means, after its name.
+fn policy_text(l: Locale, policy: RegistrationPolicy) -> String {
+    match policy {
+        RegistrationPolicy::Open => td_string!(l, admin.policy.open_text),
+        RegistrationPolicy::Invite => td_string!(l, admin.policy.invite_text),
+        RegistrationPolicy::Closed => td_string!(l, admin.policy.closed_text),
+    }
+    .to_string()
+}
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -31,6 +52,7 @@ pub fn AdminPage() -> impl IntoView {
 /// registration is by invite (elsewhere invites admit nobody).
 #[component]
 fn AdminCards() -> impl IntoView {
+    let i18n = use_i18n();
     let created = RwSignal::new(0u32);
     let policy = RwSignal::new(None::<RegistrationPolicy>);
     Effect::new(move |_| {
@@ -44,13 +66,9 @@ fn AdminCards() -> impl IntoView {
         <UsersCard created/>
         {move || policy.get().map(|p| view! {
             <p class="muted admin-card registration-policy">
-                "Registration: " <strong>{p.as_str()}</strong>
-                {match p {
-                    RegistrationPolicy::Open => " — anyone who reaches this server can create an account.",
-                    RegistrationPolicy::Invite => " — people need an invite link from an admin.",
-                    RegistrationPolicy::Closed => " — only admins create accounts.",
-                }}
-                " (SWITCHBOARD_REGISTRATION)"
+                {t!(i18n, admin.policy.label)} <strong>{move || policy_name(i18n.get_locale(), p)}</strong>
+                {move || policy_text(i18n.get_locale(), p)}
+                {t!(i18n, admin.policy.setting)}
             </p>
         })}
         {move || (policy.get() == Some(RegistrationPolicy::Invite)).then(|| view! { <InvitesCard/> })}
@@ -63,6 +81,8 @@ fn AdminCards() -> impl IntoView {
 /// and again whenever `created` moves.
 #[component]
 fn UsersCard(created: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let Me(me) = expect_context::<Me>();
     let users = RwSignal::new(None::<Result<Vec<User>, String>>);
     Effect::new(move |_| {
@@ -72,25 +92,27 @@ fn UsersCard(created: RwSignal<u32>) -> impl IntoView {
                 list.sort_by_key(|u| u.username.to_lowercase());
                 list
             });
-            users.set(Some(answer.map_err(|e| e.to_string())));
+            users.set(Some(answer.map_err(|e| error_text(lang, &e))));
         });
     });
 
     view! {
         <section class="card admin-card" aria-labelledby="admin-title">
-            <h1 id="admin-title">"Users and roles"</h1>
-            <p class="muted">
-                "Members chat. Agents are staff accounts. Admins can also delete any message and manage roles."
-            </p>
+            <h1 id="admin-title">{t!(i18n, admin.users.title)}</h1>
+            <p class="muted">{t!(i18n, admin.users.lead)}</p>
             {move || match users.get() {
-                None => view! { <p class="muted">"Loading users…"</p> }.into_any(),
+                None => view! { <p class="muted">{t!(i18n, admin.users.loading)}</p> }.into_any(),
                 Some(Err(message)) => view! {
                     <p class="form-error" role="alert">{message}</p>
                 }.into_any(),
                 Some(Ok(list)) => view! {
                     <table class="user-table">
                         <thead>
-                            <tr><th scope="col">"User"</th><th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Status"</span></th></tr>
+                            <tr>
+                                <th scope="col">{t!(i18n, admin.users.user)}</th>
+                                <th scope="col">{t!(i18n, admin.users.role)}</th>
+                                <th scope="col"><span class="visually-hidden">{t!(i18n, admin.users.status)}</span></th>
+                            </tr>
                         </thead>
                         <tbody>
                             <For
@@ -110,11 +132,14 @@ fn UsersCard(created: RwSignal<u32>) -> impl IntoView {
 /// One account's row: changing the role PATCHes it at once and says how it went.
 #[component]
 fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let id: UserId = user.id;
     let role = RwSignal::new(user.role);
     let status = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
     let select_id = format!("role-{id}");
+    let name = user.username.clone();
     let is_me = move || me.with(|m| m.as_ref().is_some_and(|u| u.id == id));
 
     let on_change = move |ev: leptos::ev::Event| {
@@ -132,11 +157,15 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
             match http::set_role(id, wanted).await {
                 Ok(updated) => {
                     role.set(updated.role);
-                    status.set(Some(Ok(format!("Saved: {}", updated.role.as_str()))));
+                    let l = lang.get();
+                    let role_text = role_name(l, updated.role);
+                    status.set(Some(Ok(
+                        td_string!(l, admin.users.saved, role = role_text).to_string()
+                    )));
                 }
                 Err(e) => {
                     role.set(before);
-                    status.set(Some(Err(e.to_string())));
+                    status.set(Some(Err(error_text(lang, &e))));
                 }
             }
             busy.set(false);
@@ -151,20 +180,24 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
                         {user.username.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()}
                     </span>
                     <span>{user.username.clone()}</span>
-                    {move || is_me().then_some(view! { <span class="muted small">" (you)"</span> })}
+                    {move || is_me().then_some(view! { <span class="muted small">{t!(i18n, admin.users.you)}</span> })}
                 </label>
             </td>
             <td>
                 <select
                     id=select_id
-                    aria-label=format!("Role for {}", user.username)
+                    aria-label=move || t_string!(i18n, admin.users.role_for, name = name.clone()).to_string()
                     disabled=move || busy.get()
                     on:change=on_change
                     prop:value=move || role.get().as_str()
                 >
                     {[Role::Member, Role::Agent, Role::Admin]
                         .into_iter()
-                        .map(|r| view! { <option value=r.as_str() selected=move || role.get() == r>{r.as_str()}</option> })
+                        .map(|r| view! {
+                            <option value=r.as_str() selected=move || role.get() == r>
+                                {move || role_name(i18n.get_locale(), r)}
+                            </option>
+                        })
                         .collect_view()}
                 </select>
             </td>

@@ -12,6 +12,7 @@ use crate::components::{
     admin_gate::AdminGate, admin_header::AdminHeader, announce_form::AnnounceForm,
     api_keys::ApiKeys, schedule_list::ScheduleList,
 };
+use crate::language::{error_text, Lang};
 use crate::protocol::{RoomSummary, Schedule, ScheduleStatus, User};
 use crate::state::announce_form::{Draft, When};
 
@@ -52,6 +53,7 @@ const MAX_WAIT_MS: i64 = 6 * 60 * 60 * 1000;
 
 #[component]
 fn AnnouncementsDesk() -> impl IntoView {
+    let lang = Lang::here();
     let rooms = RwSignal::new(Vec::<RoomSummary>::new());
     let users = RwSignal::new(Vec::<User>::new());
     let schedules = RwSignal::new(None::<Result<Vec<Schedule>, String>>);
@@ -60,7 +62,7 @@ fn AnnouncementsDesk() -> impl IntoView {
 
     let reload = Callback::new(move |()| {
         leptos::task::spawn_local(async move {
-            let answer = http::schedules().await.map_err(|e| e.to_string());
+            let answer = http::schedules().await.map_err(|e| error_text(lang, &e));
             schedules.set(Some(answer));
         });
     });

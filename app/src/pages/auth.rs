@@ -15,8 +15,72 @@ use leptos_router::{
 };
 
 use crate::client::http;
-use crate::protocol::{Credentials, Registration, RegistrationInfo, RegistrationPolicy};
-use crate::validate::{Password, Username};
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
+use crate::protocol::{
+    Credentials, InviteState, Registration, RegistrationInfo, RegistrationPolicy,
+};
+use crate::validate::{Invalid, Password, Username};
+
+// Why the register page says what it says, in English: the gate carries
+// these (and the invite's own `InviteState::problem`), and `gate_text` words
+// them in the UI's language.
+const FIRST_NEEDS_SETUP: &str = "This server has no account yet. To create the first (admin) account, open the setup link printed in the server's log.";
+const FIRST_IS_ADMIN: &str = "No account exists yet: this one will be the admin.";
+const CLOSED: &str =
+    "Registration is closed on this server. Ask an admin to create an account for you.";
+const INVITE_ONLY: &str =
+    "Registration on this server is by invitation. Ask an admin for an invite link.";
+const INVITED: &str = "You were invited. Pick a username and a password.";
+
+/// A register-page note (one of the texts above, or an invite's problem) in
+/// the UI's language.
+fn gate_text(l: Locale, english: &'static str) -> String {
+    let invite = |state: InviteState| state.problem() == Some(english);
+    match english {
+        FIRST_NEEDS_SETUP => td_string!(l, auth.gate.first_needs_setup),
+        FIRST_IS_ADMIN => td_string!(l, auth.gate.first_is_admin),
+        CLOSED => td_string!(l, auth.gate.closed),
+        INVITE_ONLY => td_string!(l, auth.gate.invite_only),
+        INVITED => td_string!(l, auth.gate.invited),
+        _ if invite(InviteState::Expired) => td_string!(l, auth.gate.invite_expired),
+        _ if invite(InviteState::UsedUp) => td_string!(l, auth.gate.invite_used_up),
+        _ if invite(InviteState::Revoked) => td_string!(l, auth.gate.invite_revoked),
+        _ if invite(InviteState::Unknown) => td_string!(l, auth.gate.invite_unknown),
+        _ => return english.to_owned(),
+    }
+    .to_string()
+}
+
+/// What is wrong with a username, as a sentence: "Username must be 3 to 32
+/// characters." The shared rules word their problems in English (the server
+/// says the same to API clients); the known ones have their own text here.
+pub fn username_problem(l: Locale, e: &Invalid) -> String {
+    match e.problem.as_str() {
+        "must be 3 to 32 characters" => td_string!(l, auth.invalid.username_length),
+        "may contain only letters, digits, '_', '-' and '.'" => {
+            td_string!(l, auth.invalid.username_chars)
+        }
+        problem => {
+            return td_string!(l, auth.invalid.username_other, problem = problem.to_owned())
+                .to_string()
+        }
+    }
+    .to_string()
+}
+
+/// What is wrong with a password, as a sentence (see [`username_problem`]).
+pub fn password_problem(l: Locale, e: &Invalid) -> String {
+    match e.problem.as_str() {
+        "must be at least 8 characters" => td_string!(l, auth.invalid.password_short),
+        "must be at most 256 characters" => td_string!(l, auth.invalid.password_long),
+        problem => {
+            return td_string!(l, auth.invalid.password_other, problem = problem.to_owned())
+                .to_string()
+        }
+    }
+    .to_string()
+}
 
 /// What the register page shows, from the policy and the link's tokens.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,24 +105,18 @@ fn register_gate(
     };
     if info.first_account {
         return if info.setup_required && !has_setup {
-            RegisterGate::Blocked(
-                "This server has no account yet. To create the first (admin) account, open the setup link printed in the server's log.",
-            )
+            RegisterGate::Blocked(FIRST_NEEDS_SETUP)
         } else {
-            RegisterGate::Form(Some("No account exists yet: this one will be the admin."))
+            RegisterGate::Form(Some(FIRST_IS_ADMIN))
         };
     }
     match info.policy {
         RegistrationPolicy::Open => RegisterGate::Form(None),
-        RegistrationPolicy::Closed => RegisterGate::Blocked(
-            "Registration is closed on this server. Ask an admin to create an account for you.",
-        ),
-        RegistrationPolicy::Invite if !has_invite => RegisterGate::Blocked(
-            "Registration on this server is by invitation. Ask an admin for an invite link.",
-        ),
+        RegistrationPolicy::Closed => RegisterGate::Blocked(CLOSED),
+        RegistrationPolicy::Invite if !has_invite => RegisterGate::Blocked(INVITE_ONLY),
         RegistrationPolicy::Invite => match info.invite.and_then(|s| s.problem()) {
             Some(problem) => RegisterGate::Blocked(problem),
-            None => RegisterGate::Form(Some("You were invited. Pick a username and a password.")),
+            None => RegisterGate::Form(Some(INVITED)),
         },
     }
 }
@@ -71,6 +129,8 @@ pub enum AuthMode {
 
 #[component]
 pub fn AuthPage(mode: AuthMode) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let navigate = use_navigate();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -126,21 +186,23 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
         });
     }
 
-    let (title, lead, submit, busy_label, autocomplete) = match mode {
-        AuthMode::Login => (
-            "Log in",
-            "Welcome back. Log in to your workspace.",
-            "Log in",
-            "Logging in…",
-            "current-password",
-        ),
-        AuthMode::Register => (
-            "Create your account",
-            "Pick a username and a password of at least 8 characters.",
-            "Create account",
-            "Creating account…",
-            "new-password",
-        ),
+    let autocomplete = match mode {
+        AuthMode::Login => "current-password",
+        AuthMode::Register => "new-password",
+    };
+    let title = move || match mode {
+        AuthMode::Login => t_string!(i18n, auth.login.title),
+        AuthMode::Register => t_string!(i18n, auth.register.title),
+    };
+    let lead = move || match mode {
+        AuthMode::Login => t_string!(i18n, auth.login.lead),
+        AuthMode::Register => t_string!(i18n, auth.register.lead),
+    };
+    let button = move || match (mode, busy.get()) {
+        (AuthMode::Login, false) => t_string!(i18n, auth.login.submit),
+        (AuthMode::Login, true) => t_string!(i18n, auth.login.busy),
+        (AuthMode::Register, false) => t_string!(i18n, auth.register.submit),
+        (AuthMode::Register, true) => t_string!(i18n, auth.register.busy),
     };
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -151,20 +213,19 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
         form_error.set(None);
         let user = Username::parse(&username.get_untracked());
         let typed = password.get_untracked();
+        let l = lang.get();
         let pass = match mode {
             // Logging in checks only that something was typed: the rules may
             // have changed since the account was made.
-            AuthMode::Login if typed.is_empty() => Err("Enter your password.".to_owned()),
+            AuthMode::Login if typed.is_empty() => {
+                Err(td_string!(l, auth.enter_password).to_string())
+            }
             AuthMode::Login => Ok(()),
             AuthMode::Register => Password::parse(&typed)
                 .map(|_| ())
-                .map_err(|e| format!("Password {}.", e.problem)),
+                .map_err(|e| password_problem(l, &e)),
         };
-        username_error.set(
-            user.as_ref()
-                .err()
-                .map(|e| format!("Username {}.", e.problem)),
-        );
+        username_error.set(user.as_ref().err().map(|e| username_problem(l, e)));
         password_error.set(pass.as_ref().err().cloned());
         let (Ok(user), Ok(_)) = (user, pass) else {
             return;
@@ -191,7 +252,7 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
             busy.set(false);
             match result {
                 Ok(_) => navigate("/", NavigateOptions::default()),
-                Err(e) => form_error.set(Some(e.to_string())),
+                Err(e) => form_error.set(Some(error_text(lang, &e))),
             }
         });
     };
@@ -203,17 +264,17 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                     <img src="/favicon.svg" alt="" width="40" height="40"/>
                     <span>"Switchboard"</span>
                 </div>
-                <h1>{title}</h1>
-                <p class="muted">{lead}</p>
+                <h1>{move || title().to_string()}</h1>
+                <p class="muted">{move || lead().to_string()}</p>
                 {move || match gate.get() {
                     RegisterGate::Checking => view! {
-                        <p class="muted auth-notice">"Checking who may register…"</p>
+                        <p class="muted auth-notice">{t!(i18n, auth.gate.checking)}</p>
                     }.into_any(),
                     RegisterGate::Form(Some(note)) => view! {
-                        <p class="auth-notice" role="status">{note}</p>
+                        <p class="auth-notice" role="status">{move || gate_text(i18n.get_locale(), note)}</p>
                     }.into_any(),
                     RegisterGate::Blocked(why) => view! {
-                        <p class="auth-notice blocked" role="alert">{why}</p>
+                        <p class="auth-notice blocked" role="alert">{move || gate_text(i18n.get_locale(), why)}</p>
                     }.into_any(),
                     RegisterGate::Form(None) => ().into_any(),
                 }}
@@ -223,7 +284,7 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                     hidden=move || !matches!(gate.get(), RegisterGate::Form(_))
                 >
                     <div class="field">
-                        <label for="username">"Username"</label>
+                        <label for="username">{t!(i18n, auth.username)}</label>
                         <input
                             id="username"
                             name="username"
@@ -245,7 +306,7 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                         </p>
                     </div>
                     <div class="field">
-                        <label for="password">"Password"</label>
+                        <label for="password">{t!(i18n, auth.password)}</label>
                         <input
                             id="password"
                             name="password"
@@ -268,13 +329,16 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                         <p class="form-error" role="alert">{move || form_error.get()}</p>
                     </Show>
                     <button class="button primary wide" type="submit" disabled=move || busy.get()>
-                        {move || if busy.get() { busy_label } else { submit }}
+                        {move || button().to_string()}
                     </button>
                 </form>
                 {move || match mode {
-                    AuthMode::Login => login_switch(policy.get().flatten()),
+                    AuthMode::Login => login_switch(i18n, policy.get().flatten()),
                     AuthMode::Register => view! {
-                        <p class="switch-mode">"Already have an account? " <a href="/login">"Log in"</a></p>
+                        <p class="switch-mode">
+                            {t!(i18n, auth.switch.have_account)}
+                            <a href="/login">{t!(i18n, auth.switch.log_in)}</a>
+                        </p>
                     }.into_any(),
                 }}
             </div>
@@ -284,23 +348,29 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
 }
 
 /// The login page's way to an account, as the policy allows one.
-fn login_switch(info: Option<RegistrationInfo>) -> AnyView {
+fn login_switch(i18n: leptos_i18n::I18nContext<Locale>, info: Option<RegistrationInfo>) -> AnyView {
     let policy = info.as_ref().map(|i| i.policy);
     match (info.as_ref().is_some_and(|i| i.first_account), policy) {
         (true, _) => view! {
-            <p class="switch-mode">"No account yet? " <a href="/register">"Create the first one"</a></p>
+            <p class="switch-mode">
+                {t!(i18n, auth.switch.no_account_yet)}
+                <a href="/register">{t!(i18n, auth.switch.create_first)}</a>
+            </p>
         }
         .into_any(),
         (false, Some(RegistrationPolicy::Invite)) => view! {
-            <p class="switch-mode">"New here? Open the invite link an admin sent you."</p>
+            <p class="switch-mode">{t!(i18n, auth.switch.new_invite)}</p>
         }
         .into_any(),
         (false, Some(RegistrationPolicy::Closed)) => view! {
-            <p class="switch-mode">"New here? Ask an admin to create an account for you."</p>
+            <p class="switch-mode">{t!(i18n, auth.switch.new_closed)}</p>
         }
         .into_any(),
         _ => view! {
-            <p class="switch-mode">"New here? " <a href="/register">"Create an account"</a></p>
+            <p class="switch-mode">
+                {t!(i18n, auth.switch.new_here)}
+                <a href="/register">{t!(i18n, auth.switch.create_account)}</a>
+            </p>
         }
         .into_any(),
     }
@@ -369,5 +439,47 @@ mod tests {
         )));
         // Unknown policy: the server decides.
         assert!(form(register_gate(None, false, false)));
+    }
+
+    /// The register page's notes read the same in English as before, and each
+    /// has a Chinese text (a note `gate_text` does not know stays English).
+    #[test]
+    fn every_register_note_is_translated() {
+        let invites = [
+            InviteState::Expired,
+            InviteState::UsedUp,
+            InviteState::Revoked,
+            InviteState::Unknown,
+        ]
+        .map(|s| s.problem().unwrap());
+        let ours = [
+            FIRST_NEEDS_SETUP,
+            FIRST_IS_ADMIN,
+            CLOSED,
+            INVITE_ONLY,
+            INVITED,
+        ];
+        for note in ours.into_iter().chain(invites) {
+            assert_eq!(gate_text(Locale::en, note), note);
+            assert_ne!(gate_text(Locale::zh_CN, note), note);
+        }
+    }
+
+    /// The shared rules' problems, worded as before in English and in Chinese
+    /// without the English phrase.
+    #[test]
+    fn username_and_password_problems_are_translated() {
+        for typed in ["ab", "no spaces"] {
+            let e = Username::parse(typed).unwrap_err();
+            let english = format!("Username {}.", e.problem);
+            assert_eq!(username_problem(Locale::en, &e), english);
+            assert!(!username_problem(Locale::zh_CN, &e).contains(&e.problem));
+        }
+        for typed in ["short".to_owned(), "x".repeat(300)] {
+            let e = Password::parse(&typed).unwrap_err();
+            let english = format!("Password {}.", e.problem);
+            assert_eq!(password_problem(Locale::en, &e), english);
+            assert!(!password_problem(Locale::zh_CN, &e).contains(&e.problem));
+        }
     }
 }

@@ -38,16 +38,6 @@ impl TargetKind {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            TargetKind::All => "Everyone",
-            TargetKind::Room => "One room",
-            TargetKind::User => "One user",
-            TargetKind::Agents => "All agents",
-            TargetKind::Visitors => "Support visitors online",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<TargetKind> {
         TargetKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -92,45 +82,49 @@ impl RepeatKind {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            RepeatKind::Never => "Does not repeat",
-            RepeatKind::Day => "Every day",
-            RepeatKind::Weekday => "Every weekday (Mon–Fri)",
-            RepeatKind::Week => "Weekly on…",
-            RepeatKind::Month => "Monthly on this day",
-            RepeatKind::Cron => "Cron expression",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<RepeatKind> {
         RepeatKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
-pub const DAYS: [(Day, &str); 7] = [
-    (Day::Mon, "Mon"),
-    (Day::Tue, "Tue"),
-    (Day::Wed, "Wed"),
-    (Day::Thu, "Thu"),
-    (Day::Fri, "Fri"),
-    (Day::Sat, "Sat"),
-    (Day::Sun, "Sun"),
+/// The week's days in the order the form and the list show them (their
+/// names are the component's, in the UI's language).
+pub const DAYS: [Day; 7] = [
+    Day::Mon,
+    Day::Tue,
+    Day::Wed,
+    Day::Thu,
+    Day::Fri,
+    Day::Sat,
+    Day::Sun,
 ];
+
+/// What is missing or wrong in the form; the component words it in the UI's
+/// language beside the field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mistake {
+    ChooseRoom,
+    ChooseUser,
+    WriteBody,
+    ChooseDate,
+    ChooseTime,
+    ChooseDays,
+    WriteCron,
+    ChooseZone,
+    /// The zone as typed: not one the browser knows.
+    UnknownZone(String),
+}
 
 /// A mistake found before anything is sent, named by the field it is about
 /// (the same names the server uses in its 422 answers).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
     pub field: &'static str,
-    pub message: String,
+    pub mistake: Mistake,
 }
 
-fn field_error(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
-    }
+fn field_error(field: &'static str, mistake: Mistake) -> FieldError {
+    FieldError { field, mistake }
 }
 
 /// Everything the form holds, as typed.
@@ -243,12 +237,12 @@ impl Draft {
             TargetKind::Room => Target::Room {
                 room: self
                     .room
-                    .ok_or_else(|| field_error("target", "choose a room"))?,
+                    .ok_or_else(|| field_error("target", Mistake::ChooseRoom))?,
             },
             TargetKind::User => Target::User {
                 user: self
                     .user
-                    .ok_or_else(|| field_error("target", "choose a user"))?,
+                    .ok_or_else(|| field_error("target", Mistake::ChooseUser))?,
             },
         })
     }
@@ -260,7 +254,7 @@ impl Draft {
 
     fn body(&self) -> Result<String, FieldError> {
         if self.body.trim().is_empty() {
-            return Err(field_error("body", "write the announcement"));
+            return Err(field_error("body", Mistake::WriteBody));
         }
         Ok(self.body.clone())
     }
@@ -277,11 +271,11 @@ impl Draft {
     /// The date and time fields as a wall-clock time.
     pub fn local_start(&self) -> Result<NaiveDateTime, FieldError> {
         let date = NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d")
-            .map_err(|_| field_error("at", "choose a date"))?;
+            .map_err(|_| field_error("at", Mistake::ChooseDate))?;
         let text = self.time.trim();
         let time = NaiveTime::parse_from_str(text, "%H:%M:%S")
             .or_else(|_| NaiveTime::parse_from_str(text, "%H:%M"))
-            .map_err(|_| field_error("at", "choose a time"))?;
+            .map_err(|_| field_error("at", Mistake::ChooseTime))?;
         Ok(date.and_time(time))
     }
 
@@ -299,7 +293,7 @@ impl Draft {
             RepeatKind::Month => every(Every::Month),
             RepeatKind::Week => {
                 if self.days.is_empty() {
-                    return Err(field_error("repeat.days", "choose at least one day"));
+                    return Err(field_error("repeat.days", Mistake::ChooseDays));
                 }
                 let mut days = self.days.clone();
                 days.sort();
@@ -312,7 +306,7 @@ impl Draft {
             RepeatKind::Cron => {
                 let cron = self.cron.trim();
                 if cron.is_empty() {
-                    return Err(field_error("repeat.cron", "write a cron expression"));
+                    return Err(field_error("repeat.cron", Mistake::WriteCron));
                 }
                 Some(Repeat::Cron {
                     cron: cron.to_owned(),
@@ -329,20 +323,15 @@ impl Draft {
     ) -> Result<ScheduleRequest, FieldError> {
         let zone = self.zone.trim();
         if zone.is_empty() {
-            return Err(field_error("zone", "choose a time zone"));
+            return Err(field_error("zone", Mistake::ChooseZone));
         }
-        let unknown = || {
-            field_error(
-                "zone",
-                format!("{zone:?} is not a time zone this browser knows"),
-            )
-        };
+        let unknown = || field_error("zone", Mistake::UnknownZone(zone.to_owned()));
         let at = offset(self.local_start()?, zone).ok_or_else(unknown)?;
         let until = match self.until.trim() {
             "" => None,
             day => {
                 let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
-                    .map_err(|_| field_error("until", "choose a date"))?;
+                    .map_err(|_| field_error("until", Mistake::ChooseDate))?;
                 // The whole last day counts: its end, in the schedule's zone.
                 let end = date.and_hms_opt(23, 59, 59).unwrap_or_default();
                 Some(offset(end, zone).ok_or_else(unknown)?.to_rfc3339())
