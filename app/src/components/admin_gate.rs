@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use crate::client::http;
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::{Role, User};
 
 /// The logged-in admin, provided to the gate's children.
@@ -23,6 +25,8 @@ enum Gate {
 
 #[component]
 pub fn AdminGate(children: ChildrenFn) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let navigate = use_navigate();
     let gate = RwSignal::new(Gate::Checking);
     let me = RwSignal::new(None::<User>);
@@ -44,15 +48,16 @@ pub fn AdminGate(children: ChildrenFn) -> impl IntoView {
                         ..Default::default()
                     },
                 ),
-                Err(e) => gate.set(Gate::Failed(e.to_string())),
+                Err(e) => gate.set(Gate::Failed(error_text(lang, &e))),
             }
         });
     });
 
-    move || match gate.get() {
-        Gate::Checking => view! { <p class="muted admin-card">"Loading…"</p> }.into_any(),
+    move || {
+        match gate.get() {
+        Gate::Checking => view! { <p class="muted admin-card">{t!(i18n, common.loading)}</p> }.into_any(),
         Gate::NotAdmin => view! {
-            <p class="form-error admin-card" role="alert">"Only admins can see this page."</p>
+            <p class="form-error admin-card" role="alert">{t!(i18n, common.admin_gate.only_admins)}</p>
         }
         .into_any(),
         Gate::Failed(message) => view! {
@@ -60,5 +65,6 @@ pub fn AdminGate(children: ChildrenFn) -> impl IntoView {
         }
         .into_any(),
         Gate::Admin => children().into_any(),
+    }
     }
 }

@@ -3,11 +3,17 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+
 /// The admin pages, in tab order: (path, label).
-const PAGES: [(&str, &str); 3] = [
-    ("/admin", "Users"),
-    ("/admin/announcements", "Announcements"),
-    ("/admin/support", "Support"),
+const PAGES: [(&str, fn(Locale) -> &'static str); 3] = [
+    ("/admin", |l| td_string!(l, common.admin_header.users)),
+    ("/admin/announcements", |l| {
+        td_string!(l, common.admin_header.announcements)
+    }),
+    ("/admin/support", |l| {
+        td_string!(l, common.admin_header.support)
+    }),
 ];
 
 #[component]
@@ -15,22 +21,23 @@ pub fn AdminHeader(
     /// The path of the page showing the header.
     current: &'static str,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <header class="admin-header">
             <a class="brand" href="/">
                 <img src="/favicon.svg" alt="" width="24" height="24"/>
                 <span>"Switchboard"</span>
             </a>
-            <nav class="admin-tabs" aria-label="Admin pages">
+            <nav class="admin-tabs" aria-label=move || t_string!(i18n, common.admin_header.nav_label)>
                 {PAGES
                     .into_iter()
                     .map(|(href, label)| {
                         let here = (href == current).then_some("page");
-                        view! { <a class="admin-tab" href=href aria-current=here>{label}</a> }
+                        view! { <a class="admin-tab" href=href aria-current=here>{move || label(i18n.get_locale())}</a> }
                     })
                     .collect_view()}
             </nav>
-            <a class="button subtle small" href="/">"← Back to chat"</a>
+            <a class="button subtle small" href="/">{t!(i18n, common.admin_header.back_to_chat)}</a>
         </header>
     }
     .into_any()
