@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 
 use crate::client::browser;
+use crate::i18n::*;
 use crate::protocol::{Announcement, Severity};
 use crate::state::announcements::Announcements;
 
@@ -14,6 +15,7 @@ use crate::state::announcements::Announcements;
 /// ("Show all", "Dismiss all"): stacked banners took a third of the chat.
 #[component]
 pub fn AnnouncementBar(announcements: Announcements) -> impl IntoView {
+    let i18n = use_i18n();
     let shown = Memo::new(move |_| {
         let all = announcements.expanded.get();
         announcements.list.with(|list| {
@@ -26,7 +28,7 @@ pub fn AnnouncementBar(announcements: Announcements) -> impl IntoView {
     view! {
         <Show when=move || { total() > 0 }>
             <section class="announcements" class:expanded=move || announcements.expanded.get()
-                aria-label="Announcements">
+                aria-label=move || t_string!(i18n, common.announcements.label)>
                 <div class="announcements-list">
                     <For
                         each=move || shown.get()
@@ -38,20 +40,24 @@ pub fn AnnouncementBar(announcements: Announcements) -> impl IntoView {
                     <p class="announcements-more small">
                         <span class="muted">
                             {move || if announcements.expanded.get() {
-                                format!("{} announcements", total())
+                                t_string!(i18n, common.announcements.count, count = total()).to_string()
                             } else if more() == 1 {
-                                "1 more announcement".to_owned()
+                                t_string!(i18n, common.announcements.more_one).to_string()
                             } else {
-                                format!("{} more announcements", more())
+                                t_string!(i18n, common.announcements.more_many, count = more()).to_string()
                             }}
                         </span>
                         <button type="button" class="link-button"
                             aria-expanded=move || announcements.expanded.get().to_string()
                             on:click=move |_| announcements.expanded.update(|e| *e = !*e)>
-                            {move || if announcements.expanded.get() { "Show less" } else { "Show all" }}
+                            {move || if announcements.expanded.get() {
+                                t_string!(i18n, common.announcements.show_less)
+                            } else {
+                                t_string!(i18n, common.announcements.show_all)
+                            }}
                         </button>
                         <button type="button" class="link-button" on:click=move |_| announcements.dismiss_all()>
-                            "Dismiss all"
+                            {t!(i18n, common.announcements.dismiss_all)}
                         </button>
                     </p>
                 </Show>
@@ -64,15 +70,16 @@ pub fn AnnouncementBar(announcements: Announcements) -> impl IntoView {
 
 #[component]
 fn AnnouncementBanner(announcement: Announcement, announcements: Announcements) -> impl IntoView {
+    let i18n = use_i18n();
     let id = announcement.id;
     // Shown means seen (once per tab: the bar is rebuilt only for new ids).
     announcements.receipt(id, false);
     let severity = announcement.severity;
     let class = format!("announcement announcement-{}", severity.as_str());
-    let label = match severity {
-        Severity::Info => "Announcement",
-        Severity::Warning => "Warning",
-        Severity::Urgent => "Urgent",
+    let label = move || match severity {
+        Severity::Info => t_string!(i18n, common.announcements.info),
+        Severity::Warning => t_string!(i18n, common.announcements.warning),
+        Severity::Urgent => t_string!(i18n, common.announcements.urgent),
     };
     let when = browser::local_time(announcement.sent_at);
     let late = announcement.late;
@@ -83,11 +90,11 @@ fn AnnouncementBanner(announcement: Announcement, announcements: Announcements) 
             <span class="announcement-kind">{label}</span>
             {title.map(|t| view! { <strong class="announcement-title">{t}</strong> })}
             <time class="muted small" datetime=announcement.sent_at.to_rfc3339()>{when}</time>
-            {late.then_some(view! { <span class="muted small">" (delivered late)"</span> })}
+            {late.then(|| view! { <span class="muted small">{t!(i18n, common.announcements.late)}</span> })}
             <button
                 class="icon-button announcement-dismiss"
                 type="button"
-                aria-label="Dismiss announcement"
+                aria-label=move || t_string!(i18n, common.announcements.dismiss)
                 on:click=move |_| announcements.receipt(id, true)
             >
                 "×"

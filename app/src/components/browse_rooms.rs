@@ -12,11 +12,15 @@ use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use super::use_chat;
 use crate::client::http;
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::RoomSummary;
 
 #[component]
 pub fn BrowseRooms() -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let navigate = use_navigate();
     let search = RwSignal::new(String::new());
     // Whether the server may have more rooms than we hold: after a full page.
@@ -62,14 +66,19 @@ pub fn BrowseRooms() -> impl IntoView {
                         }
                     });
                 }
-                Err(e) => chat.notice.set(Some(format!("Could not load rooms: {e}"))),
+                Err(e) => {
+                    let error = error_text(lang, &e);
+                    chat.notice.set(Some(
+                        td_string!(lang.get(), chat.notice.could_not_load_rooms, error).to_string(),
+                    ));
+                }
             }
             busy.set(false);
         });
     };
     view! {
         <section class="sidebar-section" aria-labelledby="browse-rooms">
-            <h2 id="browse-rooms">"Browse rooms"</h2>
+            <h2 id="browse-rooms">{t!(i18n, chat.browse.heading)}</h2>
             <form
                 class="browse-search"
                 role="search"
@@ -80,8 +89,8 @@ pub fn BrowseRooms() -> impl IntoView {
             >
                 <input
                     type="search"
-                    placeholder="Find a room"
-                    aria-label="Find a room"
+                    placeholder=move || t_string!(i18n, chat.browse.find)
+                    aria-label=move || t_string!(i18n, chat.browse.find)
                     prop:value=move || search.get()
                     on:input=move |ev| {
                         search.set(event_target_value(&ev));
@@ -94,11 +103,11 @@ pub fn BrowseRooms() -> impl IntoView {
                 fallback=move || view! {
                     <p class="muted small">
                         {move || if !chat.rooms_loaded.get() {
-                            "Loading rooms…"
+                            t_string!(i18n, chat.browse.loading)
                         } else if search.with(|s| s.trim().is_empty()) {
-                            "No other rooms to join."
+                            t_string!(i18n, chat.browse.none)
                         } else {
-                            "No room by that name here yet; press Enter to search them all."
+                            t_string!(i18n, chat.browse.none_found)
                         }}
                     </p>
                 }
@@ -123,10 +132,13 @@ pub fn BrowseRooms() -> impl IntoView {
                                         <button
                                             class="button small"
                                             type="button"
-                                            aria-label=format!("Join {}", room.name)
+                                            aria-label={
+                                                let name = room.name.clone();
+                                                move || t_string!(i18n, chat.browse.join_label, room = name.clone()).to_string()
+                                            }
                                             on:click=join
                                         >
-                                            "Join"
+                                            {t!(i18n, chat.browse.join)}
                                         </button>
                                     </li>
                                 }
@@ -142,7 +154,7 @@ pub fn BrowseRooms() -> impl IntoView {
                     disabled=move || busy.get()
                     on:click=move |_| fetch(true)
                 >
-                    "More rooms"
+                    {t!(i18n, chat.browse.more)}
                 </button>
             </Show>
         </section>

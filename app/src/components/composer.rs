@@ -10,14 +10,37 @@ use leptos::prelude::*;
 
 use super::use_chat;
 use crate::client::browser;
+use crate::i18n::*;
 use crate::protocol::{RoomId, MAX_BODY_CHARS};
 use crate::text;
-use crate::validate::MessageBody;
+use crate::validate::{Invalid, MessageBody};
 
 /// From how many characters the counter shows.
 const COUNTER_FROM: usize = MAX_BODY_CHARS - 500;
 /// Most names offered for a mention at once.
 const SUGGESTIONS: usize = 6;
+
+/// Why a message body was refused, in the UI's language (the shared rules
+/// say it in English: "Message must not be empty.").
+pub(crate) fn body_problem(locale: Locale, e: &Invalid, typed: &str) -> String {
+    match e.problem.as_str() {
+        "must not be empty" => td_string!(locale, chat.invalid.message_empty).to_string(),
+        "must not contain control characters" => {
+            td_string!(locale, chat.invalid.message_control).to_string()
+        }
+        p if p.starts_with("is ") && p.contains("the limit is") => {
+            let count = typed.chars().count();
+            td_string!(
+                locale,
+                chat.invalid.message_too_long,
+                count,
+                limit = MAX_BODY_CHARS
+            )
+            .to_string()
+        }
+        problem => td_string!(locale, chat.invalid.message_other, problem).to_string(),
+    }
+}
 
 /// The textarea's text up to the cursor (the browser counts UTF-16 units).
 fn before_cursor(el: &leptos::web_sys::HtmlTextAreaElement, value: &str) -> Option<String> {
@@ -29,6 +52,7 @@ fn before_cursor(el: &leptos::web_sys::HtmlTextAreaElement, value: &str) -> Opti
 #[component]
 pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let text = RwSignal::new(chat.draft(room));
     // Keep the draft when the room closes (switching rooms rebuilds this form).
     on_cleanup(move || {
@@ -53,7 +77,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                 // Sending is reading: jump to the newest message, ours.
                 chat.at_bottom.set(true);
             }
-            Err(e) => error.set(Some(format!("Message {}.", e.problem))),
+            Err(e) => error.set(Some(body_problem(i18n.get_locale_untracked(), &e, &typed))),
         }
         if let Some(el) = input.get_untracked() {
             let _ = el.focus();
@@ -153,13 +177,13 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
         ev.prevent_default();
         send();
     };
-    let label = move || format!("Message #{}", name.get());
+    let label = move || t_string!(i18n, chat.composer.label, room = name.get()).to_string();
 
     view! {
         <form class="composer" on:submit=on_submit>
             <label class="visually-hidden" for="composer-input">{label}</label>
             <Show when=move || suggestions.with(|s| !s.is_empty())>
-                <ul class="canned-list mention-list" role="listbox" aria-label="People to mention">
+                <ul class="canned-list mention-list" role="listbox" aria-label=move || t_string!(i18n, chat.composer.mention_list)>
                     {move || suggestions.get().into_iter().enumerate().map(|(i, name)| {
                         let shown = format!("@{name}");
                         view! {
@@ -195,7 +219,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                 <button
                     class="send-button"
                     type="submit"
-                    aria-label="Send message"
+                    aria-label=move || t_string!(i18n, chat.composer.send)
                     disabled=move || text.with(|t| t.trim().is_empty())
                 >
                     <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
@@ -205,7 +229,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
             </div>
             <div class="composer-footer">
                 <span id="composer-hint" class="muted small">
-                    <kbd>"Enter"</kbd>" to send · "<kbd>"Shift"</kbd>"+"<kbd>"Enter"</kbd>" for a new line · "<kbd>"@"</kbd>" to mention"
+                    {t!(i18n, chat.composer.hint, <kbd> = <kbd/>)}
                 </span>
                 <Show when=move || { length.get() >= COUNTER_FROM }>
                     <span class="counter" class:over=move || { length.get() > MAX_BODY_CHARS }>
@@ -227,6 +251,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
 #[component]
 fn SlowedDown() -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let now = RwSignal::new(browser::now_ms());
     Effect::new(move |_| {
         if let Ok(handle) = set_interval_with_handle(
@@ -242,7 +267,26 @@ fn SlowedDown() -> impl IntoView {
     };
     view! {
         <p class="composer-slowed small" role="status" data-testid="slowed-down">
-            {move || format!("Sending slowed down, retrying in {} s", seconds())}
+            {move || t_string!(i18n, chat.composer.slowed_down, seconds = seconds()).to_string()}
         </p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// English readers get the shared rules' words, as before.
+    #[test]
+    fn body_problems_in_english_are_the_rules_words() {
+        let long = "x".repeat(MAX_BODY_CHARS + 1);
+        for typed in ["", "  ", "a\u{0}b", long.as_str()] {
+            let e = MessageBody::parse(typed).unwrap_err();
+            assert_eq!(
+                body_problem(Locale::en, &e, typed),
+                format!("Message {}.", e.problem)
+            );
+            assert!(!body_problem(Locale::zh_CN, &e, typed).contains("Message"));
+        }
     }
 }

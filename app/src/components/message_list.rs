@@ -10,6 +10,7 @@ use leptos::prelude::*;
 
 use super::{message_row::MessageRow, pending_row::PendingRow, use_chat};
 use crate::client::browser;
+use crate::i18n::*;
 use crate::protocol::{ChatMessage, MessageId, RoomId};
 
 /// Messages from one author closer together than this share one header.
@@ -58,6 +59,7 @@ pub fn rows(messages: &[ChatMessage], day_of: impl Fn(DateTime<Utc>) -> String) 
 #[component]
 pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let scroller = NodeRef::<leptos::html::Div>::new();
     let shown = Memo::new(move |_| {
         chat.timelines.with(|t| {
@@ -137,14 +139,14 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
                 role="log"
                 aria-live="polite"
                 aria-relevant="additions"
-                aria-label=move || format!("Messages in #{}", name.get())
+                aria-label=move || t_string!(i18n, chat.messages.label, room = name.get()).to_string()
                 tabindex="0"
             >
                 <div class="timeline-inner">
                     <div class="timeline-start">
                         {move || {
                             if !loaded.get() {
-                                view! { <p class="muted">"Loading messages…"</p> }.into_any()
+                                view! { <p class="muted">{t!(i18n, chat.messages.loading)}</p> }.into_any()
                             } else if older.get() {
                                 view! {
                                     <button
@@ -153,15 +155,19 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
                                         disabled=move || chat.loading_older.get()
                                         on:click=move |_| chat.load_older(room)
                                     >
-                                        {move || if chat.loading_older.get() { "Loading older messages…" } else { "Load older messages" }}
+                                        {move || if chat.loading_older.get() {
+                                            t_string!(i18n, chat.messages.loading_older)
+                                        } else {
+                                            t_string!(i18n, chat.messages.load_older)
+                                        }}
                                     </button>
                                 }
                                 .into_any()
                             } else {
                                 view! {
                                     <div class="room-intro">
-                                        <h2>{move || format!("Welcome to #{}", name.get())}</h2>
-                                        <p class="muted">"This is the very beginning of the room."</p>
+                                        <h2>{t!(i18n, chat.messages.welcome, room = move || name.get())}</h2>
+                                        <p class="muted">{t!(i18n, chat.messages.beginning)}</p>
                                     </div>
                                 }
                                 .into_any()
@@ -182,7 +188,7 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
             </div>
             <Show when=move || !chat.at_bottom.get()>
                 <button class="jump-latest" type="button" on:click=move |_| chat.at_bottom.set(true)>
-                    "Jump to latest ↓"
+                    {t!(i18n, chat.messages.jump_latest)}
                 </button>
             </Show>
         </div>

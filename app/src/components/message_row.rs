@@ -4,8 +4,11 @@
 
 use leptos::prelude::*;
 
-use super::{avatar::Avatar, message_list::Row, message_text::MessageText, use_chat};
+use super::{
+    avatar::Avatar, composer::body_problem, message_list::Row, message_text::MessageText, use_chat,
+};
 use crate::client::browser;
+use crate::i18n::*;
 use crate::protocol::Role;
 use crate::text;
 use crate::validate::MessageBody;
@@ -13,6 +16,7 @@ use crate::validate::MessageBody;
 #[component]
 pub fn MessageRow(row: Row) -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let Row {
         message,
         continued,
@@ -55,13 +59,16 @@ pub fn MessageRow(row: Row) -> impl IntoView {
     let mentions_me =
         !my_name.is_empty() && author != my_name && text::mentions(&message.body, &my_name);
 
-    let save = move || match MessageBody::parse(&draft.get_untracked()) {
-        Ok(body) => {
-            if chat.edit(id, body) {
-                editing.set(false);
+    let save = move || {
+        let typed = draft.get_untracked();
+        match MessageBody::parse(&typed) {
+            Ok(body) => {
+                if chat.edit(id, body) {
+                    editing.set(false);
+                }
             }
+            Err(e) => edit_error.set(Some(body_problem(i18n.get_locale_untracked(), &e, &typed))),
         }
-        Err(e) => edit_error.set(Some(format!("Message {}.", e.problem))),
     };
     let cancel = {
         let original = original.clone();
@@ -112,7 +119,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         move || view! {
                             <div class="message-body">
                                 <span class="message-text"><MessageText body=body.clone() me=my_name.clone()/></span>
-                                {edited.then_some(view! { <span class="edited">" (edited)"</span> })}
+                                {edited.then(|| view! { <span class="edited">{t!(i18n, chat.message.edited)}</span> })}
                             </div>
                         }
                     }
@@ -124,7 +131,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                             save();
                         }
                     }>
-                        <label class="visually-hidden" for=format!("edit-{id}")>"Edit message"</label>
+                        <label class="visually-hidden" for=format!("edit-{id}")>{t!(i18n, chat.message.edit_label)}</label>
                         <textarea
                             id=format!("edit-{id}")
                             prop:value=move || draft.get()
@@ -136,25 +143,25 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         ></textarea>
                         <p class="field-error" aria-live="polite">{move || edit_error.get()}</p>
                         <div class="edit-actions">
-                            <span class="muted small">"Enter to save · Escape to cancel"</span>
+                            <span class="muted small">{t!(i18n, chat.message.edit_hint)}</span>
                             <button class="button subtle small" type="button" on:click={
                                 let cancel = cancel.clone();
                                 move |_| cancel()
-                            }>"Cancel"</button>
-                            <button class="button primary small" type="submit">"Save"</button>
+                            }>{t!(i18n, chat.message.cancel)}</button>
+                            <button class="button primary small" type="submit">{t!(i18n, chat.message.save)}</button>
                         </div>
                     </form>
                 </Show>
                 <Show when=move || confirming.get()>
-                    <div class="confirm" role="group" aria-label="Confirm delete">
-                        "Delete this message for everyone?"
+                    <div class="confirm" role="group" aria-label=move || t_string!(i18n, chat.message.confirm_delete_label)>
+                        {t!(i18n, chat.message.confirm_delete)}
                         <button class="button danger small" type="button" on:click=move |_| {
                             if chat.delete(id) {
                                 confirming.set(false);
                             }
-                        }>"Delete"</button>
+                        }>{t!(i18n, chat.message.delete)}</button>
                         <button class="button subtle small" type="button" on:click=move |_| confirming.set(false)>
-                            "Cancel"
+                            {t!(i18n, chat.message.cancel)}
                         </button>
                     </div>
                 </Show>
@@ -162,7 +169,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
             <Show when=move || !editing.get() && !confirming.get()>
                 <div class="message-actions">
                     <Show when=can_edit.clone()>
-                        <button class="icon-button" type="button" aria-label="Edit message" title="Edit" on:click=move |_| {
+                        <button class="icon-button" type="button" aria-label=move || t_string!(i18n, chat.message.edit_label) title=move || t_string!(i18n, chat.message.edit_title) on:click=move |_| {
                             editing.set(true);
                         }>
                             <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
@@ -171,7 +178,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         </button>
                     </Show>
                     <Show when=can_delete.clone()>
-                        <button class="icon-button" type="button" aria-label="Delete message" title="Delete" on:click=move |_| confirming.set(true)>
+                        <button class="icon-button" type="button" aria-label=move || t_string!(i18n, chat.message.delete_label) title=move || t_string!(i18n, chat.message.delete_title) on:click=move |_| confirming.set(true)>
                             <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
                                 <path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>
                             </svg>

@@ -6,11 +6,30 @@ use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use super::use_chat;
 use crate::client::http;
-use crate::validate::RoomName;
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
+use crate::validate::{Invalid, RoomName};
+
+/// Why a room name was refused, in the UI's language (the shared rules say
+/// it in English: "Room must not be empty.").
+fn name_problem(locale: Locale, e: &Invalid) -> String {
+    match e.problem.as_str() {
+        "must not be empty" => td_string!(locale, chat.invalid.room_empty).to_string(),
+        "must be at most 64 characters" => {
+            td_string!(locale, chat.invalid.room_too_long, limit = 64).to_string()
+        }
+        "must not contain control characters" => {
+            td_string!(locale, chat.invalid.room_control).to_string()
+        }
+        problem => td_string!(locale, chat.invalid.room_other, problem).to_string(),
+    }
+}
 
 #[component]
 pub fn NewRoomForm() -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let navigate = use_navigate();
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -30,7 +49,7 @@ pub fn NewRoomForm() -> impl IntoView {
         let parsed = match RoomName::parse(&name.get_untracked()) {
             Ok(parsed) => parsed,
             Err(e) => {
-                error.set(Some(format!("Room {}.", e.problem)));
+                error.set(Some(name_problem(i18n.get_locale_untracked(), &e)));
                 return;
             }
         };
@@ -45,7 +64,7 @@ pub fn NewRoomForm() -> impl IntoView {
                     name.set(String::new());
                     navigate(&format!("/?room={id}"), NavigateOptions::default());
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(error_text(lang, &e))),
             }
             busy.set(false);
         });
@@ -53,13 +72,13 @@ pub fn NewRoomForm() -> impl IntoView {
 
     view! {
         <form class="sidebar-section new-room" on:submit=on_submit novalidate=true>
-            <label for="new-room-name">"New room name"</label>
+            <label for="new-room-name">{t!(i18n, chat.new_room.label)}</label>
             <div class="inline-form">
                 <input
                     id="new-room-name"
                     type="text"
                     maxlength="64"
-                    placeholder="e.g. design-team"
+                    placeholder=move || t_string!(i18n, chat.new_room.placeholder)
                     aria-describedby="new-room-error"
                     aria-invalid=move || error.with(Option::is_some).to_string()
                     prop:value=move || name.get()
@@ -68,12 +87,28 @@ pub fn NewRoomForm() -> impl IntoView {
                         error.set(None);
                     }
                 />
-                <button class="button small primary" type="submit" aria-label="Create room" disabled=move || busy.get()>
-                    "Create"
+                <button class="button small primary" type="submit" aria-label=move || t_string!(i18n, chat.new_room.create_label) disabled=move || busy.get()>
+                    {t!(i18n, chat.new_room.create)}
                 </button>
             </div>
             <p id="new-room-error" class="field-error" aria-live="polite">{move || error.get()}</p>
         </form>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// English readers get the shared rules' words, as before.
+    #[test]
+    fn name_problems_in_english_are_the_rules_words() {
+        let long = "x".repeat(65);
+        for typed in ["", "  ", "a\u{7}b", long.as_str()] {
+            let e = RoomName::parse(typed).unwrap_err();
+            assert_eq!(name_problem(Locale::en, &e), format!("Room {}.", e.problem));
+            assert!(!name_problem(Locale::zh_CN, &e).contains("Room"));
+        }
+    }
 }

@@ -4,15 +4,17 @@
 use leptos::prelude::*;
 
 use super::use_chat;
+use crate::i18n::*;
 
 #[component]
 pub fn NoticeBanner() -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     view! {
         <Show when=move || chat.notice.with(Option::is_some)>
             <div class="notice" role="alert">
                 <span>{move || chat.notice.get()}</span>
-                <button class="icon-button" type="button" aria-label="Dismiss" on:click=move |_| chat.notice.set(None)>
+                <button class="icon-button" type="button" aria-label=move || t_string!(i18n, common.dismiss) on:click=move |_| chat.notice.set(None)>
                     "×"
                 </button>
             </div>

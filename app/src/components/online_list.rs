@@ -4,11 +4,13 @@
 use leptos::prelude::*;
 
 use super::{avatar::Avatar, use_chat};
+use crate::i18n::*;
 use crate::protocol::RoomId;
 
 #[component]
 pub fn OnlineList(room: RoomId) -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let people = Memo::new(move |_| {
         let me = chat
             .me
@@ -24,8 +26,8 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
     });
     view! {
         <aside class="members" aria-labelledby="online-heading">
-            <h2 id="online-heading">{move || format!("Online — {}", people.with(Vec::len))}</h2>
-            <ul class="member-list" aria-label="Online">
+            <h2 id="online-heading">{t!(i18n, chat.online.heading, count = move || people.with(Vec::len))}</h2>
+            <ul class="member-list" aria-label=move || t_string!(i18n, chat.online.list_label)>
                 <For
                     each=move || people.get()
                     key=|p| p.clone()
@@ -34,7 +36,7 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
                             <span class="presence-dot" aria-hidden="true"></span>
                             <Avatar name=name.clone() small=true/>
                             <span class="member-name">{name.clone()}</span>
-                            {mine.then_some(view! { <span class="muted small">" (you)"</span> })}
+                            {mine.then(|| view! { <span class="muted small">{t!(i18n, chat.online.you)}</span> })}
                         </li>
                     }
                 />

@@ -5,11 +5,22 @@
 use leptos::prelude::*;
 
 use super::{avatar::Avatar, message_text::MessageText, use_chat};
+use crate::i18n::*;
 use crate::state::outbox::{Pending, PendingStatus};
+
+/// The mark beside a pending message's author.
+#[derive(Clone, Copy)]
+enum Kind {
+    Sending,
+    Queued,
+    Sent,
+    NotSent,
+}
 
 #[component]
 pub fn PendingRow(pending: Pending) -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let me = chat
         .me
         .with_untracked(|m| m.as_ref().map(|u| u.username.clone()))
@@ -20,12 +31,18 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
         status,
         ..
     } = pending;
-    let (label, failure) = match status {
-        PendingStatus::Sending => ("Sending…", None),
+    let (kind, failure) = match status {
+        PendingStatus::Sending => (Kind::Sending, None),
         // The composer says why and for how long.
-        PendingStatus::Queued => ("Waiting to send…", None),
-        PendingStatus::Acked(_) => ("Sent", None),
-        PendingStatus::Failed { message } => ("Not sent", Some(message)),
+        PendingStatus::Queued => (Kind::Queued, None),
+        PendingStatus::Acked(_) => (Kind::Sent, None),
+        PendingStatus::Failed { message } => (Kind::NotSent, Some(message)),
+    };
+    let label = move || match kind {
+        Kind::Sending => t_string!(i18n, chat.pending.sending),
+        Kind::Queued => t_string!(i18n, chat.pending.queued),
+        Kind::Sent => t_string!(i18n, chat.pending.sent),
+        Kind::NotSent => t_string!(i18n, chat.pending.not_sent),
     };
     let failed = failure.is_some();
     let retry_id = client_id.clone();
@@ -45,11 +62,11 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
                         <button class="button small" type="button" on:click={
                             let id = retry_id.clone();
                             move |_| chat.retry(&id)
-                        }>"Retry"</button>
+                        }>{t!(i18n, chat.pending.retry)}</button>
                         <button class="button subtle small" type="button" on:click={
                             let id = discard_id.clone();
                             move |_| chat.discard(&id)
-                        }>"Discard"</button>
+                        }>{t!(i18n, chat.pending.discard)}</button>
                     </div>
                 })}
             </div>

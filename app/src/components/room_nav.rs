@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::use_chat;
+use crate::i18n::*;
 use crate::protocol::RoomSummary;
 
 #[component]
@@ -12,18 +13,23 @@ pub fn RoomNav(
     on_pick: impl Fn() + Send + Sync + Clone + 'static,
 ) -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let joined = Memo::new(move |_| {
         chat.rooms
             .with(|r| r.joined().cloned().collect::<Vec<RoomSummary>>())
     });
     view! {
         <nav class="sidebar-section" aria-labelledby="your-rooms">
-            <h2 id="your-rooms">"Your rooms"</h2>
+            <h2 id="your-rooms">{t!(i18n, chat.room_nav.heading)}</h2>
             <Show
                 when=move || !joined.with(Vec::is_empty)
                 fallback=move || view! {
                     <p class="muted small">
-                        {move || if chat.rooms_loaded.get() { "You have not joined any rooms yet." } else { "Loading rooms…" }}
+                        {move || if chat.rooms_loaded.get() {
+                            t_string!(i18n, chat.room_nav.none_joined)
+                        } else {
+                            t_string!(i18n, chat.room_nav.loading)
+                        }}
                     </p>
                 }
             >
@@ -51,15 +57,15 @@ pub fn RoomNav(
                                             <span class="hash" aria-hidden="true">"#"</span>
                                             <span class="room-name">{room.name.clone()}</span>
                                             {(room.mentions > 0).then(|| view! {
-                                                <span class="mention-mark" title="You were mentioned">
+                                                <span class="mention-mark" title=move || t_string!(i18n, chat.room_nav.mentioned)>
                                                     <span aria-hidden="true">"@"</span>
-                                                    <span class="visually-hidden">{format!(", {} mentioning you", room.mentions)}</span>
+                                                    <span class="visually-hidden">{t!(i18n, chat.room_nav.mentions_said, count = room.mentions)}</span>
                                                 </span>
                                             })}
                                             {(room.unread > 0).then(|| view! {
                                                 <span class="badge">
                                                     <span aria-hidden="true">{if room.unread > 99 { "99+".to_owned() } else { room.unread.to_string() }}</span>
-                                                    <span class="visually-hidden">{format!(", {} unread", room.unread)}</span>
+                                                    <span class="visually-hidden">{t!(i18n, chat.room_nav.unread_said, count = room.unread)}</span>
                                                 </span>
                                             })}
                                         </a>

@@ -8,6 +8,7 @@ use super::{
     composer::Composer, message_list::MessageList, online_list::OnlineList,
     typing_line::TypingLine, use_chat,
 };
+use crate::i18n::*;
 use crate::protocol::RoomId;
 
 #[component]
@@ -17,6 +18,7 @@ pub fn RoomView(
     open_sidebar: RwSignal<bool>,
 ) -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let name = Memo::new(move |_| {
         chat.rooms
             .with(|r| r.get(room).map(|x| x.name.clone()))
@@ -44,7 +46,7 @@ pub fn RoomView(
                 <button
                     class="icon-button menu-button"
                     type="button"
-                    aria-label="Show rooms"
+                    aria-label=move || t_string!(i18n, chat.show_rooms)
                     aria-controls="sidebar"
                     aria-expanded=move || open_sidebar.get().to_string()
                     on:click=move |_| open_sidebar.set(true)
@@ -54,21 +56,21 @@ pub fn RoomView(
                     </svg>
                 </button>
                 <h1 id="room-title"><span class="hash" aria-hidden="true">"#"</span>{move || name.get()}</h1>
-                <span class="header-meta">{move || format!("{} online", online_count())}</span>
+                <span class="header-meta">{t!(i18n, chat.room.online_count, count = online_count)}</span>
                 <div class="header-actions">
                     <Show
                         when=move || confirming_leave.get()
                         fallback=move || view! {
                             <button class="button subtle small" type="button" on:click=move |_| confirming_leave.set(true)>
-                                "Leave room"
+                                {t!(i18n, chat.room.leave)}
                             </button>
                         }
                     >
                         <span class="confirm">
-                            "Leave this room?"
-                            <button class="button danger small" type="button" on:click=leave.clone()>"Leave"</button>
+                            {t!(i18n, chat.room.leave_confirm)}
+                            <button class="button danger small" type="button" on:click=leave.clone()>{t!(i18n, chat.room.leave_yes)}</button>
                             <button class="button subtle small" type="button" on:click=move |_| confirming_leave.set(false)>
-                                "Stay"
+                                {t!(i18n, chat.room.stay)}
                             </button>
                         </span>
                     </Show>

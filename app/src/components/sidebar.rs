@@ -8,18 +8,20 @@ use super::{
     account_bar::AccountBar, browse_rooms::BrowseRooms, connection_badge::ConnectionBadge,
     new_room_form::NewRoomForm, room_nav::RoomNav,
 };
+use crate::i18n::*;
 
 #[component]
 pub fn Sidebar(
     /// Whether the drawer is open (narrow screens only).
     open: RwSignal<bool>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <aside
             id="sidebar"
             class="sidebar"
             class:open=move || open.get()
-            aria-label="Rooms and account"
+            aria-label=move || t_string!(i18n, chat.sidebar.label)
             on:keydown=move |ev| {
                 if ev.key() == "Escape" {
                     open.set(false);
@@ -34,7 +36,7 @@ pub fn Sidebar(
                 <button
                     class="icon-button close-drawer"
                     type="button"
-                    aria-label="Close room list"
+                    aria-label=move || t_string!(i18n, chat.sidebar.close)
                     on:click=move |_| open.set(false)
                 >
                     "×"

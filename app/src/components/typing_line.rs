@@ -4,22 +4,24 @@
 use leptos::prelude::*;
 
 use super::use_chat;
+use crate::i18n::*;
 use crate::protocol::RoomId;
 
-/// How the line reads for these names.
-pub fn typing_text(names: &[String]) -> String {
+/// How the line reads for these names, in `locale`.
+pub fn typing_text(locale: Locale, names: &[String]) -> String {
     match names {
         [] => String::new(),
-        [one] => format!("{one} is typing…"),
-        [a, b] => format!("{a} and {b} are typing…"),
-        [a, b, c] => format!("{a}, {b} and {c} are typing…"),
-        _ => "Several people are typing…".to_owned(),
+        [name] => td_string!(locale, chat.typing.one, name).to_string(),
+        [a, b] => td_string!(locale, chat.typing.two, a, b).to_string(),
+        [a, b, c] => td_string!(locale, chat.typing.three, a, b, c).to_string(),
+        _ => td_string!(locale, chat.typing.several).to_string(),
     }
 }
 
 #[component]
 pub fn TypingLine(room: RoomId) -> impl IntoView {
     let chat = use_chat();
+    let i18n = use_i18n();
     let text = move || {
         let names: Vec<String> = chat.typing.with(|t| {
             t.iter()
@@ -27,14 +29,19 @@ pub fn TypingLine(room: RoomId) -> impl IntoView {
                 .map(|x| x.user.clone())
                 .collect()
         });
-        typing_text(&names)
+        typing_text(i18n.get_locale(), &names)
     };
     view! { <div class="typing-line">{text}</div> }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::typing_text;
+    use crate::i18n::Locale;
+
+    /// The line in English.
+    fn typing_text(names: &[String]) -> String {
+        super::typing_text(Locale::en, names)
+    }
 
     #[test]
     fn names_read_naturally() {

@@ -17,6 +17,8 @@ use crate::components::{
     announcement_bar::AnnouncementBar, notice_banner::NoticeBanner, room_view::RoomView,
     sidebar::Sidebar,
 };
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::RoomId;
 use crate::state::{Chat, LinkState};
 
@@ -40,6 +42,8 @@ fn replace() -> NavigateOptions {
 pub fn ChatPage() -> impl IntoView {
     let chat = Chat::new();
     provide_context(chat);
+    let i18n = use_i18n();
+    let lang = Lang::here();
     let navigate = use_navigate();
     let query = use_query_map();
     let sidebar_open = RwSignal::new(false);
@@ -72,7 +76,7 @@ pub fn ChatPage() -> impl IntoView {
                     // The server may be restarting: the socket loop keeps
                     // trying and the indicator says so.
                     Err(e) => {
-                        chat.notice.set(Some(e.to_string()));
+                        chat.notice.set(Some(error_text(lang, &e)));
                         chat.connect();
                     }
                 }
@@ -170,23 +174,23 @@ pub fn ChatPage() -> impl IntoView {
         Pane::NotJoined(room, name) => view! {
             <EmptyPane open_sidebar=sidebar_open>
                 <h1>{format!("#{name}")}</h1>
-                <p class="muted">"You are not in this room yet."</p>
+                <p class="muted">{t!(i18n, chat.page.not_joined)}</p>
                 <button class="button primary" type="button" on:click=move |_| { chat.join(room); }>
-                    {format!("Join #{name}")}
+                    {t!(i18n, chat.page.join_room, room = name.clone())}
                 </button>
             </EmptyPane>
         }
         .into_any(),
         Pane::Empty => view! {
             <EmptyPane open_sidebar=sidebar_open>
-                <h1>"No room open"</h1>
-                <p class="muted">"Create a room or join one from the list to start talking."</p>
+                <h1>{t!(i18n, chat.page.no_room_title)}</h1>
+                <p class="muted">{t!(i18n, chat.page.no_room_text)}</p>
             </EmptyPane>
         }
         .into_any(),
         Pane::Loading => view! {
             <EmptyPane open_sidebar=sidebar_open>
-                <p class="muted">"Loading your rooms…"</p>
+                <p class="muted">{t!(i18n, chat.page.loading_rooms)}</p>
             </EmptyPane>
         }
         .into_any(),
@@ -194,7 +198,7 @@ pub fn ChatPage() -> impl IntoView {
 
     view! {
         <Title text=title/>
-        <a class="skip-link" href="#composer-input">"Skip to message box"</a>
+        <a class="skip-link" href="#composer-input">{t!(i18n, chat.page.skip_to_composer)}</a>
         <div class="chat-app" class:drawer-open=move || sidebar_open.get()>
             <Sidebar open=sidebar_open/>
             <div class="scrim" aria-hidden="true" on:click=move |_| sidebar_open.set(false)></div>
@@ -211,13 +215,14 @@ pub fn ChatPage() -> impl IntoView {
 /// The main pane when no room is open: a message and the drawer button.
 #[component]
 fn EmptyPane(open_sidebar: RwSignal<bool>, children: Children) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section class="empty-pane">
             <header class="room-header">
                 <button
                     class="icon-button menu-button"
                     type="button"
-                    aria-label="Show rooms"
+                    aria-label=move || t_string!(i18n, chat.show_rooms)
                     aria-controls="sidebar"
                     on:click=move |_| open_sidebar.set(true)
                 >

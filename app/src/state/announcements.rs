@@ -8,6 +8,8 @@ use std::collections::HashSet;
 use leptos::prelude::*;
 
 use crate::client::{browser, http, socket::Connection};
+use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::{Announcement, AnnouncementId, ClientFrame};
 
 /// Who is reading: accounts have an inbox and report what they saw and
@@ -31,6 +33,8 @@ pub struct Announcements {
     known: StoredValue<HashSet<AnnouncementId>>,
     connection: Connection,
     reader: Reader,
+    /// The UI's language, for the notice made here.
+    lang: Lang,
 }
 
 impl Announcements {
@@ -42,6 +46,7 @@ impl Announcements {
             known: StoredValue::new(HashSet::new()),
             connection,
             reader,
+            lang: Lang::here(),
         }
     }
 
@@ -98,10 +103,15 @@ impl Announcements {
             return;
         }
         let notice = self.notice;
+        let lang = self.lang;
         leptos::task::spawn_local(async move {
             if let Err(e) = http::announcement_receipt(id, dismiss).await {
                 if dismiss {
-                    notice.set(Some(format!("Could not dismiss the announcement: {e}")));
+                    let error = error_text(lang, &e);
+                    notice.set(Some(
+                        td_string!(lang.get(), common.announcements.could_not_dismiss, error)
+                            .to_string(),
+                    ));
                 }
             }
         });

@@ -12,6 +12,8 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::client::{browser, http, socket::Connection};
+use crate::i18n::*;
+use crate::language::{error_text, refusal_text, Lang};
 use crate::protocol::{
     ChangeId, ChatMessage, ClientFrame, ErrorCode, MessageId, RoomId, RoomSummary, ServerFrame,
     User, JOIN_HISTORY,
@@ -40,6 +42,15 @@ pub enum LinkState {
     Offline,
     /// The server ended the session: the page goes to the login form.
     SignedOut,
+}
+
+/// What [`Chat::send_now`] was asked to do, for the notice when offline.
+#[derive(Clone, Copy)]
+enum Action {
+    Edit,
+    Delete,
+    Join,
+    Leave,
 }
 
 /// Someone typing in a room, shown until `until_ms`.
@@ -89,6 +100,8 @@ pub struct Chat {
     joining: StoredValue<HashMap<RoomId, bool>>,
     /// Announcements on screen and the inbox.
     pub announcements: Announcements,
+    /// The UI's language, for notices made here.
+    lang: Lang,
 }
 
 impl Chat {
@@ -113,6 +126,7 @@ impl Chat {
             drafts: StoredValue::new(HashMap::new()),
             joining: StoredValue::new(HashMap::new()),
             announcements: Announcements::new(connection, Reader::Account),
+            lang: Lang::here(),
         }
     }
 
@@ -142,7 +156,13 @@ impl Chat {
                         chat.rooms.update(|r| r.refresh(list));
                     }
                 }
-                Err(e) => chat.notice.set(Some(format!("Could not load rooms: {e}"))),
+                Err(e) => {
+                    let error = error_text(chat.lang, &e);
+                    chat.notice.set(Some(
+                        td_string!(chat.lang.get(), chat.notice.could_not_load_rooms, error)
+                            .to_string(),
+                    ));
+                }
             }
             let joined: Vec<RoomId> = chat
                 .rooms
@@ -198,13 +218,18 @@ impl Chat {
 
     /// Sends a frame that only makes sense now (not queued for later); tells
     /// the user when we are offline.
-    fn send_now(&self, frame: ClientFrame, what: &str) -> bool {
+    fn send_now(&self, frame: ClientFrame, what: Action) -> bool {
         if self.connection.online() && self.connection.link.send(&frame) {
             true
         } else {
-            self.notice.set(Some(format!(
-                "You are offline, so {what} did not go through. Try again once reconnected."
-            )));
+            let l = self.lang.get();
+            let text = match what {
+                Action::Edit => td_string!(l, chat.notice.offline_edit),
+                Action::Delete => td_string!(l, chat.notice.offline_delete),
+                Action::Join => td_string!(l, chat.notice.offline_join),
+                Action::Leave => td_string!(l, chat.notice.offline_leave),
+            };
+            self.notice.set(Some(text.to_string()));
             false
         }
     }
@@ -454,7 +479,8 @@ impl Chat {
                 let chat = *self;
                 set_timeout(move || chat.rejoin_unanswered(), Duration::from_millis(ms));
             }
-            self.notice.set(Some(message));
+            self.notice
+                .set(Some(refusal_text(self.lang, code, &message)));
             return;
         };
         match (code, retry_after_ms) {
@@ -471,6 +497,7 @@ impl Chat {
                 });
             }
             _ => {
+                let message = refusal_text(self.lang, code, &message);
                 self.outbox.update(|o| o.fail(&client_id, message));
                 self.send_queued();
             }
@@ -549,12 +576,12 @@ impl Chat {
                 id,
                 body: body.into_string(),
             },
-            "your edit",
+            Action::Edit,
         )
     }
 
     pub fn delete(&self, id: MessageId) -> bool {
-        self.send_now(ClientFrame::Delete { id }, "the delete")
+        self.send_now(ClientFrame::Delete { id }, Action::Delete)
     }
 
     /// Joins a room from the browse list. It is listed as joined at once (the
@@ -566,7 +593,7 @@ impl Chat {
             changes_since: None,
         };
         self.joining_sent(&frame);
-        let sent = self.send_now(frame, "joining the room");
+        let sent = self.send_now(frame, Action::Join);
         if sent {
             self.rooms.update(|r| r.set_joined(room, true));
         }
@@ -575,7 +602,7 @@ impl Chat {
 
     /// Leaves a room. It leaves the sidebar at once; the server's `left` confirms.
     pub fn leave(&self, room: RoomId) -> bool {
-        let sent = self.send_now(ClientFrame::Leave { room }, "leaving the room");
+        let sent = self.send_now(ClientFrame::Leave { room }, Action::Leave);
         if sent {
             self.on_left(room);
         }
@@ -677,9 +704,13 @@ impl Chat {
                     t.merge(page.messages);
                     t.older = page.more;
                 }),
-                Err(e) => chat
-                    .notice
-                    .set(Some(format!("Could not load older messages: {e}"))),
+                Err(e) => {
+                    let error = error_text(chat.lang, &e);
+                    chat.notice.set(Some(
+                        td_string!(chat.lang.get(), chat.notice.could_not_load_older, error)
+                            .to_string(),
+                    ));
+                }
             }
             chat.loading_older.set(false);
         });
