@@ -7,12 +7,14 @@ use leptos_router::{hooks::use_navigate, NavigateOptions};
 use super::{avatar::Avatar, language_picker::LanguagePicker, use_chat};
 use crate::client::http;
 use crate::i18n::*;
+use crate::language::{error_text, Lang};
 use crate::protocol::Role;
 
 #[component]
 pub fn AccountBar() -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
+    let lang = Lang::here();
     let navigate = use_navigate();
     let busy = RwSignal::new(false);
     let logout = move |_| {
@@ -31,7 +33,7 @@ pub fn AccountBar() -> impl IntoView {
                     );
                 }
                 Err(e) => {
-                    let error = e.to_string();
+                    let error = error_text(lang, &e);
                     chat.notice.set(Some(
                         t_string!(i18n, common.account.could_not_log_out, error).to_string(),
                     ));
@@ -49,7 +51,11 @@ pub fn AccountBar() -> impl IntoView {
                     <Avatar name=user.username.clone()/>
                     <div class="account-who">
                         <span class="account-name">{user.username.clone()}</span>
-                        <span class="account-role">{user.role.as_str()}</span>
+                        <span class="account-role">{move || match user.role {
+                            Role::Member => t_string!(i18n, common.roles.member),
+                            Role::Agent => t_string!(i18n, common.roles.agent),
+                            Role::Admin => t_string!(i18n, common.roles.admin),
+                        }}</span>
                     </div>
                     {is_agent.then(|| view! { <a class="button subtle small" href="/console">{t!(i18n, common.account.console)}</a> })}
                     {is_admin.then(|| view! { <a class="button subtle small" href="/admin">{t!(i18n, common.account.admin)}</a> })}

@@ -8,6 +8,7 @@ use super::message_text::MessageText;
 use crate::client::browser;
 use crate::i18n::*;
 use crate::protocol::{AuthorKind, SupportMessage};
+use crate::support_lines::{shown_body, Reader};
 
 #[component]
 pub fn ConsoleMessage(message: SupportMessage) -> impl IntoView {
@@ -22,7 +23,7 @@ pub fn ConsoleMessage(message: SupportMessage) -> impl IntoView {
     if message.author_kind == AuthorKind::System {
         return view! {
             <li class="console-message system">
-                <span>{message.body}</span>
+                <span>{move || shown_body(i18n.get_locale(), &message, Reader::Agent)}</span>
                 <time class="muted small" title=title>{time}</time>
             </li>
         }

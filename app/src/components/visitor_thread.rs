@@ -9,6 +9,7 @@ use super::{message_text::MessageText, use_visitor};
 use crate::client::browser;
 use crate::i18n::*;
 use crate::protocol::{AuthorKind, ConversationStatus};
+use crate::support_lines::{shown_body, Reader};
 
 #[component]
 pub fn VisitorThread() -> impl IntoView {
@@ -48,7 +49,8 @@ pub fn VisitorThread() -> impl IntoView {
                         _ => None,
                     };
                     let time = browser::local_time(m.sent_at);
-                    let body = m.body.clone();
+                    // System lines in the visitor's words and language.
+                    let body = shown_body(i18n.get_locale(), m, Reader::Visitor);
                     view! {
                         <li class=class>
                             {author.map(|a| view! { <span class="visitor-author">{a}</span> })}
