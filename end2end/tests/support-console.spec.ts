@@ -186,6 +186,11 @@ test('an agent answers a visitor from the console: reply, private note, canned r
     `/api/support/conversations/${conversation}/transcript`,
   );
 
+  // Issue 11.3: the visitor's rating and comment show in the pane, live.
+  await visitorSend(visitor, { type: 'support.rate', conversation, score: 4, comment: 'Quick and kind' });
+  await expect(pane.locator('.console-pane-rating')).toContainText('4/5');
+  await expect(pane.locator('.console-pane-rating')).toContainText('Quick and kind');
+
   // After a reload everything is still there, the note still marked as one.
   await agent.page.reload();
   await hydrated(agent.page);
@@ -205,6 +210,14 @@ test('an agent answers a visitor from the console: reply, private note, canned r
   await agent.page.getByRole('tab', { name: 'Resolved' }).click();
   const resolvedRow = agent.page.getByRole('tabpanel', { name: 'Resolved' }).locator('.console-row', { hasText: visitorName });
   await expect(resolvedRow).toHaveCount(1);
+  await expect(resolvedRow.getByTestId('rating')).toContainText('Quick and kind');
+
+  // Issue 11.9: an announcement to agents shows on the console.
+  const api = await adminRequest();
+  const notice = `Agents: new refund policy ${Date.now().toString(36)}`;
+  expect((await api.post('/api/push', { data: { body: notice, target: { kind: 'agents' } } })).status()).toBe(201);
+  await expect(agent.page.getByRole('region', { name: 'Announcements' })).toContainText(notice);
+  await api.dispose();
 
   await visitorContext.close();
   await agent.context.close();

@@ -92,6 +92,12 @@ test('a visitor talks to a live agent, keeps the history on reload, and rates th
   await page.getByRole('button', { name: 'Send rating' }).click();
   await expect(page.getByText('Thank you for your feedback!')).toBeVisible();
   await desk.waitFor({ type: 'support.message', conversation, body: 'The visitor rated the conversation 4/5' });
+  // Issue 11.2: a reload remembers the rating and does not ask again.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole('status')).toHaveText('Connected');
+  await expect(page.getByText('Thank you for your feedback!')).toBeVisible();
+  await expect(page.getByRole('group', { name: 'How did we do?' })).toHaveCount(0);
   // The composer stays: writing again would reopen the conversation.
   await expect(page.getByRole('textbox', { name: 'Your message' })).toBeVisible();
 

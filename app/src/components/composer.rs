@@ -266,7 +266,7 @@ fn SlowedDown() -> impl IntoView {
         ((until - now.get()) / 1000.0).ceil().max(1.0) as u64
     };
     view! {
-        <p class="composer-slowed small" role="status" data-testid="slowed-down">
+        <p class="composer-slowed small" aria-live="polite" data-testid="slowed-down">
             {move || t_string!(i18n, chat.composer.slowed_down, seconds = seconds()).to_string()}
         </p>
     }

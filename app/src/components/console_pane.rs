@@ -116,7 +116,7 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
                     <p class="typing-line muted small" aria-live="polite">{typing}</p>
                     {move || match handed.get() {
                         Some(to) => view! {
-                            <p class="console-handed" role="status" data-testid="handed-to">
+                            <p class="console-handed" role="note" data-testid="handed-to">
                                 {t!(i18n, console.pane.handed_to, name = to)}
                             </p>
                         }.into_any(),

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::use_visitor;
 use crate::i18n::*;
-use crate::protocol::AwayReason;
+use crate::protocol::{AwayReason, DEFAULT_AWAY_MESSAGE};
 use crate::state::visitor::invalid_text;
 use crate::validate::Email;
 
@@ -62,10 +62,22 @@ pub fn VisitorAway() -> impl IntoView {
         Some(view! {
             <section class="visitor-away" aria-label=title>
                 <h2>{title}</h2>
-                <p>{message}</p>
+                <p>{away_text(i18n, message)}</p>
                 {body}
             </section>
         })
     };
     view! { {shown} }.into_any()
+}
+
+/// The desk's away message: as the admin wrote it, or, when none was written,
+/// the built-in one in the visitor's language.
+pub fn away_text(i18n: leptos_i18n::I18nContext<Locale>, message: String) -> impl IntoView {
+    move || {
+        if message == DEFAULT_AWAY_MESSAGE {
+            t_string!(i18n, visitor.away.default_message).to_string()
+        } else {
+            message.clone()
+        }
+    }
 }

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::use_visitor;
+use super::{use_visitor, visitor_away::away_text};
 use crate::i18n::*;
 use crate::state::visitor::invalid_text;
 use crate::validate::{Email, MessageBody, VisitorName};
@@ -47,17 +47,26 @@ pub fn VisitorPrechat() -> impl IntoView {
         }
     };
 
+    // Either the promise of a quick answer or the reason there is none now,
+    // never both ("we usually answer within minutes" above "nobody can answer").
     let away = move || {
         visitor.desk.get().and_then(|d| {
             (!d.open_now || !d.agents_online).then(|| {
-                view! { <p class="visitor-desk-away" role="note">{d.away_message}</p> }
+                view! { <p class="visitor-desk-away" role="note">{away_text(i18n, d.away_message)}</p> }
             })
         })
+    };
+    let available = move || {
+        visitor
+            .desk
+            .with(|d| d.as_ref().is_none_or(|d| d.open_now && d.agents_online))
     };
 
     view! {
         <form class="visitor-prechat" novalidate on:submit=on_submit aria-label=move || t_string!(i18n, visitor.prechat.form)>
-            <p class="muted">{t!(i18n, visitor.prechat.intro)}</p>
+            <Show when=available>
+                <p class="muted">{t!(i18n, visitor.prechat.intro)}</p>
+            </Show>
             {away}
             <Show when=move || !verified()>
                 <div class="field">

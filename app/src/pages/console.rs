@@ -21,7 +21,7 @@ use crate::components::{
 };
 use crate::i18n::*;
 use crate::language::{error_text, Lang};
-use crate::protocol::{ConversationId, Role, User};
+use crate::protocol::{Availability, ConversationId, Role, User};
 use crate::state::desk::Desk;
 use crate::state::LinkState;
 
@@ -174,6 +174,10 @@ fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
                 </div>
             </Show>
             <AnnouncementBar announcements=desk.announcements/>
+            // Offline agents are skipped by routing: say so, not an empty list.
+            <Show when=move || desk.availability.get() == Availability::Offline>
+                <p class="console-offline-hint" role="note">{t!(i18n, console.page.offline_hint)}</p>
+            </Show>
             <div class="console-body">
                 <aside class="console-side">
                     <ConsoleList/>

@@ -305,6 +305,11 @@ pub struct DeskState {
     pub away_message: String,
 }
 
+/// The away message when an admin wrote none. Clients that recognise it show
+/// their own translation (it is the server's English for API clients).
+pub const DEFAULT_AWAY_MESSAGE: &str =
+    "Nobody can answer right now. Leave your message and an email address, and we will reply.";
+
 /// Why a visitor is told nobody answers now.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

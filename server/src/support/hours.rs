@@ -12,8 +12,7 @@ use chrono_tz::Tz;
 use std::collections::HashSet;
 
 /// Shown when no away message is configured.
-pub const DEFAULT_AWAY: &str =
-    "Nobody can answer right now. Leave your message and an email address, and we will reply.";
+pub const DEFAULT_AWAY: &str = app::protocol::DEFAULT_AWAY_MESSAGE;
 
 /// Parsed business hours.
 #[derive(Debug, Clone)]
