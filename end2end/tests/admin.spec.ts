@@ -14,6 +14,9 @@ test('admins change roles and push announcements; members are turned away', asyn
   await hydrated(member.page);
   await expect(member.page.getByRole('alert')).toHaveText('Only admins can see this page.');
   await expect(member.page.getByRole('table')).toHaveCount(0);
+  // Issue 11: no admin tabs for a member, a way back instead.
+  await expect(member.page.getByRole('link', { name: 'Announcements' })).toHaveCount(0);
+  await expect(member.page.getByRole('link', { name: 'Go to your rooms' })).toBeVisible();
 
   const role = (await first.page.locator('.account-role').textContent())?.trim();
   test.skip(role !== 'admin', 'the first account of a fresh database is the admin; this database had accounts already');

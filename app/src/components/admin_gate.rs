@@ -58,7 +58,10 @@ pub fn AdminGate(children: ChildrenFn) -> impl IntoView {
             view! { <p class="muted admin-card">{t!(i18n, admin.gate.loading)}</p> }.into_any()
         }
         Gate::NotAdmin => view! {
-            <p class="form-error admin-card" role="alert">{t!(i18n, admin.gate.not_admin)}</p>
+            <div class="admin-card">
+                <p class="form-error" role="alert">{t!(i18n, admin.gate.not_admin)}</p>
+                <a class="button primary" href="/">{t!(i18n, common.not_found.home)}</a>
+            </div>
         }
         .into_any(),
         Gate::Failed(message) => view! {

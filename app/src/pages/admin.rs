@@ -39,8 +39,10 @@ fn policy_text(l: Locale, policy: RegistrationPolicy) -> String {
 pub fn AdminPage() -> impl IntoView {
     view! {
         <main class="admin-page">
-            <AdminHeader current="/admin"/>
+            // The admin tabs only for admins: a member is turned away, not
+            // shown the way in.
             <AdminGate>
+                <AdminHeader current="/admin"/>
                 <AdminCards/>
             </AdminGate>
         </main>

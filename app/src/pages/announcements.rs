@@ -20,8 +20,10 @@ use crate::state::announce_form::{Draft, When};
 pub fn AnnouncementsPage() -> impl IntoView {
     view! {
         <main class="admin-page">
-            <AdminHeader current="/admin/announcements"/>
+            // The admin tabs only for admins: a member is turned away, not
+            // shown the way in.
             <AdminGate>
+                <AdminHeader current="/admin/announcements"/>
                 <AnnouncementsDesk/>
             </AdminGate>
         </main>

@@ -13,8 +13,10 @@ use crate::components::{
 pub fn SupportAdminPage() -> impl IntoView {
     view! {
         <main class="admin-page">
-            <AdminHeader current="/admin/support"/>
+            // The admin tabs only for admins: a member is turned away, not
+            // shown the way in.
             <AdminGate>
+                <AdminHeader current="/admin/support"/>
                 <SupportCanned/>
                 <SupportCapacity/>
                 <SupportHours/>
