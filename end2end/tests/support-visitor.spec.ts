@@ -137,6 +137,7 @@ test('with no agent online the visitor is told so and leaves an email', async ({
   await away.getByLabel('Email for our reply').fill('vera@example.com');
   await away.getByRole('button', { name: 'Leave email' }).click();
   await expect(away.getByText('Thanks! We will answer at vera@example.com.')).toBeVisible();
-  await expect(log(page).getByText('The visitor left an email address: vera@example.com')).toBeVisible();
+  // The desk's line, worded for the visitor (issue 11: not "The visitor left…").
+  await expect(log(page).getByText('We will answer at vera@example.com', { exact: true })).toBeVisible();
   await visitor.context.close();
 });
