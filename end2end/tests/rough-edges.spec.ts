@@ -1,6 +1,6 @@
 // Bugs a walk through every page found (issue 11), each as it failed before.
 import { test, expect } from '@playwright/test';
-import { composer, createRoom, messages, newPerson } from './helpers';
+import { composer, createRoom, hydrated, messages, newPerson, PASSWORD, uniqueName } from './helpers';
 
 test('a burst beyond the rate limit is stored in the order it was written, and the composer says it waits', async ({ browser }) => {
   const ann = await newPerson(browser, 'burst');
@@ -34,4 +34,37 @@ test('a burst beyond the rate limit is stored in the order it was written, and t
     .filter((t) => t.startsWith(`${tag} burst`));
   expect(stored).toEqual(sent);
   await ann.context.close();
+});
+
+test('on a touch screen the edit and delete toolbar shows only for the message tapped', async ({ browser }) => {
+  const context = await browser.newContext({ hasTouch: true, isMobile: true, viewport: { width: 390, height: 800 } });
+  const page = await context.newPage();
+  const name = uniqueName('phone');
+  expect((await context.request.post('/api/auth/register', { data: { username: name, password: PASSWORD } })).status()).toBe(201);
+  // On a phone the room list is a drawer: make the room over HTTP and open it by URL.
+  const room = uniqueName('phone-room');
+  const made = await context.request.post('/api/rooms', { data: { name: room } });
+  expect(made.status()).toBe(201);
+  const { id } = await made.json();
+  await page.goto(`/?room=${id}`);
+  await hydrated(page);
+  expect(await page.evaluate(() => matchMedia('(hover: none)').matches)).toBe(true);
+  await expect(composer(page, room)).toBeVisible({ timeout: 20_000 });
+  const box = composer(page, room);
+  for (const text of ['first from the phone', 'second from the phone']) {
+    await box.fill(text);
+    await box.press('Enter');
+    await expect(messages(page).locator('.message:not(.pending)', { hasText: text })).toHaveCount(1);
+  }
+  const first = messages(page).locator('.message', { hasText: 'first from the phone' });
+  const second = messages(page).locator('.message', { hasText: 'second from the phone' });
+  // Hidden under every message until one is tapped.
+  await expect(first.locator('.message-actions')).toHaveCSS('opacity', '0');
+  await expect(second.locator('.message-actions')).toHaveCSS('opacity', '0');
+  await first.locator('.message-body').tap();
+  await expect(first.locator('.message-actions')).toHaveCSS('opacity', '1');
+  await expect(second.locator('.message-actions')).toHaveCSS('opacity', '0');
+  await first.getByRole('button', { name: /^Edit/ }).tap();
+  await expect(page.getByRole('textbox', { name: 'Edit message' })).toHaveValue('first from the phone');
+  await context.close();
 });

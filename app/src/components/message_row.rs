@@ -97,7 +97,8 @@ pub fn MessageRow(row: Row) -> impl IntoView {
         {day.map(|d| view! {
             <div class="day-divider" role="separator" aria-label=d.clone()><span>{d.clone()}</span></div>
         })}
-        <div class="message" class:continued=continued class:mine=mine.clone() class:mentions-me=mentions_me class:editing=move || editing.get()>
+        // Focusable by a tap (not by Tab): on a touch screen that shows its toolbar.
+        <div class="message" tabindex="-1" class:continued=continued class:mine=mine.clone() class:mentions-me=mentions_me class:editing=move || editing.get()>
             <div class="gutter">
                 {if continued {
                     view! { <time class="hover-time" datetime=stamp.clone() title=when.clone()>{time.clone()}</time> }.into_any()
