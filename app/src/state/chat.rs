@@ -19,7 +19,8 @@ use crate::protocol::{
     User, JOIN_HISTORY,
 };
 use crate::state::announcements::{Announcements, Reader};
-use crate::state::{outbox::Outbox, rooms::Rooms, timeline::Timeline};
+use crate::state::outbox::{Outbox, Pending};
+use crate::state::{rooms::Rooms, timeline::Timeline};
 use crate::validate::MessageBody;
 
 /// Messages per page when scrolling back through history.
@@ -507,9 +508,14 @@ impl Chat {
     /// After a slow-down: the next queued message, once the previous one is
     /// answered (sent on the next `hello` when offline).
     fn send_queued(&self) {
-        let Some(Some(p)) = self.outbox.try_update(Outbox::next_to_send) else {
-            return;
-        };
+        if let Some(Some(p)) = self.outbox.try_update(Outbox::next_to_send) {
+            self.send_pending(p);
+        }
+    }
+
+    /// Hands a pending message to the socket when connected; otherwise the
+    /// next `hello` sends it (it stays in the outbox as being sent).
+    fn send_pending(&self, p: Pending) {
         if self.connection.online() {
             self.connection.link.send(&ClientFrame::Send {
                 room: p.room,
@@ -554,15 +560,8 @@ impl Chat {
 
     /// Sends a refused message again (same `client_id`: the server stores it once).
     pub fn retry(&self, client_id: &str) {
-        let Some(Some(p)) = self.outbox.try_update(|o| o.retry(client_id)) else {
-            return;
-        };
-        if self.connection.online() {
-            self.connection.link.send(&ClientFrame::Send {
-                room: p.room,
-                body: p.body,
-                client_id: p.client_id,
-            });
+        if let Some(Some(p)) = self.outbox.try_update(|o| o.retry(client_id)) {
+            self.send_pending(p);
         }
     }
 
