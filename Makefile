@@ -48,7 +48,7 @@ browser:
 ## Build and run -------------------------------------------------------------
 
 build: tools npm
-	cargo leptos build --release
+	cargo leptos build --release --split
 
 run: build
 	@mkdir -p data

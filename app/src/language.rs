@@ -9,6 +9,20 @@ use leptos_i18n::I18nContext;
 
 use crate::i18n::Locale;
 
+/// A UI text that follows the language, as a view or an attribute value:
+/// `{tr(i18n, |l| td_string!(l, chat.sidebar.rooms))}`.
+///
+/// Why not `t!(i18n, …)`: each `t!` is a closure of its own type, and the
+/// renderer's code is compiled again for every such type, a few hundred
+/// bytes of WASM per call site. Here the closure is one type for every text
+/// of the app; the per-text part is a plain function picking a `&str`.
+pub fn tr(
+    i18n: I18nContext<Locale>,
+    key: fn(Locale) -> &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    move || key(i18n.get_locale())
+}
+
 #[derive(Clone, Copy)]
 pub struct Lang(Option<I18nContext<Locale>>);
 

@@ -21,6 +21,7 @@ pub mod validate;
 pub mod client;
 pub mod components;
 pub mod pages;
+pub mod routes;
 pub mod state;
 
 use leptos::prelude::*;
@@ -29,15 +30,11 @@ use crate::i18n::I18nContextProvider;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    Lazy, StaticSegment,
 };
 
-use crate::pages::{
-    admin::AdminPage, announcements::AnnouncementsPage, auth::AuthMode, auth::AuthPage,
-    chat::ChatPage, not_found::NotFound, support::SupportPage,
-};
-// The support console and its admin settings.
-use crate::pages::{console::ConsolePage, support_admin::SupportAdminPage};
+use crate::pages::not_found::NotFound;
+use crate::routes::*;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -78,15 +75,15 @@ fn Pages() -> impl IntoView {
         <Title text="Switchboard"/>
         <Router>
             <Routes fallback=NotFound>
-                <Route path=StaticSegment("") view=ChatPage/>
-                <Route path=StaticSegment("login") view=|| view! { <AuthPage mode=AuthMode::Login/> }/>
-                <Route path=StaticSegment("register") view=|| view! { <AuthPage mode=AuthMode::Register/> }/>
-                <Route path=StaticSegment("admin") view=AdminPage/>
-                <Route path=(StaticSegment("admin"), StaticSegment("announcements")) view=AnnouncementsPage/>
-                <Route path=StaticSegment("support") view=SupportPage/>
-                // The support console and its admin settings.
-                <Route path=StaticSegment("console") view=ConsolePage/>
-                <Route path=(StaticSegment("admin"), StaticSegment("support")) view=SupportAdminPage/>
+                <Route path=StaticSegment("") view={Lazy::<ChatRoute>::new()}/>
+                <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()}/>
+                <Route path=StaticSegment("register") view={Lazy::<RegisterRoute>::new()}/>
+                <Route path=StaticSegment("inbox") view={Lazy::<InboxRoute>::new()}/>
+                <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()}/>
+                <Route path=(StaticSegment("admin"), StaticSegment("announcements")) view={Lazy::<AnnouncementsRoute>::new()}/>
+                <Route path=StaticSegment("support") view={Lazy::<SupportRoute>::new()}/>
+                <Route path=StaticSegment("console") view={Lazy::<ConsoleRoute>::new()}/>
+                <Route path=(StaticSegment("admin"), StaticSegment("support")) view={Lazy::<SupportAdminRoute>::new()}/>
             </Routes>
         </Router>
     }

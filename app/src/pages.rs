@@ -5,6 +5,7 @@ pub mod admin;
 pub mod announcements;
 pub mod auth;
 pub mod chat;
+pub mod inbox;
 pub mod not_found;
 pub mod support;
 

@@ -197,6 +197,10 @@ pub enum ClientFrame {
     AnnouncementSeen { id: AnnouncementId },
     /// Dismiss an announcement (implies seen). Stored: it stays dismissed.
     AnnouncementDismiss { id: AnnouncementId },
+    /// Are you there? Answered by `pong` at once. Browsers cannot see the
+    /// WebSocket's own pings, so the app sends this when it has heard nothing
+    /// for a few seconds, and treats a missing `pong` as a dead connection.
+    Ping {},
 
     // --- Support desk (see docs/protocol.md, "Support desk") ---
     /// Visitor: start a conversation with its first message. Acked with
@@ -297,6 +301,8 @@ pub enum ClientFrame {
 pub enum ServerFrame {
     /// First frame on every connection: who the server thinks you are.
     Hello { user: User },
+    /// The answer to `ping`.
+    Pong,
     /// The answer to `join`: stored messages in id order. `more` says further
     /// messages exist past the last one (join again with `since` = its id).
     History {
@@ -443,7 +449,11 @@ pub enum ServerFrame {
     #[serde(rename = "support.rerouted")]
     SupportRerouted {
         conversation: ConversationId,
+        /// In English, for API clients.
         reason: String,
+        /// The reroute deadline it missed, for the UI's own wording.
+        #[serde(default)]
+        seconds: i64,
     },
     /// A request could not be carried out. The connection stays open.
     Error {

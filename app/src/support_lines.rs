@@ -31,7 +31,8 @@ pub fn system_line(l: Locale, event: &SystemEvent, reader: Reader) -> String {
     }
 }
 
-fn minutes(seconds: i64) -> String {
+/// A reroute deadline in minutes, as the lines and notices name it ("0.5", "5").
+pub fn minutes(seconds: i64) -> String {
     format!("{}", seconds as f64 / 60.0)
 }
 

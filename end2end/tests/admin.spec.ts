@@ -65,6 +65,31 @@ test('admins change roles and push announcements; members are turned away', asyn
   await expectConnected(member.page);
   await expect(member.page.getByText(title)).toHaveCount(0);
 
+  // The inbox page keeps every announcement, the dismissed one too; one
+  // pushed while no banner could show it is new there, and can be dismissed.
+  await member.page.getByRole('link', { name: 'Inbox' }).click();
+  await member.page.waitForURL((url) => url.pathname === '/inbox');
+  await expect(member.page.getByRole('heading', { level: 1, name: 'Announcements' })).toBeVisible();
+  const old = member.page.locator('.inbox-item').filter({ hasText: title });
+  await expect(old).toContainText('Dismissed');
+  const later = `Inbox ${Date.now().toString(36)}`;
+  expect((await first.page.request.post('/api/push', { data: { title: later, body: 'Read me later.', target: { kind: 'all' } } })).status()).toBe(201);
+  await member.page.reload();
+  await hydrated(member.page);
+  const fresh = member.page.locator('.inbox-item').filter({ hasText: later });
+  await expect(fresh).toContainText('New');
+  await expect(fresh).toContainText('Read me later.');
+  await fresh.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(fresh).toContainText('Dismissed');
+  await member.page.reload();
+  await hydrated(member.page);
+  await expect(member.page.locator('.inbox-item').filter({ hasText: later })).toContainText('Dismissed');
+  // Opened in the inbox means seen: no longer new.
+  await expect(member.page.locator('.inbox-item').filter({ hasText: later })).not.toContainText('New');
+  await member.page.goto('/');
+  await hydrated(member.page);
+  await expectConnected(member.page);
+
   await scheduleFromTheForm(first, member);
 
   await first.context.close();

@@ -76,3 +76,50 @@ test('pages reconnect after a server restart and miss nothing', async ({ browser
   await ann.context.close();
   await bob.context.close();
 });
+
+// A socket whose network silently died stays "open" for minutes, and browsers
+// hide WebSocket pings from pages: the app pings by itself after 5 s of quiet
+// and gives up on the socket when 3 s more pass without an answer.
+test('a silent connection is noticed within seconds and replaced', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const ann = await newPerson(browser, 'quiet');
+  // Every socket of Ann's goes through here: relayed while the "network" is
+  // up; while it is down, nothing passes either way and new sockets reach no
+  // server (they open, and nothing ever answers).
+  let down = false;
+  await ann.context.routeWebSocket(/\/ws$/, (ws) => {
+    if (down) return;
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      if (!down) server.send(m);
+    });
+    server.onMessage((m) => {
+      if (!down) ws.send(m);
+    });
+  });
+  await ann.page.reload();
+  await expectConnected(ann.page);
+  const room = await createRoom(ann);
+
+  down = true;
+  const cut = Date.now();
+  await expect(ann.page.getByRole('status')).toHaveText('Connection lost, reconnecting', { timeout: 15_000 });
+  const noticedMs = Date.now() - cut;
+  console.log(`dead socket noticed after ${noticedMs} ms`);
+  expect(noticedMs, 'noticed within the 5 s + 3 s deadline (and some slack)').toBeLessThan(12_000);
+
+  down = false;
+  await expectConnected(ann.page);
+  await say(ann.page, room, 'after the silence');
+  await expectMessageOnce(ann.page, 'after the silence');
+  await ann.context.close();
+});
+
+test('going offline shows at once, and coming back reconnects', async ({ browser }) => {
+  const ann = await newPerson(browser, 'offline');
+  await ann.context.setOffline(true);
+  await expect(ann.page.getByRole('status')).toHaveText('Offline: no network', { timeout: 3_000 });
+  await ann.context.setOffline(false);
+  await expectConnected(ann.page);
+  await ann.context.close();
+});

@@ -6,12 +6,21 @@
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    use leptos::prelude::document;
+
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Tells end-to-end tests (and anyone curious) that event handlers are live.
-    if let Some(body) = leptos::prelude::document().body() {
+    // Each page is a lazy route (`app::routes`): hydration waits for the
+    // page's own WASM file, so it runs as a task rather than in one call.
+    // (`hydrate_from_async` starts Leptos' executor itself.)
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else {
+            return;
+        };
+        let mounted = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        mounted.forget();
+        // Tells end-to-end tests (and anyone curious) that event handlers are live.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }
 
 #[cfg(feature = "csr")]

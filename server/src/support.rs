@@ -596,6 +596,7 @@ impl Desk {
                     ServerFrame::SupportRerouted {
                         conversation,
                         reason: format!("not answered within {minutes} minutes"),
+                        seconds,
                     },
                 );
             }

@@ -155,3 +155,14 @@ async fn until_expiry(
     }
     run.await
 }
+
+/// Answers a `ping`. The frame is the same for everyone, so it is encoded
+/// once. A client that pings without reading fills its bounded outbox and is
+/// dropped as any slow consumer is.
+fn pong(outbox: &crate::hub::Outbox) {
+    static PONG: std::sync::OnceLock<axum::extract::ws::Utf8Bytes> = std::sync::OnceLock::new();
+    outbox.push(
+        PONG.get_or_init(|| crate::hub::encode(&app::protocol::ServerFrame::Pong))
+            .clone(),
+    );
+}

@@ -230,8 +230,22 @@ mod imp {
     /// person produces; reaching it means the connection is stuck.
     const OUTGOING_QUEUE: usize = 256;
 
+    /// Dead-socket detection. A socket whose network is gone can stay "open"
+    /// for minutes (TCP has not noticed yet), and browsers hide the
+    /// WebSocket's own pings from pages; so after this long without hearing
+    /// anything, the app sends `ping`...
+    const QUIET_MS: f64 = 5_000.0;
+    /// ...and gives up on the socket when nothing (the `pong`, or any frame)
+    /// arrives within this long after it; the same long wait applies to the
+    /// server's greeting on a fresh socket. A dead socket is thus noticed
+    /// within about 8 s, and at once when the browser reports going offline.
+    const ANSWER_MS: f64 = 3_000.0;
+    /// How often the watchdog looks.
+    const WATCH_EVERY_MS: u32 = 500;
+
     enum Outcome {
-        /// The socket closed or failed. `greeted`: the server said `hello` first.
+        /// The socket closed or failed, or went silent (see [`QUIET_MS`]).
+        /// `greeted`: the server said `hello` first.
         Dropped { greeted: bool },
         /// The server ended our session (logout elsewhere, account gone).
         SessionEnded,
@@ -249,7 +263,11 @@ mod imp {
             if control.inner.stopped.load(Ordering::SeqCst) {
                 break;
             }
-            chat.connection().set_state(LinkState::Connecting);
+            chat.connection().set_state(if first {
+                LinkState::Connecting
+            } else {
+                LinkState::Reconnecting
+            });
             let outcome = connect_once(chat, &control, &mut wake, first).await;
             chat.connection().link.detach();
             match outcome {
@@ -287,7 +305,10 @@ mod imp {
         chat.connection().link.detach();
     }
 
-    /// Waits `delay_ms`, counting down on the indicator each second, or less if woken.
+    /// Waits `delay_ms`, counting down on the indicator each second, or less if
+    /// woken; and for as long as the browser reports no network (a socket
+    /// opened then would be dropped at once by the watchdog), until it is
+    /// back or someone wakes the loop.
     async fn wait<S: Session>(
         chat: S,
         control: &Control,
@@ -296,24 +317,78 @@ mod imp {
     ) {
         let until = browser::now_ms() + delay_ms;
         loop {
-            let left = until - browser::now_ms();
-            if left <= 0.0 || control.inner.stopped.load(Ordering::SeqCst) {
+            if control.inner.stopped.load(Ordering::SeqCst) {
                 return;
             }
-            chat.connection().set_state(if browser::online() {
+            let left = until - browser::now_ms();
+            let online = browser::online();
+            if left <= 0.0 && online {
+                return;
+            }
+            chat.connection().set_state(if online {
                 LinkState::Waiting {
                     seconds: (left / 1000.0).ceil() as u32,
                 }
             } else {
                 LinkState::Offline
             });
-            let tick = (left % 1000.0).max(1.0);
+            let tick = if online {
+                (left % 1000.0).max(1.0)
+            } else {
+                500.0
+            };
             let sleep = TimeoutFuture::new(tick as u32).fuse();
             let woken = wake.next().fuse();
             pin_mut!(sleep, woken);
             select_biased! {
                 _ = woken => return,
                 _ = sleep => {},
+            }
+        }
+    }
+
+    /// Returns when the socket should be given up: the browser went offline,
+    /// or nothing arrived within [`ANSWER_MS`] of a `ping` (sent after
+    /// [`QUIET_MS`] of quiet) or of opening. Dropping the socket closes it.
+    async fn watch<S: Session>(
+        chat: S,
+        heard: &std::cell::Cell<f64>,
+        greeted: &std::cell::Cell<bool>,
+    ) {
+        let mut pinged_at: Option<f64> = None;
+        loop {
+            TimeoutFuture::new(WATCH_EVERY_MS).await;
+            if !browser::online() {
+                return;
+            }
+            let now = browser::now_ms();
+            let quiet = now - heard.get();
+            if !greeted.get() {
+                // Still waiting for the greeting: the server is slow, or the
+                // upgrade is stuck (QUIET_MS + ANSWER_MS is generous for it).
+                if quiet > QUIET_MS + ANSWER_MS {
+                    return;
+                }
+                continue;
+            }
+            match pinged_at {
+                // Something arrived since the ping: alive.
+                Some(at) if heard.get() >= at => pinged_at = None,
+                Some(at) if now - at > ANSWER_MS => return,
+                Some(_) => {}
+                None if quiet > QUIET_MS => {
+                    // Through the same queue as every frame, so a ping cannot
+                    // overtake the UI's frames.
+                    if !chat
+                        .connection()
+                        .link
+                        .send(&crate::protocol::ClientFrame::Ping {})
+                    {
+                        return;
+                    }
+                    pinged_at = Some(now);
+                }
+                None => {}
             }
         }
     }
@@ -336,10 +411,15 @@ mod imp {
         chat.connection().link.attach(tx);
 
         let greeted = std::cell::Cell::new(false);
+        // When anything last arrived; a fresh socket counts from its opening.
+        let heard = std::cell::Cell::new(browser::now_ms());
         let reader = async {
             while let Some(item) = stream.next().await {
+                heard.set(browser::now_ms());
                 match item {
                     Ok(Message::Text(text)) => match serde_json::from_str::<ServerFrame>(&text) {
+                        // Only proves the socket is alive (`heard`, above).
+                        Ok(ServerFrame::Pong) => {}
                         Ok(frame) => {
                             if chat.on_frame(frame, first) {
                                 greeted.set(true);
@@ -365,7 +445,8 @@ mod imp {
             }
         }
         .fuse();
-        pin_mut!(reader, writer);
+        let watchdog = watch(chat, &heard, &greeted).fuse();
+        pin_mut!(reader, writer, watchdog);
         let code = loop {
             let woken = wake.next().fuse();
             pin_mut!(woken);
@@ -380,6 +461,7 @@ mod imp {
                 }
                 code = reader => break code,
                 _ = writer => break None,
+                _ = watchdog => break None,
             }
         };
         match code {

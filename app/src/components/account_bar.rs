@@ -1,5 +1,5 @@
-//! Who you are, links to the support console (agents, admins) and the admin
-//! page (admins), and the logout button.
+//! Who you are, links to your announcements, the support console (agents,
+//! admins) and the admin page (admins), and the logout button.
 
 use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
@@ -7,6 +7,7 @@ use leptos_router::{hooks::use_navigate, NavigateOptions};
 use super::{avatar::Avatar, language_picker::LanguagePicker, use_chat};
 use crate::client::http;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::Role;
 
@@ -57,13 +58,14 @@ pub fn AccountBar() -> impl IntoView {
                             Role::Admin => t_string!(i18n, common.roles.admin),
                         }}</span>
                     </div>
-                    {is_agent.then(|| view! { <a class="button subtle small" href="/console">{t!(i18n, common.account.console)}</a> })}
-                    {is_admin.then(|| view! { <a class="button subtle small" href="/admin">{t!(i18n, common.account.admin)}</a> })}
+                    <a class="button subtle small" href="/inbox">{tr(i18n, |l| td_string!(l, common.account.inbox))}</a>
+                    {is_agent.then(|| view! { <a class="button subtle small" href="/console">{tr(i18n, |l| td_string!(l, common.account.console))}</a> })}
+                    {is_admin.then(|| view! { <a class="button subtle small" href="/admin">{tr(i18n, |l| td_string!(l, common.account.admin))}</a> })}
                 }
             })}
             <LanguagePicker/>
             <button class="button subtle small account-logout" type="button" on:click=logout disabled=move || busy.get()>
-                {t!(i18n, common.account.log_out)}
+                {tr(i18n, |l| td_string!(l, common.account.log_out))}
             </button>
         </div>
     }

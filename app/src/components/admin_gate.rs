@@ -8,6 +8,7 @@ use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use crate::client::http;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::{Role, User};
 
@@ -53,14 +54,15 @@ pub fn AdminGate(children: ChildrenFn) -> impl IntoView {
         });
     });
 
-    move || match gate.get() {
+    move || {
+        match gate.get() {
         Gate::Checking => {
-            view! { <p class="muted admin-card">{t!(i18n, admin.gate.loading)}</p> }.into_any()
+            view! { <p class="muted admin-card">{tr(i18n, |l| td_string!(l, admin.gate.loading))}</p> }.into_any()
         }
         Gate::NotAdmin => view! {
             <div class="admin-card">
-                <p class="form-error" role="alert">{t!(i18n, admin.gate.not_admin)}</p>
-                <a class="button primary" href="/">{t!(i18n, common.not_found.home)}</a>
+                <p class="form-error" role="alert">{tr(i18n, |l| td_string!(l, admin.gate.not_admin))}</p>
+                <a class="button primary" href="/">{tr(i18n, |l| td_string!(l, common.not_found.home))}</a>
             </div>
         }
         .into_any(),
@@ -69,5 +71,6 @@ pub fn AdminGate(children: ChildrenFn) -> impl IntoView {
         }
         .into_any(),
         Gate::Admin => children().into_any(),
+    }
     }
 }

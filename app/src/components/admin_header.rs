@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::*;
+use crate::language::tr;
 
 /// The admin pages, in tab order.
 const PAGES: [&str; 3] = ["/admin", "/admin/announcements", "/admin/support"];
@@ -30,7 +31,7 @@ pub fn AdminHeader(
                 <img src="/favicon.svg" alt="" width="24" height="24"/>
                 <span>"Switchboard"</span>
             </a>
-            <nav class="admin-tabs" aria-label=move || t_string!(i18n, admin.header.pages).to_string()>
+            <nav class="admin-tabs" aria-label=tr(i18n, |l| td_string!(l, admin.header.pages))>
                 {PAGES
                     .into_iter()
                     .map(|href| {
@@ -43,7 +44,7 @@ pub fn AdminHeader(
                     })
                     .collect_view()}
             </nav>
-            <a class="button subtle small" href="/">{t!(i18n, admin.header.back)}</a>
+            <a class="button subtle small" href="/">{tr(i18n, |l| td_string!(l, admin.header.back))}</a>
         </header>
     }
     .into_any()

@@ -12,6 +12,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::client::{http, zones};
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, refusal_text, Lang};
 use crate::protocol::{Day, RoomId, RoomSummary, Schedule, Severity, User, UserId};
 use crate::state::announce_form::{
@@ -366,19 +367,19 @@ pub fn AnnounceForm(
             </h1>
             <form class="announce-form" on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="announce-title-input">{t!(i18n, admin.announce.title)} <span class="muted small">{t!(i18n, admin.announce.optional)}</span></label>
+                    <label for="announce-title-input">{tr(i18n, |l| td_string!(l, admin.announce.title))} <span class="muted small">{tr(i18n, |l| td_string!(l, admin.announce.optional))}</span></label>
                     <input id="announce-title-input" type="text" maxlength="200" prop:value=title on:input=on_title/>
                     <span class="field-error">{beside("title")}</span>
                 </div>
                 <div class="field">
-                    <label for="announce-body">{t!(i18n, admin.announce.message)}</label>
+                    <label for="announce-body">{tr(i18n, |l| td_string!(l, admin.announce.message))}</label>
                     <textarea id="announce-body" rows="4" prop:value=body on:input=on_body
-                        placeholder=move || t_string!(i18n, admin.announce.body_placeholder).to_string()></textarea>
+                        placeholder=tr(i18n, |l| td_string!(l, admin.announce.body_placeholder))></textarea>
                     <span class="field-error">{beside("body")}</span>
                 </div>
                 <div class="field-row">
                     <div class="field">
-                        <label for="announce-severity">{t!(i18n, admin.announce.severity)}</label>
+                        <label for="announce-severity">{tr(i18n, |l| td_string!(l, admin.announce.severity))}</label>
                         <select id="announce-severity"
                             prop:value=move || draft.with(|d| d.severity.as_str())
                             on:change=move |ev| {
@@ -386,13 +387,13 @@ pub fn AnnounceForm(
                                     draft.update(|d| d.severity = s);
                                 }
                             }>
-                            <option value="info">{t!(i18n, admin.announce.severities.info)}</option>
-                            <option value="warning">{t!(i18n, admin.announce.severities.warning)}</option>
-                            <option value="urgent">{t!(i18n, admin.announce.severities.urgent)}</option>
+                            <option value="info">{tr(i18n, |l| td_string!(l, admin.announce.severities.info))}</option>
+                            <option value="warning">{tr(i18n, |l| td_string!(l, admin.announce.severities.warning))}</option>
+                            <option value="urgent">{tr(i18n, |l| td_string!(l, admin.announce.severities.urgent))}</option>
                         </select>
                     </div>
                     <div class="field">
-                        <label for="announce-target">{t!(i18n, admin.announce.send_to)}</label>
+                        <label for="announce-target">{tr(i18n, |l| td_string!(l, admin.announce.send_to))}</label>
                         <select id="announce-target"
                             prop:value=move || draft.with(|d| d.target.as_str())
                             on:change=move |ev| {
@@ -408,14 +409,14 @@ pub fn AnnounceForm(
                     </div>
                     <Show when=move || draft.with(|d| d.target == TargetKind::Room)>
                         <div class="field">
-                            <label for="announce-room">{t!(i18n, admin.announce.room)}</label>
+                            <label for="announce-room">{tr(i18n, |l| td_string!(l, admin.announce.room))}</label>
                             <select id="announce-room"
                                 prop:value=move || draft.with(|d| d.room.map(|r| r.to_string()).unwrap_or_default())
                                 on:change=move |ev| {
                                     let room = event_target_value(&ev).parse().ok().map(RoomId);
                                     draft.update(|d| d.room = room);
                                 }>
-                                <option value="">{t!(i18n, admin.announce.choose_room)}</option>
+                                <option value="">{tr(i18n, |l| td_string!(l, admin.announce.choose_room))}</option>
                                 {move || rooms.get().into_iter()
                                     .map(|r| view! { <option value=r.id.to_string()>{format!("#{}", r.name)}</option> })
                                     .collect_view()}
@@ -424,14 +425,14 @@ pub fn AnnounceForm(
                     </Show>
                     <Show when=move || draft.with(|d| d.target == TargetKind::User)>
                         <div class="field">
-                            <label for="announce-user">{t!(i18n, admin.announce.user)}</label>
+                            <label for="announce-user">{tr(i18n, |l| td_string!(l, admin.announce.user))}</label>
                             <select id="announce-user"
                                 prop:value=move || draft.with(|d| d.user.map(|u| u.to_string()).unwrap_or_default())
                                 on:change=move |ev| {
                                     let user = event_target_value(&ev).parse().ok().map(UserId);
                                     draft.update(|d| d.user = user);
                                 }>
-                                <option value="">{t!(i18n, admin.announce.choose_user)}</option>
+                                <option value="">{tr(i18n, |l| td_string!(l, admin.announce.choose_user))}</option>
                                 {move || users.get().into_iter()
                                     .map(|u| view! { <option value=u.id.to_string()>{u.username}</option> })
                                     .collect_view()}
@@ -443,18 +444,18 @@ pub fn AnnounceForm(
 
                 <Show when=move || editing.with(Option::is_none)>
                     <fieldset class="when">
-                        <legend>{t!(i18n, admin.announce.when)}</legend>
+                        <legend>{tr(i18n, |l| td_string!(l, admin.announce.when))}</legend>
                         <label class="choice">
                             <input type="radio" name="when" value="now"
                                 prop:checked=move || draft.with(|d| d.when == When::Now)
                                 on:change=move |_| draft.update(|d| d.when = When::Now)/>
-                            {t!(i18n, admin.announce.now)}
+                            {tr(i18n, |l| td_string!(l, admin.announce.now))}
                         </label>
                         <label class="choice">
                             <input type="radio" name="when" value="later"
                                 prop:checked=move || draft.with(|d| d.when == When::Later)
                                 on:change=move |_| draft.update(|d| d.when = When::Later)/>
-                            {t!(i18n, admin.announce.later)}
+                            {tr(i18n, |l| td_string!(l, admin.announce.later))}
                         </label>
                     </fieldset>
                 </Show>
@@ -463,15 +464,15 @@ pub fn AnnounceForm(
                     <div class="schedule-fields">
                         <div class="field-row">
                             <div class="field">
-                                <label for="announce-date">{t!(i18n, admin.announce.date)}</label>
+                                <label for="announce-date">{tr(i18n, |l| td_string!(l, admin.announce.date))}</label>
                                 <input id="announce-date" type="date" prop:value=date on:input=on_date/>
                             </div>
                             <div class="field">
-                                <label for="announce-time">{t!(i18n, admin.announce.time)}</label>
+                                <label for="announce-time">{tr(i18n, |l| td_string!(l, admin.announce.time))}</label>
                                 <input id="announce-time" type="time" step="1" prop:value=time on:input=on_time/>
                             </div>
                             <div class="field grow">
-                                <label for="announce-zone">{t!(i18n, admin.announce.zone)}</label>
+                                <label for="announce-zone">{tr(i18n, |l| td_string!(l, admin.announce.zone))}</label>
                                 <input id="announce-zone" type="text" list="zone-list" autocomplete="off"
                                     spellcheck="false" prop:value=zone on:input=on_zone/>
                                 <datalist id="zone-list">
@@ -485,7 +486,7 @@ pub fn AnnounceForm(
                         <span class="field-error">{beside("zone")}</span>
                         <div class="field-row">
                             <div class="field">
-                                <label for="announce-repeat">{t!(i18n, admin.announce.repeat)}</label>
+                                <label for="announce-repeat">{tr(i18n, |l| td_string!(l, admin.announce.repeat))}</label>
                                 <select id="announce-repeat"
                                     prop:value=move || draft.with(|d| d.repeat.as_str())
                                     on:change=move |ev| {
@@ -501,21 +502,21 @@ pub fn AnnounceForm(
                             </div>
                             <Show when=move || draft.with(|d| d.repeat == RepeatKind::Cron)>
                                 <div class="field grow">
-                                    <label for="announce-cron">{t!(i18n, admin.announce.cron)} <span class="muted small">{t!(i18n, admin.announce.cron_hint)}</span></label>
+                                    <label for="announce-cron">{tr(i18n, |l| td_string!(l, admin.announce.cron))} <span class="muted small">{tr(i18n, |l| td_string!(l, admin.announce.cron_hint))}</span></label>
                                     <input id="announce-cron" type="text" spellcheck="false" placeholder="0 9 * * mon-fri"
                                         prop:value=cron on:input=on_cron/>
                                 </div>
                             </Show>
                             <Show when=move || draft.with(|d| d.repeat != RepeatKind::Never)>
                                 <div class="field">
-                                    <label for="announce-until">{t!(i18n, admin.announce.until)} <span class="muted small">{t!(i18n, admin.announce.optional)}</span></label>
+                                    <label for="announce-until">{tr(i18n, |l| td_string!(l, admin.announce.until))} <span class="muted small">{tr(i18n, |l| td_string!(l, admin.announce.optional))}</span></label>
                                     <input id="announce-until" type="date" prop:value=until on:input=on_until/>
                                 </div>
                             </Show>
                         </div>
                         <Show when=move || draft.with(|d| d.repeat == RepeatKind::Week)>
                             <fieldset class="days">
-                                <legend>{t!(i18n, admin.announce.on)}</legend>
+                                <legend>{tr(i18n, |l| td_string!(l, admin.announce.on))}</legend>
                                 {DAYS.into_iter().map(|day| view! {
                                     <label class="choice">
                                         <input type="checkbox"
@@ -542,7 +543,7 @@ pub fn AnnounceForm(
                                 None => view! { <p class="muted small">"…"</p> }.into_any(),
                                 Some(Err(p)) => view! { <p class="field-error">{p.message}</p> }.into_any(),
                                 Some(Ok(list)) if list.is_empty() => view! {
-                                    <p class="field-error">{t!(i18n, admin.announce.no_occurrence)}</p>
+                                    <p class="field-error">{tr(i18n, |l| td_string!(l, admin.announce.no_occurrence))}</p>
                                 }.into_any(),
                                 Some(Ok(list)) => view! {
                                     <ol class="preview-list">
@@ -559,7 +560,7 @@ pub fn AnnounceForm(
                 <div class="form-actions">
                     <button type="submit" class="button primary" disabled=move || busy.get()>{submit_label}</button>
                     <Show when=move || editing.with(Option::is_some)>
-                        <button type="button" class="button subtle" on:click=move |_| reset()>{t!(i18n, admin.announce.stop_editing)}</button>
+                        <button type="button" class="button subtle" on:click=move |_| reset()>{tr(i18n, |l| td_string!(l, admin.announce.stop_editing))}</button>
                     </Show>
                 </div>
             </form>

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::client::browser;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::{Announcement, Severity};
 use crate::state::announcements::Announcements;
 
@@ -28,7 +29,7 @@ pub fn AnnouncementBar(announcements: Announcements) -> impl IntoView {
     view! {
         <Show when=move || { total() > 0 }>
             <section class="announcements" class:expanded=move || announcements.expanded.get()
-                aria-label=move || t_string!(i18n, common.announcements.label)>
+                aria-label=tr(i18n, |l| td_string!(l, common.announcements.label))>
                 <div class="announcements-list">
                     <For
                         each=move || shown.get()
@@ -57,7 +58,7 @@ pub fn AnnouncementBar(announcements: Announcements) -> impl IntoView {
                             }}
                         </button>
                         <button type="button" class="link-button" on:click=move |_| announcements.dismiss_all()>
-                            {t!(i18n, common.announcements.dismiss_all)}
+                            {tr(i18n, |l| td_string!(l, common.announcements.dismiss_all))}
                         </button>
                     </p>
                 </Show>
@@ -90,11 +91,11 @@ fn AnnouncementBanner(announcement: Announcement, announcements: Announcements) 
             <span class="announcement-kind">{label}</span>
             {title.map(|t| view! { <strong class="announcement-title">{t}</strong> })}
             <time class="muted small" datetime=announcement.sent_at.to_rfc3339()>{when}</time>
-            {late.then(|| view! { <span class="muted small">{t!(i18n, common.announcements.late)}</span> })}
+            {late.then(|| view! { <span class="muted small">{tr(i18n, |l| td_string!(l, common.announcements.late))}</span> })}
             <button
                 class="icon-button announcement-dismiss"
                 type="button"
-                aria-label=move || t_string!(i18n, common.announcements.dismiss)
+                aria-label=tr(i18n, |l| td_string!(l, common.announcements.dismiss))
                 on:click=move |_| announcements.receipt(id, true)
             >
                 "×"

@@ -7,6 +7,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use super::announce_form::wall;
 use crate::client::{http, zones};
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::{ApiKey, NewApiKey};
 
@@ -80,22 +81,22 @@ pub fn ApiKeys() -> impl IntoView {
 
     view! {
         <section class="card admin-card" aria-labelledby="keys-title">
-            <h1 id="keys-title">{t!(i18n, admin.keys.title)}</h1>
+            <h1 id="keys-title">{tr(i18n, |l| td_string!(l, admin.keys.title))}</h1>
             <p class="muted">
-                {t!(i18n, admin.keys.lead_before)}
+                {tr(i18n, |l| td_string!(l, admin.keys.lead_before))}
                 <code>"Authorization: Bearer <key>"</code>
-                {t!(i18n, admin.keys.lead_after)}
+                {tr(i18n, |l| td_string!(l, admin.keys.lead_after))}
             </p>
             <form class="inline-form" on:submit=on_submit>
-                <label for="key-name" class="visually-hidden">{t!(i18n, admin.keys.name_label)}</label>
-                <input id="key-name" type="text" placeholder=move || t_string!(i18n, admin.keys.name_placeholder).to_string() maxlength="64"
+                <label for="key-name" class="visually-hidden">{tr(i18n, |l| td_string!(l, admin.keys.name_label))}</label>
+                <input id="key-name" type="text" placeholder=tr(i18n, |l| td_string!(l, admin.keys.name_placeholder)) maxlength="64"
                     prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                <button type="submit" class="button primary" disabled=move || busy.get()>{t!(i18n, admin.keys.create)}</button>
+                <button type="submit" class="button primary" disabled=move || busy.get()>{tr(i18n, |l| td_string!(l, admin.keys.create))}</button>
             </form>
             {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
             {move || fresh.get().map(|k| view! {
                 <div class="new-key" role="status">
-                    <p><strong>{t!(i18n, admin.keys.created, name = k.info.name.clone())}</strong>{t!(i18n, admin.keys.copy_now)}</p>
+                    <p><strong>{t!(i18n, admin.keys.created, name = k.info.name.clone())}</strong>{tr(i18n, |l| td_string!(l, admin.keys.copy_now))}</p>
                     <code class="key-value">{k.key.clone()}</code>
                     <pre class="key-example">{format!(
                         "curl -X POST {}/api/push \\\n  -H 'Authorization: Bearer {}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{{\"body\": \"Deploy finished\", \"target\": {{\"kind\": \"all\"}}}}'",
@@ -104,17 +105,17 @@ pub fn ApiKeys() -> impl IntoView {
                 </div>
             })}
             {move || match keys.get() {
-                None => view! { <p class="muted">{t!(i18n, admin.keys.loading)}</p> }.into_any(),
+                None => view! { <p class="muted">{tr(i18n, |l| td_string!(l, admin.keys.loading))}</p> }.into_any(),
                 Some(Err(m)) => view! { <p class="form-error" role="alert">{m}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">{t!(i18n, admin.keys.empty)}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">{tr(i18n, |l| td_string!(l, admin.keys.empty))}</p> }.into_any(),
                 Some(Ok(list)) => view! {
                     <table class="user-table key-table">
                         <thead>
                             <tr>
-                                <th scope="col">{t!(i18n, admin.keys.name)}</th>
-                                <th scope="col">{t!(i18n, admin.keys.created_at)}</th>
-                                <th scope="col">{t!(i18n, admin.keys.last_used)}</th>
-                                <th scope="col"><span class="visually-hidden">{t!(i18n, admin.keys.actions)}</span></th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, admin.keys.name))}</th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, admin.keys.created_at))}</th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, admin.keys.last_used))}</th>
+                                <th scope="col"><span class="visually-hidden">{tr(i18n, |l| td_string!(l, admin.keys.actions))}</span></th>
                             </tr>
                         </thead>
                         <tbody>
@@ -133,7 +134,7 @@ pub fn ApiKeys() -> impl IntoView {
                                                 view! {
                                                     <button type="button" class="button small subtle danger-text"
                                                         aria-label=t_string!(i18n, admin.keys.revoke_label, name = k.name.clone()).to_string()
-                                                        on:click=move |_| revoke(key.clone())>{t!(i18n, admin.keys.revoke)}</button>
+                                                        on:click=move |_| revoke(key.clone())>{tr(i18n, |l| td_string!(l, admin.keys.revoke))}</button>
                                                 }.into_any()
                                             }}
                                         </td>

@@ -13,6 +13,7 @@ use leptos_router::{hooks::use_navigate, NavigateOptions};
 use super::use_chat;
 use crate::client::http;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::RoomSummary;
 
@@ -78,7 +79,7 @@ pub fn BrowseRooms() -> impl IntoView {
     };
     view! {
         <section class="sidebar-section" aria-labelledby="browse-rooms">
-            <h2 id="browse-rooms">{t!(i18n, chat.browse.heading)}</h2>
+            <h2 id="browse-rooms">{tr(i18n, |l| td_string!(l, chat.browse.heading))}</h2>
             <form
                 class="browse-search"
                 role="search"
@@ -89,8 +90,8 @@ pub fn BrowseRooms() -> impl IntoView {
             >
                 <input
                     type="search"
-                    placeholder=move || t_string!(i18n, chat.browse.find)
-                    aria-label=move || t_string!(i18n, chat.browse.find)
+                    placeholder=tr(i18n, |l| td_string!(l, chat.browse.find))
+                    aria-label=tr(i18n, |l| td_string!(l, chat.browse.find))
                     prop:value=move || search.get()
                     on:input=move |ev| {
                         search.set(event_target_value(&ev));
@@ -138,7 +139,7 @@ pub fn BrowseRooms() -> impl IntoView {
                                             }
                                             on:click=join
                                         >
-                                            {t!(i18n, chat.browse.join)}
+                                            {tr(i18n, |l| td_string!(l, chat.browse.join))}
                                         </button>
                                     </li>
                                 }
@@ -154,7 +155,7 @@ pub fn BrowseRooms() -> impl IntoView {
                     disabled=move || busy.get()
                     on:click=move |_| fetch(true)
                 >
-                    {t!(i18n, chat.browse.more)}
+                    {tr(i18n, |l| td_string!(l, chat.browse.more))}
                 </button>
             </Show>
         </section>

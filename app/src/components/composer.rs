@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use super::use_chat;
 use crate::client::browser;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::{RoomId, MAX_BODY_CHARS};
 use crate::text;
 use crate::validate::{Invalid, MessageBody};
@@ -183,7 +184,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
         <form class="composer" on:submit=on_submit>
             <label class="visually-hidden" for="composer-input">{label}</label>
             <Show when=move || suggestions.with(|s| !s.is_empty())>
-                <ul class="canned-list mention-list" role="listbox" aria-label=move || t_string!(i18n, chat.composer.mention_list)>
+                <ul class="canned-list mention-list" role="listbox" aria-label=tr(i18n, |l| td_string!(l, chat.composer.mention_list))>
                     {move || suggestions.get().into_iter().enumerate().map(|(i, name)| {
                         let shown = format!("@{name}");
                         view! {
@@ -219,7 +220,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                 <button
                     class="send-button"
                     type="submit"
-                    aria-label=move || t_string!(i18n, chat.composer.send)
+                    aria-label=tr(i18n, |l| td_string!(l, chat.composer.send))
                     disabled=move || text.with(|t| t.trim().is_empty())
                 >
                     <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">

@@ -1,4 +1,5 @@
-//! The connection indicator: connecting, online, reconnecting in N s, offline.
+//! The connection indicator: connecting, online, reconnecting (now, or in
+//! N s), offline.
 //! The countdown is for the eyes; the status region announces only changes of
 //! state, so a screen reader is not told every second.
 
@@ -6,6 +7,7 @@ use leptos::prelude::*;
 
 use super::use_chat;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::state::LinkState;
 
 #[component]
@@ -16,12 +18,13 @@ pub fn ConnectionBadge() -> impl IntoView {
     let kind = Memo::new(move |_| match chat.connection.state.get() {
         LinkState::Connecting => "connecting",
         LinkState::Online => "online",
-        LinkState::Waiting { .. } => "reconnecting",
+        LinkState::Reconnecting | LinkState::Waiting { .. } => "reconnecting",
         LinkState::Offline => "offline",
         LinkState::SignedOut => "signed-out",
     });
     let label = move || match state() {
         LinkState::Connecting => t_string!(i18n, common.connection.connecting).to_string(),
+        LinkState::Reconnecting => t_string!(i18n, common.connection.reconnecting).to_string(),
         LinkState::Online => t_string!(i18n, common.connection.online).to_string(),
         LinkState::Waiting { seconds } => {
             t_string!(i18n, common.connection.reconnecting_in, seconds).to_string()
@@ -44,7 +47,7 @@ pub fn ConnectionBadge() -> impl IntoView {
             <span class="visually-hidden" role="status" aria-live="polite">{announced}</span>
             <Show when=can_retry>
                 <button class="link-button" type="button" on:click=move |_| chat.connection.reconnect_now()>
-                    {t!(i18n, common.connection.retry_now)}
+                    {tr(i18n, |l| td_string!(l, common.connection.retry_now))}
                 </button>
             </Show>
         </div>

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::use_desk;
 use crate::client::http;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::{ClientFrame, ConversationId, ConversationStatus, UserId};
 use crate::state::desk::Desk;
 
@@ -66,51 +67,51 @@ pub fn ConsoleActions(id: ConversationId) -> impl IntoView {
     };
 
     view! {
-        <div class="console-actions" role="group" aria-label=move || t_string!(i18n, console.actions.group)>
+        <div class="console-actions" role="group" aria-label=tr(i18n, |l| td_string!(l, console.actions.group))>
             <Show when=unassigned>
-                {action(desk, "button primary small", t!(i18n, console.actions.claim),
+                {action(desk, "button primary small", tr(i18n, |l| td_string!(l, console.actions.claim)),
                     ClientFrame::SupportClaim { conversation: id },
                     |l| td_string!(l, console.actions.what_claiming).to_string())}
             </Show>
             <Show when=move || mine() || admin()>
                 <span class="console-pick">
-                    <select aria-label=move || t_string!(i18n, console.actions.transfer_to) on:change=move |ev| transfer_to.set(event_target_value(&ev))
+                    <select aria-label=tr(i18n, |l| td_string!(l, console.actions.transfer_to)) on:change=move |ev| transfer_to.set(event_target_value(&ev))
                         prop:value=move || transfer_to.get()>
-                        <option value="">{t!(i18n, console.actions.transfer_to_choose)}</option>
+                        <option value="">{tr(i18n, |l| td_string!(l, console.actions.transfer_to_choose))}</option>
                         {move || options(true)}
                     </select>
                     <button class="button subtle small" type="button" on:click=transfer
-                        disabled=move || transfer_to.with(String::is_empty)>{t!(i18n, console.actions.transfer)}</button>
+                        disabled=move || transfer_to.with(String::is_empty)>{tr(i18n, |l| td_string!(l, console.actions.transfer))}</button>
                 </span>
             </Show>
             <Show when=admin>
                 <span class="console-pick">
-                    <select aria-label=move || t_string!(i18n, console.actions.assign_to) on:change=move |ev| assign_to.set(event_target_value(&ev))
+                    <select aria-label=tr(i18n, |l| td_string!(l, console.actions.assign_to)) on:change=move |ev| assign_to.set(event_target_value(&ev))
                         prop:value=move || assign_to.get()>
-                        <option value="">{t!(i18n, console.actions.assign_to_choose)}</option>
+                        <option value="">{tr(i18n, |l| td_string!(l, console.actions.assign_to_choose))}</option>
                         {move || options(false)}
                     </select>
                     <button class="button subtle small" type="button" on:click=assign
-                        disabled=move || assign_to.with(String::is_empty)>{t!(i18n, console.actions.assign)}</button>
+                        disabled=move || assign_to.with(String::is_empty)>{tr(i18n, |l| td_string!(l, console.actions.assign))}</button>
                 </span>
             </Show>
             <Show when=move || status() == Some(ConversationStatus::Open)>
-                {action(desk, "button subtle small", t!(i18n, console.actions.mark_pending),
+                {action(desk, "button subtle small", tr(i18n, |l| td_string!(l, console.actions.mark_pending)),
                     ClientFrame::SupportPending { conversation: id },
                     |l| td_string!(l, console.actions.what_status_change).to_string())}
             </Show>
             <Show when=move || status().is_some_and(|s| s != ConversationStatus::Resolved)>
-                {action(desk, "button subtle small", t!(i18n, console.actions.resolve),
+                {action(desk, "button subtle small", tr(i18n, |l| td_string!(l, console.actions.resolve)),
                     ClientFrame::SupportResolve { conversation: id },
                     |l| td_string!(l, console.actions.what_resolving).to_string())}
             </Show>
             <Show when=move || status().is_some_and(|s| s != ConversationStatus::Open)>
-                {action(desk, "button subtle small", t!(i18n, console.actions.reopen),
+                {action(desk, "button subtle small", tr(i18n, |l| td_string!(l, console.actions.reopen)),
                     ClientFrame::SupportReopen { conversation: id },
                     |l| td_string!(l, console.actions.what_reopening).to_string())}
             </Show>
             <a class="button subtle small" href=http::support_transcript_url(id) download="">
-                {t!(i18n, console.actions.download_transcript)}
+                {tr(i18n, |l| td_string!(l, console.actions.download_transcript))}
             </a>
         </div>
     }

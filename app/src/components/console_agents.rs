@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::use_desk;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::Availability;
 
 #[component]
@@ -22,12 +23,12 @@ pub fn ConsoleAgents() -> impl IntoView {
         })
     };
     view! {
-        <section class="console-agents" aria-label=move || t_string!(i18n, console.agents.title)>
-            <h2 class="console-section-title">{t!(i18n, console.agents.title)}</h2>
+        <section class="console-agents" aria-label=tr(i18n, |l| td_string!(l, console.agents.title))>
+            <h2 class="console-section-title">{tr(i18n, |l| td_string!(l, console.agents.title))}</h2>
             {move || {
                 let list = others();
                 if list.is_empty() {
-                    return view! { <p class="muted small">{t!(i18n, console.agents.none)}</p> }.into_any();
+                    return view! { <p class="muted small">{tr(i18n, |l| td_string!(l, console.agents.none))}</p> }.into_any();
                 }
                 view! {
                     <ul class="agent-list">

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::use_desk;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::{ConversationId, MAX_BODY_CHARS};
 use crate::state::desk::matching_canned;
 
@@ -106,17 +107,17 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
     view! {
         <form class="console-composer" class:note-mode=move || note.get()
             on:submit=move |ev| { ev.prevent_default(); send(); }>
-            <div class="composer-mode" role="group" aria-label=move || t_string!(i18n, console.composer.write_a)>
+            <div class="composer-mode" role="group" aria-label=tr(i18n, |l| td_string!(l, console.composer.write_a))>
                 <button type="button" class="console-mode" aria-pressed=move || (!note.get()).to_string()
-                    on:click=move |_| { note.set(false); focus(); }>{t!(i18n, console.composer.reply)}</button>
+                    on:click=move |_| { note.set(false); focus(); }>{tr(i18n, |l| td_string!(l, console.composer.reply))}</button>
                 <button type="button" class="console-mode" aria-pressed=move || note.get().to_string()
-                    on:click=move |_| { note.set(true); focus(); }>{t!(i18n, console.composer.note)}</button>
+                    on:click=move |_| { note.set(true); focus(); }>{tr(i18n, |l| td_string!(l, console.composer.note))}</button>
                 <Show when=move || note.get()>
-                    <span class="note-label">{t!(i18n, console.composer.only_agents_see_notes)}</span>
+                    <span class="note-label">{tr(i18n, |l| td_string!(l, console.composer.only_agents_see_notes))}</span>
                 </Show>
             </div>
             {move || matches.get().filter(|m| !m.is_empty()).map(|list| view! {
-                <ul class="canned-list" role="listbox" aria-label=move || t_string!(i18n, console.composer.canned_replies)>
+                <ul class="canned-list" role="listbox" aria-label=tr(i18n, |l| td_string!(l, console.composer.canned_replies))>
                     {list.into_iter().enumerate().map(|(i, c)| view! {
                         <li
                             role="option"
@@ -131,7 +132,7 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
                 </ul>
             })}
             {move || matches.get().filter(Vec::is_empty).map(|_| view! {
-                <p class="muted small canned-none">{t!(i18n, console.composer.no_canned_match)}</p>
+                <p class="muted small canned-none">{tr(i18n, |l| td_string!(l, console.composer.no_canned_match))}</p>
             })}
             <div class="composer-box">
                 <textarea

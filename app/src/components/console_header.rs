@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::use_desk;
 use crate::client::browser;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::Availability;
 use crate::state::LinkState;
 
@@ -38,6 +39,7 @@ pub fn ConsoleHeader() -> impl IntoView {
     let link = move || match desk.connection.state.get() {
         LinkState::Online => t_string!(i18n, console.header.link_connected).to_string(),
         LinkState::Connecting => t_string!(i18n, console.header.link_connecting).to_string(),
+        LinkState::Reconnecting => t_string!(i18n, console.header.link_reconnecting).to_string(),
         LinkState::Waiting { seconds } => {
             t_string!(i18n, console.header.link_reconnecting_in, seconds).to_string()
         }
@@ -51,22 +53,22 @@ pub fn ConsoleHeader() -> impl IntoView {
                 <img src="/favicon.svg" alt="" width="24" height="24"/>
                 <span>"Switchboard"</span>
             </a>
-            <h1 class="console-title">{t!(i18n, console.header.title)}</h1>
+            <h1 class="console-title">{tr(i18n, |l| td_string!(l, console.header.title))}</h1>
             <label class="console-availability">
-                <span>{t!(i18n, console.header.your_status)}</span>
+                <span>{tr(i18n, |l| td_string!(l, console.header.your_status))}</span>
                 <select prop:value=value on:change=on_change class=move || format!("availability-{}", value())>
-                    <option value="online">{t!(i18n, console.header.online)}</option>
-                    <option value="away">{t!(i18n, console.header.away)}</option>
-                    <option value="offline">{t!(i18n, console.header.offline)}</option>
+                    <option value="online">{tr(i18n, |l| td_string!(l, console.header.online))}</option>
+                    <option value="away">{tr(i18n, |l| td_string!(l, console.header.away))}</option>
+                    <option value="offline">{tr(i18n, |l| td_string!(l, console.header.offline))}</option>
                 </select>
             </label>
             <Show when=move || permission.get() == "default">
                 <button class="button subtle small" type="button" on:click=ask>
-                    {t!(i18n, console.header.enable_notifications)}
+                    {tr(i18n, |l| td_string!(l, console.header.enable_notifications))}
                 </button>
             </Show>
             <span class="console-link muted small" role="status">{link}</span>
-            <a class="button subtle small" href="/">{t!(i18n, console.header.back_to_chat)}</a>
+            <a class="button subtle small" href="/">{tr(i18n, |l| td_string!(l, console.header.back_to_chat))}</a>
         </header>
     }
     .into_any()

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use super::{console_row::ConsoleRow, use_desk};
 use crate::client::browser;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::state::desk::Tab;
 
 fn now() -> DateTime<Utc> {
@@ -60,7 +61,7 @@ pub fn ConsoleList() -> impl IntoView {
     };
 
     view! {
-        <nav class="console-lists" aria-label=move || t_string!(i18n, console.list.conversations)>
+        <nav class="console-lists" aria-label=tr(i18n, |l| td_string!(l, console.list.conversations))>
             <div class="console-tabs" role="tablist">
                 {move || tabs()
                     .into_iter()
@@ -87,11 +88,11 @@ pub fn ConsoleList() -> impl IntoView {
             <ul class="console-rows" role="tabpanel" aria-label=move || label(desk.tab.get())>
                 {move || {
                     if !desk.loaded.get() {
-                        return view! { <li class="muted small console-rows-empty">{t!(i18n, console.list.loading)}</li> }.into_any();
+                        return view! { <li class="muted small console-rows-empty">{tr(i18n, |l| td_string!(l, console.list.loading))}</li> }.into_any();
                     }
                     let list = rows();
                     if list.is_empty() {
-                        return view! { <li class="muted small console-rows-empty">{t!(i18n, console.list.empty)}</li> }.into_any();
+                        return view! { <li class="muted small console-rows-empty">{tr(i18n, |l| td_string!(l, console.list.empty))}</li> }.into_any();
                     }
                     list.into_iter()
                         .map(|row| view! { <ConsoleRow row clock/> })
@@ -106,7 +107,7 @@ pub fn ConsoleList() -> impl IntoView {
                     disabled=move || desk.resolved_loading.get()
                     on:click=move |_| desk.load_resolved(true)
                 >
-                    {t!(i18n, console.list.load_older)}
+                    {tr(i18n, |l| td_string!(l, console.list.load_older))}
                 </button>
             </Show>
         </nav>

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::message_text::MessageText;
 use crate::client::browser;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::{AuthorKind, SupportMessage};
 use crate::support_lines::{shown_body, Reader};
 
@@ -32,7 +33,7 @@ pub fn ConsoleMessage(message: SupportMessage) -> impl IntoView {
     let private = message.private;
     view! {
         <li class=format!("console-message {kind}") class:note=private data-id=message.id.0>
-            {private.then(|| view! { <span class="note-label">{t!(i18n, console.message.note_label)}</span> })}
+            {private.then(|| view! { <span class="note-label">{tr(i18n, |l| td_string!(l, console.message.note_label))}</span> })}
             <div class="console-message-head">
                 <span class="console-author">{message.author}</span>
                 <time class="muted small" title=title>{time}</time>

@@ -10,6 +10,7 @@ use super::{
     use_desk,
 };
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::{ConversationId, ConversationStatus};
 
 #[component]
@@ -88,14 +89,14 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
                         <span class="console-assignee">{assignee}</span>
                     </p>
                     {move || rating().map(|r| view! {
-                        <p class="console-pane-rating">{t!(i18n, console.pane.rated)} " " <RatingLine rating=r/></p>
+                        <p class="console-pane-rating">{tr(i18n, |l| td_string!(l, console.pane.rated))} " " <RatingLine rating=r/></p>
                     })}
                 </div>
                 <ConsoleActions id/>
             </header>
             <div class="console-pane-body">
                 <div class="console-thread">
-                    <ol class="console-log" role="log" aria-label=move || t_string!(i18n, console.pane.messages) node_ref=log>
+                    <ol class="console-log" role="log" aria-label=tr(i18n, |l| td_string!(l, console.pane.messages)) node_ref=log>
                         {move || desk.thread.with(|t| {
                             t.messages()
                                 .cloned()
@@ -106,9 +107,9 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
                             .into_iter()
                             .map(|p| view! {
                                 <li class="console-message agent pending" class:note=p.private>
-                                    {p.private.then(|| view! { <span class="note-label">{t!(i18n, console.message.note_label)}</span> })}
+                                    {p.private.then(|| view! { <span class="note-label">{tr(i18n, |l| td_string!(l, console.message.note_label))}</span> })}
                                     <p class="console-body-text">{p.body}</p>
-                                    <span class="muted small">{t!(i18n, console.pane.sending)}</span>
+                                    <span class="muted small">{tr(i18n, |l| td_string!(l, console.pane.sending))}</span>
                                 </li>
                             })
                             .collect_view()}

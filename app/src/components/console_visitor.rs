@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::use_desk;
 use crate::client::browser;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::ConversationStatus;
 
 #[component]
@@ -14,8 +15,8 @@ pub fn ConsoleVisitor() -> impl IntoView {
     let desk = use_desk();
     let i18n = use_i18n();
     view! {
-        <aside class="console-visitor" aria-label=move || t_string!(i18n, console.visitor.label)>
-            <h3 class="console-section-title">{t!(i18n, console.visitor.label)}</h3>
+        <aside class="console-visitor" aria-label=tr(i18n, |l| td_string!(l, console.visitor.label))>
+            <h3 class="console-section-title">{tr(i18n, |l| td_string!(l, console.visitor.label))}</h3>
             {move || desk.detail.get().map(|d| {
                 let v = d.visitor;
                 let first_seen = format!(
@@ -26,28 +27,28 @@ pub fn ConsoleVisitor() -> impl IntoView {
                 let previous = d.previous;
                 view! {
                     <dl class="visitor-facts">
-                        <dt>{t!(i18n, console.visitor.name)}</dt>
+                        <dt>{tr(i18n, |l| td_string!(l, console.visitor.name))}</dt>
                         <dd>
                             {v.name.unwrap_or_else(|| "—".into())}
                             " "
                             {if v.verified {
-                                view! { <span class="trust-badge verified">{t!(i18n, console.visitor.verified)}</span> }.into_any()
+                                view! { <span class="trust-badge verified">{tr(i18n, |l| td_string!(l, console.visitor.verified))}</span> }.into_any()
                             } else {
-                                view! { <span class="trust-badge unverified">{t!(i18n, console.visitor.not_verified)}</span> }.into_any()
+                                view! { <span class="trust-badge unverified">{tr(i18n, |l| td_string!(l, console.visitor.not_verified))}</span> }.into_any()
                             }}
                         </dd>
-                        <dt>{t!(i18n, console.visitor.email)}</dt>
+                        <dt>{tr(i18n, |l| td_string!(l, console.visitor.email))}</dt>
                         <dd>{v.email.unwrap_or_else(|| "—".into())}</dd>
-                        <dt>{t!(i18n, console.visitor.came_from)}</dt>
+                        <dt>{tr(i18n, |l| td_string!(l, console.visitor.came_from))}</dt>
                         <dd class="visitor-came-from">{v.page.unwrap_or_else(|| "—".into())}</dd>
-                        <dt>{t!(i18n, console.visitor.browser)}</dt>
+                        <dt>{tr(i18n, |l| td_string!(l, console.visitor.browser))}</dt>
                         <dd class="visitor-agent small">{v.user_agent.unwrap_or_else(|| "—".into())}</dd>
-                        <dt>{t!(i18n, console.visitor.first_seen)}</dt>
+                        <dt>{tr(i18n, |l| td_string!(l, console.visitor.first_seen))}</dt>
                         <dd>{first_seen}</dd>
                     </dl>
-                    <h4 class="console-section-title">{t!(i18n, console.visitor.previous)}</h4>
+                    <h4 class="console-section-title">{tr(i18n, |l| td_string!(l, console.visitor.previous))}</h4>
                     {if previous.is_empty() {
-                        view! { <p class="muted small">{t!(i18n, console.visitor.no_previous)}</p> }.into_any()
+                        view! { <p class="muted small">{tr(i18n, |l| td_string!(l, console.visitor.no_previous))}</p> }.into_any()
                     } else {
                         view! {
                             <ul class="visitor-previous">

@@ -7,6 +7,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use crate::client::http;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::pages::auth::{password_problem, username_problem};
 use crate::protocol::{CreateAccount, Role};
@@ -80,16 +81,16 @@ pub fn CreateAccountCard(
 
     view! {
         <section class="card admin-card" aria-labelledby="create-account-title">
-            <h1 id="create-account-title">{t!(i18n, admin.create_account.title)}</h1>
-            <p class="muted">{t!(i18n, admin.create_account.lead)}</p>
+            <h1 id="create-account-title">{tr(i18n, |l| td_string!(l, admin.create_account.title))}</h1>
+            <p class="muted">{tr(i18n, |l| td_string!(l, admin.create_account.lead))}</p>
             <form class="inline-form create-account-form" on:submit=on_submit novalidate=true>
-                <label for="new-username">{t!(i18n, admin.create_account.username)}</label>
+                <label for="new-username">{tr(i18n, |l| td_string!(l, admin.create_account.username))}</label>
                 <input id="new-username" type="text" autocomplete="off" autocapitalize="none" spellcheck="false"
                     prop:value=move || username.get() on:input=move |ev| username.set(event_target_value(&ev))/>
-                <label for="new-password">{t!(i18n, admin.create_account.password)}</label>
+                <label for="new-password">{tr(i18n, |l| td_string!(l, admin.create_account.password))}</label>
                 <input id="new-password" type="text" autocomplete="new-password"
                     prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                <label for="new-role">{t!(i18n, admin.create_account.role)}</label>
+                <label for="new-role">{tr(i18n, |l| td_string!(l, admin.create_account.role))}</label>
                 <select id="new-role"
                     on:change=move |ev| {
                         if let Some(r) = Role::parse(&event_target_value(&ev)) {
@@ -107,7 +108,7 @@ pub fn CreateAccountCard(
                         })
                         .collect_view()}
                 </select>
-                <button type="submit" class="button primary" disabled=move || busy.get()>{t!(i18n, admin.create_account.submit)}</button>
+                <button type="submit" class="button primary" disabled=move || busy.get()>{tr(i18n, |l| td_string!(l, admin.create_account.submit))}</button>
             </form>
             <p aria-live="polite">
                 {move || match outcome.get() {

@@ -11,6 +11,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use super::announce_form::wall;
 use crate::client::{http, zones};
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::{Invite, InviteId, InviteState, MAX_INVITE_USES};
 
@@ -116,13 +117,13 @@ pub fn InvitesCard() -> impl IntoView {
 
     view! {
         <section class="card admin-card" aria-labelledby="invites-title">
-            <h1 id="invites-title">{t!(i18n, admin.invites.title)}</h1>
-            <p class="muted">{t!(i18n, admin.invites.lead)}</p>
+            <h1 id="invites-title">{tr(i18n, |l| td_string!(l, admin.invites.title))}</h1>
+            <p class="muted">{tr(i18n, |l| td_string!(l, admin.invites.lead))}</p>
             <form class="inline-form invite-form" on:submit=on_submit>
-                <label for="invite-uses">{t!(i18n, admin.invites.uses)}</label>
+                <label for="invite-uses">{tr(i18n, |l| td_string!(l, admin.invites.uses))}</label>
                 <input id="invite-uses" type="number" min="1" max=MAX_INVITE_USES.to_string() class="invite-uses"
                     prop:value=move || uses.get() on:input=move |ev| uses.set(event_target_value(&ev))/>
-                <label for="invite-expiry">{t!(i18n, admin.invites.expires_in)}</label>
+                <label for="invite-expiry">{tr(i18n, |l| td_string!(l, admin.invites.expires_in))}</label>
                 <select id="invite-expiry"
                     on:change=move |ev| {
                         if let Ok(h) = event_target_value(&ev).parse() {
@@ -137,29 +138,29 @@ pub fn InvitesCard() -> impl IntoView {
                         </option>
                     }).collect_view()}
                 </select>
-                <button type="submit" class="button primary" disabled=move || busy.get()>{t!(i18n, admin.invites.create)}</button>
+                <button type="submit" class="button primary" disabled=move || busy.get()>{tr(i18n, |l| td_string!(l, admin.invites.create))}</button>
             </form>
             {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
             {move || fresh.get().map(|link| view! {
                 <div class="new-key" role="status">
-                    <p><strong>{t!(i18n, admin.invites.created)}</strong>{t!(i18n, admin.invites.copy_now)}</p>
+                    <p><strong>{tr(i18n, |l| td_string!(l, admin.invites.created))}</strong>{tr(i18n, |l| td_string!(l, admin.invites.copy_now))}</p>
                     <input class="invite-link" type="text" readonly=true
-                        aria-label=move || t_string!(i18n, admin.invites.new_link).to_string() prop:value=link/>
+                        aria-label=tr(i18n, |l| td_string!(l, admin.invites.new_link)) prop:value=link/>
                 </div>
             })}
             {move || match invites.get() {
-                None => view! { <p class="muted">{t!(i18n, admin.invites.loading)}</p> }.into_any(),
+                None => view! { <p class="muted">{tr(i18n, |l| td_string!(l, admin.invites.loading))}</p> }.into_any(),
                 Some(Err(m)) => view! { <p class="form-error" role="alert">{m}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">{t!(i18n, admin.invites.empty)}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">{tr(i18n, |l| td_string!(l, admin.invites.empty))}</p> }.into_any(),
                 Some(Ok(list)) => view! {
                     <table class="user-table invite-table">
                         <thead>
                             <tr>
-                                <th scope="col">{t!(i18n, admin.invites.link)}</th>
-                                <th scope="col">{t!(i18n, admin.invites.uses_left)}</th>
-                                <th scope="col">{t!(i18n, admin.invites.expires)}</th>
-                                <th scope="col">{t!(i18n, admin.invites.state)}</th>
-                                <th scope="col"><span class="visually-hidden">{t!(i18n, admin.invites.actions)}</span></th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, admin.invites.link))}</th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, admin.invites.uses_left))}</th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, admin.invites.expires))}</th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, admin.invites.state))}</th>
+                                <th scope="col"><span class="visually-hidden">{tr(i18n, |l| td_string!(l, admin.invites.actions))}</span></th>
                             </tr>
                         </thead>
                         <tbody>
@@ -187,7 +188,7 @@ pub fn InvitesCard() -> impl IntoView {
                                             {active.then(|| view! {
                                                 <button type="button" class="button small subtle danger-text"
                                                     aria-label=move || t_string!(i18n, admin.invites.revoke_label, id).to_string()
-                                                    on:click=move |_| revoke(id)>{t!(i18n, admin.invites.revoke)}</button>
+                                                    on:click=move |_| revoke(id)>{tr(i18n, |l| td_string!(l, admin.invites.revoke))}</button>
                                             })}
                                         </td>
                                     </tr>

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::*;
+use crate::language::tr;
 
 #[component]
 pub fn LanguagePicker() -> impl IntoView {
@@ -19,8 +20,8 @@ pub fn LanguagePicker() -> impl IntoView {
     };
     view! {
         <label class="language-picker">
-            <span class="visually-hidden">{t!(i18n, common.language)}</span>
-            <select on:change=on_change aria-label=move || t_string!(i18n, common.language)>
+            <span class="visually-hidden">{tr(i18n, |l| td_string!(l, common.language))}</span>
+            <select on:change=on_change aria-label=tr(i18n, |l| td_string!(l, common.language))>
                 {Locale::get_all()
                     .iter()
                     .map(|l| {

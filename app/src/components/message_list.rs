@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use super::{message_row::MessageRow, pending_row::PendingRow, use_chat};
 use crate::client::browser;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::{ChatMessage, MessageId, RoomId};
 
 /// Messages from one author closer together than this share one header.
@@ -146,7 +147,7 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
                     <div class="timeline-start">
                         {move || {
                             if !loaded.get() {
-                                view! { <p class="muted">{t!(i18n, chat.messages.loading)}</p> }.into_any()
+                                view! { <p class="muted">{tr(i18n, |l| td_string!(l, chat.messages.loading))}</p> }.into_any()
                             } else if older.get() {
                                 view! {
                                     <button
@@ -167,7 +168,7 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
                                 view! {
                                     <div class="room-intro">
                                         <h2>{t!(i18n, chat.messages.welcome, room = move || name.get())}</h2>
-                                        <p class="muted">{t!(i18n, chat.messages.beginning)}</p>
+                                        <p class="muted">{tr(i18n, |l| td_string!(l, chat.messages.beginning))}</p>
                                     </div>
                                 }
                                 .into_any()
@@ -188,7 +189,7 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
             </div>
             <Show when=move || !chat.at_bottom.get()>
                 <button class="jump-latest" type="button" on:click=move |_| chat.at_bottom.set(true)>
-                    {t!(i18n, chat.messages.jump_latest)}
+                    {tr(i18n, |l| td_string!(l, chat.messages.jump_latest))}
                 </button>
             </Show>
         </div>

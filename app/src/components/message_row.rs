@@ -9,6 +9,7 @@ use super::{
 };
 use crate::client::browser;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::Role;
 use crate::text;
 use crate::validate::MessageBody;
@@ -120,7 +121,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         move || view! {
                             <div class="message-body">
                                 <span class="message-text"><MessageText body=body.clone() me=my_name.clone()/></span>
-                                {edited.then(|| view! { <span class="edited">{t!(i18n, chat.message.edited)}</span> })}
+                                {edited.then(|| view! { <span class="edited">{tr(i18n, |l| td_string!(l, chat.message.edited))}</span> })}
                             </div>
                         }
                     }
@@ -132,7 +133,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                             save();
                         }
                     }>
-                        <label class="visually-hidden" for=format!("edit-{id}")>{t!(i18n, chat.message.edit_label)}</label>
+                        <label class="visually-hidden" for=format!("edit-{id}")>{tr(i18n, |l| td_string!(l, chat.message.edit_label))}</label>
                         <textarea
                             id=format!("edit-{id}")
                             prop:value=move || draft.get()
@@ -144,25 +145,25 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         ></textarea>
                         <p class="field-error" aria-live="polite">{move || edit_error.get()}</p>
                         <div class="edit-actions">
-                            <span class="muted small">{t!(i18n, chat.message.edit_hint)}</span>
+                            <span class="muted small">{tr(i18n, |l| td_string!(l, chat.message.edit_hint))}</span>
                             <button class="button subtle small" type="button" on:click={
                                 let cancel = cancel.clone();
                                 move |_| cancel()
-                            }>{t!(i18n, chat.message.cancel)}</button>
-                            <button class="button primary small" type="submit">{t!(i18n, chat.message.save)}</button>
+                            }>{tr(i18n, |l| td_string!(l, chat.message.cancel))}</button>
+                            <button class="button primary small" type="submit">{tr(i18n, |l| td_string!(l, chat.message.save))}</button>
                         </div>
                     </form>
                 </Show>
                 <Show when=move || confirming.get()>
-                    <div class="confirm" role="group" aria-label=move || t_string!(i18n, chat.message.confirm_delete_label)>
-                        {t!(i18n, chat.message.confirm_delete)}
+                    <div class="confirm" role="group" aria-label=tr(i18n, |l| td_string!(l, chat.message.confirm_delete_label))>
+                        {tr(i18n, |l| td_string!(l, chat.message.confirm_delete))}
                         <button class="button danger small" type="button" on:click=move |_| {
                             if chat.delete(id) {
                                 confirming.set(false);
                             }
-                        }>{t!(i18n, chat.message.delete)}</button>
+                        }>{tr(i18n, |l| td_string!(l, chat.message.delete))}</button>
                         <button class="button subtle small" type="button" on:click=move |_| confirming.set(false)>
-                            {t!(i18n, chat.message.cancel)}
+                            {tr(i18n, |l| td_string!(l, chat.message.cancel))}
                         </button>
                     </div>
                 </Show>
@@ -170,7 +171,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
             <Show when=move || !editing.get() && !confirming.get()>
                 <div class="message-actions">
                     <Show when=can_edit.clone()>
-                        <button class="icon-button" type="button" aria-label=move || t_string!(i18n, chat.message.edit_label) title=move || t_string!(i18n, chat.message.edit_title) on:click=move |_| {
+                        <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, chat.message.edit_label)) title=tr(i18n, |l| td_string!(l, chat.message.edit_title)) on:click=move |_| {
                             editing.set(true);
                         }>
                             <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
@@ -179,7 +180,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         </button>
                     </Show>
                     <Show when=can_delete.clone()>
-                        <button class="icon-button" type="button" aria-label=move || t_string!(i18n, chat.message.delete_label) title=move || t_string!(i18n, chat.message.delete_title) on:click=move |_| confirming.set(true)>
+                        <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, chat.message.delete_label)) title=tr(i18n, |l| td_string!(l, chat.message.delete_title)) on:click=move |_| confirming.set(true)>
                             <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
                                 <path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>
                             </svg>

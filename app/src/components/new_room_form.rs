@@ -7,6 +7,7 @@ use leptos_router::{hooks::use_navigate, NavigateOptions};
 use super::use_chat;
 use crate::client::http;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::validate::{Invalid, RoomName};
 
@@ -72,13 +73,13 @@ pub fn NewRoomForm() -> impl IntoView {
 
     view! {
         <form class="sidebar-section new-room" on:submit=on_submit novalidate=true>
-            <label for="new-room-name">{t!(i18n, chat.new_room.label)}</label>
+            <label for="new-room-name">{tr(i18n, |l| td_string!(l, chat.new_room.label))}</label>
             <div class="inline-form">
                 <input
                     id="new-room-name"
                     type="text"
                     maxlength="64"
-                    placeholder=move || t_string!(i18n, chat.new_room.placeholder)
+                    placeholder=tr(i18n, |l| td_string!(l, chat.new_room.placeholder))
                     aria-describedby="new-room-error"
                     aria-invalid=move || error.with(Option::is_some).to_string()
                     prop:value=move || name.get()
@@ -87,8 +88,8 @@ pub fn NewRoomForm() -> impl IntoView {
                         error.set(None);
                     }
                 />
-                <button class="button small primary" type="submit" aria-label=move || t_string!(i18n, chat.new_room.create_label) disabled=move || busy.get()>
-                    {t!(i18n, chat.new_room.create)}
+                <button class="button small primary" type="submit" aria-label=tr(i18n, |l| td_string!(l, chat.new_room.create_label)) disabled=move || busy.get()>
+                    {tr(i18n, |l| td_string!(l, chat.new_room.create))}
                 </button>
             </div>
             <p id="new-room-error" class="field-error" aria-live="polite">{move || error.get()}</p>

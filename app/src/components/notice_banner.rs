@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::use_chat;
 use crate::i18n::*;
+use crate::language::tr;
 
 #[component]
 pub fn NoticeBanner() -> impl IntoView {
@@ -14,7 +15,7 @@ pub fn NoticeBanner() -> impl IntoView {
         <Show when=move || chat.notice.with(Option::is_some)>
             <div class="notice" role="alert">
                 <span>{move || chat.notice.get()}</span>
-                <button class="icon-button" type="button" aria-label=move || t_string!(i18n, common.dismiss) on:click=move |_| chat.notice.set(None)>
+                <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, common.dismiss)) on:click=move |_| chat.notice.set(None)>
                     "×"
                 </button>
             </div>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::{avatar::Avatar, use_chat};
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::RoomId;
 
 #[component]
@@ -27,7 +28,7 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
     view! {
         <aside class="members" aria-labelledby="online-heading">
             <h2 id="online-heading">{t!(i18n, chat.online.heading, count = move || people.with(Vec::len))}</h2>
-            <ul class="member-list" aria-label=move || t_string!(i18n, chat.online.list_label)>
+            <ul class="member-list" aria-label=tr(i18n, |l| td_string!(l, chat.online.list_label))>
                 <For
                     each=move || people.get()
                     key=|p| p.clone()
@@ -36,7 +37,7 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
                             <span class="presence-dot" aria-hidden="true"></span>
                             <Avatar name=name.clone() small=true/>
                             <span class="member-name">{name.clone()}</span>
-                            {mine.then(|| view! { <span class="muted small">{t!(i18n, chat.online.you)}</span> })}
+                            {mine.then(|| view! { <span class="muted small">{tr(i18n, |l| td_string!(l, chat.online.you))}</span> })}
                         </li>
                     }
                 />

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::{avatar::Avatar, message_text::MessageText, use_chat};
 use crate::i18n::*;
+use crate::language::tr;
 use crate::state::outbox::{Pending, PendingStatus};
 
 /// The mark beside a pending message's author.
@@ -62,11 +63,11 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
                         <button class="button small" type="button" on:click={
                             let id = retry_id.clone();
                             move |_| chat.retry(&id)
-                        }>{t!(i18n, chat.pending.retry)}</button>
+                        }>{tr(i18n, |l| td_string!(l, chat.pending.retry))}</button>
                         <button class="button subtle small" type="button" on:click={
                             let id = discard_id.clone();
                             move |_| chat.discard(&id)
-                        }>{t!(i18n, chat.pending.discard)}</button>
+                        }>{tr(i18n, |l| td_string!(l, chat.pending.discard))}</button>
                     </div>
                 })}
             </div>

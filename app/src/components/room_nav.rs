@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::use_chat;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::RoomSummary;
 
 #[component]
@@ -20,7 +21,7 @@ pub fn RoomNav(
     });
     view! {
         <nav class="sidebar-section" aria-labelledby="your-rooms">
-            <h2 id="your-rooms">{t!(i18n, chat.room_nav.heading)}</h2>
+            <h2 id="your-rooms">{tr(i18n, |l| td_string!(l, chat.room_nav.heading))}</h2>
             <Show
                 when=move || !joined.with(Vec::is_empty)
                 fallback=move || view! {
@@ -57,7 +58,7 @@ pub fn RoomNav(
                                             <span class="hash" aria-hidden="true">"#"</span>
                                             <span class="room-name">{room.name.clone()}</span>
                                             {(room.mentions > 0).then(|| view! {
-                                                <span class="mention-mark" title=move || t_string!(i18n, chat.room_nav.mentioned)>
+                                                <span class="mention-mark" title=tr(i18n, |l| td_string!(l, chat.room_nav.mentioned))>
                                                     <span aria-hidden="true">"@"</span>
                                                     <span class="visually-hidden">{t!(i18n, chat.room_nav.mentions_said, count = room.mentions)}</span>
                                                 </span>

@@ -9,6 +9,7 @@ use super::{
     typing_line::TypingLine, use_chat,
 };
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::RoomId;
 
 #[component]
@@ -46,7 +47,7 @@ pub fn RoomView(
                 <button
                     class="icon-button menu-button"
                     type="button"
-                    aria-label=move || t_string!(i18n, chat.show_rooms)
+                    aria-label=tr(i18n, |l| td_string!(l, chat.show_rooms))
                     aria-controls="sidebar"
                     aria-expanded=move || open_sidebar.get().to_string()
                     on:click=move |_| open_sidebar.set(true)
@@ -62,15 +63,15 @@ pub fn RoomView(
                         when=move || confirming_leave.get()
                         fallback=move || view! {
                             <button class="button subtle small" type="button" on:click=move |_| confirming_leave.set(true)>
-                                {t!(i18n, chat.room.leave)}
+                                {tr(i18n, |l| td_string!(l, chat.room.leave))}
                             </button>
                         }
                     >
                         <span class="confirm">
-                            {t!(i18n, chat.room.leave_confirm)}
-                            <button class="button danger small" type="button" on:click=leave.clone()>{t!(i18n, chat.room.leave_yes)}</button>
+                            {tr(i18n, |l| td_string!(l, chat.room.leave_confirm))}
+                            <button class="button danger small" type="button" on:click=leave.clone()>{tr(i18n, |l| td_string!(l, chat.room.leave_yes))}</button>
                             <button class="button subtle small" type="button" on:click=move |_| confirming_leave.set(false)>
-                                {t!(i18n, chat.room.stay)}
+                                {tr(i18n, |l| td_string!(l, chat.room.stay))}
                             </button>
                         </span>
                     </Show>

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::announce_form::{day_name, target_label, wall};
 use crate::client::{http, zones};
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::{Repeat, RoomSummary, Schedule, ScheduleStatus, Severity, Target, User};
 use crate::state::announce_form::{TargetKind, DAYS};
@@ -37,8 +38,8 @@ pub fn ScheduleList(
     view! {
         <section class="card admin-card" aria-labelledby="schedules-title">
             <div class="card-head">
-                <h1 id="schedules-title">{t!(i18n, admin.schedules.title)}</h1>
-                <button type="button" class="button small" on:click=move |_| on_changed.run(())>{t!(i18n, admin.schedules.refresh)}</button>
+                <h1 id="schedules-title">{tr(i18n, |l| td_string!(l, admin.schedules.title))}</h1>
+                <button type="button" class="button small" on:click=move |_| on_changed.run(())>{tr(i18n, |l| td_string!(l, admin.schedules.refresh))}</button>
             </div>
             <div aria-live="polite" class="list-notice">
                 {move || match notice.get() {
@@ -48,21 +49,21 @@ pub fn ScheduleList(
                 }}
             </div>
             {move || match schedules.get() {
-                None => view! { <p class="muted">{t!(i18n, admin.schedules.loading)}</p> }.into_any(),
+                None => view! { <p class="muted">{tr(i18n, |l| td_string!(l, admin.schedules.loading))}</p> }.into_any(),
                 Some(Err(message)) => view! { <p class="form-error" role="alert">{message}</p> }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! {
-                    <p class="muted">{t!(i18n, admin.schedules.empty)}</p>
+                    <p class="muted">{tr(i18n, |l| td_string!(l, admin.schedules.empty))}</p>
                 }.into_any(),
                 Some(Ok(list)) => view! {
                     <div class="table-scroll">
                         <table class="schedule-table">
                             <thead>
                                 <tr>
-                                    <th scope="col">{t!(i18n, admin.schedules.announcement)}</th>
-                                    <th scope="col">{t!(i18n, admin.schedules.when)}</th>
-                                    <th scope="col">{t!(i18n, admin.schedules.status)}</th>
-                                    <th scope="col">{t!(i18n, admin.schedules.receipts)}</th>
-                                    <th scope="col"><span class="visually-hidden">{t!(i18n, admin.schedules.actions)}</span></th>
+                                    <th scope="col">{tr(i18n, |l| td_string!(l, admin.schedules.announcement))}</th>
+                                    <th scope="col">{tr(i18n, |l| td_string!(l, admin.schedules.when))}</th>
+                                    <th scope="col">{tr(i18n, |l| td_string!(l, admin.schedules.status))}</th>
+                                    <th scope="col">{tr(i18n, |l| td_string!(l, admin.schedules.receipts))}</th>
+                                    <th scope="col"><span class="visually-hidden">{tr(i18n, |l| td_string!(l, admin.schedules.actions))}</span></th>
                                 </tr>
                             </thead>
                             <tbody>
@@ -224,17 +225,17 @@ fn ScheduleRow(
             </td>
             <td class="small">
                 <div>{move || describe_repeat(i18n.get_locale(), repeat.as_ref())} " · " {schedule.zone.clone()}</div>
-                {next.map(|n| view! { <div>{t!(i18n, admin.schedules.next)} <span class="next-run">{n}</span></div> })}
-                {last.map(|l| view! { <div class="muted">{t!(i18n, admin.schedules.last)} <span class="last-run">{l}</span></div> })}
+                {next.map(|n| view! { <div>{tr(i18n, |l| td_string!(l, admin.schedules.next))} <span class="next-run">{n}</span></div> })}
+                {last.map(|l| view! { <div class="muted">{tr(i18n, |l| td_string!(l, admin.schedules.last))} <span class="last-run">{l}</span></div> })}
             </td>
             <td>
                 <span class=format!("status-badge status-{}", schedule.status.as_str())>{move || status_name(i18n.get_locale(), status)}</span>
                 {schedule.last_error.clone().map(|e| view! { <div class="field-error small">{e}</div> })}
             </td>
             <td class="receipts">
-                <span class="delivered" title=move || t_string!(i18n, admin.schedules.delivered).to_string()>{schedule.delivered}</span>
+                <span class="delivered" title=tr(i18n, |l| td_string!(l, admin.schedules.delivered))>{schedule.delivered}</span>
                 " / "
-                <span class="seen" title=move || t_string!(i18n, admin.schedules.seen).to_string()>{schedule.seen}</span>
+                <span class="seen" title=tr(i18n, |l| td_string!(l, admin.schedules.seen))>{schedule.seen}</span>
             </td>
             <td class="row-actions-cell"><div class="row-actions">
                 {move || match asking.get() {
@@ -258,22 +259,22 @@ fn ScheduleRow(
                                 <span class="small">{question}</span>
                                 <button type="button" class="button small primary" class:danger=action == Action::Cancel
                                     disabled=move || busy.get() on:click=move |_| act(action)>{yes}</button>
-                                <button type="button" class="button small subtle" on:click=move |_| asking.set(None)>{t!(i18n, admin.schedules.keep)}</button>
+                                <button type="button" class="button small subtle" on:click=move |_| asking.set(None)>{tr(i18n, |l| td_string!(l, admin.schedules.keep))}</button>
                             </div>
                         }.into_any()
                     }
                     None => view! {
                         {live.then(|| view! {
-                            <button type="button" class="button small" on:click=move |_| on_edit.run(s.get_value())>{t!(i18n, admin.schedules.edit)}</button>
+                            <button type="button" class="button small" on:click=move |_| on_edit.run(s.get_value())>{tr(i18n, |l| td_string!(l, admin.schedules.edit))}</button>
                         })}
                         {(status != ScheduleStatus::Cancelled).then(|| view! {
                             <button type="button" class="button small" disabled=move || busy.get()
-                                on:click=move |_| asking.set(Some(Action::SendNow))>{t!(i18n, admin.schedules.send_now)}</button>
+                                on:click=move |_| asking.set(Some(Action::SendNow))>{tr(i18n, |l| td_string!(l, admin.schedules.send_now))}</button>
                         })}
-                        <button type="button" class="button small subtle" on:click=move |_| on_duplicate.run(s.get_value())>{t!(i18n, admin.schedules.duplicate)}</button>
+                        <button type="button" class="button small subtle" on:click=move |_| on_duplicate.run(s.get_value())>{tr(i18n, |l| td_string!(l, admin.schedules.duplicate))}</button>
                         {live.then(|| view! {
                             <button type="button" class="button small subtle danger-text" disabled=move || busy.get()
-                                on:click=move |_| asking.set(Some(Action::Cancel))>{t!(i18n, admin.schedules.cancel)}</button>
+                                on:click=move |_| asking.set(Some(Action::Cancel))>{tr(i18n, |l| td_string!(l, admin.schedules.cancel))}</button>
                         })}
                     }.into_any(),
                 }}

@@ -9,6 +9,7 @@ use super::{
     new_room_form::NewRoomForm, room_nav::RoomNav,
 };
 use crate::i18n::*;
+use crate::language::tr;
 
 #[component]
 pub fn Sidebar(
@@ -21,7 +22,7 @@ pub fn Sidebar(
             id="sidebar"
             class="sidebar"
             class:open=move || open.get()
-            aria-label=move || t_string!(i18n, chat.sidebar.label)
+            aria-label=tr(i18n, |l| td_string!(l, chat.sidebar.label))
             on:keydown=move |ev| {
                 if ev.key() == "Escape" {
                     open.set(false);
@@ -36,7 +37,7 @@ pub fn Sidebar(
                 <button
                     class="icon-button close-drawer"
                     type="button"
-                    aria-label=move || t_string!(i18n, chat.sidebar.close)
+                    aria-label=tr(i18n, |l| td_string!(l, chat.sidebar.close))
                     on:click=move |_| open.set(false)
                 >
                     "×"

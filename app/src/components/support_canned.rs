@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::client::http;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::{CannedReply, CannedReplyRequest};
 
@@ -78,8 +79,8 @@ pub fn SupportCanned() -> impl IntoView {
 
     view! {
         <section class="card admin-card support-canned" aria-labelledby="canned-title">
-            <h2 id="canned-title">{t!(i18n, admin.canned.title)}</h2>
-            <p class="muted small">{t!(i18n, admin.canned.lead)}</p>
+            <h2 id="canned-title">{tr(i18n, |l| td_string!(l, admin.canned.title))}</h2>
+            <p class="muted small">{tr(i18n, |l| td_string!(l, admin.canned.lead))}</p>
             <ul class="canned-admin-list">
                 {move || list.get().into_iter().map(|c| {
                     let edit = c.clone();
@@ -94,22 +95,22 @@ pub fn SupportCanned() -> impl IntoView {
                                     editing.set(Some(edit.id));
                                     title.set(edit.title.clone());
                                     body.set(edit.body.clone());
-                                }>{t!(i18n, admin.canned.edit)}</button>
+                                }>{tr(i18n, |l| td_string!(l, admin.canned.edit))}</button>
                             <button class="button subtle small danger" type="button"
                                 aria-label=t_string!(i18n, admin.canned.delete_label, title = c.title.clone()).to_string()
-                                on:click=move |_| remove(gone.clone())>{t!(i18n, admin.canned.delete)}</button>
+                                on:click=move |_| remove(gone.clone())>{tr(i18n, |l| td_string!(l, admin.canned.delete))}</button>
                         </li>
                     }
                 }).collect_view()}
             </ul>
             <form class="canned-form" on:submit=save>
                 <label>
-                    <span>{t!(i18n, admin.canned.shortcut)}</span>
+                    <span>{tr(i18n, |l| td_string!(l, admin.canned.shortcut))}</span>
                     <input type="text" required prop:value=move || title.get()
                         on:input=move |ev| title.set(event_target_value(&ev))/>
                 </label>
                 <label>
-                    <span>{t!(i18n, admin.canned.reply_text)}</span>
+                    <span>{tr(i18n, |l| td_string!(l, admin.canned.reply_text))}</span>
                     <textarea rows="3" required prop:value=move || body.get()
                         on:input=move |ev| body.set(event_target_value(&ev))></textarea>
                 </label>
@@ -122,7 +123,7 @@ pub fn SupportCanned() -> impl IntoView {
                         }.to_string()}
                     </button>
                     <Show when=move || editing.get().is_some()>
-                        <button class="button subtle small" type="button" on:click=move |_| reset()>{t!(i18n, admin.canned.cancel_edit)}</button>
+                        <button class="button subtle small" type="button" on:click=move |_| reset()>{tr(i18n, |l| td_string!(l, admin.canned.cancel_edit))}</button>
                     </Show>
                 </div>
                 {move || status.get().map(|s| match s {

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::client::http;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::{AgentStatus, Availability};
 
@@ -60,19 +61,19 @@ pub fn SupportCapacity() -> impl IntoView {
     };
     view! {
         <section class="card admin-card support-capacity" aria-labelledby="capacity-title">
-            <h2 id="capacity-title">{t!(i18n, admin.capacity.title)}</h2>
+            <h2 id="capacity-title">{tr(i18n, |l| td_string!(l, admin.capacity.title))}</h2>
             {move || {
                 let list = agents.get();
                 if list.is_empty() {
-                    return view! { <p class="muted small">{t!(i18n, admin.capacity.empty)}</p> }.into_any();
+                    return view! { <p class="muted small">{tr(i18n, |l| td_string!(l, admin.capacity.empty))}</p> }.into_any();
                 }
                 view! {
                     <table class="user-table capacity-table">
                         <thead><tr>
-                            <th>{t!(i18n, admin.capacity.agent)}</th>
-                            <th>{t!(i18n, admin.capacity.status)}</th>
-                            <th>{t!(i18n, admin.capacity.open)}</th>
-                            <th>{t!(i18n, admin.capacity.capacity)}</th>
+                            <th>{tr(i18n, |l| td_string!(l, admin.capacity.agent))}</th>
+                            <th>{tr(i18n, |l| td_string!(l, admin.capacity.status))}</th>
+                            <th>{tr(i18n, |l| td_string!(l, admin.capacity.open))}</th>
+                            <th>{tr(i18n, |l| td_string!(l, admin.capacity.capacity))}</th>
                         </tr></thead>
                         <tbody>
                             {list.into_iter().map(|a| {

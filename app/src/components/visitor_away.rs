@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::use_visitor;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::{AwayReason, DEFAULT_AWAY_MESSAGE};
 use crate::state::visitor::invalid_text;
 use crate::validate::Email;
@@ -47,12 +48,12 @@ pub fn VisitorAway() -> impl IntoView {
             .into_any(),
             None => view! {
                 <form class="visitor-contact" novalidate on:submit=on_submit>
-                    <label for="visitor-contact-email">{t!(i18n, visitor.away.email_label)}</label>
+                    <label for="visitor-contact-email">{tr(i18n, |l| td_string!(l, visitor.away.email_label))}</label>
                     <div class="visitor-inline">
                         <input id="visitor-contact-email" type="email" autocomplete="email"
                             prop:value=move || email.get()
                             on:input=move |ev| email.set(event_target_value(&ev))/>
-                        <button class="button primary" type="submit">{t!(i18n, visitor.away.leave_email)}</button>
+                        <button class="button primary" type="submit">{tr(i18n, |l| td_string!(l, visitor.away.leave_email))}</button>
                     </div>
                     <p class="field-error" aria-live="polite">{move || error.get()}</p>
                 </form>

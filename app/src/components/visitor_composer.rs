@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::use_visitor;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::state::visitor::invalid_text;
 use crate::validate::MessageBody;
 
@@ -51,11 +52,11 @@ pub fn VisitorComposer() -> impl IntoView {
 
     view! {
         <form class="visitor-composer" on:submit=on_submit>
-            <label class="visually-hidden" for="visitor-input">{t!(i18n, visitor.composer.your_message)}</label>
+            <label class="visually-hidden" for="visitor-input">{tr(i18n, |l| td_string!(l, visitor.composer.your_message))}</label>
             <textarea
                 id="visitor-input"
                 rows="2"
-                placeholder=move || t_string!(i18n, visitor.composer.placeholder)
+                placeholder=tr(i18n, |l| td_string!(l, visitor.composer.placeholder))
                 aria-describedby="visitor-composer-error"
                 prop:value=move || text.get()
                 on:keydown=on_keydown
@@ -66,7 +67,7 @@ pub fn VisitorComposer() -> impl IntoView {
                 type="submit"
                 disabled=move || text.with(|t| t.trim().is_empty())
             >
-                {t!(i18n, visitor.composer.send)}
+                {tr(i18n, |l| td_string!(l, visitor.composer.send))}
             </button>
             <p id="visitor-composer-error" class="field-error" aria-live="polite">{move || error.get()}</p>
         </form>

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::{use_visitor, visitor_away::away_text};
 use crate::i18n::*;
+use crate::language::tr;
 use crate::state::visitor::invalid_text;
 use crate::validate::{Email, MessageBody, VisitorName};
 
@@ -63,27 +64,27 @@ pub fn VisitorPrechat() -> impl IntoView {
     };
 
     view! {
-        <form class="visitor-prechat" novalidate on:submit=on_submit aria-label=move || t_string!(i18n, visitor.prechat.form)>
+        <form class="visitor-prechat" novalidate on:submit=on_submit aria-label=tr(i18n, |l| td_string!(l, visitor.prechat.form))>
             <Show when=available>
-                <p class="muted">{t!(i18n, visitor.prechat.intro)}</p>
+                <p class="muted">{tr(i18n, |l| td_string!(l, visitor.prechat.intro))}</p>
             </Show>
             {away}
             <Show when=move || !verified()>
                 <div class="field">
-                    <label for="visitor-name">{t!(i18n, visitor.prechat.your_name)}</label>
+                    <label for="visitor-name">{tr(i18n, |l| td_string!(l, visitor.prechat.your_name))}</label>
                     <input id="visitor-name" type="text" autocomplete="name" maxlength="64"
                         prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
-                    <label for="visitor-email">{t!(i18n, visitor.prechat.your_email)}</label>
+                    <label for="visitor-email">{tr(i18n, |l| td_string!(l, visitor.prechat.your_email))}</label>
                     <input id="visitor-email" type="email" autocomplete="email"
                         prop:value=move || email.get()
                         on:input=move |ev| email.set(event_target_value(&ev))/>
                 </div>
             </Show>
             <div class="field">
-                <label for="visitor-first">{t!(i18n, visitor.prechat.how_can_we_help)}</label>
+                <label for="visitor-first">{tr(i18n, |l| td_string!(l, visitor.prechat.how_can_we_help))}</label>
                 <textarea id="visitor-first" rows="3" required
                     prop:value=move || message.get()
                     on:input=move |ev| message.set(event_target_value(&ev))></textarea>
@@ -91,7 +92,7 @@ pub fn VisitorPrechat() -> impl IntoView {
             <p class="field-error" aria-live="polite">{move || error.get()}</p>
             <button class="button primary" type="submit"
                 disabled=move || message.with(|m| m.trim().is_empty())>
-                {t!(i18n, visitor.prechat.start)}
+                {tr(i18n, |l| td_string!(l, visitor.prechat.start))}
             </button>
         </form>
     }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::use_visitor;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::MAX_COMMENT_CHARS;
 
 #[component]
@@ -26,13 +27,13 @@ pub fn VisitorRating() -> impl IntoView {
     move || {
         match visitor.rated.get() {
         Some(_) => view! {
-            <p class="visitor-thanks ok" role="note">{t!(i18n, visitor.rating.thanks)}</p>
+            <p class="visitor-thanks ok" role="note">{tr(i18n, |l| td_string!(l, visitor.rating.thanks))}</p>
         }
         .into_any(),
         None => view! {
             <form class="visitor-rating" on:submit=on_submit>
                 <fieldset>
-                    <legend>{t!(i18n, visitor.rating.how_did_we_do)}</legend>
+                    <legend>{tr(i18n, |l| td_string!(l, visitor.rating.how_did_we_do))}</legend>
                     <div class="visitor-stars">
                         {(1..=5u8)
                             .map(|n| {
@@ -54,12 +55,12 @@ pub fn VisitorRating() -> impl IntoView {
                             .collect_view()}
                     </div>
                 </fieldset>
-                <label for="visitor-comment">{t!(i18n, visitor.rating.comment)}</label>
+                <label for="visitor-comment">{tr(i18n, |l| td_string!(l, visitor.rating.comment))}</label>
                 <textarea id="visitor-comment" rows="2" maxlength=MAX_COMMENT_CHARS.to_string()
                     prop:value=move || comment.get()
                     on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
                 <button class="button primary" type="submit" disabled=move || score.with(Option::is_none)>
-                    {t!(i18n, visitor.rating.send)}
+                    {tr(i18n, |l| td_string!(l, visitor.rating.send))}
                 </button>
             </form>
         }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::{message_text::MessageText, use_visitor};
 use crate::client::browser;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::protocol::{AuthorKind, ConversationStatus};
 use crate::support_lines::{shown_body, Reader};
 
@@ -76,12 +77,12 @@ pub fn VisitorThread() -> impl IntoView {
                         <li class="visitor-msg mine pending" class:failed=is_failed>
                             <span class="visitor-body"><MessageText body/></span>
                             {match failed {
-                                None => view! { <span class="visitor-time small muted">{t!(i18n, visitor.thread.sending)}</span> }.into_any(),
+                                None => view! { <span class="visitor-time small muted">{tr(i18n, |l| td_string!(l, visitor.thread.sending))}</span> }.into_any(),
                                 Some(reason) => view! {
                                     <span class="field-error">{t!(i18n, visitor.thread.not_sent, reason)}</span>
                                     <span class="visitor-retry">
-                                        <button class="link-button" type="button" on:click=move |_| visitor.retry(&cid)>{t!(i18n, visitor.thread.retry)}</button>
-                                        <button class="link-button" type="button" on:click=move |_| visitor.discard(&cid2)>{t!(i18n, visitor.thread.discard)}</button>
+                                        <button class="link-button" type="button" on:click=move |_| visitor.retry(&cid)>{tr(i18n, |l| td_string!(l, visitor.thread.retry))}</button>
+                                        <button class="link-button" type="button" on:click=move |_| visitor.discard(&cid2)>{tr(i18n, |l| td_string!(l, visitor.thread.discard))}</button>
                                     </span>
                                 }.into_any(),
                             }}
@@ -93,9 +94,9 @@ pub fn VisitorThread() -> impl IntoView {
     };
 
     view! {
-        <section class="visitor-thread" aria-label=move || t_string!(i18n, visitor.thread.conversation)>
+        <section class="visitor-thread" aria-label=tr(i18n, |l| td_string!(l, visitor.thread.conversation))>
             <p class="visitor-assignee" aria-live="polite">{who}</p>
-            <ol class="visitor-log" role="log" aria-label=move || t_string!(i18n, visitor.thread.messages) node_ref=log>
+            <ol class="visitor-log" role="log" aria-label=tr(i18n, |l| td_string!(l, visitor.thread.messages)) node_ref=log>
                 {stored}
                 {pending}
             </ol>

@@ -13,6 +13,7 @@ use crate::components::{
     invites_card::InvitesCard,
 };
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::{RegistrationPolicy, Role, User, UserId};
 
@@ -68,9 +69,9 @@ fn AdminCards() -> impl IntoView {
         <UsersCard created/>
         {move || policy.get().map(|p| view! {
             <p class="muted admin-card registration-policy">
-                {t!(i18n, admin.policy.label)} <strong>{move || policy_name(i18n.get_locale(), p)}</strong>
+                {tr(i18n, |l| td_string!(l, admin.policy.label))} <strong>{move || policy_name(i18n.get_locale(), p)}</strong>
                 {move || policy_text(i18n.get_locale(), p)}
-                {t!(i18n, admin.policy.setting)}
+                {tr(i18n, |l| td_string!(l, admin.policy.setting))}
             </p>
         })}
         {move || (policy.get() == Some(RegistrationPolicy::Invite)).then(|| view! { <InvitesCard/> })}
@@ -100,10 +101,10 @@ fn UsersCard(created: RwSignal<u32>) -> impl IntoView {
 
     view! {
         <section class="card admin-card" aria-labelledby="admin-title">
-            <h1 id="admin-title">{t!(i18n, admin.users.title)}</h1>
-            <p class="muted">{t!(i18n, admin.users.lead)}</p>
+            <h1 id="admin-title">{tr(i18n, |l| td_string!(l, admin.users.title))}</h1>
+            <p class="muted">{tr(i18n, |l| td_string!(l, admin.users.lead))}</p>
             {move || match users.get() {
-                None => view! { <p class="muted">{t!(i18n, admin.users.loading)}</p> }.into_any(),
+                None => view! { <p class="muted">{tr(i18n, |l| td_string!(l, admin.users.loading))}</p> }.into_any(),
                 Some(Err(message)) => view! {
                     <p class="form-error" role="alert">{message}</p>
                 }.into_any(),
@@ -111,9 +112,9 @@ fn UsersCard(created: RwSignal<u32>) -> impl IntoView {
                     <table class="user-table">
                         <thead>
                             <tr>
-                                <th scope="col">{t!(i18n, admin.users.user)}</th>
-                                <th scope="col">{t!(i18n, admin.users.role)}</th>
-                                <th scope="col"><span class="visually-hidden">{t!(i18n, admin.users.status)}</span></th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, admin.users.user))}</th>
+                                <th scope="col">{tr(i18n, |l| td_string!(l, admin.users.role))}</th>
+                                <th scope="col"><span class="visually-hidden">{tr(i18n, |l| td_string!(l, admin.users.status))}</span></th>
                             </tr>
                         </thead>
                         <tbody>
@@ -182,7 +183,7 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
                         {user.username.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()}
                     </span>
                     <span>{user.username.clone()}</span>
-                    {move || is_me().then_some(view! { <span class="muted small">{t!(i18n, admin.users.you)}</span> })}
+                    {move || is_me().then_some(view! { <span class="muted small">{tr(i18n, |l| td_string!(l, admin.users.you))}</span> })}
                 </label>
             </td>
             <td>

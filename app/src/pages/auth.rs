@@ -16,6 +16,7 @@ use leptos_router::{
 
 use crate::client::http;
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::{
     Credentials, InviteState, Registration, RegistrationInfo, RegistrationPolicy,
@@ -268,7 +269,7 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                 <p class="muted">{move || lead().to_string()}</p>
                 {move || match gate.get() {
                     RegisterGate::Checking => view! {
-                        <p class="muted auth-notice">{t!(i18n, auth.gate.checking)}</p>
+                        <p class="muted auth-notice">{tr(i18n, |l| td_string!(l, auth.gate.checking))}</p>
                     }.into_any(),
                     RegisterGate::Form(Some(note)) => view! {
                         <p class="auth-notice" role="status">{move || gate_text(i18n.get_locale(), note)}</p>
@@ -284,7 +285,7 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                     hidden=move || !matches!(gate.get(), RegisterGate::Form(_))
                 >
                     <div class="field">
-                        <label for="username">{t!(i18n, auth.username)}</label>
+                        <label for="username">{tr(i18n, |l| td_string!(l, auth.username))}</label>
                         <input
                             id="username"
                             name="username"
@@ -306,7 +307,7 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                         </p>
                     </div>
                     <div class="field">
-                        <label for="password">{t!(i18n, auth.password)}</label>
+                        <label for="password">{tr(i18n, |l| td_string!(l, auth.password))}</label>
                         <input
                             id="password"
                             name="password"
@@ -336,8 +337,8 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                     AuthMode::Login => login_switch(i18n, policy.get().flatten()),
                     AuthMode::Register => view! {
                         <p class="switch-mode">
-                            {t!(i18n, auth.switch.have_account)}
-                            <a href="/login">{t!(i18n, auth.switch.log_in)}</a>
+                            {tr(i18n, |l| td_string!(l, auth.switch.have_account))}
+                            <a href="/login">{tr(i18n, |l| td_string!(l, auth.switch.log_in))}</a>
                         </p>
                     }.into_any(),
                 }}
@@ -353,23 +354,23 @@ fn login_switch(i18n: leptos_i18n::I18nContext<Locale>, info: Option<Registratio
     match (info.as_ref().is_some_and(|i| i.first_account), policy) {
         (true, _) => view! {
             <p class="switch-mode">
-                {t!(i18n, auth.switch.no_account_yet)}
-                <a href="/register">{t!(i18n, auth.switch.create_first)}</a>
+                {tr(i18n, |l| td_string!(l, auth.switch.no_account_yet))}
+                <a href="/register">{tr(i18n, |l| td_string!(l, auth.switch.create_first))}</a>
             </p>
         }
         .into_any(),
         (false, Some(RegistrationPolicy::Invite)) => view! {
-            <p class="switch-mode">{t!(i18n, auth.switch.new_invite)}</p>
+            <p class="switch-mode">{tr(i18n, |l| td_string!(l, auth.switch.new_invite))}</p>
         }
         .into_any(),
         (false, Some(RegistrationPolicy::Closed)) => view! {
-            <p class="switch-mode">{t!(i18n, auth.switch.new_closed)}</p>
+            <p class="switch-mode">{tr(i18n, |l| td_string!(l, auth.switch.new_closed))}</p>
         }
         .into_any(),
         _ => view! {
             <p class="switch-mode">
-                {t!(i18n, auth.switch.new_here)}
-                <a href="/register">{t!(i18n, auth.switch.create_account)}</a>
+                {tr(i18n, |l| td_string!(l, auth.switch.new_here))}
+                <a href="/register">{tr(i18n, |l| td_string!(l, auth.switch.create_account))}</a>
             </p>
         }
         .into_any(),

@@ -18,6 +18,7 @@ use crate::components::{
     sidebar::Sidebar,
 };
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::RoomId;
 use crate::state::{Chat, LinkState};
@@ -174,7 +175,7 @@ pub fn ChatPage() -> impl IntoView {
         Pane::NotJoined(room, name) => view! {
             <EmptyPane open_sidebar=sidebar_open>
                 <h1>{format!("#{name}")}</h1>
-                <p class="muted">{t!(i18n, chat.page.not_joined)}</p>
+                <p class="muted">{tr(i18n, |l| td_string!(l, chat.page.not_joined))}</p>
                 <button class="button primary" type="button" on:click=move |_| { chat.join(room); }>
                     {t!(i18n, chat.page.join_room, room = name.clone())}
                 </button>
@@ -183,14 +184,14 @@ pub fn ChatPage() -> impl IntoView {
         .into_any(),
         Pane::Empty => view! {
             <EmptyPane open_sidebar=sidebar_open>
-                <h1>{t!(i18n, chat.page.no_room_title)}</h1>
-                <p class="muted">{t!(i18n, chat.page.no_room_text)}</p>
+                <h1>{tr(i18n, |l| td_string!(l, chat.page.no_room_title))}</h1>
+                <p class="muted">{tr(i18n, |l| td_string!(l, chat.page.no_room_text))}</p>
             </EmptyPane>
         }
         .into_any(),
         Pane::Loading => view! {
             <EmptyPane open_sidebar=sidebar_open>
-                <p class="muted">{t!(i18n, chat.page.loading_rooms)}</p>
+                <p class="muted">{tr(i18n, |l| td_string!(l, chat.page.loading_rooms))}</p>
             </EmptyPane>
         }
         .into_any(),
@@ -198,7 +199,7 @@ pub fn ChatPage() -> impl IntoView {
 
     view! {
         <Title text=title/>
-        <a class="skip-link" href="#composer-input">{t!(i18n, chat.page.skip_to_composer)}</a>
+        <a class="skip-link" href="#composer-input">{tr(i18n, |l| td_string!(l, chat.page.skip_to_composer))}</a>
         <div class="chat-app" class:drawer-open=move || sidebar_open.get()>
             <Sidebar open=sidebar_open/>
             <div class="scrim" aria-hidden="true" on:click=move |_| sidebar_open.set(false)></div>
@@ -222,7 +223,7 @@ fn EmptyPane(open_sidebar: RwSignal<bool>, children: Children) -> impl IntoView 
                 <button
                     class="icon-button menu-button"
                     type="button"
-                    aria-label=move || t_string!(i18n, chat.show_rooms)
+                    aria-label=tr(i18n, |l| td_string!(l, chat.show_rooms))
                     aria-controls="sidebar"
                     on:click=move |_| open_sidebar.set(true)
                 >

@@ -20,6 +20,7 @@ use crate::components::{
     console_pane::ConsolePane,
 };
 use crate::i18n::*;
+use crate::language::tr;
 use crate::language::{error_text, Lang};
 use crate::protocol::{Availability, ConversationId, Role, User};
 use crate::state::desk::Desk;
@@ -60,17 +61,17 @@ pub fn ConsolePage() -> impl IntoView {
     move || {
         match gate.get() {
         Gate::Checking => view! {
-            <Title text=move || t_string!(i18n, console.page.title).to_string()/>
-            <p class="muted admin-card">{t!(i18n, console.page.loading)}</p>
+            <Title text=tr(i18n, |l| td_string!(l, console.page.title))/>
+            <p class="muted admin-card">{tr(i18n, |l| td_string!(l, console.page.loading))}</p>
         }
         .into_any(),
         Gate::Member => view! {
-            <Title text=move || t_string!(i18n, console.page.title).to_string()/>
+            <Title text=tr(i18n, |l| td_string!(l, console.page.title))/>
             <main class="admin-page">
                 <div class="admin-card" role="alert">
-                    <p class="form-error">{t!(i18n, console.page.members_only)}</p>
-                    <p class="muted">{t!(i18n, console.page.ask_admin)}</p>
-                    <a class="button subtle small" href="/">{t!(i18n, console.page.back_to_chat)}</a>
+                    <p class="form-error">{tr(i18n, |l| td_string!(l, console.page.members_only))}</p>
+                    <p class="muted">{tr(i18n, |l| td_string!(l, console.page.ask_admin))}</p>
+                    <a class="button subtle small" href="/">{tr(i18n, |l| td_string!(l, console.page.back_to_chat))}</a>
                 </div>
             </main>
         }
@@ -168,7 +169,7 @@ fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
             <Show when=move || desk.notice.with(Option::is_some)>
                 <div class="notice" role="alert">
                     <span>{move || desk.notice.get()}</span>
-                    <button class="icon-button" type="button" aria-label=move || t_string!(i18n, console.page.dismiss) on:click=move |_| desk.notice.set(None)>
+                    <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, console.page.dismiss)) on:click=move |_| desk.notice.set(None)>
                         "×"
                     </button>
                 </div>
@@ -176,7 +177,7 @@ fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
             <AnnouncementBar announcements=desk.announcements/>
             // Offline agents are skipped by routing: say so, not an empty list.
             <Show when=move || desk.availability.get() == Availability::Offline>
-                <p class="console-offline-hint" role="note">{t!(i18n, console.page.offline_hint)}</p>
+                <p class="console-offline-hint" role="note">{tr(i18n, |l| td_string!(l, console.page.offline_hint))}</p>
             </Show>
             <div class="console-body">
                 <aside class="console-side">
@@ -188,7 +189,7 @@ fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
                         Some(id) => view! { <ConsolePane id/> }.into_any(),
                         None => view! {
                             <section class="console-empty">
-                                <p class="muted">{t!(i18n, console.page.pick_conversation)}</p>
+                                <p class="muted">{tr(i18n, |l| td_string!(l, console.page.pick_conversation))}</p>
                             </section>
                         }
                         .into_any(),

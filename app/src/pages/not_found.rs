@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::*;
+use crate::language::tr;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -10,9 +11,9 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <main class="centered-page">
             <div class="card">
-                <h1>{t!(i18n, common.not_found.title)}</h1>
-                <p>{t!(i18n, common.not_found.text)}</p>
-                <a class="button primary" href="/">{t!(i18n, common.not_found.home)}</a>
+                <h1>{tr(i18n, |l| td_string!(l, common.not_found.title))}</h1>
+                <p>{tr(i18n, |l| td_string!(l, common.not_found.text))}</p>
+                <a class="button primary" href="/">{tr(i18n, |l| td_string!(l, common.not_found.home))}</a>
             </div>
         </main>
     }

@@ -22,6 +22,7 @@ use crate::components::{
 };
 use crate::i18n::*;
 use crate::language::error_text;
+use crate::language::tr;
 use crate::protocol::{ConversationStatus, SessionRequest, SignedIdentity};
 use crate::state::{visitor::Visitor, LinkState};
 
@@ -85,7 +86,7 @@ pub fn SupportPage() -> impl IntoView {
     });
     let body = move || {
         if !visitor.greeted.get() {
-            view! { <p class="muted visitor-loading">{t!(i18n, visitor.page.connecting_team)}</p> }
+            view! { <p class="muted visitor-loading">{tr(i18n, |l| td_string!(l, visitor.page.connecting_team))}</p> }
                 .into_any()
         } else if has_conversation.get() {
             view! {
@@ -103,10 +104,10 @@ pub fn SupportPage() -> impl IntoView {
     };
 
     view! {
-        <Title text=move || t_string!(i18n, visitor.page.title).to_string()/>
+        <Title text=tr(i18n, |l| td_string!(l, visitor.page.title))/>
         <div class="visitor-page" class:visitor-embed=embed>
             <header class="visitor-header">
-                <h1>{t!(i18n, visitor.page.heading)}</h1>
+                <h1>{tr(i18n, |l| td_string!(l, visitor.page.heading))}</h1>
                 <LinkIndicator/>
                 <LanguagePicker/>
             </header>
@@ -116,7 +117,7 @@ pub fn SupportPage() -> impl IntoView {
                     <button
                         class="link-button"
                         type="button"
-                        aria-label=move || t_string!(i18n, visitor.page.dismiss)
+                        aria-label=tr(i18n, |l| td_string!(l, visitor.page.dismiss))
                         on:click=move |_| visitor.notice.set(None)
                     >
                         "×"
@@ -138,7 +139,7 @@ fn LinkIndicator() -> impl IntoView {
     let kind = Memo::new(move |_| match visitor.connection.state.get() {
         LinkState::Connecting => "connecting",
         LinkState::Online => "online",
-        LinkState::Waiting { .. } => "reconnecting",
+        LinkState::Reconnecting | LinkState::Waiting { .. } => "reconnecting",
         LinkState::Offline => "offline",
         LinkState::SignedOut => "offline",
     });
@@ -146,6 +147,7 @@ fn LinkIndicator() -> impl IntoView {
         LinkState::Waiting { seconds } => {
             t_string!(i18n, visitor.link.reconnecting_in, seconds).to_string()
         }
+        LinkState::Reconnecting => t_string!(i18n, visitor.link.reconnecting).to_string(),
         _ => String::new(),
     };
     let announced = move || match kind.get() {

@@ -33,7 +33,11 @@ const TYPING_EVERY_MS: f64 = 3_000.0;
 /// The connection as the indicator shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkState {
+    /// The page's first connection is being made.
     Connecting,
+    /// A connection was lost (closed, or silent past the dead-socket
+    /// deadline) and a new one is being made.
+    Reconnecting,
     Online,
     /// Disconnected; the next attempt is in `seconds`.
     Waiting {
@@ -302,6 +306,8 @@ impl Chat {
                 retry_after_ms,
                 client_id,
             } => self.on_error(code, message, retry_after_ms, client_id),
+            // The socket loop keeps it (it only proves the socket alive).
+            ServerFrame::Pong => {}
             // The support desk's frames belong to the support views, not to chat.
             ServerFrame::SupportHello { .. }
             | ServerFrame::SupportHistory { .. }

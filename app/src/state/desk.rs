@@ -539,7 +539,8 @@ impl Desk {
             }
             ServerFrame::SupportRerouted {
                 conversation,
-                reason,
+                seconds,
+                ..
             } => {
                 // Named as the list names it: by the visitor.
                 let locale = self.lang.get();
@@ -568,7 +569,13 @@ impl Desk {
                     who
                 };
                 self.notice.set(Some(
-                    td_string!(locale, console.notice.rerouted, who, reason).to_string(),
+                    td_string!(
+                        locale,
+                        console.notice.rerouted,
+                        who,
+                        minutes = crate::support_lines::minutes(seconds)
+                    )
+                    .to_string(),
                 ));
             }
             ServerFrame::Announcement(a) => self.announcements.announce(a, false),
@@ -947,6 +954,7 @@ mod tests {
             let rerouted = |id: i64| ServerFrame::SupportRerouted {
                 conversation: ConversationId(id),
                 reason: "not answered within 5 minutes".into(),
+                seconds: 300,
             };
             desk.apply(rerouted(1));
             assert_eq!(

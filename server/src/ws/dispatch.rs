@@ -26,6 +26,7 @@ pub(crate) const CLIENT_TYPES: &[&str] = &[
     "read",
     "announcement_seen",
     "announcement_dismiss",
+    "ping",
     "support.open",
     "support.join",
     "support.leave",
@@ -136,6 +137,10 @@ impl Dispatch {
             }
             ClientFrame::AnnouncementDismiss { id } => {
                 push::mark_seen(&self.state, chat.user(), id, true).await
+            }
+            ClientFrame::Ping {} => {
+                super::pong(&self.outbox);
+                Ok(())
             }
             support => super::support::handle(&mut self.support, support).await,
         }

@@ -16,6 +16,10 @@ pub struct VisitorDispatch {
 impl VisitorDispatch {
     pub async fn handle_text(&mut self, text: &str) {
         let result = match parse(text) {
+            Ok(ClientFrame::Ping {}) => {
+                super::pong(&self.outbox);
+                Ok(())
+            }
             Ok(frame) => handle(&mut self.session, frame).await,
             Err(r) => Err(r),
         };

@@ -300,7 +300,16 @@ async fn an_unanswered_conversation_is_rerouted_after_the_timeout() {
         .recv_until(|f| matches!(f, ServerFrame::SupportRerouted { .. }))
         .await
     {
-        ServerFrame::SupportRerouted { conversation, .. } => assert_eq!(conversation, c),
+        ServerFrame::SupportRerouted {
+            conversation,
+            reason,
+            seconds,
+        } => {
+            assert_eq!(conversation, c);
+            // English for API clients, the deadline for the UI's own words.
+            assert_eq!(reason, "not answered within 3 minutes");
+            assert_eq!(seconds, 180);
+        }
         _ => unreachable!(),
     }
     // Bob answers in time: no further re-routing.

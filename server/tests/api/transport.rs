@@ -30,3 +30,28 @@ async fn pages_are_compressed_for_browsers_that_ask() {
     }
     app.stop().await;
 }
+
+/// The app's dead-socket check (browsers cannot see WebSocket pings): a
+/// `ping` frame is answered by `pong` at once, on accounts' and visitors'
+/// connections alike, between other frames and without a rate limit.
+#[tokio::test]
+async fn ping_frames_are_answered_with_pong() {
+    use app::protocol::{ClientFrame, ServerFrame};
+    let app = spawn_app().await;
+    let alice = app.register("pinger").await;
+    let mut ws = app.connect(&alice.token).await;
+    let pong = |f: &ServerFrame| matches!(f, ServerFrame::Pong);
+    for _ in 0..20 {
+        ws.send(&ClientFrame::Ping {}).await;
+        ws.recv_until(pong).await;
+    }
+    // The wire form is the documented one.
+    ws.send_text(r#"{"type":"ping"}"#).await;
+    ws.recv_until(pong).await;
+
+    let cookie = crate::support::visitor_cookie(&app).await;
+    let (mut visitor, _) = crate::support::visitor(&app, &cookie).await;
+    visitor.send(&ClientFrame::Ping {}).await;
+    visitor.recv_until(pong).await;
+    app.stop().await;
+}

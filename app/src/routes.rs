@@ -1,0 +1,160 @@
+//! The app's routes, each page loaded lazily, in five groups.
+//!
+//! Built with `cargo leptos build --split` (the only way this project builds
+//! its browser bundle), each group's code is cut out of the main WASM file
+//! into a file of its own, fetched when one of its pages is first shown; code
+//! that several groups use goes into shared files, one per set of groups that
+//! use it. The main file keeps only what every page needs: the router, the
+//! language provider and the not-found page. On a server-rendered load the
+//! server lists the current page's files as `<link rel="preload">` in the
+//! HTML, so they download beside the main file instead of after it.
+//!
+//! Why groups and not one file per page: shared code is cut per *set* of
+//! lazy parts that use it, so nine lazy pages made about ninety small files
+//! (the visitor page fetched 68), each compressing worse than one larger file.
+//! Five groups keep what matters apart — the visitor page and the widget's
+//! iframe never download the chat, the console or the admin pages, the login
+//! page none of them, the console (open all day) not the admin pages — with a
+//! handful of files per page.
+//!
+//! Trunk's client-only build (`csr`) cannot split: there the same routes call
+//! the page functions directly.
+
+use leptos::prelude::*;
+use leptos_router::LazyRoute;
+
+use crate::pages::{
+    admin::AdminPage, announcements::AnnouncementsPage, auth::AuthMode, auth::AuthPage,
+    chat::ChatPage, console::ConsolePage, inbox::InboxPage, support::SupportPage,
+    support_admin::SupportAdminPage,
+};
+
+/// Pages every signed-in person uses.
+#[derive(Clone, Copy, Debug)]
+pub enum MemberPage {
+    Chat,
+    Inbox,
+}
+
+/// The admin pages.
+#[derive(Clone, Copy, Debug)]
+pub enum AdminPages {
+    People,
+    Announcements,
+    Support,
+}
+
+/// The visitor page (`/support`), also the widget's iframe.
+#[cfg_attr(not(feature = "csr"), leptos::lazy)]
+fn visitor_page() -> AnyView {
+    view! { <SupportPage/> }.into_any()
+}
+
+/// `/login` and `/register`.
+#[cfg_attr(not(feature = "csr"), leptos::lazy)]
+fn auth_page(mode: AuthMode) -> AnyView {
+    view! { <AuthPage mode/> }.into_any()
+}
+
+#[cfg_attr(not(feature = "csr"), leptos::lazy)]
+fn member_page(page: MemberPage) -> AnyView {
+    match page {
+        MemberPage::Chat => view! { <ChatPage/> }.into_any(),
+        MemberPage::Inbox => view! { <InboxPage/> }.into_any(),
+    }
+}
+
+/// `/console`, the agents' console.
+#[cfg_attr(not(feature = "csr"), leptos::lazy)]
+fn console_page() -> AnyView {
+    view! { <ConsolePage/> }.into_any()
+}
+
+#[cfg_attr(not(feature = "csr"), leptos::lazy)]
+fn admin_page(page: AdminPages) -> AnyView {
+    match page {
+        AdminPages::People => view! { <AdminPage/> }.into_any(),
+        AdminPages::Announcements => view! { <AnnouncementsPage/> }.into_any(),
+        AdminPages::Support => view! { <SupportAdminPage/> }.into_any(),
+    }
+}
+
+/// A lazy function is async where it is split (and on the server), plain
+/// under `csr`.
+#[cfg(not(feature = "csr"))]
+macro_rules! load {
+    ($call:expr) => {
+        $call.await
+    };
+}
+#[cfg(feature = "csr")]
+macro_rules! load {
+    ($call:expr) => {
+        $call
+    };
+}
+
+/// Declares `$route`, a route showing what `$call` loads; `$preload` is the
+/// loader `#[lazy]` made for the called function. Pages load their data in
+/// the browser after hydration, so a route has no data of its own.
+macro_rules! page_route {
+    ($(#[$doc:meta])* $route:ident => $call:expr, $preload:ident) => {
+        $(#[$doc])*
+        pub struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                load!($call)
+            }
+
+            // The router fetches the page's files here, before it builds (or
+            // hydrates) the view; `view` then finds them loaded. Without it
+            // hydration meets a still-pending view and fails.
+            async fn preload() {
+                #[cfg(all(target_arch = "wasm32", not(feature = "csr")))]
+                $preload().await;
+            }
+        }
+    };
+}
+
+page_route!(
+    /// `/`: the chat.
+    ChatRoute => member_page(MemberPage::Chat), __preload_member_page
+);
+page_route!(
+    /// `/inbox`: the announcements you received.
+    InboxRoute => member_page(MemberPage::Inbox), __preload_member_page
+);
+page_route!(
+    /// `/login`.
+    LoginRoute => auth_page(AuthMode::Login), __preload_auth_page
+);
+page_route!(
+    /// `/register`.
+    RegisterRoute => auth_page(AuthMode::Register), __preload_auth_page
+);
+page_route!(
+    /// `/support`: the visitor page, also the widget's iframe.
+    SupportRoute => visitor_page(), __preload_visitor_page
+);
+page_route!(
+    /// `/console`: the agents' console.
+    ConsoleRoute => console_page(), __preload_console_page
+);
+page_route!(
+    /// `/admin`: people and rooms.
+    AdminRoute => admin_page(AdminPages::People), __preload_admin_page
+);
+page_route!(
+    /// `/admin/announcements`: the announce form and the schedules.
+    AnnouncementsRoute => admin_page(AdminPages::Announcements), __preload_admin_page
+);
+page_route!(
+    /// `/admin/support`: the desk's settings.
+    SupportAdminRoute => admin_page(AdminPages::Support), __preload_admin_page
+);
