@@ -1,6 +1,6 @@
 //! The language the UI speaks, for text made outside a view: a notice the
 //! state sets when a request fails, a browser notification's title. Views
-//! use `t!(i18n, …)` directly; state code keeps a [`Lang`] taken when it was
+//! use [`tr`] (and `t!` for texts with arguments); state code keeps a [`Lang`] taken when it was
 //! created (inside the page, where the i18n context exists) and asks it for
 //! the locale at the moment the text is made.
 

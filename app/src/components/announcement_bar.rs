@@ -77,11 +77,7 @@ fn AnnouncementBanner(announcement: Announcement, announcements: Announcements) 
     announcements.receipt(id, false);
     let severity = announcement.severity;
     let class = format!("announcement announcement-{}", severity.as_str());
-    let label = move || match severity {
-        Severity::Info => t_string!(i18n, common.announcements.info),
-        Severity::Warning => t_string!(i18n, common.announcements.warning),
-        Severity::Urgent => t_string!(i18n, common.announcements.urgent),
-    };
+    let label = move || severity_label(i18n.get_locale(), severity);
     let when = browser::local_time(announcement.sent_at);
     let late = announcement.late;
     let title = announcement.title.clone();
@@ -108,5 +104,15 @@ fn AnnouncementBanner(announcement: Announcement, announcements: Announcements) 
         view! { <article class=class role="alert">{inner}</article> }.into_any()
     } else {
         view! { <article class=class aria-live="polite">{inner}</article> }.into_any()
+    }
+}
+
+/// "Announcement", "Warning", "Urgent": a severity as the banners and the
+/// inbox name it.
+pub fn severity_label(l: Locale, severity: Severity) -> &'static str {
+    match severity {
+        Severity::Info => td_string!(l, common.announcements.info),
+        Severity::Warning => td_string!(l, common.announcements.warning),
+        Severity::Urgent => td_string!(l, common.announcements.urgent),
     }
 }

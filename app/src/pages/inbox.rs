@@ -8,10 +8,11 @@ use leptos_meta::Title;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use crate::client::{browser, http};
+use crate::components::announcement_bar::severity_label;
 use crate::i18n::*;
 use crate::language::tr;
 use crate::language::{error_text, Lang};
-use crate::protocol::{AnnouncementId, InboxEntry, Severity};
+use crate::protocol::InboxEntry;
 
 /// What the page shows.
 #[derive(Clone)]
@@ -72,7 +73,7 @@ pub fn InboxPage() -> impl IntoView {
         }
         Load::Loaded(entries) => view! {
             <ol class="inbox-list">
-                {entries.into_iter().map(|entry| view! { <InboxItem entry load/> }).collect_view()}
+                {entries.into_iter().map(|entry| view! { <InboxItem entry/> }).collect_view()}
             </ol>
         }
         .into_any(),
@@ -95,28 +96,25 @@ pub fn InboxPage() -> impl IntoView {
 }
 
 #[component]
-fn InboxItem(entry: InboxEntry, load: RwSignal<Load>) -> impl IntoView {
+fn InboxItem(entry: InboxEntry) -> impl IntoView {
     let i18n = use_i18n();
     let lang = Lang::here();
     let a = entry.announcement;
     let id = a.id;
     let severity = a.severity;
-    let kind = move || match severity {
-        Severity::Info => t_string!(i18n, common.announcements.info),
-        Severity::Warning => t_string!(i18n, common.announcements.warning),
-        Severity::Urgent => t_string!(i18n, common.announcements.urgent),
-    };
+    let kind = move || severity_label(i18n.get_locale(), severity);
     let when = format!(
         "{} {}",
         browser::local_day(a.sent_at),
         browser::local_time(a.sent_at)
     );
-    let dismissed = move || matches!(load.get(), Load::Loaded(ref l) if l.iter().any(|e| e.announcement.id == id && e.dismissed));
+    // The item's own state: dismissing redraws this item, not the list.
+    let dismissed = RwSignal::new(entry.dismissed);
     let error = RwSignal::new(None::<String>);
     let dismiss = move |_| {
         leptos::task::spawn_local(async move {
             match http::announcement_receipt(id, true).await {
-                Ok(()) => mark_dismissed(load, id),
+                Ok(()) => dismissed.set(true),
                 Err(e) => error.set(Some(error_text(lang, &e))),
             }
         });
@@ -125,7 +123,7 @@ fn InboxItem(entry: InboxEntry, load: RwSignal<Load>) -> impl IntoView {
         <li
             class=format!("announcement announcement-{} inbox-item", severity.as_str())
             class:inbox-unread=!entry.seen
-            class:inbox-dismissed=dismissed
+            class:inbox-dismissed=move || dismissed.get()
         >
             <div class="announcement-head">
                 <span class="announcement-kind">{kind}</span>
@@ -134,7 +132,7 @@ fn InboxItem(entry: InboxEntry, load: RwSignal<Load>) -> impl IntoView {
                 <time class="muted small" datetime=a.sent_at.to_rfc3339()>{when}</time>
                 {a.late.then(|| view! { <span class="muted small">{tr(i18n, |l| td_string!(l, common.announcements.late))}</span> })}
                 <Show
-                    when=dismissed
+                    when=move || dismissed.get()
                     fallback=move || view! {
                         <button class="link-button small" type="button" on:click=dismiss>
                             {tr(i18n, |l| td_string!(l, common.inbox.dismiss))}
@@ -149,15 +147,4 @@ fn InboxItem(entry: InboxEntry, load: RwSignal<Load>) -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="form-error small" role="alert">{e}</p> })}
         </li>
     }
-}
-
-fn mark_dismissed(load: RwSignal<Load>, id: AnnouncementId) {
-    load.update(|l| {
-        if let Load::Loaded(entries) = l {
-            for e in entries.iter_mut().filter(|e| e.announcement.id == id) {
-                e.dismissed = true;
-                e.seen = true;
-            }
-        }
-    });
 }
