@@ -8,8 +8,10 @@ export E2E_DATA="$(mktemp -d /tmp/switchboard-e2e.XXXXXX)"
 export BASE_URL="http://127.0.0.1:$E2E_PORT"
 # A second origin for the widget test: fixtures/ served on 127.0.0.1:$E2E_WIDGET_PORT
 # (allowed to embed the widget) and reachable as localhost:$E2E_WIDGET_PORT (not allowed).
+# shop.test:$E2E_WIDGET_PORT is the same server on another *site* (the browser maps
+# the name to 127.0.0.1), where the widget's cookie is a third-party one.
 export E2E_WIDGET_PORT="${E2E_WIDGET_PORT:-3101}"
-export SWITCHBOARD_WIDGET_ORIGINS="http://127.0.0.1:$E2E_WIDGET_PORT"
+export SWITCHBOARD_WIDGET_ORIGINS="http://127.0.0.1:$E2E_WIDGET_PORT,http://shop.test:$E2E_WIDGET_PORT"
 # The cluster spec: two more nodes on PostgreSQL and Redis (end2end/cluster.sh);
 # 3102 is the invite spec's own server.
 export E2E_NODE_A="http://127.0.0.1:${E2E_NODE_A_PORT:-3104}"

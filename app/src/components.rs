@@ -32,6 +32,7 @@ pub mod visitor_away;
 pub mod visitor_composer;
 pub mod visitor_prechat;
 pub mod visitor_rating;
+pub mod visitor_start_over;
 pub mod visitor_thread;
 
 // The support console (`/console`) and its admin settings (`/admin/support`).

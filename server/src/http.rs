@@ -52,6 +52,7 @@ pub fn api() -> Router<AppState> {
         )
         .route("/schedules/{id}/send-now", post(schedules::send_now))
         .route("/support/session", post(visitor::session))
+        .route("/support/forget", post(visitor::forget))
         .route("/support/conversations", get(support::list))
         .route("/support/conversations/{id}", get(support::detail))
         .route(

@@ -22,7 +22,8 @@ use axum::{
 use std::net::SocketAddr;
 
 /// Who opened a socket: an account (session cookie or bearer token) or a
-/// support visitor (the visitor cookie that `GET /support` sets).
+/// support visitor (the visitor cookie, or the visitor token offered as a
+/// subprotocol where the cookie is blocked).
 pub enum Peer {
     User(AuthUser),
     Visitor(Visitor),
@@ -60,7 +61,9 @@ impl FromRequestParts<AppState> for Peer {
         Visitor::from_request_parts(parts, state)
             .await
             .map(Peer::Visitor)
-            .map_err(|_| ApiError::Unauthorized("log in, or open /support for a visitor cookie"))
+            .map_err(|_| {
+                ApiError::Unauthorized("log in, or open /support for a visitor cookie or token")
+            })
     }
 }
 
@@ -98,6 +101,12 @@ pub async fn upgrade(
             Err(e) => return ApiError::from(e).into_response(),
         },
         Peer::Visitor(_) => None,
+    };
+    // The widget's iframe offers its visitor token as a subprotocol; the
+    // browser drops a socket whose offer the server does not pick.
+    let ws = match crate::auth::visitor::token_protocol(&headers) {
+        Some(p) => ws.protocols([p.to_owned()]),
+        None => ws,
     };
     // 1 KiB read buffer: tungstenite zero-fills it, so every byte of it is
     // resident for every idle connection (its 128 KiB default cost ~135 KiB

@@ -2,13 +2,21 @@
 //   <script src="https://support.example.com/widget.js" async></script>
 // Optional verified identity (signed by your backend, see the README):
 //   data-external-id, data-name, data-email, data-ts, data-signature
+//
+// The visitor's identity lives in a cookie of the Switchboard origin, which
+// is a third-party cookie here, and Safari, Firefox (strict) and Brave block
+// those. So this script also keeps the visitor token in this site's own
+// localStorage and hands it to the iframe, and the iframe hands back each new
+// one. Messages go to and are taken from the Switchboard origin only, and
+// only from our own iframe (see docs/security.md).
 (function () {
   "use strict";
   var script = document.currentScript;
   if (!script || window.__switchboardWidget) return;
   window.__switchboardWidget = true;
   var origin = new URL(script.src).origin;
-  var params = new URLSearchParams({ embed: "1", page: location.href });
+  var KEY = "switchboard:visitor:" + origin;
+  var params = new URLSearchParams({ embed: "1", page: location.href, host: location.origin });
   ["externalId", "name", "email", "ts", "signature"].forEach(function (k) {
     if (script.dataset[k]) params.set(k, script.dataset[k]);
   });
@@ -31,6 +39,28 @@
     var open = frame.style.display === "none";
     frame.style.display = open ? "block" : "none";
     button.setAttribute("aria-expanded", String(open));
+  });
+  // Storage may be refused (private modes, a site policy): then the widget
+  // still works, but forgets the visitor where cookies are blocked.
+  function load() {
+    try { return localStorage.getItem(KEY); } catch (e) { return null; }
+  }
+  function save(token) {
+    try {
+      if (token) localStorage.setItem(KEY, token);
+      else localStorage.removeItem(KEY);
+    } catch (e) { /* see load() */ }
+  }
+  window.addEventListener("message", function (e) {
+    if (e.origin !== origin || e.source !== frame.contentWindow) return;
+    var d = e.data;
+    if (!d || typeof d !== "object") return;
+    if (d.type === "switchboard:ready") {
+      frame.contentWindow.postMessage({ type: "switchboard:token", token: load() }, origin);
+    } else if (d.type === "switchboard:token") {
+      var ok = typeof d.token === "string" && /^[0-9a-f]{1,64}\.[0-9a-f]{64}$/.test(d.token);
+      save(ok ? d.token : null);
+    }
   });
   // A script in <head> (or an early async one) may run before <body> exists.
   function mount() {

@@ -189,6 +189,14 @@ pub fn origin() -> String {
     }
 }
 
+/// Loads the page again (a visitor who started over is a new visitor).
+pub fn reload() {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
 /// Writes to the browser console (diagnostics only; users see errors in the UI).
 pub fn warn(message: &str) {
     leptos::logging::warn!("{message}");

@@ -70,9 +70,10 @@ async fn exchange(
     method: Method,
     path: &str,
     body: Option<String>,
+    visitor_token: Option<&str>,
 ) -> Result<(u16, String), ApiError> {
     use gloo_net::http::Request;
-    let builder = match method {
+    let mut builder = match method {
         Method::Get => Request::get(path),
         Method::Post => Request::post(path),
         Method::Patch => Request::patch(path),
@@ -80,6 +81,9 @@ async fn exchange(
         Method::Delete => Request::delete(path),
     }
     .header("Accept", "application/json");
+    if let Some(token) = visitor_token {
+        builder = builder.header(crate::protocol::VISITOR_TOKEN_HEADER, token);
+    }
     let request = match body {
         Some(json) => builder
             .header("Content-Type", "application/json")
@@ -104,6 +108,7 @@ async fn exchange(
     _method: Method,
     _path: &str,
     _body: Option<String>,
+    _visitor_token: Option<&str>,
 ) -> Result<(u16, String), ApiError> {
     Err(ApiError::Network("only available in the browser".into()))
 }
@@ -145,7 +150,18 @@ async fn call<T: DeserializeOwned>(
     path: &str,
     body: Option<String>,
 ) -> Result<T, ApiError> {
-    let (status, text) = exchange(method, path, body).await?;
+    call_as_visitor(method, path, body, None).await
+}
+
+/// A call that also presents the visitor token (the widget's iframe, where
+/// the visitor cookie may be blocked; the server prefers the cookie).
+async fn call_as_visitor<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    visitor_token: Option<&str>,
+) -> Result<T, ApiError> {
+    let (status, text) = exchange(method, path, body, visitor_token).await?;
     if !(200..300).contains(&status) {
         return Err(error_from(status, &text));
     }
@@ -206,7 +222,7 @@ pub async fn create_account(account: &CreateAccount) -> Result<User, ApiError> {
 
 /// `POST /api/auth/logout` (204, no body).
 pub async fn logout() -> Result<(), ApiError> {
-    let (status, text) = exchange(Method::Post, "/api/auth/logout", None).await?;
+    let (status, text) = exchange(Method::Post, "/api/auth/logout", None, None).await?;
     if (200..300).contains(&status) || status == 401 {
         Ok(())
     } else {
@@ -338,7 +354,7 @@ pub async fn announcement_receipt(id: AnnouncementId, dismiss: bool) -> Result<(
 
 /// A call whose success has no body (204).
 async fn no_content(method: Method, path: &str) -> Result<(), ApiError> {
-    let (status, text) = exchange(method, path, None).await?;
+    let (status, text) = exchange(method, path, None, None).await?;
     if (200..300).contains(&status) {
         Ok(())
     } else {
@@ -393,9 +409,26 @@ pub async fn revoke_api_key(id: ApiKeyId) -> Result<ApiKey, ApiError> {
 }
 
 /// `POST /api/support/session`: the support page's visitor (the cookie is
-/// issued if missing), with the embedding site's signed identity if any.
-pub async fn support_session(request: &SessionRequest) -> Result<VisitorSession, ApiError> {
-    call(Method::Post, "/api/support/session", json(request)?).await
+/// issued if missing), with the embedding site's signed identity if any, and
+/// the visitor token the embedding site kept, used when the cookie is missing.
+pub async fn support_session(
+    request: &SessionRequest,
+    visitor_token: Option<&str>,
+) -> Result<VisitorSession, ApiError> {
+    let body = json(request)?;
+    call_as_visitor(Method::Post, "/api/support/session", body, visitor_token).await
+}
+
+/// `POST /api/support/forget` ("Start over"): this browser's visitor is
+/// forgotten (the cookie cleared, the old key retired).
+pub async fn forget_visitor(visitor_token: Option<&str>) -> Result<(), ApiError> {
+    let body = json(&crate::protocol::ForgetRequest {})?;
+    let (status, text) = exchange(Method::Post, "/api/support/forget", body, visitor_token).await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(error_from(status, &text))
+    }
 }
 
 // --- Support desk (agents and admins) ----------------------------------------

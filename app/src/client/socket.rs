@@ -24,6 +24,11 @@ pub trait Session: Copy + 'static {
     /// `support.hello`): after a greeting, a dropped connection retries at once.
     /// `first`: this is the page's first connection (not a reconnect).
     fn on_frame(&self, frame: ServerFrame, first: bool) -> bool;
+    /// The subprotocol to offer on connecting: the widget's visitor token,
+    /// where the visitor cookie may be blocked. Most pages offer none.
+    fn protocol(&self) -> Option<String> {
+        None
+    }
     /// Asked when an upgrade failed before any greeting: is the login gone
     /// (then the loop stops and shows "signed out")? Pages without a login
     /// (support visitors) keep the default, never.
@@ -399,7 +404,12 @@ mod imp {
         wake: &mut mpsc::Receiver<()>,
         first: bool,
     ) -> Outcome {
-        let socket = match WebSocket::open(&browser::ws_url()) {
+        let url = browser::ws_url();
+        let opened = match chat.protocol() {
+            Some(protocol) => WebSocket::open_with_protocol(&url, &protocol),
+            None => WebSocket::open(&url),
+        };
+        let socket = match opened {
             Ok(socket) => socket,
             Err(e) => {
                 browser::warn(&format!("WebSocket could not open: {e}"));

@@ -7,18 +7,22 @@
 //!
 //! In embed mode the layout is compact (the widget's panel is about 360×520)
 //! and the query may carry a signed identity from the embedding site
-//! (`externalId, name, email, ts, signature`, as `widget.js` passes them).
+//! (`externalId, name, email, ts, signature`, as `widget.js` passes them),
+//! and `host`, the embedding page's origin: the page first asks it for the
+//! visitor token it kept and hands back each new one (`client::embed`), so
+//! the visitor survives where the browser blocks our cookie in the iframe.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::client::{browser, http};
+use crate::client::{browser, embed, http};
 use crate::components::announcement_bar::AnnouncementBar;
 use crate::components::language_picker::LanguagePicker;
 use crate::components::{
     visitor_away::VisitorAway, visitor_composer::VisitorComposer, visitor_prechat::VisitorPrechat,
-    visitor_rating::VisitorRating, visitor_thread::VisitorThread,
+    visitor_rating::VisitorRating, visitor_start_over::VisitorStartOver,
+    visitor_thread::VisitorThread,
 };
 use crate::i18n::*;
 use crate::language::error_text;
@@ -46,6 +50,10 @@ pub fn SupportPage() -> impl IntoView {
         };
         (q.get("page"), identity)
     });
+    // Checked by the server against SWITCHBOARD_WIDGET_ORIGINS before it
+    // served this page.
+    let host = query.with_untracked(|q| q.get("host")).filter(|_| embed);
+    let start_over_host = host.clone();
     let visitor = Visitor::new(page.clone());
     provide_context(visitor);
 
@@ -58,12 +66,27 @@ pub fn SupportPage() -> impl IntoView {
                 .clone()
                 .or_else(|| Some(browser::origin() + "/support")),
         };
+        let host = host.clone();
         leptos::task::spawn_local(async move {
-            match http::support_session(&request).await {
-                Ok(session) => visitor.on_session(session),
+            let kept = match &host {
+                Some(h) => embed::token_from_host(h).await,
+                None => None,
+            };
+            match http::support_session(&request, kept.as_deref()).await {
+                Ok(session) => {
+                    if let Some(h) = &host {
+                        if kept.as_deref() != Some(session.token.as_str()) {
+                            embed::hand_token(h, Some(&session.token));
+                        }
+                        visitor.token.set_value(Some(session.token.clone()));
+                    }
+                    visitor.on_session(session)
+                }
                 // A bad signature stores nothing; the visitor can still write
                 // anonymously. Other failures: the socket loop keeps trying.
                 Err(e) => {
+                    // The socket still tries with the token kept, if any.
+                    visitor.token.set_value(kept);
                     let error = error_text(visitor.lang, &e);
                     visitor.notice.set(Some(
                         td_string!(visitor.lang.get(), visitor.page.could_not_start, error)
@@ -111,6 +134,9 @@ pub fn SupportPage() -> impl IntoView {
                 <LinkIndicator/>
                 <LanguagePicker/>
             </header>
+            <Show when=move || has_conversation.get() && !visitor.me.with(|m| m.verified)>
+                <VisitorStartOver host=start_over_host.clone()/>
+            </Show>
             <Show when=move || visitor.notice.with(Option::is_some)>
                 <div class="form-error visitor-notice" role="alert">
                     <span>{move || visitor.notice.get()}</span>

@@ -320,6 +320,16 @@ pub enum AwayReason {
     NoAgents,
 }
 
+/// The request header that carries the visitor token where the visitor
+/// cookie is missing (the widget's iframe on a browser that blocks
+/// third-party cookies). The token is the cookie's own value, `<key>.<mac>`;
+/// the cookie wins when both are sent.
+pub const VISITOR_TOKEN_HEADER: &str = "switchboard-visitor";
+/// A WebSocket cannot carry a custom header, so the iframe offers the token as
+/// the subprotocol `switchboard.visitor.<token>` (never in the URL, which ends
+/// up in logs); the server picks that protocol when it accepts the token.
+pub const VISITOR_TOKEN_PROTOCOL: &str = "switchboard.visitor.";
+
 /// `POST /api/support/session` (from the support page or the widget iframe).
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -359,7 +369,20 @@ pub struct VisitorSession {
     pub email: Option<String>,
     pub verified: bool,
     pub desk: DeskState,
+    /// The visitor token: the value of the visitor cookie just set. The
+    /// widget's iframe hands it to `widget.js`, which keeps it in the
+    /// embedding site's storage and gives it back on the next visit, so the
+    /// conversation survives where third-party cookies are blocked.
+    #[serde(default)]
+    pub token: String,
 }
+
+/// `POST /api/support/forget`: this browser forgets the visitor ("Start
+/// over"). An empty object; JSON so that another site cannot send it with a
+/// plain form.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ForgetRequest {}
 
 /// A canned reply (admins manage them, agents use them).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

@@ -217,6 +217,9 @@ pub struct Visitor {
     pub lang: Lang,
     /// The page the visitor came from (the embedding page in the widget).
     page: StoredValue<Option<String>>,
+    /// In the widget: the visitor token, offered on connecting in case the
+    /// visitor cookie is blocked (see `client::embed`).
+    pub token: StoredValue<Option<String>>,
     opening: StoredValue<Option<PendingOpen>>,
     typing_sent: StoredValue<f64>,
 }
@@ -241,6 +244,7 @@ impl Visitor {
             announcements: Announcements::new(connection, Reader::Visitor),
             lang: Lang::here(),
             page: StoredValue::new(page),
+            token: StoredValue::new(None),
             opening: StoredValue::new(None),
             typing_sent: StoredValue::new(0.0),
         }
@@ -618,6 +622,14 @@ impl Session for Visitor {
         let greeting = matches!(frame, ServerFrame::SupportHello { .. });
         self.apply(frame);
         greeting
+    }
+
+    fn protocol(&self) -> Option<String> {
+        let token = self.token.try_get_value().flatten()?;
+        Some(format!(
+            "{}{token}",
+            crate::protocol::VISITOR_TOKEN_PROTOCOL
+        ))
     }
 }
 

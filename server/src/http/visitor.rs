@@ -2,7 +2,7 @@
 //! that issues the visitor cookie and limits who may frame the page,
 //! `/widget.js` for embedding sites, and `POST /api/support/session`, where
 //! the page (or the widget's iframe) gets its visitor and may present a
-//! signed identity.
+//! signed identity, and `POST /api/support/forget` ("Start over").
 //!
 //! The pages themselves are Leptos routes rendered elsewhere; this module
 //! only wraps them.
@@ -15,11 +15,11 @@ use crate::{
     support::identity::{self, IdentityError, VISITOR_COOKIE, VISITOR_COOKIE_SECS},
 };
 use app::{
-    protocol::{SessionRequest, VisitorSession},
+    protocol::{ForgetRequest, SessionRequest, VisitorSession},
     validate::Invalid,
 };
 use axum::{
-    extract::{Request, State},
+    extract::{Query, Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -33,15 +33,19 @@ const WIDGET_JS: &str = include_str!("../../static/widget.js");
 /// cookie with `SameSite=None`, which browsers accept only with `Secure`, so
 /// that is used when the server is configured for HTTPS.
 fn visitor_cookie(value: &str, secure: bool) -> HeaderValue {
-    let site = if secure {
-        "SameSite=None; Secure"
-    } else {
-        "SameSite=Lax"
-    };
+    let site = same_site(secure);
     HeaderValue::from_str(&format!(
         "{VISITOR_COOKIE}={value}; Path=/; HttpOnly; {site}; Max-Age={VISITOR_COOKIE_SECS}"
     ))
     .expect("cookie is ASCII")
+}
+
+fn same_site(secure: bool) -> &'static str {
+    if secure {
+        "SameSite=None; Secure"
+    } else {
+        "SameSite=Lax"
+    }
 }
 
 /// The origin (`scheme://host[:port]`) of a URL, lower-cased.
@@ -62,19 +66,7 @@ fn embedder_allowed(state: &AppState, headers: &HeaderMap) -> Option<bool> {
         .or_else(|| headers.get(header::REFERER))
         .and_then(|v| v.to_str().ok())?;
     let origin = origin_of(from)?;
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let ours = host.is_some_and(|h| {
-        origin
-            .split_once("://")
-            .is_some_and(|(_, o)| o.eq_ignore_ascii_case(h))
-    });
-    Some(
-        ours || state
-            .settings
-            .widget_origins
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case(&origin)),
-    )
+    Some(origin_allowed(state, headers, &origin))
 }
 
 /// `Content-Security-Policy` for the support pages: only we and the listed
@@ -88,26 +80,56 @@ fn frame_ancestors(state: &AppState) -> HeaderValue {
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"))
 }
 
+/// Whether `origin` may embed the widget: ours (`Host`), or a listed site.
+fn origin_allowed(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let ours = host.is_some_and(|h| {
+        origin
+            .split_once("://")
+            .is_some_and(|(_, o)| o.eq_ignore_ascii_case(h))
+    });
+    ours || state
+        .settings
+        .widget_origins
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(origin))
+}
+
+/// The value of `name` in a request's query string, percent-decoded.
+fn query_param(uri: &axum::http::Uri, name: &str) -> Option<String> {
+    let Query(mut q) =
+        Query::<std::collections::HashMap<String, String>>::try_from_uri(uri).ok()?;
+    q.remove(name)
+}
+
 /// Layer on every route: on `GET /support` and below, refuses an embedding
 /// (`?embed=1`) by a site not listed in `SWITCHBOARD_WIDGET_ORIGINS`, issues
-/// the visitor cookie when there is none, and sets `frame-ancestors`.
+/// the visitor cookie when there is none (outside the widget), and sets
+/// `frame-ancestors`.
+///
+/// `widget.js` names the embedding page's origin as `host`; the iframe
+/// exchanges the visitor token only with that origin, so a `host` that is
+/// not allowed is refused here whatever the `Referer` says.
 pub async fn support_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if req.method() != Method::GET || !(path == "/support" || path.starts_with("/support/")) {
         return next.run(req).await;
     }
-    let embedded = req
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|kv| kv == "embed=1"));
-    if embedded && embedder_allowed(&state, req.headers()) == Some(false) {
+    let query = req.uri().query().unwrap_or("");
+    let embedded = query.split('&').any(|kv| kv == "embed=1");
+    let host_refused = query_param(req.uri(), "host")
+        .is_some_and(|h| !origin_allowed(&state, req.headers(), &h.to_ascii_lowercase()));
+    if embedded && (host_refused || embedder_allowed(&state, req.headers()) == Some(false)) {
         return (
             StatusCode::FORBIDDEN,
             "this site may not embed the support widget",
         )
             .into_response();
     }
-    let has_cookie = visitor_key(req.headers(), state.desk.signer()).is_some();
+    // In the widget the session call settles the visitor, from the cookie or
+    // else the token the embedding site kept: a cookie issued here would
+    // beat the token and start a stranger.
+    let has_cookie = embedded || visitor_key(req.headers(), state.desk.signer()).is_some();
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();
     if !has_cookie {
@@ -224,13 +246,40 @@ pub async fn session(
         name: info.as_ref().and_then(|i| i.name.clone()),
         email: info.and_then(|i| i.email),
         desk: desk.state(),
+        token: desk.signer().sign(&key),
     };
+    let cookie = visitor_cookie(&body.token, state.settings.secure_cookies);
     let mut resp = Json(body).into_response();
-    resp.headers_mut().insert(
-        header::SET_COOKIE,
-        visitor_cookie(&desk.signer().sign(&key), state.settings.secure_cookies),
-    );
+    resp.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(resp)
+}
+
+/// `POST /api/support/forget` ("Start over"): this browser forgets its
+/// visitor. The cookie is cleared (the iframe clears the token it handed to
+/// the embedding site), and an anonymous visitor's key is retired
+/// ([`Store::retire_visitor_key`]), so a copy of the old cookie or token
+/// opens nothing. Their conversations stay with the agents. Answers 204,
+/// also to a browser that had no visitor.
+///
+/// [`Store::retire_visitor_key`]: crate::store::Store::retire_visitor_key
+pub async fn forget(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(ForgetRequest {}): ApiJson<ForgetRequest>,
+) -> Result<Response, ApiError> {
+    let signer = state.desk.signer();
+    if let Some(key) = visitor_key(&headers, signer) {
+        state
+            .store
+            .retire_visitor_key(&key, &signer.issue().1)
+            .await?;
+    }
+    let gone = HeaderValue::from_str(&format!(
+        "{VISITOR_COOKIE}=; Path=/; HttpOnly; {}; Max-Age=0",
+        same_site(state.settings.secure_cookies)
+    ))
+    .expect("cookie is ASCII");
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, gone)]).into_response())
 }
 
 /// A refused identity as an HTTP error: a control character in a field is

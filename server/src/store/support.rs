@@ -324,6 +324,27 @@ impl Store {
         Ok(row.map(Into::into))
     }
 
+    /// "Start over": the anonymous visitor whose cookie carries `key` is
+    /// renamed to `fresh_key`, which nobody is given, so the old cookie or
+    /// token (in this browser, or copied from it) no longer opens their
+    /// conversations; agents keep them. A verified visitor is left alone:
+    /// their identity, not a key, is what names them. Answers whether a row
+    /// changed.
+    pub async fn retire_visitor_key(&self, key: &str, fresh_key: &str) -> Result<bool, StoreError> {
+        let done = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE support_visitors SET cookie_key = $2
+                  WHERE cookie_key = $1 AND NOT verified",
+            )
+            .bind(key)
+            .bind(fresh_key)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(done > 0)
+    }
+
     pub async fn visitor(&self, id: VisitorId) -> Result<Option<VisitorInfo>, StoreError> {
         let sql = format!("{VISITOR} WHERE id = $1");
         let row: Option<VisitorRow> = on_pool!(self, pool => {

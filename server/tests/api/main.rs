@@ -18,3 +18,4 @@ mod store;
 mod support;
 mod transport;
 mod visitor_security;
+mod widget_token;
