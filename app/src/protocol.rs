@@ -661,6 +661,24 @@ pub struct InboxEntry {
     pub dismissed: bool,
 }
 
+/// Most ids one `POST /api/announcements/seen` takes (the inbox lists 100).
+pub const MAX_SEEN_BATCH: usize = 100;
+
+/// `POST /api/announcements/seen`: the inbox page marks what it listed, in
+/// one request.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SeenBatch {
+    pub ids: Vec<AnnouncementId>,
+}
+
+/// The answer: the ids now marked seen (ids not addressed to the caller, or
+/// that do not exist, are left out).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SeenMarked {
+    pub seen: Vec<AnnouncementId>,
+}
+
 /// `GET /api/announcements/{id}` (admins and API keys): an announcement with its receipts.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct AnnouncementStats {

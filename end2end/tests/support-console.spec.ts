@@ -259,3 +259,50 @@ test('an agent demoted while the console is open leaves it at once, and other co
   await demoted.context.close();
   await watcher.context.close();
 });
+
+test('after a transfer the previous agent can read the conversation but no longer reply', async ({ browser }) => {
+  const bob = await newAgent(browser, 'bob');
+  const ann = await newAgent(browser, 'ann');
+  await ann.page.goto('/console');
+  await hydrated(ann.page);
+  await expectConnected(ann.page);
+
+  // A visitor writes; Ann claims it from the queue (whoever routing chose).
+  const visitorContext = await browser.newContext();
+  const visitor = await visitorContext.newPage();
+  await visitor.goto('/login');
+  expect((await visitor.request.post('/api/support/session', { data: {} })).ok()).toBeTruthy();
+  await openVisitorSocket(visitor);
+  await visitorReceives(visitor, { type: 'support.hello' });
+  const visitorName = uniqueName('Tom');
+  const question = `Can I change my address? ${Date.now().toString(36)}`;
+  await visitorSend(visitor, { type: 'support.open', body: question, client_id: `t-${Date.now().toString(36)}`, name: visitorName });
+  const conversation = (await visitorReceives(visitor, { type: 'support.ack' })).conversation as number;
+  await ann.page.goto(`/console?c=${conversation}`);
+  await hydrated(ann.page);
+  await expectConnected(ann.page);
+  const pane = ann.page.getByRole('region', { name: `Conversation with ${visitorName}` });
+  await expect(pane.getByRole('log').getByText(question)).toBeVisible();
+  const claim = pane.getByRole('button', { name: 'Claim' });
+  if (await claim.isVisible()) await claim.click();
+  await expect(pane.locator('.console-assignee')).toHaveText(`Assigned to ${ann.name}`);
+  const box = pane.getByRole('textbox', { name: `Reply to ${visitorName}` });
+  await expect(box).toBeVisible();
+
+  // Ann hands it to Bob: her pane keeps the history and says why she cannot reply.
+  await pane.getByLabel('Transfer to').selectOption({ label: bob.name });
+  await pane.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await expect(pane.getByTestId('handed-to')).toHaveText(
+    `Transferred to ${bob.name}. You can read this conversation but no longer reply.`,
+  );
+  await expect(box).toHaveCount(0);
+  await expect(pane.getByRole('log').getByText(question)).toBeVisible();
+  await visitorReceives(visitor, { type: 'support.assigned' });
+
+  // It has left her list (after a reload the access rule hides it from her).
+  await expect(ann.page.getByRole('tabpanel').locator('.console-row', { hasText: visitorName })).toHaveCount(0);
+
+  await visitorContext.close();
+  await ann.context.close();
+  await bob.context.close();
+});

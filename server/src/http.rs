@@ -38,6 +38,7 @@ pub fn api() -> Router<AppState> {
         .route("/push", post(push::push))
         .route("/push/{id}", get(push::stats))
         .route("/announcements", get(push::inbox))
+        .route("/announcements/seen", post(push::seen_batch))
         .route("/announcements/{id}/seen", post(push::seen))
         .route("/announcements/{id}/dismiss", post(push::dismiss))
         .route("/keys", get(keys::list).post(keys::create))

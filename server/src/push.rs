@@ -140,6 +140,41 @@ pub async fn mark_seen(
     }
 }
 
+/// Marks as seen every one of `ids` addressed to `user` (the inbox page,
+/// which lists them all); answers those marked. One limit check for the
+/// batch: it is one request, made once per page view.
+pub async fn mark_seen_batch(
+    state: &AppState,
+    user: &User,
+    ids: &[AnnouncementId],
+) -> Result<Vec<AnnouncementId>, Refusal> {
+    if ids.len() > app::protocol::MAX_SEEN_BATCH {
+        return Err(Invalid {
+            field: "ids",
+            problem: format!(
+                "holds {} ids; at most {} at once",
+                ids.len(),
+                app::protocol::MAX_SEEN_BATCH
+            ),
+        }
+        .into());
+    }
+    state.limits.mark.admit(&user.id, "marking announcements")?;
+    let is_agent = user.role >= Role::Agent;
+    let now = state.clock.now();
+    let mut marked = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if state
+            .store
+            .mark_seen(id, user.id, is_agent, false, now)
+            .await?
+        {
+            marked.push(id);
+        }
+    }
+    Ok(marked)
+}
+
 // ---------------------------------------------------------------------------
 // Schedules
 // ---------------------------------------------------------------------------

@@ -352,6 +352,14 @@ pub async fn announcement_receipt(id: AnnouncementId, dismiss: bool) -> Result<(
     no_content(Method::Post, &format!("/api/announcements/{id}/{what}")).await
 }
 
+/// `POST /api/announcements/seen`: marks every listed announcement seen.
+pub async fn announcements_seen(
+    ids: Vec<AnnouncementId>,
+) -> Result<crate::protocol::SeenMarked, ApiError> {
+    let body = json(&crate::protocol::SeenBatch { ids })?;
+    call(Method::Post, "/api/announcements/seen", body).await
+}
+
 /// A call whose success has no body (204).
 async fn no_content(method: Method, path: &str) -> Result<(), ApiError> {
     let (status, text) = exchange(method, path, None, None).await?;

@@ -35,12 +35,16 @@ pub fn InboxPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match http::announcements().await {
                 Ok(entries) => {
-                    // Listed here means seen (receipts for the unread ones).
-                    for e in entries.iter().filter(|e| !e.seen) {
-                        let id = e.announcement.id;
+                    // Listed here means seen: one receipt request for the unread ones.
+                    let unread: Vec<_> = entries
+                        .iter()
+                        .filter(|e| !e.seen)
+                        .map(|e| e.announcement.id)
+                        .collect();
+                    if !unread.is_empty() {
                         leptos::task::spawn_local(async move {
-                            if let Err(err) = http::announcement_receipt(id, false).await {
-                                browser::warn(&format!("seen receipt: {err}"));
+                            if let Err(err) = http::announcements_seen(unread).await {
+                                browser::warn(&format!("seen receipts: {err}"));
                             }
                         });
                     }

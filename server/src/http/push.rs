@@ -9,7 +9,8 @@ use crate::{
     store::NewAnnouncement,
 };
 use app::protocol::{
-    AnnouncementId, AnnouncementStats, InboxEntry, PushRequest, PushResponse, Role,
+    AnnouncementId, AnnouncementStats, InboxEntry, PushRequest, PushResponse, Role, SeenBatch,
+    SeenMarked,
 };
 use axum::{extract::State, http::StatusCode, Json};
 
@@ -83,6 +84,16 @@ pub async fn dismiss(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     mark(&state, &auth, id, true).await
+}
+
+/// `POST /api/announcements/seen {ids}`: the inbox page marks what it lists.
+pub async fn seen_batch(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(batch): ApiJson<SeenBatch>,
+) -> Result<Json<SeenMarked>, ApiError> {
+    let seen = push::mark_seen_batch(&state, &auth.user, &batch.ids).await?;
+    Ok(Json(SeenMarked { seen }))
 }
 
 pub async fn seen(

@@ -190,6 +190,66 @@ async fn an_api_key_push_reaches_online_users_at_once_and_offline_ones_in_the_in
 }
 
 #[tokio::test]
+async fn the_inbox_marks_what_it_lists_in_one_request() {
+    let app = spawn_app().await;
+    let admin = app.register("admin").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let sent: PushResponse = app
+            .ok(
+                "POST",
+                "/api/push",
+                &admin.token,
+                Some(json!({"body": format!("news {n}"), "target": {"kind": "all"}})),
+            )
+            .await;
+        ids.push(sent.id);
+    }
+    let only_carol: PushResponse = app
+        .ok(
+            "POST",
+            "/api/push",
+            &admin.token,
+            Some(json!({"body": "carol only", "target": {"kind": "user", "user": carol.user.id}})),
+        )
+        .await;
+    // Bob marks his three, and tries carol's and one that does not exist.
+    let mut asked = ids.clone();
+    asked.extend([only_carol.id, app::protocol::AnnouncementId(999_999)]);
+    let marked: app::protocol::SeenMarked = app
+        .ok(
+            "POST",
+            "/api/announcements/seen",
+            &bob.token,
+            Some(json!({ "ids": asked })),
+        )
+        .await;
+    assert_eq!(marked.seen, ids);
+    let inbox: Vec<InboxEntry> = app.ok("GET", "/api/announcements", &bob.token, None).await;
+    assert_eq!(inbox.len(), 3);
+    assert!(inbox.iter().all(|e| e.seen && !e.dismissed));
+    // Carol's is still unread.
+    let inbox: Vec<InboxEntry> = app
+        .ok("GET", "/api/announcements", &carol.token, None)
+        .await;
+    assert!(inbox.iter().all(|e| !e.seen));
+    // Too many at once is named.
+    let resp = app
+        .call(
+            "POST",
+            "/api/announcements/seen",
+            &bob.token,
+            Some(json!({ "ids": (1..=101).collect::<Vec<i64>>() })),
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "ids", "{body}");
+}
+
+#[tokio::test]
 async fn api_keys_are_shown_once_admin_only_and_revocable() {
     let app = spawn_app().await;
     let admin = app.register("admin").await;
