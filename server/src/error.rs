@@ -160,6 +160,7 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
                 field: match &self {
                     ApiError::Invalid(invalid) => Some(invalid.field.to_owned()),
+                    ApiError::Action(r) => r.field.map(str::to_owned),
                     _ => None,
                 },
             },

@@ -13,6 +13,8 @@ pub struct Refusal {
     pub message: String,
     pub retry_after_ms: Option<u64>,
     pub client_id: Option<String>,
+    /// The input field a refused value came from (`invalid`), for HTTP's `field`.
+    pub field: Option<&'static str>,
 }
 
 impl Refusal {
@@ -22,6 +24,7 @@ impl Refusal {
             message: message.into(),
             retry_after_ms: None,
             client_id: None,
+            field: None,
         }
     }
 
@@ -44,7 +47,9 @@ impl Refusal {
 
 impl From<Invalid> for Refusal {
     fn from(e: Invalid) -> Self {
-        Refusal::new(ErrorCode::Invalid, e.to_string())
+        let mut r = Refusal::new(ErrorCode::Invalid, e.to_string());
+        r.field = Some(e.field);
+        r
     }
 }
 
