@@ -2,6 +2,7 @@
 // `cargo leptos end-to-end`); globalSetup waits for it. Debian's Chromium is
 // used: Playwright's own browser downloads are not reachable from our machines.
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium';
 
 const baseURL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 
@@ -19,18 +20,6 @@ export default defineConfig({
     baseURL,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS },
   },
 });

@@ -199,6 +199,16 @@ export class RawSocket {
   }
 }
 
+/** An agent's desk socket, online and subscribed to the desk feed. */
+export async function onlineDesk(page: Page): Promise<RawSocket> {
+  const desk = await RawSocket.open(page);
+  await desk.waitFor({ type: 'hello' });
+  await desk.send({ type: 'support.availability', status: 'online' });
+  await desk.send({ type: 'support.subscribe' });
+  await desk.waitFor({ type: 'support.desk' });
+  return desk;
+}
+
 /** A new browser context logged in as `name` through the login page (the console spec's way in). */
 export async function loginAs(browser: Browser, name: string): Promise<Person> {
   const context = await browser.newContext();

@@ -4,7 +4,7 @@
 // the choice; the visitor page speaks Chinese too, including the desk's
 // system lines, worded for the visitor.
 import { test, expect } from '@playwright/test';
-import { hydrated, newAgent, PASSWORD, RawSocket, uniqueName } from './helpers';
+import { hydrated, newAgent, onlineDesk, PASSWORD, uniqueName } from './helpers';
 
 const BASE_URL = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 
@@ -46,11 +46,7 @@ test('the chat renders in Chinese from the first byte and the switcher changes t
 
 test('a visitor reads the support page and the desk in Chinese', async ({ browser }) => {
   const agent = await newAgent(browser, 'agent');
-  const desk = await RawSocket.open(agent.page);
-  await desk.waitFor({ type: 'hello' });
-  await desk.send({ type: 'support.availability', status: 'online' });
-  await desk.send({ type: 'support.subscribe' });
-  await desk.waitFor({ type: 'support.desk' });
+  const desk = await onlineDesk(agent.page);
 
   const context = await browser.newContext({ locale: 'zh-CN' });
   const page = await context.newPage();

@@ -2,7 +2,7 @@
 // the agent is an account the admin made an agent, connected over a real
 // WebSocket from its own logged-in browser context (see RawSocket).
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import { hydrated, newAgent, RawSocket, uniqueName } from './helpers';
+import { hydrated, newAgent, onlineDesk, RawSocket, uniqueName } from './helpers';
 
 /** A fresh visitor (own cookies) on /support, connected. */
 async function newVisitor(browser: Browser) {
@@ -28,11 +28,7 @@ async function startConversation(page: Page, text: string, name?: string): Promi
 
 test('a visitor talks to a live agent, keeps the history on reload, and rates the answer', async ({ browser }) => {
   const agent = await newAgent(browser, 'agent');
-  const desk = await RawSocket.open(agent.page);
-  await desk.waitFor({ type: 'hello' });
-  await desk.send({ type: 'support.availability', status: 'online' });
-  await desk.send({ type: 'support.subscribe' });
-  await desk.waitFor({ type: 'support.desk' });
+  const desk = await onlineDesk(agent.page);
 
   const visitor = await newVisitor(browser);
   const page = visitor.page;

@@ -13,22 +13,13 @@
 // - cookies allowed: the shop on 127.0.0.1 (the same site as the server), where
 //   the iframe keeps its cookie; the cookie and the token agree.
 import { test, expect, chromium, Browser, Page } from '@playwright/test';
-import { newAgent, RawSocket } from './helpers';
+import { CHROMIUM, CHROMIUM_ARGS } from '../chromium';
+import { newAgent, onlineDesk } from './helpers';
 
 const HOST_PORT = process.env.E2E_WIDGET_PORT ?? '3101';
 const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
 const TOKEN_KEY = `switchboard:visitor:${new URL(BASE).origin}`;
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const cases = [
   {
@@ -61,15 +52,11 @@ for (const c of cases) {
     browser,
   }) => {
     const agent = await newAgent(browser, 'nocookie');
-    const desk = await RawSocket.open(agent.page);
-    await desk.waitFor({ type: 'hello' });
-    await desk.send({ type: 'support.availability', status: 'online' });
-    await desk.send({ type: 'support.subscribe' });
-    await desk.waitFor({ type: 'support.desk' });
+    const desk = await onlineDesk(agent.page);
 
     let shopper: Browser | undefined;
     try {
-      shopper = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...ARGS, ...c.args] });
+      shopper = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...c.args] });
       const context = await shopper.newContext();
       const page = await context.newPage();
       let frame = await openWidget(page, c.shop);

@@ -129,10 +129,10 @@ pub async fn support_pages(State(state): State<AppState>, req: Request, next: Ne
     // In the widget the session call settles the visitor, from the cookie or
     // else the token the embedding site kept: a cookie issued here would
     // beat the token and start a stranger.
-    let has_cookie = embedded || visitor_key(req.headers(), state.desk.signer()).is_some();
+    let issue_cookie = !embedded && visitor_key(req.headers(), state.desk.signer()).is_none();
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();
-    if !has_cookie {
+    if issue_cookie {
         let (value, _key) = state.desk.signer().issue();
         headers.append(
             header::SET_COOKIE,
