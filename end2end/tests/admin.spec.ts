@@ -72,13 +72,16 @@ test('admins change roles and push announcements; members are turned away', asyn
   await expect(member.page.getByRole('heading', { level: 1, name: 'Announcements' })).toBeVisible();
   const old = member.page.locator('.inbox-item').filter({ hasText: title });
   await expect(old).toContainText('Dismissed');
+  // The page is live: one pushed now appears at the top, new, without a reload.
+  await expectConnected(member.page);
   const later = `Inbox ${Date.now().toString(36)}`;
   expect((await first.page.request.post('/api/push', { data: { title: later, body: 'Read me later.', target: { kind: 'all' } } })).status()).toBe(201);
-  await member.page.reload();
-  await hydrated(member.page);
   const fresh = member.page.locator('.inbox-item').filter({ hasText: later });
   await expect(fresh).toContainText('New');
   await expect(fresh).toContainText('Read me later.');
+  await expect(member.page.locator('.inbox-item').first()).toContainText(later);
+  // The older item kept its own state (keyed list).
+  await expect(old).toContainText('Dismissed');
   await fresh.getByRole('button', { name: 'Dismiss' }).click();
   await expect(fresh).toContainText('Dismissed');
   await member.page.reload();
@@ -86,6 +89,19 @@ test('admins change roles and push announcements; members are turned away', asyn
   await expect(member.page.locator('.inbox-item').filter({ hasText: later })).toContainText('Dismissed');
   // Opened in the inbox means seen: no longer new.
   await expect(member.page.locator('.inbox-item').filter({ hasText: later })).not.toContainText('New');
+  // One that arrives live while the page is open counts as seen too.
+  await expectConnected(member.page);
+  const live = `Live ${Date.now().toString(36)}`;
+  const pushed = await first.page.request.post('/api/push', { data: { title: live, body: 'Seen live.', target: { kind: 'all' } } });
+  expect(pushed.status()).toBe(201);
+  const liveId = (await pushed.json()).id;
+  await expect(member.page.locator('.inbox-item').filter({ hasText: live })).toBeVisible();
+  await expect
+    .poll(async () => {
+      const inbox = await (await member.page.request.get('/api/announcements')).json();
+      return inbox.find((e: { id: number }) => e.id === liveId)?.seen;
+    })
+    .toBe(true);
   await member.page.goto('/');
   await hydrated(member.page);
   await expectConnected(member.page);

@@ -6,16 +6,21 @@
 use leptos::prelude::*;
 
 use super::use_chat;
+use crate::client::socket::Connection;
 use crate::i18n::*;
 use crate::language::tr;
 use crate::state::LinkState;
 
 #[component]
-pub fn ConnectionBadge() -> impl IntoView {
-    let chat = use_chat();
+pub fn ConnectionBadge(
+    /// The page's connection; the chat's when not given.
+    #[prop(optional)]
+    connection: Option<Connection>,
+) -> impl IntoView {
+    let connection = connection.unwrap_or_else(|| use_chat().connection);
     let i18n = use_i18n();
-    let state = move || chat.connection.state.get();
-    let kind = Memo::new(move |_| match chat.connection.state.get() {
+    let state = move || connection.state.get();
+    let kind = Memo::new(move |_| match connection.state.get() {
         LinkState::Connecting => "connecting",
         LinkState::Online => "online",
         LinkState::Reconnecting | LinkState::Waiting { .. } => "reconnecting",
@@ -46,7 +51,7 @@ pub fn ConnectionBadge() -> impl IntoView {
             <span class="connection-label" aria-hidden="true">{label}</span>
             <span class="visually-hidden" role="status" aria-live="polite">{announced}</span>
             <Show when=can_retry>
-                <button class="link-button" type="button" on:click=move |_| chat.connection.reconnect_now()>
+                <button class="link-button" type="button" on:click=move |_| connection.reconnect_now()>
                     {tr(i18n, |l| td_string!(l, common.connection.retry_now))}
                 </button>
             </Show>
