@@ -120,3 +120,20 @@ for (const c of cases) {
     }
   });
 }
+
+test('a refused identity leaves the visitor anonymous but able to write (third-party cookies blocked)', async () => {
+  const shopper = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...cases[0].args] });
+  try {
+    const page = await (await shopper.newContext()).newPage();
+    const frame = await openWidget(page, `http://shop.test:${HOST_PORT}/widget-host-bad-identity.html`);
+    await expect(frame.getByRole('alert')).toContainText('Could not start the chat');
+    const text = `Anonymous after all ${Date.now().toString(36)}`;
+    await frame.getByLabel('How can we help?').fill(text);
+    await frame.getByRole('button', { name: 'Start conversation' }).click();
+    await expect(frame.getByRole('log', { name: 'Messages' }).getByText(text, { exact: true })).toBeVisible();
+    await expect(frame.locator('.visitor-msg.pending')).toHaveCount(0);
+    expect(await keptToken(page)).toMatch(/^[0-9a-f]+\.[0-9a-f]{64}$/);
+  } finally {
+    await shopper.close();
+  }
+});

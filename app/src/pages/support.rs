@@ -72,8 +72,26 @@ pub fn SupportPage() -> impl IntoView {
                 Some(h) => embed::token_from_host(h).await,
                 None => None,
             };
-            match http::support_session(&request, kept.as_deref()).await {
-                Ok(session) => {
+            let (session, failure) = match http::support_session(&request, kept.as_deref()).await {
+                Ok(s) => (Some(s), None),
+                // A refused identity stores nothing: the visitor goes on
+                // anonymously (and is told why). The session call is also
+                // what gives the widget its cookie or token.
+                Err(e)
+                    if request.identity.is_some() && !matches!(e, http::ApiError::Network(_)) =>
+                {
+                    let anonymous = SessionRequest {
+                        identity: None,
+                        ..request.clone()
+                    };
+                    let s = http::support_session(&anonymous, kept.as_deref()).await;
+                    (s.ok(), Some(e))
+                }
+                // Otherwise the socket loop keeps trying, with the kept token.
+                Err(e) => (None, Some(e)),
+            };
+            match session {
+                Some(session) => {
                     if let Some(h) = &host {
                         if kept.as_deref() != Some(session.token.as_str()) {
                             embed::hand_token(h, Some(&session.token));
@@ -82,17 +100,13 @@ pub fn SupportPage() -> impl IntoView {
                     }
                     visitor.on_session(session)
                 }
-                // A bad signature stores nothing; the visitor can still write
-                // anonymously. Other failures: the socket loop keeps trying.
-                Err(e) => {
-                    // The socket still tries with the token kept, if any.
-                    visitor.token.set_value(kept);
-                    let error = error_text(visitor.lang, &e);
-                    visitor.notice.set(Some(
-                        td_string!(visitor.lang.get(), visitor.page.could_not_start, error)
-                            .to_string(),
-                    ))
-                }
+                None => visitor.token.set_value(kept),
+            }
+            if let Some(e) = failure {
+                let error = error_text(visitor.lang, &e);
+                visitor.notice.set(Some(
+                    td_string!(visitor.lang.get(), visitor.page.could_not_start, error).to_string(),
+                ));
             }
             visitor.connect();
         });
