@@ -92,9 +92,9 @@ test('admins change roles and push announcements; members are turned away', asyn
   // One that arrives live while the page is open counts as seen too.
   await expectConnected(member.page);
   const live = `Live ${Date.now().toString(36)}`;
-  const pushed = await first.page.request.post('/api/push', { data: { title: live, body: 'Seen live.', target: { kind: 'all' } } });
-  expect(pushed.status()).toBe(201);
-  const liveId = (await pushed.json()).id;
+  const livePush = await first.page.request.post('/api/push', { data: { title: live, body: 'Seen live.', target: { kind: 'all' } } });
+  expect(livePush.status()).toBe(201);
+  const liveId = (await livePush.json()).id;
   await expect(member.page.locator('.inbox-item').filter({ hasText: live })).toBeVisible();
   await expect
     .poll(async () => {
