@@ -260,3 +260,26 @@ async fn the_iframe_serves_only_an_allowed_host_and_leaves_the_cookie_to_the_ses
         .is_some());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn behind_https_the_cookie_is_one_a_cross_site_iframe_may_keep() {
+    let app = spawn_app_with(Db::Sqlite, |s| s.secure_cookies = true).await;
+    let resp = app
+        .http
+        .post(app.url("/api/support/session"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let s: VisitorSession = resp.json().await.unwrap();
+    assert!(
+        cookie.starts_with(&format!("sb_visitor={};", s.token)),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("SameSite=None; Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    app.stop().await;
+}
