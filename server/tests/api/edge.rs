@@ -499,20 +499,20 @@ async fn an_oversized_body_is_413_in_our_error_shape() {
     app.stop().await;
 }
 
-/// Sessions in the database, and how many of them are expired.
+/// Sessions in the database, and how many of them are expired. One
+/// statement, so both counts come from the same snapshot: two would race the
+/// server's purge and could read 4 rows, then none expired.
 async fn sessions(db_url: &str) -> (i64, i64) {
     use sqlx::Connection;
     let mut db = sqlx::SqliteConnection::connect(db_url).await.unwrap();
-    let all: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
-    let expired: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE expires_at <= ?")
-        .bind(chrono::Utc::now())
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
-    (all, expired)
+    sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN expires_at <= ? THEN 1 ELSE 0 END), 0)
+           FROM sessions",
+    )
+    .bind(chrono::Utc::now())
+    .fetch_one(&mut db)
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
