@@ -161,18 +161,10 @@ pub async fn mark_seen_batch(
     }
     state.limits.mark.admit(&user.id, "marking announcements")?;
     let is_agent = user.role >= Role::Agent;
-    let now = state.clock.now();
-    let mut marked = Vec::with_capacity(ids.len());
-    for &id in ids {
-        if state
-            .store
-            .mark_seen(id, user.id, is_agent, false, now)
-            .await?
-        {
-            marked.push(id);
-        }
-    }
-    Ok(marked)
+    Ok(state
+        .store
+        .mark_seen_all(ids, user.id, is_agent, false, state.clock.now())
+        .await?)
 }
 
 // ---------------------------------------------------------------------------

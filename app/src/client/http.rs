@@ -362,7 +362,17 @@ pub async fn announcements_seen(
 
 /// A call whose success has no body (204).
 async fn no_content(method: Method, path: &str) -> Result<(), ApiError> {
-    let (status, text) = exchange(method, path, None, None).await?;
+    no_content_as_visitor(method, path, None, None).await
+}
+
+/// [`no_content`] with a body and the visitor token.
+async fn no_content_as_visitor(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    visitor_token: Option<&str>,
+) -> Result<(), ApiError> {
+    let (status, text) = exchange(method, path, body, visitor_token).await?;
     if (200..300).contains(&status) {
         Ok(())
     } else {
@@ -431,12 +441,7 @@ pub async fn support_session(
 /// forgotten (the cookie cleared, the old key retired).
 pub async fn forget_visitor(visitor_token: Option<&str>) -> Result<(), ApiError> {
     let body = json(&crate::protocol::ForgetRequest {})?;
-    let (status, text) = exchange(Method::Post, "/api/support/forget", body, visitor_token).await?;
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        Err(error_from(status, &text))
-    }
+    no_content_as_visitor(Method::Post, "/api/support/forget", body, visitor_token).await
 }
 
 // --- Support desk (agents and admins) ----------------------------------------

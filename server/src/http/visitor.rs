@@ -33,19 +33,24 @@ const WIDGET_JS: &str = include_str!("../../static/widget.js");
 /// cookie with `SameSite=None`, which browsers accept only with `Secure`, so
 /// that is used when the server is configured for HTTPS.
 fn visitor_cookie(value: &str, secure: bool) -> HeaderValue {
-    let site = same_site(secure);
-    HeaderValue::from_str(&format!(
-        "{VISITOR_COOKIE}={value}; Path=/; HttpOnly; {site}; Max-Age={VISITOR_COOKIE_SECS}"
-    ))
-    .expect("cookie is ASCII")
+    cookie_header(value, VISITOR_COOKIE_SECS, secure)
 }
 
-fn same_site(secure: bool) -> &'static str {
-    if secure {
+/// `Set-Cookie` that clears the visitor cookie ("Start over").
+fn cleared_cookie(secure: bool) -> HeaderValue {
+    cookie_header("", 0, secure)
+}
+
+fn cookie_header(value: &str, max_age: u64, secure: bool) -> HeaderValue {
+    let site = if secure {
         "SameSite=None; Secure"
     } else {
         "SameSite=Lax"
-    }
+    };
+    HeaderValue::from_str(&format!(
+        "{VISITOR_COOKIE}={value}; Path=/; HttpOnly; {site}; Max-Age={max_age}"
+    ))
+    .expect("cookie is ASCII")
 }
 
 /// The origin (`scheme://host[:port]`) of a URL, lower-cased.
@@ -274,11 +279,7 @@ pub async fn forget(
             .retire_visitor_key(&key, &signer.issue().1)
             .await?;
     }
-    let gone = HeaderValue::from_str(&format!(
-        "{VISITOR_COOKIE}=; Path=/; HttpOnly; {}; Max-Age=0",
-        same_site(state.settings.secure_cookies)
-    ))
-    .expect("cookie is ASCII");
+    let gone = cleared_cookie(state.settings.secure_cookies);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, gone)]).into_response())
 }
 

@@ -254,11 +254,30 @@ impl Store {
         dismiss: bool,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let marked = self
+            .mark_seen_all(&[id], user, is_agent, dismiss, now)
+            .await?;
+        Ok(!marked.is_empty())
+    }
+
+    /// [`Store::mark_seen`] for several announcements in one transaction (the
+    /// inbox page marks all it lists at once); answers those that are the
+    /// user's, in the order asked.
+    pub async fn mark_seen_all(
+        &self,
+        ids: &[AnnouncementId],
+        user: UserId,
+        is_agent: bool,
+        dismiss: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AnnouncementId>, StoreError> {
         let visible_sql =
             format!("SELECT a.id FROM announcements a WHERE a.id = $3 AND {FOR_USER}");
         let dismissed = dismiss.then_some(now);
+        let mut marked = Vec::with_capacity(ids.len());
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            for &id in ids {
             let visible: Option<i64> = sqlx::query_scalar(&visible_sql)
                 .bind(user.0)
                 .bind(is_agent)
@@ -266,7 +285,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             if visible.is_none() {
-                return Ok(false);
+                continue;
             }
             sqlx::query(
                 "INSERT INTO announcement_receipts
@@ -282,9 +301,11 @@ impl Store {
             .bind(dismissed)
             .execute(&mut *tx)
             .await?;
+            marked.push(id);
+            }
             tx.commit().await?;
         });
-        Ok(true)
+        Ok(marked)
     }
 
     /// The ids of a room's members (the targets of a room announcement).

@@ -18,7 +18,8 @@ use switchboard::support::identity::sign_identity;
 
 const SITE_SECRET: &str = "site-secret";
 
-fn identity(external_id: &str, name: &str) -> SignedIdentity {
+/// An identity signed with the site secret of [`with_widget_secret`].
+pub(crate) fn identity(external_id: &str, name: &str) -> SignedIdentity {
     let mut id = SignedIdentity {
         external_id: external_id.into(),
         name: Some(name.into()),
@@ -54,7 +55,8 @@ fn ids(rows: &[ConversationRow]) -> Vec<ConversationId> {
     rows.iter().map(|r| r.id).collect()
 }
 
-async fn with_widget_secret() -> TestApp {
+/// An app that accepts identities signed with `SITE_SECRET`.
+pub(crate) async fn with_widget_secret() -> TestApp {
     spawn_app_with(Db::Sqlite, |s| s.widget_secret = Some(SITE_SECRET.into())).await
 }
 

@@ -8,16 +8,13 @@
 
 use crate::helpers::*;
 use crate::support::{open, staff};
+use crate::visitor_security::{identity, with_widget_secret};
 use app::protocol::{
     ConversationRow, ServerFrame, SignedIdentity, VisitorSession, VISITOR_TOKEN_HEADER,
     VISITOR_TOKEN_PROTOCOL,
 };
-use chrono::Utc;
 use serde_json::json;
-use switchboard::support::identity::sign_identity;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, http::HeaderValue};
-
-const SITE_SECRET: &str = "site-secret";
 
 /// `POST /api/support/session` from a browser that keeps no cookie, showing
 /// `token` if it has one (as the widget's iframe does).
@@ -150,15 +147,8 @@ async fn the_cookie_wins_over_the_token() {
 
 #[tokio::test]
 async fn a_signed_identity_works_with_the_token() {
-    let app = spawn_app_with(Db::Sqlite, |s| s.widget_secret = Some(SITE_SECRET.into())).await;
-    let mut id = SignedIdentity {
-        external_id: "cust-42".into(),
-        name: Some("Ada".into()),
-        email: None,
-        ts: Utc::now().timestamp(),
-        signature: String::new(),
-    };
-    id.signature = sign_identity(SITE_SECRET, &id);
+    let app = with_widget_secret().await;
+    let id = identity("cust-42", "Ada");
     let s = session(&app, None, Some(&id)).await;
     assert!(s.verified);
     let (mut v, hello) = visitor_by_token(&app, &s.token).await.unwrap();
