@@ -47,8 +47,10 @@ browser:
 
 ## Build and run -------------------------------------------------------------
 
+# The main bundle (split by page group), then the visitor page's own bundle.
 build: tools npm
 	cargo leptos build --release --split
+	./scripts/build-visitor.sh
 
 run: build
 	@mkdir -p data

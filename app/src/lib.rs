@@ -36,8 +36,13 @@ use leptos_router::{
 use crate::pages::not_found::NotFound;
 use crate::routes::*;
 
-/// The HTML document around the app, rendered on the server.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The name of the visitor page's own bundle in `/pkg/` (`visitor.js`,
+/// `visitor.wasm`), built by `scripts/build-visitor.sh`.
+pub const VISITOR_BUNDLE: &str = "visitor";
+
+/// The HTML document around the app, rendered on the server; `options`
+/// names the bundle that hydrates it.
+fn document(options: LeptosOptions, app: impl IntoView + 'static) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         // `lang` comes from the chosen language (I18nContextProvider sets it).
@@ -48,11 +53,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
-            <body>
-                <App/>
-            </body>
+            <body>{app}</body>
         </html>
     }
+}
+
+/// Every page but `/support`, hydrated by the main bundle (`frontend`).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    document(options, view! { <App/> })
+}
+
+/// `/support`, hydrated by [`VISITOR_BUNDLE`] (`frontend/visitor`): the
+/// server passes options whose output name is that bundle's.
+pub fn visitor_shell(options: LeptosOptions) -> impl IntoView {
+    document(options, view! { <VisitorApp/> })
 }
 
 #[component]
@@ -60,31 +74,73 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <I18nContextProvider>
+            <Head/>
             <Pages/>
         </I18nContextProvider>
     }
 }
 
+/// The visitor page (and the widget's iframe) alone: what the visitor
+/// bundle hydrates. No routes; the router only reads the query.
 #[component]
-fn Pages() -> impl IntoView {
+pub fn VisitorApp() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <I18nContextProvider>
+            <Head/>
+            <Router>
+                <pages::support::SupportPage/>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+/// What every page has in its `<head>`.
+#[component]
+fn Head() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/switchboard.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="color-scheme" content="light dark"/>
         <Meta name="description" content="Switchboard: self-hosted team chat"/>
         <Title text="Switchboard"/>
+    }
+}
+
+#[component]
+fn Pages() -> impl IntoView {
+    view! {
         <Router>
-            <Routes fallback=NotFound>
+            <Routes fallback=fallback>
                 <Route path=StaticSegment("") view={Lazy::<ChatRoute>::new()}/>
                 <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()}/>
                 <Route path=StaticSegment("register") view={Lazy::<RegisterRoute>::new()}/>
                 <Route path=StaticSegment("inbox") view={Lazy::<InboxRoute>::new()}/>
                 <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()}/>
                 <Route path=(StaticSegment("admin"), StaticSegment("announcements")) view={Lazy::<AnnouncementsRoute>::new()}/>
-                <Route path=StaticSegment("support") view={Lazy::<SupportRoute>::new()}/>
                 <Route path=StaticSegment("console") view={Lazy::<ConsoleRoute>::new()}/>
                 <Route path=(StaticSegment("admin"), StaticSegment("support")) view={Lazy::<SupportAdminRoute>::new()}/>
             </Routes>
         </Router>
+    }
+}
+
+/// What a path no route matches shows: the not-found page. Under Trunk's
+/// client-only build there is no visitor bundle, so `/support` is shown
+/// from here.
+#[cfg(not(feature = "csr"))]
+fn fallback() -> impl IntoView {
+    view! { <NotFound/> }
+}
+
+#[cfg(feature = "csr")]
+fn fallback() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    move || {
+        if location.pathname.with(|p| p == "/support") {
+            view! { <pages::support::SupportPage/> }.into_any()
+        } else {
+            view! { <NotFound/> }.into_any()
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! The app's routes, each page loaded lazily, in five groups.
+//! The app's routes, each page loaded lazily, in four groups.
 //!
 //! Built with `cargo leptos build --split` (the only way this project builds
 //! its browser bundle), each group's code is cut out of the main WASM file
@@ -10,23 +10,26 @@
 //! HTML, so they download beside the main file instead of after it.
 //!
 //! Why groups and not one file per page: shared code is cut per *set* of
-//! lazy parts that use it, so nine lazy pages made about ninety small files
-//! (the visitor page fetched 68), each compressing worse than one larger file.
-//! Five groups keep what matters apart — the visitor page and the widget's
-//! iframe never download the chat, the console or the admin pages, the login
-//! page none of them, the console (open all day) not the admin pages — with a
-//! handful of files per page.
+//! lazy parts that use it, so nine lazy pages made about ninety small files,
+//! each compressing worse than one larger file. The groups keep what matters
+//! apart — the login page downloads none of the others, the console (open
+//! all day) not the admin pages — with a handful of files per page.
 //!
-//! Trunk's client-only build (`csr`) cannot split: there the same routes call
-//! the page functions directly.
+//! The visitor page (`/support`, also the widget's iframe) is not here: it
+//! is a bundle of its own (`frontend/visitor`, [`crate::VisitorApp`]), so it
+//! carries neither this router's pages nor the main file's share of them.
+//!
+//! Trunk's client-only build (`csr`) cannot split, and the visitor bundle
+//! (feature `visitor_bundle`) must not: a split function is an export of the
+//! module, which would keep every page alive in it. There the same routes
+//! call the page functions directly.
 
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
 use crate::pages::{
     admin::AdminPage, announcements::AnnouncementsPage, auth::AuthMode, auth::AuthPage,
-    chat::ChatPage, console::ConsolePage, inbox::InboxPage, support::SupportPage,
-    support_admin::SupportAdminPage,
+    chat::ChatPage, console::ConsolePage, inbox::InboxPage, support_admin::SupportAdminPage,
 };
 
 /// Pages every signed-in person uses.
@@ -44,19 +47,13 @@ pub enum AdminPages {
     Support,
 }
 
-/// The visitor page (`/support`), also the widget's iframe.
-#[cfg_attr(not(feature = "csr"), leptos::lazy)]
-fn visitor_page() -> AnyView {
-    view! { <SupportPage/> }.into_any()
-}
-
 /// `/login` and `/register`.
-#[cfg_attr(not(feature = "csr"), leptos::lazy)]
+#[cfg_attr(not(any(feature = "csr", feature = "visitor_bundle")), leptos::lazy)]
 fn auth_page(mode: AuthMode) -> AnyView {
     view! { <AuthPage mode/> }.into_any()
 }
 
-#[cfg_attr(not(feature = "csr"), leptos::lazy)]
+#[cfg_attr(not(any(feature = "csr", feature = "visitor_bundle")), leptos::lazy)]
 fn member_page(page: MemberPage) -> AnyView {
     match page {
         MemberPage::Chat => view! { <ChatPage/> }.into_any(),
@@ -65,12 +62,12 @@ fn member_page(page: MemberPage) -> AnyView {
 }
 
 /// `/console`, the agents' console.
-#[cfg_attr(not(feature = "csr"), leptos::lazy)]
+#[cfg_attr(not(any(feature = "csr", feature = "visitor_bundle")), leptos::lazy)]
 fn console_page() -> AnyView {
     view! { <ConsolePage/> }.into_any()
 }
 
-#[cfg_attr(not(feature = "csr"), leptos::lazy)]
+#[cfg_attr(not(any(feature = "csr", feature = "visitor_bundle")), leptos::lazy)]
 fn admin_page(page: AdminPages) -> AnyView {
     match page {
         AdminPages::People => view! { <AdminPage/> }.into_any(),
@@ -81,13 +78,13 @@ fn admin_page(page: AdminPages) -> AnyView {
 
 /// A lazy function is async where it is split (and on the server), plain
 /// under `csr`.
-#[cfg(not(feature = "csr"))]
+#[cfg(not(any(feature = "csr", feature = "visitor_bundle")))]
 macro_rules! load {
     ($call:expr) => {
         $call.await
     };
 }
-#[cfg(feature = "csr")]
+#[cfg(any(feature = "csr", feature = "visitor_bundle"))]
 macro_rules! load {
     ($call:expr) => {
         $call
@@ -115,7 +112,7 @@ macro_rules! page_route {
             // hydrates) the view; `view` then finds them loaded. Without it
             // hydration meets a still-pending view and fails.
             async fn preload() {
-                #[cfg(all(target_arch = "wasm32", not(feature = "csr")))]
+                #[cfg(all(target_arch = "wasm32", not(any(feature = "csr", feature = "visitor_bundle"))))]
                 $preload().await;
             }
         }
@@ -137,10 +134,6 @@ page_route!(
 page_route!(
     /// `/register`.
     RegisterRoute => auth_page(AuthMode::Register), __preload_auth_page
-);
-page_route!(
-    /// `/support`: the visitor page, also the widget's iframe.
-    SupportRoute => visitor_page(), __preload_visitor_page
 );
 page_route!(
     /// `/console`: the agents' console.

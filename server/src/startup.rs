@@ -278,7 +278,18 @@ async fn purge_expired_sessions(store: Store, shutdown: CancellationToken) {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let options = state.leptos_options.clone();
+    // `/support` is hydrated by the visitor bundle: the same page options
+    // with that bundle's name.
+    let mut visitor_options = state.leptos_options.clone();
+    visitor_options.output_name = app::VISITOR_BUNDLE.into();
     Router::new()
+        .route(
+            "/support",
+            get(leptos_axum::render_app_to_stream_with_context(
+                http::headers::page_context,
+                move || app::visitor_shell(visitor_options.clone()),
+            )),
+        )
         .route("/widget.js", get(http::visitor::widget_js))
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))

@@ -745,6 +745,37 @@ async fn both_sides_resume_after_a_reconnect_and_retries_store_once() {
     app.stop().await;
 }
 
+/// `/support` (and the widget's iframe) is hydrated by the visitor bundle,
+/// other pages by the main one: each HTML names only its own files.
+#[tokio::test]
+async fn the_support_page_loads_the_visitor_bundle_and_other_pages_the_main_one() {
+    let app = spawn_app().await;
+    for path in ["/support", "/support?embed=1"] {
+        let resp = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let html = resp.text().await.unwrap();
+        assert!(html.contains("/pkg/visitor.js"), "{path}: {html}");
+        assert!(html.contains("/pkg/visitor.wasm"), "{path}: {html}");
+        assert!(!html.contains("/pkg/switchboard.js"), "{path}: {html}");
+        // The page itself is rendered, in the visitor's shell.
+        assert!(html.contains("visitor-page"), "{path}: {html}");
+    }
+    for path in ["/login", "/"] {
+        let html = app
+            .http
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("/pkg/switchboard.js"), "{path}: {html}");
+        assert!(!html.contains("/pkg/visitor."), "{path}: {html}");
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_support_page_sets_the_cookie_and_only_listed_sites_embed_the_widget() {
     let app = spawn_app_with(Db::Sqlite, |s| {
