@@ -31,11 +31,6 @@ pub fn system_line(l: Locale, event: &SystemEvent, reader: Reader) -> String {
     }
 }
 
-/// A reroute deadline in minutes, as the lines and notices name it ("0.5", "5").
-pub fn minutes(seconds: i64) -> String {
-    format!("{}", seconds as f64 / 60.0)
-}
-
 fn for_agents(l: Locale, event: &SystemEvent) -> String {
     use SystemEvent as E;
     match event {
@@ -71,7 +66,7 @@ fn for_agents(l: Locale, event: &SystemEvent) -> String {
             l,
             support.agent.not_answered,
             agent,
-            minutes = minutes(*seconds)
+            minutes = crate::protocol::in_minutes(*seconds)
         )
         .to_string(),
         E::NotAnswered {
@@ -80,7 +75,7 @@ fn for_agents(l: Locale, event: &SystemEvent) -> String {
         } => td_string!(
             l,
             support.agent.not_answered_someone,
-            minutes = minutes(*seconds)
+            minutes = crate::protocol::in_minutes(*seconds)
         )
         .to_string(),
         E::Reopened { by: None } => td_string!(l, support.agent.visitor_reopened).to_string(),

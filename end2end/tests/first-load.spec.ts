@@ -8,7 +8,8 @@
 // are gzip (level 9) of what the browser received; time to interactive is
 // `performance.now()` when the app marks the body hydrated, on loopback.
 //
-// Ceilings: what the split build measured on 2026-11-30 plus about 8 %,
+// Ceilings: what the build measured on 2026-11-30 plus about 8 % (the
+// visitor page: 380 KB with its own bundle),
 // so that a change which pulls another page's code into a page, or undoes
 // the split, fails here. They are NOT issue 11's targets (visitor page and
 // widget 250 KB, login 250 KB, chat 400 KB): those are not met yet, and the
@@ -82,8 +83,8 @@ test('each page downloads only its own group of code, within its ceiling', async
   test.setTimeout(180_000);
   // [path, logged in, ceiling, issue 11's target]
   const pages: [string, boolean, number | null, number | null][] = [
-    ['/support', false, 570 * KB, 250 * KB],
-    [`/support?embed=1&page=${encodeURIComponent(WIDGET_HOST)}`, false, 570 * KB, 250 * KB],
+    ['/support', false, 410 * KB, 250 * KB],
+    [`/support?embed=1&page=${encodeURIComponent(WIDGET_HOST)}`, false, 410 * KB, 250 * KB],
     ['/login', false, 330 * KB, 250 * KB],
     ['/', true, 800 * KB, 400 * KB],
     ['/inbox', true, null, null],

@@ -66,7 +66,6 @@ pub fn AnnouncementBar(announcements: Announcements) -> impl IntoView {
             </section>
         </Show>
     }
-    .into_any()
 }
 
 #[component]
@@ -100,10 +99,11 @@ fn AnnouncementBanner(announcement: Announcement, announcements: Announcements) 
         <div class="announcement-body" inner_html=body></div>
     };
     // Urgent ones interrupt a screen reader; the others wait their turn.
-    if severity == Severity::Urgent {
-        view! { <article class=class role="alert">{inner}</article> }.into_any()
-    } else {
-        view! { <article class=class aria-live="polite">{inner}</article> }.into_any()
+    let urgent = severity == Severity::Urgent;
+    view! {
+        <article class=class role=urgent.then_some("alert") aria-live=(!urgent).then_some("polite")>
+            {inner}
+        </article>
     }
 }
 

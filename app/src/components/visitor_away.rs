@@ -2,6 +2,7 @@
 //! kept and queued, and the visitor may leave an email address to be
 //! answered at (`support.contact`).
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::use_visitor;
@@ -42,11 +43,10 @@ pub fn VisitorAway() -> impl IntoView {
             AwayReason::NoAgents => t_string!(i18n, visitor.away.no_agents),
         };
         let body = match visitor.contact_left.get() {
-            Some(address) => view! {
+            Some(address) => Either::Left(view! {
                 <p class="ok">{t!(i18n, visitor.away.thanks, address)}</p>
-            }
-            .into_any(),
-            None => view! {
+            }),
+            None => Either::Right(view! {
                 <form class="visitor-contact" novalidate on:submit=on_submit>
                     <label for="visitor-contact-email">{tr(i18n, |l| td_string!(l, visitor.away.email_label))}</label>
                     <div class="visitor-inline">
@@ -57,8 +57,7 @@ pub fn VisitorAway() -> impl IntoView {
                     </div>
                     <p class="field-error" aria-live="polite">{move || error.get()}</p>
                 </form>
-            }
-            .into_any(),
+            }),
         };
         Some(view! {
             <section class="visitor-away" aria-label=title>
@@ -68,7 +67,7 @@ pub fn VisitorAway() -> impl IntoView {
             </section>
         })
     };
-    view! { {shown} }.into_any()
+    shown
 }
 
 /// The desk's away message: as the admin wrote it, or, when none was written,

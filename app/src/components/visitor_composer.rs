@@ -72,5 +72,4 @@ pub fn VisitorComposer() -> impl IntoView {
             <p id="visitor-composer-error" class="field-error" aria-live="polite">{move || error.get()}</p>
         </form>
     }
-    .into_any()
 }

@@ -96,5 +96,4 @@ pub fn VisitorPrechat() -> impl IntoView {
             </button>
         </form>
     }
-    .into_any()
 }

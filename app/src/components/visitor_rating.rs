@@ -1,6 +1,7 @@
 //! Asked once a conversation is resolved: 1–5 stars (radio buttons) and an
 //! optional comment, sent as `support.rate`; thanks once sent.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::use_visitor;
@@ -24,13 +25,11 @@ pub fn VisitorRating() -> impl IntoView {
         }
     };
 
-    move || {
-        match visitor.rated.get() {
-        Some(_) => view! {
+    move || match visitor.rated.get() {
+        Some(_) => Either::Left(view! {
             <p class="visitor-thanks ok" role="note">{tr(i18n, |l| td_string!(l, visitor.rating.thanks))}</p>
-        }
-        .into_any(),
-        None => view! {
+        }),
+        None => Either::Right(view! {
             <form class="visitor-rating" on:submit=on_submit>
                 <fieldset>
                     <legend>{tr(i18n, |l| td_string!(l, visitor.rating.how_did_we_do))}</legend>
@@ -63,9 +62,6 @@ pub fn VisitorRating() -> impl IntoView {
                     {tr(i18n, |l| td_string!(l, visitor.rating.send))}
                 </button>
             </form>
-        }
-        .into_any(),
-    }
-    .into_any()
+        }),
     }
 }

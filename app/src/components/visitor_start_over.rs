@@ -7,6 +7,7 @@
 //! Not offered to a verified visitor: the embedding site's login, not this
 //! browser, says who they are.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::use_visitor;
@@ -49,7 +50,7 @@ pub fn VisitorStartOver(
     };
     move || {
         if asking.get() {
-            view! {
+            Either::Left(view! {
                 <div class="visitor-start-over" role="group"
                     aria-label=tr(i18n, |l| td_string!(l, visitor.start_over.button))>
                     <span class="small">{tr(i18n, |l| td_string!(l, visitor.start_over.question))}</span>
@@ -60,16 +61,14 @@ pub fn VisitorStartOver(
                         {tr(i18n, |l| td_string!(l, visitor.start_over.cancel))}
                     </button>
                 </div>
-            }
-            .into_any()
+            })
         } else {
-            view! {
+            Either::Right(view! {
                 <button type="button" class="link-button small visitor-start-over-button"
                     on:click=move |_| asking.set(true)>
                     {tr(i18n, |l| td_string!(l, visitor.start_over.button))}
                 </button>
-            }
-            .into_any()
+            })
         }
     }
 }

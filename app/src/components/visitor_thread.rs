@@ -3,6 +3,7 @@
 //! apart), the sends still on their way, and "X is typing…". Bodies are text
 //! with clickable links ([`MessageText`]), never HTML.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::{message_text::MessageText, use_visitor};
@@ -77,14 +78,14 @@ pub fn VisitorThread() -> impl IntoView {
                         <li class="visitor-msg mine pending" class:failed=is_failed>
                             <span class="visitor-body"><MessageText body/></span>
                             {match failed {
-                                None => view! { <span class="visitor-time small muted">{tr(i18n, |l| td_string!(l, visitor.thread.sending))}</span> }.into_any(),
-                                Some(reason) => view! {
+                                None => Either::Left(view! { <span class="visitor-time small muted">{tr(i18n, |l| td_string!(l, visitor.thread.sending))}</span> }),
+                                Some(reason) => Either::Right(view! {
                                     <span class="field-error">{t!(i18n, visitor.thread.not_sent, reason)}</span>
                                     <span class="visitor-retry">
                                         <button class="link-button" type="button" on:click=move |_| visitor.retry(&cid)>{tr(i18n, |l| td_string!(l, visitor.thread.retry))}</button>
                                         <button class="link-button" type="button" on:click=move |_| visitor.discard(&cid2)>{tr(i18n, |l| td_string!(l, visitor.thread.discard))}</button>
                                     </span>
-                                }.into_any(),
+                                }),
                             }}
                         </li>
                     }
@@ -105,5 +106,4 @@ pub fn VisitorThread() -> impl IntoView {
             </p>
         </section>
     }
-    .into_any()
 }

@@ -12,6 +12,7 @@
 //! visitor token it kept and hands back each new one (`client::embed`), so
 //! the visitor survives where the browser blocks our cookie in the iframe.
 
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -121,22 +122,25 @@ pub fn SupportPage() -> impl IntoView {
     let has_conversation = Memo::new(move |_| {
         visitor.conversation.with(Option::is_some) || visitor.thread.with(|t| !t.is_empty())
     });
+    // `Memo`s, so the parts below are rebuilt only when they come or go.
+    let resolved = Memo::new(move |_| visitor.status.get() == ConversationStatus::Resolved);
+    let can_start_over =
+        Memo::new(move |_| has_conversation.get() && !visitor.me.with(|m| m.verified));
+    let has_notice = Memo::new(move |_| visitor.notice.with(Option::is_some));
     let body = move || {
         if !visitor.greeted.get() {
-            view! { <p class="muted visitor-loading">{tr(i18n, |l| td_string!(l, visitor.page.connecting_team))}</p> }
-                .into_any()
+            EitherOf3::A(
+                view! { <p class="muted visitor-loading">{tr(i18n, |l| td_string!(l, visitor.page.connecting_team))}</p> },
+            )
         } else if has_conversation.get() {
-            view! {
+            EitherOf3::B(view! {
                 <VisitorThread/>
                 <VisitorAway/>
-                <Show when=move || visitor.status.get() == ConversationStatus::Resolved>
-                    <VisitorRating/>
-                </Show>
+                {move || resolved.get().then(|| view! { <VisitorRating/> })}
                 <VisitorComposer/>
-            }
-            .into_any()
+            })
         } else {
-            view! { <VisitorPrechat/> }.into_any()
+            EitherOf3::C(view! { <VisitorPrechat/> })
         }
     };
 
@@ -148,10 +152,8 @@ pub fn SupportPage() -> impl IntoView {
                 <LinkIndicator/>
                 <LanguagePicker/>
             </header>
-            <Show when=move || has_conversation.get() && !visitor.me.with(|m| m.verified)>
-                <VisitorStartOver host=start_over_host.clone()/>
-            </Show>
-            <Show when=move || visitor.notice.with(Option::is_some)>
+            {move || can_start_over.get().then(|| view! { <VisitorStartOver host=start_over_host.clone()/> })}
+            {move || has_notice.get().then(|| view! {
                 <div class="form-error visitor-notice" role="alert">
                     <span>{move || visitor.notice.get()}</span>
                     <button
@@ -163,12 +165,11 @@ pub fn SupportPage() -> impl IntoView {
                         "×"
                     </button>
                 </div>
-            </Show>
+            })}
             <AnnouncementBar announcements=visitor.announcements/>
             <main class="visitor-main">{body}</main>
         </div>
     }
-    .into_any()
 }
 
 /// The connection state, announced on change (the one `status` region here).
@@ -203,5 +204,4 @@ fn LinkIndicator() -> impl IntoView {
             <span class="small muted" aria-hidden="true">{shown}</span>
         </div>
     }
-    .into_any()
 }

@@ -573,7 +573,7 @@ impl Desk {
                         locale,
                         console.notice.rerouted,
                         who,
-                        minutes = crate::support_lines::minutes(seconds)
+                        minutes = crate::protocol::in_minutes(seconds)
                     )
                     .to_string(),
                 ));
