@@ -1,8 +1,8 @@
 //! `/support` (and `/support?embed=1&page=…` inside the widget's iframe): the
-//! visitor's side of the desk. Creates the [`Visitor`] state, asks
-//! `POST /api/support/session` for the visitor (which also issues the cookie
-//! when the page was reached by client-side navigation, so no `GET /support`
-//! set it), then opens the socket. Shows the pre-chat form until the visitor
+//! visitor's side of the desk, hydrated by its own bundle
+//! ([`crate::VisitorApp`]). Creates the [`Visitor`] state, asks
+//! `POST /api/support/session` for the visitor (which issues the cookie or
+//! token where `GET /support` did not: in the widget), then opens the socket. Shows the pre-chat form until the visitor
 //! has a conversation, then the conversation.
 //!
 //! In embed mode the layout is compact (the widget's panel is about 360×520)
