@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 mod broker;
+mod cgroup;
 mod clock;
 mod cluster;
 mod cluster_report;
@@ -118,6 +119,11 @@ struct Opts {
     /// Do not pin anything to cores.
     #[arg(long, global = true)]
     no_pin: bool,
+    /// Cap each server (bare and Switchboard alike) at this percentage of one
+    /// core, so the server and not the generator is the bottleneck (cgroup v1
+    /// cpu quota; needs root).
+    #[arg(long, global = true)]
+    cpu_cap: Option<u32>,
     /// Fan-out runs per server (alternating), or rounds of `cluster`; the
     /// report shows the median run (for `cluster`, of each comparison).
     #[arg(long, global = true, default_value_t = 1)]
@@ -192,6 +198,7 @@ fn prepare(opts: &Opts) -> anyhow::Result<(tempfile::TempDir, Launch)> {
                 .unwrap_or_else(servers::default_bare_bin),
         ),
         cpu: (!opts.no_pin).then_some(opts.server_cpu),
+        cpu_cap: opts.cpu_cap,
         scratch: scratch.path().to_path_buf(),
     };
     eprintln!(
@@ -309,8 +316,11 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         load_after: report::loadavg(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         settings: format!(
-            "servers on cpu {}, generator on cpu {}, nice {}; {} fan-out members over {} accounts; steps of {} s from {} msg/s ×{:.2}",
+            "servers on cpu {}{}, generator on cpu {}, nice {}; {} fan-out members over {} accounts; steps of {} s from {} msg/s ×{:.2}",
             launch.cpu.map_or("any".into(), |c| c.to_string()),
+            launch
+                .cpu_cap
+                .map_or(String::new(), |p| format!(", {}", cgroup::CpuCap::describe(p))),
             procfs::allowed_cpus(),
             opts.nice.unwrap_or(0),
             opts.members,

@@ -6,7 +6,7 @@
 //! What to start (binary, arguments, environment) is the caller's business:
 //! see `servers` and `broker`.
 
-use crate::procfs;
+use crate::{cgroup::CpuCap, procfs};
 use anyhow::{bail, Context};
 use std::{
     net::{SocketAddr, TcpListener},
@@ -22,6 +22,9 @@ pub struct Proc {
     pub name: String,
     child: Child,
     log: PathBuf,
+    /// Declared after `child`: fields drop in order, and the group can only
+    /// be removed once the killed child has left it.
+    cap: Option<CpuCap>,
 }
 
 impl Proc {
@@ -59,7 +62,14 @@ impl Proc {
             name: name.to_owned(),
             child,
             log,
+            cap: None,
         })
+    }
+
+    /// Limits it to `percent` of one core from now on (see `cgroup`).
+    pub fn cap_cpu(&mut self, percent: u32) -> anyhow::Result<()> {
+        self.cap = Some(CpuCap::apply(&self.name, self.pid()?, percent)?);
+        Ok(())
     }
 
     pub fn pid(&self) -> anyhow::Result<u32> {

@@ -44,6 +44,8 @@ pub struct Launch {
     pub bare_bin: PathBuf,
     /// `None`: do not pin.
     pub cpu: Option<usize>,
+    /// Percent of one core each server may use (`--cpu-cap`); `None`: no cap.
+    pub cpu_cap: Option<u32>,
     /// Holds each run's database and logs; removed when the tool exits.
     pub scratch: PathBuf,
 }
@@ -144,6 +146,9 @@ impl Server {
             }
         })?;
         let mut server = Server { addr, proc };
+        if let Some(percent) = launch.cpu_cap {
+            server.proc.cap_cpu(percent)?;
+        }
         server.proc.wait_listening(addr, START_TIMEOUT).await?;
         Ok(server)
     }
@@ -218,10 +223,14 @@ impl Server {
 /// The scratch directory's database and logs, for the report.
 pub fn describe(launch: &Launch) -> String {
     format!(
-        "switchboard: {}, bare: {}, server cpu: {}",
+        "switchboard: {}, bare: {}, server cpu: {}{}",
         launch.switchboard_bin.display(),
         launch.bare_bin.display(),
-        launch.cpu.map_or("unpinned".into(), |c| c.to_string())
+        launch.cpu.map_or("unpinned".into(), |c| c.to_string()),
+        launch.cpu_cap.map_or(String::new(), |p| format!(
+            ", {}",
+            crate::cgroup::CpuCap::describe(p)
+        ))
     )
 }
 
