@@ -23,6 +23,24 @@ pub fn tr(
     move || key(i18n.get_locale())
 }
 
+/// The cookie that keeps the chosen language: leptos_i18n's own name, read
+/// by the server's render (before Accept-Language) and by the csr build.
+pub const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
+
+/// How long a chosen language is kept: a year, renewed by each choice.
+pub const LANGUAGE_COOKIE_MAX_AGE_SECS: u64 = 365 * 24 * 3600;
+
+/// The language provider's cookie options: read the cookie, never write it.
+/// Left to itself the library writes the language it *detected* into a
+/// session cookie on every render, with the page's directory as its path,
+/// which pins Accept-Language's answer and shadows the user's choice under
+/// `/admin`. Only an explicit choice writes it, through
+/// [`crate::client::browser::remember_language`], for the whole site.
+/// (A hydrated page has no cookie code: there the options are unused.)
+pub fn cookie_options() -> leptos_i18n::context::CookieOptions<Locale> {
+    leptos_i18n::context::CookieOptions::default().readonly(true)
+}
+
 #[derive(Clone, Copy)]
 pub struct Lang(Option<I18nContext<Locale>>);
 

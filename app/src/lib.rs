@@ -73,7 +73,7 @@ pub fn visitor_shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <I18nContextProvider>
+        <I18nContextProvider cookie_options=language::cookie_options()>
             <Head/>
             <Pages/>
         </I18nContextProvider>
@@ -86,7 +86,7 @@ pub fn App() -> impl IntoView {
 pub fn VisitorApp() -> impl IntoView {
     provide_meta_context();
     view! {
-        <I18nContextProvider>
+        <I18nContextProvider cookie_options=language::cookie_options()>
             <Head/>
             <Router>
                 <pages::support::SupportPage/>

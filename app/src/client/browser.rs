@@ -32,6 +32,22 @@ pub fn after(delay: std::time::Duration, f: impl FnOnce() + 'static) {
     }
 }
 
+/// Keeps the language the user chose for the next page, site-wide, for a
+/// year: the server renders in it from the first byte. Written here rather
+/// than by leptos_i18n (see [`crate::language::cookie_options`]).
+pub fn remember_language(tag: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        use crate::language::{LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE_SECS};
+        let cookie = format!(
+            "{LANGUAGE_COOKIE}={tag}; Path=/; Max-Age={LANGUAGE_COOKIE_MAX_AGE_SECS}; SameSite=Lax"
+        );
+        let _ = js_sys::Reflect::set(&document, &"cookie".into(), &cookie.into());
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = tag;
+}
+
 /// A uniform random number in [0, 1), for jitter.
 pub fn random01() -> f64 {
     #[cfg(target_arch = "wasm32")]

@@ -16,6 +16,7 @@ pub fn LanguagePicker() -> impl IntoView {
             .find(|l| l.as_str() == event_target_value(&ev))
         {
             i18n.set_locale(*locale);
+            crate::client::browser::remember_language(locale.as_str());
         }
     };
     view! {
