@@ -5,7 +5,8 @@
 use crate::servers::{Kind, Server};
 use anyhow::{bail, Context};
 use app::protocol::{
-    AuthResponse, ClientFrame, CreateRoom, Credentials, RoomId, RoomSummary, ServerFrame,
+    AuthResponse, ClientFrame, CreateRoom, Credentials, ErrorFrame, RoomId, RoomSummary,
+    ServerFrame,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
@@ -160,7 +161,7 @@ impl Target {
             match next_frame(&mut ws).await? {
                 ServerFrame::History { room, .. } if room == self.room => history = true,
                 ServerFrame::Presence { room, .. } if room == self.room => presence = true,
-                ServerFrame::Error { code, message, .. } => {
+                ServerFrame::Error(ErrorFrame { code, message, .. }) => {
                     bail!("join refused: {code:?}: {message}")
                 }
                 _ => {}

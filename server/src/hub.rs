@@ -571,7 +571,7 @@ fn sorted<'a>(names: impl Iterator<Item = &'a String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::protocol::{ConversationId, UserId};
+    use app::protocol::{ConversationId, SupportAssigned, UserId};
 
     fn conn(hub: &Hub, user: i64, name: &str, cap: usize) -> (Outbox, Feed) {
         let (o, feed) = Outbox::new(hub.next_conn_id(), cap, 1 << 20);
@@ -753,10 +753,10 @@ mod tests {
         ] {
             hub.listen(c, conn, staff);
         }
-        let assigned = ServerFrame::SupportAssigned {
+        let assigned = ServerFrame::SupportAssigned(SupportAssigned {
             conversation: c,
             agent: None,
-        };
+        });
         let topic = Topic::Conversation {
             conversation: c,
             audience: Audience::Staff,

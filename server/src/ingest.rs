@@ -15,7 +15,7 @@ use crate::{
     hub::{encode, Hub, Outbox, Topic},
     store::{NewMessage, Store},
 };
-use app::protocol::{ErrorCode, ServerFrame};
+use app::protocol::{ErrorCode, ErrorFrame, ServerFrame};
 use std::sync::Arc;
 use tokio::{sync::mpsc, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -114,12 +114,12 @@ async fn store_batch(store: &Store, hub: &Hub, batch: &mut Vec<Submission>) {
             tracing::error!(error = %e, count = batch.len(), "storing messages failed");
             for sub in batch.drain(..) {
                 // Not acknowledged: the client keeps the message and retries.
-                sub.reply.push(encode(&ServerFrame::Error {
+                sub.reply.push(encode(&ServerFrame::Error(ErrorFrame {
                     code: ErrorCode::Internal,
                     message: "the message could not be stored; it will be retried".into(),
                     retry_after_ms: Some(1000),
                     client_id: Some(sub.message.client_id),
-                }));
+                })));
             }
         }
     }

@@ -22,7 +22,8 @@ use crate::{
 };
 use app::protocol::{
     AgentRef, AgentStatus, Availability, ConversationId, ConversationRow, ConversationStatus,
-    DeskState, Role, ServerFrame, SupportMessage, SystemEvent, User, UserId,
+    DeskState, Role, ServerFrame, SupportAssigned, SupportMessage, SupportStatus, SystemEvent,
+    User, UserId,
 };
 use chrono::{DateTime, Utc};
 pub use hours::Hours;
@@ -569,10 +570,10 @@ impl Desk {
             (Handover::RoleRemoved, agent) => SystemEvent::AgentRemoved { agent },
             (Handover::Rerouted, agent) => SystemEvent::NotAnswered { agent, seconds },
         };
-        let assigned = ServerFrame::SupportAssigned {
+        let assigned = ServerFrame::SupportAssigned(SupportAssigned {
             conversation,
             agent: to_ref,
-        };
+        });
         // Staff panes that just lost the conversation learn who has it now
         // and stop listening, before its system line (or a note of the new
         // assignee's) is published.
@@ -624,10 +625,10 @@ impl Desk {
         self.to_conversation(
             conversation,
             Audience::Everyone,
-            ServerFrame::SupportStatus {
+            ServerFrame::SupportStatus(SupportStatus {
                 conversation,
                 status,
-            },
+            }),
         );
         self.refresh_row(conversation, None).await?;
         if let Some(a) = assignee {

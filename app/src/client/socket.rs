@@ -12,18 +12,22 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{ClientFrame, ServerFrame};
+use crate::protocol::ClientFrame;
 use crate::state::LinkState;
 
 /// What a page plugs into the connection loop: where frames go, and the
 /// page's [`Connection`]. Implemented by cheap `Copy` handles (signals), like
 /// [`crate::state::Chat`].
 pub trait Session: Copy + 'static {
+    /// What the page reads the server's frames into: [`crate::protocol::ServerFrame`],
+    /// or a smaller type for a page that needs few of them (the visitor's
+    /// [`crate::protocol::VisitorFrame`]), so its bundle carries less decoding code.
+    type Frame: serde::de::DeserializeOwned;
     fn connection(&self) -> Connection;
-    /// A frame arrived. Returns true when it is the server's greeting (`hello`,
+    /// A frame arrived (`pong` included: it only proves the socket alive). Returns true when it is the server's greeting (`hello`,
     /// `support.hello`): after a greeting, a dropped connection retries at once.
     /// `first`: this is the page's first connection (not a reconnect).
-    fn on_frame(&self, frame: ServerFrame, first: bool) -> bool;
+    fn on_frame(&self, frame: Self::Frame, first: bool) -> bool;
     /// The subprotocol to offer on connecting: the widget's visitor token,
     /// where the visitor cookie may be blocked. Most pages offer none.
     fn protocol(&self) -> Option<String> {
@@ -228,7 +232,7 @@ mod imp {
 
     use super::{Control, Session};
     use crate::client::{backoff::Backoff, browser};
-    use crate::protocol::{close, ServerFrame};
+    use crate::protocol::close;
     use crate::state::LinkState;
 
     /// Frames the UI may queue before the socket drains them. Far above what a
@@ -427,9 +431,7 @@ mod imp {
             while let Some(item) = stream.next().await {
                 heard.set(browser::now_ms());
                 match item {
-                    Ok(Message::Text(text)) => match serde_json::from_str::<ServerFrame>(&text) {
-                        // Only proves the socket is alive (`heard`, above).
-                        Ok(ServerFrame::Pong) => {}
+                    Ok(Message::Text(text)) => match serde_json::from_str::<S::Frame>(&text) {
                         Ok(frame) => {
                             if chat.on_frame(frame, first) {
                                 greeted.set(true);

@@ -65,6 +65,8 @@ impl LiveInbox {
 }
 
 impl Session for LiveInbox {
+    type Frame = ServerFrame;
+
     fn connection(&self) -> Connection {
         self.connection
     }

@@ -473,3 +473,75 @@ mod minutes_tests {
         assert_eq!(super::in_minutes(0), "0");
     }
 }
+
+// --- The payloads of the server's `support.*` frames a visitor reads, named
+// so that `ServerFrame` and the visitor's smaller `VisitorFrame` share them.
+
+/// `support.hello`: first frame on a visitor's connection (instead of `hello`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SupportHello {
+    /// `null` until the visitor first writes (a cookie alone stores nothing).
+    pub visitor: Option<VisitorId>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub verified: bool,
+    /// The visitor's conversations, newest first.
+    pub conversations: Vec<ConversationRow>,
+    pub desk: DeskState,
+}
+
+/// `support.history`: the answer to `support.join`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SupportHistory {
+    pub conversation: ConversationId,
+    pub status: ConversationStatus,
+    pub assignee: Option<AgentRef>,
+    pub messages: Vec<SupportMessage>,
+    /// More messages exist past the last one (join again with `since`).
+    pub more: bool,
+    /// The rating already given to this resolution, so a reloaded page
+    /// does not ask again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+}
+
+/// `support.ack`: your `support.open`/`send`/`note` with `client_id` is
+/// stored as `id`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SupportAck {
+    pub client_id: String,
+    pub id: SupportMessageId,
+    pub conversation: ConversationId,
+}
+
+/// `support.assigned`: the conversation's agent changed (`None`: back in
+/// the queue).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SupportAssigned {
+    pub conversation: ConversationId,
+    pub agent: Option<AgentRef>,
+}
+
+/// `support.status`: the conversation's status changed.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SupportStatus {
+    pub conversation: ConversationId,
+    pub status: ConversationStatus,
+}
+
+/// `support.typing`: `who` is typing in the conversation.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SupportTyping {
+    pub conversation: ConversationId,
+    pub who: String,
+    pub kind: AuthorKind,
+}
+
+/// `support.away`, to visitors: nobody will answer soon; the message is kept
+/// and queued.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SupportAway {
+    pub conversation: ConversationId,
+    pub reason: AwayReason,
+    pub message: String,
+}

@@ -15,8 +15,8 @@ use crate::client::{browser, http, socket::Connection};
 use crate::i18n::*;
 use crate::language::{error_text, refusal_text, Lang};
 use crate::protocol::{
-    ChangeId, ChatMessage, ClientFrame, ErrorCode, MessageId, RoomId, RoomSummary, ServerFrame,
-    User, JOIN_HISTORY,
+    ChangeId, ChatMessage, ClientFrame, ErrorCode, ErrorFrame, MessageId, RoomId, RoomSummary,
+    ServerFrame, User, JOIN_HISTORY,
 };
 use crate::state::announcements::{Announcements, Reader};
 use crate::state::outbox::{Outbox, Pending};
@@ -300,12 +300,12 @@ impl Chat {
             ServerFrame::Left { room } => self.on_left(room),
             ServerFrame::RoomCreated { room } => self.rooms.update(|r| r.upsert(room)),
             ServerFrame::Announcement(a) => self.announcements.announce(a, false),
-            ServerFrame::Error {
+            ServerFrame::Error(ErrorFrame {
                 code,
                 message,
                 retry_after_ms,
                 client_id,
-            } => self.on_error(code, message, retry_after_ms, client_id),
+            }) => self.on_error(code, message, retry_after_ms, client_id),
             // The socket loop keeps it (it only proves the socket alive).
             ServerFrame::Pong => {}
             // The support desk's frames belong to the support views, not to chat.
@@ -729,6 +729,8 @@ impl Default for Chat {
 }
 
 impl crate::client::socket::Session for Chat {
+    type Frame = ServerFrame;
+
     fn connection(&self) -> Connection {
         self.connection
     }
@@ -1094,12 +1096,12 @@ mod tests {
         with_chat(|chat| {
             let first = send(chat, "one");
             let second = send(chat, "two");
-            chat.apply(ServerFrame::Error {
+            chat.apply(ServerFrame::Error(ErrorFrame {
                 code: ErrorCode::RateLimited,
                 message: "slow down".into(),
                 retry_after_ms: Some(3_000),
                 client_id: Some(first.clone()),
-            });
+            }));
             chat.send_message(RoomId(1), MessageBody::parse("three").unwrap());
             let status = |id: &str| {
                 chat.outbox
@@ -1124,12 +1126,12 @@ mod tests {
     fn refused_sends_keep_the_servers_reason() {
         with_chat(|chat| {
             let id = send(chat, "too much");
-            chat.apply(ServerFrame::Error {
+            chat.apply(ServerFrame::Error(ErrorFrame {
                 code: ErrorCode::Invalid,
                 message: "body: must not be empty".into(),
                 retry_after_ms: None,
                 client_id: Some(id.clone()),
-            });
+            }));
             let status = chat
                 .outbox
                 .with_untracked(|o| o.get(&id).map(|p| p.status.clone()));
@@ -1140,12 +1142,12 @@ mod tests {
                 })
             );
             // An error for no message in particular goes to the banner.
-            chat.apply(ServerFrame::Error {
+            chat.apply(ServerFrame::Error(ErrorFrame {
                 code: ErrorCode::NotFound,
                 message: "no such room".into(),
                 retry_after_ms: None,
                 client_id: None,
-            });
+            }));
             assert_eq!(chat.notice.get_untracked().as_deref(), Some("no such room"));
         });
     }

@@ -19,8 +19,9 @@ use crate::i18n::*;
 use crate::language::{error_text, refusal_text, Lang};
 use crate::protocol::{
     AgentRef, AgentStatus, AuthorKind, Availability, CannedReply, ClientFrame, ConversationDetail,
-    ConversationId, ConversationRow, ConversationStatus, Role, ServerFrame, SupportMessage,
-    SupportMessageId, User, UserId,
+    ConversationId, ConversationRow, ConversationStatus, ErrorFrame, Role, ServerFrame, SupportAck,
+    SupportAssigned, SupportHistory, SupportMessage, SupportMessageId, SupportStatus,
+    SupportTyping, User, UserId,
 };
 use crate::state::announcements::{Announcements, Reader};
 use crate::state::LinkState;
@@ -468,14 +469,14 @@ impl Desk {
             ServerFrame::SupportAgentRemoved { id } => self.lists.update(|l| {
                 l.agents.remove(&id);
             }),
-            ServerFrame::SupportHistory {
+            ServerFrame::SupportHistory(SupportHistory {
                 conversation,
                 status,
                 assignee,
                 messages,
                 more,
                 ..
-            } if open == Some(conversation) => {
+            }) if open == Some(conversation) => {
                 self.status.set(Some(status));
                 self.assignee.set(assignee);
                 self.settle(&messages);
@@ -497,25 +498,25 @@ impl Desk {
                 self.settle(std::slice::from_ref(&m));
                 self.thread.update(|t| t.merge([m]));
             }
-            ServerFrame::SupportAck { client_id, .. } => {
+            ServerFrame::SupportAck(SupportAck { client_id, .. }) => {
                 // The echo came first (the server's order), so the message is
                 // already in the thread; dropping the pending copy is all.
                 self.outbox
                     .update(|o| o.retain(|p| p.client_id != client_id));
             }
-            ServerFrame::SupportAssigned {
+            ServerFrame::SupportAssigned(SupportAssigned {
                 conversation,
                 agent,
-            } if open == Some(conversation) => self.assignee.set(agent),
-            ServerFrame::SupportStatus {
+            }) if open == Some(conversation) => self.assignee.set(agent),
+            ServerFrame::SupportStatus(SupportStatus {
                 conversation,
                 status,
-            } if open == Some(conversation) => self.status.set(Some(status)),
-            ServerFrame::SupportTyping {
+            }) if open == Some(conversation) => self.status.set(Some(status)),
+            ServerFrame::SupportTyping(SupportTyping {
                 conversation,
                 who,
                 kind,
-            } if open == Some(conversation) => {
+            }) if open == Some(conversation) => {
                 let mine = kind == AuthorKind::Agent
                     && self
                         .me
@@ -579,12 +580,12 @@ impl Desk {
                 ));
             }
             ServerFrame::Announcement(a) => self.announcements.announce(a, false),
-            ServerFrame::Error {
+            ServerFrame::Error(ErrorFrame {
                 code,
                 message,
                 client_id,
                 ..
-            } => {
+            }) => {
                 let message = refusal_text(self.lang, code, &message);
                 if let Some(client_id) = client_id {
                     // Refused for good (invalid, forbidden): resending would
@@ -761,6 +762,8 @@ fn store_availability(status: Availability) {
 }
 
 impl crate::client::socket::Session for Desk {
+    type Frame = ServerFrame;
+
     fn connection(&self) -> Connection {
         self.connection
     }
@@ -983,19 +986,21 @@ mod tests {
             };
             as_role(Role::Agent);
             desk.open.set(Some(ConversationId(1)));
-            let to = |id: i64, name: &str| ServerFrame::SupportAssigned {
-                conversation: ConversationId(1),
-                agent: Some(AgentRef {
-                    id: UserId(id),
-                    name: name.into(),
-                }),
+            let to = |id: i64, name: &str| {
+                ServerFrame::SupportAssigned(SupportAssigned {
+                    conversation: ConversationId(1),
+                    agent: Some(AgentRef {
+                        id: UserId(id),
+                        name: name.into(),
+                    }),
+                })
             };
             desk.apply(to(7, "ann"));
             assert_eq!(desk.handed_to(), None);
-            desk.apply(ServerFrame::SupportAssigned {
+            desk.apply(ServerFrame::SupportAssigned(SupportAssigned {
                 conversation: ConversationId(1),
                 agent: None,
-            });
+            }));
             assert_eq!(desk.handed_to(), None, "the queue: anyone may answer");
             desk.apply(to(8, "bob"));
             assert_eq!(desk.handed_to().map(|a| a.name).as_deref(), Some("bob"));
@@ -1028,25 +1033,25 @@ mod tests {
                 Some(&pending[0].client_id),
             )));
             assert_eq!(desk.outbox.get_untracked().len(), 1);
-            desk.apply(ServerFrame::SupportAck {
+            desk.apply(ServerFrame::SupportAck(SupportAck {
                 client_id: pending[1].client_id.clone(),
                 id: SupportMessageId(6),
                 conversation: ConversationId(1),
-            });
+            }));
             assert!(desk.outbox.get_untracked().is_empty());
             // Status and assignee of the open conversation follow the frames.
-            desk.apply(ServerFrame::SupportStatus {
+            desk.apply(ServerFrame::SupportStatus(SupportStatus {
                 conversation: ConversationId(1),
                 status: ConversationStatus::Resolved,
-            });
+            }));
             assert_eq!(
                 desk.status.get_untracked(),
                 Some(ConversationStatus::Resolved)
             );
-            desk.apply(ServerFrame::SupportStatus {
+            desk.apply(ServerFrame::SupportStatus(SupportStatus {
                 conversation: ConversationId(2),
                 status: ConversationStatus::Pending,
-            });
+            }));
             assert_eq!(
                 desk.status.get_untracked(),
                 Some(ConversationStatus::Resolved)

@@ -18,7 +18,9 @@ use crate::i18n::*;
 use crate::language::{refusal_text, Lang};
 use crate::protocol::{
     AgentRef, AuthorKind, AwayReason, ClientFrame, ConversationId, ConversationStatus, DeskState,
-    ErrorCode, ServerFrame, SupportMessage, SupportMessageId, VisitorSession, MAX_BODY_CHARS,
+    ErrorCode, ErrorFrame, SupportAck, SupportAssigned, SupportAway, SupportHello, SupportHistory,
+    SupportMessage, SupportMessageId, SupportStatus, SupportTyping, VisitorFrame, VisitorSession,
+    MAX_BODY_CHARS,
 };
 use crate::state::announcements::{Announcements, Reader};
 use crate::state::LinkState;
@@ -393,16 +395,16 @@ impl Visitor {
     // Frames from the server
     // -----------------------------------------------------------------------
 
-    pub fn apply(&self, frame: ServerFrame) {
+    pub fn apply(&self, frame: VisitorFrame) {
         match frame {
-            ServerFrame::SupportHello {
+            VisitorFrame::SupportHello(SupportHello {
                 name,
                 email,
                 verified,
                 conversations,
                 desk,
                 ..
-            } => {
+            }) => {
                 self.me.set(Me {
                     name,
                     email,
@@ -421,14 +423,14 @@ impl Visitor {
                 self.greeted.set(true);
                 self.resume();
             }
-            ServerFrame::SupportHistory {
+            VisitorFrame::SupportHistory(SupportHistory {
                 conversation,
                 status,
                 assignee,
                 messages,
                 more,
                 rating,
-            } => {
+            }) => {
                 if !self.adopt(conversation) {
                     return;
                 }
@@ -444,7 +446,7 @@ impl Visitor {
                     });
                 }
             }
-            ServerFrame::SupportMessage(m) => {
+            VisitorFrame::SupportMessage(m) => {
                 if !self.adopt(m.conversation) {
                     return;
                 }
@@ -453,11 +455,11 @@ impl Visitor {
                 }
                 self.thread.update(|t| t.merge([m]));
             }
-            ServerFrame::SupportAck {
+            VisitorFrame::SupportAck(SupportAck {
                 client_id,
                 id,
                 conversation,
-            } => {
+            }) => {
                 if !self.adopt(conversation) {
                     return;
                 }
@@ -471,19 +473,19 @@ impl Visitor {
                 }
                 self.thread.update(|t| t.ack(&client_id, id));
             }
-            ServerFrame::SupportAssigned {
+            VisitorFrame::SupportAssigned(SupportAssigned {
                 conversation,
                 agent,
-            } if self.is_current(conversation) => {
+            }) if self.is_current(conversation) => {
                 if agent.is_some() {
                     self.away.set(None);
                 }
                 self.assignee.set(agent);
             }
-            ServerFrame::SupportStatus {
+            VisitorFrame::SupportStatus(SupportStatus {
                 conversation,
                 status,
-            } if self.is_current(conversation) => {
+            }) if self.is_current(conversation) => {
                 if status == ConversationStatus::Resolved
                     && self.status.get_untracked() != ConversationStatus::Resolved
                 {
@@ -492,23 +494,23 @@ impl Visitor {
                 }
                 self.status.set(status);
             }
-            ServerFrame::SupportTyping {
+            VisitorFrame::SupportTyping(SupportTyping {
                 conversation,
                 who,
                 kind: AuthorKind::Agent,
-            } if self.is_current(conversation) => self.show_typing(who),
-            ServerFrame::SupportAway {
+            }) if self.is_current(conversation) => self.show_typing(who),
+            VisitorFrame::SupportAway(SupportAway {
                 conversation,
                 reason,
                 message,
-            } if self.adopt(conversation) => self.away.set(Some((reason, message))),
-            ServerFrame::Announcement(a) => self.announcements.announce(a, false),
-            ServerFrame::Error {
+            }) if self.adopt(conversation) => self.away.set(Some((reason, message))),
+            VisitorFrame::Announcement(a) => self.announcements.announce(a, false),
+            VisitorFrame::Error(ErrorFrame {
                 code,
                 message,
                 client_id,
                 ..
-            } => self.on_error(code, message, client_id),
+            }) => self.on_error(code, message, client_id),
             // Chat and console frames never reach a visitor's connection;
             // frames about another conversation of theirs are not on screen.
             _ => {}
@@ -614,12 +616,14 @@ impl Visitor {
 }
 
 impl Session for Visitor {
+    type Frame = VisitorFrame;
+
     fn connection(&self) -> Connection {
         self.connection
     }
 
-    fn on_frame(&self, frame: ServerFrame, _first: bool) -> bool {
-        let greeting = matches!(frame, ServerFrame::SupportHello { .. });
+    fn on_frame(&self, frame: VisitorFrame, _first: bool) -> bool {
+        let greeting = matches!(frame, VisitorFrame::SupportHello { .. });
         self.apply(frame);
         greeting
     }
@@ -717,8 +721,8 @@ mod tests {
         }
     }
 
-    fn hello(conversations: Vec<ConversationRow>) -> ServerFrame {
-        ServerFrame::SupportHello {
+    fn hello(conversations: Vec<ConversationRow>) -> VisitorFrame {
+        VisitorFrame::SupportHello(SupportHello {
             visitor: Some(VisitorId(1)),
             name: None,
             email: None,
@@ -729,7 +733,7 @@ mod tests {
                 agents_online: true,
                 away_message: String::new(),
             },
-        }
+        })
     }
 
     #[test]
@@ -742,7 +746,7 @@ mod tests {
             assert!(v.greeted.get_untracked());
             assert_eq!(v.conversation.get_untracked(), Some(ConversationId(7)));
             assert_eq!(v.status.get_untracked(), ConversationStatus::Resolved);
-            v.apply(ServerFrame::SupportHistory {
+            v.apply(VisitorFrame::SupportHistory(SupportHistory {
                 conversation: ConversationId(7),
                 status: ConversationStatus::Resolved,
                 assignee: Some(AgentRef {
@@ -752,11 +756,11 @@ mod tests {
                 messages: vec![message(1, AuthorKind::Visitor, None)],
                 more: false,
                 rating: None,
-            });
+            }));
             assert_eq!(v.thread.with_untracked(ids), vec![1]);
             assert_eq!(v.rated.get_untracked(), None, "not rated yet: asked");
             // Issue 11.2: after a reload the history says it was rated.
-            v.apply(ServerFrame::SupportHistory {
+            v.apply(VisitorFrame::SupportHistory(SupportHistory {
                 conversation: ConversationId(7),
                 status: ConversationStatus::Resolved,
                 assignee: Some(AgentRef {
@@ -769,14 +773,14 @@ mod tests {
                     score: 4,
                     comment: None,
                 }),
-            });
+            }));
             assert_eq!(v.rated.get_untracked(), Some(4), "rated: not asked again");
             assert_eq!(
                 v.assignee.get_untracked().map(|a| a.name),
                 Some("ann".into())
             );
             // Another conversation's frames are not this page's.
-            v.apply(ServerFrame::SupportMessage(SupportMessage {
+            v.apply(VisitorFrame::SupportMessage(SupportMessage {
                 conversation: ConversationId(2),
                 ..message(4, AuthorKind::Agent, None)
             }));
@@ -794,37 +798,37 @@ mod tests {
                 .thread
                 .with_untracked(|t| t.pending()[0].client_id.clone());
             // The echo comes before the ack.
-            v.apply(ServerFrame::SupportMessage(message(
+            v.apply(VisitorFrame::SupportMessage(message(
                 1,
                 AuthorKind::Visitor,
                 Some(&cid),
             )));
-            v.apply(ServerFrame::SupportAck {
+            v.apply(VisitorFrame::SupportAck(SupportAck {
                 client_id: cid,
                 id: SupportMessageId(1),
                 conversation: ConversationId(7),
-            });
+            }));
             assert_eq!(v.conversation.get_untracked(), Some(ConversationId(7)));
             assert!(v.thread.with_untracked(|t| t.pending().is_empty()));
-            v.apply(ServerFrame::SupportAway {
+            v.apply(VisitorFrame::SupportAway(SupportAway {
                 conversation: ConversationId(7),
                 reason: AwayReason::NoAgents,
                 message: "nobody".into(),
-            });
+            }));
             assert!(v.away.get_untracked().is_some());
-            v.apply(ServerFrame::SupportAssigned {
+            v.apply(VisitorFrame::SupportAssigned(SupportAssigned {
                 conversation: ConversationId(7),
                 agent: Some(AgentRef {
                     id: crate::protocol::UserId(3),
                     name: "ann".into(),
                 }),
-            });
+            }));
             assert!(v.away.get_untracked().is_none());
             v.rated.set(Some(4));
-            v.apply(ServerFrame::SupportStatus {
+            v.apply(VisitorFrame::SupportStatus(SupportStatus {
                 conversation: ConversationId(7),
                 status: ConversationStatus::Resolved,
-            });
+            }));
             assert_eq!(v.rated.get_untracked(), None);
             assert_eq!(v.status.get_untracked(), ConversationStatus::Resolved);
         });
@@ -838,12 +842,12 @@ mod tests {
             let cid = v
                 .thread
                 .with_untracked(|t| t.pending()[0].client_id.clone());
-            v.apply(ServerFrame::Error {
+            v.apply(VisitorFrame::Error(ErrorFrame {
                 code: ErrorCode::Invalid,
                 message: "email: is not an email address".into(),
                 retry_after_ms: None,
                 client_id: Some(cid),
-            });
+            }));
             assert!(v.thread.with_untracked(Thread::is_empty));
             assert_eq!(
                 v.notice.get_untracked().as_deref(),

@@ -26,7 +26,8 @@ use crate::{
 use app::{
     protocol::{
         Availability, AwayReason, ConversationId, ConversationStatus, ErrorCode, Role, ServerFrame,
-        SupportMessageId, SystemEvent, User, UserId, VisitorId, VisitorInfo, SUPPORT_HISTORY,
+        SupportAck, SupportAway, SupportHello, SupportHistory, SupportMessageId, SupportTyping,
+        SystemEvent, User, UserId, VisitorId, VisitorInfo, SUPPORT_HISTORY,
     },
     validate::{ClientId, Email, MessageBody, Rating, VisitorName},
 };
@@ -105,14 +106,14 @@ impl SupportSession {
             Some(v) => state.store.visitor_conversations(v.id).await?,
             None => Vec::new(),
         };
-        Ok(ServerFrame::SupportHello {
+        Ok(ServerFrame::SupportHello(SupportHello {
             visitor: v.map(|v| v.id),
             name: v.and_then(|v| v.name.clone()),
             email: v.and_then(|v| v.email.clone()),
             verified: v.is_some_and(|v| v.verified),
             conversations,
             desk: state.desk.state(),
-        })
+        }))
     }
 
     fn reply(&self, frame: &ServerFrame) {
@@ -329,11 +330,11 @@ impl SupportSession {
             self.state.desk.refresh_row(conversation, None).await?;
             self.state.desk.wake();
         }
-        self.reply(&ServerFrame::SupportAck {
+        self.reply(&ServerFrame::SupportAck(SupportAck {
             client_id: cid,
             id: stored.message.id,
             conversation,
-        });
+        }));
         if stored.fresh {
             self.tell_if_away(conversation);
         }
@@ -350,11 +351,11 @@ impl SupportSession {
         } else {
             return;
         };
-        self.reply(&ServerFrame::SupportAway {
+        self.reply(&ServerFrame::SupportAway(SupportAway {
             conversation,
             reason,
             message: desk.away_message,
-        });
+        }));
     }
 
     /// Counts one visitor message (`support.open`, `support.send`).
@@ -405,14 +406,14 @@ impl SupportSession {
             .unwrap_or_default();
         // Only a resolved conversation asks for a rating.
         let rating = rating.filter(|_| c.status == ConversationStatus::Resolved);
-        self.reply(&ServerFrame::SupportHistory {
+        self.reply(&ServerFrame::SupportHistory(SupportHistory {
             conversation: id,
             status: c.status,
             assignee,
             messages,
             more,
             rating,
-        });
+        }));
         Ok(())
     }
 
@@ -490,11 +491,11 @@ impl SupportSession {
                 desk.refresh_row(id, None).await?;
             }
         }
-        self.reply(&ServerFrame::SupportAck {
+        self.reply(&ServerFrame::SupportAck(SupportAck {
             client_id: cid,
             id: stored.message.id,
             conversation: id,
-        });
+        }));
         if stored.fresh && kind == MessageKind::Visitor && c.assignee.is_none() {
             self.tell_if_away(id);
         }
@@ -524,11 +525,11 @@ impl SupportSession {
         };
         self.state.desk.to_conversation_except(
             id,
-            ServerFrame::SupportTyping {
+            ServerFrame::SupportTyping(SupportTyping {
                 conversation: id,
                 who,
                 kind,
-            },
+            }),
             self.outbox.id,
         );
         Ok(())

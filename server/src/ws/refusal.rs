@@ -5,7 +5,7 @@ use crate::{
     hub::{encode, Outbox},
     refusal::Refusal,
 };
-use app::protocol::ServerFrame;
+use app::protocol::{ErrorFrame, ServerFrame};
 
 pub trait Reply {
     /// Queues the `error` frame for this refusal on the connection's outbox.
@@ -14,11 +14,11 @@ pub trait Reply {
 
 impl Reply for Refusal {
     fn reply(self, outbox: &Outbox) {
-        outbox.push(encode(&ServerFrame::Error {
+        outbox.push(encode(&ServerFrame::Error(ErrorFrame {
             code: self.code,
             message: self.message,
             retry_after_ms: self.retry_after_ms,
             client_id: self.client_id,
-        }));
+        })));
     }
 }

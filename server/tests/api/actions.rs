@@ -4,7 +4,9 @@
 //! rules live in `chat` and `support::session`, not in the WebSocket layer.
 
 use crate::helpers::{spawn_app, TestApp, WAIT};
-use app::protocol::{ConversationStatus, ErrorCode, ServerFrame, User};
+use app::protocol::{
+    ConversationStatus, ErrorCode, ServerFrame, SupportAck, SupportAssigned, User,
+};
 use switchboard::{
     chat::{self, ChatSession},
     hub::{Feed, Outbox},
@@ -150,7 +152,7 @@ async fn two_agents_claiming_at_once_give_one_assignment() {
         .unwrap();
     let conversation =
         match next_matching(&mut v_feed, |f| matches!(f, ServerFrame::SupportAck { .. })).await {
-            ServerFrame::SupportAck { conversation, .. } => conversation,
+            ServerFrame::SupportAck(SupportAck { conversation, .. }) => conversation,
             _ => unreachable!(),
         };
 
@@ -194,7 +196,10 @@ async fn two_agents_claiming_at_once_give_one_assignment() {
     assert_eq!(e.code, ErrorCode::NotFound);
     // The visitor heard who took it.
     next_matching(&mut v_feed, |f| {
-        matches!(f, ServerFrame::SupportAssigned { agent: Some(_), .. })
+        matches!(
+            f,
+            ServerFrame::SupportAssigned(SupportAssigned { agent: Some(_), .. })
+        )
     })
     .await;
     app.stop().await;

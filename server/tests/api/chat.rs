@@ -3,8 +3,8 @@
 
 use crate::helpers::*;
 use app::protocol::{
-    ChangeId, ChatMessage, ClientFrame, ErrorCode, MessageId, MessagePage, RoomId, RoomSummary,
-    ServerFrame, JOIN_HISTORY, MAX_CHANGE_REPLAY, MAX_REPLAY,
+    ChangeId, ChatMessage, ClientFrame, ErrorCode, ErrorFrame, MessageId, MessagePage, RoomId,
+    RoomSummary, ServerFrame, JOIN_HISTORY, MAX_CHANGE_REPLAY, MAX_REPLAY,
 };
 use switchboard::store::NewMessage;
 
@@ -240,7 +240,7 @@ async fn edits_and_deletes_are_live_and_checked() {
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await
     {
-        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::Forbidden),
+        ServerFrame::Error(ErrorFrame { code, .. }) => assert_eq!(code, ErrorCode::Forbidden),
         _ => unreachable!(),
     }
     a.send(&ClientFrame::Edit {
@@ -262,7 +262,7 @@ async fn edits_and_deletes_are_live_and_checked() {
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await
     {
-        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::Forbidden),
+        ServerFrame::Error(ErrorFrame { code, .. }) => assert_eq!(code, ErrorCode::Forbidden),
         _ => unreachable!(),
     }
     // An admin may delete anyone's message.
@@ -380,9 +380,9 @@ async fn rooms_are_announced_and_leave_stops_delivery() {
     })
     .await;
     match b.recv().await {
-        ServerFrame::Error {
+        ServerFrame::Error(ErrorFrame {
             code, client_id, ..
-        } => {
+        }) => {
             assert_eq!(code, ErrorCode::NotJoined);
             assert_eq!(client_id.as_deref(), Some("nj"));
         }
@@ -403,7 +403,7 @@ async fn rooms_are_announced_and_leave_stops_delivery() {
     .await;
     // Bob gets the not_found for the bogus room, and no message from the room he left.
     match b.recv().await {
-        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::NotFound),
+        ServerFrame::Error(ErrorFrame { code, .. }) => assert_eq!(code, ErrorCode::NotFound),
         f => panic!("expected not_found, got {f:?}"),
     }
 }

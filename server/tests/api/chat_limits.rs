@@ -5,7 +5,7 @@
 
 use crate::helpers::*;
 use app::protocol::{
-    ChangeId, ClientFrame, ErrorCode, MessageId, RoomId, RoomSummary, ServerFrame,
+    ChangeId, ClientFrame, ErrorCode, ErrorFrame, MessageId, RoomId, RoomSummary, ServerFrame,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
@@ -46,7 +46,7 @@ async fn post_many(
                     ids.push(id);
                     acked += 1;
                 }
-                ServerFrame::Error { message, .. } => panic!("{message}"),
+                ServerFrame::Error(ErrorFrame { message, .. }) => panic!("{message}"),
                 _ => {}
             }
         }
@@ -70,11 +70,11 @@ async fn recv_raw(c: &mut Client) -> (usize, ServerFrame) {
 
 fn expect_rate_limited(f: ServerFrame) -> u64 {
     match f {
-        ServerFrame::Error {
+        ServerFrame::Error(ErrorFrame {
             code: ErrorCode::RateLimited,
             retry_after_ms: Some(ms),
             ..
-        } => ms,
+        }) => ms,
         other => panic!("expected rate_limited with retry_after_ms, got {other:?}"),
     }
 }
@@ -385,7 +385,7 @@ async fn edits_deletes_and_marks_are_limited_typing_is_dropped() {
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await
     {
-        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::NotFound),
+        ServerFrame::Error(ErrorFrame { code, .. }) => assert_eq!(code, ErrorCode::NotFound),
         _ => unreachable!(),
     }
     // Over the limit: dropped without a word…
@@ -422,7 +422,7 @@ async fn edits_deletes_and_marks_are_limited_typing_is_dropped() {
         match c.recv().await {
             ServerFrame::Typing { .. } => typing += 1,
             ServerFrame::Message(m) if m.body == "done" => break,
-            ServerFrame::Error { message, .. } => panic!("{message}"),
+            ServerFrame::Error(ErrorFrame { message, .. }) => panic!("{message}"),
             _ => {}
         }
     }

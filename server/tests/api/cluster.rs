@@ -14,7 +14,7 @@ use crate::helpers::*;
 use crate::support::{
     agent_online, assigned, join as support_join, open, say, send, staff, visitor, visitor_cookie,
 };
-use app::protocol::{close, Announcement, ClientFrame, PushResponse, ServerFrame};
+use app::protocol::{close, Announcement, ClientFrame, PushResponse, ServerFrame, SupportTyping};
 use chrono::{Duration as ChronoDuration, SubsecRound, Utc};
 use serde_json::json;
 use std::{sync::Arc, time::Duration};
@@ -368,7 +368,7 @@ async fn a_visitor_on_one_node_is_answered_from_another(bus: Bus) {
     v.send(&ClientFrame::SupportTyping { conversation: conv })
         .await;
     agent
-        .recv_until(|f| matches!(f, ServerFrame::SupportTyping { conversation, .. } if *conversation == conv))
+        .recv_until(|f| matches!(f, ServerFrame::SupportTyping(SupportTyping { conversation, .. }) if *conversation == conv))
         .await;
     c.stop().await;
 }

@@ -11,7 +11,7 @@
 
 use crate::cluster::{unique_prefix, Cluster};
 use crate::helpers::*;
-use app::protocol::{ClientFrame, MessageId, RoomId, ServerFrame};
+use app::protocol::{ClientFrame, ErrorFrame, MessageId, RoomId, ServerFrame};
 use std::{
     collections::BTreeSet,
     net::SocketAddr,
@@ -249,9 +249,9 @@ async fn send_resuming(
                     at(acked.len()).await;
                     break;
                 }
-                Ok(ServerFrame::Error {
+                Ok(ServerFrame::Error(ErrorFrame {
                     client_id: Some(x), ..
-                }) if x == cid => {
+                })) if x == cid => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     break; // not acknowledged: sent again next round
                 }

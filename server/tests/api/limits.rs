@@ -1,13 +1,13 @@
 //! Bad input, rate limits and clients that stop reading.
 
 use crate::helpers::*;
-use app::protocol::{ClientFrame, ErrorCode, ServerFrame, MAX_BODY_CHARS};
+use app::protocol::{ClientFrame, ErrorCode, ErrorFrame, ServerFrame, MAX_BODY_CHARS};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
 async fn expect_error(c: &mut Client, want: ErrorCode) -> String {
     match c.recv().await {
-        ServerFrame::Error { code, message, .. } => {
+        ServerFrame::Error(ErrorFrame { code, message, .. }) => {
             assert_eq!(code, want, "{message}");
             message
         }
@@ -113,12 +113,12 @@ async fn the_rate_limit_says_when_to_retry() {
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await
     {
-        ServerFrame::Error {
+        ServerFrame::Error(ErrorFrame {
             code,
             retry_after_ms,
             client_id,
             ..
-        } => {
+        }) => {
             assert_eq!(code, ErrorCode::RateLimited);
             assert_eq!(client_id.as_deref(), Some("fast"));
             let ms = retry_after_ms.expect("retry_after_ms");

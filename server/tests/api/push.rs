@@ -5,8 +5,8 @@
 
 use crate::helpers::*;
 use app::protocol::{
-    Announcement, AnnouncementStats, ApiKey, InboxEntry, NewApiKey, OccurrenceStatus, PushResponse,
-    Schedule, ScheduleStatus, ServerFrame,
+    Announcement, AnnouncementStats, ApiKey, ErrorFrame, InboxEntry, NewApiKey, OccurrenceStatus,
+    PushResponse, Schedule, ScheduleStatus, ServerFrame,
 };
 use chrono::{DateTime, Duration, SecondsFormat, SubsecRound, Utc};
 use serde_json::{json, Value};
@@ -161,7 +161,9 @@ async fn an_api_key_push_reaches_online_users_at_once_and_offline_ones_in_the_in
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await
     {
-        ServerFrame::Error { code, .. } => assert_eq!(code, app::protocol::ErrorCode::NotFound),
+        ServerFrame::Error(ErrorFrame { code, .. }) => {
+            assert_eq!(code, app::protocol::ErrorCode::NotFound)
+        }
         _ => unreachable!(),
     }
     // The error came after the first frame was handled: receipts are in.

@@ -7,8 +7,9 @@
 use crate::helpers::*;
 use app::protocol::{
     AgentStatus, AuthorKind, Availability, AwayReason, ClientFrame, ConversationId,
-    ConversationRow, ConversationStatus, ErrorCode, ServerFrame, SignedIdentity, SupportMessage,
-    SupportMessageId, SystemEvent, UserId, VisitorSession,
+    ConversationRow, ConversationStatus, ErrorCode, ErrorFrame, ServerFrame, SignedIdentity,
+    SupportAck, SupportAssigned, SupportAway, SupportHello, SupportHistory, SupportMessage,
+    SupportMessageId, SupportStatus, SupportTyping, SystemEvent, UserId, VisitorSession,
 };
 use chrono::{Duration, SubsecRound, Utc};
 use serde_json::json;
@@ -80,7 +81,7 @@ pub(crate) async fn visitor(app: &TestApp, cookie: &str) -> (Client, Vec<Convers
         .expect("visitor ws connects");
     let mut c = Client { ws };
     match c.recv().await {
-        ServerFrame::SupportHello { conversations, .. } => (c, conversations),
+        ServerFrame::SupportHello(SupportHello { conversations, .. }) => (c, conversations),
         other => panic!("expected support.hello, got {other:?}"),
     }
 }
@@ -116,12 +117,12 @@ pub(crate) async fn open(c: &mut Client, body: &str, cid: &str) -> ConversationI
     .await;
     match c
         .recv_until(|f| {
-            matches!(f, ServerFrame::SupportAck { client_id, .. } if client_id == cid)
+            matches!(f, ServerFrame::SupportAck(SupportAck { client_id, .. }) if client_id == cid)
                 || matches!(f, ServerFrame::Error { .. })
         })
         .await
     {
-        ServerFrame::SupportAck { conversation, .. } => conversation,
+        ServerFrame::SupportAck(SupportAck { conversation, .. }) => conversation,
         other => panic!("expected support.ack, got {other:?}"),
     }
 }
@@ -137,12 +138,12 @@ pub(crate) async fn say(c: &mut Client, frame: ClientFrame) -> SupportMessageId 
     c.send(&frame).await;
     match c
         .recv_until(|f| {
-            matches!(f, ServerFrame::SupportAck { client_id, .. } if *client_id == cid)
+            matches!(f, ServerFrame::SupportAck(SupportAck { client_id, .. }) if *client_id == cid)
                 || matches!(f, ServerFrame::Error { .. })
         })
         .await
     {
-        ServerFrame::SupportAck { id, .. } => id,
+        ServerFrame::SupportAck(SupportAck { id, .. }) => id,
         other => panic!("expected support.ack, got {other:?}"),
     }
 }
@@ -158,10 +159,10 @@ pub(crate) fn send(conversation: ConversationId, body: &str, cid: &str) -> Clien
 /// The next `support.assigned` for a conversation: the agent's id.
 pub(crate) async fn assigned(c: &mut Client, conversation: ConversationId) -> Option<UserId> {
     match c
-        .recv_until(|f| matches!(f, ServerFrame::SupportAssigned { conversation: x, .. } if *x == conversation))
+        .recv_until(|f| matches!(f, ServerFrame::SupportAssigned(SupportAssigned { conversation: x, .. }) if *x == conversation))
         .await
     {
-        ServerFrame::SupportAssigned { agent, .. } => agent.map(|a| a.id),
+        ServerFrame::SupportAssigned(SupportAssigned { agent, .. }) => agent.map(|a| a.id),
         _ => unreachable!(),
     }
 }
@@ -178,12 +179,12 @@ pub(crate) async fn join(
     .await;
     match c
         .recv_until(|f| {
-            matches!(f, ServerFrame::SupportHistory { conversation: x, .. } if *x == conversation)
+            matches!(f, ServerFrame::SupportHistory(SupportHistory { conversation: x, .. }) if *x == conversation)
                 || matches!(f, ServerFrame::Error { .. })
         })
         .await
     {
-        ServerFrame::SupportHistory { messages, .. } => messages,
+        ServerFrame::SupportHistory(SupportHistory { messages, .. }) => messages,
         other => panic!("expected support.history, got {other:?}"),
     }
 }
@@ -193,9 +194,9 @@ pub(crate) async fn expect_error(c: &mut Client, code: ErrorCode) {
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await
     {
-        ServerFrame::Error {
+        ServerFrame::Error(ErrorFrame {
             code: got, message, ..
-        } => assert_eq!(got, code, "{message}"),
+        }) => assert_eq!(got, code, "{message}"),
         _ => unreachable!(),
     }
 }
@@ -359,7 +360,9 @@ async fn availability_is_shown_to_agents_and_decides_routing() {
         .recv_until(|f| matches!(f, ServerFrame::SupportAway { .. }))
         .await
     {
-        ServerFrame::SupportAway { reason, .. } => assert_eq!(reason, AwayReason::NoAgents),
+        ServerFrame::SupportAway(SupportAway { reason, .. }) => {
+            assert_eq!(reason, AwayReason::NoAgents)
+        }
         _ => unreachable!(),
     }
     // The visitor leaves an email address to be answered later.
@@ -534,7 +537,7 @@ async fn a_forged_identity_signature_is_rejected_and_a_good_one_verified() {
     let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
     let mut c = Client { ws };
     match c.recv().await {
-        ServerFrame::SupportHello { verified, name, .. } => {
+        ServerFrame::SupportHello(SupportHello { verified, name, .. }) => {
             assert!(verified);
             assert_eq!(name.as_deref(), Some("Ann Customer"));
         }
@@ -614,7 +617,7 @@ async fn a_visitor_message_reopens_a_resolved_conversation_and_ratings_are_kept(
     expect_error(&mut v, ErrorCode::Invalid).await;
     ann.send(&ClientFrame::SupportResolve { conversation: c })
         .await;
-    let status = |want: ConversationStatus| move |f: &ServerFrame| matches!(f, ServerFrame::SupportStatus { status, .. } if *status == want);
+    let status = |want: ConversationStatus| move |f: &ServerFrame| matches!(f, ServerFrame::SupportStatus(SupportStatus { status, .. }) if *status == want);
     v.recv_until(status(ConversationStatus::Resolved)).await;
     v.send(&ClientFrame::SupportRate {
         conversation: c,
@@ -634,7 +637,7 @@ async fn a_visitor_message_reopens_a_resolved_conversation_and_ratings_are_kept(
         .recv_until(|f| matches!(f, ServerFrame::SupportHistory { .. }))
         .await
     {
-        ServerFrame::SupportHistory { rating, .. } => {
+        ServerFrame::SupportHistory(SupportHistory { rating, .. }) => {
             let rating = rating.expect("the rating comes with the history");
             assert_eq!(
                 (rating.score, rating.comment.as_deref()),
@@ -735,10 +738,10 @@ async fn both_sides_resume_after_a_reconnect_and_retries_store_once() {
     ann.recv_until(|f| {
         matches!(
             f,
-            ServerFrame::SupportTyping {
+            ServerFrame::SupportTyping(SupportTyping {
                 kind: AuthorKind::Visitor,
                 ..
-            }
+            })
         )
     })
     .await;
@@ -886,11 +889,11 @@ async fn the_agents_api_lists_downloads_and_manages_the_desk() {
         .recv_until(|f| matches!(f, ServerFrame::SupportAway { .. }))
         .await
     {
-        ServerFrame::SupportAway {
+        ServerFrame::SupportAway(SupportAway {
             conversation,
             reason,
             message,
-        } => {
+        }) => {
             assert_eq!((conversation, reason), (c2, AwayReason::Closed));
             assert_eq!(message, "We are closed today.");
         }
@@ -919,10 +922,10 @@ async fn resolved_conversations_page_newest_first_agents_see_their_own() {
         v.recv_until(|f| {
             matches!(
                 f,
-                ServerFrame::SupportStatus {
+                ServerFrame::SupportStatus(SupportStatus {
                     status: ConversationStatus::Resolved,
                     ..
-                }
+                })
             )
         })
         .await;

@@ -9,8 +9,8 @@ use crate::support::{
     agent_online, expect_error, join, open, say, send, set_cookie, staff, visitor, visitor_cookie,
 };
 use app::protocol::{
-    ClientFrame, ConversationId, ConversationRow, ErrorCode, ServerFrame, SignedIdentity,
-    VisitorSession,
+    ClientFrame, ConversationId, ConversationRow, ErrorCode, ErrorFrame, ServerFrame,
+    SignedIdentity, SupportAck, SupportAssigned, VisitorSession,
 };
 use chrono::Utc;
 use serde_json::json;
@@ -290,12 +290,12 @@ async fn new_conversations_are_limited_per_ip_and_a_retried_open_is_not_counted(
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await
     {
-        ServerFrame::Error {
+        ServerFrame::Error(ErrorFrame {
             code,
             retry_after_ms,
             client_id,
             ..
-        } => {
+        }) => {
             assert_eq!(code, ErrorCode::RateLimited);
             assert!(retry_after_ms.is_some_and(|ms| ms > 0 && ms <= 60_000));
             assert_eq!(client_id.as_deref(), Some("o2"));
@@ -340,7 +340,7 @@ async fn sixty_fresh_cookies_from_one_address_open_ten_conversations_by_default(
             .await
         {
             ServerFrame::SupportAck { .. } => opened += 1,
-            ServerFrame::Error { code, .. } => {
+            ServerFrame::Error(ErrorFrame { code, .. }) => {
                 assert_eq!(code, ErrorCode::RateLimited);
                 refused += 1;
             }
@@ -380,7 +380,7 @@ async fn agents_reach_the_queue_and_their_own_conversations_admins_all_on_every_
                 agent,
             })
             .await;
-        v.recv_until(|f| matches!(f, ServerFrame::SupportAssigned { conversation, .. } if *conversation == c))
+        v.recv_until(|f| matches!(f, ServerFrame::SupportAssigned(SupportAssigned { conversation, .. }) if *conversation == c))
             .await;
     }
     let mut ann_ws = app.connect(&ann_token).await;
@@ -497,7 +497,7 @@ async fn agents_reach_the_queue_and_their_own_conversations_admins_all_on_every_
         })
         .await;
     ann_ws
-        .recv_until(|f| matches!(f, ServerFrame::SupportAssigned { conversation, .. } if *conversation == c1))
+        .recv_until(|f| matches!(f, ServerFrame::SupportAssigned(SupportAssigned { conversation, .. }) if *conversation == c1))
         .await;
     join(&mut bob_ws, c1, None).await;
     say(
@@ -519,7 +519,7 @@ async fn agents_reach_the_queue_and_their_own_conversations_admins_all_on_every_
         .await;
     loop {
         match ann_ws.recv().await {
-            ServerFrame::Error { code, .. } => {
+            ServerFrame::Error(ErrorFrame { code, .. }) => {
                 assert_eq!(code, ErrorCode::NotFound);
                 break;
             }
@@ -552,12 +552,12 @@ async fn expect_limited(c: &mut Client) {
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await
     {
-        ServerFrame::Error {
+        ServerFrame::Error(ErrorFrame {
             code,
             retry_after_ms,
             message,
             ..
-        } => {
+        }) => {
             assert_eq!(code, ErrorCode::RateLimited, "{message}");
             assert!(retry_after_ms.is_some_and(|ms| ms > 0), "{message}");
         }
@@ -586,16 +586,16 @@ async fn a_contact_flood_is_cut_off_by_the_default_action_limit() {
     let mut refused = 0;
     loop {
         match v.recv().await {
-            ServerFrame::Error {
+            ServerFrame::Error(ErrorFrame {
                 code,
                 retry_after_ms,
                 ..
-            } => {
+            }) => {
                 assert_eq!(code, ErrorCode::RateLimited);
                 assert!(retry_after_ms.is_some_and(|ms| ms > 0));
                 refused += 1;
             }
-            ServerFrame::SupportAck { client_id, .. } if client_id == "sync" => break,
+            ServerFrame::SupportAck(SupportAck { client_id, .. }) if client_id == "sync" => break,
             _ => {}
         }
     }
@@ -675,12 +675,12 @@ async fn a_visitors_messages_are_limited_and_the_refusal_names_the_message() {
         .recv_until(|f| matches!(f, ServerFrame::Error { .. }))
         .await
     {
-        ServerFrame::Error {
+        ServerFrame::Error(ErrorFrame {
             code,
             retry_after_ms,
             client_id,
             ..
-        } => {
+        }) => {
             assert_eq!(code, ErrorCode::RateLimited);
             assert!(retry_after_ms.is_some_and(|ms| ms > 0 && ms <= 1000));
             assert_eq!(client_id.as_deref(), Some("v3"));

@@ -10,8 +10,8 @@ use crate::helpers::*;
 use crate::support::{open, staff};
 use crate::visitor_security::{identity, with_widget_secret};
 use app::protocol::{
-    ConversationRow, ServerFrame, SignedIdentity, VisitorSession, VISITOR_TOKEN_HEADER,
-    VISITOR_TOKEN_PROTOCOL,
+    ConversationRow, ServerFrame, SignedIdentity, SupportHello, VisitorSession,
+    VISITOR_TOKEN_HEADER, VISITOR_TOKEN_PROTOCOL,
 };
 use serde_json::json;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, http::HeaderValue};
@@ -65,7 +65,7 @@ async fn visitor_by_token(
 
 fn conversations(hello: &ServerFrame) -> Vec<ConversationRow> {
     match hello {
-        ServerFrame::SupportHello { conversations, .. } => conversations.clone(),
+        ServerFrame::SupportHello(SupportHello { conversations, .. }) => conversations.clone(),
         _ => unreachable!(),
     }
 }
@@ -154,7 +154,7 @@ async fn a_signed_identity_works_with_the_token() {
     let (mut v, hello) = visitor_by_token(&app, &s.token).await.unwrap();
     assert!(matches!(
         hello,
-        ServerFrame::SupportHello { verified: true, .. }
+        ServerFrame::SupportHello(SupportHello { verified: true, .. })
     ));
     let c = open(&mut v, "about my invoice", "o1").await;
     drop(v);
