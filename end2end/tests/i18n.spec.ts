@@ -70,6 +70,20 @@ test('a visitor reads the support page and the desk in Chinese', async ({ browse
   await expect(log.getByText(`现在由 ${agent.name} 为你服务`).first()).toBeVisible();
   await expect(log.getByText(/transferred|took the conversation|Assigned to/)).toHaveCount(0);
 
+  // The visitor page's own switcher keeps the choice (its bundle writes the
+  // cookie itself: site-wide, for a year) and the server renders in it.
+  await page.getByRole('combobox', { name: '语言' }).selectOption('en');
+  await expect(page.getByRole('heading', { name: 'Chat with support' })).toBeVisible();
+  const cookie = (await context.cookies()).find((c) => c.name === 'i18n_pref_locale');
+  expect(cookie?.value).toBe('en');
+  expect(cookie?.path).toBe('/');
+  expect(cookie!.expires * 1000).toBeGreaterThan(Date.now() + 300 * 24 * 3600 * 1000);
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Chat with support' })).toBeVisible();
+  await expect(log.getByText(question, { exact: true })).toHaveCount(1);
+
   await context.close();
   await agent.context.close();
 });
