@@ -81,16 +81,15 @@ pub fn App() -> impl IntoView {
 }
 
 /// The visitor page (and the widget's iframe) alone: what the visitor
-/// bundle hydrates. No routes; the router only reads the query.
+/// bundle hydrates. No routes and no router: the page reads its query
+/// itself (`client::query`).
 #[component]
 pub fn VisitorApp() -> impl IntoView {
     provide_meta_context();
     view! {
         <I18nContextProvider cookie_options=language::cookie_options()>
             <Head/>
-            <Router>
-                <pages::support::SupportPage/>
-            </Router>
+            <pages::support::SupportPage/>
         </I18nContextProvider>
     }
 }

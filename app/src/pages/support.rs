@@ -15,9 +15,8 @@
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
-use crate::client::{browser, embed, http};
+use crate::client::{browser, embed, http, query::Query};
 use crate::components::announcement_bar::AnnouncementBar;
 use crate::components::language_picker::LanguagePicker;
 use crate::components::{
@@ -33,10 +32,10 @@ use crate::state::{visitor::Visitor, LinkState};
 
 #[component]
 pub fn SupportPage() -> impl IntoView {
-    let query = use_query_map();
+    let q = Query::here();
     let i18n = use_i18n();
-    let embed = query.with_untracked(|q| q.get("embed").as_deref() == Some("1"));
-    let (page, identity) = query.with_untracked(|q| {
+    let embed = q.get("embed").as_deref() == Some("1");
+    let (page, identity) = {
         let identity = match (q.get("externalId"), q.get("ts"), q.get("signature")) {
             (Some(external_id), Some(ts), Some(signature)) => {
                 ts.parse::<i64>().ok().map(|ts| SignedIdentity {
@@ -50,10 +49,10 @@ pub fn SupportPage() -> impl IntoView {
             _ => None,
         };
         (q.get("page"), identity)
-    });
+    };
     // Checked by the server against SWITCHBOARD_WIDGET_ORIGINS before it
     // served this page.
-    let host = query.with_untracked(|q| q.get("host")).filter(|_| embed);
+    let host = q.get("host").filter(|_| embed);
     let start_over_host = host.clone();
     let visitor = Visitor::new(page.clone());
     provide_context(visitor);
