@@ -263,6 +263,31 @@ async fn exercise(store: Store) {
         .list_rooms(&bob, &page(None, 10, None, Some("TA_")))
         .await;
     assert_eq!(names(found.unwrap()), ["Beta_x"]);
+
+    // A retry stored in an earlier batch, between new ones (at the end, in
+    // a room of its own, so the checks above stay as they are): the new ones
+    // in order after everything before, the retry with its first id.
+    let other = store.create_room("Other", ann.id).await.unwrap();
+    let elsewhere = |author: &app::protocol::User, cid: &str| NewMessage {
+        room: other.id,
+        ..msg(author, cid)
+    };
+    let later = store
+        .insert_messages(&[
+            elsewhere(&ann, "b1"),
+            elsewhere(&ann, "a2"),
+            elsewhere(&bob, "b1"),
+        ])
+        .await
+        .unwrap();
+    assert!(later[0].fresh && !later[1].fresh && later[2].fresh);
+    assert_eq!(later[1].message.id, ids[1]);
+    assert_eq!(
+        later[1].message.room, general.id,
+        "the stored one, where it was sent"
+    );
+    assert!(ids[2] < later[0].message.id && later[0].message.id < later[2].message.id);
+    assert_eq!(later[2].message.author, "bob");
     store.close().await;
 }
 
