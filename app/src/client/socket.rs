@@ -24,8 +24,9 @@ pub trait Session: Copy + 'static {
     /// [`crate::protocol::VisitorFrame`]), so its bundle carries less decoding code.
     type Frame: serde::de::DeserializeOwned;
     fn connection(&self) -> Connection;
-    /// A frame arrived (`pong` included: it only proves the socket alive). Returns true when it is the server's greeting (`hello`,
-    /// `support.hello`): after a greeting, a dropped connection retries at once.
+    /// A frame arrived (`pong` too: it only proves the socket alive). Returns
+    /// true when it is the server's greeting (`hello`, `support.hello`):
+    /// after a greeting, a dropped connection retries at once.
     /// `first`: this is the page's first connection (not a reconnect).
     fn on_frame(&self, frame: Self::Frame, first: bool) -> bool;
     /// The subprotocol to offer on connecting: the widget's visitor token,
