@@ -23,8 +23,9 @@ pub fn tr(
     move || key(i18n.get_locale())
 }
 
-/// The cookie that keeps the chosen language: leptos_i18n's own name, read
-/// by the server's render (before Accept-Language) and by the csr build.
+/// The cookie that keeps the chosen language, read by the server's render
+/// (before Accept-Language) and by the csr build: the language provider is
+/// given this name, and [`crate::client::browser::remember_language`] writes it.
 pub const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
 
 /// How long a chosen language is kept: a year, renewed by each choice.

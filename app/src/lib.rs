@@ -73,7 +73,7 @@ pub fn visitor_shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <I18nContextProvider cookie_options=language::cookie_options()>
+        <I18nContextProvider cookie_name=language::LANGUAGE_COOKIE cookie_options=language::cookie_options()>
             <Head/>
             <Pages/>
         </I18nContextProvider>
@@ -87,7 +87,7 @@ pub fn App() -> impl IntoView {
 pub fn VisitorApp() -> impl IntoView {
     provide_meta_context();
     view! {
-        <I18nContextProvider cookie_options=language::cookie_options()>
+        <I18nContextProvider cookie_name=language::LANGUAGE_COOKIE cookie_options=language::cookie_options()>
             <Head/>
             <pages::support::SupportPage/>
         </I18nContextProvider>
