@@ -12,7 +12,8 @@
 
 use crate::helpers::*;
 use crate::support::{
-    agent_online, assigned, join as support_join, open, say, send, staff, visitor, visitor_cookie,
+    agent_online, assigned, join as support_join, make_agent, open, say, send, visitor,
+    visitor_cookie, Staff,
 };
 use app::protocol::{close, Announcement, ClientFrame, PushResponse, ServerFrame, SupportTyping};
 use chrono::{Duration as ChronoDuration, SubsecRound, Utc};
@@ -99,6 +100,31 @@ impl Cluster {
             n.stop().await;
         }
     }
+}
+
+/// [`staff`] for a cluster: the agents are promoted on the first node, and
+/// this returns once every other node has applied the change too. A node
+/// closes the sockets of a user whose role changed (4003) when the bus brings
+/// it the news, so an agent socket opened on another node before that would
+/// be closed under the test's feet; here a probe socket per other node waits
+/// for that close.
+async fn cluster_staff(c: &Cluster, agents: &[&str]) -> Staff {
+    let first = &c.nodes[0];
+    let admin = first.register("boss").await.token;
+    let mut out = Vec::new();
+    for name in agents {
+        let a = first.register(name).await;
+        let mut probes = Vec::new();
+        for node in &c.nodes[1..] {
+            probes.push(node.connect(&a.token).await);
+        }
+        make_agent(first, &admin, a.user.id).await;
+        for mut probe in probes {
+            assert_eq!(probe.closed().await, close::ROLE_CHANGED);
+        }
+        out.push((a.user.id, a.token));
+    }
+    Staff { admin, agents: out }
 }
 
 /// Polls an async `cond` until it holds, for up to [`WAIT`].
@@ -266,7 +292,7 @@ async fn announcements_roles_and_logouts_cross_nodes(bus: Bus) {
     let [a, b, cc] = &c.nodes[..] else {
         unreachable!()
     };
-    let desk = staff(a, &["agnes"]).await;
+    let desk = cluster_staff(&c, &["agnes"]).await;
     let bob = b.register("bob").await;
     let mut cbob = b.connect(&bob.token).await;
     let mut cagent = cc.connect(&desk.agents[0].1).await;
@@ -329,7 +355,7 @@ async fn a_visitor_on_one_node_is_answered_from_another(bus: Bus) {
     let [a, b, _] = &c.nodes[..] else {
         unreachable!()
     };
-    let desk = staff(a, &["agnes"]).await;
+    let desk = cluster_staff(&c, &["agnes"]).await;
     let (agnes, token) = desk.agents[0].clone();
     // The agent is online on B; routing runs on every node.
     let mut agent = agent_online(b, &token).await;
@@ -380,7 +406,7 @@ async fn concurrent_opens_on_three_nodes_never_exceed_capacity(bus: Bus) {
     let [a, b, cc] = &c.nodes[..] else {
         unreachable!()
     };
-    let desk = staff(a, &["agnes", "arne"]).await;
+    let desk = cluster_staff(&c, &["agnes", "arne"]).await;
     for (id, _) in &desk.agents {
         let resp = a
             .call(

@@ -32,14 +32,19 @@ pub(crate) async fn staff(app: &TestApp, agents: &[&str]) -> Staff {
     let mut out = Vec::new();
     for name in agents {
         let a = app.register(name).await;
-        let path = format!("/api/users/{}", a.user.id);
-        let resp = app
-            .call("PATCH", &path, &admin, Some(json!({"role": "agent"})))
-            .await;
-        assert_eq!(resp.status(), 200);
+        make_agent(app, &admin, a.user.id).await;
         out.push((a.user.id, a.token));
     }
     Staff { admin, agents: out }
+}
+
+/// `PATCH /api/users/{user} {role: "agent"}` as `admin`.
+pub(crate) async fn make_agent(app: &TestApp, admin: &str, user: UserId) {
+    let path = format!("/api/users/{}", user);
+    let resp = app
+        .call("PATCH", &path, admin, Some(json!({"role": "agent"})))
+        .await;
+    assert_eq!(resp.status(), 200);
 }
 
 /// A visitor cookie, as `GET /support` issues it.
