@@ -18,14 +18,14 @@ pub mod peers;
 mod remote;
 pub mod topic;
 
-pub use outbox::{ConnId, Feed, Kick, Lagged, Outbox};
+pub use outbox::{ConnId, End, Feed, Kick, Lagged, Outbox};
 pub use topic::{Audience, Consoles, Event, Topic};
 
 use crate::{
     bus::{Body, Link},
     support::access,
 };
-use app::protocol::{ConversationId, Role, RoomId, ServerFrame, UserId};
+use app::protocol::{ChatMessage, ConversationId, Role, RoomId, ServerFrame, UserId};
 use axum::extract::ws::Utf8Bytes;
 use peers::Peers;
 use std::{
@@ -51,11 +51,31 @@ pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
     Utf8Bytes::from(serde_json::to_string(frame).expect("server frames always serialize"))
 }
 
-/// One frame published into a room, for every follower but `skip`.
+/// One frame published into a room, for every follower but `except`'s.
+/// Copied out of the ring once per follower, so it holds nothing more that
+/// needs counting than the shared bytes.
 #[derive(Clone, Debug)]
 pub struct RoomFrame {
-    skip: Option<ConnId>,
+    except: Option<Except>,
     bytes: Utf8Bytes,
+}
+
+/// The one connection of this node that a publication treats differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Except {
+    /// Gets nothing (the sender of a typing notice).
+    Skip(ConnId),
+    /// Gets its own copy instead, which was queued to it just before (a
+    /// message's author: the copy carries its `client_id`).
+    OwnCopy(ConnId),
+}
+
+impl Except {
+    fn conn(self) -> ConnId {
+        match self {
+            Except::Skip(c) | Except::OwnCopy(c) => c,
+        }
+    }
 }
 
 struct Room {
@@ -386,7 +406,11 @@ impl Hub {
                     user: username,
                     online: true,
                 };
-                self.deliver(&Topic::Room { room }, &came.into(), Some(conn));
+                self.deliver(
+                    &Topic::Room { room },
+                    &came.into(),
+                    Some(Except::Skip(conn)),
+                );
             }
         }
         online
@@ -462,10 +486,33 @@ impl Hub {
     /// Like [`Hub::publish`], leaving out one connection of this node (the
     /// sender's own typing notice).
     pub fn publish_except(&self, topic: Topic, event: impl Into<Event>, skip: ConnId) -> Delivery {
-        self.publish_from(topic, event.into(), Some(skip))
+        self.publish_from(topic, event.into(), Some(Except::Skip(skip)))
     }
 
-    fn publish_from(&self, topic: Topic, event: Event, skip: Option<ConnId>) -> Delivery {
+    /// Publishes a new message to its room. Only the connection that sent it
+    /// needs its `client_id` (to match its pending copy); everyone else gets
+    /// the frame without it, which is smaller for every recipient. The
+    /// author's copy goes through its own queue, where its writer keeps it
+    /// until it reaches this frame's place in the room, so it keeps its order
+    /// among the room's messages.
+    pub fn publish_message(&self, mut message: ChatMessage, author: &Outbox) -> Delivery {
+        let room = message.room;
+        if message.client_id.is_none() {
+            return self.publish(Topic::Room { room }, ServerFrame::Message(message));
+        }
+        // Queued before the room's frame, so the writer has it in hand when
+        // it meets that frame.
+        author.own_copy(room, encode(&ServerFrame::Message(message.clone())));
+        message.client_id = None;
+        let frame = ServerFrame::Message(message).into();
+        self.publish_from(
+            Topic::Room { room },
+            frame,
+            Some(Except::OwnCopy(author.id)),
+        )
+    }
+
+    fn publish_from(&self, topic: Topic, event: Event, skip: Option<Except>) -> Delivery {
         let delivery = self.deliver(&topic, &event, skip);
         if self.link.get().is_some() {
             self.tell_peers(Body::Publish { topic, event });
@@ -478,13 +525,13 @@ impl Hub {
         self.deliver(topic, event, None)
     }
 
-    fn deliver(&self, topic: &Topic, event: &Event, skip: Option<ConnId>) -> Delivery {
+    fn deliver(&self, topic: &Topic, event: &Event, skip: Option<Except>) -> Delivery {
         let delivery = self.deliver_here(topic, event, skip);
         crate::metrics::delivered(topic.name(), delivery.connections);
         delivery
     }
 
-    fn deliver_here(&self, topic: &Topic, event: &Event, skip: Option<ConnId>) -> Delivery {
+    fn deliver_here(&self, topic: &Topic, event: &Event, skip: Option<Except>) -> Delivery {
         match (topic, event) {
             (Topic::Room { room }, Event::Frame { frame }) => self.to_room(*room, skip, frame),
             (Topic::Conversation { conversation, .. }, Event::Revoke { assignee, frame }) => {
@@ -503,7 +550,7 @@ impl Hub {
                 let bytes = encode(frame);
                 let mut delivery = Delivery::default();
                 for (user, outbox) in targets {
-                    if Some(outbox.id) != skip && outbox.push(bytes.clone()) {
+                    if Some(outbox.id) != skip.map(Except::conn) && outbox.push(bytes.clone()) {
                         delivery.connections += 1;
                         delivery.users.extend(user);
                     }
@@ -525,7 +572,7 @@ impl Hub {
         }
     }
 
-    fn to_room(&self, room: RoomId, skip: Option<ConnId>, frame: &ServerFrame) -> Delivery {
+    fn to_room(&self, room: RoomId, except: Option<Except>, frame: &ServerFrame) -> Delivery {
         // Sent outside the lock: waking the room's writers is the costly part.
         let (ring, subscribers) = match self.state().rooms.get(&room) {
             Some(r) => (r.ring.clone(), r.subscribers),
@@ -533,9 +580,9 @@ impl Hub {
         };
         let bytes = encode(frame);
         // An error only means no writer holds a receiver yet (still queued).
-        let _ = ring.send(RoomFrame { skip, bytes });
+        let _ = ring.send(RoomFrame { except, bytes });
         Delivery {
-            connections: subscribers - usize::from(skip.is_some()),
+            connections: subscribers - usize::from(matches!(except, Some(Except::Skip(_)))),
             users: Vec::new(),
         }
     }
@@ -638,6 +685,93 @@ mod tests {
         assert!(next(&mut rb).unwrap().contains("typing"));
     }
 
+    fn message(room: RoomId, id: i64, author: &str, client_id: &str) -> ChatMessage {
+        ChatMessage {
+            room,
+            id: app::protocol::MessageId(id),
+            author: author.into(),
+            body: format!("m{id}"),
+            sent_at: chrono::DateTime::UNIX_EPOCH,
+            edited_at: None,
+            client_id: Some(client_id.into()),
+        }
+    }
+
+    #[test]
+    fn only_the_sending_connection_gets_a_message_with_its_client_id_in_its_place() {
+        let hub = Hub::new();
+        let (room, other) = (RoomId(1), RoomId(2));
+        let (a, mut ra) = conn(&hub, 1, "ann", 16);
+        let (a2, mut ra2) = conn(&hub, 1, "ann", 16);
+        let (b, mut rb) = conn(&hub, 2, "bob", 16);
+        for c in [&a, &a2, &b] {
+            hub.subscribe(room, c.id);
+            hub.subscribe(other, c.id);
+        }
+        for r in [&mut ra, &mut ra2, &mut rb] {
+            while next(r).is_some() {}
+        }
+        hub.publish_message(message(room, 1, "bob", "b-1"), &b);
+        // ann's typing notice, which skips ann, must not take her copy's place
+        let typing = ServerFrame::Typing {
+            room,
+            user: "ann".into(),
+        };
+        hub.publish_except(Topic::Room { room }, typing, a.id);
+        hub.publish_message(message(other, 2, "ann", "a-2"), &a);
+        hub.publish_message(message(room, 3, "ann", "a-3"), &a);
+        hub.publish_message(message(room, 4, "bob", "b-4"), &b);
+
+        let ann: Vec<String> = std::iter::from_fn(|| next(&mut ra)).collect();
+        assert_eq!(ann.len(), 4, "{ann:?}");
+        assert!(ann[0].contains(r#""id":1"#) && !ann[0].contains("client_id"));
+        assert!(ann[1].contains(r#""id":2"#) && ann[1].contains(r#""client_id":"a-2""#));
+        assert!(ann[2].contains(r#""id":3"#) && ann[2].contains(r#""client_id":"a-3""#));
+        assert!(ann[3].contains(r#""id":4"#) && !ann[3].contains("client_id"));
+        // ann's other tab reads every message, none with a client id
+        let tab: Vec<String> = std::iter::from_fn(|| next(&mut ra2)).collect();
+        assert_eq!(tab.len(), 5, "{tab:?}");
+        assert!(tab.iter().all(|f| !f.contains("client_id")), "{tab:?}");
+        let bob: Vec<String> = std::iter::from_fn(|| next(&mut rb)).collect();
+        assert_eq!(bob.len(), 5, "{bob:?}");
+        assert!(bob[0].contains(r#""client_id":"b-1""#));
+        assert!(bob[4].contains(r#""client_id":"b-4""#));
+        assert!(bob[1..4].iter().all(|f| !f.contains("client_id")));
+    }
+
+    #[tokio::test]
+    async fn a_writer_drains_its_own_frames_then_the_rooms_and_counts_the_bytes() {
+        let hub = Hub::new();
+        let room = RoomId(1);
+        let (a, mut ra) = conn(&hub, 1, "ann", 16);
+        let (b, _rb) = conn(&hub, 2, "bob", 16);
+        hub.subscribe(room, a.id);
+        hub.subscribe(room, b.id);
+        hub.publish_message(message(room, 1, "bob", "b-1"), &b);
+        hub.publish_message(message(room, 2, "ann", "a-2"), &a);
+        assert!(a.push(Utf8Bytes::from_static("direct")));
+        let mut out = std::collections::VecDeque::new();
+        ra.drain_into(&mut out, 256).expect("within budget");
+        let text: Vec<&str> = out
+            .iter()
+            .map(|m| match m {
+                axum::extract::ws::Message::Text(t) => t.as_str(),
+                _ => "",
+            })
+            .collect();
+        // the connection's own frame first, then the room's in order: bob
+        // coming online, his message, ann's own copy of hers
+        assert_eq!(text.len(), 4, "{text:?}");
+        assert_eq!(text[0], "direct");
+        assert!(text[1].contains("presence_changed"));
+        assert!(text[2].contains(r#""id":1"#) && !text[2].contains("client_id"));
+        assert!(text[3].contains(r#""client_id":"a-2""#));
+        let bytes: usize = text.iter().map(|t| t.len()).sum();
+        assert_eq!(a.queued_bytes(), bytes, "everything taken is counted once");
+        a.written(bytes);
+        assert_eq!(a.queued_bytes(), 0);
+    }
+
     #[test]
     fn a_follower_past_the_ring_lags_alone() {
         let hub = Hub::new();
@@ -699,7 +833,7 @@ mod tests {
             2
         );
         assert!(a1.is_kicked() && a2.is_kicked() && !b.is_kicked());
-        assert_eq!(a1.kicked().await, Kick::RoleChanged);
+        assert_eq!(a1.kick_reason(), Some(Kick::RoleChanged));
     }
 
     fn visitor(hub: &Hub) -> (Outbox, Feed) {

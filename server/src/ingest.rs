@@ -12,7 +12,7 @@
 //! client that sends faster than the database can store.
 
 use crate::{
-    hub::{encode, Hub, Outbox, Topic},
+    hub::{encode, Hub, Outbox},
     store::{NewMessage, Store},
 };
 use app::protocol::{ErrorCode, ErrorFrame, ServerFrame};
@@ -100,7 +100,7 @@ async fn store_batch(store: &Store, hub: &Hub, batch: &mut Vec<Submission>) {
             for (sub, st) in batch.drain(..).zip(stored) {
                 let (id, room) = (st.message.id, st.message.room);
                 if st.fresh {
-                    hub.publish(Topic::Room { room }, ServerFrame::Message(st.message));
+                    hub.publish_message(st.message, &sub.reply);
                 }
                 crate::metrics::acked(sub.queued_at.elapsed());
                 sub.reply.push(encode(&ServerFrame::Ack {

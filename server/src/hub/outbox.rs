@@ -13,12 +13,17 @@
 //! `SWITCHBOARD_OUTBOUND_BYTES`). Counting frames alone let one client that
 //! asked for large histories without reading hold a gigabyte of them.
 
-use super::RoomFrame;
+use super::{Except, RoomFrame};
 use app::protocol::RoomId;
-use axum::extract::ws::Utf8Bytes;
-use std::sync::{
-    atomic::{AtomicUsize, Ordering},
-    Arc,
+use axum::extract::ws::{Message, Utf8Bytes};
+use futures_util::task::AtomicWaker;
+use std::{
+    collections::VecDeque,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, OnceLock,
+    },
+    task::{Context, Poll},
 };
 use tokio::sync::Notify;
 use tokio::sync::{
@@ -28,7 +33,6 @@ use tokio::sync::{
     },
     mpsc::{self, error::TrySendError},
 };
-use tokio_util::sync::CancellationToken;
 
 /// Identifies one WebSocket connection for the lifetime of the process.
 pub type ConnId = u64;
@@ -50,6 +54,17 @@ pub enum Kick {
     Resync,
 }
 
+/// Why a connection's writer stops: the first of these to happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The server cut it off; the writer closes with the kick's code.
+    Kicked(Kick),
+    /// The node is shutting down: deliver what is queued, then close 1012.
+    Shutdown,
+    /// The reader ended (the client left, or went silent): nothing more to say.
+    Closed,
+}
+
 /// What travels through a connection's own queue, in order: its frames, and
 /// the hub's word on which rooms to follow. Following goes through the same
 /// queue as the `history` frame that answers a join, so the writer starts
@@ -59,6 +74,9 @@ enum Outgoing {
     Frame(Utf8Bytes),
     Follow(RoomId, broadcast::Receiver<RoomFrame>),
     Unfollow(RoomId),
+    /// This connection's own copy of the next message it sent to the room
+    /// (see [`super::Hub::publish_message`]).
+    OwnCopy(RoomId, Utf8Bytes),
 }
 
 /// A handle that queues serialized frames for one connection. Cloned into the
@@ -73,9 +91,18 @@ pub struct Outbox {
     tx: mpsc::Sender<Outgoing>,
     /// The bytes queued for this connection and not yet written.
     budget: Arc<Budget>,
-    /// Cancelled when the server drops the connection; the first reason wins.
-    kicked: CancellationToken,
-    reason: std::sync::Arc<std::sync::OnceLock<Kick>>,
+    /// Set once, when the connection starts to end; the first reason wins.
+    end: Arc<Ending>,
+}
+
+/// The connection's end, and the writer waiting for it. Polled on every one
+/// of the writer's wake-ups, so it is an atomic load and a waker check, not a
+/// `CancellationToken` (a mutex per poll; three of them were about 2 % of a
+/// capped server's time, docs/performance.md).
+#[derive(Debug, Default)]
+struct Ending {
+    why: OnceLock<End>,
+    writer: AtomicWaker,
 }
 
 /// The bytes of the frames a connection has been given and has not yet
@@ -90,8 +117,11 @@ pub struct Outbox {
 struct Budget {
     queued: AtomicUsize,
     limit: usize,
-    /// Woken by the writer each time it has written a batch.
+    /// Woken by the writer each time it has written a batch, while anyone
+    /// waits in [`Outbox::drained_to`] (`waiting`): waking takes a lock, and
+    /// nearly always nobody waits.
     drained: Notify,
+    waiting: AtomicUsize,
 }
 
 impl Budget {
@@ -106,8 +136,28 @@ impl Budget {
     }
 
     fn release(&self, bytes: usize) {
-        self.queued.fetch_sub(bytes, Ordering::AcqRel);
-        self.drained.notify_waiters();
+        // SeqCst with `waiting`: either the waiter sees the bytes gone, or
+        // this sees the waiter.
+        self.queued.fetch_sub(bytes, Ordering::SeqCst);
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.drained.notify_waiters();
+        }
+    }
+}
+
+/// Counts a [`Outbox::drained_to`] waiter for as long as it waits.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -120,19 +170,20 @@ impl Outbox {
             queued: AtomicUsize::new(0),
             limit: bytes,
             drained: Notify::new(),
+            waiting: AtomicUsize::new(0),
         });
         let outbox = Outbox {
             id,
             tx,
             budget: budget.clone(),
-            kicked: CancellationToken::new(),
-            reason: Default::default(),
+            end: Default::default(),
         };
         let feed = Feed {
             conn: id,
             direct: rx,
             rooms: Vec::new(),
             next_room: 0,
+            own: VecDeque::new(),
             budget,
         };
         (outbox, feed)
@@ -142,7 +193,11 @@ impl Outbox {
     /// (the connection is closing or has just been cut off for not reading:
     /// too many frames or too many bytes waiting).
     pub fn push(&self, frame: Utf8Bytes) -> bool {
-        let bytes = frame.len();
+        self.push_counted(frame.len(), Outgoing::Frame(frame))
+    }
+
+    /// Queues `item`, counting its `bytes` against the budget.
+    fn push_counted(&self, bytes: usize, item: Outgoing) -> bool {
         if self.is_kicked() {
             return false;
         }
@@ -150,7 +205,7 @@ impl Outbox {
             self.kick(Kick::SlowConsumer);
             return false;
         }
-        let queued = self.queue(Outgoing::Frame(frame));
+        let queued = self.queue(item);
         if !queued {
             self.budget.release(bytes);
         }
@@ -174,20 +229,21 @@ impl Outbox {
     /// or when nothing at all was written for `stall` (the client stopped
     /// reading); a slow reader that keeps draining waits as long as it takes.
     pub async fn drained_to(&self, level: usize, stall: std::time::Duration) -> bool {
+        let _waiting = Waiting::new(&self.budget.waiting);
         loop {
             let drained = self.budget.drained.notified();
             tokio::pin!(drained);
-            // Registered before looking, so a release in between is not missed.
+            // Registered before looking, so a release (or a kick, which
+            // notifies too) in between is not missed.
             drained.as_mut().enable();
-            if self.is_kicked() {
+            if self.end.why.get().is_some() {
                 return false;
             }
-            if self.queued_bytes() <= level {
+            if self.budget.queued.load(Ordering::SeqCst) <= level {
                 return true;
             }
             tokio::select! {
                 _ = drained => {}
-                _ = self.kicked.cancelled() => return false,
                 _ = tokio::time::sleep(stall) => return false,
             }
         }
@@ -208,6 +264,12 @@ impl Outbox {
         self.queue(Outgoing::Unfollow(room));
     }
 
+    /// Counted like any frame of its own until the writer takes it in the
+    /// room frame's place (then it is counted as that frame).
+    pub(super) fn own_copy(&self, room: RoomId, frame: Utf8Bytes) {
+        self.push_counted(frame.len(), Outgoing::OwnCopy(room, frame));
+    }
+
     fn queue(&self, item: Outgoing) -> bool {
         match self.tx.try_send(item) {
             Ok(()) => true,
@@ -219,19 +281,44 @@ impl Outbox {
         }
     }
 
+    /// Cuts the connection off: its writer closes it with `why`'s code.
     pub fn kick(&self, why: Kick) {
-        let _ = self.reason.set(why);
-        self.kicked.cancel();
+        self.finish(End::Kicked(why));
     }
 
+    /// Tells the writer to stop, unless an earlier reason already did.
+    pub fn finish(&self, end: End) {
+        if self.end.why.set(end).is_ok() {
+            self.end.writer.wake();
+            self.budget.drained.notify_waiters();
+        }
+    }
+
+    /// Whether the server cut it off; frames pushed after that are dropped.
+    /// (Not after a shutdown began: the acks of messages stored while the
+    /// node drains still go out.)
     pub fn is_kicked(&self) -> bool {
-        self.kicked.is_cancelled()
+        self.kick_reason().is_some()
     }
 
-    /// Resolves when the connection has been kicked, with the reason.
-    pub async fn kicked(&self) -> Kick {
-        self.kicked.cancelled().await;
-        self.reason.get().copied().unwrap_or(Kick::SlowConsumer)
+    pub fn kick_reason(&self) -> Option<Kick> {
+        match self.end.why.get() {
+            Some(End::Kicked(why)) => Some(*why),
+            _ => None,
+        }
+    }
+
+    /// Resolves when the connection starts to end, with the first reason.
+    /// For the one writer task: it alone is woken.
+    pub fn poll_end(&self, cx: &mut Context<'_>) -> Poll<End> {
+        if let Some(end) = self.end.why.get() {
+            return Poll::Ready(*end);
+        }
+        self.end.writer.register(cx.waker());
+        match self.end.why.get() {
+            Some(end) => Poll::Ready(*end),
+            None => Poll::Pending,
+        }
     }
 }
 
@@ -256,6 +343,10 @@ pub struct Feed {
     /// The room `try_recv` looks at first, rotated so a busy room cannot
     /// starve a quiet one.
     next_room: usize,
+    /// Own copies of messages this connection sent, in the order sent, each
+    /// waiting for its place in a followed room's ring. At most the room
+    /// frames not yet read: one per message of ours in the rings.
+    own: VecDeque<(RoomId, Utf8Bytes)>,
     /// Shared with the [`Outbox`]: direct frames are counted when pushed,
     /// room frames here, when the writer takes them (in the ring they are
     /// shared by the whole room); the writer releases both once written.
@@ -280,10 +371,11 @@ impl Feed {
                     }
                 }
                 (room, frame) = any_room(&mut self.rooms) => match frame {
-                    Ok(RoomFrame { skip, .. }) if skip == Some(self.conn) => {}
-                    Ok(RoomFrame { bytes, .. }) => return Some(self.charge(bytes)),
+                    Ok(frame) => if let Some(bytes) = self.mine(room, frame) {
+                        return Some(self.charge(bytes));
+                    },
                     Err(RecvError::Lagged(_)) => return Some(Err(Lagged)),
-                    Err(RecvError::Closed) => self.rooms.retain(|(r, _)| *r != room),
+                    Err(RecvError::Closed) => self.unfollow(room),
                 },
             }
         }
@@ -299,11 +391,13 @@ impl Feed {
         let mut looked = 0;
         while looked < self.rooms.len() {
             let i = self.next_room % self.rooms.len();
+            let room = self.rooms[i].0;
             match self.rooms[i].1.try_recv() {
-                Ok(RoomFrame { skip, .. }) if skip == Some(self.conn) => {}
-                Ok(RoomFrame { bytes, .. }) => {
-                    self.next_room = i + 1;
-                    return Some(self.charge(bytes));
+                Ok(frame) => {
+                    if let Some(bytes) = self.mine(room, frame) {
+                        self.next_room = i + 1;
+                        return Some(self.charge(bytes));
+                    }
                 }
                 Err(TryRecvError::Lagged(_)) => return Some(Err(Lagged)),
                 Err(TryRecvError::Empty) => {
@@ -313,11 +407,50 @@ impl Feed {
                 // The room was dropped (everyone left) and perhaps made anew:
                 // a new subscription arrives as its own `Follow`.
                 Err(TryRecvError::Closed) => {
-                    self.rooms.remove(i);
+                    self.drop_room(i);
                 }
             }
         }
         None
+    }
+
+    /// Moves what is ready now into `out` (as text messages) until it holds
+    /// `upto`: the connection's own frames first, then the rooms' in turn.
+    /// The room frames' bytes are charged to the budget at once.
+    pub fn drain_into(&mut self, out: &mut VecDeque<Message>, upto: usize) -> Result<(), Lagged> {
+        while out.len() < upto {
+            let Ok(item) = self.direct.try_recv() else {
+                break;
+            };
+            if let Some(frame) = self.apply(item) {
+                out.push_back(Message::Text(frame));
+            }
+        }
+        let mut charged = 0;
+        let mut empty = 0;
+        while out.len() < upto && empty < self.rooms.len() {
+            let i = self.next_room % self.rooms.len();
+            self.next_room = i + 1;
+            let room = self.rooms[i].0;
+            match self.rooms[i].1.try_recv() {
+                Ok(frame) => {
+                    if let Some(bytes) = self.mine(room, frame) {
+                        charged += bytes.len();
+                        out.push_back(Message::Text(bytes));
+                    }
+                    empty = 0;
+                }
+                Err(TryRecvError::Lagged(_)) => return Err(Lagged),
+                Err(TryRecvError::Empty) => empty += 1,
+                Err(TryRecvError::Closed) => {
+                    self.drop_room(i);
+                }
+            }
+        }
+        if charged > 0 && !self.budget.charge(charged) {
+            return Err(Lagged);
+        }
+        Ok(())
     }
 
     /// Counts a room frame against the budget as the writer takes it.
@@ -329,16 +462,68 @@ impl Feed {
         }
     }
 
+    /// What this connection writes for a frame from `room`'s ring: the
+    /// frame, nothing, or the own copy that stands in for it.
+    fn mine(&mut self, room: RoomId, frame: RoomFrame) -> Option<Utf8Bytes> {
+        match frame.except {
+            Some(except) if except.conn() == self.conn => match except {
+                Except::Skip(_) => None,
+                Except::OwnCopy(_) => {
+                    let at = self.own.iter().position(|(r, _)| *r == room)?;
+                    let (_, copy) = self.own.remove(at)?;
+                    // Its caller counts it again, as the room's frame.
+                    self.budget.queued.fetch_sub(copy.len(), Ordering::AcqRel);
+                    Some(copy)
+                }
+            },
+            _ => Some(frame.bytes),
+        }
+    }
+
     fn apply(&mut self, item: Outgoing) -> Option<Utf8Bytes> {
         match item {
             Outgoing::Frame(frame) => return Some(frame),
             Outgoing::Follow(room, ring) => {
-                self.rooms.retain(|(r, _)| *r != room);
+                self.unfollow(room);
                 self.rooms.push((room, ring));
             }
-            Outgoing::Unfollow(room) => self.rooms.retain(|(r, _)| *r != room),
+            Outgoing::Unfollow(room) => self.unfollow(room),
+            // Kept for its place in the ring; written at once if this
+            // connection does not follow the room (then no place comes).
+            Outgoing::OwnCopy(room, frame) => {
+                if !self.rooms.iter().any(|(r, _)| *r == room) {
+                    return Some(frame);
+                }
+                self.own.push_back((room, frame));
+            }
         }
         None
+    }
+
+    fn unfollow(&mut self, room: RoomId) {
+        self.rooms.retain(|(r, _)| *r != room);
+        self.forget_own(room);
+    }
+
+    fn drop_room(&mut self, i: usize) {
+        let (room, _) = self.rooms.remove(i);
+        self.forget_own(room);
+    }
+
+    /// Drops the own copies waiting for a room's ring that is no longer
+    /// followed (their frames went with it), and their count.
+    fn forget_own(&mut self, room: RoomId) {
+        let mut dropped = 0;
+        self.own.retain(|(r, copy)| {
+            let keep = *r != room;
+            if !keep {
+                dropped += copy.len();
+            }
+            keep
+        });
+        if dropped > 0 {
+            self.budget.release(dropped);
+        }
     }
 }
 

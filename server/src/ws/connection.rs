@@ -4,7 +4,7 @@
 
 use super::{dispatch::Dispatch, support::VisitorDispatch, Peer};
 use crate::{
-    hub::{encode, Feed, Kick, Lagged, Outbox},
+    hub::{encode, End, Feed, Kick, Lagged, Outbox},
     state::AppState,
     support::session::SupportSession,
 };
@@ -108,17 +108,17 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
 
     crate::metrics::connection_opened(kind);
     let (sink, stream) = socket.split();
+    // Cancelled by the writer when it has stopped, so that the reader stops.
     let done = CancellationToken::new();
     let writer = tokio::spawn(write_loop(
         sink,
         feed,
         outbox.clone(),
-        state.shutdown.clone(),
         done.clone(),
         state.settings.outbound_queue,
     ));
-    read_loop(stream, &mut handler, &outbox, &done).await;
-    done.cancel();
+    read_loop(stream, &mut handler, &outbox, &done, &state.shutdown).await;
+    outbox.finish(End::Closed);
     state.hub.disconnect(id);
     state.desk.disconnected(agent).await;
     let _ = writer.await;
@@ -131,11 +131,20 @@ async fn read_loop(
     dispatch: &mut Handler,
     outbox: &Outbox,
     done: &CancellationToken,
+    shutdown: &CancellationToken,
 ) {
+    let mut shutting_down = false;
     loop {
         let next = tokio::select! {
             next = tokio::time::timeout(IDLE_LIMIT, stream.next()) => next,
             _ = done.cancelled() => return,
+            // The writer learns of it here, so that it watches one thing
+            // only; reading goes on while it delivers what is queued.
+            _ = shutdown.cancelled(), if !shutting_down => {
+                shutting_down = true;
+                outbox.finish(End::Shutdown);
+                continue;
+            }
         };
         match next {
             Err(_elapsed) => return,
@@ -185,33 +194,17 @@ fn close_for(why: Kick) -> CloseFrame {
     }
 }
 
-/// Why the writer stopped.
-enum Stop {
-    Kicked(Kick),
-    Shutdown,
-    /// The reader ended, or the socket broke: nothing more to say.
-    Done,
-}
-
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
     mut feed: Feed,
     outbox: Outbox,
-    shutdown: CancellationToken,
     done: CancellationToken,
     backlog_limit: usize,
 ) {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
-    // Built once: re-creating cancellation futures on every write registered
-    // and dropped three waiters per batch (measured, docs/performance.md).
-    let stop = async {
-        tokio::select! {
-            biased;
-            why = outbox.kicked() => Stop::Kicked(why),
-            _ = shutdown.cancelled() => Stop::Shutdown,
-            _ = done.cancelled() => Stop::Done,
-        }
-    };
+    // Built once and polled first on every wake-up; one atomic load while
+    // nothing has ended.
+    let stop = std::future::poll_fn(|cx| outbox.poll_end(cx));
     tokio::pin!(stop);
     // Frames taken from the feed and not yet written. Bounded: a client that
     // stops reading blocks the write, this fills, and the client is cut off.
@@ -219,6 +212,9 @@ async fn write_loop(
         frames: VecDeque::new(),
         limit: backlog_limit,
     };
+    // The frames being written; swapped with the backlog's, so that neither
+    // allocates once both have grown to a burst.
+    let mut batch: VecDeque<Message> = VecDeque::new();
     let ending = 'run: loop {
         if backlog.frames.is_empty() {
             tokio::select! {
@@ -226,32 +222,29 @@ async fn write_loop(
                 s = &mut stop => break 'run s,
                 next = feed.recv() => match next {
                     Some(frame) => if let Err(why) = backlog.take(frame) { break 'run why },
-                    None => break 'run Stop::Done,
+                    None => break 'run End::Closed,
                 },
                 _ = ping.tick() => backlog.frames.push_back(Message::Ping(Default::default())),
             }
         }
         // Write everything already waiting, then flush once: one syscall for a
         // burst instead of one per frame.
-        while backlog.frames.len() < WRITE_BATCH {
-            match feed.try_recv() {
-                Some(frame) => {
-                    if let Err(why) = backlog.take(frame) {
-                        break 'run why;
-                    }
-                }
-                None => break,
-            }
+        if feed.drain_into(&mut backlog.frames, WRITE_BATCH).is_err()
+            || backlog.frames.len() > backlog.limit
+        {
+            break 'run End::Kicked(Kick::SlowConsumer);
         }
-        let batch: Vec<Message> = {
-            let n = backlog.frames.len().min(WRITE_BATCH);
-            backlog.frames.drain(..n).collect()
-        };
+        let n = backlog.frames.len().min(WRITE_BATCH);
+        if n == backlog.frames.len() {
+            std::mem::swap(&mut backlog.frames, &mut batch);
+        } else {
+            batch.extend(backlog.frames.drain(..n));
+        }
         // Counted against the connection's byte budget until written.
         let bytes: usize = batch.iter().map(text_len).sum();
         let frames = batch.len();
         let write = async {
-            for m in batch {
+            for m in batch.drain(..) {
                 sink.feed(m).await?;
             }
             sink.flush().await
@@ -263,7 +256,7 @@ async fn write_loop(
             tokio::select! {
                 biased;
                 s = &mut stop => {
-                    if matches!(s, Stop::Shutdown) {
+                    if matches!(s, End::Shutdown) {
                         let _ = tokio::time::timeout(CLOSE_GRACE, &mut write).await;
                     }
                     break 'run s;
@@ -274,17 +267,17 @@ async fn write_loop(
                         crate::metrics::frames_out(frames);
                         break;
                     }
-                    Err(_) => break 'run Stop::Done,
+                    Err(_) => break 'run End::Closed,
                 },
                 next = feed.recv() => match next {
                     Some(frame) => if let Err(why) = backlog.take(frame) { break 'run why },
-                    None => break 'run Stop::Done,
+                    None => break 'run End::Closed,
                 },
             }
         }
     };
     let close = match ending {
-        Stop::Kicked(why) => {
+        End::Kicked(why) => {
             outbox.kick(why); // so that everyone else stops queueing to it
             crate::metrics::kicked(match why {
                 Kick::SlowConsumer => "slow_consumer",
@@ -295,7 +288,7 @@ async fn write_loop(
             });
             Some(close_for(why))
         }
-        Stop::Shutdown => {
+        End::Shutdown => {
             // Deliver what is already queued (acks included), then say goodbye.
             let flush = async {
                 while let Some(Ok(frame)) = feed.try_recv() {
@@ -312,7 +305,7 @@ async fn write_loop(
                 reason: Utf8Bytes::from_static("this node is shutting down; reconnect"),
             })
         }
-        Stop::Done => None,
+        End::Closed => None,
     };
     if let Some(frame) = close {
         let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
@@ -335,14 +328,14 @@ struct Backlog {
 }
 
 impl Backlog {
-    fn take(&mut self, frame: Result<Utf8Bytes, Lagged>) -> Result<(), Stop> {
+    fn take(&mut self, frame: Result<Utf8Bytes, Lagged>) -> Result<(), End> {
         match frame {
             Ok(frame) if self.frames.len() < self.limit => {
                 self.frames.push_back(Message::Text(frame));
                 Ok(())
             }
             // Too far behind: in its own backlog, in a room's ring, or in bytes.
-            _ => Err(Stop::Kicked(Kick::SlowConsumer)),
+            _ => Err(End::Kicked(Kick::SlowConsumer)),
         }
     }
 }

@@ -46,11 +46,28 @@ pub async fn two_users_chat(app: &TestApp) {
                 (m.id, m.author.as_str(), m.body.as_str()),
                 (id, "bob", "hello ann")
             );
-            assert_eq!(m.client_id.as_deref(), Some("b-1"));
+            assert_eq!(m.client_id, None, "only bob's own connection needs it");
         }
         f => panic!("expected message, got {f:?}"),
     }
-    let id2 = a.post(room.id, "hi <b>bob</b>", "a-1").await;
+    // ann's own message comes back to her with her client id, in either
+    // order with its ack
+    a.send(&ClientFrame::Send {
+        room: room.id,
+        body: "hi <b>bob</b>".into(),
+        client_id: "a-1".into(),
+    })
+    .await;
+    let (mut id2, mut echo) = (None, None);
+    while id2.is_none() || echo.is_none() {
+        match a.recv().await {
+            ServerFrame::Ack { client_id, id, .. } if client_id == "a-1" => id2 = Some(id),
+            ServerFrame::Message(m) => echo = Some(m),
+            f => panic!("expected ack or message, got {f:?}"),
+        }
+    }
+    let (id2, echo) = (id2.unwrap(), echo.unwrap());
+    assert_eq!((echo.id, echo.client_id.as_deref()), (id2, Some("a-1")));
     assert!(id2 > id, "ids increase within a room");
     // bob's own echo may come before or after his ack: skip it
     match b
