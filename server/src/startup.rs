@@ -12,7 +12,7 @@ use crate::{
     limits::Limits,
     scheduler::{self, Clock, Scheduler, SystemClock},
     serve::{self, ServeLimits},
-    state::AppState,
+    state::{AppState, Shared},
     store::Store,
     support::{
         identity::{random_secret, CookieSigner},
@@ -150,7 +150,7 @@ impl Application {
         let setup = crate::auth::setup::SetupToken::for_start(listener.local_addr()?, &store)
             .await
             .context("checking for a first run")?;
-        let state = AppState {
+        let state = AppState::new(Shared {
             leptos_options,
             limits: Arc::new(Limits::new(&settings)),
             setup,
@@ -165,7 +165,7 @@ impl Application {
             scheduler,
             desk,
             bus,
-        };
+        });
         Ok(Application {
             listener,
             state,

@@ -1,4 +1,5 @@
-//! The state every handler gets: cheap handles, cloned per request.
+//! The state every handler gets: one reference-counted handle, cloned per
+//! request and held by every connection.
 
 use crate::{
     config::Settings,
@@ -14,8 +15,33 @@ use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// A handle on the app's [`Shared`] parts. One pointer: every WebSocket
+/// connection holds one for its whole life, and the parts by value were
+/// about 1 KiB each (docs/performance.md, idle memory).
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
     pub store: Store,

@@ -75,8 +75,10 @@ enum Outgoing {
     Follow(RoomId, broadcast::Receiver<RoomFrame>),
     Unfollow(RoomId),
     /// This connection's own copy of the next message it sent to the room
-    /// (see [`super::Hub::publish_message`]).
-    OwnCopy(RoomId, Utf8Bytes),
+    /// (see [`super::Hub::publish_message`]). Boxed: the queue's first block
+    /// of 32 slots is allocated with every connection, so the largest
+    /// variant sets part of its idle memory.
+    OwnCopy(Box<(RoomId, Utf8Bytes)>),
 }
 
 /// A handle that queues serialized frames for one connection. Cloned into the
@@ -267,7 +269,7 @@ impl Outbox {
     /// Counted like any frame of its own until the writer takes it in the
     /// room frame's place (then it is counted as that frame).
     pub(super) fn own_copy(&self, room: RoomId, frame: Utf8Bytes) {
-        self.push_counted(frame.len(), Outgoing::OwnCopy(room, frame));
+        self.push_counted(frame.len(), Outgoing::OwnCopy(Box::new((room, frame))));
     }
 
     fn queue(&self, item: Outgoing) -> bool {
@@ -490,7 +492,8 @@ impl Feed {
             Outgoing::Unfollow(room) => self.unfollow(room),
             // Kept for its place in the ring; written at once if this
             // connection does not follow the room (then no place comes).
-            Outgoing::OwnCopy(room, frame) => {
+            Outgoing::OwnCopy(copy) => {
+                let (room, frame) = *copy;
                 if !self.rooms.iter().any(|(r, _)| *r == room) {
                     return Some(frame);
                 }

@@ -8,7 +8,7 @@ use crate::{
     state::AppState,
     support::session::SupportSession,
 };
-use app::protocol::{close, ErrorCode, Role, ServerFrame};
+use app::protocol::{close, ErrorCode, Role, ServerFrame, UserId};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{
     stream::{SplitSink, SplitStream},
@@ -35,10 +35,14 @@ enum Handler {
 }
 
 impl Handler {
+    /// Boxed: a frame's handling (store queries and all) is a future of
+    /// several KiB. Inline, it would be part of every connection's task for
+    /// the connection's whole life, idle or not; boxed, it exists while a
+    /// frame is handled.
     async fn handle_text(&mut self, text: &str) {
         match self {
-            Handler::Member(d) => d.handle_text(text).await,
-            Handler::Visitor(d) => d.handle_text(text).await,
+            Handler::Member(d) => Box::pin(d.handle_text(text)).await,
+            Handler::Visitor(d) => Box::pin(d.handle_text(text)).await,
         }
     }
 
@@ -54,6 +58,57 @@ impl Handler {
 }
 
 pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
+    // The little a connection keeps for its whole life beside its handler
+    // (which holds the app state): this future is resident for every open
+    // connection, idle or not, so it holds nothing it does not need.
+    let hub = state.hub.clone();
+    let desk = state.desk.clone();
+    let shutdown = state.shutdown.clone();
+    let backlog_limit = state.settings.outbound_queue;
+    let Some(opened) = Box::pin(open(state, peer)).await else {
+        return;
+    };
+    let Opened {
+        mut handler,
+        outbox,
+        feed,
+        agent,
+        kind,
+    } = opened;
+
+    crate::metrics::connection_opened(kind);
+    let (sink, stream) = socket.split();
+    // Cancelled by the writer when it has stopped, so that the reader stops.
+    let done = CancellationToken::new();
+    let writer = tokio::spawn(write_loop(
+        sink,
+        feed,
+        outbox.clone(),
+        done.clone(),
+        backlog_limit,
+    ));
+    read_loop(stream, &mut handler, &outbox, &done, &shutdown).await;
+    outbox.finish(End::Closed);
+    hub.disconnect(outbox.id);
+    Box::pin(desk.disconnected(agent)).await;
+    let _ = writer.await;
+    crate::metrics::connection_closed(kind);
+    tracing::debug!(conn = outbox.id, "disconnected");
+}
+
+/// A connection registered with the hub, its first frame queued.
+struct Opened {
+    handler: Handler,
+    outbox: Outbox,
+    feed: Feed,
+    /// The agent whose console this is, for the desk's bookkeeping.
+    agent: Option<UserId>,
+    kind: &'static str,
+}
+
+/// Registers the connection and queues its `hello`; `None` if a visitor's
+/// conversations could not be read (the socket is then dropped).
+async fn open(state: AppState, peer: Peer) -> Option<Opened> {
     let id = state.hub.next_conn_id();
     let (outbox, feed) = Outbox::new(
         id,
@@ -65,7 +120,7 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
         Peer::User(_) => "member",
         Peer::Visitor(_) => "visitor",
     };
-    let mut handler = match peer {
+    let handler = match peer {
         Peer::User(auth) => {
             state.hub.connect(
                 auth.user.id,
@@ -82,11 +137,7 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
                 user: auth.user.clone(),
             }));
             tracing::debug!(conn = id, user = %auth.user.username, "connected");
-            Handler::Member(Box::new(Dispatch::new(
-                state.clone(),
-                auth.user,
-                outbox.clone(),
-            )))
+            Handler::Member(Box::new(Dispatch::new(state, auth.user, outbox.clone())))
         }
         Peer::Visitor(visitor) => {
             let hello = SupportSession::visitor_hello(&state, visitor.info.as_ref()).await;
@@ -94,36 +145,24 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
                 Ok(frame) => outbox.push(encode(&frame)),
                 Err(e) => {
                     tracing::error!(error = %e, "reading a visitor's conversations");
-                    return;
+                    return None;
                 }
             };
             state.hub.connect_visitor(outbox.clone());
             tracing::debug!(conn = id, visitor = ?visitor.info.as_ref().map(|v| v.id), "visitor connected");
             Handler::Visitor(Box::new(VisitorDispatch {
-                session: SupportSession::for_visitor(state.clone(), visitor, outbox.clone()),
+                session: SupportSession::for_visitor(state, visitor, outbox.clone()),
                 outbox: outbox.clone(),
             }))
         }
     };
-
-    crate::metrics::connection_opened(kind);
-    let (sink, stream) = socket.split();
-    // Cancelled by the writer when it has stopped, so that the reader stops.
-    let done = CancellationToken::new();
-    let writer = tokio::spawn(write_loop(
-        sink,
+    Some(Opened {
+        handler,
+        outbox,
         feed,
-        outbox.clone(),
-        done.clone(),
-        state.settings.outbound_queue,
-    ));
-    read_loop(stream, &mut handler, &outbox, &done, &state.shutdown).await;
-    outbox.finish(End::Closed);
-    state.hub.disconnect(id);
-    state.desk.disconnected(agent).await;
-    let _ = writer.await;
-    crate::metrics::connection_closed(kind);
-    tracing::debug!(conn = id, "disconnected");
+        agent,
+        kind,
+    })
 }
 
 async fn read_loop(
