@@ -343,6 +343,21 @@ impl Hub {
         );
     }
 
+    /// The node is shutting down: every connection's writer delivers what is
+    /// queued and closes with 1012. (Each reader says the same when it next
+    /// looks; this reaches writers whose reader is busy with a frame.)
+    pub fn shut_down_connections(&self) {
+        let outboxes: Vec<Outbox> = self
+            .state()
+            .conns
+            .values()
+            .map(|c| c.outbox.clone())
+            .collect();
+        for outbox in outboxes {
+            outbox.finish(End::Shutdown);
+        }
+    }
+
     /// Removes a connection from everything it followed and from the registry.
     pub fn disconnect(&self, conn: ConnId) {
         let gone: Vec<(RoomId, String)> = {

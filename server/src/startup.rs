@@ -228,10 +228,12 @@ impl Application {
             max_connections_per_ip: settings.max_connections_per_ip,
             exempt: settings.trusted_proxies.clone(),
         };
+        let hub = state.hub.clone();
         serve::serve(listener, app, serve_limits, async move {
             stop.await;
             tracing::info!("shutting down");
             shutdown.cancel();
+            hub.shut_down_connections();
         })
         .await;
         state.sockets.close();
