@@ -87,9 +87,14 @@ impl ChatSession {
         state.store.join_room(room, self.user.id).await?;
         // Subscribe before reading history, so nothing falls between the two;
         // the client merges by id whatever arrives twice.
-        let online = state.hub.subscribe(room, self.outbox.id);
+        state.hub.subscribe(room, self.outbox.id);
         self.joined.insert(room);
         join::answer(state, &self.outbox, room, since, changes_since).await?;
+        // Who is online as of now, not as of the subscription: a
+        // `presence_changed` published while the history was read has
+        // already gone out through the room, and a snapshot taken before it
+        // would undo it on the client (seen in a cluster test).
+        let online = state.hub.online(room);
         self.outbox
             .push(crate::hub::encode(&ServerFrame::Presence { room, online }));
         Ok(())
