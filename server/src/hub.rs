@@ -343,9 +343,10 @@ impl Hub {
         );
     }
 
-    /// The node is shutting down: every connection's writer delivers what is
-    /// queued and closes with 1012. (Each reader says the same when it next
-    /// looks; this reaches writers whose reader is busy with a frame.)
+    /// The node is shutting down (call after cancelling the shutdown token):
+    /// every connection's writer delivers what is queued and closes with
+    /// 1012. A connection registered after this looks at the token itself
+    /// (`ws::connection::run`), so none is missed.
     pub fn shut_down_connections(&self) {
         let outboxes: Vec<Outbox> = self
             .state()
@@ -512,9 +513,6 @@ impl Hub {
     /// among the room's messages.
     pub fn publish_message(&self, mut message: ChatMessage, author: &Outbox) -> Delivery {
         let room = message.room;
-        if message.client_id.is_none() {
-            return self.publish(Topic::Room { room }, ServerFrame::Message(message));
-        }
         // Queued before the room's frame, so the writer has it in hand when
         // it meets that frame.
         author.own_copy(room, encode(&ServerFrame::Message(message.clone())));

@@ -385,52 +385,38 @@ impl Feed {
 
     /// Like [`Feed::recv`], but only what is ready now.
     pub fn try_recv(&mut self) -> Option<Result<Utf8Bytes, Lagged>> {
-        while let Ok(item) = self.direct.try_recv() {
-            if let Some(frame) = self.apply(item) {
-                return Some(Ok(frame));
-            }
+        let mut got = None;
+        match self.take_ready(1, |frame| got = Some(frame)) {
+            Ok(()) => got.map(Ok),
+            Err(lagged) => Some(Err(lagged)),
         }
-        let mut looked = 0;
-        while looked < self.rooms.len() {
-            let i = self.next_room % self.rooms.len();
-            let room = self.rooms[i].0;
-            match self.rooms[i].1.try_recv() {
-                Ok(frame) => {
-                    if let Some(bytes) = self.mine(room, frame) {
-                        self.next_room = i + 1;
-                        return Some(self.charge(bytes));
-                    }
-                }
-                Err(TryRecvError::Lagged(_)) => return Some(Err(Lagged)),
-                Err(TryRecvError::Empty) => {
-                    self.next_room = i + 1;
-                    looked += 1;
-                }
-                // The room was dropped (everyone left) and perhaps made anew:
-                // a new subscription arrives as its own `Follow`.
-                Err(TryRecvError::Closed) => {
-                    self.drop_room(i);
-                }
-            }
-        }
-        None
     }
 
     /// Moves what is ready now into `out` (as text messages) until it holds
-    /// `upto`: the connection's own frames first, then the rooms' in turn.
-    /// The room frames' bytes are charged to the budget at once.
+    /// `upto`.
     pub fn drain_into(&mut self, out: &mut VecDeque<Message>, upto: usize) -> Result<(), Lagged> {
-        while out.len() < upto {
+        let room = upto.saturating_sub(out.len());
+        self.take_ready(room, |frame| out.push_back(Message::Text(frame)))
+    }
+
+    /// Hands at most `limit` frames that are ready now to `take`: the
+    /// connection's own first, then the rooms' in turn (rotated so a busy
+    /// room cannot starve a quiet one). The room frames' bytes are charged
+    /// to the budget at once.
+    fn take_ready(&mut self, limit: usize, mut take: impl FnMut(Utf8Bytes)) -> Result<(), Lagged> {
+        let mut taken = 0;
+        while taken < limit {
             let Ok(item) = self.direct.try_recv() else {
                 break;
             };
             if let Some(frame) = self.apply(item) {
-                out.push_back(Message::Text(frame));
+                take(frame);
+                taken += 1;
             }
         }
         let mut charged = 0;
         let mut empty = 0;
-        while out.len() < upto && empty < self.rooms.len() {
+        while taken < limit && empty < self.rooms.len() {
             let i = self.next_room % self.rooms.len();
             self.next_room = i + 1;
             let room = self.rooms[i].0;
@@ -438,15 +424,16 @@ impl Feed {
                 Ok(frame) => {
                     if let Some(bytes) = self.mine(room, frame) {
                         charged += bytes.len();
-                        out.push_back(Message::Text(bytes));
+                        take(bytes);
+                        taken += 1;
                     }
                     empty = 0;
                 }
                 Err(TryRecvError::Lagged(_)) => return Err(Lagged),
                 Err(TryRecvError::Empty) => empty += 1,
-                Err(TryRecvError::Closed) => {
-                    self.drop_room(i);
-                }
+                // The room was dropped (everyone left) and perhaps made anew:
+                // a new subscription arrives as its own `Follow`.
+                Err(TryRecvError::Closed) => self.drop_room(i),
             }
         }
         if charged > 0 && !self.budget.charge(charged) {

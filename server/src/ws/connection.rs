@@ -75,6 +75,11 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
         agent,
         kind,
     } = opened;
+    // The hub tells every registered connection when a shutdown begins
+    // (`Hub::shut_down_connections`); one registered just after it looks here.
+    if shutdown.is_cancelled() {
+        outbox.finish(End::Shutdown);
+    }
 
     crate::metrics::connection_opened(kind);
     let (sink, stream) = socket.split();
@@ -87,7 +92,7 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
         done.clone(),
         backlog_limit,
     ));
-    read_loop(stream, &mut handler, &outbox, &done, &shutdown).await;
+    read_loop(stream, &mut handler, &outbox, &done).await;
     outbox.finish(End::Closed);
     hub.disconnect(outbox.id);
     Box::pin(desk.disconnected(agent)).await;
@@ -170,20 +175,11 @@ async fn read_loop(
     dispatch: &mut Handler,
     outbox: &Outbox,
     done: &CancellationToken,
-    shutdown: &CancellationToken,
 ) {
-    let mut shutting_down = false;
     loop {
         let next = tokio::select! {
             next = tokio::time::timeout(IDLE_LIMIT, stream.next()) => next,
             _ = done.cancelled() => return,
-            // The writer learns of it here, so that it watches one thing
-            // only; reading goes on while it delivers what is queued.
-            _ = shutdown.cancelled(), if !shutting_down => {
-                shutting_down = true;
-                outbox.finish(End::Shutdown);
-                continue;
-            }
         };
         match next {
             Err(_elapsed) => return,
@@ -330,9 +326,7 @@ async fn write_loop(
         End::Shutdown => {
             // Deliver what is already queued (acks included), then say goodbye.
             let flush = async {
-                while let Some(Ok(frame)) = feed.try_recv() {
-                    backlog.frames.push_back(Message::Text(frame));
-                }
+                let _ = feed.drain_into(&mut backlog.frames, usize::MAX);
                 for m in backlog.frames.drain(..) {
                     sink.feed(m).await?;
                 }
