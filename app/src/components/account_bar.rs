@@ -69,5 +69,4 @@ pub fn AccountBar() -> impl IntoView {
             </button>
         </div>
     }
-    .into_any()
 }

@@ -26,7 +26,6 @@ pub fn Avatar(#[prop(into)] name: String, #[prop(optional)] small: bool) -> impl
     view! {
         <span class="avatar" class:small=small style=style aria-hidden="true">{initial}</span>
     }
-    .into_any()
 }
 
 #[cfg(test)]

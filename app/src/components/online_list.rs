@@ -44,5 +44,4 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
             </ul>
         </aside>
     }
-    .into_any()
 }

@@ -73,5 +73,4 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
             </div>
         </div>
     }
-    .into_any()
 }

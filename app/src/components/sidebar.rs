@@ -52,5 +52,4 @@ pub fn Sidebar(
             <AccountBar/>
         </aside>
     }
-    .into_any()
 }

@@ -8,6 +8,7 @@
 //! the invite (`?invite=`) or setup token (`?setup=`) from its link — and
 //! otherwise says why; the login page links to it only where that helps.
 
+use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
 use leptos_router::{
     hooks::{use_navigate, use_query_map},
@@ -138,6 +139,7 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
     let username_error = RwSignal::new(None::<String>);
     let password_error = RwSignal::new(None::<String>);
     let form_error = RwSignal::new(None::<String>);
+    let form_shown = Memo::new(move |_| form_error.with(Option::is_some));
     let busy = RwSignal::new(false);
     // The tokens a link brought: `/register?invite=…` or `/register?setup=…`.
     let query = use_query_map();
@@ -268,16 +270,16 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                 <h1>{move || title().to_string()}</h1>
                 <p class="muted">{move || lead().to_string()}</p>
                 {move || match gate.get() {
-                    RegisterGate::Checking => view! {
+                    RegisterGate::Checking => Some(EitherOf3::A(view! {
                         <p class="muted auth-notice">{tr(i18n, |l| td_string!(l, auth.gate.checking))}</p>
-                    }.into_any(),
-                    RegisterGate::Form(Some(note)) => view! {
+                    })),
+                    RegisterGate::Form(Some(note)) => Some(EitherOf3::B(view! {
                         <p class="auth-notice" role="status">{move || gate_text(i18n.get_locale(), note)}</p>
-                    }.into_any(),
-                    RegisterGate::Blocked(why) => view! {
+                    })),
+                    RegisterGate::Blocked(why) => Some(EitherOf3::C(view! {
                         <p class="auth-notice blocked" role="alert">{move || gate_text(i18n.get_locale(), why)}</p>
-                    }.into_any(),
-                    RegisterGate::Form(None) => ().into_any(),
+                    })),
+                    RegisterGate::Form(None) => None,
                 }}
                 <form
                     on:submit=on_submit
@@ -326,54 +328,52 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                             {move || password_error.get()}
                         </p>
                     </div>
-                    <Show when=move || form_error.with(Option::is_some)>
+                    {move || form_shown.get().then(|| view! {
                         <p class="form-error" role="alert">{move || form_error.get()}</p>
-                    </Show>
+                    })}
                     <button class="button primary wide" type="submit" disabled=move || busy.get()>
                         {move || button().to_string()}
                     </button>
                 </form>
                 {move || match mode {
-                    AuthMode::Login => login_switch(i18n, policy.get().flatten()),
-                    AuthMode::Register => view! {
+                    AuthMode::Login => Either::Left(login_switch(i18n, policy.get().flatten())),
+                    AuthMode::Register => Either::Right(view! {
                         <p class="switch-mode">
                             {tr(i18n, |l| td_string!(l, auth.switch.have_account))}
                             <a href="/login">{tr(i18n, |l| td_string!(l, auth.switch.log_in))}</a>
                         </p>
-                    }.into_any(),
+                    }),
                 }}
             </div>
         </main>
     }
-    .into_any()
 }
 
 /// The login page's way to an account, as the policy allows one.
-fn login_switch(i18n: leptos_i18n::I18nContext<Locale>, info: Option<RegistrationInfo>) -> AnyView {
+fn login_switch(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    info: Option<RegistrationInfo>,
+) -> impl IntoView {
     let policy = info.as_ref().map(|i| i.policy);
     match (info.as_ref().is_some_and(|i| i.first_account), policy) {
-        (true, _) => view! {
+        (true, _) => EitherOf4::A(view! {
             <p class="switch-mode">
                 {tr(i18n, |l| td_string!(l, auth.switch.no_account_yet))}
                 <a href="/register">{tr(i18n, |l| td_string!(l, auth.switch.create_first))}</a>
             </p>
-        }
-        .into_any(),
-        (false, Some(RegistrationPolicy::Invite)) => view! {
+        }),
+        (false, Some(RegistrationPolicy::Invite)) => EitherOf4::B(view! {
             <p class="switch-mode">{tr(i18n, |l| td_string!(l, auth.switch.new_invite))}</p>
-        }
-        .into_any(),
-        (false, Some(RegistrationPolicy::Closed)) => view! {
+        }),
+        (false, Some(RegistrationPolicy::Closed)) => EitherOf4::C(view! {
             <p class="switch-mode">{tr(i18n, |l| td_string!(l, auth.switch.new_closed))}</p>
-        }
-        .into_any(),
-        _ => view! {
+        }),
+        _ => EitherOf4::D(view! {
             <p class="switch-mode">
                 {tr(i18n, |l| td_string!(l, auth.switch.new_here))}
                 <a href="/register">{tr(i18n, |l| td_string!(l, auth.switch.create_account))}</a>
             </p>
-        }
-        .into_any(),
+        }),
     }
 }
 

@@ -17,5 +17,4 @@ pub fn NotFound() -> impl IntoView {
             </div>
         </main>
     }
-    .into_any()
 }
