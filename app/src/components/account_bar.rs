@@ -69,4 +69,5 @@ pub fn AccountBar() -> impl IntoView {
             </button>
         </div>
     }
+    .into_any()
 }

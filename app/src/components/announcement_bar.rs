@@ -26,50 +26,45 @@ pub fn AnnouncementBar(announcements: Announcements) -> impl IntoView {
     });
     let total = move || announcements.list.with(Vec::len);
     let more = move || total().saturating_sub(1);
-    // `Memo`s, so the parts below are rebuilt only when they come or go.
-    let any = Memo::new(move |_| total() > 0);
-    let several = Memo::new(move |_| more() > 0);
-    move || {
-        any.get().then(|| {
-            view! {
-                <section class="announcements" class:expanded=move || announcements.expanded.get()
-                    aria-label=tr(i18n, |l| td_string!(l, common.announcements.label))>
-                    <div class="announcements-list">
-                        <For
-                            each=move || shown.get()
-                            key=|a| a.id
-                            children=move |a| view! { <AnnouncementBanner announcement=a announcements/> }
-                        />
-                    </div>
-                    {move || several.get().then(|| view! {
-                        <p class="announcements-more small">
-                            <span class="muted">
-                                {move || if announcements.expanded.get() {
-                                    t_string!(i18n, common.announcements.count, count = total()).to_string()
-                                } else if more() == 1 {
-                                    t_string!(i18n, common.announcements.more_one).to_string()
-                                } else {
-                                    t_string!(i18n, common.announcements.more_many, count = more()).to_string()
-                                }}
-                            </span>
-                            <button type="button" class="link-button"
-                                aria-expanded=move || announcements.expanded.get().to_string()
-                                on:click=move |_| announcements.expanded.update(|e| *e = !*e)>
-                                {move || if announcements.expanded.get() {
-                                    t_string!(i18n, common.announcements.show_less)
-                                } else {
-                                    t_string!(i18n, common.announcements.show_all)
-                                }}
-                            </button>
-                            <button type="button" class="link-button" on:click=move |_| announcements.dismiss_all()>
-                                {tr(i18n, |l| td_string!(l, common.announcements.dismiss_all))}
-                            </button>
-                        </p>
-                    })}
-                    {move || announcements.notice.get().map(|n| view! { <p class="form-error small" role="alert">{n}</p> })}
-                </section>
-            }
-        })
+    view! {
+        <Show when=move || { total() > 0 }>
+            <section class="announcements" class:expanded=move || announcements.expanded.get()
+                aria-label=tr(i18n, |l| td_string!(l, common.announcements.label))>
+                <div class="announcements-list">
+                    <For
+                        each=move || shown.get()
+                        key=|a| a.id
+                        children=move |a| view! { <AnnouncementBanner announcement=a announcements/> }
+                    />
+                </div>
+                <Show when=move || { more() > 0 }>
+                    <p class="announcements-more small">
+                        <span class="muted">
+                            {move || if announcements.expanded.get() {
+                                t_string!(i18n, common.announcements.count, count = total()).to_string()
+                            } else if more() == 1 {
+                                t_string!(i18n, common.announcements.more_one).to_string()
+                            } else {
+                                t_string!(i18n, common.announcements.more_many, count = more()).to_string()
+                            }}
+                        </span>
+                        <button type="button" class="link-button"
+                            aria-expanded=move || announcements.expanded.get().to_string()
+                            on:click=move |_| announcements.expanded.update(|e| *e = !*e)>
+                            {move || if announcements.expanded.get() {
+                                t_string!(i18n, common.announcements.show_less)
+                            } else {
+                                t_string!(i18n, common.announcements.show_all)
+                            }}
+                        </button>
+                        <button type="button" class="link-button" on:click=move |_| announcements.dismiss_all()>
+                            {tr(i18n, |l| td_string!(l, common.announcements.dismiss_all))}
+                        </button>
+                    </p>
+                </Show>
+                {move || announcements.notice.get().map(|n| view! { <p class="form-error small" role="alert">{n}</p> })}
+            </section>
+        </Show>
     }
 }
 

@@ -26,6 +26,7 @@ pub fn Avatar(#[prop(into)] name: String, #[prop(optional)] small: bool) -> impl
     view! {
         <span class="avatar" class:small=small style=style aria-hidden="true">{initial}</span>
     }
+    .into_any()
 }
 
 #[cfg(test)]

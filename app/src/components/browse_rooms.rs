@@ -7,7 +7,6 @@
 //! asks the server for matching names (they join the list, so a room found
 //! once stays browsable).
 
-use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
 
@@ -78,9 +77,6 @@ pub fn BrowseRooms() -> impl IntoView {
             busy.set(false);
         });
     };
-    // `Memo`s, so the parts below are rebuilt only when they come or go.
-    let any = Memo::new(move |_| !others.with(Vec::is_empty));
-    let show_more = Memo::new(move |_| chat.rooms_loaded.get() && may_have_more());
     view! {
         <section class="sidebar-section" aria-labelledby="browse-rooms">
             <h2 id="browse-rooms">{tr(i18n, |l| td_string!(l, chat.browse.heading))}</h2>
@@ -103,45 +99,9 @@ pub fn BrowseRooms() -> impl IntoView {
                     }
                 />
             </form>
-            {move || if any.get() {
-                Either::Left(view! {
-                    <ul class="browse-list">
-                        <For
-                            each=move || others.get()
-                            key=|r| (r.id, r.name.clone())
-                            children={
-                                let navigate = navigate.clone();
-                                move |room| {
-                                    let id = room.id;
-                                    let navigate = navigate.clone();
-                                    let join = move |_| {
-                                        if chat.join(id) {
-                                            navigate(&format!("/?room={id}"), NavigateOptions::default());
-                                        }
-                                    };
-                                    view! {
-                                        <li>
-                                            <span class="room-name"><span class="hash" aria-hidden="true">"#"</span>{room.name.clone()}</span>
-                                            <button
-                                                class="button small"
-                                                type="button"
-                                                aria-label={
-                                                    let name = room.name.clone();
-                                                    move || t_string!(i18n, chat.browse.join_label, room = name.clone()).to_string()
-                                                }
-                                                on:click=join
-                                            >
-                                                {tr(i18n, |l| td_string!(l, chat.browse.join))}
-                                            </button>
-                                        </li>
-                                    }
-                                }
-                            }
-                        />
-                    </ul>
-                })
-            } else {
-                Either::Right(view! {
+            <Show
+                when=move || !others.with(Vec::is_empty)
+                fallback=move || view! {
                     <p class="muted small">
                         {move || if !chat.rooms_loaded.get() {
                             t_string!(i18n, chat.browse.loading)
@@ -151,9 +111,44 @@ pub fn BrowseRooms() -> impl IntoView {
                             t_string!(i18n, chat.browse.none_found)
                         }}
                     </p>
-                })
-            }}
-            {move || show_more.get().then(|| view! {
+                }
+            >
+                <ul class="browse-list">
+                    <For
+                        each=move || others.get()
+                        key=|r| (r.id, r.name.clone())
+                        children={
+                            let navigate = navigate.clone();
+                            move |room| {
+                                let id = room.id;
+                                let navigate = navigate.clone();
+                                let join = move |_| {
+                                    if chat.join(id) {
+                                        navigate(&format!("/?room={id}"), NavigateOptions::default());
+                                    }
+                                };
+                                view! {
+                                    <li>
+                                        <span class="room-name"><span class="hash" aria-hidden="true">"#"</span>{room.name.clone()}</span>
+                                        <button
+                                            class="button small"
+                                            type="button"
+                                            aria-label={
+                                                let name = room.name.clone();
+                                                move || t_string!(i18n, chat.browse.join_label, room = name.clone()).to_string()
+                                            }
+                                            on:click=join
+                                        >
+                                            {tr(i18n, |l| td_string!(l, chat.browse.join))}
+                                        </button>
+                                    </li>
+                                }
+                            }
+                        }
+                    />
+                </ul>
+            </Show>
+            <Show when=move || chat.rooms_loaded.get() && may_have_more()>
                 <button
                     class="button small"
                     type="button"
@@ -162,7 +157,8 @@ pub fn BrowseRooms() -> impl IntoView {
                 >
                     {tr(i18n, |l| td_string!(l, chat.browse.more))}
                 </button>
-            })}
+            </Show>
         </section>
     }
+    .into_any()
 }

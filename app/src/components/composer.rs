@@ -179,15 +179,11 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
         send();
     };
     let label = move || t_string!(i18n, chat.composer.label, room = name.get()).to_string();
-    // `Memo`s, so the parts below are rebuilt only when they come or go.
-    let suggesting = Memo::new(move |_| suggestions.with(|s| !s.is_empty()));
-    let counting = Memo::new(move |_| length.get() >= COUNTER_FROM);
-    let slowed = Memo::new(move |_| chat.outbox.with(|o| o.slowed_until().is_some()));
 
     view! {
         <form class="composer" on:submit=on_submit>
             <label class="visually-hidden" for="composer-input">{label}</label>
-            {move || suggesting.get().then(|| view! {
+            <Show when=move || suggestions.with(|s| !s.is_empty())>
                 <ul class="canned-list mention-list" role="listbox" aria-label=tr(i18n, |l| td_string!(l, chat.composer.mention_list))>
                     {move || suggestions.get().into_iter().enumerate().map(|(i, name)| {
                         let shown = format!("@{name}");
@@ -207,7 +203,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                         }
                     }).collect_view()}
                 </ul>
-            })}
+            </Show>
             <div class="composer-box" class:invalid=move || error.with(Option::is_some)>
                 <textarea
                     id="composer-input"
@@ -236,18 +232,19 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                 <span id="composer-hint" class="muted small">
                     {t!(i18n, chat.composer.hint, <kbd> = <kbd/>)}
                 </span>
-                {move || counting.get().then(|| view! {
+                <Show when=move || { length.get() >= COUNTER_FROM }>
                     <span class="counter" class:over=move || { length.get() > MAX_BODY_CHARS }>
                         {move || format!("{} / {}", length.get(), MAX_BODY_CHARS)}
                     </span>
-                })}
+                </Show>
             </div>
             <p id="composer-error" class="field-error" aria-live="polite">{move || error.get()}</p>
-            {move || slowed.get().then(|| view! {
+            <Show when=move || chat.outbox.with(|o| o.slowed_until().is_some())>
                 <SlowedDown/>
-            })}
+            </Show>
         </form>
     }
+    .into_any()
 }
 
 /// "Sending slowed down, retrying in N s" while the server makes this tab

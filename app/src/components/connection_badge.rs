@@ -44,18 +44,18 @@ pub fn ConnectionBadge(
         "offline" => t_string!(i18n, common.connection.said_offline),
         _ => t_string!(i18n, common.connection.said_signed_out),
     };
-    let can_retry =
-        Memo::new(move |_| matches!(state(), LinkState::Waiting { .. } | LinkState::Offline));
+    let can_retry = move || matches!(state(), LinkState::Waiting { .. } | LinkState::Offline);
     view! {
         <div class=move || format!("connection connection-{}", kind.get())>
             <span class="dot" aria-hidden="true"></span>
             <span class="connection-label" aria-hidden="true">{label}</span>
             <span class="visually-hidden" role="status" aria-live="polite">{announced}</span>
-            {move || can_retry.get().then(|| view! {
+            <Show when=can_retry>
                 <button class="link-button" type="button" on:click=move |_| connection.reconnect_now()>
                     {tr(i18n, |l| td_string!(l, common.connection.retry_now))}
                 </button>
-            })}
+            </Show>
         </div>
     }
+    .into_any()
 }

@@ -6,7 +6,6 @@
 //! older page over HTTP; being at the bottom marks the room read.
 
 use chrono::{DateTime, Utc};
-use leptos::either::EitherOf3;
 use leptos::prelude::*;
 
 use super::{message_row::MessageRow, pending_row::PendingRow, use_chat};
@@ -132,8 +131,6 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
         }
     };
 
-    // A `Memo`, so the button is rebuilt only when it comes or goes.
-    let away = Memo::new(move |_| !chat.at_bottom.get());
     view! {
         <div class="timeline-wrap">
             <div
@@ -150,9 +147,9 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
                     <div class="timeline-start">
                         {move || {
                             if !loaded.get() {
-                                EitherOf3::A(view! { <p class="muted">{tr(i18n, |l| td_string!(l, chat.messages.loading))}</p> })
+                                view! { <p class="muted">{tr(i18n, |l| td_string!(l, chat.messages.loading))}</p> }.into_any()
                             } else if older.get() {
-                                EitherOf3::B(view! {
+                                view! {
                                     <button
                                         class="link-button"
                                         type="button"
@@ -165,14 +162,16 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
                                             t_string!(i18n, chat.messages.load_older)
                                         }}
                                     </button>
-                                })
+                                }
+                                .into_any()
                             } else {
-                                EitherOf3::C(view! {
+                                view! {
                                     <div class="room-intro">
                                         <h2>{t!(i18n, chat.messages.welcome, room = move || name.get())}</h2>
                                         <p class="muted">{tr(i18n, |l| td_string!(l, chat.messages.beginning))}</p>
                                     </div>
-                                })
+                                }
+                                .into_any()
                             }
                         }}
                     </div>
@@ -188,13 +187,14 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
                     />
                 </div>
             </div>
-            {move || away.get().then(|| view! {
+            <Show when=move || !chat.at_bottom.get()>
                 <button class="jump-latest" type="button" on:click=move |_| chat.at_bottom.set(true)>
                     {tr(i18n, |l| td_string!(l, chat.messages.jump_latest))}
                 </button>
-            })}
+            </Show>
         </div>
     }
+    .into_any()
 }
 
 #[cfg(test)]

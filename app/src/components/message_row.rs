@@ -2,7 +2,6 @@
 //! deleting — inline edit and delete. Edits and deletes are sent as frames and
 //! show when the server's `edited`/`deleted` comes back, to every viewer alike.
 
-use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::{
@@ -37,20 +36,13 @@ pub fn MessageRow(row: Row) -> impl IntoView {
         chat.me
             .with(|m| m.as_ref().is_some_and(|u| u.role == Role::Admin))
     };
+    let can_edit = mine.clone();
+    let can_delete = {
+        let mine = mine.clone();
+        move || mine() || admin()
+    };
     let editing = RwSignal::new(false);
     let confirming = RwSignal::new(false);
-    // `Memo`s, so the parts below are rebuilt only when they come or go.
-    let can_edit = Memo::new({
-        let mine = mine.clone();
-        move |_| mine()
-    });
-    let can_delete = Memo::new({
-        let mine = mine.clone();
-        move |_| mine() || admin()
-    });
-    let is_editing = Memo::new(move |_| editing.get());
-    let is_confirming = Memo::new(move |_| confirming.get());
-    let show_actions = Memo::new(move |_| !editing.get() && !confirming.get());
     let draft = RwSignal::new(message.body.clone());
     let edit_error = RwSignal::new(None::<String>);
 
@@ -110,9 +102,9 @@ pub fn MessageRow(row: Row) -> impl IntoView {
         <div class="message" tabindex="-1" class:continued=continued class:mine=mine.clone() class:mentions-me=mentions_me class:editing=move || editing.get()>
             <div class="gutter">
                 {if continued {
-                    Either::Left(view! { <time class="hover-time" datetime=stamp.clone() title=when.clone()>{time.clone()}</time> })
+                    view! { <time class="hover-time" datetime=stamp.clone() title=when.clone()>{time.clone()}</time> }.into_any()
                 } else {
-                    Either::Right(view! { <Avatar name=author.clone()/> })
+                    view! { <Avatar name=author.clone()/> }.into_any()
                 }}
             </div>
             <div class="message-content">
@@ -122,48 +114,47 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         <time datetime=stamp.clone() title=when.clone()>{time.clone()}</time>
                     </div>
                 })}
-                {
-                    let body = message.body.clone();
-                    move || if is_editing.get() {
-                        Either::Left(view! {
-                            <form class="edit-form" on:submit={
-                                let save = save;
-                                move |ev: leptos::ev::SubmitEvent| {
-                                    ev.prevent_default();
-                                    save();
-                                }
-                            }>
-                                <label class="visually-hidden" for=format!("edit-{id}")>{tr(i18n, |l| td_string!(l, chat.message.edit_label))}</label>
-                                <textarea
-                                    id=format!("edit-{id}")
-                                    prop:value=move || draft.get()
-                                    on:input=move |ev| {
-                                        draft.set(event_target_value(&ev));
-                                        edit_error.set(None);
-                                    }
-                                    on:keydown=on_edit_key.clone()
-                                ></textarea>
-                                <p class="field-error" aria-live="polite">{move || edit_error.get()}</p>
-                                <div class="edit-actions">
-                                    <span class="muted small">{tr(i18n, |l| td_string!(l, chat.message.edit_hint))}</span>
-                                    <button class="button subtle small" type="button" on:click={
-                                        let cancel = cancel.clone();
-                                        move |_| cancel()
-                                    }>{tr(i18n, |l| td_string!(l, chat.message.cancel))}</button>
-                                    <button class="button primary small" type="submit">{tr(i18n, |l| td_string!(l, chat.message.save))}</button>
-                                </div>
-                            </form>
-                        })
-                    } else {
-                        Either::Right(view! {
+                <Show
+                    when=move || editing.get()
+                    fallback={
+                        let body = message.body.clone();
+                        move || view! {
                             <div class="message-body">
                                 <span class="message-text"><MessageText body=body.clone() me=my_name.clone()/></span>
                                 {edited.then(|| view! { <span class="edited">{tr(i18n, |l| td_string!(l, chat.message.edited))}</span> })}
                             </div>
-                        })
+                        }
                     }
-                }
-                {move || is_confirming.get().then(|| view! {
+                >
+                    <form class="edit-form" on:submit={
+                        let save = save;
+                        move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            save();
+                        }
+                    }>
+                        <label class="visually-hidden" for=format!("edit-{id}")>{tr(i18n, |l| td_string!(l, chat.message.edit_label))}</label>
+                        <textarea
+                            id=format!("edit-{id}")
+                            prop:value=move || draft.get()
+                            on:input=move |ev| {
+                                draft.set(event_target_value(&ev));
+                                edit_error.set(None);
+                            }
+                            on:keydown=on_edit_key.clone()
+                        ></textarea>
+                        <p class="field-error" aria-live="polite">{move || edit_error.get()}</p>
+                        <div class="edit-actions">
+                            <span class="muted small">{tr(i18n, |l| td_string!(l, chat.message.edit_hint))}</span>
+                            <button class="button subtle small" type="button" on:click={
+                                let cancel = cancel.clone();
+                                move |_| cancel()
+                            }>{tr(i18n, |l| td_string!(l, chat.message.cancel))}</button>
+                            <button class="button primary small" type="submit">{tr(i18n, |l| td_string!(l, chat.message.save))}</button>
+                        </div>
+                    </form>
+                </Show>
+                <Show when=move || confirming.get()>
                     <div class="confirm" role="group" aria-label=tr(i18n, |l| td_string!(l, chat.message.confirm_delete_label))>
                         {tr(i18n, |l| td_string!(l, chat.message.confirm_delete))}
                         <button class="button danger small" type="button" on:click=move |_| {
@@ -175,11 +166,11 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                             {tr(i18n, |l| td_string!(l, chat.message.cancel))}
                         </button>
                     </div>
-                })}
+                </Show>
             </div>
-            {move || show_actions.get().then(|| view! {
+            <Show when=move || !editing.get() && !confirming.get()>
                 <div class="message-actions">
-                    {move || can_edit.get().then(|| view! {
+                    <Show when=can_edit.clone()>
                         <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, chat.message.edit_label)) title=tr(i18n, |l| td_string!(l, chat.message.edit_title)) on:click=move |_| {
                             editing.set(true);
                         }>
@@ -187,16 +178,17 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                                 <path d="M4 20h4L19 9l-4-4L4 16zM14 6l4 4" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>
                             </svg>
                         </button>
-                    })}
-                    {move || can_delete.get().then(|| view! {
+                    </Show>
+                    <Show when=can_delete.clone()>
                         <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, chat.message.delete_label)) title=tr(i18n, |l| td_string!(l, chat.message.delete_title)) on:click=move |_| confirming.set(true)>
                             <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
                                 <path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>
                             </svg>
                         </button>
-                    })}
+                    </Show>
                 </div>
-            })}
+            </Show>
         </div>
     }
+    .into_any()
 }

@@ -3,7 +3,6 @@
 //! vetted `http(s)` URL (see [`crate::text::segments`]), or, in chat (where
 //! `me` is given), a marked `@name` mention.
 
-use leptos::either::EitherOf3;
 use leptos::prelude::*;
 
 use crate::text::{segments, segments_with_mentions, Segment};
@@ -22,15 +21,15 @@ pub fn MessageText(
     };
     runs.into_iter()
         .map(|segment| match segment {
-            Segment::Text(text) => EitherOf3::A(text.to_owned()),
-            Segment::Link { text, href } => EitherOf3::B(view! {
+            Segment::Text(text) => text.to_owned().into_any(),
+            Segment::Link { text, href } => view! {
                 <a href=href target="_blank" rel="noopener noreferrer nofollow">{text.to_owned()}</a>
-            }),
+            }
+            .into_any(),
             Segment::Mention(name) => {
                 let mine = me.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(name));
-                EitherOf3::C(
-                    view! { <span class="mention" class:mention-me=mine>{format!("@{name}")}</span> },
-                )
+                view! { <span class="mention" class:mention-me=mine>{format!("@{name}")}</span> }
+                    .into_any()
             }
         })
         .collect_view()

@@ -95,6 +95,7 @@ pub fn NewRoomForm() -> impl IntoView {
             <p id="new-room-error" class="field-error" aria-live="polite">{move || error.get()}</p>
         </form>
     }
+    .into_any()
 }
 
 #[cfg(test)]

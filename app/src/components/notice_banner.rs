@@ -11,18 +11,15 @@ use crate::language::tr;
 pub fn NoticeBanner() -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
-    // A `Memo`, so the banner is rebuilt only when it comes or goes.
-    let shown = Memo::new(move |_| chat.notice.with(Option::is_some));
-    move || {
-        shown.get().then(|| {
-            view! {
-                <div class="notice" role="alert">
-                    <span>{move || chat.notice.get()}</span>
-                    <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, common.dismiss)) on:click=move |_| chat.notice.set(None)>
-                        "×"
-                    </button>
-                </div>
-            }
-        })
+    view! {
+        <Show when=move || chat.notice.with(Option::is_some)>
+            <div class="notice" role="alert">
+                <span>{move || chat.notice.get()}</span>
+                <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, common.dismiss)) on:click=move |_| chat.notice.set(None)>
+                    "×"
+                </button>
+            </div>
+        </Show>
     }
+    .into_any()
 }

@@ -44,4 +44,5 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
             </ul>
         </aside>
     }
+    .into_any()
 }

@@ -73,4 +73,5 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
             </div>
         </div>
     }
+    .into_any()
 }

@@ -1,7 +1,6 @@
 //! The main pane for one room: header (name, who is online, leave), the
 //! message list, the typing line, the composer, and the online list beside.
 
-use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
 
@@ -60,23 +59,22 @@ pub fn RoomView(
                 <h1 id="room-title"><span class="hash" aria-hidden="true">"#"</span>{move || name.get()}</h1>
                 <span class="header-meta">{t!(i18n, chat.room.online_count, count = online_count)}</span>
                 <div class="header-actions">
-                    {move || if confirming_leave.get() {
-                        Either::Left(view! {
-                            <span class="confirm">
-                                {tr(i18n, |l| td_string!(l, chat.room.leave_confirm))}
-                                <button class="button danger small" type="button" on:click=leave.clone()>{tr(i18n, |l| td_string!(l, chat.room.leave_yes))}</button>
-                                <button class="button subtle small" type="button" on:click=move |_| confirming_leave.set(false)>
-                                    {tr(i18n, |l| td_string!(l, chat.room.stay))}
-                                </button>
-                            </span>
-                        })
-                    } else {
-                        Either::Right(view! {
+                    <Show
+                        when=move || confirming_leave.get()
+                        fallback=move || view! {
                             <button class="button subtle small" type="button" on:click=move |_| confirming_leave.set(true)>
                                 {tr(i18n, |l| td_string!(l, chat.room.leave))}
                             </button>
-                        })
-                    }}
+                        }
+                    >
+                        <span class="confirm">
+                            {tr(i18n, |l| td_string!(l, chat.room.leave_confirm))}
+                            <button class="button danger small" type="button" on:click=leave.clone()>{tr(i18n, |l| td_string!(l, chat.room.leave_yes))}</button>
+                            <button class="button subtle small" type="button" on:click=move |_| confirming_leave.set(false)>
+                                {tr(i18n, |l| td_string!(l, chat.room.stay))}
+                            </button>
+                        </span>
+                    </Show>
                 </div>
             </header>
             <div class="room-body">
@@ -89,4 +87,5 @@ pub fn RoomView(
             </div>
         </section>
     }
+    .into_any()
 }

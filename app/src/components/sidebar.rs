@@ -52,4 +52,5 @@ pub fn Sidebar(
             <AccountBar/>
         </aside>
     }
+    .into_any()
 }

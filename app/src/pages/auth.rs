@@ -8,7 +8,6 @@
 //! the invite (`?invite=`) or setup token (`?setup=`) from its link — and
 //! otherwise says why; the login page links to it only where that helps.
 
-use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
 use leptos_router::{
     hooks::{use_navigate, use_query_map},
@@ -139,7 +138,6 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
     let username_error = RwSignal::new(None::<String>);
     let password_error = RwSignal::new(None::<String>);
     let form_error = RwSignal::new(None::<String>);
-    let form_shown = Memo::new(move |_| form_error.with(Option::is_some));
     let busy = RwSignal::new(false);
     // The tokens a link brought: `/register?invite=…` or `/register?setup=…`.
     let query = use_query_map();
@@ -270,16 +268,16 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                 <h1>{move || title().to_string()}</h1>
                 <p class="muted">{move || lead().to_string()}</p>
                 {move || match gate.get() {
-                    RegisterGate::Checking => Some(EitherOf3::A(view! {
+                    RegisterGate::Checking => view! {
                         <p class="muted auth-notice">{tr(i18n, |l| td_string!(l, auth.gate.checking))}</p>
-                    })),
-                    RegisterGate::Form(Some(note)) => Some(EitherOf3::B(view! {
+                    }.into_any(),
+                    RegisterGate::Form(Some(note)) => view! {
                         <p class="auth-notice" role="status">{move || gate_text(i18n.get_locale(), note)}</p>
-                    })),
-                    RegisterGate::Blocked(why) => Some(EitherOf3::C(view! {
+                    }.into_any(),
+                    RegisterGate::Blocked(why) => view! {
                         <p class="auth-notice blocked" role="alert">{move || gate_text(i18n.get_locale(), why)}</p>
-                    })),
-                    RegisterGate::Form(None) => None,
+                    }.into_any(),
+                    RegisterGate::Form(None) => ().into_any(),
                 }}
                 <form
                     on:submit=on_submit
@@ -328,52 +326,54 @@ pub fn AuthPage(mode: AuthMode) -> impl IntoView {
                             {move || password_error.get()}
                         </p>
                     </div>
-                    {move || form_shown.get().then(|| view! {
+                    <Show when=move || form_error.with(Option::is_some)>
                         <p class="form-error" role="alert">{move || form_error.get()}</p>
-                    })}
+                    </Show>
                     <button class="button primary wide" type="submit" disabled=move || busy.get()>
                         {move || button().to_string()}
                     </button>
                 </form>
                 {move || match mode {
-                    AuthMode::Login => Either::Left(login_switch(i18n, policy.get().flatten())),
-                    AuthMode::Register => Either::Right(view! {
+                    AuthMode::Login => login_switch(i18n, policy.get().flatten()),
+                    AuthMode::Register => view! {
                         <p class="switch-mode">
                             {tr(i18n, |l| td_string!(l, auth.switch.have_account))}
                             <a href="/login">{tr(i18n, |l| td_string!(l, auth.switch.log_in))}</a>
                         </p>
-                    }),
+                    }.into_any(),
                 }}
             </div>
         </main>
     }
+    .into_any()
 }
 
 /// The login page's way to an account, as the policy allows one.
-fn login_switch(
-    i18n: leptos_i18n::I18nContext<Locale>,
-    info: Option<RegistrationInfo>,
-) -> impl IntoView {
+fn login_switch(i18n: leptos_i18n::I18nContext<Locale>, info: Option<RegistrationInfo>) -> AnyView {
     let policy = info.as_ref().map(|i| i.policy);
     match (info.as_ref().is_some_and(|i| i.first_account), policy) {
-        (true, _) => EitherOf4::A(view! {
+        (true, _) => view! {
             <p class="switch-mode">
                 {tr(i18n, |l| td_string!(l, auth.switch.no_account_yet))}
                 <a href="/register">{tr(i18n, |l| td_string!(l, auth.switch.create_first))}</a>
             </p>
-        }),
-        (false, Some(RegistrationPolicy::Invite)) => EitherOf4::B(view! {
+        }
+        .into_any(),
+        (false, Some(RegistrationPolicy::Invite)) => view! {
             <p class="switch-mode">{tr(i18n, |l| td_string!(l, auth.switch.new_invite))}</p>
-        }),
-        (false, Some(RegistrationPolicy::Closed)) => EitherOf4::C(view! {
+        }
+        .into_any(),
+        (false, Some(RegistrationPolicy::Closed)) => view! {
             <p class="switch-mode">{tr(i18n, |l| td_string!(l, auth.switch.new_closed))}</p>
-        }),
-        _ => EitherOf4::D(view! {
+        }
+        .into_any(),
+        _ => view! {
             <p class="switch-mode">
                 {tr(i18n, |l| td_string!(l, auth.switch.new_here))}
                 <a href="/register">{tr(i18n, |l| td_string!(l, auth.switch.create_account))}</a>
             </p>
-        }),
+        }
+        .into_any(),
     }
 }
 

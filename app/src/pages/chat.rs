@@ -5,7 +5,6 @@
 //! The room lives in the query string so switching rooms keeps this component
 //! (and its one socket) mounted.
 
-use leptos::either::EitherOf4;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -172,8 +171,8 @@ pub fn ChatPage() -> impl IntoView {
         })
     });
     let main = move || match pane.get() {
-        Pane::Room(room) => EitherOf4::A(view! { <RoomView room open_sidebar=sidebar_open/> }),
-        Pane::NotJoined(room, name) => EitherOf4::B(view! {
+        Pane::Room(room) => view! { <RoomView room open_sidebar=sidebar_open/> }.into_any(),
+        Pane::NotJoined(room, name) => view! {
             <EmptyPane open_sidebar=sidebar_open>
                 <h1>{format!("#{name}")}</h1>
                 <p class="muted">{tr(i18n, |l| td_string!(l, chat.page.not_joined))}</p>
@@ -181,18 +180,21 @@ pub fn ChatPage() -> impl IntoView {
                     {t!(i18n, chat.page.join_room, room = name.clone())}
                 </button>
             </EmptyPane>
-        }),
-        Pane::Empty => EitherOf4::C(view! {
+        }
+        .into_any(),
+        Pane::Empty => view! {
             <EmptyPane open_sidebar=sidebar_open>
                 <h1>{tr(i18n, |l| td_string!(l, chat.page.no_room_title))}</h1>
                 <p class="muted">{tr(i18n, |l| td_string!(l, chat.page.no_room_text))}</p>
             </EmptyPane>
-        }),
-        Pane::Loading => EitherOf4::D(view! {
+        }
+        .into_any(),
+        Pane::Loading => view! {
             <EmptyPane open_sidebar=sidebar_open>
                 <p class="muted">{tr(i18n, |l| td_string!(l, chat.page.loading_rooms))}</p>
             </EmptyPane>
-        }),
+        }
+        .into_any(),
     };
 
     view! {
@@ -208,15 +210,12 @@ pub fn ChatPage() -> impl IntoView {
             </main>
         </div>
     }
+    .into_any()
 }
 
 /// The main pane when no room is open: a message and the drawer button.
 #[component]
-fn EmptyPane<C>(open_sidebar: RwSignal<bool>, children: TypedChildren<C>) -> impl IntoView
-where
-    C: IntoView + 'static,
-{
-    let children = children.into_inner();
+fn EmptyPane(open_sidebar: RwSignal<bool>, children: Children) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="empty-pane">
@@ -236,4 +235,5 @@ where
             <div class="empty-body">{children()}</div>
         </section>
     }
+    .into_any()
 }

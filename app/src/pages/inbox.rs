@@ -7,7 +7,6 @@
 //! open appears at the top at once (and counts as seen), and after a
 //! reconnect the list is read again, so nothing sent meanwhile is missed.
 
-use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
@@ -155,34 +154,34 @@ pub fn InboxPage() -> impl IntoView {
 
     on_cleanup(move || inbox.connection.disconnect());
 
-    // A `Memo`, so the list is rebuilt only when it comes or goes.
-    let any = Memo::new(move |_| inbox.entries.with(|e| !e.is_empty()));
-    let list = move || match load.get() {
-        Load::Loading => EitherOf3::A(
-            view! { <p class="muted">{tr(i18n, |l| td_string!(l, common.inbox.loading))}</p> },
-        ),
-        Load::Failed(error) => EitherOf3::B(view! {
+    let list = move || {
+        match load.get() {
+        Load::Loading => {
+            view! { <p class="muted">{tr(i18n, |l| td_string!(l, common.inbox.loading))}</p> }
+                .into_any()
+        }
+        Load::Failed(error) => view! {
             <p class="form-error" role="alert">{t!(i18n, common.inbox.could_not_load, error)}</p>
-        }),
-        Load::Loaded => EitherOf3::C(move || {
-            if any.get() {
-                Either::Left(view! {
-                    <ol class="inbox-list">
-                        // Keyed: an item keeps its own state (dismissed, an
-                        // error) when a new one arrives above it.
-                        <For
-                            each=move || inbox.entries.get()
-                            key=|e| e.announcement.id
-                            children=|entry| view! { <InboxItem entry/> }
-                        />
-                    </ol>
-                })
-            } else {
-                Either::Right(
-                    view! { <p class="muted">{tr(i18n, |l| td_string!(l, common.inbox.empty))}</p> },
-                )
-            }
-        }),
+        }
+        .into_any(),
+        Load::Loaded => view! {
+            <Show
+                when=move || inbox.entries.with(|e| !e.is_empty())
+                fallback=move || view! { <p class="muted">{tr(i18n, |l| td_string!(l, common.inbox.empty))}</p> }
+            >
+                <ol class="inbox-list">
+                    // Keyed: an item keeps its own state (dismissed, an
+                    // error) when a new one arrives above it.
+                    <For
+                        each=move || inbox.entries.get()
+                        key=|e| e.announcement.id
+                        children=|entry| view! { <InboxItem entry/> }
+                    />
+                </ol>
+            </Show>
+        }
+        .into_any(),
+    }
     };
 
     view! {
@@ -199,6 +198,7 @@ pub fn InboxPage() -> impl IntoView {
             </section>
         </main>
     }
+    .into_any()
 }
 
 #[component]
@@ -237,17 +237,16 @@ fn InboxItem(entry: InboxEntry) -> impl IntoView {
                 {(!entry.seen).then(|| view! { <span class="badge">{tr(i18n, |l| td_string!(l, common.inbox.new))}</span> })}
                 <time class="muted small" datetime=a.sent_at.to_rfc3339()>{when}</time>
                 {a.late.then(|| view! { <span class="muted small">{tr(i18n, |l| td_string!(l, common.announcements.late))}</span> })}
-                {move || if dismissed.get() {
-                    Either::Left(view! {
-                        <span class="muted small">{tr(i18n, |l| td_string!(l, common.inbox.dismissed))}</span>
-                    })
-                } else {
-                    Either::Right(view! {
+                <Show
+                    when=move || dismissed.get()
+                    fallback=move || view! {
                         <button class="link-button small" type="button" on:click=dismiss>
                             {tr(i18n, |l| td_string!(l, common.inbox.dismiss))}
                         </button>
-                    })
-                }}
+                    }
+                >
+                    <span class="muted small">{tr(i18n, |l| td_string!(l, common.inbox.dismissed))}</span>
+                </Show>
             </div>
             // Sanitised on the server (see `AnnouncementBar`).
             <div class="announcement-body" inner_html=a.body_html></div>

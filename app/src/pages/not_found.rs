@@ -17,4 +17,5 @@ pub fn NotFound() -> impl IntoView {
             </div>
         </main>
     }
+    .into_any()
 }
