@@ -138,13 +138,107 @@ pub struct ChatMessage {
     pub client_id: Option<String>,
 }
 
+/// Most people in a direct message, its opener included.
+pub const MAX_DM_PEOPLE: usize = 8;
+
+/// Who may find and join a room.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Listed to everyone; anyone may join.
+    #[default]
+    Public,
+    /// Listed to its members only; people are added by its owners and
+    /// moderators (or an admin).
+    Private,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Private => "private",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Visibility> {
+        match s {
+            "public" => Some(Visibility::Public),
+            "private" => Some(Visibility::Private),
+            _ => None,
+        }
+    }
+}
+
+/// A room proper, or a direct message between a fixed set of people.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    #[default]
+    Room,
+    /// Private, unnamed, its participants fixed: another set of people is
+    /// another DM.
+    Dm,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Room => "room",
+            RoomKind::Dm => "dm",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RoomKind> {
+        match s {
+            "room" => Some(RoomKind::Room),
+            "dm" => Some(RoomKind::Dm),
+            _ => None,
+        }
+    }
+}
+
+/// A member's role in one room. Ordered: each role can do what the ones
+/// before it can.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomRole {
+    Member,
+    /// Adds and removes members, deletes anyone's message in the room.
+    Moderator,
+    /// Also gives and takes roles.
+    Owner,
+}
+
+impl RoomRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomRole::Member => "member",
+            RoomRole::Moderator => "moderator",
+            RoomRole::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RoomRole> {
+        match s {
+            "member" => Some(RoomRole::Member),
+            "moderator" => Some(RoomRole::Moderator),
+            "owner" => Some(RoomRole::Owner),
+            _ => None,
+        }
+    }
+}
+
 /// A room as listed for one user.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct RoomSummary {
     pub id: RoomId,
+    /// A DM's is its participants' usernames, sorted and joined by `", "`
+    /// (the same for everyone, so lists page by it); show `members` without
+    /// yourself instead.
     pub name: String,
     pub created_at: DateTime<Utc>,
-    /// Whether the requesting user has joined it.
+    /// Whether the requesting user has joined it (is a member).
     pub joined: bool,
     /// Messages after the user's read marker (0 when not joined).
     pub unread: i64,
@@ -154,6 +248,19 @@ pub struct RoomSummary {
     /// The newest message id, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message_id: Option<MessageId>,
+    /// Defaulted, like `kind`, so clients older than private rooms still
+    /// read summaries, and newer ones read old servers' summaries as public rooms.
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub kind: RoomKind,
+    /// The requesting user's role in the room; absent when not a member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<RoomRole>,
+    /// A DM's participants (usernames, sorted), the requesting user
+    /// included; empty (and absent) for rooms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
 }
 
 /// Client → server frames.
@@ -362,8 +469,22 @@ pub enum ServerFrame {
     Typing { room: RoomId, user: String },
     /// You left a room (or it was taken from you).
     Left { room: RoomId },
-    /// A room was created; clients add it to their room list.
+    /// A room was created; clients add it to their room list. A public
+    /// room's goes to everyone; a private room's to its creator, a DM's to
+    /// its participants.
     RoomCreated { room: RoomSummary },
+    /// You were added to a room (a private one, typically): add it to your
+    /// list. `room` is the room as you see it.
+    MemberAdded { room: RoomSummary },
+    /// You were removed from a room: your connections no longer follow it
+    /// and nothing more of it reaches you; drop it from your list.
+    MemberRemoved { room: RoomId },
+    /// Your role in a room changed.
+    MemberRole {
+        room: RoomId,
+        user: UserId,
+        role: RoomRole,
+    },
     /// An announcement for you (a banner or toast). The same `id` may arrive
     /// again after a reconnect and in `GET /api/announcements`: show it once.
     Announcement(Announcement),
@@ -1006,6 +1127,36 @@ pub struct AuthResponse {
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct CreateRoom {
     pub name: String,
+    #[serde(default)]
+    pub visibility: Visibility,
+}
+
+/// `POST /api/rooms/{room}/members`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct AddMember {
+    pub user: UserId,
+}
+
+/// `PATCH /api/rooms/{room}/members/{user}`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct SetRoomRole {
+    pub role: RoomRole,
+}
+
+/// One member of a room, as `GET /api/rooms/{room}/members` lists them and
+/// `POST`/`PATCH` on a member answer.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RoomMember {
+    pub id: UserId,
+    pub username: String,
+    pub role: RoomRole,
+}
+
+/// `POST /api/dms`: the other participants (the caller is always one; listing
+/// them too changes nothing).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct OpenDm {
+    pub users: Vec<UserId>,
 }
 
 /// `GET /api/rooms/{room}/messages?before=&limit=`: newest first is *not* how
@@ -1519,10 +1670,34 @@ mod tests {
                 },
             },
             ServerFrame::Left { room: RoomId(1) },
+            ServerFrame::MemberRemoved { room: RoomId(1) },
             ServerFrame::SupportAgentRemoved { id: UserId(1) },
         ] {
             assert_eq!(read(&other), VisitorFrame::Other);
         }
+    }
+
+    #[test]
+    fn room_summaries_without_visibility_or_kind_read_as_public_rooms() {
+        let old = r#"{"id":3,"name":"general","created_at":"2026-11-25T19:37:04Z",
+                      "joined":true,"unread":2}"#;
+        let r: RoomSummary = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            (r.visibility, r.kind, r.role),
+            (Visibility::Public, RoomKind::Room, None)
+        );
+        assert!(r.members.is_empty());
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["visibility"], "public");
+        assert_eq!(json["kind"], "room");
+        assert!(json.get("role").is_none() && json.get("members").is_none());
+        for role in [RoomRole::Member, RoomRole::Moderator, RoomRole::Owner] {
+            assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
+            assert_eq!(RoomRole::parse(role.as_str()), Some(role));
+        }
+        let frame: ServerFrame =
+            serde_json::from_str(r#"{"type":"member_removed","room":3}"#).unwrap();
+        assert_eq!(frame, ServerFrame::MemberRemoved { room: RoomId(3) });
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! Every action stores first and then publishes through the hub
 //! ([`crate::hub::Hub::publish`]); a posted message goes through the ingest
 //! queue, which stores it in a batch and acknowledges it after the commit.
-//! What a connection has joined and when it last relayed typing is the
-//! [`ChatSession`]'s: one per connection.
+//! Who may do what in which room is [`crate::rooms`]' rule; which rooms a
+//! connection follows is the hub's (a removal elsewhere takes them away), and
+//! when it last relayed typing is the [`ChatSession`]'s: one per connection.
 
 pub mod join;
 pub mod replay;
@@ -16,29 +17,29 @@ use crate::{
     hub::{Outbox, Topic},
     ingest::Submission,
     refusal::Refusal,
+    rooms::{self, RoomAction},
     state::AppState,
     store::NewMessage,
 };
 use app::{
-    protocol::{ChangeId, ErrorCode, MessageId, Role, RoomId, ServerFrame, User},
+    protocol::{ChangeId, ErrorCode, MessageId, RoomId, ServerFrame, User},
     validate::{ClientId, MessageBody},
 };
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
     time::{Duration, Instant},
 };
 
 /// Typing notices from one connection for one room are relayed at most this often.
 const TYPING_EVERY: Duration = Duration::from_secs(1);
 
-/// One connection's chat: who it is, which rooms it joined, and where its
-/// answers go.
+/// One connection's chat: who it is and where its answers go. The rooms it
+/// follows are the hub's to know ([`crate::hub::Hub::follows`]), not a copy
+/// here: a removal published by any node takes a room away from it.
 pub struct ChatSession {
     state: AppState,
     user: User,
     outbox: Outbox,
-    /// Rooms this connection is subscribed to.
-    joined: HashSet<RoomId>,
     last_typing: HashMap<RoomId, Instant>,
 }
 
@@ -48,7 +49,6 @@ impl ChatSession {
             state,
             user,
             outbox,
-            joined: HashSet::new(),
             last_typing: HashMap::new(),
         }
     }
@@ -57,19 +57,33 @@ impl ChatSession {
         &self.user
     }
 
-    fn require_joined(&self, room: RoomId) -> Result<(), Refusal> {
-        if self.joined.contains(&room) {
-            Ok(())
-        } else {
-            Err(Refusal::new(
+    /// What lets a connection post, type and mark read in a room: it
+    /// followed the room through a `join` that passed [`rooms::check`], and
+    /// has not left or lost it since. No database read while it does.
+    async fn require_joined(&self, room: RoomId) -> Result<(), Refusal> {
+        if self.state.hub.follows(self.outbox.id, room) {
+            return Ok(());
+        }
+        let not_joined = || {
+            Refusal::new(
                 ErrorCode::NotJoined,
                 format!("join room {room} before using it"),
-            ))
+            )
+        };
+        // Refused either way. For a room the user may not know exists the
+        // answer is `not_found`, which takes a look in the database: counted
+        // with joins, so a client cannot make refused frames cost a query
+        // each without limit (past it, the cheaper `not_joined`).
+        if self.state.limits.join.check(&self.user.id).is_err() {
+            return Err(not_joined());
         }
+        rooms::check(&self.state.store, room, &self.user, RoomAction::See).await?;
+        Err(not_joined())
     }
 
-    /// Joins a room: stores the membership, follows the room, and answers
-    /// with its history (or, with `since`, what was missed; see [`join`]).
+    /// Joins a room: follows it and answers with its history (or, with
+    /// `since`, what was missed; see [`join`]). Anyone may join a public room,
+    /// which makes them a member; a private room or a DM only its members.
     pub async fn join(
         &mut self,
         room: RoomId,
@@ -78,17 +92,21 @@ impl ChatSession {
     ) -> Result<(), Refusal> {
         let state = &self.state;
         state.limits.join.admit(&self.user.id, "joining rooms")?;
-        if !state.store.room_exists(room).await? {
-            return Err(Refusal::new(
-                ErrorCode::NotFound,
-                format!("room {room} does not exist"),
-            ));
+        let access = rooms::check(&state.store, room, &self.user, RoomAction::Join).await?;
+        if access.is_public() {
+            state.store.join_room(room, self.user.id).await?;
         }
-        state.store.join_room(room, self.user.id).await?;
         // Subscribe before reading history, so nothing falls between the two;
         // the client merges by id whatever arrives twice.
         state.hub.subscribe(room, self.outbox.id);
-        self.joined.insert(room);
+        // A removal committed between the check and the subscription found
+        // nothing here to unfollow; looking again now closes that gap (one
+        // committed after this look publishes after the subscription, and
+        // unfollows it).
+        if !access.is_public() && !state.store.is_member(room, self.user.id).await? {
+            state.hub.unsubscribe(room, self.outbox.id);
+            return Err(rooms::no_such_room(room));
+        }
         join::answer(state, &self.outbox, room, since, changes_since).await?;
         // Who is online as of now, not as of the subscription: a
         // `presence_changed` published while the history was read has
@@ -100,17 +118,21 @@ impl ChatSession {
         Ok(())
     }
 
+    /// Leaves a room: the membership ends and every connection of the user
+    /// stops following it, each told with `left`. A DM's people are fixed:
+    /// leaving one only stops this connection following it (it stays listed).
     pub async fn leave(&mut self, room: RoomId) -> Result<(), Refusal> {
         // Counted with joins: leaving and joining again must not get round it.
         self.state
             .limits
             .join
             .admit(&self.user.id, "leaving rooms")?;
-        self.state.store.leave_room(room, self.user.id).await?;
-        self.joined.remove(&room);
-        self.state.hub.unsubscribe(room, self.outbox.id);
-        self.outbox
-            .push(crate::hub::encode(&ServerFrame::Left { room }));
+        if !rooms::leave(&self.state, &self.user, room).await? {
+            // No membership ended, so no publication told this connection.
+            self.state.hub.unsubscribe(room, self.outbox.id);
+            self.outbox
+                .push(crate::hub::encode(&ServerFrame::Left { room }));
+        }
         Ok(())
     }
 
@@ -120,6 +142,7 @@ impl ChatSession {
         let cid = ClientId::parse(client_id)?;
         let cid_str = cid.as_str().to_owned();
         self.require_joined(room)
+            .await
             .map_err(|r| r.for_client(&cid_str))?;
         let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid_str))?;
         self.state
@@ -150,8 +173,8 @@ impl ChatSession {
     /// Relays a typing notice to the room's other connections, at most once a
     /// second per room; over the per-user limit it is dropped, not refused:
     /// it is a hint that expires by itself, and an error would cost more.
-    pub fn typing(&mut self, room: RoomId) -> Result<(), Refusal> {
-        self.require_joined(room)?;
+    pub async fn typing(&mut self, room: RoomId) -> Result<(), Refusal> {
+        self.require_joined(room).await?;
         let now = Instant::now();
         if let Some(last) = self.last_typing.get(&room) {
             if now.duration_since(*last) < TYPING_EVERY {
@@ -177,7 +200,7 @@ impl ChatSession {
     /// is dropped, not refused: markers only move forward, and the app sends
     /// the next one as the next message is read.
     pub async fn read(&mut self, room: RoomId, id: MessageId) -> Result<(), Refusal> {
-        self.require_joined(room)?;
+        self.require_joined(room).await?;
         if self.state.limits.mark.check(&self.user.id).is_err() {
             return Ok(());
         }
@@ -186,19 +209,26 @@ impl ChatSession {
     }
 }
 
-/// Edits `user`'s own message and publishes the new text to its room.
+/// Edits `user`'s own message, in a room they may still write in, and
+/// publishes the new text to its room.
 pub async fn edit(state: &AppState, user: &User, id: MessageId, body: &str) -> Result<(), Refusal> {
     let body = MessageBody::parse(body)?;
     state.limits.edit.admit(&user.id, "editing")?;
     let store = &state.store;
     let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
-    let (_, author) = store.message(id).await?.ok_or_else(gone)?;
+    let (message, author) = store.message(id).await?.ok_or_else(gone)?;
+    // A message in a room the user may not see does not exist for them.
+    let access = rooms::access(store, message.room, user).await?;
+    if !access.allows(RoomAction::See) {
+        return Err(gone());
+    }
     if author != user.id {
         return Err(Refusal::new(
             ErrorCode::Forbidden,
             "you can edit only your own messages",
         ));
     }
+    access.check(RoomAction::Write)?;
     let (room, edited_at, change) = store
         .edit_message(id, body.as_str())
         .await?
@@ -216,15 +246,20 @@ pub async fn edit(state: &AppState, user: &User, id: MessageId, body: &str) -> R
     Ok(())
 }
 
-/// Deletes a message — the user's own, or anyone's for an admin — and tells
-/// its room.
+/// Deletes a message — the user's own, or anyone's for the room's owners and
+/// moderators and for admins (not in DMs: see [`rooms`]) — and tells its room.
 pub async fn delete(state: &AppState, user: &User, id: MessageId) -> Result<(), Refusal> {
     state.limits.edit.admit(&user.id, "deleting")?;
     let store = &state.store;
     let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
-    let (_, author) = store.message(id).await?.ok_or_else(gone)?;
-    // The role is current: a role change renews the connection (close 4003).
-    if author != user.id && user.role != Role::Admin {
+    let (message, author) = store.message(id).await?.ok_or_else(gone)?;
+    let access = rooms::access(store, message.room, user).await?;
+    if !access.allows(RoomAction::See) {
+        return Err(gone());
+    }
+    if author == user.id {
+        access.check(RoomAction::Write)?;
+    } else if !access.allows(RoomAction::Moderate) {
         return Err(Refusal::new(
             ErrorCode::Forbidden,
             "you can delete only your own messages",

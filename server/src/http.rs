@@ -33,6 +33,15 @@ pub fn api() -> Router<AppState> {
         .route("/me", get(auth::me))
         .route("/rooms", get(rooms::list).post(rooms::create))
         .route("/rooms/{room}/messages", get(rooms::messages))
+        .route(
+            "/rooms/{room}/members",
+            get(rooms::members).post(rooms::add_member),
+        )
+        .route(
+            "/rooms/{room}/members/{user}",
+            patch(rooms::set_role).delete(rooms::remove_member),
+        )
+        .route("/dms", post(rooms::open_dm))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", patch(users::set_role))
         .route("/push", post(push::push))

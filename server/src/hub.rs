@@ -572,6 +572,32 @@ impl Hub {
                 delivery.users.dedup();
                 delivery
             }
+            (topic, Event::Leave { room, frame }) => {
+                // Unfollowed under the lock, so the `Unfollow` is queued to
+                // each connection before anything published afterwards, and
+                // before the frame that says why.
+                let (targets, offline) = {
+                    let mut st = self.state();
+                    let targets = st.targets(topic);
+                    let offline: Vec<String> = targets
+                        .iter()
+                        .filter_map(|(_, outbox)| st.leave(*room, outbox.id))
+                        .collect();
+                    (targets, offline)
+                };
+                let bytes = encode(frame);
+                let connections = targets
+                    .iter()
+                    .filter(|(_, outbox)| outbox.push(bytes.clone()))
+                    .count();
+                for user in offline {
+                    self.went_offline(*room, user);
+                }
+                Delivery {
+                    connections,
+                    users: Vec::new(),
+                }
+            }
             (topic, Event::Close { why }) => {
                 let targets = self.state().targets(topic);
                 for (_, outbox) in &targets {
@@ -605,6 +631,16 @@ impl Hub {
     /// Who is online in a room, on any node.
     pub fn online(&self, room: RoomId) -> Vec<String> {
         self.state().online_in(room)
+    }
+
+    /// Whether a connection follows a room: it joined it, and neither left
+    /// nor lost it since ([`Event::Leave`]). What lets it post, type and mark
+    /// messages read there.
+    pub fn follows(&self, conn: ConnId, room: RoomId) -> bool {
+        self.state()
+            .conns
+            .get(&conn)
+            .is_some_and(|c| c.rooms.contains(&room))
     }
 
     /// How many connections are registered (for metrics and tests).
@@ -847,6 +883,44 @@ mod tests {
         );
         assert!(a1.is_kicked() && a2.is_kicked() && !b.is_kicked());
         assert_eq!(a1.kick_reason(), Some(Kick::RoleChanged));
+    }
+
+    #[test]
+    fn a_leave_unfollows_every_connection_of_the_user_before_anything_later() {
+        let hub = Hub::new();
+        let room = RoomId(1);
+        let (a1, mut ra1) = conn(&hub, 1, "ann", 16);
+        let (a2, mut ra2) = conn(&hub, 1, "ann", 16);
+        let (b, mut rb) = conn(&hub, 2, "bob", 16);
+        for c in [&a1, &a2, &b] {
+            hub.subscribe(room, c.id);
+        }
+        for r in [&mut ra1, &mut ra2, &mut rb] {
+            while next(r).is_some() {}
+        }
+        let removed = Event::Leave {
+            room,
+            frame: ServerFrame::MemberRemoved { room },
+        };
+        assert_eq!(
+            hub.publish(Topic::User { user: UserId(1) }, removed)
+                .connections,
+            2
+        );
+        assert!(!hub.follows(a1.id, room) && !hub.follows(a2.id, room));
+        assert!(hub.follows(b.id, room));
+        hub.publish_message(message(room, 1, "bob", "b-1"), &b);
+        for r in [&mut ra1, &mut ra2] {
+            let got: Vec<String> = std::iter::from_fn(|| next(r)).collect();
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert!(got[0].contains("member_removed"), "{got:?}");
+        }
+        // bob saw ann go offline (her last connection left), then his message
+        let bob: Vec<String> = std::iter::from_fn(|| next(&mut rb)).collect();
+        assert_eq!(bob.len(), 2, "{bob:?}");
+        assert!(bob[0].contains(r#""user":"ann","online":false"#));
+        assert!(bob[1].contains(r#""client_id":"b-1""#));
+        assert_eq!(hub.online(room), vec!["bob"]);
     }
 
     fn visitor(hub: &Hub) -> (Outbox, Feed) {

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod origin;
 pub mod push;
 pub mod refusal;
+pub mod rooms;
 pub mod scheduler;
 pub mod serve;
 pub mod startup;

@@ -55,7 +55,14 @@ impl From<Invalid> for Refusal {
 
 impl From<StoreError> for Refusal {
     fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "store error while handling a frame");
-        Refusal::new(ErrorCode::Internal, "internal error")
+        match e {
+            // A uniqueness rule the user ran into ("a room with this name
+            // exists"), not a failure.
+            StoreError::Conflict(what) => Refusal::new(ErrorCode::Conflict, what),
+            e => {
+                tracing::error!(error = %e, "store error while handling a request");
+                Refusal::new(ErrorCode::Internal, "internal error")
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ mod users;
 
 pub use messages::{Change, NewMessage, Stored};
 pub use push::{Author, NewAnnouncement};
-pub use rooms::RoomPage;
+pub use rooms::{RoomPage, Standing};
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};
 pub use support::{
     ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage, StoredSupport,

@@ -310,6 +310,7 @@ fn query_value(v: &str) -> String {
 pub async fn create_room(name: &str) -> Result<RoomSummary, ApiError> {
     let body = json(&CreateRoom {
         name: name.to_owned(),
+        visibility: Default::default(),
     })?;
     call(Method::Post, "/api/rooms", body).await
 }

@@ -298,7 +298,13 @@ impl Chat {
             }),
             ServerFrame::Typing { room, user } => self.on_typing(room, user),
             ServerFrame::Left { room } => self.on_left(room),
-            ServerFrame::RoomCreated { room } => self.rooms.update(|r| r.upsert(room)),
+            ServerFrame::RoomCreated { room } | ServerFrame::MemberAdded { room } => {
+                self.rooms.update(|r| r.upsert(room))
+            }
+            // Removed from the room: the server no longer sends it.
+            ServerFrame::MemberRemoved { room } => self.on_left(room),
+            // Room roles are not shown yet.
+            ServerFrame::MemberRole { .. } => {}
             ServerFrame::Announcement(a) => self.announcements.announce(a, false),
             ServerFrame::Error(ErrorFrame {
                 code,
@@ -779,6 +785,10 @@ mod tests {
             unread: 0,
             mentions: 0,
             last_message_id: last.map(MessageId),
+            visibility: Default::default(),
+            kind: Default::default(),
+            role: None,
+            members: Vec::new(),
         }
     }
 

@@ -141,6 +141,10 @@ mod tests {
             unread,
             mentions: 0,
             last_message_id: last.map(MessageId),
+            visibility: Default::default(),
+            kind: Default::default(),
+            role: None,
+            members: Vec::new(),
         }
     }
 

@@ -1,15 +1,18 @@
-//! Rooms over HTTP: list (a page at a time), create, and page through history.
+//! Rooms over HTTP: list (a page at a time), create, page through history,
+//! manage members and their roles, open direct messages. Each handler parses
+//! the request and calls the action in [`crate::rooms`], where permission is
+//! decided.
 
 use crate::{
     auth::AuthUser,
     error::{ApiError, ApiJson, ApiPath, ApiQuery},
-    hub::Topic,
+    rooms::{self, Departure, RoomAction},
     state::AppState,
     store::RoomPage,
 };
-use app::{
-    protocol::{CreateRoom, MessageId, MessagePage, RoomId, RoomSummary, ServerFrame, MAX_PAGE},
-    validate::RoomName,
+use app::protocol::{
+    AddMember, CreateRoom, MessageId, MessagePage, OpenDm, RoomId, RoomMember, RoomSummary,
+    SetRoomRole, UserId, MAX_PAGE,
 };
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Deserialize;
@@ -21,6 +24,9 @@ pub const MAX_ROOMS_PAGE: usize = 200;
 pub struct RoomsQuery {
     /// The name of the last room of the previous page.
     after: Option<String>,
+    /// The id of that room: makes the cursor exact where a room and a DM
+    /// share a name.
+    after_id: Option<i64>,
     limit: Option<usize>,
     /// `true`: only rooms you joined; `false`: only the others.
     joined: Option<bool>,
@@ -28,8 +34,8 @@ pub struct RoomsQuery {
     q: Option<String>,
 }
 
-/// A page of rooms by name. A full page means there may be more: ask again
-/// with `after` = the last name.
+/// A page of the rooms the caller may see, by name. A full page means there
+/// may be more: ask again with `after` = the last name.
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -43,6 +49,7 @@ pub async fn list(
     }
     let page = RoomPage {
         after: q.after,
+        after_id: q.after_id.map(RoomId),
         limit,
         joined: q.joined,
         search: q.q.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
@@ -55,24 +62,7 @@ pub async fn create(
     auth: AuthUser,
     ApiJson(body): ApiJson<CreateRoom>,
 ) -> Result<(StatusCode, Json<RoomSummary>), ApiError> {
-    let name = RoomName::parse(&body.name)?;
-    // Tighter than other writes: every new room is announced to everyone.
-    state
-        .limits
-        .room_create
-        .check(&auth.user.id)
-        .map_err(ApiError::RateLimited)?;
-    let room = state.store.create_room(name.as_str(), auth.user.id).await?;
-    // Everyone else sees it as a room they have not joined.
-    state.hub.publish(
-        Topic::All,
-        ServerFrame::RoomCreated {
-            room: RoomSummary {
-                joined: false,
-                ..room.clone()
-            },
-        },
-    );
+    let room = rooms::create_room(&state, &auth.user, &body.name, body.visibility).await?;
     Ok((StatusCode::CREATED, Json(room)))
 }
 
@@ -95,12 +85,7 @@ pub async fn messages(
             "limit must be 1 to {MAX_PAGE}"
         )));
     }
-    if !state.store.room_exists(room).await? {
-        return Err(ApiError::NotFound("no such room"));
-    }
-    if !state.store.is_member(room, auth.user.id).await? {
-        return Err(ApiError::Forbidden("join the room to read its messages"));
-    }
+    rooms::check(&state.store, room, &auth.user, RoomAction::ReadHistory).await?;
     let mut messages = state
         .store
         .messages_before(room, q.before.map(MessageId), limit + 1)
@@ -110,4 +95,71 @@ pub async fn messages(
         messages.remove(0);
     }
     Ok(Json(MessagePage { messages, more }))
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(room): ApiPath<i64>,
+) -> Result<Json<Vec<RoomMember>>, ApiError> {
+    Ok(Json(
+        rooms::members(&state, &auth.user, RoomId(room)).await?,
+    ))
+}
+
+/// 201 with the new member; 200 when they already were one.
+pub async fn add_member(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(room): ApiPath<i64>,
+    ApiJson(body): ApiJson<AddMember>,
+) -> Result<(StatusCode, Json<RoomMember>), ApiError> {
+    let (member, added) = rooms::add_member(&state, &auth.user, RoomId(room), body.user).await?;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(member)))
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath((room, user)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    rooms::remove_member(
+        &state,
+        &auth.user,
+        RoomId(room),
+        UserId(user),
+        Departure::Removed,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn set_role(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath((room, user)): ApiPath<(i64, i64)>,
+    ApiJson(body): ApiJson<SetRoomRole>,
+) -> Result<Json<RoomMember>, ApiError> {
+    let member = rooms::set_role(&state, &auth.user, RoomId(room), UserId(user), body.role).await?;
+    Ok(Json(member))
+}
+
+/// 201 when the DM was made, 200 when these people already had one.
+pub async fn open_dm(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiJson(body): ApiJson<OpenDm>,
+) -> Result<(StatusCode, Json<RoomSummary>), ApiError> {
+    let (room, created) = rooms::open_dm(&state, &auth.user, &body.users).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(room)))
 }

@@ -124,6 +124,14 @@ struct Budget {
     /// nearly always nobody waits.
     drained: Notify,
     waiting: AtomicUsize,
+    /// `Unfollow`s queued to the writer and not yet applied. The hub queues
+    /// one under its lock, and a room frame is published under that lock
+    /// later, so a writer that reads a room frame while this is above zero
+    /// may hold a frame published after its connection left the room: it
+    /// applies its own queue before writing it (see [`Feed::take_ready`]).
+    /// One load per room frame; above zero only for the moment a leave is
+    /// in flight.
+    unfollows: AtomicUsize,
 }
 
 impl Budget {
@@ -173,6 +181,7 @@ impl Outbox {
             limit: bytes,
             drained: Notify::new(),
             waiting: AtomicUsize::new(0),
+            unfollows: AtomicUsize::new(0),
         });
         let outbox = Outbox {
             id,
@@ -186,6 +195,7 @@ impl Outbox {
             rooms: Vec::new(),
             next_room: 0,
             own: VecDeque::new(),
+            held: None,
             budget,
         };
         (outbox, feed)
@@ -263,7 +273,12 @@ impl Outbox {
     }
 
     pub(super) fn unfollow(&self, room: RoomId) {
-        self.queue(Outgoing::Unfollow(room));
+        // Counted before it is queued, so a writer that can see a frame
+        // published after this sees the count too.
+        self.budget.unfollows.fetch_add(1, Ordering::SeqCst);
+        if !self.queue(Outgoing::Unfollow(room)) {
+            self.budget.unfollows.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 
     /// Counted like any frame of its own until the writer takes it in the
@@ -349,6 +364,10 @@ pub struct Feed {
     /// waiting for its place in a followed room's ring. At most the room
     /// frames not yet read: one per message of ours in the rings.
     own: VecDeque<(RoomId, Utf8Bytes)>,
+    /// A room frame taken from its ring while an `Unfollow` was in flight
+    /// and the own queue could not be applied first (the caller's limit was
+    /// reached): written, or dropped if its room was left, once it has been.
+    held: Option<(RoomId, RoomFrame)>,
     /// Shared with the [`Outbox`]: direct frames are counted when pushed,
     /// room frames here, when the writer takes them (in the ring they are
     /// shared by the whole room); the writer releases both once written.
@@ -373,6 +392,8 @@ impl Feed {
                     }
                 }
                 (room, frame) = any_room(&mut self.rooms) => match frame {
+                    // Settled by `take_ready`, own queue first.
+                    Ok(frame) if self.leaving() => self.held = Some((room, frame)),
                     Ok(frame) => if let Some(bytes) = self.mine(room, frame) {
                         return Some(self.charge(bytes));
                     },
@@ -403,24 +424,44 @@ impl Feed {
     /// connection's own first, then the rooms' in turn (rotated so a busy
     /// room cannot starve a quiet one). The room frames' bytes are charged
     /// to the budget at once.
+    ///
+    /// A room frame read while an `Unfollow` is in flight waits until the
+    /// own queue, where that `Unfollow` is, has been applied, and is dropped
+    /// if its room was left: so nothing a room publishes after a
+    /// connection left it — or was removed from it — is written to it.
     fn take_ready(&mut self, limit: usize, mut take: impl FnMut(Utf8Bytes)) -> Result<(), Lagged> {
         let mut taken = 0;
-        while taken < limit {
-            let Ok(item) = self.direct.try_recv() else {
-                break;
-            };
-            if let Some(frame) = self.apply(item) {
-                take(frame);
+        let mut charged = 0;
+        let emptied = self.take_own(limit, &mut taken, &mut take);
+        if let Some((room, frame)) = self.held.take() {
+            if !emptied {
+                self.held = Some((room, frame));
+                return Ok(());
+            }
+            if let Some(bytes) = self.settled(room, frame) {
+                charged += bytes.len();
+                take(bytes);
                 taken += 1;
             }
         }
-        let mut charged = 0;
         let mut empty = 0;
         while taken < limit && empty < self.rooms.len() {
             let i = self.next_room % self.rooms.len();
             self.next_room = i + 1;
             let room = self.rooms[i].0;
             match self.rooms[i].1.try_recv() {
+                Ok(frame) if self.leaving() => {
+                    empty = 0;
+                    if !self.take_own(limit, &mut taken, &mut take) {
+                        self.held = Some((room, frame));
+                        break;
+                    }
+                    if let Some(bytes) = self.settled(room, frame) {
+                        charged += bytes.len();
+                        take(bytes);
+                        taken += 1;
+                    }
+                }
                 Ok(frame) => {
                     if let Some(bytes) = self.mine(room, frame) {
                         charged += bytes.len();
@@ -440,6 +481,43 @@ impl Feed {
             return Err(Lagged);
         }
         Ok(())
+    }
+
+    /// Applies the connection's own queue, handing its frames to `take` while
+    /// fewer than `limit` are taken; true when it is empty (every item
+    /// queued so far was applied), false when the limit stopped it.
+    fn take_own(
+        &mut self,
+        limit: usize,
+        taken: &mut usize,
+        take: &mut impl FnMut(Utf8Bytes),
+    ) -> bool {
+        while *taken < limit {
+            let Ok(item) = self.direct.try_recv() else {
+                return true;
+            };
+            if let Some(frame) = self.apply(item) {
+                take(frame);
+                *taken += 1;
+            }
+        }
+        false
+    }
+
+    /// Whether an `Unfollow` is on its way through the own queue.
+    fn leaving(&self) -> bool {
+        self.budget.unfollows.load(Ordering::Acquire) > 0
+    }
+
+    /// A room frame read while an `Unfollow` was in flight, once the own
+    /// queue has been applied: what to write for it, nothing if the room is
+    /// no longer followed.
+    fn settled(&mut self, room: RoomId, frame: RoomFrame) -> Option<Utf8Bytes> {
+        if self.rooms.iter().any(|(r, _)| *r == room) {
+            self.mine(room, frame)
+        } else {
+            None
+        }
     }
 
     /// Counts a room frame against the budget as the writer takes it.
@@ -476,7 +554,10 @@ impl Feed {
                 self.unfollow(room);
                 self.rooms.push((room, ring));
             }
-            Outgoing::Unfollow(room) => self.unfollow(room),
+            Outgoing::Unfollow(room) => {
+                self.budget.unfollows.fetch_sub(1, Ordering::AcqRel);
+                self.unfollow(room);
+            }
             // Kept for its place in the ring; written at once if this
             // connection does not follow the room (then no place comes).
             Outgoing::OwnCopy(copy) => {

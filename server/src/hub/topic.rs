@@ -119,6 +119,13 @@ pub enum Event {
     Frame { frame: ServerFrame },
     /// Close the recipients' connections (a role change, a logout).
     Close { why: Kick },
+    /// The recipients' connections stop following `room` — their user left
+    /// it or was removed from it — and then get `frame`. Applied by every
+    /// node to its own connections, like any publication, so a removal takes
+    /// effect on all of them: nothing the room publishes afterwards is
+    /// written to those connections, and their sends to it are refused
+    /// (`not_joined`). Meaningful on a user's topics (`User`, `Users`).
+    Leave { room: RoomId, frame: ServerFrame },
     /// A conversation changed hands: its staff listeners who may no longer
     /// see it ([`access::may_see`] with the new `assignee`) get `frame` and
     /// stop listening, before anything more of it is published. Only

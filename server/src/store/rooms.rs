@@ -1,11 +1,47 @@
-//! Rooms, who has joined them, and each member's read marker.
+//! Rooms and direct messages, who is in them with which role, and each
+//! member's read marker.
 
 use super::BeginWrite;
 use super::{conflict, on_pool, Store, StoreError};
-use app::protocol::{MessageId, RoomId, RoomSummary, User, UserId};
+use app::protocol::{
+    MessageId, RoomId, RoomKind, RoomMember, RoomRole, RoomSummary, User, UserId, Visibility,
+};
 use app::text;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+
+// The CHECK constraints of the schema allow no other values than those the
+// parsers know; should one appear anyway, it reads as the more restricted
+// choice (private, a DM, a plain member), never as more access.
+fn visibility(s: &str) -> Visibility {
+    Visibility::parse(s).unwrap_or(Visibility::Private)
+}
+
+fn kind(s: &str) -> RoomKind {
+    RoomKind::parse(s).unwrap_or(RoomKind::Dm)
+}
+
+fn room_role(s: &str) -> RoomRole {
+    RoomRole::parse(s).unwrap_or(RoomRole::Member)
+}
+
+/// What a DM's `name` is made of: its participants' usernames, sorted, joined
+/// by this. Usernames cannot contain it, so the name splits back into them.
+const DM_NAME_SEPARATOR: &str = ", ";
+
+/// The prefix of a DM's `name_key`: a control character, which no room name
+/// may contain, so a DM never makes a room name look taken (and never reveals
+/// itself through a 409 on a room of the same name).
+const DM_NAME_KEY: &str = "\u{1}dm:";
+
+/// A DM's key: its people's ids, sorted, joined by commas — the same for the
+/// same people in any order.
+fn dm_key(people: &[UserId]) -> String {
+    let mut ids: Vec<i64> = people.iter().map(|u| u.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
 
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
@@ -15,10 +51,18 @@ struct SummaryRow {
     joined: bool,
     unread: i64,
     last_message_id: Option<i64>,
+    kind: String,
+    visibility: String,
+    role: Option<String>,
 }
 
 impl From<SummaryRow> for RoomSummary {
     fn from(r: SummaryRow) -> Self {
+        let kind = kind(&r.kind);
+        let members = match kind {
+            RoomKind::Dm => r.name.split(DM_NAME_SEPARATOR).map(str::to_owned).collect(),
+            RoomKind::Room => Vec::new(),
+        };
         RoomSummary {
             id: RoomId(r.id),
             name: r.name,
@@ -27,13 +71,27 @@ impl From<SummaryRow> for RoomSummary {
             unread: r.unread,
             mentions: 0,
             last_message_id: r.last_message_id.map(MessageId),
+            visibility: visibility(&r.visibility),
+            kind,
+            role: r.role.as_deref().map(room_role),
+            members,
         }
     }
 }
 
+/// Where one user stands in one room: what permission is decided from
+/// (`rooms::Access`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub kind: RoomKind,
+    pub visibility: Visibility,
+    /// `None`: not a member.
+    pub role: Option<RoomRole>,
+}
+
 /// Rooms as one user sees them. Unread counts others' messages past the marker.
 const SUMMARY: &str = "
-    SELECT r.id, r.name, r.created_at,
+    SELECT r.id, r.name, r.created_at, r.kind, r.visibility, m.role,
            (m.user_id IS NOT NULL) AS joined,
            CASE WHEN m.user_id IS NULL THEN 0 ELSE
                (SELECT COUNT(*) FROM messages x
@@ -43,11 +101,16 @@ const SUMMARY: &str = "
       FROM rooms r
       LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $1";
 
-/// Which rooms [`Store::list_rooms`] answers.
+/// Which rooms [`Store::list_rooms`] answers: those the user may see (public
+/// rooms, and the private rooms and DMs they are a member of), narrowed so.
 #[derive(Debug, Clone, Default)]
 pub struct RoomPage {
     /// Rooms named after this one (case-insensitively); from the first if `None`.
     pub after: Option<String>,
+    /// With `after`: the id of the room named `after`, so a DM and a room
+    /// whose names are the same but for case (the one tie names allow) are
+    /// paged exactly, ordered by id.
+    pub after_id: Option<RoomId>,
     /// Most rooms to answer.
     pub limit: usize,
     /// Only joined rooms (`Some(true)`) or only the others (`Some(false)`).
@@ -79,29 +142,32 @@ fn escape_like(s: &str) -> String {
 }
 
 impl Store {
-    /// Creates a room and makes its creator a member.
+    /// Creates a room and makes its creator its owner.
     pub async fn create_room(
         &self,
         name: &str,
         creator: UserId,
+        visibility: Visibility,
     ) -> Result<RoomSummary, StoreError> {
         let now = Utc::now();
+        let key = name.to_lowercase();
         let id: i64 = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO rooms (name, name_key, created_by, created_at)
-                 VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO rooms (name, name_key, sort_key, created_by, created_at, visibility, kind)
+                 VALUES ($1, $2, $2, $3, $4, $5, 'room') RETURNING id",
             )
             .bind(name)
-            .bind(name.to_lowercase())
+            .bind(&key)
             .bind(creator.0)
             .bind(now)
+            .bind(visibility.as_str())
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| conflict(e, "a room with this name exists"))?;
             sqlx::query(
-                "INSERT INTO room_members (room_id, user_id, last_read_id, joined_at)
-                 VALUES ($1, $2, 0, $3)",
+                "INSERT INTO room_members (room_id, user_id, last_read_id, joined_at, role)
+                 VALUES ($1, $2, 0, $3, 'owner')",
             )
             .bind(id)
             .bind(creator.0)
@@ -119,13 +185,183 @@ impl Store {
             unread: 0,
             mentions: 0,
             last_message_id: None,
+            visibility,
+            kind: RoomKind::Room,
+            role: Some(RoomRole::Owner),
+            members: Vec::new(),
         })
     }
 
-    /// One page of rooms, ordered by name, with `user`'s membership, unread
-    /// count and unread mentions: at most `page.limit`, those named after
-    /// `page.after` (case-insensitively, as names are unique), only joined
-    /// or only other rooms if asked, only names containing `page.search`.
+    /// The DM of exactly `people` (at least two, each once), made now if it
+    /// does not exist yet: answers its id and whether it was made. Its key —
+    /// the sorted ids — is unique, so concurrent opens of the same set make
+    /// one room: the loser's insert does nothing and it reads the winner's.
+    pub async fn open_dm(
+        &self,
+        people: &[User],
+        opener: UserId,
+    ) -> Result<(RoomId, bool), StoreError> {
+        let ids: Vec<UserId> = people.iter().map(|u| u.id).collect();
+        let dm_key = dm_key(&ids);
+        let mut names: Vec<&str> = people.iter().map(|u| u.username.as_str()).collect();
+        names.sort_by_key(|n| n.to_lowercase());
+        let name = names.join(DM_NAME_SEPARATOR);
+        let now = Utc::now();
+        let found: (i64, bool) = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            // No conflict target: `dm_key` and `name_key` are unique
+            // together (one is made from the other), whichever is checked
+            // first.
+            let made: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO rooms
+                        (name, name_key, sort_key, created_by, created_at, visibility, kind, dm_key)
+                 VALUES ($1, $2, $3, $4, $5, 'private', 'dm', $6)
+                 ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(&name)
+            .bind(format!("{DM_NAME_KEY}{dm_key}"))
+            .bind(name.to_lowercase())
+            .bind(opener.0)
+            .bind(now)
+            .bind(&dm_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match made {
+                Some(id) => {
+                    for person in ids.iter().map(|u| u.0) {
+                        sqlx::query(
+                            "INSERT INTO room_members (room_id, user_id, last_read_id, joined_at, role)
+                             VALUES ($1, $2, 0, $3, 'member')",
+                        )
+                        .bind(id)
+                        .bind(person)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    (id, true)
+                }
+                None => {
+                    let id: i64 = sqlx::query_scalar("SELECT id FROM rooms WHERE dm_key = $1")
+                        .bind(&dm_key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    (id, false)
+                }
+            }
+        });
+        Ok((RoomId(found.0), found.1))
+    }
+
+    /// The DM of exactly these people, if they have one.
+    pub async fn find_dm(&self, people: &[UserId]) -> Result<Option<RoomId>, StoreError> {
+        let found: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM rooms WHERE dm_key = $1")
+                .bind(dm_key(people))
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(found.map(RoomId))
+    }
+
+    /// What kind of room `room` is and `user`'s role in it; `None` when there
+    /// is no such room.
+    pub async fn standing(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<Option<Standing>, StoreError> {
+        let row: Option<(String, String, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT r.kind, r.visibility, m.role FROM rooms r
+                   LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2
+                  WHERE r.id = $1",
+            )
+            .bind(room.0)
+            .bind(user.0)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(k, v, role)| Standing {
+            kind: kind(&k),
+            visibility: visibility(&v),
+            role: role.as_deref().map(room_role),
+        }))
+    }
+
+    /// Makes `user` a member with `role`; false if they already were one
+    /// (their role is left as it was).
+    pub async fn add_member(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: RoomRole,
+    ) -> Result<bool, StoreError> {
+        let added = on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, last_read_id, joined_at, role)
+                 VALUES ($1, $2, 0, $3, $4) ON CONFLICT (room_id, user_id) DO NOTHING",
+            )
+            .bind(room.0)
+            .bind(user.0)
+            .bind(Utc::now())
+            .bind(role.as_str())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(added == 1)
+    }
+
+    /// Sets a member's role; false if `user` is not a member.
+    pub async fn set_member_role(
+        &self,
+        room: RoomId,
+        user: UserId,
+        role: RoomRole,
+    ) -> Result<bool, StoreError> {
+        let changed = on_pool!(self, pool => {
+            sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
+                .bind(room.0)
+                .bind(user.0)
+                .bind(role.as_str())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
+    /// A room's members with their roles, by username.
+    pub async fn room_members(&self, room: RoomId) -> Result<Vec<RoomMember>, StoreError> {
+        let rows: Vec<(i64, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT u.id, u.username, m.role FROM room_members m
+                   JOIN users u ON u.id = m.user_id
+                  WHERE m.room_id = $1 ORDER BY u.username_key",
+            )
+            .bind(room.0)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, username, role)| RoomMember {
+                id: UserId(id),
+                username,
+                role: room_role(&role),
+            })
+            .collect())
+    }
+
+    /// One page of the rooms `user` may see — public rooms, and the private
+    /// rooms and DMs they are a member of — ordered by name, with their
+    /// membership, unread count and unread mentions: at most `page.limit`,
+    /// those named after `page.after` (case-insensitively; see
+    /// [`RoomPage::after_id`]), only joined or only other rooms if asked,
+    /// only names containing `page.search`.
     pub async fn list_rooms(
         &self,
         user: &User,
@@ -133,10 +369,11 @@ impl Store {
     ) -> Result<Vec<RoomSummary>, StoreError> {
         let sql = format!(
             "{SUMMARY}
-              WHERE r.name_key > $2
+              WHERE (r.visibility = 'public' OR m.user_id IS NOT NULL)
+                AND (r.sort_key > $2 OR (r.sort_key = $2 AND r.id > $6))
                 AND ($3 IS NULL OR (m.user_id IS NOT NULL) = $3)
-                AND ($4 IS NULL OR r.name_key LIKE $4 ESCAPE '\\')
-              ORDER BY r.name_key LIMIT $5"
+                AND ($4 IS NULL OR r.sort_key LIKE $4 ESCAPE '\\')
+              ORDER BY r.sort_key, r.id LIMIT $5"
         );
         let after = page
             .after
@@ -154,6 +391,7 @@ impl Store {
                 .bind(page.joined)
                 .bind(&search)
                 .bind(page.limit as i64)
+                .bind(page.after_id.map(|r| r.0))
                 .fetch_all(pool)
                 .await?
         });
@@ -240,16 +478,17 @@ impl Store {
         Ok(())
     }
 
-    pub async fn leave_room(&self, room: RoomId, user: UserId) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
+    /// Ends `user`'s membership; false if they were not a member.
+    pub async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        let removed = on_pool!(self, pool => {
             sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
                 .bind(room.0)
                 .bind(user.0)
                 .execute(pool)
-                .await
-                .map(drop)?
+                .await?
+                .rows_affected()
         });
-        Ok(())
+        Ok(removed == 1)
     }
 
     pub async fn is_member(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {

@@ -128,7 +128,7 @@ impl Dispatch {
                 body,
                 client_id,
             } => chat.post(room, &body, &client_id).await,
-            ClientFrame::Typing { room } => chat.typing(room),
+            ClientFrame::Typing { room } => chat.typing(room).await,
             ClientFrame::Edit { id, body } => chat::edit(&self.state, chat.user(), id, &body).await,
             ClientFrame::Delete { id } => chat::delete(&self.state, chat.user(), id).await,
             ClientFrame::Read { room, id } => chat.read(room, id).await,

@@ -171,6 +171,7 @@ on_both_buses!(announcements_roles_and_logouts_cross_nodes);
 on_both_buses!(a_visitor_on_one_node_is_answered_from_another);
 on_both_buses!(concurrent_opens_on_three_nodes_never_exceed_capacity);
 on_both_buses!(a_schedule_fires_once_with_three_schedulers);
+on_both_buses!(a_removal_on_one_node_stops_delivery_on_another);
 
 async fn chat_crosses_nodes(bus: Bus) {
     let Some(c) = Cluster::start(&bus.url(), 3, None).await else {
@@ -272,6 +273,88 @@ async fn chat_crosses_nodes(bus: Bus) {
         "bob still has a tab on B, so nobody went offline: {next:?}"
     );
     assert!(a.state.hub.online(room).contains(&"bob".to_owned()));
+    c.stop().await;
+}
+
+/// A member removed from a private room through node A, while connected to
+/// node B, is told on B and gets nothing of the room after it: the removal is
+/// a publication every node applies to its own connections.
+async fn a_removal_on_one_node_stops_delivery_on_another(bus: Bus) {
+    use crate::rooms_access::{error_code, frames_so_far, nothing_of};
+    use app::protocol::{ErrorCode, RoomSummary};
+    let Some(c) = Cluster::start(&bus.url(), 2, None).await else {
+        return;
+    };
+    let [a, b] = &c.nodes[..] else { unreachable!() };
+    let ann = a.register("ann").await;
+    let bob = a.register("bob").await;
+    let room: RoomSummary = a
+        .ok(
+            "POST",
+            "/api/rooms",
+            &ann.token,
+            Some(json!({"name": "team", "visibility": "private"})),
+        )
+        .await;
+    let room = room.id;
+    let lobby = a.create_room(&ann.token, "lobby").await.id;
+    let members = format!("/api/rooms/{room}/members");
+    let added = a
+        .call(
+            "POST",
+            &members,
+            &ann.token,
+            Some(json!({"user": bob.user.id})),
+        )
+        .await;
+    assert_eq!(added.status(), 201);
+
+    let mut ca = a.connect(&ann.token).await;
+    let mut cb = b.connect(&bob.token).await;
+    ca.join(room, None).await;
+    ca.join(lobby, None).await;
+    cb.join(room, None).await;
+    cb.join(lobby, None).await;
+    let before = ca.post(room, "before", "a-1").await;
+    match cb
+        .recv_until(|f| matches!(f, ServerFrame::Message(_)))
+        .await
+    {
+        ServerFrame::Message(m) => assert_eq!(m.id, before),
+        _ => unreachable!(),
+    }
+
+    let resp = a
+        .call(
+            "DELETE",
+            &format!("{members}/{}", bob.user.id),
+            &ann.token,
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), 204);
+    cb.recv_until(|f| matches!(f, ServerFrame::MemberRemoved { room: r } if *r == room))
+        .await;
+    // What A publishes next crosses the bus in order: the lobby's message
+    // reaches bob after the room's would have.
+    ca.post(room, "after", "a-2").await;
+    ca.post(lobby, "marker", "a-3").await;
+    let mut frames = Vec::new();
+    loop {
+        match cb.recv().await {
+            ServerFrame::Message(m) if m.room == lobby => break,
+            f => frames.push(f),
+        }
+    }
+    frames.extend(frames_so_far(&mut cb).await);
+    nothing_of(&frames, room);
+    cb.send(&ClientFrame::Send {
+        room,
+        body: "still here?".into(),
+        client_id: "b-1".into(),
+    })
+    .await;
+    assert_eq!(error_code(&mut cb).await, ErrorCode::NotFound);
     c.stop().await;
 }
 

@@ -14,6 +14,7 @@ mod edge;
 mod limits;
 mod push;
 mod registration;
+mod rooms_access;
 mod store;
 mod support;
 mod transport;

@@ -1,7 +1,7 @@
 //! The store's contract, run against SQLite and PostgreSQL alike: each backend
 //! gets a fresh database and the same checks.
 
-use app::protocol::{ChangeId, MessageId, Role, RoomId};
+use app::protocol::{ChangeId, MessageId, Role, RoomId, Visibility};
 use chrono::{Duration, Utc};
 use switchboard::store::{Change, NewMessage, RoomPage, Store, StoreError};
 
@@ -53,9 +53,14 @@ async fn exercise(store: Store) {
     assert!(store.session_user("live").await.unwrap().is_none());
 
     // Rooms and membership.
-    let general = store.create_room("General", ann.id).await.unwrap();
+    let general = store
+        .create_room("General", ann.id, Visibility::Public)
+        .await
+        .unwrap();
     assert!(matches!(
-        store.create_room("general", bob.id).await,
+        store
+            .create_room("general", bob.id, Visibility::Public)
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert!(store.is_member(general.id, ann.id).await.unwrap());
@@ -222,13 +227,16 @@ async fn exercise(store: Store) {
         .unwrap()
         .is_empty());
 
-    store.leave_room(general.id, bob.id).await.unwrap();
+    assert!(store.remove_member(general.id, bob.id).await.unwrap());
     let rooms = store.list_rooms(&bob, &every_room()).await.unwrap();
     assert!(!rooms[0].joined && rooms[0].unread == 0);
 
     // Pages by name (case-insensitively), membership filters and search.
     for name in ["alpha", "Beta_x", "betaxx", "delta"] {
-        store.create_room(name, ann.id).await.unwrap();
+        store
+            .create_room(name, ann.id, Visibility::Public)
+            .await
+            .unwrap();
     }
     store.join_room(general.id, bob.id).await.unwrap();
     let names = |rooms: Vec<app::protocol::RoomSummary>| {
@@ -236,6 +244,7 @@ async fn exercise(store: Store) {
     };
     let page = |after: Option<&str>, limit, joined, search: Option<&str>| RoomPage {
         after: after.map(Into::into),
+        after_id: None,
         limit,
         joined,
         search: search.map(Into::into),
@@ -267,7 +276,10 @@ async fn exercise(store: Store) {
     // A retry stored in an earlier batch, between new ones (at the end, in
     // a room of its own, so the checks above stay as they are): the new ones
     // in order after everything before, the retry with its first id.
-    let other = store.create_room("Other", ann.id).await.unwrap();
+    let other = store
+        .create_room("Other", ann.id, Visibility::Public)
+        .await
+        .unwrap();
     let elsewhere = |author: &app::protocol::User, cid: &str| NewMessage {
         room: other.id,
         ..msg(author, cid)
