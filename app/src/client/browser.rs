@@ -143,6 +143,19 @@ pub fn local_day(at: DateTime<Utc>) -> String {
     }
 }
 
+/// "12,345" (or "12 345", …) as the UI's language writes numbers, through
+/// `Intl` (`Number.prototype.toLocaleString`). Outside the browser: digits.
+pub fn number(n: usize) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::Number::from(n as f64).to_locale_string(&ui_locale()))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        n.to_string()
+    }
+}
+
 /// Whether the tab is in front of the user (not a background tab).
 pub fn page_visible() -> bool {
     #[cfg(target_arch = "wasm32")]

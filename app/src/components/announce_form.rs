@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Weekday};
 use leptos::{ev::SubmitEvent, prelude::*};
 
-use crate::client::{http, zones};
+use crate::client::{browser, http, zones};
 use crate::i18n::*;
 use crate::language::tr;
 use crate::language::{error_text, refusal_text, Lang};
@@ -268,7 +268,7 @@ pub fn AnnounceForm(
                                 lang.get(),
                                 admin.announce.sent,
                                 id = sent.id,
-                                count = sent.connections
+                                count = browser::number(sent.connections)
                             )
                             .to_string(),
                         ));

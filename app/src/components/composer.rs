@@ -30,12 +30,12 @@ pub(crate) fn body_problem(locale: Locale, e: &Invalid, typed: &str) -> String {
             td_string!(locale, chat.invalid.message_control).to_string()
         }
         p if p.starts_with("is ") && p.contains("the limit is") => {
-            let count = typed.chars().count();
+            let count = browser::number(typed.chars().count());
             td_string!(
                 locale,
                 chat.invalid.message_too_long,
                 count,
-                limit = MAX_BODY_CHARS
+                limit = browser::number(MAX_BODY_CHARS)
             )
             .to_string()
         }

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::announce_form::{day_name, target_label, wall};
-use crate::client::{http, zones};
+use crate::client::{browser, http, zones};
 use crate::i18n::*;
 use crate::language::tr;
 use crate::language::{error_text, Lang};
@@ -195,7 +195,7 @@ fn ScheduleRow(
                         lang.get(),
                         admin.schedules.sent_now,
                         id,
-                        count = r.connections
+                        count = browser::number(r.connections)
                     )
                     .to_string()
                 }),

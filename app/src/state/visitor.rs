@@ -49,8 +49,8 @@ pub fn invalid_text(locale: Locale, e: &Invalid, input: &str) -> String {
                 td_string!(locale, visitor.invalid.empty).to_string()
             }
             "body" if input.chars().count() > MAX_BODY_CHARS => {
-                let count = input.chars().count();
-                let max = MAX_BODY_CHARS;
+                let count = browser::number(input.chars().count());
+                let max = browser::number(MAX_BODY_CHARS);
                 td_string!(locale, visitor.invalid.too_long, count, max).to_string()
             }
             "name" | "body" => td_string!(locale, visitor.invalid.control).to_string(),
