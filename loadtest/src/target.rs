@@ -79,6 +79,7 @@ impl Target {
                 .bearer_auth(&tokens[0])
                 .json(&CreateRoom {
                     name: "loadtest".into(),
+                    visibility: Default::default(),
                 })
                 .send()
                 .await
