@@ -106,5 +106,6 @@ pub fn refusal_text(lang: Lang, code: crate::protocol::ErrorCode, detail: &str) 
         C::InviteInvalid => td_string!(l, common.errors.invite_invalid, detail).to_string(),
         C::SetupRequired => td_string!(l, common.errors.setup_required).to_string(),
         C::PayloadTooLarge => td_string!(l, common.errors.payload_too_large).to_string(),
+        C::AccountDeactivated => td_string!(l, common.errors.account_deactivated).to_string(),
     }
 }

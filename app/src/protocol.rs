@@ -119,6 +119,14 @@ pub struct User {
     pub id: UserId,
     pub username: String,
     pub role: Role,
+    /// False once an admin deactivated the account: it cannot log in, and
+    /// its name stays on what it wrote.
+    #[serde(default = "active")]
+    pub active: bool,
+}
+
+fn active() -> bool {
+    true
 }
 
 /// A stored chat message.
@@ -261,6 +269,36 @@ pub struct RoomSummary {
     /// included; empty (and absent) for rooms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
+}
+
+impl RoomSummary {
+    pub fn is_dm(&self) -> bool {
+        self.kind == RoomKind::Dm
+    }
+
+    /// Listed only for its members: a private room or a DM.
+    pub fn is_members_only(&self) -> bool {
+        self.is_dm() || self.visibility == Visibility::Private
+    }
+
+    /// What `me` calls it: a room's name, or a DM's other people (only
+    /// `me` in a DM with oneself).
+    pub fn title(&self, me: &str) -> String {
+        if !self.is_dm() || self.members.is_empty() {
+            return self.name.clone();
+        }
+        let others: Vec<&str> = self
+            .members
+            .iter()
+            .map(String::as_str)
+            .filter(|m| !m.eq_ignore_ascii_case(me))
+            .collect();
+        if others.is_empty() {
+            me.to_owned()
+        } else {
+            others.join(", ")
+        }
+    }
 }
 
 /// Client → server frames.
@@ -631,6 +669,8 @@ pub enum ErrorCode {
     SetupRequired,
     /// An HTTP request body over the server's size limit (413).
     PayloadTooLarge,
+    /// The right password for an account an admin deactivated (403).
+    AccountDeactivated,
 }
 
 impl ErrorCode {
@@ -654,6 +694,7 @@ impl ErrorCode {
             ErrorCode::InviteInvalid => "invite_invalid",
             ErrorCode::SetupRequired => "setup_required",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::AccountDeactivated => "account_deactivated",
         }
     }
 }
@@ -1168,10 +1209,15 @@ pub struct MessagePage {
     pub more: bool,
 }
 
-/// `PATCH /api/users/{id}` (admin).
-#[derive(Serialize, Deserialize, Clone, Debug)]
-pub struct SetRole {
-    pub role: Role,
+/// `PATCH /api/users/{id}` (admin): what to change; at least one field.
+/// `active: false` deactivates the account (its sessions end, its sockets
+/// close with 4001, login is refused); `true` reactivates it.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct UpdateUser {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
 }
 
 /// Every HTTP error body: `{"error": {"code": …, "message": …}}`.
@@ -1667,6 +1713,7 @@ mod tests {
                     id: UserId(1),
                     username: "ann".into(),
                     role: Role::Member,
+                    active: true,
                 },
             },
             ServerFrame::Left { room: RoomId(1) },

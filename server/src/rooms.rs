@@ -234,6 +234,11 @@ pub async fn open_dm(
                     .user(*id)
                     .await?
                     .ok_or_else(|| invalid_users(format!("user {id} does not exist")))?;
+                // An existing DM stays readable; nobody starts a new one
+                // with a deactivated account.
+                if !person.active {
+                    return Err(invalid_users(format!("user {id} is deactivated")));
+                }
                 people.push(person);
             }
             // Counted only when it makes one: reopening a DM is free. Every
@@ -281,12 +286,16 @@ pub async fn add_member(
 ) -> Result<(RoomMember, bool), Refusal> {
     let store = &state.store;
     check(store, room, actor, RoomAction::ManageMembers).await?;
-    let person = store.user(target).await?.ok_or_else(|| {
-        Refusal::from(Invalid {
-            field: "user",
-            problem: format!("user {target} does not exist"),
-        })
-    })?;
+    let person = store
+        .user(target)
+        .await?
+        .filter(|p| p.active)
+        .ok_or_else(|| {
+            Refusal::from(Invalid {
+                field: "user",
+                problem: format!("user {target} does not exist or is deactivated"),
+            })
+        })?;
     let added = store.add_member(room, target, RoomRole::Member).await?;
     let role = if added {
         let summary = store

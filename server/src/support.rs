@@ -320,7 +320,7 @@ impl Desk {
         let caps = self.store().capacities().await?;
         Ok(users
             .into_iter()
-            .filter(|u| u.role >= Role::Agent)
+            .filter(|u| u.role >= Role::Agent && u.active)
             .map(|u| AgentStatus {
                 id: u.id,
                 availability: self.availability(u.id),
@@ -414,7 +414,7 @@ impl Desk {
         let Some(user) = self.store().user(agent).await? else {
             return Ok(None);
         };
-        if user.role < Role::Agent {
+        if user.role < Role::Agent || !user.active {
             return Ok(None);
         }
         let open = self
@@ -464,6 +464,24 @@ impl Desk {
             self.publish_agent(user.id).await;
             return Ok(());
         }
+        self.no_longer_agent(user).await
+    }
+
+    /// An account was deactivated or reactivated: a deactivated agent is
+    /// taken off the desk as if no longer an agent (their conversations go
+    /// back to the queue); a reactivated one is listed again, offline.
+    pub async fn activity_changed(&self, user: &User) -> Result<(), StoreError> {
+        match (user.role >= Role::Agent, user.active) {
+            (false, _) => Ok(()),
+            (true, true) => {
+                self.publish_agent(user.id).await;
+                Ok(())
+            }
+            (true, false) => self.no_longer_agent(user).await,
+        }
+    }
+
+    async fn no_longer_agent(&self, user: &User) -> Result<(), StoreError> {
         self.live().agents.remove(&user.id);
         // Every node stops routing to them now, not when their sockets close.
         self.tell_peers(user.id, Availability::Offline, true);

@@ -9,11 +9,12 @@
 
 use serde::{de::DeserializeOwned, Serialize};
 
+use crate::protocol::{AddMember, OpenDm, RoomMember, Visibility};
 use crate::protocol::{
     AnnouncementId, ApiKey, ApiKeyId, AuthResponse, CreateApiKey, CreateRoom, Credentials,
     ErrorBody, ErrorCode, InboxEntry, MessageId, MessagePage, NewApiKey, Preview, PushRequest,
     PushResponse, Role, RoomId, RoomSummary, Schedule, ScheduleId, SchedulePatch, ScheduleRequest,
-    SessionRequest, SetRole, User, UserId, VisitorSession,
+    SessionRequest, UpdateUser, User, UserId, VisitorSession,
 };
 use crate::protocol::{
     CreateAccount, CreateInvite, Invite, InviteId, NewInvite, Registration, RegistrationInfo,
@@ -307,12 +308,40 @@ fn query_value(v: &str) -> String {
     out
 }
 
-pub async fn create_room(name: &str) -> Result<RoomSummary, ApiError> {
+pub async fn create_room(name: &str, visibility: Visibility) -> Result<RoomSummary, ApiError> {
     let body = json(&CreateRoom {
         name: name.to_owned(),
-        visibility: Default::default(),
+        visibility,
     })?;
     call(Method::Post, "/api/rooms", body).await
+}
+
+/// `POST /api/dms`: the DM between you and `users`, made or found again.
+pub async fn open_dm(users: Vec<UserId>) -> Result<RoomSummary, ApiError> {
+    call(Method::Post, "/api/dms", json(&OpenDm { users })?).await
+}
+
+/// `GET /api/people?q=`: active accounts whose name contains `q`.
+pub async fn people(q: &str) -> Result<Vec<User>, ApiError> {
+    call(
+        Method::Get,
+        &format!("/api/people?q={}", query_value(q)),
+        None,
+    )
+    .await
+}
+
+pub async fn room_members(room: RoomId) -> Result<Vec<RoomMember>, ApiError> {
+    call(Method::Get, &format!("/api/rooms/{room}/members"), None).await
+}
+
+pub async fn add_member(room: RoomId, user: UserId) -> Result<RoomMember, ApiError> {
+    let body = json(&AddMember { user })?;
+    call(Method::Post, &format!("/api/rooms/{room}/members"), body).await
+}
+
+pub async fn remove_member(room: RoomId, user: UserId) -> Result<(), ApiError> {
+    no_content(Method::Delete, &format!("/api/rooms/{room}/members/{user}")).await
 }
 
 /// One page of a room's history: up to `limit` messages just below `before`
@@ -333,11 +362,18 @@ pub async fn users() -> Result<Vec<User>, ApiError> {
     call(Method::Get, "/api/users", None).await
 }
 
+/// `PATCH /api/users/{id}`: a new role, or deactivation/reactivation.
+pub async fn update_user(user: UserId, change: UpdateUser) -> Result<User, ApiError> {
+    call(Method::Patch, &format!("/api/users/{user}"), json(&change)?).await
+}
+
 pub async fn set_role(user: UserId, role: Role) -> Result<User, ApiError> {
-    call(
-        Method::Patch,
-        &format!("/api/users/{user}"),
-        json(&SetRole { role })?,
+    update_user(
+        user,
+        UpdateUser {
+            role: Some(role),
+            ..UpdateUser::default()
+        },
     )
     .await
 }

@@ -9,6 +9,7 @@ use crate::client::http;
 use crate::i18n::*;
 use crate::language::tr;
 use crate::language::{error_text, Lang};
+use crate::protocol::Visibility;
 use crate::validate::{Invalid, RoomName};
 
 /// Why a room name was refused, in the UI's language (the shared rules say
@@ -33,6 +34,7 @@ pub fn NewRoomForm() -> impl IntoView {
     let lang = Lang::here();
     let navigate = use_navigate();
     let name = RwSignal::new(String::new());
+    let private = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // A refusal is about the name typed then: it goes when the user moves
@@ -58,11 +60,17 @@ pub fn NewRoomForm() -> impl IntoView {
         error.set(None);
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            match http::create_room(parsed.as_str()).await {
+            let visibility = if private.get_untracked() {
+                Visibility::Private
+            } else {
+                Visibility::Public
+            };
+            match http::create_room(parsed.as_str(), visibility).await {
                 Ok(room) => {
                     let id = room.id;
                     chat.created(room);
                     name.set(String::new());
+                    private.set(false);
                     navigate(&format!("/?room={id}"), NavigateOptions::default());
                 }
                 Err(e) => error.set(Some(error_text(lang, &e))),
@@ -92,6 +100,12 @@ pub fn NewRoomForm() -> impl IntoView {
                     {tr(i18n, |l| td_string!(l, chat.new_room.create))}
                 </button>
             </div>
+            <label class="private-option">
+                <input type="checkbox" id="new-room-private"
+                    prop:checked=move || private.get()
+                    on:change=move |ev| private.set(event_target_checked(&ev))/>
+                {tr(i18n, |l| td_string!(l, chat.new_room.private))}
+            </label>
             <p id="new-room-error" class="field-error" aria-live="polite">{move || error.get()}</p>
         </form>
     }

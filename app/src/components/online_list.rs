@@ -1,9 +1,13 @@
-//! Who is online in the room, you first. Hidden on narrow screens, where the
-//! header's "N online" stands in for it.
+//! Who is online in the room, you first, each with a button that opens a
+//! direct message with them; in a private room, its members below. Hidden on
+//! narrow screens, where the header's "N online" stands in for it.
 
 use leptos::prelude::*;
 
-use super::{avatar::Avatar, use_chat};
+use leptos_router::{hooks::use_navigate, NavigateOptions};
+
+use super::{avatar::Avatar, room_members::RoomMembers, use_chat};
+use crate::client::http;
 use crate::i18n::*;
 use crate::language::tr;
 use crate::protocol::RoomId;
@@ -25,6 +29,32 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
         names.sort_by_key(|(name, mine)| (!mine, name.to_lowercase()));
         names
     });
+    let private_room = Memo::new(move |_| {
+        chat.rooms.with(|r| {
+            r.get(room)
+                .is_some_and(|x| x.is_members_only() && !x.is_dm())
+        })
+    });
+    let navigate = use_navigate();
+    // The online list knows names; the DM is opened by id.
+    let message = move |name: String| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            let Ok(found) = http::people(&name).await else {
+                return;
+            };
+            let Some(person) = found.into_iter().find(|u| u.username == name) else {
+                return;
+            };
+            if let Ok(dm) = http::open_dm(vec![person.id]).await {
+                let id = dm.id;
+                if !chat.rooms.with_untracked(|r| r.is_joined(id)) {
+                    chat.created(dm);
+                }
+                navigate(&format!("/?room={id}"), NavigateOptions::default());
+            }
+        });
+    };
     view! {
         <aside class="members" aria-labelledby="online-heading">
             <h2 id="online-heading">{t!(i18n, chat.online.heading, count = move || people.with(Vec::len))}</h2>
@@ -32,16 +62,29 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
                 <For
                     each=move || people.get()
                     key=|p| p.clone()
-                    children=move |(name, mine)| view! {
-                        <li>
-                            <span class="presence-dot" aria-hidden="true"></span>
-                            <Avatar name=name.clone() small=true/>
-                            <span class="member-name">{name.clone()}</span>
-                            {mine.then(|| view! { <span class="muted small">{tr(i18n, |l| td_string!(l, chat.online.you))}</span> })}
-                        </li>
+                    children=move |(name, mine)| {
+                        let message = message.clone();
+                        let label = name.clone();
+                        let target = name.clone();
+                        let who = name.clone();
+                        view! {
+                            <li>
+                                <span class="presence-dot" aria-hidden="true"></span>
+                                <Avatar name=name.clone() small=true/>
+                                <span class="member-name">{name.clone()}</span>
+                                {mine.then(|| view! { <span class="muted small">{tr(i18n, |l| td_string!(l, chat.online.you))}</span> })}
+                                {(!mine).then(|| view! {
+                                    <button type="button" class="icon-button small message-person member-role"
+                                        aria-label=move || t_string!(i18n, chat.dm.message, name = label.clone()).to_string()
+                                        title=move || t_string!(i18n, chat.dm.message, name = target.clone()).to_string()
+                                        on:click=move |_| message(who.clone())>"✉"</button>
+                                })}
+                            </li>
+                        }
                     }
                 />
             </ul>
+            {move || private_room.get().then(|| view! { <RoomMembers room/> })}
         </aside>
     }
     .into_any()

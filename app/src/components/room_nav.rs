@@ -1,35 +1,59 @@
-//! The rooms you are in, with unread badges. Each is a link (`/?room=ID`), so
-//! rooms can be opened in new tabs and the back button works.
+//! The rooms you are in, or your direct messages, with unread badges. Each is
+//! a link (`/?room=ID`), so rooms can be opened in new tabs and the back
+//! button works. A private room is marked with a lock; a DM is called by its
+//! other people.
 
 use leptos::prelude::*;
 
 use super::use_chat;
 use crate::i18n::*;
 use crate::language::tr;
-use crate::protocol::RoomSummary;
+use crate::protocol::{RoomKind, RoomSummary, Visibility};
 
 #[component]
 pub fn RoomNav(
+    /// Rooms, or direct messages.
+    kind: RoomKind,
     /// Called when a room is picked (closes the drawer on narrow screens).
     on_pick: impl Fn() + Send + Sync + Clone + 'static,
+    /// Shown under the heading (the DM section's "new message" picker).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
     let joined = Memo::new(move |_| {
-        chat.rooms
-            .with(|r| r.joined().cloned().collect::<Vec<RoomSummary>>())
+        let me = chat.my_name();
+        chat.rooms.with(|r| {
+            let mut list: Vec<(RoomSummary, String)> = r
+                .joined()
+                .filter(|x| x.kind == kind)
+                .map(|x| (x.clone(), x.title(&me)))
+                .collect();
+            if kind == RoomKind::Dm {
+                list.sort_by_cached_key(|(_, title)| title.to_lowercase());
+            }
+            list
+        })
     });
+    let dm = kind == RoomKind::Dm;
+    let heading_id = if dm { "your-dms" } else { "your-rooms" };
     view! {
-        <nav class="sidebar-section" aria-labelledby="your-rooms">
-            <h2 id="your-rooms">{tr(i18n, |l| td_string!(l, chat.room_nav.heading))}</h2>
+        <nav class="sidebar-section" aria-labelledby=heading_id>
+            <h2 id=heading_id>{move || if dm {
+                t_string!(i18n, chat.room_nav.dm_heading)
+            } else {
+                t_string!(i18n, chat.room_nav.heading)
+            }}</h2>
+            {children.map(|c| c())}
             <Show
                 when=move || !joined.with(Vec::is_empty)
                 fallback=move || view! {
                     <p class="muted small">
-                        {move || if chat.rooms_loaded.get() {
-                            t_string!(i18n, chat.room_nav.none_joined)
-                        } else {
-                            t_string!(i18n, chat.room_nav.loading)
+                        {move || match (chat.rooms_loaded.get(), dm) {
+                            (false, _) => t_string!(i18n, chat.room_nav.loading),
+                            (true, true) => t_string!(i18n, chat.room_nav.no_dms),
+                            (true, false) => t_string!(i18n, chat.room_nav.none_joined),
                         }}
                     </p>
                 }
@@ -37,10 +61,10 @@ pub fn RoomNav(
                 <ul class="room-list">
                     <For
                         each=move || joined.get()
-                        key=|r| (r.id, r.unread, r.mentions, r.name.clone())
+                        key=|(r, title)| (r.id, r.unread, r.mentions, title.clone())
                         children={
                             let on_pick = on_pick.clone();
-                            move |room| {
+                            move |(room, title)| {
                                 let id = room.id;
                                 let on_pick = on_pick.clone();
                                 let current = move || chat.active.get() == Some(id);
@@ -55,8 +79,24 @@ pub fn RoomNav(
                                             aria-current=move || current().then_some("page")
                                             on:click=move |_| on_pick()
                                         >
-                                            <span class="hash" aria-hidden="true">"#"</span>
-                                            <span class="room-name">{room.name.clone()}</span>
+                                            {match (room.kind, room.visibility) {
+                                                (RoomKind::Dm, _) => {
+                                                    // Green while one of the other people is here.
+                                                    let me = chat.my_name();
+                                                    let present = move || chat.online.with(|o| {
+                                                        o.get(&id).is_some_and(|s| s.iter().any(|n| *n != me))
+                                                    });
+                                                    view! { <span class="dm-dot presence-dot" class:away=move || !present() aria-hidden="true"></span> }.into_any()
+                                                }
+                                                (_, Visibility::Private) => view! {
+                                                    <span class="hash lock" title=tr(i18n, |l| td_string!(l, chat.room_nav.private))>
+                                                        <span aria-hidden="true">"🔒"</span>
+                                                        <span class="visually-hidden">{tr(i18n, |l| td_string!(l, chat.room_nav.private))}</span>
+                                                    </span>
+                                                }.into_any(),
+                                                _ => view! { <span class="hash" aria-hidden="true">"#"</span> }.into_any(),
+                                            }}
+                                            <span class="room-name">{title}</span>
                                             {(room.mentions > 0).then(|| view! {
                                                 <span class="mention-mark" title=tr(i18n, |l| td_string!(l, chat.room_nav.mentioned))>
                                                     <span aria-hidden="true">"@"</span>

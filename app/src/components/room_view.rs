@@ -20,9 +20,20 @@ pub fn RoomView(
 ) -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
+    let dm = Memo::new(move |_| chat.rooms.with(|r| r.get(room).is_some_and(|x| x.is_dm())));
+    // What the room is called on screen: "#general", or a DM's other people.
     let name = Memo::new(move |_| {
+        let me = chat.my_name();
         chat.rooms
-            .with(|r| r.get(room).map(|x| x.name.clone()))
+            .with(|r| {
+                r.get(room).map(|x| {
+                    if x.is_dm() {
+                        x.title(&me)
+                    } else {
+                        format!("#{}", x.name)
+                    }
+                })
+            })
             .unwrap_or_default()
     });
     let online_count = move || chat.online.with(|o| o.get(&room).map_or(0, |s| s.len()));
@@ -56,9 +67,19 @@ pub fn RoomView(
                         <path d="M3 6h18M3 12h18M3 18h18" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>
                     </svg>
                 </button>
-                <h1 id="room-title"><span class="hash" aria-hidden="true">"#"</span>{move || name.get()}</h1>
+                <h1 id="room-title">
+                    {move || (!dm.get()).then(|| view! { <span class="hash" aria-hidden="true">"#"</span> })}
+                    {move || {
+                        let shown = name.get();
+                        match shown.strip_prefix('#') {
+                            Some(bare) if !dm.get() => bare.to_owned(),
+                            _ => shown,
+                        }
+                    }}
+                </h1>
                 <span class="header-meta">{t!(i18n, chat.room.online_count, count = online_count)}</span>
-                <div class="header-actions">
+                // A DM's people are fixed: nobody leaves one.
+                <div class="header-actions" hidden=move || dm.get()>
                     <Show
                         when=move || confirming_leave.get()
                         fallback=move || view! {

@@ -1,15 +1,17 @@
-//! The left column: brand and connection state, the rooms you are in, a form
-//! for a new room, rooms you could join, and your account. On narrow screens
+//! The left column: brand and connection state, the rooms you are in, your
+//! direct messages, a form for a new room, rooms you could join, and your
+//! account. On narrow screens
 //! it is a drawer the room header's menu button opens.
 
 use leptos::prelude::*;
 
 use super::{
     account_bar::AccountBar, browse_rooms::BrowseRooms, connection_badge::ConnectionBadge,
-    new_room_form::NewRoomForm, room_nav::RoomNav,
+    dm_picker::DmPicker, new_room_form::NewRoomForm, room_nav::RoomNav,
 };
 use crate::i18n::*;
 use crate::language::tr;
+use crate::protocol::RoomKind;
 
 #[component]
 pub fn Sidebar(
@@ -45,7 +47,10 @@ pub fn Sidebar(
             </div>
             <ConnectionBadge/>
             <div class="sidebar-scroll">
-                <RoomNav on_pick=move || open.set(false)/>
+                <RoomNav kind=RoomKind::Room on_pick=move || open.set(false)/>
+                <RoomNav kind=RoomKind::Dm on_pick=move || open.set(false)>
+                    <DmPicker on_open=move || open.set(false)/>
+                </RoomNav>
                 <NewRoomForm/>
                 <BrowseRooms/>
             </div>

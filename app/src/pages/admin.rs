@@ -114,6 +114,7 @@ fn UsersCard(created: RwSignal<u32>) -> impl IntoView {
                             <tr>
                                 <th scope="col">{tr(i18n, |l| td_string!(l, admin.users.user))}</th>
                                 <th scope="col">{tr(i18n, |l| td_string!(l, admin.users.role))}</th>
+                                <th scope="col"><span class="visually-hidden">{tr(i18n, |l| td_string!(l, admin.users.account))}</span></th>
                                 <th scope="col"><span class="visually-hidden">{tr(i18n, |l| td_string!(l, admin.users.status))}</span></th>
                             </tr>
                         </thead>
@@ -139,6 +140,8 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
     let lang = Lang::here();
     let id: UserId = user.id;
     let role = RwSignal::new(user.role);
+    let active = RwSignal::new(user.active);
+    let asking = RwSignal::new(false);
     let status = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
     let select_id = format!("role-{id}");
@@ -175,8 +178,36 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
         });
     };
 
+    // Deactivation asks first (it logs the person out everywhere);
+    // reactivation does not.
+    let set_active = move |wanted: bool| {
+        asking.set(false);
+        busy.set(true);
+        status.set(None);
+        leptos::task::spawn_local(async move {
+            let change = crate::protocol::UpdateUser {
+                active: Some(wanted),
+                ..Default::default()
+            };
+            match http::update_user(id, change).await {
+                Ok(updated) => {
+                    active.set(updated.active);
+                    let l = lang.get();
+                    status.set(Some(Ok(if updated.active {
+                        td_string!(l, admin.users.done_reactivated).to_string()
+                    } else {
+                        td_string!(l, admin.users.done_deactivated).to_string()
+                    })));
+                }
+                Err(e) => status.set(Some(Err(error_text(lang, &e)))),
+            }
+            busy.set(false);
+        });
+    };
+    let ask_name = user.username.clone();
+
     view! {
-        <tr>
+        <tr class:deactivated=move || !active.get()>
             <td>
                 <label for=select_id.clone() class="user-cell">
                     <span class="avatar small" aria-hidden="true">
@@ -184,6 +215,7 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
                     </span>
                     <span>{user.username.clone()}</span>
                     {move || is_me().then_some(view! { <span class="muted small">{tr(i18n, |l| td_string!(l, admin.users.you))}</span> })}
+                    {move || (!active.get()).then_some(view! { <span class="status-badge status-cancelled">{tr(i18n, |l| td_string!(l, admin.users.deactivated))}</span> })}
                 </label>
             </td>
             <td>
@@ -204,6 +236,30 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
                         .collect_view()}
                 </select>
             </td>
+            <td class="row-actions-cell"><div class="row-actions">
+                {move || match (is_me(), active.get(), asking.get()) {
+                    (true, _, _) => ().into_any(),
+                    (false, true, true) => {
+                        let name = ask_name.clone();
+                        view! {
+                            <div class="row-confirm" role="group">
+                                <span class="small">{move || t_string!(i18n, admin.users.ask_deactivate, name = name.clone()).to_string()}</span>
+                                <button type="button" class="button small primary danger" disabled=move || busy.get()
+                                    on:click=move |_| set_active(false)>{tr(i18n, |l| td_string!(l, admin.users.yes_deactivate))}</button>
+                                <button type="button" class="button small subtle" on:click=move |_| asking.set(false)>{tr(i18n, |l| td_string!(l, admin.users.keep))}</button>
+                            </div>
+                        }.into_any()
+                    }
+                    (false, true, false) => view! {
+                        <button type="button" class="button small subtle danger-text" disabled=move || busy.get()
+                            on:click=move |_| asking.set(true)>{tr(i18n, |l| td_string!(l, admin.users.deactivate))}</button>
+                    }.into_any(),
+                    (false, false, _) => view! {
+                        <button type="button" class="button small" disabled=move || busy.get()
+                            on:click=move |_| set_active(true)>{tr(i18n, |l| td_string!(l, admin.users.reactivate))}</button>
+                    }.into_any(),
+                }}
+            </div></td>
             <td aria-live="polite">
                 {move || match status.get() {
                     Some(Ok(m)) => view! { <span class="ok small">{m}</span> }.into_any(),

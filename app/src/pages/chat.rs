@@ -140,12 +140,20 @@ pub fn ChatPage() -> impl IntoView {
 
     let title = move || {
         let unread: i64 = chat.rooms.with(|r| r.joined().map(|x| x.unread).sum());
-        let room = chat
-            .active
-            .get()
-            .and_then(|id| chat.rooms.with(|r| r.get(id).map(|x| x.name.clone())));
+        let me = chat.my_name();
+        let room = chat.active.get().and_then(|id| {
+            chat.rooms.with(|r| {
+                r.get(id).map(|x| {
+                    if x.is_dm() {
+                        x.title(&me)
+                    } else {
+                        format!("#{}", x.name)
+                    }
+                })
+            })
+        });
         let base = match room {
-            Some(name) => format!("#{name} · Switchboard"),
+            Some(name) => format!("{name} · Switchboard"),
             None => "Switchboard".to_owned(),
         };
         if unread > 0 {

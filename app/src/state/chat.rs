@@ -301,10 +301,10 @@ impl Chat {
             ServerFrame::RoomCreated { room } | ServerFrame::MemberAdded { room } => {
                 self.rooms.update(|r| r.upsert(room))
             }
-            // Removed from the room: the server no longer sends it.
-            ServerFrame::MemberRemoved { room } => self.on_left(room),
-            // Room roles are not shown yet.
-            ServerFrame::MemberRole { .. } => {}
+            ServerFrame::MemberRemoved { room } => self.on_removed(room),
+            ServerFrame::MemberRole { room, role, .. } => {
+                self.rooms.update(|r| r.set_role(room, role))
+            }
             ServerFrame::Announcement(a) => self.announcements.announce(a, false),
             ServerFrame::Error(ErrorFrame {
                 code,
@@ -459,6 +459,30 @@ impl Chat {
             },
             Duration::from_millis(TYPING_SHOWN_MS as u64 + 50),
         );
+    }
+
+    /// Someone removed us from `room`: the server no longer sends it. A
+    /// private room or DM leaves the list too (we may not see it any more);
+    /// the notice says why it went, and the page moves on to another room.
+    fn on_removed(&self, room: RoomId) {
+        self.on_left(room);
+        let me = self.my_name();
+        let gone = self.rooms.with_untracked(|r| {
+            r.get(room)
+                .map(|s| (s.title(&me), s.is_members_only(), s.is_dm()))
+        });
+        let Some((title, members_only, dm)) = gone else {
+            return;
+        };
+        if members_only {
+            self.rooms.update(|r| {
+                r.remove(room);
+            });
+        }
+        let shown = if dm { title } else { format!("#{title}") };
+        self.notice.set(Some(
+            td_string!(self.lang.get(), chat.notice.removed, room = shown).to_string(),
+        ));
     }
 
     fn on_left(&self, room: RoomId) {
@@ -800,6 +824,7 @@ mod tests {
                 id: UserId(1),
                 username: "ann".into(),
                 role: Role::Member,
+                active: true,
             }));
             chat.rooms
                 .update(|r| r.replace(vec![summary(1, None), summary(2, None)]));
@@ -830,6 +855,51 @@ mod tests {
         chat.send_message(RoomId(1), MessageBody::parse(text).unwrap());
         chat.outbox
             .with_untracked(|o| o.unacked().last().unwrap().client_id.clone())
+    }
+
+    #[test]
+    fn removal_from_a_private_room_drops_it_and_says_why() {
+        with_chat(|chat| {
+            let mut private = summary(3, None);
+            private.name = "secret".into();
+            private.visibility = crate::protocol::Visibility::Private;
+            private.role = Some(crate::protocol::RoomRole::Member);
+            chat.rooms.update(|r| r.upsert(private));
+            chat.apply(ServerFrame::MemberRole {
+                room: RoomId(3),
+                user: UserId(1),
+                role: crate::protocol::RoomRole::Moderator,
+            });
+            assert_eq!(
+                chat.rooms
+                    .with_untracked(|r| r.get(RoomId(3)).and_then(|x| x.role)),
+                Some(crate::protocol::RoomRole::Moderator)
+            );
+            chat.apply(ServerFrame::MemberRemoved { room: RoomId(3) });
+            assert!(chat.rooms.with_untracked(|r| r.get(RoomId(3)).is_none()));
+            assert_eq!(
+                chat.notice.get_untracked().as_deref(),
+                Some("You were removed from #secret.")
+            );
+            // A public room stays listed (it can be browsed and joined again).
+            chat.apply(ServerFrame::MemberRemoved { room: RoomId(2) });
+            assert!(chat
+                .rooms
+                .with_untracked(|r| !r.is_joined(RoomId(2)) && r.get(RoomId(2)).is_some()));
+        });
+    }
+
+    #[test]
+    fn a_dm_is_called_by_its_other_people() {
+        let mut dm = summary(4, None);
+        dm.kind = crate::protocol::RoomKind::Dm;
+        dm.name = "ann, bob, cy".into();
+        dm.members = vec!["ann".into(), "bob".into(), "cy".into()];
+        assert_eq!(dm.title("ann"), "bob, cy");
+        assert_eq!(dm.title("Bob"), "ann, cy");
+        dm.members = vec!["ann".into()];
+        assert_eq!(dm.title("ann"), "ann");
+        assert_eq!(summary(5, None).title("ann"), "room5");
     }
 
     #[test]

@@ -982,6 +982,7 @@ mod tests {
                     id: UserId(7),
                     username: "ann".into(),
                     role,
+                    active: true,
                 }))
             };
             as_role(Role::Agent);
@@ -1017,6 +1018,7 @@ mod tests {
                 id: UserId(7),
                 username: "ann".into(),
                 role: Role::Agent,
+                active: true,
             }));
             desk.open.set(Some(ConversationId(1)));
             desk.send(ConversationId(1), "hello".into(), false);

@@ -51,10 +51,16 @@ impl Rooms {
     /// membership changes, but keep our live unread counts and newest ids, which
     /// the replay that follows the reconnect keeps up to date.
     pub fn refresh(&mut self, list: Vec<RoomSummary>) {
+        // A private room or DM the server no longer lists is one we were
+        // removed from while away: it goes (public rooms stay browsable).
+        self.list
+            .retain(|held| !held.is_members_only() || list.iter().any(|f| f.id == held.id));
         for fresh in list {
             match self.get_mut(fresh.id) {
                 Some(held) => {
                     held.name = fresh.name;
+                    held.role = fresh.role;
+                    held.members = fresh.members;
                     if fresh.joined != held.joined {
                         held.joined = fresh.joined;
                         held.unread = fresh.unread;
@@ -81,6 +87,20 @@ impl Rooms {
                 self.list.push(room);
                 self.sort();
             }
+        }
+    }
+
+    /// Forgets a room (removed from a private room: it is no longer ours
+    /// to list). Answers what it was.
+    pub fn remove(&mut self, id: RoomId) -> Option<RoomSummary> {
+        let at = self.list.iter().position(|r| r.id == id)?;
+        Some(self.list.remove(at))
+    }
+
+    /// A new role in a room we are in.
+    pub fn set_role(&mut self, id: RoomId, role: crate::protocol::RoomRole) {
+        if let Some(r) = self.get_mut(id) {
+            r.role = Some(role);
         }
     }
 

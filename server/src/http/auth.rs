@@ -13,7 +13,7 @@ use crate::{
     state::AppState,
 };
 use app::{
-    protocol::{AuthResponse, Credentials, Registration, User},
+    protocol::{AuthResponse, Credentials, ErrorCode, Registration, User},
     validate::{Password, Username},
 };
 use axum::{
@@ -96,6 +96,11 @@ pub async fn login(
     };
     let ok = state.passwords.verify(creds.password, hash).await?;
     match (ok, user) {
+        // Said only to whoever knows the password.
+        (true, Some(user)) if !user.active => Err(ApiError::Refused {
+            code: ErrorCode::AccountDeactivated,
+            message: "this account has been deactivated",
+        }),
         (true, Some(user)) => start_session(&state, user, StatusCode::OK).await,
         _ => Err(ApiError::Unauthorized(WRONG)),
     }

@@ -2,17 +2,45 @@
 //! registration is closed), change roles.
 
 use crate::{
-    auth::AdminUser,
-    error::{ApiError, ApiJson, ApiPath},
+    auth::{AdminUser, AuthUser},
+    error::{ApiError, ApiJson, ApiPath, ApiQuery},
     hub::{Event, Kick, Topic},
     state::AppState,
     store::{Admission, SignUpError},
 };
 use app::{
-    protocol::{CreateAccount, Role, SetRole, User, UserId},
-    validate::{Password, Username},
+    protocol::{CreateAccount, Role, UpdateUser, User, UserId},
+    validate::{Invalid, Password, Username},
 };
 use axum::{extract::State, http::StatusCode, Json};
+
+/// The most people one search answers with.
+const PEOPLE_PAGE: i64 = 20;
+
+#[derive(serde::Deserialize)]
+pub struct PeopleQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /api/people?q=`: active accounts whose name contains `q`, for anyone
+/// logged in (starting a DM, inviting to a room). Deactivated accounts are
+/// not offered.
+pub async fn people(
+    State(state): State<AppState>,
+    _auth: AuthUser,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
+) -> Result<Json<Vec<User>>, ApiError> {
+    let search = q.q.trim();
+    if search.chars().count() > 64 {
+        return Err(Invalid {
+            field: "q",
+            problem: "must be at most 64 characters".into(),
+        }
+        .into());
+    }
+    Ok(Json(state.store.search_people(search, PEOPLE_PAGE).await?))
+}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -51,44 +79,104 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-pub async fn set_role(
+/// `PATCH /api/users/{id}`: a new role, deactivation (`active: false`) or
+/// reactivation. Somebody must always be able to manage accounts, so the last
+/// active admin can be neither demoted nor deactivated, and nobody
+/// deactivates themselves.
+pub async fn update(
     State(state): State<AppState>,
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<SetRole>,
+    ApiJson(body): ApiJson<UpdateUser>,
 ) -> Result<Json<User>, ApiError> {
+    if body.role.is_none() && body.active.is_none() {
+        return Err(Invalid {
+            field: "role",
+            problem: "give a role or active (or both)".into(),
+        }
+        .into());
+    }
     let id = UserId(id);
-    let current = state
+    let mut user = state
         .store
         .user(id)
         .await?
         .ok_or(ApiError::NotFound("no such user"))?;
-    // Somebody must always be able to manage roles.
-    if current.role == Role::Admin
-        && body.role != Role::Admin
-        && state.store.admin_count().await? <= 1
-    {
-        return Err(ApiError::Conflict(
-            "the last admin cannot be demoted".into(),
-        ));
+    let last_admin = || async { Ok::<_, ApiError>(state.store.admin_count().await? <= 1) };
+    if body.active == Some(false) && user.active {
+        if id == admin.user.id {
+            return Err(ApiError::Conflict(
+                "you cannot deactivate your own account".into(),
+            ));
+        }
+        if user.role == Role::Admin && last_admin().await? {
+            return Err(ApiError::Conflict(
+                "the last admin cannot be deactivated".into(),
+            ));
+        }
     }
+    if let Some(role) = body.role.filter(|r| *r != user.role) {
+        if user.role == Role::Admin && user.active && last_admin().await? {
+            return Err(ApiError::Conflict(
+                "the last admin cannot be demoted".into(),
+            ));
+        }
+        user = set_role(&state, &user, role).await?;
+    }
+    if let Some(active) = body.active.filter(|a| *a != user.active) {
+        user = set_active(&state, &admin.user, &user, active).await?;
+    }
+    Ok(Json(user))
+}
+
+async fn set_role(state: &AppState, user: &User, role: Role) -> Result<User, ApiError> {
     let user = state
         .store
-        .set_role(id, body.role)
+        .set_role(user.id, role)
         .await?
         .ok_or(ApiError::NotFound("no such user"))?;
-    if user.role != current.role {
-        let closed = state
+    let closed = state
+        .hub
+        .publish(
+            Topic::User { user: user.id },
+            Event::Close {
+                why: Kick::RoleChanged,
+            },
+        )
+        .connections;
+    state.desk.role_changed(&user).await?;
+    tracing::info!(user = %user.username, role = ?user.role, closed, "role changed");
+    Ok(user)
+}
+
+/// Deactivation ends the account's sessions in the store first (its tokens
+/// answer 401 from then on), then closes its sockets on every node with 4001
+/// and takes it off the support desk.
+async fn set_active(
+    state: &AppState,
+    by: &User,
+    user: &User,
+    active: bool,
+) -> Result<User, ApiError> {
+    let user = state
+        .store
+        .set_active(user.id, active, state.clock.now())
+        .await?
+        .ok_or(ApiError::NotFound("no such user"))?;
+    let closed = if active {
+        0
+    } else {
+        state
             .hub
             .publish(
                 Topic::User { user: user.id },
                 Event::Close {
-                    why: Kick::RoleChanged,
+                    why: Kick::Deactivated,
                 },
             )
-            .connections;
-        state.desk.role_changed(&user).await?;
-        tracing::info!(user = %user.username, role = ?user.role, closed, "role changed");
-    }
-    Ok(Json(user))
+            .connections
+    };
+    state.desk.activity_changed(&user).await?;
+    tracing::info!(user = %user.username, active, closed, by = %by.username, "account activity changed");
+    Ok(user)
 }

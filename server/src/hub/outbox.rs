@@ -47,6 +47,9 @@ pub enum Kick {
     SessionEnded,
     /// Its user's role changed; the client reconnects under the new one.
     RoleChanged,
+    /// Its user's account was deactivated: like [`Kick::SessionEnded`]
+    /// (close 4001), with its own reason.
+    Deactivated,
     /// It sent a frame past the transport limit.
     TooBig,
     /// This node may have missed frames for it (a bus fault): reconnect,

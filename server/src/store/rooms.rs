@@ -130,7 +130,7 @@ fn with_mentions(mut room: RoomSummary, counts: &HashMap<RoomId, i64>) -> RoomSu
 }
 
 /// `s` as a literal inside a `LIKE … ESCAPE '\'` pattern (usernames may hold `_`).
-fn escape_like(s: &str) -> String {
+pub(super) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {

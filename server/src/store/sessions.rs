@@ -32,7 +32,7 @@ impl Store {
         let row: Option<UserRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT u.id, u.username, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL",
             )
             .bind(token_hash)
             .bind(Utc::now())

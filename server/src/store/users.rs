@@ -15,7 +15,15 @@ pub(super) struct UserRow {
     pub id: i64,
     pub username: String,
     pub role: String,
+    /// Read where the query selects it ([`USER_COLUMNS`]); elsewhere the
+    /// query itself only finds active accounts (a session's user).
+    #[sqlx(default)]
+    pub deactivated: bool,
 }
+
+/// The columns of a [`UserRow`], deactivation included.
+pub(super) const USER_COLUMNS: &str =
+    "id, username, role, (deactivated_at IS NOT NULL) AS deactivated";
 
 impl UserRow {
     pub(super) fn into_user(self) -> Result<User, StoreError> {
@@ -28,6 +36,7 @@ impl UserRow {
             id: UserId(self.id),
             username: self.username,
             role,
+            active: !self.deactivated,
         })
     }
 }
@@ -160,7 +169,7 @@ impl Store {
                 let row = sqlx::query_as(
                     "INSERT INTO users (username, username_key, password_hash, role, created_at)
                      VALUES ($1, $2, $3, $4, $5)
-                     RETURNING id, username, role",
+                     RETURNING id, username, role, FALSE AS deactivated",
                 )
                 .bind(username)
                 .bind(username.to_lowercase())
@@ -202,9 +211,9 @@ impl Store {
             password_hash: String,
         }
         let row: Option<Row> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT id, username, role, password_hash FROM users WHERE username_key = $1",
-            )
+            sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS}, password_hash FROM users WHERE username_key = $1"
+            ))
             .bind(username.to_lowercase())
             .fetch_optional(pool)
             .await?
@@ -215,7 +224,7 @@ impl Store {
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, username, role FROM users WHERE id = $1")
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
                 .bind(id.0)
                 .fetch_optional(pool)
                 .await?
@@ -225,7 +234,7 @@ impl Store {
 
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
         let rows: Vec<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, username, role FROM users ORDER BY username_key")
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username_key"))
                 .fetch_all(pool)
                 .await?
         });
@@ -235,7 +244,9 @@ impl Store {
     /// Changes a user's role; `None` when there is no such user.
     pub async fn set_role(&self, id: UserId, role: Role) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = on_pool!(self, pool => {
-            sqlx::query_as("UPDATE users SET role = $1 WHERE id = $2 RETURNING id, username, role")
+            sqlx::query_as(&format!(
+                "UPDATE users SET role = $1 WHERE id = $2 RETURNING {USER_COLUMNS}"
+            ))
                 .bind(role.as_str())
                 .bind(id.0)
                 .fetch_optional(pool)
@@ -244,10 +255,71 @@ impl Store {
         row.map(UserRow::into_user).transpose()
     }
 
-    /// How many admins there are (an admin may not demote the last one).
+    /// Deactivates an account (ending every session it has, in the same
+    /// transaction, so its tokens answer 401 at once) or reactivates it;
+    /// `None` when there is no such user. Deactivating an inactive account
+    /// keeps its first `deactivated_at`.
+    pub async fn set_active(
+        &self,
+        id: UserId,
+        active: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = on_pool!(self, pool => {
+            async {
+                let mut tx = pool.begin_write().await?;
+                let sql = if active {
+                    format!("UPDATE users SET deactivated_at = NULL WHERE id = $1 RETURNING {USER_COLUMNS}")
+                } else {
+                    format!(
+                        "UPDATE users SET deactivated_at = COALESCE(deactivated_at, $2)
+                         WHERE id = $1 RETURNING {USER_COLUMNS}"
+                    )
+                };
+                let mut query = sqlx::query_as(&sql).bind(id.0);
+                if !active {
+                    query = query.bind(now);
+                }
+                let row: Option<UserRow> = query.fetch_optional(&mut *tx).await?;
+                if row.is_some() && !active {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(row)
+            }
+            .await?
+        });
+        row.map(UserRow::into_user).transpose()
+    }
+
+    /// Active accounts whose name contains `search` (any case), by name, at
+    /// most `limit`: the people directory every member may search.
+    pub async fn search_people(&self, search: &str, limit: i64) -> Result<Vec<User>, StoreError> {
+        let pattern = format!("%{}%", super::rooms::escape_like(&search.to_lowercase()));
+        let rows: Vec<UserRow> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS} FROM users
+                 WHERE deactivated_at IS NULL AND username_key LIKE $1 ESCAPE '\\'
+                 ORDER BY username_key LIMIT $2"
+            ))
+            .bind(&pattern)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(UserRow::into_user).collect()
+    }
+
+    /// How many active admins there are (an admin may not demote or
+    /// deactivate the last one).
     pub async fn admin_count(&self) -> Result<i64, StoreError> {
         let n: i64 = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND deactivated_at IS NULL",
+            )
                 .fetch_one(pool)
                 .await?
         });

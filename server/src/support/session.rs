@@ -678,7 +678,10 @@ impl SupportSession {
             ));
         }
         let target = self.state.store.user(to).await?;
-        if target.as_ref().is_none_or(|u| u.role < Role::Agent) {
+        if target
+            .as_ref()
+            .is_none_or(|u| u.role < Role::Agent || !u.active)
+        {
             return Err(Refusal::new(
                 ErrorCode::Invalid,
                 format!("agent: user {to} is not an agent"),

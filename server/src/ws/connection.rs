@@ -217,6 +217,7 @@ fn close_for(why: Kick) -> CloseFrame {
         ),
         Kick::SessionEnded => (close::SESSION_ENDED, "session ended; log in again"),
         Kick::RoleChanged => (close::ROLE_CHANGED, "your role changed; reconnect"),
+        Kick::Deactivated => (close::SESSION_ENDED, "account deactivated"),
         Kick::TooBig => (close::TOO_BIG, "frame larger than 64 KiB"),
         Kick::Resync => (
             close::SERVICE_RESTART,
@@ -318,6 +319,7 @@ async fn write_loop(
                 Kick::SlowConsumer => "slow_consumer",
                 Kick::SessionEnded => "session_ended",
                 Kick::RoleChanged => "role_changed",
+                Kick::Deactivated => "deactivated",
                 Kick::TooBig => "too_big",
                 Kick::Resync => "resync",
             });

@@ -428,6 +428,36 @@ async fn announcements_roles_and_logouts_cross_nodes(bus: Bus) {
     let resp = a.call("POST", "/api/auth/logout", &bob.token, None).await;
     assert!(resp.status().is_success());
     assert_eq!(again.closed().await, close::SESSION_ENDED);
+
+    // A deactivation on A closes bob's sockets on B and C (4001), and his
+    // token is refused on every node.
+    let fresh: app::protocol::AuthResponse = a
+        .http
+        .post(a.url("/api/auth/login"))
+        .json(&json!({"username": "bob", "password": "password123"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut on_b = b.connect(&fresh.token).await;
+    let mut on_c = cc.connect(&fresh.token).await;
+    let resp = a
+        .call(
+            "PATCH",
+            &format!("/api/users/{}", bob.user.id),
+            &desk.admin,
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(on_b.closed().await, close::SESSION_ENDED);
+    assert_eq!(on_c.closed().await, close::SESSION_ENDED);
+    for node in [b, cc] {
+        let me = node.call("GET", "/api/me", &fresh.token, None).await;
+        assert_eq!(me.status(), 401);
+    }
     c.stop().await;
 }
 

@@ -530,3 +530,26 @@ pub async fn create_room_at(
     assert_eq!(resp.status(), 201, "create room {name}");
     resp.json().await.unwrap()
 }
+
+/// Runs a test on a fresh SQLite database and on a fresh PostgreSQL one
+/// (skipped loudly when PostgreSQL is unreachable and not required).
+macro_rules! on_both_databases {
+    ($name:ident) => {
+        mod $name {
+            use crate::helpers::*;
+
+            #[tokio::test]
+            async fn on_sqlite() {
+                super::$name(&spawn_app().await).await
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                let Some(url) = fresh_postgres_database().await else {
+                    return;
+                };
+                super::$name(&spawn_app_with(Db::Url(url), |_| {}).await).await
+            }
+        }
+    };
+}

@@ -1,8 +1,10 @@
 //! Integration tests: the real server on port 0 with a fresh database each,
 //! driven over real HTTP and WebSockets.
 
+#[macro_use]
 mod helpers;
 
+mod accounts;
 mod actions;
 mod auth;
 mod chat;

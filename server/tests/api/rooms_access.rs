@@ -11,29 +11,6 @@ use app::protocol::{
 };
 use serde_json::json;
 
-/// Runs a test on a fresh SQLite database and on a fresh PostgreSQL one
-/// (skipped loudly when PostgreSQL is unreachable and not required).
-macro_rules! on_both_databases {
-    ($name:ident) => {
-        mod $name {
-            use crate::helpers::*;
-
-            #[tokio::test]
-            async fn on_sqlite() {
-                super::$name(&spawn_app().await).await
-            }
-
-            #[tokio::test]
-            async fn on_postgres() {
-                let Some(url) = fresh_postgres_database().await else {
-                    return;
-                };
-                super::$name(&spawn_app_with(Db::Url(url), |_| {}).await).await
-            }
-        }
-    };
-}
-
 on_both_databases!(private_rooms_and_their_traffic_stay_with_their_members);
 on_both_databases!(members_are_managed_by_owners_moderators_and_admins);
 on_both_databases!(a_removed_member_loses_the_room_on_every_connection_at_once);
