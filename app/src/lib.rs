@@ -119,6 +119,7 @@ fn Pages() -> impl IntoView {
                 <Route path=(StaticSegment("admin"), StaticSegment("announcements")) view={Lazy::<AnnouncementsRoute>::new()}/>
                 <Route path=StaticSegment("console") view={Lazy::<ConsoleRoute>::new()}/>
                 <Route path=(StaticSegment("admin"), StaticSegment("support")) view={Lazy::<SupportAdminRoute>::new()}/>
+                <Route path=(StaticSegment("admin"), StaticSegment("audit")) view={Lazy::<AuditRoute>::new()}/>
             </Routes>
         </Router>
     }

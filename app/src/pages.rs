@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod announcements;
+pub mod audit;
 pub mod auth;
 pub mod chat;
 pub mod inbox;

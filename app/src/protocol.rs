@@ -1209,6 +1209,108 @@ pub struct MessagePage {
     pub more: bool,
 }
 
+/// What an audit log entry records. Stored and sent as its snake_case name;
+/// an entry written by a newer server reads as [`AuditAction::Other`].
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    SignedUp,
+    LoginFailed,
+    AccountCreated,
+    RoleChanged,
+    Deactivated,
+    Reactivated,
+    InviteCreated,
+    InviteRevoked,
+    RoomCreated,
+    MemberAdded,
+    MemberRemoved,
+    MemberRoleChanged,
+    MessageDeletedByModerator,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    ScheduleCreated,
+    ScheduleEdited,
+    ScheduleCancelled,
+    #[serde(other)]
+    Other,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::SignedUp => "signed_up",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::AccountCreated => "account_created",
+            AuditAction::RoleChanged => "role_changed",
+            AuditAction::Deactivated => "deactivated",
+            AuditAction::Reactivated => "reactivated",
+            AuditAction::InviteCreated => "invite_created",
+            AuditAction::InviteRevoked => "invite_revoked",
+            AuditAction::RoomCreated => "room_created",
+            AuditAction::MemberAdded => "member_added",
+            AuditAction::MemberRemoved => "member_removed",
+            AuditAction::MemberRoleChanged => "member_role_changed",
+            AuditAction::MessageDeletedByModerator => "message_deleted_by_moderator",
+            AuditAction::ApiKeyCreated => "api_key_created",
+            AuditAction::ApiKeyRevoked => "api_key_revoked",
+            AuditAction::ScheduleCreated => "schedule_created",
+            AuditAction::ScheduleEdited => "schedule_edited",
+            AuditAction::ScheduleCancelled => "schedule_cancelled",
+            AuditAction::Other => "other",
+        }
+    }
+
+    pub const ALL: [AuditAction; 18] = [
+        AuditAction::SignedUp,
+        AuditAction::LoginFailed,
+        AuditAction::AccountCreated,
+        AuditAction::RoleChanged,
+        AuditAction::Deactivated,
+        AuditAction::Reactivated,
+        AuditAction::InviteCreated,
+        AuditAction::InviteRevoked,
+        AuditAction::RoomCreated,
+        AuditAction::MemberAdded,
+        AuditAction::MemberRemoved,
+        AuditAction::MemberRoleChanged,
+        AuditAction::MessageDeletedByModerator,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRevoked,
+        AuditAction::ScheduleCreated,
+        AuditAction::ScheduleEdited,
+        AuditAction::ScheduleCancelled,
+    ];
+
+    pub fn parse(s: &str) -> AuditAction {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .unwrap_or(AuditAction::Other)
+    }
+}
+
+/// One line of the audit log (`GET /api/audit`), newest first.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Who acted, by id and by the name they had; absent when nobody was
+    /// logged in (a failed login, a sign-up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    pub action: AuditAction,
+    /// What it was done to ("user 7 (bob)", "room 3 (#ops)").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+}
+
 /// `PATCH /api/users/{id}` (admin): what to change; at least one field.
 /// `active: false` deactivates the account (its sessions end, its sockets
 /// close with 4001, login is refused); `true` reactivates it.

@@ -28,8 +28,9 @@ use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
 use crate::pages::{
-    admin::AdminPage, announcements::AnnouncementsPage, auth::AuthMode, auth::AuthPage,
-    chat::ChatPage, console::ConsolePage, inbox::InboxPage, support_admin::SupportAdminPage,
+    admin::AdminPage, announcements::AnnouncementsPage, audit::AuditPage, auth::AuthMode,
+    auth::AuthPage, chat::ChatPage, console::ConsolePage, inbox::InboxPage,
+    support_admin::SupportAdminPage,
 };
 
 /// Pages every signed-in person uses.
@@ -45,6 +46,7 @@ pub enum AdminPages {
     People,
     Announcements,
     Support,
+    Audit,
 }
 
 /// `/login` and `/register`.
@@ -73,6 +75,7 @@ fn admin_page(page: AdminPages) -> AnyView {
         AdminPages::People => view! { <AdminPage/> }.into_any(),
         AdminPages::Announcements => view! { <AnnouncementsPage/> }.into_any(),
         AdminPages::Support => view! { <SupportAdminPage/> }.into_any(),
+        AdminPages::Audit => view! { <AuditPage/> }.into_any(),
     }
 }
 
@@ -150,4 +153,8 @@ page_route!(
 page_route!(
     /// `/admin/support`: the desk's settings.
     SupportAdminRoute => admin_page(AdminPages::Support), __preload_admin_page
+);
+page_route!(
+    /// `/admin/audit`: the audit log.
+    AuditRoute => admin_page(AdminPages::Audit), __preload_admin_page
 );

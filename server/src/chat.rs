@@ -22,7 +22,7 @@ use crate::{
     store::NewMessage,
 };
 use app::{
-    protocol::{ChangeId, ErrorCode, MessageId, RoomId, ServerFrame, User},
+    protocol::{AuditAction, ChangeId, ErrorCode, MessageId, RoomId, ServerFrame, User},
     validate::{ClientId, MessageBody},
 };
 use std::{
@@ -270,5 +270,11 @@ pub async fn delete(state: &AppState, user: &User, id: MessageId) -> Result<(), 
         Topic::Room { room },
         ServerFrame::Deleted { room, id, change },
     );
+    if author != user.id {
+        let entry = crate::audit::by(user, AuditAction::MessageDeletedByModerator)
+            .target(crate::audit::room(room))
+            .detail(format!("message {id} by {}", message.author));
+        crate::audit::record(state, entry).await;
+    }
     Ok(())
 }

@@ -45,6 +45,7 @@ pub fn api() -> Router<AppState> {
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", patch(users::update))
         .route("/people", get(users::people))
+        .route("/audit", get(users::audit_log))
         .route("/push", post(push::push))
         .route("/push/{id}", get(push::stats))
         .route("/announcements", get(push::inbox))

@@ -6,6 +6,7 @@
 //! The store owns SQL and row mapping only; who may do what is decided by callers.
 
 mod api_keys;
+mod audit;
 mod invites;
 mod messages;
 pub(crate) mod push;
@@ -15,6 +16,7 @@ mod sessions;
 pub(crate) mod support;
 mod users;
 
+pub use audit::NewAuditEntry;
 pub use messages::{Change, NewMessage, Stored};
 pub use push::{Author, NewAnnouncement};
 pub use rooms::{RoomPage, Standing};

@@ -321,6 +321,18 @@ pub async fn open_dm(users: Vec<UserId>) -> Result<RoomSummary, ApiError> {
     call(Method::Post, "/api/dms", json(&OpenDm { users })?).await
 }
 
+/// `GET /api/audit`: up to `limit` entries older than `before`, newest first.
+pub async fn audit(
+    before: Option<i64>,
+    limit: usize,
+) -> Result<Vec<crate::protocol::AuditEntry>, ApiError> {
+    let path = match before {
+        Some(id) => format!("/api/audit?before={id}&limit={limit}"),
+        None => format!("/api/audit?limit={limit}"),
+    };
+    call(Method::Get, &path, None).await
+}
+
 /// `GET /api/people?q=`: active accounts whose name contains `q`.
 pub async fn people(q: &str) -> Result<Vec<User>, ApiError> {
     call(

@@ -7,13 +7,19 @@ use crate::i18n::*;
 use crate::language::tr;
 
 /// The admin pages, in tab order.
-const PAGES: [&str; 3] = ["/admin", "/admin/announcements", "/admin/support"];
+const PAGES: [&str; 4] = [
+    "/admin",
+    "/admin/announcements",
+    "/admin/support",
+    "/admin/audit",
+];
 
 /// A page's tab label.
 fn label(l: Locale, href: &str) -> String {
     match href {
         "/admin" => td_string!(l, admin.header.users),
         "/admin/announcements" => td_string!(l, admin.header.announcements),
+        "/admin/audit" => td_string!(l, admin.header.audit),
         _ => td_string!(l, admin.header.support),
     }
     .to_string()

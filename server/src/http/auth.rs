@@ -6,6 +6,7 @@
 
 use super::registration;
 use crate::{
+    audit,
     auth::{password::HashError, token, AuthUser, COOKIE},
     error::{ApiError, ApiJson},
     hub::{Event, Kick, Topic},
@@ -13,7 +14,7 @@ use crate::{
     state::AppState,
 };
 use app::{
-    protocol::{AuthResponse, Credentials, ErrorCode, Registration, User},
+    protocol::{AuditAction, AuthResponse, Credentials, ErrorCode, Registration, User},
     validate::{Password, Username},
 };
 use axum::{
@@ -75,6 +76,11 @@ pub async fn register(
     let hash = state.passwords.hash(password.as_str().to_owned()).await?;
     let user = registration::sign_up(&state, &creds, username.as_str(), &hash).await?;
     tracing::info!(user = %user.username, role = ?user.role, "registered");
+    let entry = audit::by(&user, AuditAction::SignedUp)
+        .target(audit::user(&user))
+        .detail(user.role.as_str())
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     start_session(&state, user, StatusCode::CREATED).await
 }
 
@@ -95,14 +101,33 @@ pub async fn login(
         None => (None, None),
     };
     let ok = state.passwords.verify(creds.password, hash).await?;
+    let failed = |detail: &'static str| {
+        // The typed name, cut short: it is whatever the client sent.
+        let typed: String = creds.username.chars().take(64).collect();
+        audit::anonymous(AuditAction::LoginFailed)
+            .target(typed)
+            .detail(detail)
+            .from_ip(ip)
+    };
     match (ok, user) {
         // Said only to whoever knows the password.
-        (true, Some(user)) if !user.active => Err(ApiError::Refused {
-            code: ErrorCode::AccountDeactivated,
-            message: "this account has been deactivated",
-        }),
+        (true, Some(user)) if !user.active => {
+            audit::record(&state, failed("account deactivated")).await;
+            Err(ApiError::Refused {
+                code: ErrorCode::AccountDeactivated,
+                message: "this account has been deactivated",
+            })
+        }
         (true, Some(user)) => start_session(&state, user, StatusCode::OK).await,
-        _ => Err(ApiError::Unauthorized(WRONG)),
+        (_, found) => {
+            let why = if found.is_some() {
+                "wrong password"
+            } else {
+                "no such account"
+            };
+            audit::record(&state, failed(why)).await;
+            Err(ApiError::Unauthorized(WRONG))
+        }
     }
 }
 

@@ -4,18 +4,23 @@
 //! switching the policy is allowed.
 
 use crate::{
+    audit,
     auth::{token, AdminUser},
     error::{ApiError, ApiJson, ApiPath},
+    limits::ClientIp,
     state::AppState,
 };
 use app::{
-    protocol::{CreateInvite, Invite, InviteId, NewInvite, MAX_INVITE_HOURS, MAX_INVITE_USES},
+    protocol::{
+        AuditAction, CreateInvite, Invite, InviteId, NewInvite, MAX_INVITE_HOURS, MAX_INVITE_USES,
+    },
     validate::Invalid,
 };
 use axum::{extract::State, http::StatusCode, Json};
 
 pub async fn create(
     State(state): State<AppState>,
+    ip: ClientIp,
     AdminUser(admin): AdminUser,
     ApiJson(body): ApiJson<CreateInvite>,
 ) -> Result<(StatusCode, Json<NewInvite>), ApiError> {
@@ -47,6 +52,11 @@ pub async fn create(
         )
         .await?;
     tracing::info!(invite = %invite.id, uses = body.uses, %expires_at, by = %admin.user.username, "invite created");
+    let entry = audit::by(&admin.user, AuditAction::InviteCreated)
+        .target(format!("invite {}", invite.id))
+        .detail(format!("{} uses, expires {expires_at}", body.uses))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     let link = format!("/register?invite={token}");
     Ok((
         StatusCode::CREATED,
@@ -67,6 +77,7 @@ pub async fn list(
 
 pub async fn revoke(
     State(state): State<AppState>,
+    ip: ClientIp,
     AdminUser(admin): AdminUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Invite>, ApiError> {
@@ -76,5 +87,9 @@ pub async fn revoke(
         .await?
         .ok_or(ApiError::NotFound("no such invite"))?;
     tracing::info!(invite = %invite.id, by = %admin.user.username, "invite revoked");
+    let entry = audit::by(&admin.user, AuditAction::InviteRevoked)
+        .target(format!("invite {}", invite.id))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     Ok(Json(invite))
 }

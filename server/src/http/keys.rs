@@ -1,18 +1,21 @@
 //! API keys (admins only): create one (its key is shown once), list, revoke.
 
 use crate::{
+    audit,
     auth::{token, AdminUser},
     error::{ApiError, ApiJson, ApiPath},
+    limits::ClientIp,
     state::AppState,
 };
 use app::{
-    protocol::{ApiKey, ApiKeyId, CreateApiKey, NewApiKey},
+    protocol::{ApiKey, ApiKeyId, AuditAction, CreateApiKey, NewApiKey},
     validate::KeyName,
 };
 use axum::{extract::State, http::StatusCode, Json};
 
 pub async fn create(
     State(state): State<AppState>,
+    ip: ClientIp,
     AdminUser(admin): AdminUser,
     ApiJson(body): ApiJson<CreateApiKey>,
 ) -> Result<(StatusCode, Json<NewApiKey>), ApiError> {
@@ -28,6 +31,10 @@ pub async fn create(
         )
         .await?;
     tracing::info!(key = %info.id, name = %info.name, by = %admin.user.username, "API key created");
+    let entry = audit::by(&admin.user, AuditAction::ApiKeyCreated)
+        .target(format!("API key {} ({})", info.id, info.name))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     Ok((StatusCode::CREATED, Json(NewApiKey { info, key })))
 }
 
@@ -40,6 +47,7 @@ pub async fn list(
 
 pub async fn revoke(
     State(state): State<AppState>,
+    ip: ClientIp,
     AdminUser(admin): AdminUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ApiKey>, ApiError> {
@@ -49,5 +57,9 @@ pub async fn revoke(
         .await?
         .ok_or(ApiError::NotFound("no such API key"))?;
     tracing::info!(key = %key.id, by = %admin.user.username, "API key revoked");
+    let entry = audit::by(&admin.user, AuditAction::ApiKeyRevoked)
+        .target(format!("API key {} ({})", key.id, key.name))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     Ok(Json(key))
 }

@@ -4,15 +4,17 @@
 //! decided.
 
 use crate::{
+    audit,
     auth::AuthUser,
     error::{ApiError, ApiJson, ApiPath, ApiQuery},
+    limits::ClientIp,
     rooms::{self, Departure, RoomAction},
     state::AppState,
     store::RoomPage,
 };
 use app::protocol::{
-    AddMember, CreateRoom, MessageId, MessagePage, OpenDm, RoomId, RoomMember, RoomSummary,
-    SetRoomRole, UserId, MAX_PAGE,
+    AddMember, AuditAction, CreateRoom, MessageId, MessagePage, OpenDm, RoomId, RoomMember,
+    RoomSummary, SetRoomRole, UserId, MAX_PAGE,
 };
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Deserialize;
@@ -59,10 +61,16 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: AuthUser,
     ApiJson(body): ApiJson<CreateRoom>,
 ) -> Result<(StatusCode, Json<RoomSummary>), ApiError> {
     let room = rooms::create_room(&state, &auth.user, &body.name, body.visibility).await?;
+    let entry = audit::by(&auth.user, AuditAction::RoomCreated)
+        .target(format!("room {} (#{})", room.id, room.name))
+        .detail(room.visibility.as_str())
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     Ok((StatusCode::CREATED, Json(room)))
 }
 
@@ -110,12 +118,18 @@ pub async fn members(
 /// 201 with the new member; 200 when they already were one.
 pub async fn add_member(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: AuthUser,
     ApiPath(room): ApiPath<i64>,
     ApiJson(body): ApiJson<AddMember>,
 ) -> Result<(StatusCode, Json<RoomMember>), ApiError> {
     let (member, added) = rooms::add_member(&state, &auth.user, RoomId(room), body.user).await?;
     let status = if added {
+        let entry = audit::by(&auth.user, AuditAction::MemberAdded)
+            .target(audit::room(RoomId(room)))
+            .detail(format!("user {} ({})", member.id, member.username))
+            .from_ip(ip);
+        audit::record(&state, entry).await;
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -125,6 +139,7 @@ pub async fn add_member(
 
 pub async fn remove_member(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: AuthUser,
     ApiPath((room, user)): ApiPath<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
@@ -136,16 +151,32 @@ pub async fn remove_member(
         Departure::Removed,
     )
     .await?;
+    let entry = audit::by(&auth.user, AuditAction::MemberRemoved)
+        .target(audit::room(RoomId(room)))
+        .detail(format!("user {user}"))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn set_role(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: AuthUser,
     ApiPath((room, user)): ApiPath<(i64, i64)>,
     ApiJson(body): ApiJson<SetRoomRole>,
 ) -> Result<Json<RoomMember>, ApiError> {
     let member = rooms::set_role(&state, &auth.user, RoomId(room), UserId(user), body.role).await?;
+    let entry = audit::by(&auth.user, AuditAction::MemberRoleChanged)
+        .target(audit::room(RoomId(room)))
+        .detail(format!(
+            "user {} ({}) is now {}",
+            member.id,
+            member.username,
+            member.role.as_str()
+        ))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     Ok(Json(member))
 }
 

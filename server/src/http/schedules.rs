@@ -2,14 +2,17 @@
 //! preview of the next due times. Every change wakes the scheduler.
 
 use crate::{
+    audit,
     auth::Pusher,
     error::{ApiError, ApiJson, ApiPath},
+    limits::ClientIp,
     push::{self, Fired, ScheduleSpec, PREVIEW},
     state::AppState,
     store::{Claim, StoredSchedule},
 };
 use app::protocol::{
-    Preview, PushResponse, Schedule, ScheduleId, SchedulePatch, ScheduleRequest, ScheduleStatus,
+    AuditAction, Preview, PushResponse, Schedule, ScheduleId, SchedulePatch, ScheduleRequest,
+    ScheduleStatus,
 };
 use axum::{extract::State, http::StatusCode, Json};
 
@@ -36,6 +39,7 @@ async fn detail(state: &AppState, s: StoredSchedule) -> Result<Schedule, ApiErro
 
 pub async fn create(
     State(state): State<AppState>,
+    ip: ClientIp,
     pusher: Pusher,
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> Result<(StatusCode, Json<Schedule>), ApiError> {
@@ -51,6 +55,10 @@ pub async fn create(
         .await?;
     state.scheduler.wake();
     tracing::info!(schedule = %id, first = %first, "schedule created");
+    let entry = audit::by_pusher(&pusher, AuditAction::ScheduleCreated)
+        .target(format!("schedule {id}"))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     let s = load(&state, id.0).await?;
     Ok((StatusCode::CREATED, Json(detail(&state, s).await?)))
 }
@@ -78,7 +86,8 @@ pub async fn get(
 
 pub async fn patch(
     State(state): State<AppState>,
-    _pusher: Pusher,
+    ip: ClientIp,
+    pusher: Pusher,
     ApiPath(id): ApiPath<i64>,
     ApiJson(patch): ApiJson<SchedulePatch>,
 ) -> Result<Json<Schedule>, ApiError> {
@@ -134,6 +143,10 @@ pub async fn patch(
     }
     state.scheduler.wake();
     tracing::info!(schedule = %s.id, next_run = ?next_run, "schedule edited");
+    let entry = audit::by_pusher(&pusher, AuditAction::ScheduleEdited)
+        .target(format!("schedule {}", s.id))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     let s = load(&state, id).await?;
     Ok(Json(detail(&state, s).await?))
 }
@@ -141,7 +154,8 @@ pub async fn patch(
 /// `DELETE`: cancels the schedule (it stays listed, as cancelled).
 pub async fn cancel(
     State(state): State<AppState>,
-    _pusher: Pusher,
+    ip: ClientIp,
+    pusher: Pusher,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Schedule>, ApiError> {
     let s = load(&state, id).await?;
@@ -154,6 +168,10 @@ pub async fn cancel(
     }
     state.scheduler.wake();
     tracing::info!(schedule = %s.id, "schedule cancelled");
+    let entry = audit::by_pusher(&pusher, AuditAction::ScheduleCancelled)
+        .target(format!("schedule {}", s.id))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     let s = load(&state, id).await?;
     Ok(Json(detail(&state, s).await?))
 }

@@ -2,14 +2,16 @@
 //! registration is closed), change roles.
 
 use crate::{
+    audit,
     auth::{AdminUser, AuthUser},
     error::{ApiError, ApiJson, ApiPath, ApiQuery},
     hub::{Event, Kick, Topic},
+    limits::ClientIp,
     state::AppState,
     store::{Admission, SignUpError},
 };
 use app::{
-    protocol::{CreateAccount, Role, UpdateUser, User, UserId},
+    protocol::{AuditAction, AuditEntry, CreateAccount, Role, UpdateUser, User, UserId},
     validate::{Invalid, Password, Username},
 };
 use axum::{extract::State, http::StatusCode, Json};
@@ -53,6 +55,7 @@ pub async fn list(
 /// and a role, whatever the registration policy.
 pub async fn create(
     State(state): State<AppState>,
+    ip: ClientIp,
     AdminUser(admin): AdminUser,
     ApiJson(body): ApiJson<CreateAccount>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
@@ -76,6 +79,11 @@ pub async fn create(
             }
         })?;
     tracing::info!(user = %user.username, role = ?user.role, by = %admin.user.username, "account created by an admin");
+    let entry = audit::by(&admin.user, AuditAction::AccountCreated)
+        .target(audit::user(&user))
+        .detail(user.role.as_str())
+        .from_ip(ip);
+    audit::record(&state, entry).await;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -85,6 +93,7 @@ pub async fn create(
 /// deactivates themselves.
 pub async fn update(
     State(state): State<AppState>,
+    ip: ClientIp,
     AdminUser(admin): AdminUser,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UpdateUser>,
@@ -121,10 +130,25 @@ pub async fn update(
                 "the last admin cannot be demoted".into(),
             ));
         }
+        let before = user.role;
         user = set_role(&state, &user, role).await?;
+        let entry = audit::by(&admin.user, AuditAction::RoleChanged)
+            .target(audit::user(&user))
+            .detail(format!("{} → {}", before.as_str(), user.role.as_str()))
+            .from_ip(ip);
+        audit::record(&state, entry).await;
     }
     if let Some(active) = body.active.filter(|a| *a != user.active) {
         user = set_active(&state, &admin.user, &user, active).await?;
+        let action = if active {
+            AuditAction::Reactivated
+        } else {
+            AuditAction::Deactivated
+        };
+        let entry = audit::by(&admin.user, action)
+            .target(audit::user(&user))
+            .from_ip(ip);
+        audit::record(&state, entry).await;
     }
     Ok(Json(user))
 }
@@ -179,4 +203,31 @@ async fn set_active(
     state.desk.activity_changed(&user).await?;
     tracing::info!(user = %user.username, active, closed, by = %by.username, "account activity changed");
     Ok(user)
+}
+
+/// Most entries one `GET /api/audit` answers (and its default `limit`).
+const AUDIT_PAGE: i64 = 200;
+
+#[derive(serde::Deserialize)]
+pub struct AuditQuery {
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/audit?before=&limit=`: the audit log, newest first, for admins.
+/// Page back with `before` = the last id.
+pub async fn audit_log(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    let limit = q.limit.unwrap_or(AUDIT_PAGE);
+    if !(1..=AUDIT_PAGE).contains(&limit) {
+        return Err(Invalid {
+            field: "limit",
+            problem: format!("must be 1 to {AUDIT_PAGE}"),
+        }
+        .into());
+    }
+    Ok(Json(state.store.audit_page(q.before, limit).await?))
 }

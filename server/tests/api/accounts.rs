@@ -263,3 +263,127 @@ async fn the_people_directory_offers_active_accounts_only(app: &TestApp) {
         .await;
     assert_eq!(invite.status(), 422);
 }
+
+on_both_databases!(the_audit_log_records_who_did_what_from_where);
+
+async fn the_audit_log_records_who_did_what_from_where(app: &TestApp) {
+    use app::protocol::{AuditAction as A, AuditEntry};
+    let root = app.register("root").await;
+    let bob = app.register("bob").await;
+    // A failed login, a role change, a deactivation, a private room with a
+    // member added and removed, an API key and an invite.
+    let wrong = app
+        .http
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"username": "bob", "password": "nope-nope-nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let users = format!("/api/users/{}", bob.user.id);
+    let _: User = app
+        .ok("PATCH", &users, &root.token, Some(json!({"role": "agent"})))
+        .await;
+    let room: app::protocol::RoomSummary = app
+        .ok(
+            "POST",
+            "/api/rooms",
+            &root.token,
+            Some(json!({"name": "ops", "visibility": "private"})),
+        )
+        .await;
+    let members = format!("/api/rooms/{}/members", room.id);
+    let _: serde_json::Value = app
+        .ok(
+            "POST",
+            &members,
+            &root.token,
+            Some(json!({"user": bob.user.id})),
+        )
+        .await;
+    let gone = app
+        .call(
+            "DELETE",
+            &format!("{members}/{}", bob.user.id),
+            &root.token,
+            None,
+        )
+        .await;
+    assert_eq!(gone.status(), 204);
+    let _: serde_json::Value = app
+        .ok(
+            "POST",
+            "/api/keys",
+            &root.token,
+            Some(json!({"name": "billing"})),
+        )
+        .await;
+    let _: serde_json::Value = app
+        .ok(
+            "POST",
+            "/api/invites",
+            &root.token,
+            Some(json!({"uses": 1, "expires_in_hours": 24})),
+        )
+        .await;
+    let _: User = app
+        .ok("PATCH", &users, &root.token, Some(json!({"active": false})))
+        .await;
+
+    let log: Vec<AuditEntry> = app.ok("GET", "/api/audit", &root.token, None).await;
+    let actions: Vec<A> = log.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            A::Deactivated,
+            A::InviteCreated,
+            A::ApiKeyCreated,
+            A::MemberRemoved,
+            A::MemberAdded,
+            A::RoomCreated,
+            A::RoleChanged,
+            A::LoginFailed,
+            A::SignedUp,
+            A::SignedUp,
+        ],
+        "{log:#?}"
+    );
+    let ids: Vec<i64> = log.iter().map(|e| e.id).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    let deactivated = &log[0];
+    assert_eq!(deactivated.actor.as_deref(), Some("root"));
+    assert_eq!(deactivated.actor_id, Some(root.user.id));
+    assert_eq!(
+        deactivated.target.as_deref(),
+        Some(format!("user {} (bob)", bob.user.id).as_str())
+    );
+    assert_eq!(deactivated.ip.as_deref(), Some("127.0.0.1"));
+    let failed = &log[7];
+    assert_eq!(failed.actor, None);
+    assert_eq!(failed.target.as_deref(), Some("bob"));
+    assert_eq!(failed.detail.as_deref(), Some("wrong password"));
+    assert_eq!(log[6].detail.as_deref(), Some("member → agent"));
+    assert_eq!(log[5].detail.as_deref(), Some("private"));
+
+    // Paging back from an id; admins only; a bad limit is named.
+    let older: Vec<AuditEntry> = app
+        .ok(
+            "GET",
+            &format!("/api/audit?before={}&limit=2", log[7].id),
+            &root.token,
+            None,
+        )
+        .await;
+    assert_eq!(older, log[8..10].to_vec());
+    let member = app.register("carol").await;
+    assert_eq!(
+        app.call("GET", "/api/audit", &member.token, None)
+            .await
+            .status(),
+        403
+    );
+    let bad = app
+        .call("GET", "/api/audit?limit=0", &root.token, None)
+        .await;
+    assert_eq!(bad.status(), 422);
+}
