@@ -1156,6 +1156,14 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// `POST /api/me/password`: the current password proves it is you; the new
+/// one follows the same rules as at registration.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ChangePassword {
+    pub current: String,
+    pub new: String,
+}
+
 /// Answer to register and login. The token works as `Authorization: Bearer`;
 /// browsers also get it as an HttpOnly cookie.
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -1232,6 +1240,8 @@ pub enum AuditAction {
     ScheduleCreated,
     ScheduleEdited,
     ScheduleCancelled,
+    PasswordChanged,
+    PasswordChangeFailed,
     #[serde(other)]
     Other,
 }
@@ -1257,11 +1267,13 @@ impl AuditAction {
             AuditAction::ScheduleCreated => "schedule_created",
             AuditAction::ScheduleEdited => "schedule_edited",
             AuditAction::ScheduleCancelled => "schedule_cancelled",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordChangeFailed => "password_change_failed",
             AuditAction::Other => "other",
         }
     }
 
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::SignedUp,
         AuditAction::LoginFailed,
         AuditAction::AccountCreated,
@@ -1280,6 +1292,8 @@ impl AuditAction {
         AuditAction::ScheduleCreated,
         AuditAction::ScheduleEdited,
         AuditAction::ScheduleCancelled,
+        AuditAction::PasswordChanged,
+        AuditAction::PasswordChangeFailed,
     ];
 
     pub fn parse(s: &str) -> AuditAction {

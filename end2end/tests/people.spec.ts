@@ -35,6 +35,8 @@ function sidebarSection(page: Page, heading: string) {
 test('two people start a direct message and talk', async ({ browser }) => {
   const ann = await newPerson(browser, 'ann');
   const bob = await newPerson(browser, 'bob');
+  // Bob looks at a room of his own, so the DM arrives as unread.
+  await createRoom(bob, 'bobs');
 
   // Ann finds Bob by part of his name and opens the conversation.
   await ann.page.getByRole('button', { name: 'New message' }).click();

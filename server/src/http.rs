@@ -31,6 +31,7 @@ pub fn api() -> Router<AppState> {
         .route("/invites", get(invites::list).post(invites::create))
         .route("/invites/{id}", delete(invites::revoke))
         .route("/me", get(auth::me))
+        .route("/me/password", post(auth::change_password))
         .route("/rooms", get(rooms::list).post(rooms::create))
         .route("/rooms/{room}/messages", get(rooms::messages))
         .route(

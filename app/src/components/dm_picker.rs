@@ -53,9 +53,7 @@ pub fn DmPicker(
             match http::open_dm(users).await {
                 Ok(room) => {
                     let id = room.id;
-                    if !chat.rooms.with_untracked(|r| r.is_joined(id)) {
-                        chat.created(room);
-                    }
+                    chat.created(room);
                     picked.set(Vec::new());
                     open.set(false);
                     on_open();

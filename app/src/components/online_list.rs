@@ -48,9 +48,7 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
             };
             if let Ok(dm) = http::open_dm(vec![person.id]).await {
                 let id = dm.id;
-                if !chat.rooms.with_untracked(|r| r.is_joined(id)) {
-                    chat.created(dm);
-                }
+                chat.created(dm);
                 navigate(&format!("/?room={id}"), NavigateOptions::default());
             }
         });

@@ -37,6 +37,8 @@ fn action_name(l: Locale, a: AuditAction) -> String {
         A::ScheduleCreated => td_string!(l, admin.audit.actions.schedule_created),
         A::ScheduleEdited => td_string!(l, admin.audit.actions.schedule_edited),
         A::ScheduleCancelled => td_string!(l, admin.audit.actions.schedule_cancelled),
+        A::PasswordChanged => td_string!(l, admin.audit.actions.password_changed),
+        A::PasswordChangeFailed => td_string!(l, admin.audit.actions.password_change_failed),
         A::Other => td_string!(l, admin.audit.actions.other),
     }
     .to_string()

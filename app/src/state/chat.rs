@@ -299,7 +299,13 @@ impl Chat {
             ServerFrame::Typing { room, user } => self.on_typing(room, user),
             ServerFrame::Left { room } => self.on_left(room),
             ServerFrame::RoomCreated { room } | ServerFrame::MemberAdded { room } => {
-                self.rooms.update(|r| r.upsert(room))
+                // Made a member by someone else (a DM opened with us, an
+                // invitation): follow it now, as a room we joined ourselves.
+                let (id, member) = (room.id, room.joined);
+                self.rooms.update(|r| r.upsert(room));
+                if member {
+                    self.follow(id);
+                }
             }
             ServerFrame::MemberRemoved { room } => self.on_removed(room),
             ServerFrame::MemberRole { room, role, .. } => {
@@ -665,8 +671,17 @@ impl Chat {
     pub fn created(&self, room: RoomSummary) {
         let id = room.id;
         self.rooms.update(|r| r.upsert(room));
-        if self.connection.online() {
-            self.subscribe(id);
+        self.follow(id);
+    }
+
+    /// Joins a room we are a member of unless this tab already follows it
+    /// (its `room_created` and our own HTTP answer may both say so, in
+    /// either order). Offline, the reconnect joins every joined room.
+    fn follow(&self, room: RoomId) {
+        let following = self.joining.with_value(|j| j.contains_key(&room))
+            || self.timelines.with_untracked(|t| t.contains_key(&room));
+        if !following && self.connection.online() {
+            self.subscribe(room);
         }
     }
 

@@ -14,7 +14,9 @@ use crate::{
     state::AppState,
 };
 use app::{
-    protocol::{AuditAction, AuthResponse, Credentials, ErrorCode, Registration, User},
+    protocol::{
+        AuditAction, AuthResponse, ChangePassword, Credentials, ErrorCode, Registration, User,
+    },
     validate::{Password, Username},
 };
 use axum::{
@@ -174,6 +176,50 @@ pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> Result<Res
         cookie("", 0, state.settings.secure_cookies),
     );
     Ok(resp)
+}
+
+/// `POST /api/me/password`: a new password, given the current one. Every
+/// other session of the account ends (its sockets close with 4001); this one
+/// stays. A wrong current password is 403 `forbidden` (the caller is logged
+/// in: not 401, which would log them out), after the same per-name limits
+/// as a login.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    auth: AuthUser,
+    ApiJson(body): ApiJson<ChangePassword>,
+) -> Result<StatusCode, ApiError> {
+    attempt(&state, ip, &auth.user.username)?;
+    let new = Password::parse(&body.new).map_err(|mut e| {
+        e.field = "new";
+        e
+    })?;
+    let stored = state.store.password_hash(auth.user.id).await?;
+    if !state.passwords.verify(body.current, stored).await? {
+        let entry = audit::by(&auth.user, AuditAction::PasswordChangeFailed).from_ip(ip);
+        audit::record(&state, entry).await;
+        return Err(ApiError::Forbidden("the current password is wrong"));
+    }
+    let hash = state.passwords.hash(new.as_str().to_owned()).await?;
+    let ended = state
+        .store
+        .change_password(auth.user.id, &hash, &auth.session)
+        .await?;
+    for session in &ended {
+        state.hub.publish(
+            Topic::Session {
+                session: session.clone(),
+            },
+            Event::Close {
+                why: Kick::SessionEnded,
+            },
+        );
+    }
+    let entry = audit::by(&auth.user, AuditAction::PasswordChanged)
+        .detail(format!("{} other sessions ended", ended.len()))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn me(auth: AuthUser) -> Json<User> {

@@ -1,6 +1,6 @@
 //! Login sessions, stored by the SHA-256 of their token (see `auth::token`).
 
-use super::{on_pool, users::UserRow, Store, StoreError};
+use super::{on_pool, users::UserRow, BeginWrite, Store, StoreError};
 use app::protocol::{User, UserId};
 use chrono::{DateTime, Utc};
 
@@ -66,6 +66,49 @@ impl Store {
                 .await?
         });
         Ok(at)
+    }
+
+    /// Sets a new password hash and ends every other session of the user, in
+    /// one transaction; answers the ended sessions' token hashes (their
+    /// sockets are closed by the caller).
+    pub async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep_session: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let ended: Vec<String> = on_pool!(self, pool => {
+            async {
+                let mut tx = pool.begin_write().await?;
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let ended: Vec<String> = sqlx::query_scalar(
+                    "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 RETURNING token_hash",
+                )
+                .bind(user.0)
+                .bind(keep_session)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(ended)
+            }
+            .await?
+        });
+        Ok(ended)
+    }
+
+    /// The password hash of an account, by id.
+    pub async fn password_hash(&self, user: UserId) -> Result<Option<String>, StoreError> {
+        let hash: Option<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(hash)
     }
 
     /// Deletes the sessions that expired before `now`; returns how many.

@@ -387,3 +387,69 @@ async fn the_audit_log_records_who_did_what_from_where(app: &TestApp) {
         .await;
     assert_eq!(bad.status(), 422);
 }
+
+on_both_databases!(a_password_change_ends_the_other_sessions);
+
+async fn a_password_change_ends_the_other_sessions(app: &TestApp) {
+    let _root = app.register("root").await;
+    let bob = app.register("bob").await;
+    let other: app::protocol::AuthResponse = login(app, "bob").await.json().await.unwrap();
+    let mut here = app.connect(&bob.token).await;
+    let mut elsewhere = app.connect(&other.token).await;
+
+    // The current password must be right, and the new one valid.
+    let wrong = app
+        .call(
+            "POST",
+            "/api/me/password",
+            &bob.token,
+            Some(json!({"current": "guess-guess", "new": "a-new-password"})),
+        )
+        .await;
+    assert_eq!(wrong.status(), 403);
+    let short = app
+        .call(
+            "POST",
+            "/api/me/password",
+            &bob.token,
+            Some(json!({"current": "password123", "new": "short"})),
+        )
+        .await;
+    assert_eq!(short.status(), 422);
+    let body: serde_json::Value = short.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "new", "{body}");
+
+    let changed = app
+        .call(
+            "POST",
+            "/api/me/password",
+            &bob.token,
+            Some(json!({"current": "password123", "new": "a-new-password"})),
+        )
+        .await;
+    assert_eq!(changed.status(), 204);
+    // The other device is logged out at once; this one stays.
+    assert_eq!(elsewhere.closed().await, close::SESSION_ENDED);
+    assert_eq!(
+        app.call("GET", "/api/me", &other.token, None)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.call("GET", "/api/me", &bob.token, None).await.status(),
+        200
+    );
+    here.send(&ClientFrame::Typing { room: RoomId(999) }).await;
+    assert!(matches!(here.recv().await, ServerFrame::Error { .. }));
+    // The old password no longer logs in; the new one does.
+    assert_eq!(login(app, "bob").await.status(), 401);
+    let fresh = app
+        .http
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"username": "bob", "password": "a-new-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), 200);
+}
