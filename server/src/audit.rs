@@ -9,12 +9,8 @@ use app::protocol::{AuditAction, RoomId, User};
 /// An entry for `action` done by `actor`.
 pub fn by(actor: &User, action: AuditAction) -> NewAuditEntry {
     NewAuditEntry {
-        at: chrono::Utc::now(),
         actor: Some((actor.id, actor.username.clone())),
-        action,
-        target: None,
-        detail: None,
-        ip: None,
+        ..anonymous(action)
     }
 }
 

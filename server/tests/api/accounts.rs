@@ -13,12 +13,7 @@ on_both_databases!(a_deactivated_agent_leaves_the_desk);
 on_both_databases!(the_people_directory_offers_active_accounts_only);
 
 async fn login(app: &TestApp, name: &str) -> reqwest::Response {
-    app.http
-        .post(app.url("/api/auth/login"))
-        .json(&json!({"username": name, "password": "password123"}))
-        .send()
-        .await
-        .unwrap()
+    app.login(name, "password123").await
 }
 
 async fn a_deactivated_account_is_locked_out_at_once(app: &TestApp) {
@@ -56,13 +51,7 @@ async fn a_deactivated_account_is_locked_out_at_once(app: &TestApp) {
         body["error"]["code"],
         ErrorCode::AccountDeactivated.as_str()
     );
-    let wrong = app
-        .http
-        .post(app.url("/api/auth/login"))
-        .json(&json!({"username": "bob", "password": "not-his-password"}))
-        .send()
-        .await
-        .unwrap();
+    let wrong = app.login("bob", "not-his-password").await;
     assert_eq!(wrong.status(), 401);
 
     // The admin's list says so; the name is still taken.
@@ -272,13 +261,7 @@ async fn the_audit_log_records_who_did_what_from_where(app: &TestApp) {
     let bob = app.register("bob").await;
     // A failed login, a role change, a deactivation, a private room with a
     // member added and removed, an API key and an invite.
-    let wrong = app
-        .http
-        .post(app.url("/api/auth/login"))
-        .json(&json!({"username": "bob", "password": "nope-nope-nope"}))
-        .send()
-        .await
-        .unwrap();
+    let wrong = app.login("bob", "nope-nope-nope").await;
     assert_eq!(wrong.status(), 401);
     let users = format!("/api/users/{}", bob.user.id);
     let _: User = app
@@ -444,12 +427,6 @@ async fn a_password_change_ends_the_other_sessions(app: &TestApp) {
     assert!(matches!(here.recv().await, ServerFrame::Error { .. }));
     // The old password no longer logs in; the new one does.
     assert_eq!(login(app, "bob").await.status(), 401);
-    let fresh = app
-        .http
-        .post(app.url("/api/auth/login"))
-        .json(&json!({"username": "bob", "password": "a-new-password"}))
-        .send()
-        .await
-        .unwrap();
+    let fresh = app.login("bob", "a-new-password").await;
     assert_eq!(fresh.status(), 200);
 }

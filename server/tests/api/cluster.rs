@@ -431,16 +431,8 @@ async fn announcements_roles_and_logouts_cross_nodes(bus: Bus) {
 
     // A deactivation on A closes bob's sockets on B and C (4001), and his
     // token is refused on every node.
-    let fresh: app::protocol::AuthResponse = a
-        .http
-        .post(a.url("/api/auth/login"))
-        .json(&json!({"username": "bob", "password": "password123"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fresh: app::protocol::AuthResponse =
+        a.login("bob", "password123").await.json().await.unwrap();
     let mut on_b = b.connect(&fresh.token).await;
     let mut on_c = cc.connect(&fresh.token).await;
     let resp = a

@@ -121,6 +121,16 @@ impl TestApp {
         resp.json().await.unwrap()
     }
 
+    /// `POST /api/auth/login` with `password`, as it answers.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn create_room(&self, token: &str, name: &str) -> RoomSummary {
         let resp = self
             .http
