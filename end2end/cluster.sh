@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts or stops two cluster nodes for the Playwright cluster spec: the release
-# server on ports $E2E_NODE_A_PORT and $E2E_NODE_B_PORT (3104, 3105), one fresh
+# Starts or stops two cluster nodes for the Playwright cluster spec: the server
+# (release, or $SWITCHBOARD_BIN as in server.sh) on ports $E2E_NODE_A_PORT and $E2E_NODE_B_PORT (3104, 3105), one fresh
 # PostgreSQL database and the machine's Redis as the bus, with its own subject
 # prefix. `start` prints nothing on success and registers the suite's admin on it.
 #   end2end/cluster.sh start|stop
@@ -11,6 +11,7 @@ a="${E2E_NODE_A_PORT:-3104}"
 b="${E2E_NODE_B_PORT:-3105}"
 pg="${E2E_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
 bus="${E2E_BUS:-redis://127.0.0.1:6379}"
+bin="${SWITCHBOARD_BIN:-$root/target/release/server}"
 
 start() {
   local db="sb_e2e_cluster_$(date +%s)_$$"
@@ -24,7 +25,7 @@ start() {
       SWITCHBOARD_BUS_PREFIX="$prefix" \
       LEPTOS_SITE_ROOT="$root/target/site" \
       RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
-      nohup "$root/target/release/server" >>"$data/node-$port.log" 2>&1 &
+      nohup "$bin" >>"$data/node-$port.log" 2>&1 &
     echo $! >"$data/node-$port.pid"
   done
   for port in "$a" "$b"; do

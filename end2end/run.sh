@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the Playwright suite against a release server on a fresh SQLite database.
+# Runs the Playwright suite against a server (release, or $SWITCHBOARD_BIN: see
+# server.sh) on a fresh SQLite database.
 # The server is stopped whatever happens; the suite's exit code is ours.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Starts, stops or restarts the release server for the Playwright suite.
+# Starts, stops or restarts the server for the Playwright suite: the release
+# build, or the binary SWITCHBOARD_BIN names (`make test` uses the debug one
+# the Rust tests built; the pages' WASM is the release build either way).
 #   end2end/server.sh start|stop|restart|kill-restart
 # Uses E2E_PORT (default 3100) and E2E_DATA (a folder for the SQLite file and
 # the pid file); restart keeps the same port and database, as a real restart does.
@@ -8,6 +10,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 port="${E2E_PORT:-3100}"
 data="${E2E_DATA:?E2E_DATA must name a folder}"
 pidfile="$data/server.pid"
+bin="${SWITCHBOARD_BIN:-$root/target/release/server}"
 
 start() {
   mkdir -p "$data"
@@ -17,7 +20,7 @@ start() {
     DATABASE_URL="sqlite://$data/e2e.db" \
     LEPTOS_SITE_ROOT="$root/target/site" \
     RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
-    nohup ./target/release/server >>"$data/server.log" 2>&1 &
+    nohup "$bin" >>"$data/server.log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 100); do
     if curl -fs "http://127.0.0.1:$port/login" >/dev/null 2>&1; then return 0; fi
