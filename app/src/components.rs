@@ -27,6 +27,7 @@ pub mod pending_row;
 pub mod people_picker;
 pub mod room_members;
 pub mod room_nav;
+pub mod room_settings;
 pub mod room_view;
 pub mod schedule_list;
 pub mod sidebar;

@@ -107,5 +107,7 @@ pub fn refusal_text(lang: Lang, code: crate::protocol::ErrorCode, detail: &str) 
         C::SetupRequired => td_string!(l, common.errors.setup_required).to_string(),
         C::PayloadTooLarge => td_string!(l, common.errors.payload_too_large).to_string(),
         C::AccountDeactivated => td_string!(l, common.errors.account_deactivated).to_string(),
+        C::RoomArchived => td_string!(l, common.errors.room_archived).to_string(),
+        C::Muted => td_string!(l, common.errors.muted).to_string(),
     }
 }

@@ -269,6 +269,17 @@ pub struct RoomSummary {
     /// included; empty (and absent) for rooms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
+    /// What the room is about, one line (empty: none). Rooms only.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub topic: String,
+    /// Archived: read-only for everyone, left out of the sidebar, still
+    /// listed, searchable and readable by its members.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
+    /// Until when the requesting user may read but not post here (a
+    /// moderator muted them); absent when they may post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_until: Option<DateTime<Utc>>,
 }
 
 impl RoomSummary {
@@ -515,8 +526,23 @@ pub enum ServerFrame {
     /// list. `room` is the room as you see it.
     MemberAdded { room: RoomSummary },
     /// You were removed from a room: your connections no longer follow it
-    /// and nothing more of it reaches you; drop it from your list.
-    MemberRemoved { room: RoomId },
+    /// and nothing more of it reaches you; drop it from your list. `banned`:
+    /// banned from it too (a public room), so joining it again is refused.
+    MemberRemoved {
+        room: RoomId,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        banned: bool,
+    },
+    /// A room's name, topic or archived state changed (`PATCH
+    /// /api/rooms/{room}`): to everyone who may list it.
+    RoomUpdated(RoomSettings),
+    /// A moderator muted you in a room until `until` (you still read it), or
+    /// unmuted you (`until` absent).
+    Muted {
+        room: RoomId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<DateTime<Utc>>,
+    },
     /// Your role in a room changed.
     MemberRole {
         room: RoomId,
@@ -671,6 +697,10 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The right password for an account an admin deactivated (403).
     AccountDeactivated,
+    /// The room is archived: read-only until an owner or moderator unarchives it.
+    RoomArchived,
+    /// A moderator muted you in this room; `until` in the message.
+    Muted,
 }
 
 impl ErrorCode {
@@ -695,6 +725,8 @@ impl ErrorCode {
             ErrorCode::SetupRequired => "setup_required",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::AccountDeactivated => "account_deactivated",
+            ErrorCode::RoomArchived => "room_archived",
+            ErrorCode::Muted => "muted",
         }
     }
 }
@@ -1199,6 +1231,69 @@ pub struct RoomMember {
     pub id: UserId,
     pub username: String,
     pub role: RoomRole,
+    /// Muted until then (see [`MuteMember`]); absent when they may post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_until: Option<DateTime<Utc>>,
+}
+
+/// A room's own settings, as `PATCH /api/rooms/{room}` answers them and
+/// `room_updated` carries them.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RoomSettings {
+    pub room: RoomId,
+    pub name: String,
+    #[serde(default)]
+    pub topic: String,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+/// `PATCH /api/rooms/{room}`: what to change (owners, moderators, admins).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct UpdateRoom {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+}
+
+/// Longest room topic, in characters.
+pub const MAX_TOPIC_CHARS: usize = 250;
+
+/// `POST /api/rooms/{room}/mutes`: mute `user` for `minutes` (1 minute to 30
+/// days); they read the room but cannot post, edit or type in it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MuteMember {
+    pub user: UserId,
+    pub minutes: i64,
+}
+
+/// Longest mute, in minutes (30 days).
+pub const MAX_MUTE_MINUTES: i64 = 30 * 24 * 60;
+
+/// A mute as `POST /api/rooms/{room}/mutes` answers it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RoomMute {
+    pub user: UserId,
+    pub username: String,
+    pub until: DateTime<Utc>,
+}
+
+/// `POST /api/rooms/{room}/bans`: ban `user` from a public room (removed at
+/// once, and refused when they join again).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct BanMember {
+    pub user: UserId,
+}
+
+/// One person banned from a room, as `GET /api/rooms/{room}/bans` lists them.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RoomBan {
+    pub id: UserId,
+    pub username: String,
+    pub banned_at: DateTime<Utc>,
 }
 
 /// `POST /api/dms`: the other participants (the caller is always one; listing
@@ -1242,6 +1337,14 @@ pub enum AuditAction {
     ScheduleCancelled,
     PasswordChanged,
     PasswordChangeFailed,
+    RoomRenamed,
+    RoomTopicChanged,
+    RoomArchived,
+    RoomUnarchived,
+    MemberMuted,
+    MemberUnmuted,
+    MemberBanned,
+    MemberUnbanned,
     #[serde(other)]
     Other,
 }
@@ -1269,11 +1372,19 @@ impl AuditAction {
             AuditAction::ScheduleCancelled => "schedule_cancelled",
             AuditAction::PasswordChanged => "password_changed",
             AuditAction::PasswordChangeFailed => "password_change_failed",
+            AuditAction::RoomRenamed => "room_renamed",
+            AuditAction::RoomTopicChanged => "room_topic_changed",
+            AuditAction::RoomArchived => "room_archived",
+            AuditAction::RoomUnarchived => "room_unarchived",
+            AuditAction::MemberMuted => "member_muted",
+            AuditAction::MemberUnmuted => "member_unmuted",
+            AuditAction::MemberBanned => "member_banned",
+            AuditAction::MemberUnbanned => "member_unbanned",
             AuditAction::Other => "other",
         }
     }
 
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::SignedUp,
         AuditAction::LoginFailed,
         AuditAction::AccountCreated,
@@ -1294,6 +1405,14 @@ impl AuditAction {
         AuditAction::ScheduleCancelled,
         AuditAction::PasswordChanged,
         AuditAction::PasswordChangeFailed,
+        AuditAction::RoomRenamed,
+        AuditAction::RoomTopicChanged,
+        AuditAction::RoomArchived,
+        AuditAction::RoomUnarchived,
+        AuditAction::MemberMuted,
+        AuditAction::MemberUnmuted,
+        AuditAction::MemberBanned,
+        AuditAction::MemberUnbanned,
     ];
 
     pub fn parse(s: &str) -> AuditAction {
@@ -1833,7 +1952,10 @@ mod tests {
                 },
             },
             ServerFrame::Left { room: RoomId(1) },
-            ServerFrame::MemberRemoved { room: RoomId(1) },
+            ServerFrame::MemberRemoved {
+                room: RoomId(1),
+                banned: false,
+            },
             ServerFrame::SupportAgentRemoved { id: UserId(1) },
         ] {
             assert_eq!(read(&other), VisitorFrame::Other);
@@ -1860,7 +1982,16 @@ mod tests {
         }
         let frame: ServerFrame =
             serde_json::from_str(r#"{"type":"member_removed","room":3}"#).unwrap();
-        assert_eq!(frame, ServerFrame::MemberRemoved { room: RoomId(3) });
+        assert_eq!(
+            frame,
+            ServerFrame::MemberRemoved {
+                room: RoomId(3),
+                banned: false
+            }
+        );
+        // Summaries of servers older than room settings read as open rooms.
+        assert!(r.topic.is_empty() && !r.archived && r.muted_until.is_none());
+        assert!(json.get("topic").is_none() && json.get("archived").is_none());
     }
 
     #[test]

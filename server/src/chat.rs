@@ -14,7 +14,7 @@ pub mod join;
 pub mod replay;
 
 use crate::{
-    hub::{Outbox, Topic},
+    hub::{Outbox, Topic, Voice},
     ingest::Submission,
     refusal::Refusal,
     rooms::{self, RoomAction},
@@ -60,9 +60,10 @@ impl ChatSession {
     /// What lets a connection post, type and mark read in a room: it
     /// followed the room through a `join` that passed [`rooms::check`], and
     /// has not left or lost it since. No database read while it does.
-    async fn require_joined(&self, room: RoomId) -> Result<(), Refusal> {
-        if self.state.hub.follows(self.outbox.id, room) {
-            return Ok(());
+    /// Answers what may still stop it posting there (archived, muted).
+    async fn require_joined(&self, room: RoomId) -> Result<Voice, Refusal> {
+        if let Some(voice) = self.state.hub.voice(self.outbox.id, room) {
+            return Ok(voice);
         }
         let not_joined = || {
             Refusal::new(
@@ -99,14 +100,25 @@ impl ChatSession {
         // Subscribe before reading history, so nothing falls between the two;
         // the client merges by id whatever arrives twice.
         state.hub.subscribe(room, self.outbox.id);
-        // A removal committed between the check and the subscription found
-        // nothing here to unfollow; looking again now closes that gap (one
-        // committed after this look publishes after the subscription, and
-        // unfollows it).
-        if !access.is_public() && !state.store.is_member(room, self.user.id).await? {
+        // A removal, ban, archiving or mute committed between the check and
+        // the subscription found nothing here to change; looking again now
+        // closes that gap (one committed after this look publishes after the
+        // subscription, and reaches it).
+        let now = match rooms::access(&state.store, room, &self.user).await {
+            Ok(now) => now,
+            Err(refusal) => {
+                state.hub.unsubscribe(room, self.outbox.id);
+                return Err(refusal);
+            }
+        };
+        if (!access.is_public() && now.role().is_none()) || now.is_banned() {
             state.hub.unsubscribe(room, self.outbox.id);
-            return Err(rooms::no_such_room(room));
+            return Err(match now.check(RoomAction::Join) {
+                Err(refusal) => refusal,
+                Ok(()) => rooms::no_such_room(room),
+            });
         }
+        state.hub.hear(self.outbox.id, room, now.voice());
         join::answer(state, &self.outbox, room, since, changes_since).await?;
         // Who is online as of now, not as of the subscription: a
         // `presence_changed` published while the history was read has
@@ -141,9 +153,11 @@ impl ChatSession {
     pub async fn post(&mut self, room: RoomId, body: &str, client_id: &str) -> Result<(), Refusal> {
         let cid = ClientId::parse(client_id)?;
         let cid_str = cid.as_str().to_owned();
-        self.require_joined(room)
+        let voice = self
+            .require_joined(room)
             .await
             .map_err(|r| r.for_client(&cid_str))?;
+        rooms::may_post(room, voice, self.state.clock.now()).map_err(|r| r.for_client(&cid_str))?;
         let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid_str))?;
         self.state
             .limits
@@ -173,8 +187,12 @@ impl ChatSession {
     /// Relays a typing notice to the room's other connections, at most once a
     /// second per room; over the per-user limit it is dropped, not refused:
     /// it is a hint that expires by itself, and an error would cost more.
+    /// Dropped too where the user may not post (archived, muted).
     pub async fn typing(&mut self, room: RoomId) -> Result<(), Refusal> {
-        self.require_joined(room).await?;
+        let voice = self.require_joined(room).await?;
+        if rooms::may_post(room, voice, self.state.clock.now()).is_err() {
+            return Ok(());
+        }
         let now = Instant::now();
         if let Some(last) = self.last_typing.get(&room) {
             if now.duration_since(*last) < TYPING_EVERY {

@@ -33,7 +33,12 @@ pub fn api() -> Router<AppState> {
         .route("/me", get(auth::me))
         .route("/me/password", post(auth::change_password))
         .route("/rooms", get(rooms::list).post(rooms::create))
+        .route("/rooms/{room}", patch(rooms::update))
         .route("/rooms/{room}/messages", get(rooms::messages))
+        .route("/rooms/{room}/mutes", post(rooms::mute))
+        .route("/rooms/{room}/mutes/{user}", delete(rooms::unmute))
+        .route("/rooms/{room}/bans", get(rooms::bans).post(rooms::ban))
+        .route("/rooms/{room}/bans/{user}", delete(rooms::unban))
         .route(
             "/rooms/{room}/members",
             get(rooms::members).post(rooms::add_member),

@@ -19,7 +19,7 @@ mod remote;
 pub mod topic;
 
 pub use outbox::{ConnId, End, Feed, Kick, Lagged, Outbox};
-pub use topic::{Audience, Consoles, Event, Topic};
+pub use topic::{Audience, Consoles, Event, Topic, Voice, VoiceChange};
 
 use crate::{
     bus::{Body, Link},
@@ -114,7 +114,8 @@ struct Connection {
     /// `None` for a support visitor (no account, no rooms).
     account: Option<Account>,
     outbox: Outbox,
-    rooms: HashSet<RoomId>,
+    /// The rooms it follows, and what may stop it posting in each.
+    rooms: HashMap<RoomId, Voice>,
     /// Whether it subscribed to the desk's events (`support.subscribe`).
     console: bool,
 }
@@ -162,9 +163,7 @@ impl State {
     /// anyone did, for the caller to announce once the lock is released.
     fn leave(&mut self, room: RoomId, conn: ConnId) -> Option<String> {
         let c = self.conns.get_mut(&conn)?;
-        if !c.rooms.remove(&room) {
-            return None;
-        }
+        c.rooms.remove(&room)?;
         c.outbox.unfollow(room);
         let r = self.rooms.get_mut(&room)?;
         r.subscribers -= 1;
@@ -208,7 +207,7 @@ impl State {
             Topic::Room { room } => self
                 .conns
                 .values()
-                .filter(|c| c.rooms.contains(room))
+                .filter(|c| c.rooms.contains_key(room))
                 .map(|c| (c.account.as_ref().map(|a| a.user), c.outbox.clone()))
                 .collect(),
             Topic::Conversation {
@@ -337,7 +336,7 @@ impl Hub {
             Connection {
                 account,
                 outbox,
-                rooms: HashSet::new(),
+                rooms: HashMap::new(),
                 console: false,
             },
         );
@@ -366,7 +365,7 @@ impl Hub {
             let rooms: Vec<RoomId> = st
                 .conns
                 .get(&conn)
-                .map(|c| c.rooms.iter().copied().collect())
+                .map(|c| c.rooms.keys().copied().collect())
                 .unwrap_or_default();
             let gone = rooms
                 .into_iter()
@@ -398,7 +397,8 @@ impl Hub {
             };
             let username = account.username.clone();
             let r = st.rooms.entry(room).or_insert_with(Room::new);
-            if c.rooms.insert(room) {
+            if !c.rooms.contains_key(&room) {
+                c.rooms.insert(room, Voice::default());
                 c.outbox.follow(room, r.ring.subscribe());
                 r.subscribers += 1;
                 let count = r.online.entry(username.clone()).or_insert(0);
@@ -598,6 +598,38 @@ impl Hub {
                     users: Vec::new(),
                 }
             }
+            (
+                topic,
+                Event::Voice {
+                    room,
+                    change,
+                    frame,
+                },
+            ) => {
+                let targets = {
+                    let mut st = self.state();
+                    let targets = st.targets(topic);
+                    for (_, outbox) in &targets {
+                        if let Some(v) = st
+                            .conns
+                            .get_mut(&outbox.id)
+                            .and_then(|c| c.rooms.get_mut(room))
+                        {
+                            v.apply(*change);
+                        }
+                    }
+                    targets
+                };
+                let bytes = encode(frame);
+                let connections = targets
+                    .iter()
+                    .filter(|(_, outbox)| outbox.push(bytes.clone()))
+                    .count();
+                Delivery {
+                    connections,
+                    users: Vec::new(),
+                }
+            }
             (topic, Event::Close { why }) => {
                 let targets = self.state().targets(topic);
                 for (_, outbox) in &targets {
@@ -637,10 +669,30 @@ impl Hub {
     /// nor lost it since ([`Event::Leave`]). What lets it post, type and mark
     /// messages read there.
     pub fn follows(&self, conn: ConnId, room: RoomId) -> bool {
+        self.voice(conn, room).is_some()
+    }
+
+    /// What may stop a connection posting in a room it follows (`None`:
+    /// it does not follow it).
+    pub fn voice(&self, conn: ConnId, room: RoomId) -> Option<Voice> {
         self.state()
             .conns
             .get(&conn)
-            .is_some_and(|c| c.rooms.contains(&room))
+            .and_then(|c| c.rooms.get(&room).copied())
+    }
+
+    /// Takes what a `join` read from the store into a connection's voice in
+    /// a room it follows, keeping the stricter ([`Voice::merge`]) of that and
+    /// what [`Event::Voice`] delivered since it subscribed.
+    pub fn hear(&self, conn: ConnId, room: RoomId, voice: Voice) {
+        if let Some(v) = self
+            .state()
+            .conns
+            .get_mut(&conn)
+            .and_then(|c| c.rooms.get_mut(&room))
+        {
+            v.merge(voice);
+        }
     }
 
     /// How many connections are registered (for metrics and tests).
@@ -900,7 +952,10 @@ mod tests {
         }
         let removed = Event::Leave {
             room,
-            frame: ServerFrame::MemberRemoved { room },
+            frame: ServerFrame::MemberRemoved {
+                room,
+                banned: false,
+            },
         };
         assert_eq!(
             hub.publish(Topic::User { user: UserId(1) }, removed)

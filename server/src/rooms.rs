@@ -24,20 +24,29 @@
 //!   (adding themselves shows), and never a DM they are not in.
 //! - a DM's people are fixed: nobody is added, removed or promoted; another
 //!   set of people is another DM.
+//! - owners and moderators (and admins) rename a room, set its topic, archive
+//!   and reopen it, mute its members and ban them from a public room — a
+//!   moderator acts on plain members only. An **archived** room is read-only
+//!   for everyone; a **muted** member reads but cannot post, edit or type
+//!   until the mute ends; a **banned** user cannot join the room again. What
+//!   stops a follower posting travels with its subscription
+//!   ([`crate::hub::Voice`]), so a `send` is still judged without a query.
 
 use crate::{
-    hub::{Event, Topic},
+    hub::{Event, Topic, Voice, VoiceChange},
     refusal::Refusal,
     state::AppState,
     store::{Standing, Store},
 };
 use app::{
     protocol::{
-        ErrorCode, Role, RoomId, RoomKind, RoomMember, RoomRole, RoomSummary, ServerFrame, User,
-        UserId, Visibility, MAX_DM_PEOPLE,
+        ErrorCode, Role, RoomBan, RoomId, RoomKind, RoomMember, RoomRole, RoomSettings,
+        RoomSummary, ServerFrame, UpdateRoom, User, UserId, Visibility, MAX_DM_PEOPLE,
+        MAX_MUTE_MINUTES, MAX_TOPIC_CHARS,
     },
     validate::{Invalid, RoomName},
 };
+use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
 /// What someone wants to do in a room.
@@ -60,6 +69,8 @@ pub enum RoomAction {
     ManageMembers,
     /// Change members' roles.
     SetRoles,
+    /// Rename it, set its topic, archive or reopen it.
+    Configure,
 }
 
 /// Where one user stands in one room, and what that allows.
@@ -68,6 +79,8 @@ pub struct Access {
     pub room: RoomId,
     standing: Standing,
     admin: bool,
+    /// When it was read: a mute is judged against it.
+    now: DateTime<Utc>,
 }
 
 impl Access {
@@ -84,16 +97,36 @@ impl Access {
         self.standing.role
     }
 
+    /// Until when the user is muted here, if they are now.
+    pub fn muted_until(&self) -> Option<DateTime<Utc>> {
+        self.voice().muted_at(self.now)
+    }
+
+    /// What stops the user posting here, for the hub to keep with their
+    /// subscription.
+    pub fn voice(&self) -> Voice {
+        Voice {
+            archived: self.standing.archived,
+            muted_until: self.standing.muted_until,
+        }
+    }
+
+    pub fn is_banned(&self) -> bool {
+        self.standing.banned
+    }
+
     /// The rule itself (see the module's header).
     pub fn allows(&self, action: RoomAction) -> bool {
         let member = self.standing.role.is_some();
         let dm = self.standing.kind == RoomKind::Dm;
         let public = self.is_public();
         let room_role = self.standing.role;
+        let silenced = self.standing.archived || self.muted_until().is_some();
         match action {
             // Admins see private rooms (to manage them), never others' DMs.
             RoomAction::See => public || member || (self.admin && !dm),
-            RoomAction::Join | RoomAction::Write => public || member,
+            RoomAction::Join => (public && !self.standing.banned) || member,
+            RoomAction::Write => (public || member) && !silenced,
             // As before private rooms: the history is for members.
             RoomAction::ReadHistory => member,
             RoomAction::ListMembers => member || (self.admin && !dm),
@@ -101,6 +134,7 @@ impl Access {
                 !dm && (self.admin || room_role >= Some(RoomRole::Moderator))
             }
             RoomAction::SetRoles => !dm && (self.admin || room_role == Some(RoomRole::Owner)),
+            RoomAction::Configure => !dm && (self.admin || room_role >= Some(RoomRole::Moderator)),
         }
     }
 
@@ -114,6 +148,20 @@ impl Access {
             return Err(no_such_room(self.room));
         }
         let dm = self.standing.kind == RoomKind::Dm;
+        if action == RoomAction::Write && (self.is_public() || self.role().is_some()) {
+            if self.standing.archived {
+                return Err(archived(self.room));
+            }
+            if let Some(until) = self.muted_until() {
+                return Err(muted(self.room, until));
+            }
+        }
+        if action == RoomAction::Join && self.standing.banned {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "you are banned from this room",
+            ));
+        }
         let why = match action {
             RoomAction::Moderate if dm => "nobody moderates a direct message",
             RoomAction::ManageMembers | RoomAction::SetRoles if dm => {
@@ -130,6 +178,10 @@ impl Access {
                 "only the room's owners and moderators can add and remove members"
             }
             RoomAction::SetRoles => "only the room's owners can change roles",
+            RoomAction::Configure if dm => "a direct message has no name or topic to set",
+            RoomAction::Configure => {
+                "only the room's owners and moderators can rename, describe or archive it"
+            }
         };
         Err(Refusal::new(ErrorCode::Forbidden, why))
     }
@@ -139,6 +191,36 @@ impl Access {
 /// exists: the two are answered alike.
 pub fn no_such_room(room: RoomId) -> Refusal {
     Refusal::new(ErrorCode::NotFound, format!("room {room} does not exist"))
+}
+
+/// Posting, editing or typing in an archived room.
+pub fn archived(room: RoomId) -> Refusal {
+    Refusal::new(
+        ErrorCode::RoomArchived,
+        format!("room {room} is archived: it is read-only"),
+    )
+}
+
+/// Posting, editing or typing while muted.
+pub fn muted(room: RoomId, until: DateTime<Utc>) -> Refusal {
+    Refusal::new(
+        ErrorCode::Muted,
+        format!(
+            "a moderator muted you in room {room} until {}",
+            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+    )
+}
+
+/// Whether a connection whose voice in `room` is `voice` may post there at `now`.
+pub fn may_post(room: RoomId, voice: Voice, now: DateTime<Utc>) -> Result<(), Refusal> {
+    if voice.archived {
+        return Err(archived(room));
+    }
+    if let Some(until) = voice.muted_at(now) {
+        return Err(muted(room, until));
+    }
+    Ok(())
 }
 
 /// Where `user` stands in `room`; `not_found` when there is no such room.
@@ -153,6 +235,7 @@ pub async fn access(store: &Store, room: RoomId, user: &User) -> Result<Access, 
         // The account role is current: a role change renews the user's
         // connections (close 4003), and HTTP reads it per request.
         admin: user.role == Role::Admin,
+        now: Utc::now(),
     })
 }
 
@@ -319,6 +402,7 @@ pub async fn add_member(
             id: person.id,
             username: person.username,
             role,
+            muted_until: None,
         },
         added,
     ))
@@ -333,6 +417,8 @@ pub enum Departure {
     /// Someone — possibly they themselves, over HTTP — removed them:
     /// `member_removed`.
     Removed,
+    /// A moderator banned them: `member_removed` with `banned`.
+    Banned,
 }
 
 /// Ends `target`'s membership of `room`. Owners and moderators (and admins)
@@ -410,7 +496,11 @@ pub async fn leave(state: &AppState, user: &User, room: RoomId) -> Result<bool, 
 fn depart(state: &AppState, room: RoomId, user: UserId, why: Departure) {
     let frame = match why {
         Departure::Left => ServerFrame::Left { room },
-        Departure::Removed => ServerFrame::MemberRemoved { room },
+        Departure::Removed => ServerFrame::MemberRemoved {
+            room,
+            banned: false,
+        },
+        Departure::Banned => ServerFrame::MemberRemoved { room, banned: true },
     };
     state
         .hub
@@ -450,7 +540,234 @@ pub async fn set_role(
         id: person.id,
         username: person.username,
         role,
+        muted_until: None,
     })
+}
+
+/// What [`update_room`] changed, for the caller to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomUpdate {
+    pub before: RoomSettings,
+    pub after: RoomSettings,
+}
+
+/// Renames a room, sets its topic, archives or reopens it (owners,
+/// moderators, admins; never a DM), then tells everyone who may list it
+/// (`room_updated`: everyone for a public room, its members for a private
+/// one). Archiving or reopening also changes, on every node, whether its
+/// followers may post.
+pub async fn update_room(
+    state: &AppState,
+    actor: &User,
+    room: RoomId,
+    change: &UpdateRoom,
+) -> Result<RoomUpdate, Refusal> {
+    if change.name.is_none() && change.topic.is_none() && change.archived.is_none() {
+        return Err(Invalid {
+            field: "name",
+            problem: "give a name, topic or archived (or several)".into(),
+        }
+        .into());
+    }
+    let name = change.name.as_deref().map(RoomName::parse).transpose()?;
+    let topic = change.topic.as_deref().map(parse_topic).transpose()?;
+    let store = &state.store;
+    let access = check(store, room, actor, RoomAction::Configure).await?;
+    let before = store
+        .room_settings(room)
+        .await?
+        .ok_or_else(|| no_such_room(room))?;
+    let after = store
+        .update_room(
+            room,
+            name.as_ref().map(|n| n.as_str()),
+            topic.as_deref(),
+            change.archived,
+            state.clock.now(),
+        )
+        .await?
+        .ok_or_else(|| no_such_room(room))?;
+    let audience = if access.is_public() {
+        Topic::All
+    } else {
+        let members = store.room_members(room).await?;
+        Topic::Users {
+            users: members.into_iter().map(|m| m.id).collect(),
+        }
+    };
+    let frame = ServerFrame::RoomUpdated(after.clone());
+    if before.archived != after.archived {
+        state.hub.publish(
+            audience,
+            Event::Voice {
+                room,
+                change: VoiceChange::Archived(after.archived),
+                frame,
+            },
+        );
+    } else if before != after {
+        state.hub.publish(audience, frame);
+    }
+    Ok(RoomUpdate { before, after })
+}
+
+/// A topic as given: trimmed, one line, at most [`MAX_TOPIC_CHARS`].
+fn parse_topic(topic: &str) -> Result<String, Invalid> {
+    let topic = topic.trim();
+    let problem = if topic.chars().count() > MAX_TOPIC_CHARS {
+        Some(format!("must be at most {MAX_TOPIC_CHARS} characters"))
+    } else if topic.chars().any(char::is_control) {
+        Some("must be one line, without control characters".to_owned())
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(Invalid {
+            field: "topic",
+            problem,
+        }),
+        None => Ok(topic.to_owned()),
+    }
+}
+
+/// The checks shared by mute and ban: the actor moderates the room, the
+/// target exists and is not the actor, and a moderator acts on plain members
+/// only (an owner or an admin on anyone). Answers the target.
+async fn moderate(
+    state: &AppState,
+    actor: &User,
+    room: RoomId,
+    target: UserId,
+) -> Result<(Access, User), Refusal> {
+    let store = &state.store;
+    let access = check(store, room, actor, RoomAction::Moderate).await?;
+    if target == actor.id {
+        return Err(Invalid {
+            field: "user",
+            problem: "you cannot mute or ban yourself".into(),
+        }
+        .into());
+    }
+    let person = store.user(target).await?.ok_or_else(|| {
+        Refusal::from(Invalid {
+            field: "user",
+            problem: format!("user {target} does not exist"),
+        })
+    })?;
+    let target_role = store.standing(room, target).await?.and_then(|s| s.role);
+    let outranks = actor.role == Role::Admin || access.role() == Some(RoomRole::Owner);
+    if !outranks && (target_role >= Some(RoomRole::Moderator) || person.role == Role::Admin) {
+        return Err(Refusal::new(
+            ErrorCode::Forbidden,
+            "only the room's owners can mute or ban its moderators, owners and admins",
+        ));
+    }
+    Ok((access, person))
+}
+
+/// Mutes `target` in `room` for `minutes` (1 to [`MAX_MUTE_MINUTES`]): they
+/// keep reading it but cannot post, edit or type there until then, on every
+/// connection and node at once (`muted` tells them until when). Answers the
+/// end of the mute.
+pub async fn mute(
+    state: &AppState,
+    actor: &User,
+    room: RoomId,
+    target: UserId,
+    minutes: i64,
+) -> Result<(User, DateTime<Utc>), Refusal> {
+    if !(1..=MAX_MUTE_MINUTES).contains(&minutes) {
+        return Err(Invalid {
+            field: "minutes",
+            problem: format!("must be 1 to {MAX_MUTE_MINUTES} (30 days)"),
+        }
+        .into());
+    }
+    let (_, person) = moderate(state, actor, room, target).await?;
+    // To the second: what PostgreSQL keeps (microseconds) and the frame
+    // says then agree, and nobody needs a mute finer than that.
+    let until = chrono::SubsecRound::trunc_subsecs(
+        state.clock.now() + chrono::Duration::minutes(minutes),
+        0,
+    );
+    state.store.mute(room, target, until, actor.id).await?;
+    tell_muted(state, room, target, Some(until));
+    Ok((person, until))
+}
+
+/// Lifts `target`'s mute in `room` (the same people as [`mute`]). False
+/// when they were not muted.
+pub async fn unmute(
+    state: &AppState,
+    actor: &User,
+    room: RoomId,
+    target: UserId,
+) -> Result<bool, Refusal> {
+    moderate(state, actor, room, target).await?;
+    let lifted = state.store.unmute(room, target).await?;
+    if lifted {
+        tell_muted(state, room, target, None);
+    }
+    Ok(lifted)
+}
+
+fn tell_muted(state: &AppState, room: RoomId, user: UserId, until: Option<DateTime<Utc>>) {
+    state.hub.publish(
+        Topic::User { user },
+        Event::Voice {
+            room,
+            change: VoiceChange::Muted(until),
+            frame: ServerFrame::Muted { room, until },
+        },
+    );
+}
+
+/// Bans `target` from a public room: their membership ends, every
+/// connection of theirs stops following it (`member_removed` with
+/// `banned`), and joining it again is refused until [`unban`]. A private
+/// room is members only already: remove the member instead.
+pub async fn ban(
+    state: &AppState,
+    actor: &User,
+    room: RoomId,
+    target: UserId,
+) -> Result<RoomBan, Refusal> {
+    let (access, person) = moderate(state, actor, room, target).await?;
+    if !access.is_public() {
+        return Err(Invalid {
+            field: "user",
+            problem: "a private room is for its members only: remove them instead".into(),
+        }
+        .into());
+    }
+    let banned_at = state
+        .store
+        .ban(room, target, actor.id, state.clock.now())
+        .await?;
+    depart(state, room, target, Departure::Banned);
+    Ok(RoomBan {
+        id: person.id,
+        username: person.username,
+        banned_at,
+    })
+}
+
+/// Lifts `target`'s ban from `room`; false when there was none. They may
+/// join again (they are not made a member).
+pub async fn unban(
+    state: &AppState,
+    actor: &User,
+    room: RoomId,
+    target: UserId,
+) -> Result<bool, Refusal> {
+    check(&state.store, room, actor, RoomAction::Moderate).await?;
+    Ok(state.store.unban(room, target).await?)
+}
+
+/// Who is banned from `room` (for its owners, moderators and admins).
+pub async fn bans(state: &AppState, actor: &User, room: RoomId) -> Result<Vec<RoomBan>, Refusal> {
+    check(&state.store, room, actor, RoomAction::Moderate).await?;
+    Ok(state.store.room_bans(room).await?)
 }
 
 /// A room's members and their roles.
@@ -479,8 +796,12 @@ mod tests {
                 kind,
                 visibility,
                 role,
+                archived: false,
+                muted_until: None,
+                banned: false,
             },
             admin,
+            now: Utc::now(),
         }
     }
 
@@ -506,6 +827,7 @@ mod tests {
                 ListMembers,
                 ManageMembers,
                 SetRoles,
+                Configure,
             ] {
                 assert_eq!(
                     code(&outsider, action),
@@ -520,7 +842,14 @@ mod tests {
     fn an_admin_manages_a_private_room_without_reading_it() {
         use RoomAction::*;
         let admin = access(RoomKind::Room, Visibility::Private, None, true);
-        for action in [See, ListMembers, ManageMembers, SetRoles, Moderate] {
+        for action in [
+            See,
+            ListMembers,
+            ManageMembers,
+            SetRoles,
+            Moderate,
+            Configure,
+        ] {
             assert!(admin.allows(action), "{action:?}");
         }
         for action in [Join, ReadHistory, Write] {
@@ -568,8 +897,81 @@ mod tests {
             true,
         );
         assert!(me.allows(Join) && me.allows(ReadHistory) && me.allows(ListMembers));
-        for action in [Moderate, ManageMembers, SetRoles] {
+        for action in [Moderate, ManageMembers, SetRoles, Configure] {
             assert_eq!(code(&me, action), Some(ErrorCode::Forbidden), "{action:?}");
         }
+    }
+
+    #[test]
+    fn moderators_configure_rooms_and_members_do_not() {
+        use RoomAction::*;
+        let public = |role| access(RoomKind::Room, Visibility::Public, role, false);
+        assert!(public(Some(RoomRole::Moderator)).allows(Configure));
+        assert!(public(Some(RoomRole::Owner)).allows(Configure));
+        assert_eq!(
+            code(&public(Some(RoomRole::Member)), Configure),
+            Some(ErrorCode::Forbidden)
+        );
+        assert_eq!(code(&public(None), Configure), Some(ErrorCode::Forbidden));
+        assert!(access(RoomKind::Room, Visibility::Public, None, true).allows(Configure));
+    }
+
+    #[test]
+    fn archived_rooms_and_muted_members_are_read_but_not_written() {
+        use RoomAction::*;
+        let mut member = access(
+            RoomKind::Room,
+            Visibility::Public,
+            Some(RoomRole::Member),
+            false,
+        );
+        member.standing.archived = true;
+        assert!(member.allows(Join) && member.allows(ReadHistory));
+        assert_eq!(code(&member, Write), Some(ErrorCode::RoomArchived));
+        assert!(may_post(member.room, member.voice(), member.now).is_err());
+        member.standing.archived = false;
+        member.standing.muted_until = Some(member.now + chrono::Duration::minutes(5));
+        assert!(member.allows(ReadHistory));
+        assert_eq!(code(&member, Write), Some(ErrorCode::Muted));
+        assert_eq!(
+            may_post(member.room, member.voice(), member.now)
+                .err()
+                .map(|r| r.code),
+            Some(ErrorCode::Muted)
+        );
+        member.standing.muted_until = Some(member.now - chrono::Duration::seconds(1));
+        assert!(member.allows(Write), "a mute that has run out is over");
+        assert!(may_post(member.room, member.voice(), member.now).is_ok());
+        // An outsider of a private archived room still learns nothing.
+        let mut outsider = access(RoomKind::Room, Visibility::Private, None, false);
+        outsider.standing.archived = true;
+        assert_eq!(code(&outsider, Write), Some(ErrorCode::NotFound));
+    }
+
+    #[test]
+    fn a_banned_user_sees_a_public_room_but_cannot_join_it() {
+        use RoomAction::*;
+        let mut banned = access(RoomKind::Room, Visibility::Public, None, false);
+        banned.standing.banned = true;
+        assert!(banned.allows(See));
+        assert_eq!(code(&banned, Join), Some(ErrorCode::Forbidden));
+    }
+
+    #[test]
+    fn a_join_keeps_the_stricter_voice() {
+        let now = Utc::now();
+        let mut v = Voice {
+            archived: false,
+            muted_until: Some(now + chrono::Duration::minutes(1)),
+        };
+        v.merge(Voice {
+            archived: true,
+            muted_until: None,
+        });
+        assert!(v.archived);
+        assert_eq!(v.muted_until, Some(now + chrono::Duration::minutes(1)));
+        v.apply(VoiceChange::Muted(None));
+        v.apply(VoiceChange::Archived(false));
+        assert_eq!(v, Voice::default());
     }
 }

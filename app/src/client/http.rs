@@ -16,6 +16,7 @@ use crate::protocol::{
     PushResponse, Role, RoomId, RoomSummary, Schedule, ScheduleId, SchedulePatch, ScheduleRequest,
     SessionRequest, UpdateUser, User, UserId, VisitorSession,
 };
+use crate::protocol::{BanMember, MuteMember, RoomBan, RoomMute, RoomSettings, UpdateRoom};
 use crate::protocol::{
     CreateAccount, CreateInvite, Invite, InviteId, NewInvite, Registration, RegistrationInfo,
 };
@@ -354,6 +355,33 @@ pub async fn add_member(room: RoomId, user: UserId) -> Result<RoomMember, ApiErr
 
 pub async fn remove_member(room: RoomId, user: UserId) -> Result<(), ApiError> {
     no_content(Method::Delete, &format!("/api/rooms/{room}/members/{user}")).await
+}
+
+/// Renames a room, sets its topic, archives or reopens it.
+pub async fn update_room(room: RoomId, change: &UpdateRoom) -> Result<RoomSettings, ApiError> {
+    call(Method::Patch, &format!("/api/rooms/{room}"), json(change)?).await
+}
+
+pub async fn mute(room: RoomId, user: UserId, minutes: i64) -> Result<RoomMute, ApiError> {
+    let body = json(&MuteMember { user, minutes })?;
+    call(Method::Post, &format!("/api/rooms/{room}/mutes"), body).await
+}
+
+pub async fn unmute(room: RoomId, user: UserId) -> Result<(), ApiError> {
+    no_content(Method::Delete, &format!("/api/rooms/{room}/mutes/{user}")).await
+}
+
+pub async fn bans(room: RoomId) -> Result<Vec<RoomBan>, ApiError> {
+    call(Method::Get, &format!("/api/rooms/{room}/bans"), None).await
+}
+
+pub async fn ban(room: RoomId, user: UserId) -> Result<RoomBan, ApiError> {
+    let body = json(&BanMember { user })?;
+    call(Method::Post, &format!("/api/rooms/{room}/bans"), body).await
+}
+
+pub async fn unban(room: RoomId, user: UserId) -> Result<(), ApiError> {
+    no_content(Method::Delete, &format!("/api/rooms/{room}/bans/{user}")).await
 }
 
 /// One page of a room's history: up to `limit` messages just below `before`

@@ -1,5 +1,6 @@
 //! Who is online in the room, you first, each with a button that opens a
-//! direct message with them; in a private room, its members below. Hidden on
+//! direct message with them; below, a private room's members (and a public
+//! room's, for those who moderate it). Hidden on
 //! narrow screens, where the header's "N online" stands in for it.
 
 use leptos::prelude::*;
@@ -29,10 +30,20 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
         names.sort_by_key(|(name, mine)| (!mine, name.to_lowercase()));
         names
     });
-    let private_room = Memo::new(move |_| {
+    // A private room's members are listed to all of them; a public room's
+    // to those who moderate it (to mute and ban).
+    let members_shown = Memo::new(move |_| {
+        let admin = chat.me.with(|m| {
+            m.as_ref()
+                .is_some_and(|u| u.role == crate::protocol::Role::Admin)
+        });
         chat.rooms.with(|r| {
-            r.get(room)
-                .is_some_and(|x| x.is_members_only() && !x.is_dm())
+            r.get(room).is_some_and(|x| {
+                !x.is_dm()
+                    && (x.is_members_only()
+                        || admin
+                        || x.role >= Some(crate::protocol::RoomRole::Moderator))
+            })
         })
     });
     let navigate = use_navigate();
@@ -82,7 +93,7 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
                     }
                 />
             </ul>
-            {move || private_room.get().then(|| view! { <RoomMembers room/> })}
+            {move || members_shown.get().then(|| view! { <RoomMembers room/> })}
         </aside>
     }
     .into_any()

@@ -1,7 +1,8 @@
 //! The rooms you are in, or your direct messages, with unread badges. Each is
 //! a link (`/?room=ID`), so rooms can be opened in new tabs and the back
 //! button works. A private room is marked with a lock; a DM is called by its
-//! other people.
+//! other people. Archived rooms leave the list (the open one stays while it
+//! is open) for a folded "Archived" list under it.
 
 use leptos::prelude::*;
 
@@ -25,15 +26,24 @@ pub fn RoomNav(
     let joined = Memo::new(move |_| {
         let me = chat.my_name();
         chat.rooms.with(|r| {
+            let open = chat.active.get();
             let mut list: Vec<(RoomSummary, String)> = r
                 .joined()
-                .filter(|x| x.kind == kind)
+                .filter(|x| x.kind == kind && (!x.archived || open == Some(x.id)))
                 .map(|x| (x.clone(), x.title(&me)))
                 .collect();
             if kind == RoomKind::Dm {
                 list.sort_by_cached_key(|(_, title)| title.to_lowercase());
             }
             list
+        })
+    });
+    let archived = Memo::new(move |_| {
+        chat.rooms.with(|r| {
+            r.joined()
+                .filter(|x| x.kind == kind && x.archived)
+                .map(|x| (x.id, x.name.clone()))
+                .collect::<Vec<_>>()
         })
     });
     let dm = kind == RoomKind::Dm;
@@ -117,6 +127,19 @@ pub fn RoomNav(
                     />
                 </ul>
             </Show>
+            {move || (!archived.with(Vec::is_empty)).then(|| view! {
+                <details class="archived-rooms">
+                    <summary class="muted small">{t!(i18n, chat.room_nav.archived, count = move || archived.with(Vec::len))}</summary>
+                    <ul class="room-list">
+                        {archived.get().into_iter().map(|(id, name)| view! {
+                            <li><a class="room-link" href=format!("/?room={id}")>
+                                <span class="hash" aria-hidden="true">"#"</span>
+                                <span class="room-name">{name}</span>
+                            </a></li>
+                        }).collect_view()}
+                    </ul>
+                </details>
+            })}
         </nav>
     }
     .into_any()

@@ -1,16 +1,20 @@
-//! The main pane for one room: header (name, who is online, leave), the
-//! message list, the typing line, the composer, and the online list beside.
+//! The main pane for one room: header (name, topic, who is online, the
+//! settings for its owners and moderators, leave), the message list, the
+//! typing line, the composer — or why there is none (an archived room, a
+//! mute) — and the online list beside.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use super::{
     composer::Composer, message_list::MessageList, online_list::OnlineList,
-    typing_line::TypingLine, use_chat,
+    room_settings::RoomSettingsForm, typing_line::TypingLine, use_chat,
 };
+use crate::client::browser;
 use crate::i18n::*;
 use crate::language::tr;
-use crate::protocol::RoomId;
+use crate::protocol::{Role, RoomId, RoomRole};
 
 #[component]
 pub fn RoomView(
@@ -35,6 +39,66 @@ pub fn RoomView(
                 })
             })
             .unwrap_or_default()
+    });
+    let topic = Memo::new(move |_| {
+        chat.rooms
+            .with(|r| r.get(room).map(|x| x.topic.clone()))
+            .unwrap_or_default()
+    });
+    // Owners and moderators (and admins) change the room's settings; the
+    // server checks again.
+    let manages = Memo::new(move |_| {
+        let admin = chat
+            .me
+            .with(|m| m.as_ref().is_some_and(|u| u.role == Role::Admin));
+        chat.rooms.with(|r| {
+            r.get(room)
+                .is_some_and(|x| !x.is_dm() && (admin || x.role >= Some(RoomRole::Moderator)))
+        })
+    });
+    let settings_open = RwSignal::new(false);
+    // Why nobody may write here now, if so. A mute ends by itself: `tick`
+    // wakes this when it does.
+    let tick = RwSignal::new(0u32);
+    let voice = Memo::new(move |_| {
+        chat.rooms
+            .with(|r| r.get(room).map(|x| (x.archived, x.muted_until)))
+            .unwrap_or_default()
+    });
+    let ms_left =
+        |until: chrono::DateTime<chrono::Utc>| until.timestamp_millis() as f64 - browser::now_ms();
+    Effect::new(move |_| {
+        if let (_, Some(until)) = voice.get() {
+            let left = ms_left(until);
+            if left > 0.0 {
+                browser::after(
+                    std::time::Duration::from_millis(left as u64 + 50),
+                    move || {
+                        tick.try_update(|t| *t += 1);
+                    },
+                );
+            }
+        }
+    });
+    let silenced = Memo::new(move |_| {
+        tick.track();
+        let (archived, muted_until) = voice.get();
+        let lang = i18n.get_locale();
+        if archived {
+            return Some(td_string!(lang, chat.room.archived).to_string());
+        }
+        let until = muted_until.filter(|u| ms_left(*u) > 0.0)?;
+        // The day too when the mute ends after today's evening.
+        let shown = if ms_left(until) > 12.0 * 3600.0 * 1000.0 {
+            format!(
+                "{} {}",
+                browser::local_day(until),
+                browser::local_time(until)
+            )
+        } else {
+            browser::local_time(until)
+        };
+        Some(td_string!(lang, chat.room.muted, until = shown).to_string())
     });
     let online_count = move || chat.online.with(|o| o.get(&room).map_or(0, |s| s.len()));
     let confirming_leave = RwSignal::new(false);
@@ -78,6 +142,13 @@ pub fn RoomView(
                     }}
                 </h1>
                 <span class="header-meta">{t!(i18n, chat.room.online_count, count = online_count)}</span>
+                <span class="room-topic" title=move || topic.get() hidden=move || topic.with(String::is_empty)>{move || topic.get()}</span>
+                <button class="icon-button small room-settings-button" type="button"
+                    hidden=move || !manages.get()
+                    aria-label=tr(i18n, |l| td_string!(l, chat.settings.open))
+                    title=tr(i18n, |l| td_string!(l, chat.settings.open))
+                    aria-expanded=move || settings_open.get().to_string()
+                    on:click=move |_| settings_open.update(|o| *o = !*o)>"⚙"</button>
                 // A DM's people are fixed: nobody leaves one.
                 <div class="header-actions" hidden=move || dm.get()>
                     <Show
@@ -98,11 +169,19 @@ pub fn RoomView(
                     </Show>
                 </div>
             </header>
+            <Show when=move || settings_open.get() && manages.get()>
+                <RoomSettingsForm room open=settings_open/>
+            </Show>
             <div class="room-body">
                 <div class="room-main">
                     <MessageList room name/>
                     <TypingLine room/>
-                    <Composer room name/>
+                    {move || match silenced.get() {
+                        None => Either::Left(view! { <Composer room name/> }),
+                        Some(why) => Either::Right(view! {
+                            <p class="composer-closed" role="status" data-testid="composer-closed">{why}</p>
+                        }),
+                    }}
                 </div>
                 <OnlineList room/>
             </div>

@@ -39,6 +39,14 @@ fn action_name(l: Locale, a: AuditAction) -> String {
         A::ScheduleCancelled => td_string!(l, admin.audit.actions.schedule_cancelled),
         A::PasswordChanged => td_string!(l, admin.audit.actions.password_changed),
         A::PasswordChangeFailed => td_string!(l, admin.audit.actions.password_change_failed),
+        A::RoomRenamed => td_string!(l, admin.audit.actions.room_renamed),
+        A::RoomTopicChanged => td_string!(l, admin.audit.actions.room_topic_changed),
+        A::RoomArchived => td_string!(l, admin.audit.actions.room_archived),
+        A::RoomUnarchived => td_string!(l, admin.audit.actions.room_unarchived),
+        A::MemberMuted => td_string!(l, admin.audit.actions.member_muted),
+        A::MemberUnmuted => td_string!(l, admin.audit.actions.member_unmuted),
+        A::MemberBanned => td_string!(l, admin.audit.actions.member_banned),
+        A::MemberUnbanned => td_string!(l, admin.audit.actions.member_unbanned),
         A::Other => td_string!(l, admin.audit.actions.other),
     }
     .to_string()

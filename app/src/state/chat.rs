@@ -307,7 +307,9 @@ impl Chat {
                     self.follow(id);
                 }
             }
-            ServerFrame::MemberRemoved { room } => self.on_removed(room),
+            ServerFrame::MemberRemoved { room, banned } => self.on_removed(room, banned),
+            ServerFrame::RoomUpdated(settings) => self.rooms.update(|r| r.apply_settings(settings)),
+            ServerFrame::Muted { room, until } => self.rooms.update(|r| r.set_muted(room, until)),
             ServerFrame::MemberRole { room, role, .. } => {
                 self.rooms.update(|r| r.set_role(room, role))
             }
@@ -470,7 +472,7 @@ impl Chat {
     /// Someone removed us from `room`: the server no longer sends it. A
     /// private room or DM leaves the list too (we may not see it any more);
     /// the notice says why it went, and the page moves on to another room.
-    fn on_removed(&self, room: RoomId) {
+    fn on_removed(&self, room: RoomId, banned: bool) {
         self.on_left(room);
         let me = self.my_name();
         let gone = self.rooms.with_untracked(|r| {
@@ -486,9 +488,12 @@ impl Chat {
             });
         }
         let shown = if dm { title } else { format!("#{title}") };
-        self.notice.set(Some(
-            td_string!(self.lang.get(), chat.notice.removed, room = shown).to_string(),
-        ));
+        let lang = self.lang.get();
+        self.notice.set(Some(if banned {
+            td_string!(lang, chat.notice.banned, room = shown).to_string()
+        } else {
+            td_string!(lang, chat.notice.removed, room = shown).to_string()
+        }));
     }
 
     fn on_left(&self, room: RoomId) {
@@ -828,6 +833,9 @@ mod tests {
             kind: Default::default(),
             role: None,
             members: Vec::new(),
+            topic: String::new(),
+            archived: false,
+            muted_until: None,
         }
     }
 
@@ -890,17 +898,53 @@ mod tests {
                     .with_untracked(|r| r.get(RoomId(3)).and_then(|x| x.role)),
                 Some(crate::protocol::RoomRole::Moderator)
             );
-            chat.apply(ServerFrame::MemberRemoved { room: RoomId(3) });
+            chat.apply(ServerFrame::MemberRemoved {
+                room: RoomId(3),
+                banned: false,
+            });
             assert!(chat.rooms.with_untracked(|r| r.get(RoomId(3)).is_none()));
             assert_eq!(
                 chat.notice.get_untracked().as_deref(),
                 Some("You were removed from #secret.")
             );
-            // A public room stays listed (it can be browsed and joined again).
-            chat.apply(ServerFrame::MemberRemoved { room: RoomId(2) });
+            // A public room stays listed (it can be browsed, and joined
+            // again unless banned).
+            chat.apply(ServerFrame::MemberRemoved {
+                room: RoomId(2),
+                banned: true,
+            });
             assert!(chat
                 .rooms
                 .with_untracked(|r| !r.is_joined(RoomId(2)) && r.get(RoomId(2)).is_some()));
+            assert_eq!(
+                chat.notice.get_untracked().as_deref(),
+                Some("You were banned from #room2.")
+            );
+            // Settings and mutes reach the list.
+            chat.apply(ServerFrame::RoomUpdated(crate::protocol::RoomSettings {
+                room: RoomId(1),
+                name: "lobby".into(),
+                topic: "Say hello".into(),
+                archived: true,
+            }));
+            let until = DateTime::from_timestamp(4_000_000_000, 0).unwrap();
+            chat.apply(ServerFrame::Muted {
+                room: RoomId(1),
+                until: Some(until),
+            });
+            let lobby = chat
+                .rooms
+                .with_untracked(|r| r.get(RoomId(1)).cloned())
+                .unwrap();
+            assert_eq!(
+                (
+                    lobby.name.as_str(),
+                    lobby.topic.as_str(),
+                    lobby.archived,
+                    lobby.muted_until
+                ),
+                ("lobby", "Say hello", true, Some(until))
+            );
         });
     }
 

@@ -7,7 +7,8 @@
 //! on ids, a replay after a reconnect never counts a message twice.
 //! Pure data: no signals, no I/O, tested natively.
 
-use crate::protocol::{ChatMessage, MessageId, RoomId, RoomSummary};
+use crate::protocol::{ChatMessage, MessageId, RoomId, RoomSettings, RoomSummary};
+use chrono::{DateTime, Utc};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rooms {
@@ -61,6 +62,9 @@ impl Rooms {
                     held.name = fresh.name;
                     held.role = fresh.role;
                     held.members = fresh.members;
+                    held.topic = fresh.topic;
+                    held.archived = fresh.archived;
+                    held.muted_until = fresh.muted_until;
                     if fresh.joined != held.joined {
                         held.joined = fresh.joined;
                         held.unread = fresh.unread;
@@ -95,6 +99,26 @@ impl Rooms {
     pub fn remove(&mut self, id: RoomId) -> Option<RoomSummary> {
         let at = self.list.iter().position(|r| r.id == id)?;
         Some(self.list.remove(at))
+    }
+
+    /// A room was renamed, given a topic, archived or reopened.
+    pub fn apply_settings(&mut self, s: RoomSettings) {
+        if let Some(r) = self.get_mut(s.room) {
+            let renamed = r.name != s.name;
+            r.name = s.name;
+            r.topic = s.topic;
+            r.archived = s.archived;
+            if renamed {
+                self.sort();
+            }
+        }
+    }
+
+    /// We were muted in a room until `until`, or unmuted (`None`).
+    pub fn set_muted(&mut self, id: RoomId, until: Option<DateTime<Utc>>) {
+        if let Some(r) = self.get_mut(id) {
+            r.muted_until = until;
+        }
     }
 
     /// A new role in a room we are in.
@@ -165,6 +189,9 @@ mod tests {
             kind: Default::default(),
             role: None,
             members: Vec::new(),
+            topic: String::new(),
+            archived: false,
+            muted_until: None,
         }
     }
 

@@ -13,8 +13,9 @@ use crate::{
     store::RoomPage,
 };
 use app::protocol::{
-    AddMember, AuditAction, CreateRoom, MessageId, MessagePage, OpenDm, RoomId, RoomMember,
-    RoomSummary, SetRoomRole, UserId, MAX_PAGE,
+    AddMember, AuditAction, BanMember, CreateRoom, MessageId, MessagePage, MuteMember, OpenDm,
+    RoomBan, RoomId, RoomMember, RoomMute, RoomSettings, RoomSummary, SetRoomRole, UpdateRoom,
+    UserId, MAX_PAGE,
 };
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Deserialize;
@@ -178,6 +179,130 @@ pub async fn set_role(
         .from_ip(ip);
     audit::record(&state, entry).await;
     Ok(Json(member))
+}
+
+/// `PATCH /api/rooms/{room}`: rename, set the topic, archive or reopen.
+pub async fn update(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    auth: AuthUser,
+    ApiPath(room): ApiPath<i64>,
+    ApiJson(body): ApiJson<UpdateRoom>,
+) -> Result<Json<RoomSettings>, ApiError> {
+    let room = RoomId(room);
+    let rooms::RoomUpdate { before, after } =
+        rooms::update_room(&state, &auth.user, room, &body).await?;
+    let mut entries = Vec::new();
+    if before.name != after.name {
+        entries.push((
+            AuditAction::RoomRenamed,
+            format!("{} → {}", before.name, after.name),
+        ));
+    }
+    if before.topic != after.topic {
+        entries.push((AuditAction::RoomTopicChanged, after.topic.clone()));
+    }
+    if before.archived != after.archived {
+        let action = if after.archived {
+            AuditAction::RoomArchived
+        } else {
+            AuditAction::RoomUnarchived
+        };
+        entries.push((action, after.name.clone()));
+    }
+    for (action, detail) in entries {
+        let entry = audit::by(&auth.user, action)
+            .target(audit::room(room))
+            .detail(detail)
+            .from_ip(ip);
+        audit::record(&state, entry).await;
+    }
+    Ok(Json(after))
+}
+
+/// `POST /api/rooms/{room}/mutes`: 200 with the end of the mute.
+pub async fn mute(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    auth: AuthUser,
+    ApiPath(room): ApiPath<i64>,
+    ApiJson(body): ApiJson<MuteMember>,
+) -> Result<Json<RoomMute>, ApiError> {
+    let room = RoomId(room);
+    let (person, until) = rooms::mute(&state, &auth.user, room, body.user, body.minutes).await?;
+    let entry = audit::by(&auth.user, AuditAction::MemberMuted)
+        .target(audit::room(room))
+        .detail(format!("{} for {} min", audit::user(&person), body.minutes))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
+    Ok(Json(RoomMute {
+        user: person.id,
+        username: person.username,
+        until,
+    }))
+}
+
+/// `DELETE /api/rooms/{room}/mutes/{user}`: 204, muted or not.
+pub async fn unmute(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    auth: AuthUser,
+    ApiPath((room, user)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    let room = RoomId(room);
+    if rooms::unmute(&state, &auth.user, room, UserId(user)).await? {
+        let entry = audit::by(&auth.user, AuditAction::MemberUnmuted)
+            .target(audit::room(room))
+            .detail(format!("user {user}"))
+            .from_ip(ip);
+        audit::record(&state, entry).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/rooms/{room}/bans`
+pub async fn bans(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(room): ApiPath<i64>,
+) -> Result<Json<Vec<RoomBan>>, ApiError> {
+    Ok(Json(rooms::bans(&state, &auth.user, RoomId(room)).await?))
+}
+
+/// `POST /api/rooms/{room}/bans`: 201 with the ban.
+pub async fn ban(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    auth: AuthUser,
+    ApiPath(room): ApiPath<i64>,
+    ApiJson(body): ApiJson<BanMember>,
+) -> Result<(StatusCode, Json<RoomBan>), ApiError> {
+    let room = RoomId(room);
+    let ban = rooms::ban(&state, &auth.user, room, body.user).await?;
+    let entry = audit::by(&auth.user, AuditAction::MemberBanned)
+        .target(audit::room(room))
+        .detail(format!("user {} ({})", ban.id, ban.username))
+        .from_ip(ip);
+    audit::record(&state, entry).await;
+    Ok((StatusCode::CREATED, Json(ban)))
+}
+
+/// `DELETE /api/rooms/{room}/bans/{user}`: 204, banned or not.
+pub async fn unban(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    auth: AuthUser,
+    ApiPath((room, user)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    let room = RoomId(room);
+    if rooms::unban(&state, &auth.user, room, UserId(user)).await? {
+        let entry = audit::by(&auth.user, AuditAction::MemberUnbanned)
+            .target(audit::room(room))
+            .detail(format!("user {user}"))
+            .from_ip(ip);
+        audit::record(&state, entry).await;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// 201 when the DM was made, 200 when these people already had one.

@@ -10,6 +10,7 @@
 use super::Kick;
 use crate::support::access;
 use app::protocol::{ConversationId, Role, RoomId, ServerFrame, UserId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Who a publication is for.
@@ -126,6 +127,16 @@ pub enum Event {
     /// written to those connections, and their sends to it are refused
     /// (`not_joined`). Meaningful on a user's topics (`User`, `Users`).
     Leave { room: RoomId, frame: ServerFrame },
+    /// The recipients' connections that follow `room` take `change` (the
+    /// room was archived or reopened, their user muted or unmuted: what
+    /// [`Voice`] they have there), and then every recipient gets `frame`.
+    /// Applied by each node to its own connections, so a `send` anywhere is
+    /// judged without a database read.
+    Voice {
+        room: RoomId,
+        change: VoiceChange,
+        frame: ServerFrame,
+    },
     /// A conversation changed hands: its staff listeners who may no longer
     /// see it ([`access::may_see`] with the new `assignee`) get `frame` and
     /// stop listening, before anything more of it is published. Only
@@ -134,6 +145,49 @@ pub enum Event {
         assignee: Option<UserId>,
         frame: ServerFrame,
     },
+}
+
+/// What may stop a connection that follows a room from posting in it, as
+/// its node last heard ([`Event::Voice`], and the `join` that read it from
+/// the store).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Voice {
+    /// The room is archived: read-only for everyone.
+    pub archived: bool,
+    /// The user is muted here until then (over once it has passed).
+    pub muted_until: Option<DateTime<Utc>>,
+}
+
+impl Voice {
+    pub fn apply(&mut self, change: VoiceChange) {
+        match change {
+            VoiceChange::Archived(archived) => self.archived = archived,
+            VoiceChange::Muted(until) => self.muted_until = until,
+        }
+    }
+
+    /// Takes what `other` knows into this one, keeping the stricter of the
+    /// two: a `join` merges what it read from the store with what
+    /// [`Event::Voice`] delivered meanwhile, and in a race it errs on the
+    /// side of silence (a rejoin reads the store again).
+    pub fn merge(&mut self, other: Voice) {
+        self.archived |= other.archived;
+        self.muted_until = self.muted_until.max(other.muted_until);
+    }
+
+    /// The user is muted at `now`.
+    pub fn muted_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.muted_until.filter(|until| *until > now)
+    }
+}
+
+/// One change to a [`Voice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "v", content = "to", rename_all = "snake_case")]
+pub enum VoiceChange {
+    Archived(bool),
+    /// Muted until then; `None`: unmuted.
+    Muted(Option<DateTime<Utc>>),
 }
 
 impl From<ServerFrame> for Event {

@@ -4,7 +4,8 @@
 use super::BeginWrite;
 use super::{conflict, on_pool, Store, StoreError};
 use app::protocol::{
-    MessageId, RoomId, RoomKind, RoomMember, RoomRole, RoomSummary, User, UserId, Visibility,
+    MessageId, RoomBan, RoomId, RoomKind, RoomMember, RoomRole, RoomSettings, RoomSummary, User,
+    UserId, Visibility,
 };
 use app::text;
 use chrono::{DateTime, Utc};
@@ -54,6 +55,9 @@ struct SummaryRow {
     kind: String,
     visibility: String,
     role: Option<String>,
+    topic: String,
+    archived_at: Option<DateTime<Utc>>,
+    muted_until: Option<DateTime<Utc>>,
 }
 
 impl From<SummaryRow> for RoomSummary {
@@ -75,6 +79,10 @@ impl From<SummaryRow> for RoomSummary {
             kind,
             role: r.role.as_deref().map(room_role),
             members,
+            topic: r.topic,
+            archived: r.archived_at.is_some(),
+            // A mute that has run out is over; the row stays until the next.
+            muted_until: r.muted_until.filter(|until| *until > Utc::now()),
         }
     }
 }
@@ -87,11 +95,19 @@ pub struct Standing {
     pub visibility: Visibility,
     /// `None`: not a member.
     pub role: Option<RoomRole>,
+    /// Archived: read-only for everyone.
+    pub archived: bool,
+    /// The user is muted here until then (possibly a time already past:
+    /// compare with the clock).
+    pub muted_until: Option<DateTime<Utc>>,
+    /// The user is banned from the room.
+    pub banned: bool,
 }
 
 /// Rooms as one user sees them. Unread counts others' messages past the marker.
 const SUMMARY: &str = "
     SELECT r.id, r.name, r.created_at, r.kind, r.visibility, m.role,
+           r.topic, r.archived_at, mu.muted_until,
            (m.user_id IS NOT NULL) AS joined,
            CASE WHEN m.user_id IS NULL THEN 0 ELSE
                (SELECT COUNT(*) FROM messages x
@@ -99,7 +115,8 @@ const SUMMARY: &str = "
            END AS unread,
            (SELECT MAX(x.id) FROM messages x WHERE x.room_id = r.id) AS last_message_id
       FROM rooms r
-      LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $1";
+      LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $1
+      LEFT JOIN room_mutes mu ON mu.room_id = r.id AND mu.user_id = $1";
 
 /// Which rooms [`Store::list_rooms`] answers: those the user may see (public
 /// rooms, and the private rooms and DMs they are a member of), narrowed so.
@@ -189,6 +206,9 @@ impl Store {
             kind: RoomKind::Room,
             role: Some(RoomRole::Owner),
             members: Vec::new(),
+            topic: String::new(),
+            archived: false,
+            muted_until: None,
         })
     }
 
@@ -273,10 +293,22 @@ impl Store {
         room: RoomId,
         user: UserId,
     ) -> Result<Option<Standing>, StoreError> {
-        let row: Option<(String, String, Option<String>)> = on_pool!(self, pool => {
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            bool,
+            Option<DateTime<Utc>>,
+            bool,
+        );
+        let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT r.kind, r.visibility, m.role FROM rooms r
+                "SELECT r.kind, r.visibility, m.role, (r.archived_at IS NOT NULL),
+                        mu.muted_until, (b.user_id IS NOT NULL)
+                   FROM rooms r
                    LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2
+                   LEFT JOIN room_mutes mu ON mu.room_id = r.id AND mu.user_id = $2
+                   LEFT JOIN room_bans b ON b.room_id = r.id AND b.user_id = $2
                   WHERE r.id = $1",
             )
             .bind(room.0)
@@ -284,11 +316,197 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        Ok(row.map(|(k, v, role)| Standing {
-            kind: kind(&k),
-            visibility: visibility(&v),
-            role: role.as_deref().map(room_role),
+        Ok(
+            row.map(|(k, v, role, archived, muted_until, banned)| Standing {
+                kind: kind(&k),
+                visibility: visibility(&v),
+                role: role.as_deref().map(room_role),
+                archived,
+                muted_until,
+                banned,
+            }),
+        )
+    }
+
+    /// A room's name, topic and archived state.
+    pub async fn room_settings(&self, room: RoomId) -> Result<Option<RoomSettings>, StoreError> {
+        let row: Option<(String, String, bool)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT name, topic, (archived_at IS NOT NULL) FROM rooms WHERE id = $1",
+            )
+            .bind(room.0)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(name, topic, archived)| RoomSettings {
+            room,
+            name,
+            topic,
+            archived,
         }))
+    }
+
+    /// Changes what is given of a room's name, topic and archived state (a
+    /// name another room has: `Conflict`). Archiving an archived room keeps
+    /// its first date. Answers the settings after the change.
+    pub async fn update_room(
+        &self,
+        room: RoomId,
+        name: Option<&str>,
+        topic: Option<&str>,
+        archived: Option<bool>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RoomSettings>, StoreError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            if let Some(name) = name {
+                let key = name.to_lowercase();
+                sqlx::query("UPDATE rooms SET name = $1, name_key = $2, sort_key = $2 WHERE id = $3")
+                    .bind(name)
+                    .bind(&key)
+                    .bind(room.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| conflict(e, "a room with this name exists"))?;
+            }
+            if let Some(topic) = topic {
+                sqlx::query("UPDATE rooms SET topic = $1 WHERE id = $2")
+                    .bind(topic)
+                    .bind(room.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            match archived {
+                Some(true) => {
+                    sqlx::query(
+                        "UPDATE rooms SET archived_at = $1 WHERE id = $2 AND archived_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(room.0)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Some(false) => {
+                    sqlx::query("UPDATE rooms SET archived_at = NULL WHERE id = $1")
+                        .bind(room.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                None => {}
+            }
+            tx.commit().await?;
+        });
+        self.room_settings(room).await
+    }
+
+    /// Mutes `user` in `room` until `until` (replacing an earlier mute).
+    pub async fn mute(
+        &self,
+        room: RoomId,
+        user: UserId,
+        until: DateTime<Utc>,
+        by: UserId,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO room_mutes (room_id, user_id, muted_until, muted_by) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (room_id, user_id) DO UPDATE SET muted_until = excluded.muted_until, muted_by = excluded.muted_by",
+            )
+            .bind(room.0)
+            .bind(user.0)
+            .bind(until)
+            .bind(by.0)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Lifts `user`'s mute in `room`; false when there was none.
+    pub async fn unmute(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        let gone = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM room_mutes WHERE room_id = $1 AND user_id = $2")
+                .bind(room.0)
+                .bind(user.0)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(gone == 1)
+    }
+
+    /// Bans `user` from `room` and ends their membership, in one
+    /// transaction. Answers when they were banned (an earlier ban keeps its date).
+    pub async fn ban(
+        &self,
+        room: RoomId,
+        user: UserId,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, StoreError> {
+        let banned_at = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO room_bans (room_id, user_id, banned_at, banned_by) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (room_id, user_id) DO NOTHING",
+            )
+            .bind(room.0)
+            .bind(user.0)
+            .bind(now)
+            .bind(by.0)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
+                .bind(room.0)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            let banned_at: DateTime<Utc> = sqlx::query_scalar(
+                "SELECT banned_at FROM room_bans WHERE room_id = $1 AND user_id = $2",
+            )
+            .bind(room.0)
+            .bind(user.0)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            banned_at
+        });
+        Ok(banned_at)
+    }
+
+    /// Lifts `user`'s ban from `room`; false when there was none.
+    pub async fn unban(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        let gone = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM room_bans WHERE room_id = $1 AND user_id = $2")
+                .bind(room.0)
+                .bind(user.0)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(gone == 1)
+    }
+
+    /// Who is banned from `room`, newest ban first.
+    pub async fn room_bans(&self, room: RoomId) -> Result<Vec<RoomBan>, StoreError> {
+        let rows: Vec<(i64, String, DateTime<Utc>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT u.id, u.username, b.banned_at FROM room_bans b
+                   JOIN users u ON u.id = b.user_id
+                  WHERE b.room_id = $1 ORDER BY b.banned_at DESC, u.id",
+            )
+            .bind(room.0)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, username, banned_at)| RoomBan {
+                id: UserId(id),
+                username,
+                banned_at,
+            })
+            .collect())
     }
 
     /// Makes `user` a member with `role`; false if they already were one
@@ -336,22 +554,25 @@ impl Store {
 
     /// A room's members with their roles, by username.
     pub async fn room_members(&self, room: RoomId) -> Result<Vec<RoomMember>, StoreError> {
-        let rows: Vec<(i64, String, String)> = on_pool!(self, pool => {
+        let rows: Vec<(i64, String, String, Option<DateTime<Utc>>)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT u.id, u.username, m.role FROM room_members m
+                "SELECT u.id, u.username, m.role, mu.muted_until FROM room_members m
                    JOIN users u ON u.id = m.user_id
+                   LEFT JOIN room_mutes mu ON mu.room_id = m.room_id AND mu.user_id = m.user_id
                   WHERE m.room_id = $1 ORDER BY u.username_key",
             )
             .bind(room.0)
             .fetch_all(pool)
             .await?
         });
+        let now = Utc::now();
         Ok(rows
             .into_iter()
-            .map(|(id, username, role)| RoomMember {
+            .map(|(id, username, role, muted_until)| RoomMember {
                 id: UserId(id),
                 username,
                 role: room_role(&role),
+                muted_until: muted_until.filter(|until| *until > now),
             })
             .collect())
     }

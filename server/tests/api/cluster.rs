@@ -324,6 +324,68 @@ async fn a_removal_on_one_node_stops_delivery_on_another(bus: Bus) {
         _ => unreachable!(),
     }
 
+    // A mute and an archiving decided on A silence bob on B at once, and
+    // lifting them frees him there as fast.
+    let mutes = format!("/api/rooms/{room}/mutes");
+    let muted = a
+        .call(
+            "POST",
+            &mutes,
+            &ann.token,
+            Some(json!({"user": bob.user.id, "minutes": 5})),
+        )
+        .await;
+    assert_eq!(muted.status(), 200);
+    cb.recv_until(|f| matches!(f, ServerFrame::Muted { room: r, until: Some(_) } if *r == room))
+        .await;
+    cb.send(&ClientFrame::Send {
+        room,
+        body: "muted?".into(),
+        client_id: "b-m".into(),
+    })
+    .await;
+    assert_eq!(error_code(&mut cb).await, ErrorCode::Muted);
+    let unmuted = a
+        .call(
+            "DELETE",
+            &format!("{mutes}/{}", bob.user.id),
+            &ann.token,
+            None,
+        )
+        .await;
+    assert_eq!(unmuted.status(), 204);
+    cb.recv_until(|f| matches!(f, ServerFrame::Muted { room: r, until: None } if *r == room))
+        .await;
+    cb.post(room, "free again", "b-f").await;
+    let lobby_path = format!("/api/rooms/{lobby}");
+    let archive = |archived: bool| {
+        a.call(
+            "PATCH",
+            &lobby_path,
+            &ann.token,
+            Some(json!({ "archived": archived })),
+        )
+    };
+    assert_eq!(archive(true).await.status(), 200);
+    cb.recv_until(|f| matches!(f, ServerFrame::RoomUpdated(s) if s.room == lobby && s.archived))
+        .await;
+    cb.send(&ClientFrame::Send {
+        room: lobby,
+        body: "archived?".into(),
+        client_id: "b-a".into(),
+    })
+    .await;
+    assert_eq!(error_code(&mut cb).await, ErrorCode::RoomArchived);
+    assert_eq!(archive(false).await.status(), 200);
+    cb.recv_until(|f| matches!(f, ServerFrame::RoomUpdated(s) if s.room == lobby && !s.archived))
+        .await;
+    // Whatever the above left queued for bob (his own message's copy) is
+    // read now, so what follows the removal is judged alone.
+    frames_so_far(&mut cb).await;
+    // A's own connection heard the reopening before the marker below.
+    ca.recv_until(|f| matches!(f, ServerFrame::RoomUpdated(s) if s.room == lobby && !s.archived))
+        .await;
+
     let resp = a
         .call(
             "DELETE",
@@ -333,7 +395,7 @@ async fn a_removal_on_one_node_stops_delivery_on_another(bus: Bus) {
         )
         .await;
     assert_eq!(resp.status(), 204);
-    cb.recv_until(|f| matches!(f, ServerFrame::MemberRemoved { room: r } if *r == room))
+    cb.recv_until(|f| matches!(f, ServerFrame::MemberRemoved { room: r, .. } if *r == room))
         .await;
     // What A publishes next crosses the bus in order: the lobby's message
     // reaches bob after the room's would have.

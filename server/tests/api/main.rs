@@ -16,6 +16,7 @@ mod edge;
 mod limits;
 mod push;
 mod registration;
+mod room_moderation;
 mod rooms_access;
 mod store;
 mod support;

@@ -154,7 +154,7 @@ fn room_of(f: &ServerFrame) -> Option<RoomId> {
         | ServerFrame::PresenceChanged { room, .. }
         | ServerFrame::Typing { room, .. }
         | ServerFrame::Left { room }
-        | ServerFrame::MemberRemoved { room }
+        | ServerFrame::MemberRemoved { room, .. }
         | ServerFrame::MemberRole { room, .. } => Some(*room),
         ServerFrame::Message(m) => Some(m.room),
         ServerFrame::RoomCreated { room } | ServerFrame::MemberAdded { room } => Some(room.id),
@@ -504,7 +504,7 @@ async fn a_removed_member_loses_the_room_on_every_connection_at_once(app: &TestA
     // Both of bob's sockets are told, the one that never joined it too.
     for c in [&mut b1, &mut b2] {
         match c.recv().await {
-            ServerFrame::MemberRemoved { room: r } => assert_eq!(r, room),
+            ServerFrame::MemberRemoved { room: r, .. } => assert_eq!(r, room),
             f => panic!("expected member_removed, got {f:?}"),
         }
     }
