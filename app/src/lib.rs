@@ -115,6 +115,7 @@ fn Pages() -> impl IntoView {
                 <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()}/>
                 <Route path=StaticSegment("register") view={Lazy::<RegisterRoute>::new()}/>
                 <Route path=StaticSegment("inbox") view={Lazy::<InboxRoute>::new()}/>
+                <Route path=StaticSegment("account") view={Lazy::<AccountRoute>::new()}/>
                 <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()}/>
                 <Route path=(StaticSegment("admin"), StaticSegment("announcements")) view={Lazy::<AnnouncementsRoute>::new()}/>
                 <Route path=StaticSegment("console") view={Lazy::<ConsoleRoute>::new()}/>

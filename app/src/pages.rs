@@ -1,6 +1,7 @@
 //! One module per route. Pages fetch their data in the browser after hydration
 //! and compose components; they hold no frame or HTTP rules themselves.
 
+pub mod account;
 pub mod admin;
 pub mod announcements;
 pub mod audit;

@@ -28,8 +28,8 @@ use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
 use crate::pages::{
-    admin::AdminPage, announcements::AnnouncementsPage, audit::AuditPage, auth::AuthMode,
-    auth::AuthPage, chat::ChatPage, console::ConsolePage, inbox::InboxPage,
+    account::AccountPage, admin::AdminPage, announcements::AnnouncementsPage, audit::AuditPage,
+    auth::AuthMode, auth::AuthPage, chat::ChatPage, console::ConsolePage, inbox::InboxPage,
     support_admin::SupportAdminPage,
 };
 
@@ -38,6 +38,7 @@ use crate::pages::{
 pub enum MemberPage {
     Chat,
     Inbox,
+    Account,
 }
 
 /// The admin pages.
@@ -60,6 +61,7 @@ fn member_page(page: MemberPage) -> AnyView {
     match page {
         MemberPage::Chat => view! { <ChatPage/> }.into_any(),
         MemberPage::Inbox => view! { <InboxPage/> }.into_any(),
+        MemberPage::Account => view! { <AccountPage/> }.into_any(),
     }
 }
 
@@ -129,6 +131,10 @@ page_route!(
 page_route!(
     /// `/inbox`: the announcements you received.
     InboxRoute => member_page(MemberPage::Inbox), __preload_member_page
+);
+page_route!(
+    /// `/account`: your own account (the password).
+    AccountRoute => member_page(MemberPage::Account), __preload_member_page
 );
 page_route!(
     /// `/login`.

@@ -3,6 +3,7 @@
 //! the same application on port 0 with a fresh database.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod bus;

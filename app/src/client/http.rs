@@ -181,6 +181,12 @@ pub async fn me() -> Result<User, ApiError> {
     call(Method::Get, "/api/me", None).await
 }
 
+/// Changes the password; the account's other sessions end.
+pub async fn change_password(current: String, new: String) -> Result<(), ApiError> {
+    let body = json(&crate::protocol::ChangePassword { current, new })?;
+    no_content_as_visitor(Method::Post, "/api/me/password", body, None).await
+}
+
 pub async fn login(credentials: &Credentials) -> Result<AuthResponse, ApiError> {
     call(Method::Post, "/api/auth/login", json(credentials)?).await
 }

@@ -59,6 +59,7 @@ pub fn AccountBar() -> impl IntoView {
                         }}</span>
                     </div>
                     <a class="button subtle small" href="/inbox">{tr(i18n, |l| td_string!(l, common.account.inbox))}</a>
+                    <a class="button subtle small" href="/account">{tr(i18n, |l| td_string!(l, common.account.account))}</a>
                     {is_agent.then(|| view! { <a class="button subtle small" href="/console">{tr(i18n, |l| td_string!(l, common.account.console))}</a> })}
                     {is_admin.then(|| view! { <a class="button subtle small" href="/admin">{tr(i18n, |l| td_string!(l, common.account.admin))}</a> })}
                 }

@@ -48,8 +48,11 @@ pub fn RoomMembers(room: RoomId) -> impl IntoView {
         chat.rooms
             .with(|r| r.get(room).is_some_and(|x| !x.is_members_only()))
     });
+    // Who is online here changes as people join: the list follows.
+    let here = Memo::new(move |_| chat.online.with(|o| o.get(&room).map_or(0, |s| s.len())));
     Effect::new(move |_| {
         reload.track();
+        here.track();
         let moderates = manages();
         let public = public.get_untracked();
         leptos::task::spawn_local(async move {

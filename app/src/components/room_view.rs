@@ -179,7 +179,7 @@ pub fn RoomView(
                     {move || match silenced.get() {
                         None => Either::Left(view! { <Composer room name/> }),
                         Some(why) => Either::Right(view! {
-                            <p class="composer-closed" role="status" data-testid="composer-closed">{why}</p>
+                            <p class="composer-closed" aria-live="polite" data-testid="composer-closed">{why}</p>
                         }),
                     }}
                 </div>

@@ -1,17 +1,17 @@
-//! The admin's view of accounts: list them, create one (the only way in when
-//! registration is closed), change roles.
+//! The admin's view of accounts over HTTP: list them, create one (the only
+//! way in when registration is closed), change roles and activity (the rules
+//! are [`crate::accounts`]'), read the audit log; and the people directory.
 
 use crate::{
-    audit,
+    accounts, audit,
     auth::{AdminUser, AuthUser},
     error::{ApiError, ApiJson, ApiPath, ApiQuery},
-    hub::{Event, Kick, Topic},
     limits::ClientIp,
     state::AppState,
     store::{Admission, SignUpError},
 };
 use app::{
-    protocol::{AuditAction, AuditEntry, CreateAccount, Role, UpdateUser, User, UserId},
+    protocol::{AuditAction, AuditEntry, CreateAccount, UpdateUser, User, UserId},
     validate::{Invalid, Password, Username},
 };
 use axum::{extract::State, http::StatusCode, Json};
@@ -88,9 +88,7 @@ pub async fn create(
 }
 
 /// `PATCH /api/users/{id}`: a new role, deactivation (`active: false`) or
-/// reactivation. Somebody must always be able to manage accounts, so the last
-/// active admin can be neither demoted nor deactivated, and nobody
-/// deactivates themselves.
+/// reactivation; the rules are [`accounts::update`]'s.
 pub async fn update(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -98,111 +96,31 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> Result<Json<User>, ApiError> {
-    if body.role.is_none() && body.active.is_none() {
-        return Err(Invalid {
-            field: "role",
-            problem: "give a role or active (or both)".into(),
-        }
-        .into());
+    let accounts::AccountUpdate { before, after } =
+        accounts::update(&state, &admin.user, UserId(id), &body).await?;
+    let mut entries = Vec::new();
+    if before.role != after.role {
+        let detail = format!("{} → {}", before.role.as_str(), after.role.as_str());
+        entries.push((AuditAction::RoleChanged, Some(detail)));
     }
-    let id = UserId(id);
-    let mut user = state
-        .store
-        .user(id)
-        .await?
-        .ok_or(ApiError::NotFound("no such user"))?;
-    let last_admin = || async { Ok::<_, ApiError>(state.store.admin_count().await? <= 1) };
-    if body.active == Some(false) && user.active {
-        if id == admin.user.id {
-            return Err(ApiError::Conflict(
-                "you cannot deactivate your own account".into(),
-            ));
-        }
-        if user.role == Role::Admin && last_admin().await? {
-            return Err(ApiError::Conflict(
-                "the last admin cannot be deactivated".into(),
-            ));
-        }
-    }
-    if let Some(role) = body.role.filter(|r| *r != user.role) {
-        if user.role == Role::Admin && user.active && last_admin().await? {
-            return Err(ApiError::Conflict(
-                "the last admin cannot be demoted".into(),
-            ));
-        }
-        let before = user.role;
-        user = set_role(&state, &user, role).await?;
-        let entry = audit::by(&admin.user, AuditAction::RoleChanged)
-            .target(audit::user(&user))
-            .detail(format!("{} → {}", before.as_str(), user.role.as_str()))
-            .from_ip(ip);
-        audit::record(&state, entry).await;
-    }
-    if let Some(active) = body.active.filter(|a| *a != user.active) {
-        user = set_active(&state, &admin.user, &user, active).await?;
-        let action = if active {
+    if before.active != after.active {
+        let action = if after.active {
             AuditAction::Reactivated
         } else {
             AuditAction::Deactivated
         };
-        let entry = audit::by(&admin.user, action)
-            .target(audit::user(&user))
+        entries.push((action, None));
+    }
+    for (action, detail) in entries {
+        let mut entry = audit::by(&admin.user, action)
+            .target(audit::user(&after))
             .from_ip(ip);
+        if let Some(detail) = detail {
+            entry = entry.detail(detail);
+        }
         audit::record(&state, entry).await;
     }
-    Ok(Json(user))
-}
-
-async fn set_role(state: &AppState, user: &User, role: Role) -> Result<User, ApiError> {
-    let user = state
-        .store
-        .set_role(user.id, role)
-        .await?
-        .ok_or(ApiError::NotFound("no such user"))?;
-    let closed = state
-        .hub
-        .publish(
-            Topic::User { user: user.id },
-            Event::Close {
-                why: Kick::RoleChanged,
-            },
-        )
-        .connections;
-    state.desk.role_changed(&user).await?;
-    tracing::info!(user = %user.username, role = ?user.role, closed, "role changed");
-    Ok(user)
-}
-
-/// Deactivation ends the account's sessions in the store first (its tokens
-/// answer 401 from then on), then closes its sockets on every node with 4001
-/// and takes it off the support desk.
-async fn set_active(
-    state: &AppState,
-    by: &User,
-    user: &User,
-    active: bool,
-) -> Result<User, ApiError> {
-    let user = state
-        .store
-        .set_active(user.id, active, state.clock.now())
-        .await?
-        .ok_or(ApiError::NotFound("no such user"))?;
-    let closed = if active {
-        0
-    } else {
-        state
-            .hub
-            .publish(
-                Topic::User { user: user.id },
-                Event::Close {
-                    why: Kick::Deactivated,
-                },
-            )
-            .connections
-    };
-    state.desk.activity_changed(&user).await?;
-    tracing::info!(user = %user.username, active, closed, by = %by.username, "account activity changed");
-    Ok(user)
+    Ok(Json(after))
 }
 
 /// Most entries one `GET /api/audit` answers (and its default `limit`).
