@@ -11,8 +11,9 @@
 // Ceilings: what the build measured on 2026-11-30 plus about 8 % (visitor
 // page 314 KB, login 266 KB, chat 706 KB, after session 11's cuts); the
 // chat's raised to 850 KB on 2026-12-01, when direct messages, the people
-// picker and a private room's members list took it to 786 KB (to be cut
-// back: see docs/performance.md),
+// picker and a private room's members list took it to 786 KB, and to
+// 900 KB on the next day, when room settings, moderation and the account
+// page took it to 863 KB (to be cut back: see docs/performance.md),
 // so that a change which pulls another page's code into a page, or undoes
 // the split, fails here. They are NOT issue 11's targets (visitor page and
 // widget 250 KB, login 250 KB, chat 400 KB): those are not met yet, and the
@@ -89,7 +90,7 @@ test('each page downloads only its own group of code, within its ceiling', async
     ['/support', false, 340 * KB, 250 * KB],
     [`/support?embed=1&page=${encodeURIComponent(WIDGET_HOST)}`, false, 340 * KB, 250 * KB],
     ['/login', false, 290 * KB, 250 * KB],
-    ['/', true, 850 * KB, 400 * KB],
+    ['/', true, 900 * KB, 400 * KB],
     ['/inbox', true, null, null],
     ['/console', true, null, null],
     ['/admin', true, null, null],

@@ -1,4 +1,5 @@
-// Registration by invite: this spec starts its own release server with
+// Registration by invite: this spec starts its own server (the suite's
+// binary: SWITCHBOARD_BIN, or the release build) with
 // SWITCHBOARD_REGISTRATION=invite on a fresh database (the suite's server is
 // open), registers its admin (the first account, on loopback), and then an
 // admin makes an invite link on /admin that a new browser registers with —
@@ -20,7 +21,7 @@ let data = '';
 
 test.beforeAll(async () => {
   data = mkdtempSync(path.join(tmpdir(), 'switchboard-invites-'));
-  server = spawn(path.join(root, 'target', 'release', 'server'), [], {
+  server = spawn(process.env.SWITCHBOARD_BIN ?? path.join(root, 'target', 'release', 'server'), [], {
     cwd: root,
     env: {
       ...process.env,

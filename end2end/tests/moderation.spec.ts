@@ -24,6 +24,10 @@ test('an owner sets the topic, mutes, bans and archives', async ({ browser }) =>
   // A plain member is offered no settings.
   await expect(member.page.getByRole('button', { name: 'Room settings' })).toBeHidden();
 
+  // A public room's members are listed on demand, to those who moderate it.
+  await expect(member.page.getByRole('button', { name: 'Members' })).toBeHidden();
+  await owner.page.getByRole('button', { name: 'Members', exact: true }).click();
+
   // Muted: the member's composer says so and until when.
   const members = owner.page.locator('.room-members');
   const row = members.locator('li').filter({ hasText: member.name });

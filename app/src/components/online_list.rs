@@ -14,7 +14,12 @@ use crate::language::tr;
 use crate::protocol::RoomId;
 
 #[component]
-pub fn OnlineList(room: RoomId) -> impl IntoView {
+pub fn OnlineList(
+    room: RoomId,
+    /// A public room's members are shown when this is set (the header's
+    /// "Members" button, for those who moderate the room).
+    members_open: RwSignal<bool>,
+) -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
     let people = Memo::new(move |_| {
@@ -31,19 +36,12 @@ pub fn OnlineList(room: RoomId) -> impl IntoView {
         names
     });
     // A private room's members are listed to all of them; a public room's
-    // to those who moderate it (to mute and ban).
+    // to those who moderate it, when they ask (to mute and ban).
     let members_shown = Memo::new(move |_| {
-        let admin = chat.me.with(|m| {
-            m.as_ref()
-                .is_some_and(|u| u.role == crate::protocol::Role::Admin)
-        });
+        let asked = members_open.get();
         chat.rooms.with(|r| {
-            r.get(room).is_some_and(|x| {
-                !x.is_dm()
-                    && (x.is_members_only()
-                        || admin
-                        || x.role >= Some(crate::protocol::RoomRole::Moderator))
-            })
+            r.get(room)
+                .is_some_and(|x| !x.is_dm() && (x.is_members_only() || asked))
         })
     });
     let navigate = use_navigate();

@@ -57,6 +57,13 @@ pub fn RoomView(
         })
     });
     let settings_open = RwSignal::new(false);
+    // A public room's members, for those who moderate it, on demand (a
+    // private room's are always listed).
+    let members_open = RwSignal::new(false);
+    let public = Memo::new(move |_| {
+        chat.rooms
+            .with(|r| r.get(room).is_some_and(|x| !x.is_members_only()))
+    });
     // Why nobody may write here now, if so. A mute ends by itself: `tick`
     // wakes this when it does.
     let tick = RwSignal::new(0u32);
@@ -149,6 +156,12 @@ pub fn RoomView(
                     title=tr(i18n, |l| td_string!(l, chat.settings.open))
                     aria-expanded=move || settings_open.get().to_string()
                     on:click=move |_| settings_open.update(|o| *o = !*o)>"⚙"</button>
+                <button class="button subtle small room-members-button" type="button"
+                    hidden=move || !(manages.get() && public.get())
+                    aria-expanded=move || members_open.get().to_string()
+                    on:click=move |_| members_open.update(|o| *o = !*o)>
+                    {tr(i18n, |l| td_string!(l, chat.members.heading_plain))}
+                </button>
                 // A DM's people are fixed: nobody leaves one.
                 <div class="header-actions" hidden=move || dm.get()>
                     <Show
@@ -183,7 +196,7 @@ pub fn RoomView(
                         }),
                     }}
                 </div>
-                <OnlineList room/>
+                <OnlineList room members_open/>
             </div>
         </section>
     }

@@ -79,12 +79,15 @@ impl Rooms {
     }
 
     /// Adds a room we learnt of (`room_created`, or our own create). A room we
-    /// already list keeps its membership and counts.
+    /// already list keeps its counts; a summary that says we are a member
+    /// (our own create, a DM opened with us) brings our role in it, which the
+    /// announcement to everyone (`joined: false`) may have arrived without.
     pub fn upsert(&mut self, room: RoomSummary) {
         match self.get_mut(room.id) {
             Some(held) => {
                 if room.joined {
                     held.joined = true;
+                    held.role = room.role;
                 }
             }
             None => {
@@ -269,5 +272,21 @@ mod tests {
         assert!(r.is_joined(RoomId(4)));
         r.set_joined(RoomId(4), false);
         assert_eq!(r.joined().count(), 0);
+    }
+
+    /// Creating a public room: everyone's `room_created` (no role) may reach
+    /// the creator before their own answer; the answer's role wins.
+    #[test]
+    fn our_own_answer_brings_our_role_after_the_announcement() {
+        use crate::protocol::RoomRole;
+        let mut r = Rooms::default();
+        r.upsert(room(4, "ops", false, 0, None));
+        let mut ours = room(4, "ops", true, 0, None);
+        ours.role = Some(RoomRole::Owner);
+        r.upsert(ours);
+        assert_eq!(r.get(RoomId(4)).and_then(|x| x.role), Some(RoomRole::Owner));
+        // The announcement arriving after the answer takes nothing away.
+        r.upsert(room(4, "ops", false, 0, None));
+        assert_eq!(r.get(RoomId(4)).and_then(|x| x.role), Some(RoomRole::Owner));
     }
 }
