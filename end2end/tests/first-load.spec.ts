@@ -13,7 +13,7 @@
 // chat's raised to 850 KB on 2026-12-01, when direct messages, the people
 // picker and a private room's members list took it to 786 KB, and to
 // 900 KB on the next day, when room settings, moderation and the account
-// page took it to 863 KB (to be cut back: see docs/performance.md),
+// page took it to 864 KB (to be cut back: see docs/performance.md),
 // so that a change which pulls another page's code into a page, or undoes
 // the split, fails here. They are NOT issue 11's targets (visitor page and
 // widget 250 KB, login 250 KB, chat 400 KB): those are not met yet, and the
