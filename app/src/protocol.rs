@@ -144,6 +144,10 @@ pub struct ChatMessage {
     /// to the message it is showing as pending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// An admin has deactivated the author's account since (history only: a
+    /// deactivated account posts nothing). Shown as "name (deactivated)".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub author_deactivated: bool,
 }
 
 /// Most people in a direct message, its opener included.
@@ -1560,6 +1564,7 @@ mod tests {
             sent_at: DateTime::from_timestamp(0, 0).unwrap(),
             edited_at: None,
             client_id: Some("c".into()),
+            author_deactivated: false,
         };
         let json = serde_json::to_value(ServerFrame::Message(m)).unwrap();
         assert_eq!(json["type"], "message");

@@ -123,7 +123,9 @@ test('an owner invites someone to a private room and removes them', async ({ bro
 
 test('an admin deactivates an account and its open page is logged out', async ({ browser }) => {
   const bob = await newPerson(browser, 'leaver');
-  await createRoom(bob, 'mine');
+  const room = await createRoom(bob, 'mine');
+  const farewell = `so long ${Date.now().toString(36)}`;
+  await say(bob.page, room, farewell);
   const admin = await logIn(browser, ADMIN);
   await admin.page.goto('/admin');
   await hydrated(admin.page);
@@ -142,6 +144,17 @@ test('an admin deactivates an account and its open page is logged out', async ({
   await bob.page.getByRole('button', { name: 'Log in' }).click();
   await expect(bob.page.getByText(/deactivated/i)).toBeVisible();
   await expect(bob.page).toHaveURL(/\/login/);
+
+  // His messages keep his name, marked as a deactivated account's.
+  await admin.page.goto('/');
+  await hydrated(admin.page);
+  await admin.page.getByPlaceholder('Find a room').fill(room);
+  await admin.page.getByRole('button', { name: `Join ${room}` }).click();
+  const line = admin.page.locator('.message').filter({ hasText: farewell });
+  await expect(line.locator('.author')).toHaveText(bob.name);
+  await expect(line.locator('.author-deactivated')).toHaveText('(deactivated)');
+  await admin.page.goto('/admin');
+  await hydrated(admin.page);
 
   // Reactivated, Bob logs in again.
   await row.getByRole('button', { name: 'Reactivate' }).click();

@@ -109,6 +109,7 @@ mod tests {
             sent_at: Default::default(),
             edited_at: None,
             client_id: Some("lt-7-123".into()),
+            author_deactivated: false,
         };
         let frame = serde_json::to_string(&ServerFrame::Message(msg)).expect("serializes");
         assert_eq!(scan(&frame), Some(STAMP));

@@ -795,6 +795,7 @@ mod tests {
             sent_at: chrono::DateTime::UNIX_EPOCH,
             edited_at: None,
             client_id: Some(client_id.into()),
+            author_deactivated: false,
         }
     }
 

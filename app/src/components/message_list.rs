@@ -211,6 +211,7 @@ mod tests {
             sent_at: DateTime::from_timestamp(secs, 0).unwrap(),
             edited_at: None,
             client_id: None,
+            author_deactivated: false,
         }
     }
 

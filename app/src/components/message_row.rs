@@ -111,6 +111,9 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                 {(!continued).then(|| view! {
                     <div class="message-meta">
                         <span class="author">{author.clone()}</span>
+                        {message.author_deactivated.then(|| view! {
+                            <span class="author-deactivated muted small">{tr(i18n, |l| td_string!(l, chat.message.deactivated))}</span>
+                        })}
                         <time datetime=stamp.clone() title=when.clone()>{time.clone()}</time>
                     </div>
                 })}

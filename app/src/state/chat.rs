@@ -817,6 +817,7 @@ mod tests {
             sent_at: DateTime::from_timestamp(id, 0).unwrap(),
             edited_at: None,
             client_id: client_id.map(str::to_owned),
+            author_deactivated: false,
         }
     }
 

@@ -207,6 +207,7 @@ mod tests {
             sent_at: DateTime::from_timestamp(0, 0).unwrap(),
             edited_at: None,
             client_id: None,
+            author_deactivated: false,
         }
     }
 

@@ -190,6 +190,7 @@ mod tests {
             sent_at: DateTime::from_timestamp(id, 0).unwrap(),
             edited_at: None,
             client_id: None,
+            author_deactivated: false,
         }
     }
 

@@ -112,6 +112,7 @@ mod tests {
             sent_at: chrono::DateTime::from_timestamp(id, 0).unwrap(),
             edited_at: None,
             client_id: Some("c".into()),
+            author_deactivated: false,
         }
     }
 

@@ -59,6 +59,7 @@ struct MessageRow {
     client_id: String,
     sent_at: DateTime<Utc>,
     edited_at: Option<DateTime<Utc>>,
+    author_deactivated: bool,
 }
 
 impl From<MessageRow> for ChatMessage {
@@ -71,12 +72,14 @@ impl From<MessageRow> for ChatMessage {
             sent_at: r.sent_at,
             edited_at: r.edited_at,
             client_id: Some(r.client_id),
+            author_deactivated: r.author_deactivated,
         }
     }
 }
 
 const SELECT: &str = "SELECT m.id, m.room_id, u.username AS author, m.body, m.client_id,
-                             m.sent_at, m.edited_at
+                             m.sent_at, m.edited_at,
+                             (u.deactivated_at IS NOT NULL) AS author_deactivated
                         FROM messages m JOIN users u ON u.id = m.author_id";
 
 impl Store {
@@ -136,6 +139,8 @@ impl Store {
                             sent_at: now,
                             edited_at: None,
                             client_id: Some(m.client_id.clone()),
+                            // Who posts now is active.
+                            author_deactivated: false,
                         },
                         fresh: true,
                     },
@@ -372,11 +377,13 @@ impl Store {
             client_id: Option<String>,
             sent_at: Option<DateTime<Utc>>,
             edited_at: Option<DateTime<Utc>>,
+            author_deactivated: bool,
         }
         // A change row without its message is a delete; with it, the message's
         // current body (its newest change may be an edit after an edit).
         let sql = "SELECT c.change_id, c.message_id, u.username AS author,
-                          m.body, m.client_id, m.sent_at, m.edited_at
+                          m.body, m.client_id, m.sent_at, m.edited_at,
+                          (u.deactivated_at IS NOT NULL) AS author_deactivated
                      FROM message_changes c
                      LEFT JOIN messages m ON m.id = c.message_id
                      LEFT JOIN users u ON u.id = m.author_id
@@ -405,6 +412,7 @@ impl Store {
                         sent_at,
                         edited_at: r.edited_at,
                         client_id: Some(client_id),
+                        author_deactivated: r.author_deactivated,
                     },
                 },
                 _ => Change::Deleted {

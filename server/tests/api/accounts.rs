@@ -19,9 +19,12 @@ async fn login(app: &TestApp, name: &str) -> reqwest::Response {
 async fn a_deactivated_account_is_locked_out_at_once(app: &TestApp) {
     let root = app.register("root").await;
     let bob = app.register("bob").await;
+    let room = app.create_room(&root.token, "general").await.id;
     // Two sessions (two devices), one socket each, and a bystander.
     let second: app::protocol::AuthResponse = login(app, "bob").await.json().await.unwrap();
     let mut tab1 = app.connect(&bob.token).await;
+    tab1.join(room, None).await;
+    tab1.post(room, "bye all", "b-1").await;
     let mut tab2 = app.connect(&second.token).await;
     let mut bystander = app.connect(&root.token).await;
     let path = format!("/api/users/{}", bob.user.id);
@@ -67,6 +70,17 @@ async fn a_deactivated_account_is_locked_out_at_once(app: &TestApp) {
         .unwrap();
     assert_eq!(taken.status(), 409);
 
+    // His old messages keep his name, marked as a deactivated account's, in
+    // history over HTTP and in a join's.
+    let history = format!("/api/rooms/{room}/messages");
+    let page: app::protocol::MessagePage = app.ok("GET", &history, &root.token, None).await;
+    let said = page.messages.iter().find(|m| m.author == "bob").unwrap();
+    assert!(said.author_deactivated);
+    let (joined, _) = bystander.join(room, None).await;
+    assert!(joined
+        .iter()
+        .any(|m| m.author == "bob" && m.author_deactivated));
+
     // Deactivating again changes nothing; reactivating lets bob log in, but
     // the old sessions stay ended.
     let again: User = app
@@ -82,6 +96,8 @@ async fn a_deactivated_account_is_locked_out_at_once(app: &TestApp) {
         401
     );
     assert_eq!(login(app, "bob").await.status(), 200);
+    let page: app::protocol::MessagePage = app.ok("GET", &history, &root.token, None).await;
+    assert!(page.messages.iter().all(|m| !m.author_deactivated));
 }
 
 async fn somebody_can_always_manage_accounts(app: &TestApp) {
