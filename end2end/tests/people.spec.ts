@@ -151,8 +151,9 @@ test('an admin deactivates an account and its open page is logged out', async ({
   await admin.page.getByPlaceholder('Find a room').fill(room);
   await admin.page.getByRole('button', { name: `Join ${room}` }).click();
   const line = admin.page.locator('.message').filter({ hasText: farewell });
-  await expect(line.locator('.author')).toHaveText(bob.name);
-  await expect(line.locator('.author-deactivated')).toHaveText('(deactivated)');
+  const author = line.locator('.author.deactivated');
+  await expect(author).toHaveText(bob.name);
+  expect(await author.evaluate((el) => getComputedStyle(el, '::after').content)).toBe('" (deactivated)"');
   await admin.page.goto('/admin');
   await hydrated(admin.page);
 
