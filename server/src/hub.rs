@@ -397,8 +397,8 @@ impl Hub {
             };
             let username = account.username.clone();
             let r = st.rooms.entry(room).or_insert_with(Room::new);
-            if !c.rooms.contains_key(&room) {
-                c.rooms.insert(room, Voice::default());
+            if let std::collections::hash_map::Entry::Vacant(e) = c.rooms.entry(room) {
+                e.insert(Voice::default());
                 c.outbox.follow(room, r.ring.subscribe());
                 r.subscribers += 1;
                 let count = r.online.entry(username.clone()).or_insert(0);

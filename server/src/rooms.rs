@@ -380,7 +380,7 @@ pub async fn add_member(
             })
         })?;
     let added = store.add_member(room, target, RoomRole::Member).await?;
-    let role = if added {
+    if added {
         let summary = store
             .room_summary(room, &person)
             .await?
@@ -389,23 +389,9 @@ pub async fn add_member(
             Topic::User { user: target },
             ServerFrame::MemberAdded { room: summary },
         );
-        RoomRole::Member
-    } else {
-        store
-            .standing(room, target)
-            .await?
-            .and_then(|s| s.role)
-            .unwrap_or(RoomRole::Member)
-    };
-    Ok((
-        RoomMember {
-            id: person.id,
-            username: person.username,
-            role,
-            muted_until: None,
-        },
-        added,
-    ))
+    }
+    let member = member_of(store, room, person).await?;
+    Ok((member, added))
 }
 
 /// Why someone stops being a member, which decides the frame their
@@ -536,11 +522,22 @@ pub async fn set_role(
             role,
         },
     );
+    member_of(store, room, person).await
+}
+
+/// `person` as a member of `room` — their role and any mute now — the way
+/// [`members`] lists them (a mute outlives leaving, so a member added back
+/// may still be muted).
+async fn member_of(store: &Store, room: RoomId, person: User) -> Result<RoomMember, Refusal> {
+    let standing = store.standing(room, person.id).await?;
+    let now = Utc::now();
     Ok(RoomMember {
         id: person.id,
         username: person.username,
-        role,
-        muted_until: None,
+        role: standing.and_then(|s| s.role).unwrap_or(RoomRole::Member),
+        muted_until: standing
+            .and_then(|s| s.muted_until)
+            .filter(|until| *until > now),
     })
 }
 

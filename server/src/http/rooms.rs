@@ -250,14 +250,38 @@ pub async fn unmute(
     ApiPath((room, user)): ApiPath<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     let room = RoomId(room);
-    if rooms::unmute(&state, &auth.user, room, UserId(user)).await? {
-        let entry = audit::by(&auth.user, AuditAction::MemberUnmuted)
+    let lifted = rooms::unmute(&state, &auth.user, room, UserId(user)).await?;
+    record_lifted(
+        &state,
+        ip,
+        &auth.user,
+        room,
+        user,
+        lifted,
+        AuditAction::MemberUnmuted,
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Audits a lifted mute or ban — when there was one to lift: lifting
+/// nothing answers 204 too, and is not an event.
+async fn record_lifted(
+    state: &AppState,
+    ip: ClientIp,
+    actor: &app::protocol::User,
+    room: RoomId,
+    user: i64,
+    lifted: bool,
+    action: AuditAction,
+) {
+    if lifted {
+        let entry = audit::by(actor, action)
             .target(audit::room(room))
             .detail(format!("user {user}"))
             .from_ip(ip);
-        audit::record(&state, entry).await;
+        audit::record(state, entry).await;
     }
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/rooms/{room}/bans`
@@ -295,13 +319,17 @@ pub async fn unban(
     ApiPath((room, user)): ApiPath<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     let room = RoomId(room);
-    if rooms::unban(&state, &auth.user, room, UserId(user)).await? {
-        let entry = audit::by(&auth.user, AuditAction::MemberUnbanned)
-            .target(audit::room(room))
-            .detail(format!("user {user}"))
-            .from_ip(ip);
-        audit::record(&state, entry).await;
-    }
+    let lifted = rooms::unban(&state, &auth.user, room, UserId(user)).await?;
+    record_lifted(
+        &state,
+        ip,
+        &auth.user,
+        room,
+        user,
+        lifted,
+        AuditAction::MemberUnbanned,
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -424,8 +424,24 @@ impl Store {
 
     /// Lifts `user`'s mute in `room`; false when there was none.
     pub async fn unmute(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
+        self.lift(
+            "DELETE FROM room_mutes WHERE room_id = $1 AND user_id = $2",
+            room,
+            user,
+        )
+        .await
+    }
+
+    /// Runs one of the fixed `DELETE`s of a mute or a ban; true when it
+    /// removed a row.
+    async fn lift(
+        &self,
+        sql: &'static str,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<bool, StoreError> {
         let gone = on_pool!(self, pool => {
-            sqlx::query("DELETE FROM room_mutes WHERE room_id = $1 AND user_id = $2")
+            sqlx::query(sql)
                 .bind(room.0)
                 .bind(user.0)
                 .execute(pool)
@@ -476,15 +492,12 @@ impl Store {
 
     /// Lifts `user`'s ban from `room`; false when there was none.
     pub async fn unban(&self, room: RoomId, user: UserId) -> Result<bool, StoreError> {
-        let gone = on_pool!(self, pool => {
-            sqlx::query("DELETE FROM room_bans WHERE room_id = $1 AND user_id = $2")
-                .bind(room.0)
-                .bind(user.0)
-                .execute(pool)
-                .await?
-                .rows_affected()
-        });
-        Ok(gone == 1)
+        self.lift(
+            "DELETE FROM room_bans WHERE room_id = $1 AND user_id = $2",
+            room,
+            user,
+        )
+        .await
     }
 
     /// Who is banned from `room`, newest ban first.

@@ -364,6 +364,16 @@ async fn a_muted_member_reads_but_cannot_post_until_unmuted(app: &TestApp) {
         .await;
     let bobs = members.iter().find(|m| m.id == bob.user.id).unwrap();
     assert_eq!(bobs.muted_until, Some(muted.until));
+    // The answer to a role change says so too.
+    let re_roled: RoomMember = app
+        .ok(
+            "PATCH",
+            &format!("/api/rooms/{room}/members/{}", bob.user.id),
+            &ann.token,
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert_eq!(re_roled.muted_until, Some(muted.until));
 
     // Leaving and joining again, or a new connection, does not lift it.
     b2.send(&ClientFrame::Leave { room }).await;
