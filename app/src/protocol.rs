@@ -47,6 +47,8 @@ mod support;
 pub use support::*;
 mod registration;
 pub use registration::*;
+mod account;
+pub use account::*;
 id_type!(
     /// A chat room.
     RoomId
@@ -1349,6 +1351,9 @@ pub enum AuditAction {
     MemberUnmuted,
     MemberBanned,
     MemberUnbanned,
+    PasswordResetCreated,
+    PasswordReset,
+    SessionEnded,
     #[serde(other)]
     Other,
 }
@@ -1384,11 +1389,14 @@ impl AuditAction {
             AuditAction::MemberUnmuted => "member_unmuted",
             AuditAction::MemberBanned => "member_banned",
             AuditAction::MemberUnbanned => "member_unbanned",
+            AuditAction::PasswordResetCreated => "password_reset_created",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::SessionEnded => "session_ended",
             AuditAction::Other => "other",
         }
     }
 
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 31] = [
         AuditAction::SignedUp,
         AuditAction::LoginFailed,
         AuditAction::AccountCreated,
@@ -1417,6 +1425,9 @@ impl AuditAction {
         AuditAction::MemberUnmuted,
         AuditAction::MemberBanned,
         AuditAction::MemberUnbanned,
+        AuditAction::PasswordResetCreated,
+        AuditAction::PasswordReset,
+        AuditAction::SessionEnded,
     ];
 
     pub fn parse(s: &str) -> AuditAction {

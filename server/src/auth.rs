@@ -1,6 +1,7 @@
 //! Who is asking: password hashing, session tokens, and the extractors that
 //! turn a cookie or a bearer token into a [`AuthUser`].
 
+pub mod device;
 pub mod extract;
 pub mod password;
 pub mod setup;

@@ -7,10 +7,12 @@ pub mod health;
 mod invites;
 mod keys;
 pub mod origin_guard;
+mod password_resets;
 mod push;
 mod registration;
 mod rooms;
 mod schedules;
+mod sessions;
 mod support;
 pub mod throttle;
 mod users;
@@ -32,6 +34,15 @@ pub fn api() -> Router<AppState> {
         .route("/invites/{id}", delete(invites::revoke))
         .route("/me", get(auth::me))
         .route("/me/password", post(auth::change_password))
+        .route(
+            "/me/sessions",
+            get(sessions::list).delete(sessions::end_others),
+        )
+        .route("/me/sessions/{id}", delete(sessions::end))
+        .route(
+            "/password-resets/{token}",
+            get(password_resets::show).post(password_resets::use_link),
+        )
         .route("/rooms", get(rooms::list).post(rooms::create))
         .route("/rooms/{room}", patch(rooms::update))
         .route("/rooms/{room}/messages", get(rooms::messages))
@@ -50,6 +61,7 @@ pub fn api() -> Router<AppState> {
         .route("/dms", post(rooms::open_dm))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", patch(users::update))
+        .route("/users/{id}/password-reset", post(password_resets::create))
         .route("/people", get(users::people))
         .route("/audit", get(users::audit_log))
         .route("/push", post(push::push))

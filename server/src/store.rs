@@ -9,6 +9,7 @@ mod api_keys;
 mod audit;
 mod invites;
 mod messages;
+mod password_resets;
 pub(crate) mod push;
 mod rooms;
 mod schedules;
@@ -21,6 +22,7 @@ pub use messages::{Change, NewMessage, Stored};
 pub use push::{Author, NewAnnouncement};
 pub use rooms::{RoomPage, Standing};
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};
+pub use sessions::{session_id, SessionOrigin};
 pub use support::{
     ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage, StoredSupport,
 };

@@ -47,6 +47,9 @@ fn action_name(l: Locale, a: AuditAction) -> String {
         A::MemberUnmuted => td_string!(l, admin.audit.actions.member_unmuted),
         A::MemberBanned => td_string!(l, admin.audit.actions.member_banned),
         A::MemberUnbanned => td_string!(l, admin.audit.actions.member_unbanned),
+        A::PasswordResetCreated => td_string!(l, admin.audit.actions.password_reset_created),
+        A::PasswordReset => td_string!(l, admin.audit.actions.password_reset),
+        A::SessionEnded => td_string!(l, admin.audit.actions.session_ended),
         A::Other => td_string!(l, admin.audit.actions.other),
     }
     .to_string()

@@ -6,12 +6,13 @@
 
 use super::registration;
 use crate::{
-    audit,
+    accounts, audit,
     auth::{password::HashError, token, AuthUser, COOKIE},
     error::{ApiError, ApiJson},
     hub::{Event, Kick, Topic},
     limits::{ClientIp, RetryAfter},
     state::AppState,
+    store::SessionOrigin,
 };
 use app::{
     protocol::{
@@ -21,7 +22,7 @@ use app::{
 };
 use axum::{
     extract::State,
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -50,12 +51,8 @@ impl From<HashError> for ApiError {
 /// lower-cased, cut to a bounded length), before any lookup, so an unknown
 /// name is limited exactly like a real one and a 429 says nothing about
 /// whether the account exists.
-fn attempt(state: &AppState, ip: ClientIp, username: &str) -> Result<(), ApiError> {
-    state
-        .limits
-        .auth_ip
-        .check(&ip.0)
-        .map_err(ApiError::RateLimited)?;
+pub(super) fn attempt(state: &AppState, ip: ClientIp, username: &str) -> Result<(), ApiError> {
+    attempt_from(state, ip)?;
     let name: String = username.trim().to_lowercase().chars().take(64).collect();
     state
         .limits
@@ -64,11 +61,22 @@ fn attempt(state: &AppState, ip: ClientIp, username: &str) -> Result<(), ApiErro
         .map_err(ApiError::RateLimited)
 }
 
+/// Counts one attempt against the client's IP only: for what has no
+/// username (a password reset link), where the link's token is the secret.
+pub(super) fn attempt_from(state: &AppState, ip: ClientIp) -> Result<(), ApiError> {
+    state
+        .limits
+        .auth_ip
+        .check(&ip.0)
+        .map_err(ApiError::RateLimited)
+}
+
 /// Who may register is `SWITCHBOARD_REGISTRATION` (see `registration`); a
 /// refusal costs no password hash.
 pub async fn register(
     State(state): State<AppState>,
     ip: ClientIp,
+    headers: HeaderMap,
     ApiJson(creds): ApiJson<Registration>,
 ) -> Result<Response, ApiError> {
     attempt(&state, ip, &creds.username)?;
@@ -83,12 +91,13 @@ pub async fn register(
         .detail(user.role.as_str())
         .from_ip(ip);
     audit::record(&state, entry).await;
-    start_session(&state, user, StatusCode::CREATED).await
+    start_session(&state, user, StatusCode::CREATED, origin(ip, &headers)).await
 }
 
 pub async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
+    headers: HeaderMap,
     ApiJson(creds): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
     attempt(&state, ip, &creds.username)?;
@@ -120,7 +129,9 @@ pub async fn login(
                 message: "this account has been deactivated",
             })
         }
-        (true, Some(user)) => start_session(&state, user, StatusCode::OK).await,
+        (true, Some(user)) => {
+            start_session(&state, user, StatusCode::OK, origin(ip, &headers)).await
+        }
         (_, found) => {
             let why = if found.is_some() {
                 "wrong password"
@@ -133,10 +144,23 @@ pub async fn login(
     }
 }
 
-async fn start_session(
+/// Where a session is being started from, for the sessions page.
+pub(super) fn origin(ip: ClientIp, headers: &HeaderMap) -> SessionOrigin {
+    SessionOrigin {
+        ip: Some(ip.0.to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+/// Logs `user` in: a new session, answered as a token and a cookie.
+pub(super) async fn start_session(
     state: &AppState,
     user: User,
     status: StatusCode,
+    origin: SessionOrigin,
 ) -> Result<Response, ApiError> {
     let token = token::generate();
     let ttl = state.settings.session_ttl;
@@ -144,7 +168,7 @@ async fn start_session(
         Utc::now() + chrono::Duration::from_std(ttl).map_err(|e| ApiError::Internal(e.into()))?;
     state
         .store
-        .create_session(&token::digest(&token), user.id, expires)
+        .create_session(&token::digest(&token), user.id, expires, &origin)
         .await?;
     let cookie = cookie(&token, ttl.as_secs(), state.settings.secure_cookies);
     let mut resp = (status, Json(AuthResponse { token, user })).into_response();
@@ -205,16 +229,7 @@ pub async fn change_password(
         .store
         .change_password(auth.user.id, &hash, &auth.session)
         .await?;
-    for session in &ended {
-        state.hub.publish(
-            Topic::Session {
-                session: session.clone(),
-            },
-            Event::Close {
-                why: Kick::SessionEnded,
-            },
-        );
-    }
+    accounts::close_sessions(&state, &ended);
     let entry = audit::by(&auth.user, AuditAction::PasswordChanged)
         .detail(format!("{} other sessions ended", ended.len()))
         .from_ip(ip);

@@ -1,8 +1,54 @@
-//! Login sessions, stored by the SHA-256 of their token (see `auth::token`).
+//! Login sessions, stored by the SHA-256 of their token (see `auth::token`),
+//! with what the sessions page shows of each: where it was started and when
+//! it was last used.
 
 use super::{on_pool, users::UserRow, BeginWrite, Store, StoreError};
-use app::protocol::{User, UserId};
+use app::protocol::{SessionInfo, User, UserId, SESSION_ID_LEN};
 use chrono::{DateTime, Utc};
+
+/// Where a session was started, as the sessions page shows it.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOrigin {
+    pub ip: Option<String>,
+    /// The `User-Agent` header as sent, cut to [`USER_AGENT_MAX`] characters.
+    pub user_agent: Option<String>,
+}
+
+/// Longest `User-Agent` kept: real browsers send about 150 characters.
+pub const USER_AGENT_MAX: usize = 256;
+
+/// How stale a session's `last_seen_at` may get before a request refreshes
+/// it: one write per session every few minutes instead of one per request
+/// (on SQLite every write takes the database's only write lock).
+pub const SEEN_EVERY: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Most sessions the sessions page lists (newest first); more only when a
+/// script logs in in a loop, and the oldest are the least interesting.
+pub const LIST_LIMIT: i64 = 100;
+
+#[derive(sqlx::FromRow)]
+struct LiveSession {
+    #[sqlx(flatten)]
+    user: UserRow,
+    last_seen_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    token_hash: String,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    last_seen_at: Option<DateTime<Utc>>,
+    user_agent: Option<String>,
+    ip: Option<String>,
+}
+
+/// The public name of a session: the start of its token's digest. Enough to
+/// tell one person's sessions apart, and no help in logging in (the digest is
+/// of a 256-bit random token, and only part of it is shown).
+pub fn session_id(token_hash: &str) -> &str {
+    token_hash.get(..SESSION_ID_LEN).unwrap_or(token_hash)
+}
 
 impl Store {
     pub async fn create_session(
@@ -10,16 +56,24 @@ impl Store {
         token_hash: &str,
         user: UserId,
         expires_at: DateTime<Utc>,
+        origin: &SessionOrigin,
     ) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let agent = origin
+            .user_agent
+            .as_deref()
+            .map(|a| a.chars().take(USER_AGENT_MAX).collect::<String>());
         on_pool!(self, pool => {
             sqlx::query(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent, ip, last_seen_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $3)",
             )
             .bind(token_hash)
             .bind(user.0)
-            .bind(Utc::now())
+            .bind(now)
             .bind(expires_at)
+            .bind(agent)
+            .bind(origin.ip.as_deref())
             .execute(pool)
             .await
             .map(drop)?
@@ -27,19 +81,107 @@ impl Store {
         Ok(())
     }
 
-    /// The user of a live session; `None` when unknown or expired.
+    /// The user of a live session; `None` when unknown or expired. Refreshes
+    /// the session's `last_seen_at` when it is older than [`SEEN_EVERY`].
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
-        let row: Option<UserRow> = on_pool!(self, pool => {
+        let now = Utc::now();
+        let row: Option<LiveSession> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT u.id, u.username, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+                "SELECT u.id, u.username, u.role, s.last_seen_at
+                 FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL",
             )
             .bind(token_hash)
-            .bind(Utc::now())
+            .bind(now)
             .fetch_optional(pool)
             .await?
         });
-        row.map(UserRow::into_user).transpose()
+        let Some(row) = row else { return Ok(None) };
+        if row.last_seen_at.is_none_or(|at| now - at >= SEEN_EVERY) {
+            on_pool!(self, pool => {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                    .bind(now)
+                    .bind(token_hash)
+                    .execute(pool)
+                    .await
+                    .map(drop)?
+            });
+        }
+        row.user.into_user().map(Some)
+    }
+
+    /// The live sessions of `user`, newest first; `current` marks the one
+    /// with this digest.
+    pub async fn list_sessions(
+        &self,
+        user: UserId,
+        current: &str,
+    ) -> Result<Vec<SessionInfo>, StoreError> {
+        let rows: Vec<SessionRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT token_hash, created_at, expires_at, last_seen_at, user_agent, ip
+                 FROM sessions WHERE user_id = $1 AND expires_at > $2
+                 ORDER BY created_at DESC LIMIT $3",
+            )
+            .bind(user.0)
+            .bind(Utc::now())
+            .bind(LIST_LIMIT)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let device = crate::auth::device::describe(r.user_agent.as_deref());
+                SessionInfo {
+                    id: session_id(&r.token_hash).to_owned(),
+                    current: r.token_hash == current,
+                    browser: device.browser,
+                    os: device.os,
+                    ip: r.ip,
+                    created_at: r.created_at,
+                    last_seen_at: r.last_seen_at.unwrap_or(r.created_at),
+                    expires_at: r.expires_at,
+                }
+            })
+            .collect())
+    }
+
+    /// Ends the sessions of `user` whose public id is `id` (one, unless two
+    /// digests share their first [`SESSION_ID_LEN`] hex digits); answers the
+    /// ended sessions' digests, empty when there was none.
+    pub async fn end_session(&self, user: UserId, id: &str) -> Result<Vec<String>, StoreError> {
+        // `LIKE` with a prefix of hex digits only (the caller checked), so no
+        // pattern characters reach it.
+        let pattern = format!("{id}%");
+        let ended: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "DELETE FROM sessions WHERE user_id = $1 AND token_hash LIKE $2 RETURNING token_hash",
+            )
+            .bind(user.0)
+            .bind(&pattern)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(ended)
+    }
+
+    /// Ends every session of `user` but `keep`; answers the ended digests.
+    pub async fn end_other_sessions(
+        &self,
+        user: UserId,
+        keep: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let ended: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 RETURNING token_hash",
+            )
+            .bind(user.0)
+            .bind(keep)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(ended)
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {

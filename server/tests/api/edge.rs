@@ -523,7 +523,12 @@ async fn expired_sessions_are_purged_at_start() {
     for i in 0..3 {
         app.state
             .store
-            .create_session(&format!("expired-{i}"), ann.user.id, past)
+            .create_session(
+                &format!("expired-{i}"),
+                ann.user.id,
+                past,
+                &Default::default(),
+            )
             .await
             .unwrap();
     }
@@ -557,7 +562,12 @@ async fn a_websocket_closes_with_4001_when_its_session_expires() {
     let ends = chrono::Utc::now() + chrono::Duration::seconds(2);
     app.state
         .store
-        .create_session(&token::digest(&short), ann.user.id, ends)
+        .create_session(
+            &token::digest(&short),
+            ann.user.id,
+            ends,
+            &Default::default(),
+        )
         .await
         .unwrap();
     let mut expiring = app.connect(&short).await;

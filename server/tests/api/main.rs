@@ -18,6 +18,7 @@ mod push;
 mod registration;
 mod room_moderation;
 mod rooms_access;
+mod sessions_and_resets;
 mod store;
 mod support;
 mod transport;

@@ -37,11 +37,21 @@ async fn exercise(store: Store) {
 
     // Sessions expire.
     store
-        .create_session("live", ann.id, Utc::now() + Duration::hours(1))
+        .create_session(
+            "live",
+            ann.id,
+            Utc::now() + Duration::hours(1),
+            &Default::default(),
+        )
         .await
         .unwrap();
     store
-        .create_session("dead", ann.id, Utc::now() - Duration::seconds(1))
+        .create_session(
+            "dead",
+            ann.id,
+            Utc::now() - Duration::seconds(1),
+            &Default::default(),
+        )
         .await
         .unwrap();
     assert_eq!(
