@@ -25,6 +25,7 @@ pub mod notice_banner;
 pub mod online_list;
 pub mod pending_row;
 pub mod people_picker;
+pub mod profile_card;
 pub mod room_members;
 pub mod room_nav;
 pub mod room_settings;

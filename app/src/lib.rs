@@ -114,6 +114,7 @@ fn Pages() -> impl IntoView {
                 <Route path=StaticSegment("") view={Lazy::<ChatRoute>::new()}/>
                 <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()}/>
                 <Route path=StaticSegment("register") view={Lazy::<RegisterRoute>::new()}/>
+                <Route path=StaticSegment("reset") view={Lazy::<ResetRoute>::new()}/>
                 <Route path=StaticSegment("inbox") view={Lazy::<InboxRoute>::new()}/>
                 <Route path=StaticSegment("account") view={Lazy::<AccountRoute>::new()}/>
                 <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()}/>

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod chat;
 pub mod inbox;
 pub mod not_found;
+pub mod reset;
 pub mod support;
 
 // The support console and its admin settings.

@@ -49,6 +49,8 @@ mod registration;
 pub use registration::*;
 mod account;
 pub use account::*;
+mod profile;
+pub use profile::*;
 id_type!(
     /// A chat room.
     RoomId
@@ -542,6 +544,9 @@ pub enum ServerFrame {
     /// A room's name, topic or archived state changed (`PATCH
     /// /api/rooms/{room}`): to everyone who may list it.
     RoomUpdated(RoomSettings),
+    /// Someone changed their display name, status, time zone or avatar
+    /// (to every signed-in connection).
+    ProfileUpdated { profile: Profile },
     /// A moderator muted you in a room until `until` (you still read it), or
     /// unmuted you (`until` absent).
     Muted {

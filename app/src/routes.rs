@@ -30,7 +30,7 @@ use leptos_router::LazyRoute;
 use crate::pages::{
     account::AccountPage, admin::AdminPage, announcements::AnnouncementsPage, audit::AuditPage,
     auth::AuthMode, auth::AuthPage, chat::ChatPage, console::ConsolePage, inbox::InboxPage,
-    support_admin::SupportAdminPage,
+    reset::ResetPage, support_admin::SupportAdminPage,
 };
 
 /// Pages every signed-in person uses.
@@ -50,10 +50,19 @@ pub enum AdminPages {
     Audit,
 }
 
-/// `/login` and `/register`.
+/// The pages for getting in: `/login`, `/register` and `/reset`.
+#[derive(Clone, Copy, Debug)]
+pub enum EntryPage {
+    Form(AuthMode),
+    Reset,
+}
+
 #[cfg_attr(not(any(feature = "csr", feature = "visitor_bundle")), leptos::lazy)]
-fn auth_page(mode: AuthMode) -> AnyView {
-    view! { <AuthPage mode/> }.into_any()
+fn auth_page(page: EntryPage) -> AnyView {
+    match page {
+        EntryPage::Form(mode) => view! { <AuthPage mode/> }.into_any(),
+        EntryPage::Reset => view! { <ResetPage/> }.into_any(),
+    }
 }
 
 #[cfg_attr(not(any(feature = "csr", feature = "visitor_bundle")), leptos::lazy)]
@@ -133,16 +142,20 @@ page_route!(
     InboxRoute => member_page(MemberPage::Inbox), __preload_member_page
 );
 page_route!(
-    /// `/account`: your own account (the password).
+    /// `/account`: your own account (the password, the sessions).
     AccountRoute => member_page(MemberPage::Account), __preload_member_page
 );
 page_route!(
     /// `/login`.
-    LoginRoute => auth_page(AuthMode::Login), __preload_auth_page
+    LoginRoute => auth_page(EntryPage::Form(AuthMode::Login)), __preload_auth_page
 );
 page_route!(
     /// `/register`.
-    RegisterRoute => auth_page(AuthMode::Register), __preload_auth_page
+    RegisterRoute => auth_page(EntryPage::Form(AuthMode::Register)), __preload_auth_page
+);
+page_route!(
+    /// `/reset?token=`: a password reset link.
+    ResetRoute => auth_page(EntryPage::Reset), __preload_auth_page
 );
 page_route!(
     /// `/console`: the agents' console.

@@ -11,8 +11,10 @@ pub mod chat;
 // The support console's state.
 pub mod desk;
 pub mod outbox;
+pub mod profiles;
 pub mod rooms;
 pub mod timeline;
 pub mod visitor;
 
 pub use chat::{Chat, LinkState, Typist};
+pub use profiles::Profiles;

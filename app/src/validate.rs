@@ -232,6 +232,23 @@ impl KeyName {
     }
 }
 
+/// A line of profile text (a display name, a status): `None` when blank
+/// (which clears it); otherwise at most `max` characters after trimming, no
+/// control characters.
+pub fn profile_line(field: &'static str, s: &str, max: usize) -> Result<Option<String>, Invalid> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.chars().count() > max {
+        return Err(invalid(field, format!("must be at most {max} characters")));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(invalid(field, "must not contain control characters"));
+    }
+    Ok(Some(s.to_owned()))
+}
+
 /// A support visitor's name: optional; 1–64 characters after trimming, no
 /// control characters. Blank counts as none.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,6 +8,7 @@ mod invites;
 mod keys;
 pub mod origin_guard;
 mod password_resets;
+mod profiles;
 mod push;
 mod registration;
 mod rooms;
@@ -19,7 +20,9 @@ mod users;
 pub mod visitor;
 
 use crate::{error::ApiError, state::AppState};
+use app::protocol::AVATAR_UPLOAD_MAX;
 use axum::{
+    extract::DefaultBodyLimit,
     routing::{delete, get, patch, post, put},
     Router,
 };
@@ -39,6 +42,16 @@ pub fn api() -> Router<AppState> {
             get(sessions::list).delete(sessions::end_others),
         )
         .route("/me/sessions/{id}", delete(sessions::end))
+        .route("/me/profile", get(profiles::mine).patch(profiles::update))
+        .route(
+            "/me/avatar",
+            put(profiles::set_avatar)
+                .delete(profiles::remove_avatar)
+                // The picture is the body: a larger limit than JSON's, here only.
+                .layer(DefaultBodyLimit::max(AVATAR_UPLOAD_MAX)),
+        )
+        .route("/profiles", get(profiles::lookup))
+        .route("/avatars/{id}", get(profiles::avatar))
         .route(
             "/password-resets/{token}",
             get(password_resets::show).post(password_resets::use_link),

@@ -2,6 +2,8 @@
 //! settings and calls [`startup::Application`], and the integration tests build
 //! the same application on port 0 with a fresh database.
 #![forbid(unsafe_code)]
+// The server renders the app's pages: their view types nest deeply (as in `app`).
+#![recursion_limit = "256"]
 
 pub mod accounts;
 pub mod audit;
@@ -18,6 +20,7 @@ pub mod ingest;
 pub mod limits;
 pub mod metrics;
 pub mod origin;
+pub mod profiles;
 pub mod push;
 pub mod refusal;
 pub mod rooms;

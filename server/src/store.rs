@@ -10,6 +10,7 @@ mod audit;
 mod invites;
 mod messages;
 mod password_resets;
+mod profiles;
 pub(crate) mod push;
 mod rooms;
 mod schedules;
@@ -19,6 +20,7 @@ mod users;
 
 pub use audit::NewAuditEntry;
 pub use messages::{Change, NewMessage, Stored};
+pub use profiles::ProfileChange;
 pub use push::{Author, NewAnnouncement};
 pub use rooms::{RoomPage, Standing};
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};

@@ -229,6 +229,109 @@ pub async fn create_account(account: &CreateAccount) -> Result<User, ApiError> {
 }
 
 /// `POST /api/auth/logout` (204, no body).
+/// `POST /api/users/{id}/password-reset` (admin): a one-time link.
+pub async fn create_password_reset(
+    user: UserId,
+) -> Result<crate::protocol::NewPasswordReset, ApiError> {
+    call(
+        Method::Post,
+        &format!("/api/users/{user}/password-reset"),
+        None,
+    )
+    .await
+}
+
+/// `GET /api/password-resets/{token}`: whose password the link sets.
+pub async fn password_reset(token: &str) -> Result<crate::protocol::PasswordResetInfo, ApiError> {
+    call(
+        Method::Get,
+        &format!("/api/password-resets/{}", query_value(token)),
+        None,
+    )
+    .await
+}
+
+/// `POST /api/password-resets/{token}`: sets the password and logs in.
+pub async fn use_password_reset(token: &str, password: String) -> Result<AuthResponse, ApiError> {
+    let body = json(&crate::protocol::UsePasswordReset { password })?;
+    call(
+        Method::Post,
+        &format!("/api/password-resets/{}", query_value(token)),
+        body,
+    )
+    .await
+}
+
+/// `GET /api/profiles?users=`: these people's profiles (unknown names are
+/// left out).
+pub async fn profiles(names: &[String]) -> Result<Vec<crate::protocol::Profile>, ApiError> {
+    let users: Vec<String> = names.iter().map(|n| query_value(n)).collect();
+    call(
+        Method::Get,
+        &format!("/api/profiles?users={}", users.join(",")),
+        None,
+    )
+    .await
+}
+
+/// `GET /api/me/profile`.
+pub async fn my_profile() -> Result<crate::protocol::Profile, ApiError> {
+    call(Method::Get, "/api/me/profile", None).await
+}
+
+/// `PATCH /api/me/profile`.
+pub async fn update_profile(
+    change: &crate::protocol::UpdateProfile,
+) -> Result<crate::protocol::Profile, ApiError> {
+    call(Method::Patch, "/api/me/profile", json(change)?).await
+}
+
+/// `PUT /api/me/avatar` with a picture the person chose (the server reads
+/// it by its content and resizes it).
+#[cfg(target_arch = "wasm32")]
+pub async fn upload_avatar(file: web_sys::File) -> Result<crate::protocol::Profile, ApiError> {
+    use gloo_net::http::Request;
+    let network = |e: gloo_net::Error| ApiError::Network(e.to_string());
+    let response = Request::put("/api/me/avatar")
+        .header("Accept", "application/json")
+        .body(wasm_bindgen::JsValue::from(file))
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    let status = response.status();
+    let text = response.text().await.map_err(network)?;
+    if !(200..300).contains(&status) {
+        return Err(error_from(status, &text));
+    }
+    serde_json::from_str(&text).map_err(|e| ApiError::Network(format!("unexpected answer: {e}")))
+}
+
+/// `DELETE /api/me/avatar`: back to initials.
+pub async fn remove_avatar() -> Result<crate::protocol::Profile, ApiError> {
+    call(Method::Delete, "/api/me/avatar", None).await
+}
+
+/// `GET /api/me/sessions`: this person's sessions, newest first.
+pub async fn sessions() -> Result<Vec<crate::protocol::SessionInfo>, ApiError> {
+    call(Method::Get, "/api/me/sessions", None).await
+}
+
+/// `DELETE /api/me/sessions/{id}`: ends one session.
+pub async fn end_session(id: &str) -> Result<(), ApiError> {
+    no_content(
+        Method::Delete,
+        &format!("/api/me/sessions/{}", query_value(id)),
+    )
+    .await
+}
+
+/// `DELETE /api/me/sessions`: ends every session but this one.
+pub async fn end_other_sessions() -> Result<(), ApiError> {
+    // The answer lists the ended ids; the page reloads the list instead.
+    no_content(Method::Delete, "/api/me/sessions").await
+}
+
 pub async fn logout() -> Result<(), ApiError> {
     let (status, text) = exchange(Method::Post, "/api/auth/logout", None, None).await?;
     if (200..300).contains(&status) || status == 401 {

@@ -1,8 +1,12 @@
-//! A round badge with a user's initial, coloured from their name so the same
-//! person always gets the same colour. Decorative: the name is always written
-//! next to it, so screen readers skip it.
+//! A user's picture, or until they have one (or outside the chat, which
+//! knows profiles) a round badge with their initial, coloured from their
+//! name so the same person always gets the same colour. Decorative: the name
+//! is always written next to it, so screen readers skip it.
 
+use leptos::either::Either;
 use leptos::prelude::*;
+
+use crate::state::Chat;
 
 /// A hue from the name (FNV-1a), so colours are stable across sessions.
 fn hue(name: &str) -> u32 {
@@ -15,7 +19,15 @@ fn hue(name: &str) -> u32 {
 }
 
 #[component]
-pub fn Avatar(#[prop(into)] name: String, #[prop(optional)] small: bool) -> impl IntoView {
+pub fn Avatar(
+    #[prop(into)] name: String,
+    #[prop(optional)] small: bool,
+    #[prop(optional)] large: bool,
+) -> impl IntoView {
+    let profiles = use_context::<Chat>().map(|c| c.profiles);
+    if let Some(p) = profiles {
+        p.want([name.as_str()]);
+    }
     let initial = name
         .chars()
         .next()
@@ -23,10 +35,15 @@ pub fn Avatar(#[prop(into)] name: String, #[prop(optional)] small: bool) -> impl
         .unwrap_or_default();
     // Lightness 38% keeps white text above 4.5:1 contrast at every hue.
     let style = format!("background-color: hsl({} 55% 38%)", hue(&name));
-    view! {
-        <span class="avatar" class:small=small style=style aria-hidden="true">{initial}</span>
+    let picture = move || profiles.and_then(|p| p.get(&name)).and_then(|p| p.avatar);
+    move || match picture() {
+        Some(url) => Either::Left(view! {
+            <img class="avatar picture" class:small=small class:large=large src=url alt="" aria-hidden="true"/>
+        }),
+        None => Either::Right(view! {
+            <span class="avatar" class:small=small class:large=large style=style.clone() aria-hidden="true">{initial.clone()}</span>
+        }),
     }
-    .into_any()
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 
 use super::{
-    avatar::Avatar, composer::body_problem, message_list::Row, message_text::MessageText, use_chat,
+    avatar::Avatar, composer::body_problem, message_list::Row, message_text::MessageText,
+    profile_card::ProfileCard, use_chat,
 };
 use crate::client::browser;
 use crate::i18n::*;
@@ -33,6 +34,12 @@ pub fn MessageRow(row: Row) -> impl IntoView {
         "author deactivated"
     } else {
         "author"
+    };
+    // The name opens the author's card (display name, status, a DM).
+    let card = RwSignal::new(false);
+    let shown = {
+        let author = author.clone();
+        move || chat.profiles.shown(&author)
     };
     let mine = {
         let author = author.clone();
@@ -119,10 +126,16 @@ pub fn MessageRow(row: Row) -> impl IntoView {
             <div class="message-content">
                 {(!continued).then(|| view! {
                     <div class="message-meta">
-                        <span class=author_class>{author.clone()}</span>
+                        <button type="button" class=author_class aria-haspopup="dialog"
+                            aria-expanded=move || card.get().to_string()
+                            on:click=move |_| card.update(|o| *o = !*o)>{shown.clone()}</button>
                         <time datetime=stamp.clone() title=when.clone()>{time.clone()}</time>
                     </div>
                 })}
+                {
+                    let author = author.clone();
+                    move || card.get().then(|| view! { <ProfileCard name=author.clone() open=card/> })
+                }
                 <Show
                     when=move || editing.get()
                     fallback={

@@ -78,7 +78,10 @@ pub fn OnlineList(
                             <li>
                                 <span class="presence-dot" aria-hidden="true"></span>
                                 <Avatar name=name.clone() small=true/>
-                                <span class="member-name">{name.clone()}</span>
+                                <span class="member-name">{
+                                    let name = name.clone();
+                                    move || chat.profiles.shown(&name)
+                                }</span>
                                 {mine.then(|| view! { <span class="muted small">{tr(i18n, |l| td_string!(l, chat.online.you))}</span> })}
                                 {(!mine).then(|| view! {
                                     <button type="button" class="icon-button small message-person member-role"

@@ -205,6 +205,28 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
         });
     };
     let ask_name = user.username.clone();
+    // A reset link is shown once, here, for the admin to hand over.
+    let reset = RwSignal::new(None::<String>);
+    let make_reset = move |_| {
+        busy.set(true);
+        status.set(None);
+        leptos::task::spawn_local(async move {
+            match http::create_password_reset(id).await {
+                Ok(made) => {
+                    reset.set(Some(format!(
+                        "{}{}",
+                        crate::client::browser::origin(),
+                        made.link
+                    )));
+                    let l = lang.get();
+                    status.set(Some(Ok(td_string!(l, admin.users.reset_made).to_string())));
+                }
+                Err(e) => status.set(Some(Err(error_text(lang, &e)))),
+            }
+            busy.set(false);
+        });
+    };
+    let reset_name = user.username.clone();
 
     view! {
         <tr class:deactivated=move || !active.get()>
@@ -251,6 +273,8 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
                         }.into_any()
                     }
                     (false, true, false) => view! {
+                        <button type="button" class="button small subtle" disabled=move || busy.get()
+                            on:click=make_reset>{tr(i18n, |l| td_string!(l, admin.users.reset))}</button>
                         <button type="button" class="button small subtle danger-text" disabled=move || busy.get()
                             on:click=move |_| asking.set(true)>{tr(i18n, |l| td_string!(l, admin.users.deactivate))}</button>
                     }.into_any(),
@@ -266,6 +290,14 @@ fn UserRow(user: User, me: RwSignal<Option<User>>) -> impl IntoView {
                     Some(Err(m)) => view! { <span class="field-error">{m}</span> }.into_any(),
                     None => ().into_any(),
                 }}
+                {move || reset.get().map(|url| {
+                    let name = reset_name.clone();
+                    view! {
+                        <input class="invite-link reset-link" type="text" readonly=true
+                            aria-label=move || t_string!(i18n, admin.users.reset_link_for, name = name.clone()).to_string()
+                            prop:value=url/>
+                    }
+                })}
             </td>
         </tr>
     }

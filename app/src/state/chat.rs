@@ -20,6 +20,7 @@ use crate::protocol::{
 };
 use crate::state::announcements::{Announcements, Reader};
 use crate::state::outbox::{Outbox, Pending};
+use crate::state::profiles::Profiles;
 use crate::state::{rooms::Rooms, timeline::Timeline};
 use crate::validate::MessageBody;
 
@@ -105,6 +106,8 @@ pub struct Chat {
     joining: StoredValue<HashMap<RoomId, bool>>,
     /// Announcements on screen and the inbox.
     pub announcements: Announcements,
+    /// Display names and pictures, by login name.
+    pub profiles: Profiles,
     /// The UI's language, for notices made here.
     lang: Lang,
 }
@@ -131,6 +134,7 @@ impl Chat {
             drafts: StoredValue::new(HashMap::new()),
             joining: StoredValue::new(HashMap::new()),
             announcements: Announcements::new(connection, Reader::Account),
+            profiles: Profiles::new(),
             lang: Lang::here(),
         }
     }
@@ -309,6 +313,7 @@ impl Chat {
             }
             ServerFrame::MemberRemoved { room, banned } => self.on_removed(room, banned),
             ServerFrame::RoomUpdated(settings) => self.rooms.update(|r| r.apply_settings(settings)),
+            ServerFrame::ProfileUpdated { profile } => self.profiles.apply(profile),
             ServerFrame::Muted { room, until } => self.rooms.update(|r| r.set_muted(room, until)),
             ServerFrame::MemberRole { room, role, .. } => {
                 self.rooms.update(|r| r.set_role(room, role))
@@ -673,6 +678,15 @@ impl Chat {
     }
 
     /// A room we just created (and so joined): list it and subscribe to it.
+    /// Finds or makes the DM with `user` and follows it; answers its room
+    /// for the caller to open (`None` when the server refused).
+    pub async fn open_dm_with(&self, user: crate::protocol::UserId) -> Option<RoomId> {
+        let dm = http::open_dm(vec![user]).await.ok()?;
+        let id = dm.id;
+        self.created(dm);
+        Some(id)
+    }
+
     pub fn created(&self, room: RoomSummary) {
         let id = room.id;
         self.rooms.update(|r| r.upsert(room));

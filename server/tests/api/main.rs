@@ -14,6 +14,7 @@ mod cluster_faults;
 mod durability;
 mod edge;
 mod limits;
+mod profiles;
 mod push;
 mod registration;
 mod room_moderation;
