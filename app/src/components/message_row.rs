@@ -35,8 +35,30 @@ pub fn MessageRow(row: Row) -> impl IntoView {
     } else {
         "author"
     };
-    // The name opens the author's card (display name, status, a DM).
-    let card = RwSignal::new(false);
+    // The name opens the author's card (display name, status, a DM), placed
+    // by the name on the screen: the message list clips what overflows it.
+    let card = RwSignal::new(None::<String>);
+    let toggle_card = move |ev: leptos::ev::MouseEvent| {
+        if card.get_untracked().is_some() {
+            card.set(None);
+            return;
+        }
+        #[cfg(target_arch = "wasm32")]
+        let at = {
+            use wasm_bindgen::JsCast;
+            ev.target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .map(|e| e.get_bounding_client_rect())
+                .map_or((0.0, 0.0), |r| (r.left(), r.bottom()))
+        };
+        // Clicks happen in the browser only.
+        #[cfg(not(target_arch = "wasm32"))]
+        let at = {
+            let _ = ev;
+            (0.0, 0.0)
+        };
+        card.set(Some(super::profile_card::place(at)));
+    };
     let shown = {
         let author = author.clone();
         move || chat.profiles.shown(&author)
@@ -127,14 +149,14 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                 {(!continued).then(|| view! {
                     <div class="message-meta">
                         <button type="button" class=author_class aria-haspopup="dialog"
-                            aria-expanded=move || card.get().to_string()
-                            on:click=move |_| card.update(|o| *o = !*o)>{shown.clone()}</button>
+                            aria-expanded=move || card.with(Option::is_some).to_string()
+                            on:click=toggle_card>{shown.clone()}</button>
                         <time datetime=stamp.clone() title=when.clone()>{time.clone()}</time>
                     </div>
                 })}
                 {
                     let author = author.clone();
-                    move || card.get().then(|| view! { <ProfileCard name=author.clone() open=card/> })
+                    move || card.with(Option::is_some).then(|| view! { <ProfileCard name=author.clone() open=card/> })
                 }
                 <Show
                     when=move || editing.get()

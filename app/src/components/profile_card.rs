@@ -11,12 +11,23 @@ use crate::client::{browser, zones};
 use crate::i18n::*;
 use crate::language::tr;
 
+/// Where a card opened from a point `(left, bottom)` on the screen goes: a
+/// fixed box just under it, kept inside the window.
+pub fn place((left, bottom): (f64, f64)) -> String {
+    format!(
+        "top: clamp(8px, {}px, calc(100vh - 17rem)); left: clamp(8px, {}px, calc(100vw - 296px))",
+        (bottom + 4.0).round(),
+        left.round()
+    )
+}
+
 #[component]
 pub fn ProfileCard(
     /// The login name.
     #[prop(into)]
     name: String,
-    open: RwSignal<bool>,
+    /// Where the card is (a `style`), `None` once closed.
+    open: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
@@ -39,7 +50,7 @@ pub fn ProfileCard(
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             if let Some(room) = chat.open_dm_with(id).await {
-                open.set(false);
+                open.set(None);
                 navigate(&format!("/?room={room}"), NavigateOptions::default());
             }
         });
@@ -68,14 +79,15 @@ pub fn ProfileCard(
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
-            open.set(false);
+            open.set(None);
         }
     };
     view! {
-        <div class="profile-card" role="dialog" aria-label=label on:keydown=on_key>
+        <div class="profile-card" role="dialog" aria-label=label on:keydown=on_key
+            style=move || open.get().unwrap_or_default()>
             <button type="button" class="icon-button small profile-close"
                 aria-label=tr(i18n, |l| td_string!(l, chat.profile.close))
-                on:click=move |_| open.set(false)>"×"</button>
+                on:click=move |_| open.set(None)>"×"</button>
             <Avatar name=name.clone() large=true/>
             <div class="profile-names">
                 <strong class="profile-shown">{shown}</strong>

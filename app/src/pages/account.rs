@@ -276,9 +276,13 @@ fn ProfileForm(lang: Lang) -> impl IntoView {
             }
         });
     });
-    // The browser's zones, the saved one kept even if this browser lacks it.
+    // The browser's zones, read after hydration (the server knows only UTC,
+    // and the hydrated page must match what it rendered); the saved zone is
+    // offered even if this browser lacks it.
+    let browser_zones = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| browser_zones.set(zones::all_zones()));
     let zone_list = Memo::new(move |_| {
-        let mut all = zones::all_zones();
+        let mut all = browser_zones.get();
         let saved = zone.get();
         if !saved.is_empty() && !all.contains(&saved) {
             all.insert(0, saved);
