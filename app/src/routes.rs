@@ -66,8 +66,8 @@ fn member_page(page: MemberPage) -> AnyView {
 /// The account's own forms, a group of their own: `/account` (profile,
 /// password, sessions) and `/reset` (a reset link's new password). Both are
 /// opened now and then; in the chat's group they made every chat load
-/// about 45 KB gzip heavier, and `/reset` in the login group made the login
-/// page 35 KB heavier (measured: docs/performance.md).
+/// 42 KB gzip heavier, and `/reset` in the login group made the login page
+/// 28 KB heavier (measured: docs/performance.md, "First load").
 #[derive(Clone, Copy, Debug)]
 pub enum AccountPages {
     Account,

@@ -1,12 +1,12 @@
-//! A user's picture, or until they have one (or outside the chat, which
-//! knows profiles) a round badge with their initial, coloured from their
+//! A user's picture, or until they have one (or where no profiles are
+//! known: pages other than the chat and the console) a round badge with their initial, coloured from their
 //! name so the same person always gets the same colour. Decorative: the name
 //! is always written next to it, so screen readers skip it.
 
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use crate::state::Chat;
+use crate::state::Profiles;
 
 /// A hue from the name (FNV-1a), so colours are stable across sessions.
 fn hue(name: &str) -> u32 {
@@ -24,7 +24,7 @@ pub fn Avatar(
     #[prop(optional)] small: bool,
     #[prop(optional)] large: bool,
 ) -> impl IntoView {
-    let profiles = use_context::<Chat>().map(|c| c.profiles);
+    let profiles = use_context::<Profiles>();
     if let Some(p) = profiles {
         p.want([name.as_str()]);
     }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::use_desk;
+use super::{avatar::Avatar, use_desk};
 use crate::i18n::*;
 use crate::language::tr;
 use crate::protocol::Availability;
@@ -53,7 +53,11 @@ pub fn ConsoleAgents() -> impl IntoView {
                                 view! {
                                     <li class="agent-item">
                                         <span class=format!("availability-dot availability-{status}") aria-hidden="true"></span>
-                                        <span class="agent-name">{a.name}</span>
+                                        <Avatar name=a.name.clone() small=true/>
+                                        <span class="agent-name">{
+                                            let name = a.name.clone();
+                                            move || desk.profiles.shown(&name)
+                                        }</span>
                                         <span class="muted small">{load}</span>
                                     </li>
                                 }

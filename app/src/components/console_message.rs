@@ -9,6 +9,7 @@ use crate::client::browser;
 use crate::i18n::*;
 use crate::language::tr;
 use crate::protocol::{AuthorKind, SupportMessage};
+use crate::state::Profiles;
 use crate::support_lines::{shown_body, Reader};
 
 #[component]
@@ -31,11 +32,19 @@ pub fn ConsoleMessage(message: SupportMessage) -> impl IntoView {
         .into_any();
     }
     let private = message.private;
+    // An agent shows by their display name once it is known.
+    let author = message.author.clone();
+    let agent = message.author_kind == AuthorKind::Agent;
+    let profiles = use_context::<Profiles>().filter(|_| agent);
+    if let Some(p) = profiles {
+        p.want([author.as_str()]);
+    }
+    let shown = move || profiles.map_or_else(|| author.clone(), |p| p.shown(&author));
     view! {
         <li class=format!("console-message {kind}") class:note=private data-id=message.id.0>
             {private.then(|| view! { <span class="note-label">{tr(i18n, |l| td_string!(l, console.message.note_label))}</span> })}
             <div class="console-message-head">
-                <span class="console-author">{message.author}</span>
+                <span class="console-author">{shown}</span>
                 <time class="muted small" title=title>{time}</time>
             </div>
             <div class="console-body-text"><MessageText body=message.body/></div>

@@ -43,6 +43,7 @@ fn replace() -> NavigateOptions {
 pub fn ChatPage() -> impl IntoView {
     let chat = Chat::new();
     provide_context(chat);
+    provide_context(chat.profiles);
     let i18n = use_i18n();
     let lang = Lang::here();
     let navigate = use_navigate();

@@ -91,6 +91,7 @@ fn Console(user: User, gate: RwSignal<Gate>) -> impl IntoView {
     let i18n = use_i18n();
     desk.me.set(Some(user));
     provide_context(desk);
+    provide_context(desk.profiles);
     let navigate = use_navigate();
     let query = use_query_map();
 

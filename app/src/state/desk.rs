@@ -24,6 +24,7 @@ use crate::protocol::{
     SupportTyping, User, UserId,
 };
 use crate::state::announcements::{Announcements, Reader};
+use crate::state::profiles::Profiles;
 use crate::state::LinkState;
 
 /// Where the console remembers the agent's chosen availability.
@@ -276,6 +277,8 @@ pub struct Desk {
     pub connection: Connection,
     /// Announcements pushed to this page's audience.
     pub announcements: Announcements,
+    /// Agents' display names and pictures, by login name.
+    pub profiles: Profiles,
     /// A problem to show in the banner.
     pub notice: RwSignal<Option<String>>,
     /// The tab is in front of the user.
@@ -306,6 +309,7 @@ impl Desk {
             canned: RwSignal::new(Vec::new()),
             connection,
             announcements: Announcements::new(connection, Reader::Account),
+            profiles: Profiles::new(),
             notice: RwSignal::new(None),
             visible: RwSignal::new(true),
             lang: Lang::here(),
@@ -580,6 +584,7 @@ impl Desk {
                 ));
             }
             ServerFrame::Announcement(a) => self.announcements.announce(a, false),
+            ServerFrame::ProfileUpdated { profile } => self.profiles.apply(profile),
             ServerFrame::Error(ErrorFrame {
                 code,
                 message,
