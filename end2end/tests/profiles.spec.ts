@@ -1,8 +1,9 @@
 // Profiles: a display name, a status line, a time zone and a picture set on
 // /account show on the author's messages on someone else's open page (live,
-// without a reload), and the author's card opens a direct message.
+// without a reload), and the author's card opens a direct message; an
+// agent's display name shows in the console's agent list.
 import { test, expect } from '@playwright/test';
-import { createRoom, hydrated, joinRoom, newPerson, say } from './helpers';
+import { createRoom, expectConnected, hydrated, joinRoom, newAgent, newPerson, say } from './helpers';
 
 // A 1×1 PNG: the server reads it by its content and stores a 128 px square.
 const PIXEL = Buffer.from(
@@ -58,4 +59,21 @@ test('a profile shows on messages and its card opens a direct message', async ({
   await pat.page.getByRole('navigation', { name: 'Direct messages' }).getByRole('link', { name: sam.name }).click();
   await expect(pat.page.locator('.message').filter({ hasText: dm })).toBeVisible();
   await Promise.all([pat.context.close(), sam.context.close()]);
+});
+
+test("an agent's display name shows in the console's agent list, live", async ({ browser }) => {
+  const named = await newAgent(browser, 'named');
+  const watcher = await newAgent(browser, 'watcher');
+  await watcher.page.goto('/console');
+  await hydrated(watcher.page);
+  await expectConnected(watcher.page);
+  const agents = watcher.page.getByRole('region', { name: 'Agents' });
+  await expect(agents.getByText(named.name, { exact: true })).toBeVisible();
+
+  const shown = `Agent ${Date.now().toString(36)}`;
+  const res = await named.context.request.patch('/api/me/profile', { data: { display_name: shown } });
+  expect(res.status()).toBe(200);
+  await expect(agents.getByText(shown, { exact: true })).toBeVisible();
+  await expect(agents.getByText(named.name, { exact: true })).toHaveCount(0);
+  await Promise.all([named.context.close(), watcher.context.close()]);
 });

@@ -14,10 +14,11 @@ use crate::language::tr;
 /// Where a card opened from a point `(left, bottom)` on the screen goes: a
 /// fixed box just under it, kept inside the window.
 pub fn place((left, bottom): (f64, f64)) -> String {
+    // Whole pixels, printed as integers: formatting an `f64` would pull
+    // float printing into the chat's bundle (about 14 KB, docs/performance.md).
+    let (top, left) = ((bottom + 4.0).round() as i32, left.round() as i32);
     format!(
-        "top: clamp(8px, {}px, calc(100vh - 17rem)); left: clamp(8px, {}px, calc(100vw - 296px))",
-        (bottom + 4.0).round(),
-        left.round()
+        "top: clamp(8px, {top}px, calc(100vh - 17rem)); left: clamp(8px, {left}px, calc(100vw - 296px))"
     )
 }
 
