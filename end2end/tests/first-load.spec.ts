@@ -13,7 +13,10 @@
 // chat's raised to 850 KB on 2026-12-01, when direct messages, the people
 // picker and a private room's members list took it to 786 KB, and to
 // 900 KB on the next day, when room settings, moderation and the account
-// page took it to 864 KB (to be cut back: see docs/performance.md),
+// page took it to 864 KB, and to 920 KB in session 16, when profiles (names
+// and pictures on every message, the author's card, the same cache in the
+// console) took it to 900.4 KB even with the account's forms moved out to a
+// group of their own (to be cut back: see docs/performance.md),
 // so that a change which pulls another page's code into a page, or undoes
 // the split, fails here. They are NOT issue 11's targets (visitor page and
 // widget 250 KB, login 250 KB, chat 400 KB): those are not met yet, and the
@@ -90,7 +93,7 @@ test('each page downloads only its own group of code, within its ceiling', async
     ['/support', false, 340 * KB, 250 * KB],
     [`/support?embed=1&page=${encodeURIComponent(WIDGET_HOST)}`, false, 340 * KB, 250 * KB],
     ['/login', false, 290 * KB, 250 * KB],
-    ['/', true, 900 * KB, 400 * KB],
+    ['/', true, 920 * KB, 400 * KB],
     ['/inbox', true, null, null],
     ['/console', true, null, null],
     ['/admin', true, null, null],

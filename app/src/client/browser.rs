@@ -103,27 +103,19 @@ fn ui_locale() -> String {
 
 /// "14:05" in the reader's own time zone and the UI's language.
 pub fn local_time(at: DateTime<Utc>) -> String {
-    #[cfg(target_arch = "wasm32")]
-    {
-        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-            at.timestamp_millis() as f64
-        ));
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
-        let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
-        String::from(date.to_locale_time_string_with_options(&ui_locale(), &options))
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        at.format("%H:%M").to_string()
-    }
+    clock(at, None)
 }
 
 /// "14:05" as a clock in `zone` (an IANA name) shows it, in the UI's
 /// language: someone's local time on their profile card. `Intl` throws for
 /// a zone it does not know: check it against `zones::all_zones` first.
-/// Outside the browser: UTC.
 pub fn time_in_zone(at: DateTime<Utc>, zone: &str) -> String {
+    clock(at, Some(zone))
+}
+
+/// Hours and minutes through `Intl`, in `zone` or the reader's own. Outside
+/// the browser: UTC.
+fn clock(at: DateTime<Utc>, zone: Option<&str>) -> String {
     #[cfg(target_arch = "wasm32")]
     {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
@@ -132,13 +124,15 @@ pub fn time_in_zone(at: DateTime<Utc>, zone: &str) -> String {
         let options = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
         let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
-        let _ = js_sys::Reflect::set(&options, &"timeZone".into(), &zone.into());
+        if let Some(zone) = zone {
+            let _ = js_sys::Reflect::set(&options, &"timeZone".into(), &zone.into());
+        }
         String::from(date.to_locale_time_string_with_options(&ui_locale(), &options))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
         let _ = zone;
-        at.format("%H:%M UTC").to_string()
+        at.format("%H:%M").to_string()
     }
 }
 
