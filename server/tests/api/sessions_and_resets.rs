@@ -235,3 +235,41 @@ async fn a_reset_link_sets_a_new_password_once(app: &TestApp) {
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].actor.as_deref(), Some("bob"));
 }
+
+/// Sets a session's `last_seen_at` directly (SQLite).
+async fn seen_at(app: &TestApp, token: &str, at: chrono::DateTime<chrono::Utc>) {
+    use sqlx::Connection;
+    let mut db = sqlx::SqliteConnection::connect(&app.db_url).await.unwrap();
+    sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+        .bind(at)
+        .bind(token::digest(token))
+        .execute(&mut db)
+        .await
+        .unwrap();
+}
+
+async fn last_seen(app: &TestApp, token: &str) -> chrono::DateTime<chrono::Utc> {
+    let list: Vec<SessionInfo> = app.ok("GET", "/api/me/sessions", token, None).await;
+    list.into_iter().find(|s| s.current).unwrap().last_seen_at
+}
+
+#[tokio::test]
+async fn a_sessions_last_use_is_refreshed_at_most_every_few_minutes() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let now = chrono::Utc::now();
+    // Used a while ago: the next request refreshes it.
+    seen_at(&app, &ann.token, now - chrono::Duration::minutes(10)).await;
+    let refreshed = last_seen(&app, &ann.token).await;
+    assert!(
+        refreshed >= now - chrono::Duration::seconds(5),
+        "{refreshed}"
+    );
+    // Used a minute ago: a request does not write again.
+    let recent = now - chrono::Duration::minutes(1);
+    seen_at(&app, &ann.token, recent).await;
+    assert_eq!(status(&app, "GET", "/api/me", &ann.token).await, 200);
+    let kept = last_seen(&app, &ann.token).await;
+    assert_eq!(kept.timestamp_millis(), recent.timestamp_millis());
+    app.stop().await;
+}
