@@ -13,6 +13,7 @@
 pub mod join;
 pub mod replay;
 
+use crate::limits::ClientIp;
 use crate::{
     hub::{Outbox, Topic, Voice},
     ingest::Submission,
@@ -41,6 +42,8 @@ pub struct ChatSession {
     user: User,
     outbox: Outbox,
     last_typing: HashMap<RoomId, Instant>,
+    /// The client's address when the socket opened, for the audit log.
+    ip: Option<ClientIp>,
 }
 
 impl ChatSession {
@@ -50,11 +53,23 @@ impl ChatSession {
             user,
             outbox,
             last_typing: HashMap::new(),
+            ip: None,
         }
     }
 
     pub fn user(&self) -> &User {
         &self.user
+    }
+
+    /// The session's client address (as the rate limits see it), recorded
+    /// with what it does that goes into the audit log.
+    pub fn from_ip(mut self, ip: ClientIp) -> ChatSession {
+        self.ip = Some(ip);
+        self
+    }
+
+    pub fn ip(&self) -> Option<ClientIp> {
+        self.ip
     }
 
     /// What lets a connection post, type and mark read in a room: it
@@ -266,7 +281,14 @@ pub async fn edit(state: &AppState, user: &User, id: MessageId, body: &str) -> R
 
 /// Deletes a message — the user's own, or anyone's for the room's owners and
 /// moderators and for admins (not in DMs: see [`rooms`]) — and tells its room.
-pub async fn delete(state: &AppState, user: &User, id: MessageId) -> Result<(), Refusal> {
+/// `from` is the client's address, for the audit entry of a moderator's
+/// deletion.
+pub async fn delete(
+    state: &AppState,
+    user: &User,
+    id: MessageId,
+    from: Option<ClientIp>,
+) -> Result<(), Refusal> {
     state.limits.edit.admit(&user.id, "deleting")?;
     let store = &state.store;
     let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
@@ -289,9 +311,12 @@ pub async fn delete(state: &AppState, user: &User, id: MessageId) -> Result<(), 
         ServerFrame::Deleted { room, id, change },
     );
     if author != user.id {
-        let entry = crate::audit::by(user, AuditAction::MessageDeletedByModerator)
+        let mut entry = crate::audit::by(user, AuditAction::MessageDeletedByModerator)
             .target(crate::audit::room(room))
             .detail(format!("message {id} by {}", message.author));
+        if let Some(ip) = from {
+            entry = entry.from_ip(ip);
+        }
         crate::audit::record(state, entry).await;
     }
     Ok(())

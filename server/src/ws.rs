@@ -75,6 +75,7 @@ pub const TRANSPORT_LIMIT: usize = 64 * 1024;
 pub async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ip: crate::limits::ClientIp,
     headers: HeaderMap,
     peer: Peer,
     ws: WebSocketUpgrade,
@@ -120,7 +121,7 @@ pub async fn upgrade(
             let tracker = state.sockets.clone();
             let hub = state.hub.clone();
             tracker.track_future(async move {
-                let run = connection::run(socket, state, peer);
+                let run = connection::run(socket, state, peer, ip);
                 match expires {
                     Some((session, at)) => until_expiry(run, &hub, &session, at).await,
                     None => run.await,

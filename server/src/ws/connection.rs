@@ -3,6 +3,7 @@
 //! into the socket. When either ends, it cancels the other.
 
 use super::{dispatch::Dispatch, support::VisitorDispatch, Peer};
+use crate::limits::ClientIp;
 use crate::{
     hub::{encode, End, Feed, Kick, Lagged, Outbox},
     state::AppState,
@@ -57,7 +58,7 @@ impl Handler {
     }
 }
 
-pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
+pub async fn run(socket: WebSocket, state: AppState, peer: Peer, ip: ClientIp) {
     // The little a connection keeps for its whole life beside its handler
     // (which holds the app state): this future is resident for every open
     // connection, idle or not, so it holds nothing it does not need.
@@ -65,7 +66,7 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer) {
     let desk = state.desk.clone();
     let shutdown = state.shutdown.clone();
     let backlog_limit = state.settings.outbound_queue;
-    let Some(opened) = Box::pin(open(state, peer)).await else {
+    let Some(opened) = Box::pin(open(state, peer, ip)).await else {
         return;
     };
     let Opened {
@@ -113,7 +114,7 @@ struct Opened {
 
 /// Registers the connection and queues its `hello`; `None` if a visitor's
 /// conversations could not be read (the socket is then dropped).
-async fn open(state: AppState, peer: Peer) -> Option<Opened> {
+async fn open(state: AppState, peer: Peer, ip: ClientIp) -> Option<Opened> {
     let id = state.hub.next_conn_id();
     let (outbox, feed) = Outbox::new(
         id,
@@ -142,7 +143,12 @@ async fn open(state: AppState, peer: Peer) -> Option<Opened> {
                 user: auth.user.clone(),
             }));
             tracing::debug!(conn = id, user = %auth.user.username, "connected");
-            Handler::Member(Box::new(Dispatch::new(state, auth.user, outbox.clone())))
+            Handler::Member(Box::new(Dispatch::new(
+                state,
+                auth.user,
+                outbox.clone(),
+                ip,
+            )))
         }
         Peer::Visitor(visitor) => {
             let hello = SupportSession::visitor_hello(&state, visitor.info.as_ref()).await;

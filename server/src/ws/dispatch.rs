@@ -4,6 +4,7 @@
 //! open.
 
 use super::refusal::Reply;
+use crate::limits::ClientIp;
 use crate::{
     chat::{self, ChatSession},
     hub::Outbox,
@@ -91,10 +92,10 @@ pub struct Dispatch {
 }
 
 impl Dispatch {
-    pub fn new(state: AppState, user: User, outbox: Outbox) -> Dispatch {
+    pub fn new(state: AppState, user: User, outbox: Outbox, ip: ClientIp) -> Dispatch {
         Dispatch {
             support: SupportSession::for_user(state.clone(), user.clone(), outbox.clone()),
-            chat: ChatSession::new(state.clone(), user, outbox.clone()),
+            chat: ChatSession::new(state.clone(), user, outbox.clone()).from_ip(ip),
             state,
             outbox,
         }
@@ -130,7 +131,9 @@ impl Dispatch {
             } => chat.post(room, &body, &client_id).await,
             ClientFrame::Typing { room } => chat.typing(room).await,
             ClientFrame::Edit { id, body } => chat::edit(&self.state, chat.user(), id, &body).await,
-            ClientFrame::Delete { id } => chat::delete(&self.state, chat.user(), id).await,
+            ClientFrame::Delete { id } => {
+                chat::delete(&self.state, chat.user(), id, chat.ip()).await
+            }
             ClientFrame::Read { room, id } => chat.read(room, id).await,
             ClientFrame::AnnouncementSeen { id } => {
                 push::mark_seen(&self.state, chat.user(), id, false).await

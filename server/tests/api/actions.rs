@@ -86,7 +86,9 @@ async fn chat_actions_store_publish_and_refuse_without_a_socket() {
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden);
-    let e = chat::delete(&app.state, &bob.user, id).await.unwrap_err();
+    let e = chat::delete(&app.state, &bob.user, id, None)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden);
     chat::edit(&app.state, &ann.user, id, "hello, bob")
         .await
@@ -104,7 +106,7 @@ async fn chat_actions_store_publish_and_refuse_without_a_socket() {
         .await
         .unwrap();
     assert_eq!(stored.last().map(|m| m.body.as_str()), Some("hello, bob"));
-    chat::delete(&app.state, &ann.user, id).await.unwrap();
+    chat::delete(&app.state, &ann.user, id, None).await.unwrap();
     assert!(matches!(
         next_matching(&mut bob.feed, |f| matches!(f, ServerFrame::Deleted { .. })).await,
         ServerFrame::Deleted { id: gone, .. } if gone == id

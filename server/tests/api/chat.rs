@@ -295,6 +295,14 @@ async fn edits_and_deletes_are_live_and_checked() {
     }
     let (history, _) = app.connect(&ann.token).await.join(room.id, None).await;
     assert!(history.iter().all(|m| m.id != id));
+    // The audit log has it, with the address the socket came from.
+    let log: Vec<app::protocol::AuditEntry> = app.ok("GET", "/api/audit", &admin.token, None).await;
+    let deletion = log
+        .iter()
+        .find(|e| e.action == app::protocol::AuditAction::MessageDeletedByModerator)
+        .expect("the deletion is audited");
+    assert_eq!(deletion.actor_id, Some(admin.user.id));
+    assert_eq!(deletion.ip.as_deref(), Some("127.0.0.1"));
 
     // Promoted while connected: bob's socket is renewed (4003) and the new
     // one may delete at once.
