@@ -230,6 +230,18 @@ pub fn reset_gone() -> Refusal {
     )
 }
 
+/// The account live reset link `token` is for, and until when it works.
+pub async fn live_reset(
+    state: &AppState,
+    token: &str,
+) -> Result<(User, chrono::DateTime<chrono::Utc>), Refusal> {
+    state
+        .store
+        .password_reset(&token::digest(token), state.clock.now())
+        .await?
+        .ok_or_else(reset_gone)
+}
+
 /// Uses reset link `token` to give its account the password whose hash is
 /// `password_hash`: every session of the account ends (sockets closed).
 /// Answers the account; the caller logs it in.

@@ -8,7 +8,6 @@ use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use super::{avatar::Avatar, room_members::RoomMembers, use_chat};
-use crate::client::http;
 use crate::i18n::*;
 use crate::language::tr;
 use crate::protocol::RoomId;
@@ -45,20 +44,16 @@ pub fn OnlineList(
         })
     });
     let navigate = use_navigate();
-    // The online list knows names; the DM is opened by id.
+    // The online list knows names; the DM is opened by id, from the
+    // profile the list's avatars asked for.
     let message = move |name: String| {
         let navigate = navigate.clone();
+        let Some(person) = chat.profiles.get(&name) else {
+            return;
+        };
         leptos::task::spawn_local(async move {
-            let Ok(found) = http::people(&name).await else {
-                return;
-            };
-            let Some(person) = found.into_iter().find(|u| u.username == name) else {
-                return;
-            };
-            if let Ok(dm) = http::open_dm(vec![person.id]).await {
-                let id = dm.id;
-                chat.created(dm);
-                navigate(&format!("/?room={id}"), NavigateOptions::default());
+            if let Some(room) = chat.open_dm_with(person.id).await {
+                navigate(&format!("/?room={room}"), NavigateOptions::default());
             }
         });
     };
@@ -87,6 +82,11 @@ pub fn OnlineList(
                                     <button type="button" class="icon-button small message-person member-role"
                                         aria-label=move || t_string!(i18n, chat.dm.message, name = label.clone()).to_string()
                                         title=move || t_string!(i18n, chat.dm.message, name = target.clone()).to_string()
+                                        // Enabled once their profile (and id) is known.
+                                        disabled={
+                                            let name = who.clone();
+                                            move || chat.profiles.get(&name).is_none()
+                                        }
                                         on:click=move |_| message(who.clone())>"✉"</button>
                                 })}
                             </li>

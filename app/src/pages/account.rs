@@ -126,12 +126,7 @@ fn PasswordCard(lang: Lang) -> impl IntoView {
                     {tr(i18n, |l| td_string!(l, common.account_page.submit))}
                 </button>
             </form>
-            <p class="small" aria-live="polite">
-                {move || status.get().map(|s| match s {
-                    Ok(m) => view! { <span class="ok">{m}</span> },
-                    Err(m) => view! { <span class="field-error">{m}</span> },
-                })}
-            </p>
+            <OutcomeLine outcome=status/>
         </section>
     }
 }
@@ -232,24 +227,23 @@ fn SessionsCard(lang: Lang) -> impl IntoView {
                     })
                 }
             }}
-            <p class="small" aria-live="polite">
-                {move || status.get().map(|s| match s {
-                    Ok(m) => Either::Left(view! { <span class="ok">{m}</span> }),
-                    Err(m) => Either::Right(view! { <span class="field-error">{m}</span> }),
-                })}
-            </p>
+            <OutcomeLine outcome=status/>
         </section>
     }
 }
 
-/// A status message under a form: done, or what went wrong.
-type Outcome = Option<Result<String, String>>;
-
-fn outcome_view(outcome: Outcome) -> impl IntoView {
-    outcome.map(|s| match s {
-        Ok(m) => Either::Left(view! { <span class="ok">{m}</span> }),
-        Err(m) => Either::Right(view! { <span class="field-error">{m}</span> }),
-    })
+/// A card's status line, read aloud when it changes: done, or what went
+/// wrong.
+#[component]
+fn OutcomeLine(outcome: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
+    view! {
+        <p class="small" aria-live="polite">
+            {move || outcome.get().map(|s| match s {
+                Ok(m) => Either::Left(view! { <span class="ok">{m}</span> }),
+                Err(m) => Either::Right(view! { <span class="field-error">{m}</span> }),
+            })}
+        </p>
+    }
 }
 
 /// How others see you: display name, status line, time zone and picture.
@@ -432,7 +426,7 @@ fn ProfileForm(lang: Lang) -> impl IntoView {
                     {tr(i18n, |l| td_string!(l, common.account_page.save_profile))}
                 </button>
             </form>
-            <p class="small" aria-live="polite">{move || outcome_view(outcome.get())}</p>
+            <OutcomeLine outcome/>
         </section>
     }
 }

@@ -35,6 +35,12 @@ pub struct SessionInfo {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The answer to `DELETE /api/me/sessions`: the ids of the sessions ended.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct EndedSessions {
+    pub ended: Vec<String>,
+}
+
 /// `POST /api/users/{id}/password-reset` (admin): the link to hand to the
 /// account's owner. The only time its token is shown; a new link replaces
 /// the previous one.

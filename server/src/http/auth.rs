@@ -9,7 +9,6 @@ use crate::{
     accounts, audit,
     auth::{password::HashError, token, AuthUser, COOKIE},
     error::{ApiError, ApiJson},
-    hub::{Event, Kick, Topic},
     limits::{ClientIp, RetryAfter},
     state::AppState,
     store::SessionOrigin,
@@ -186,14 +185,7 @@ fn cookie(value: &str, max_age: u64, secure: bool) -> HeaderValue {
 
 pub async fn logout(State(state): State<AppState>, auth: AuthUser) -> Result<Response, ApiError> {
     state.store.delete_session(&auth.session).await?;
-    state.hub.publish(
-        Topic::Session {
-            session: auth.session.clone(),
-        },
-        Event::Close {
-            why: Kick::SessionEnded,
-        },
-    );
+    accounts::close_sessions(&state, std::slice::from_ref(&auth.session));
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,

@@ -7,7 +7,7 @@
 use super::auth::{attempt_from, origin, start_session};
 use crate::{
     accounts, audit,
-    auth::{token, AdminUser},
+    auth::AdminUser,
     error::{ApiError, ApiJson, ApiPath},
     limits::ClientIp,
     state::AppState,
@@ -48,12 +48,7 @@ pub async fn show(
     ApiPath(token): ApiPath<String>,
 ) -> Result<Json<PasswordResetInfo>, ApiError> {
     attempt_from(&state, ip)?;
-    let (user, expires_at) = state
-        .store
-        .password_reset(&token::digest(&token), state.clock.now())
-        .await?
-        .filter(|(user, _)| user.active)
-        .ok_or_else(accounts::reset_gone)?;
+    let (user, expires_at) = accounts::live_reset(&state, &token).await?;
     Ok(Json(PasswordResetInfo {
         username: user.username,
         expires_at,
@@ -72,12 +67,7 @@ pub async fn use_link(
     attempt_from(&state, ip)?;
     let password = Password::parse(&body.password)?;
     // Checked before hashing, so a dead link costs no hash.
-    state
-        .store
-        .password_reset(&token::digest(&token), state.clock.now())
-        .await?
-        .filter(|(user, _)| user.active)
-        .ok_or_else(accounts::reset_gone)?;
+    accounts::live_reset(&state, &token).await?;
     let hash = state.passwords.hash(password.as_str().to_owned()).await?;
     let (user, ended) = accounts::use_reset(&state, &token, &hash).await?;
     let entry = audit::by(&user, AuditAction::PasswordReset)

@@ -10,7 +10,7 @@ use crate::{
     limits::ClientIp,
     state::AppState,
 };
-use app::protocol::{AuditAction, SessionInfo};
+use app::protocol::{AuditAction, EndedSessions, SessionInfo};
 use axum::{extract::State, http::StatusCode, Json};
 
 /// `GET /api/me/sessions`: the caller's live sessions, newest first.
@@ -48,12 +48,6 @@ pub async fn end_others(
     let ended = accounts::end_sessions(&state, &auth.user, &auth.session, Ending::Others).await?;
     record(&state, &auth, ip, &ended).await;
     Ok(Json(EndedSessions { ended }))
-}
-
-/// The answer to `DELETE /api/me/sessions`: the ids of the sessions ended.
-#[derive(serde::Serialize)]
-pub struct EndedSessions {
-    ended: Vec<String>,
 }
 
 async fn record(state: &AppState, auth: &AuthUser, ip: ClientIp, ended: &[String]) {

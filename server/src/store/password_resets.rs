@@ -39,7 +39,8 @@ impl Store {
     }
 
     /// The account a live reset link is for, and until when it works; `None`
-    /// when the link is unknown, used, replaced or expired.
+    /// when the link is unknown, used, replaced or expired, or its account is
+    /// deactivated.
     pub async fn password_reset(
         &self,
         token_hash: &str,
@@ -56,7 +57,7 @@ impl Store {
                 "SELECT u.id, u.username, u.role, (u.deactivated_at IS NOT NULL) AS deactivated,
                         r.expires_at
                  FROM password_resets r JOIN users u ON u.id = r.user_id
-                 WHERE r.token_hash = $1 AND r.expires_at > $2",
+                 WHERE r.token_hash = $1 AND r.expires_at > $2 AND u.deactivated_at IS NULL",
             )
             .bind(token_hash)
             .bind(now)

@@ -137,11 +137,16 @@ impl Store {
                             .await?;
                     }
                 }
-                // The upload's time in milliseconds: never reused, even after
-                // a removal, so an old image's URL never names a new one.
+                // The upload's time in milliseconds, and always above the last
+                // version (two uploads in one millisecond): never reused, even
+                // after a removal, so an old image's URL never names a new one.
                 let version = image.map(|_| now.timestamp_millis());
                 let row: Option<ProfileRow> = sqlx::query_as(&format!(
-                    "UPDATE users SET avatar_version = $2 WHERE id = $1 RETURNING {PROFILE_COLUMNS}"
+                    "UPDATE users SET avatar_version = CASE
+                         WHEN $2 IS NULL THEN NULL
+                         WHEN avatar_version IS NOT NULL AND avatar_version >= $2 THEN avatar_version + 1
+                         ELSE $2 END
+                     WHERE id = $1 RETURNING {PROFILE_COLUMNS}"
                 ))
                 .bind(user.0)
                 .bind(version)

@@ -22,6 +22,11 @@ pub const USER_AGENT_MAX: usize = 256;
 /// (on SQLite every write takes the database's only write lock).
 pub const SEEN_EVERY: chrono::Duration = chrono::Duration::minutes(5);
 
+/// Ends every session of a user (`$1`) but one (`$2`), answering the ended
+/// sessions' digests: a password change, and "log out everywhere else".
+const END_OTHERS: &str =
+    "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 RETURNING token_hash";
+
 /// Most sessions the sessions page lists (newest first); more only when a
 /// script logs in in a loop, and the oldest are the least interesting.
 pub const LIST_LIMIT: i64 = 100;
@@ -173,13 +178,11 @@ impl Store {
         keep: &str,
     ) -> Result<Vec<String>, StoreError> {
         let ended: Vec<String> = on_pool!(self, pool => {
-            sqlx::query_scalar(
-                "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 RETURNING token_hash",
-            )
-            .bind(user.0)
-            .bind(keep)
-            .fetch_all(pool)
-            .await?
+            sqlx::query_scalar(END_OTHERS)
+                .bind(user.0)
+                .bind(keep)
+                .fetch_all(pool)
+                .await?
         });
         Ok(ended)
     }
@@ -227,13 +230,11 @@ impl Store {
                     .bind(user.0)
                     .execute(&mut *tx)
                     .await?;
-                let ended: Vec<String> = sqlx::query_scalar(
-                    "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 RETURNING token_hash",
-                )
-                .bind(user.0)
-                .bind(keep_session)
-                .fetch_all(&mut *tx)
-                .await?;
+                let ended: Vec<String> = sqlx::query_scalar(END_OTHERS)
+                    .bind(user.0)
+                    .bind(keep_session)
+                    .fetch_all(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(ended)
             }

@@ -5,8 +5,8 @@
 
 use crate::helpers::*;
 use app::protocol::{
-    close, AuditAction, AuditEntry, AuthResponse, NewPasswordReset, PasswordResetInfo, SessionInfo,
-    User,
+    close, AuditAction, AuditEntry, AuthResponse, EndedSessions, NewPasswordReset,
+    PasswordResetInfo, SessionInfo, User,
 };
 use serde_json::json;
 use switchboard::auth::token;
@@ -86,8 +86,8 @@ async fn a_person_sees_and_ends_their_own_sessions(app: &TestApp) {
     assert_eq!(status(app, "DELETE", &ff_path, &ann.token).await, 404);
 
     // Ending the others keeps this one.
-    let ended: serde_json::Value = app.ok("DELETE", "/api/me/sessions", &ann.token, None).await;
-    assert_eq!(ended["ended"], json!([curl.id]));
+    let ended: EndedSessions = app.ok("DELETE", "/api/me/sessions", &ann.token, None).await;
+    assert_eq!(ended.ended, [curl.id.clone()]);
     assert_eq!(status(app, "GET", "/api/me", &script.token).await, 401);
     let list: Vec<SessionInfo> = app.ok("GET", "/api/me/sessions", &ann.token, None).await;
     assert_eq!(list.len(), 1);
