@@ -51,6 +51,8 @@ mod account;
 pub use account::*;
 mod profile;
 pub use profile::*;
+mod search;
+pub use search::*;
 id_type!(
     /// A chat room.
     RoomId

@@ -13,6 +13,7 @@ mod push;
 mod registration;
 mod rooms;
 mod schedules;
+mod search;
 mod sessions;
 mod support;
 pub mod throttle;
@@ -51,6 +52,7 @@ pub fn api() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(AVATAR_UPLOAD_MAX)),
         )
         .route("/profiles", get(profiles::lookup))
+        .route("/search", get(search::search))
         .route("/avatars/{id}", get(profiles::avatar))
         .route(
             "/password-resets/{token}",

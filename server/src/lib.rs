@@ -25,6 +25,7 @@ pub mod push;
 pub mod refusal;
 pub mod rooms;
 pub mod scheduler;
+pub mod search;
 pub mod serve;
 pub mod startup;
 pub mod state;

@@ -135,7 +135,13 @@ pub struct Limits {
     /// account's password from many addresses, and answers the same for an
     /// unknown name, so a refusal reveals nothing (see `http::auth`).
     pub auth_name: Limit<String>,
+    /// Searches per user (fixed, [`SEARCH_PER_MIN`]): each walks the index.
+    pub search: Limit<UserId>,
 }
+
+/// Searches a user may run a minute (burst a third of that): a search box
+/// asks once per submitted search, not per keystroke.
+pub const SEARCH_PER_MIN: u32 = 60;
 
 /// Typing notices a user may send a second, across all rooms (burst twice
 /// that). The app sends one every 3 s while typing in one room.
@@ -180,6 +186,7 @@ impl Limits {
             api_write: limit(settings.api_write_rate),
             auth_ip: Limit::per_minute(settings.auth_ip_per_min, settings.auth_ip_per_min),
             auth_name: Limit::per_minute(settings.auth_name_per_min, settings.auth_name_per_min),
+            search: Limit::per_minute(SEARCH_PER_MIN, SEARCH_PER_MIN / 3),
         }
     }
 
@@ -198,6 +205,7 @@ impl Limits {
         self.api_write.forget_idle();
         self.auth_ip.forget_idle();
         self.auth_name.forget_idle();
+        self.search.forget_idle();
     }
 }
 

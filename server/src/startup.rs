@@ -220,6 +220,10 @@ impl Application {
             shutdown.clone(),
         ));
         tokio::spawn(crate::metrics::upkeep(shutdown.clone()));
+        tokio::spawn(crate::search::index_old_messages(
+            state.store.clone(),
+            shutdown.clone(),
+        ));
         let settings = &state.settings;
         let serve_limits = ServeLimits {
             header_timeout: settings.header_timeout,

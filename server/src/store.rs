@@ -14,6 +14,7 @@ mod profiles;
 pub(crate) mod push;
 mod rooms;
 mod schedules;
+mod search;
 mod sessions;
 pub(crate) mod support;
 mod users;
@@ -24,6 +25,7 @@ pub use profiles::ProfileChange;
 pub use push::{Author, NewAnnouncement};
 pub use rooms::{RoomPage, Standing};
 pub use schedules::{Claim, ScheduleFields, StoredSchedule};
+pub use search::SearchFilter;
 pub use sessions::{session_id, SessionOrigin};
 pub use support::{
     ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage, StoredSupport,

@@ -51,7 +51,7 @@ pub struct Stored {
 }
 
 #[derive(sqlx::FromRow)]
-struct MessageRow {
+pub(super) struct MessageRow {
     id: i64,
     room_id: i64,
     author: String,
@@ -104,7 +104,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO messages (room_id, author_id, body, client_id, sent_at) ",
+                "INSERT INTO messages (room_id, author_id, body, client_id, sent_at, terms) ",
             );
             insert.push_values(batch, |mut row, m| {
                 let m: &NewMessage = m.borrow();
@@ -112,7 +112,8 @@ impl Store {
                     .push_bind(m.author.0)
                     .push_bind(m.body.as_str())
                     .push_bind(m.client_id.as_str())
-                    .push_bind(now);
+                    .push_bind(now)
+                    .push_bind(crate::search::terms::terms(&m.body));
             });
             insert.push(
                 " ON CONFLICT (author_id, client_id) DO NOTHING
@@ -273,11 +274,13 @@ impl Store {
         let done = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let room: Option<i64> = sqlx::query_scalar(
-                "UPDATE messages SET body = $1, edited_at = $2 WHERE id = $3 RETURNING room_id",
+                "UPDATE messages SET body = $1, edited_at = $2, terms = $4
+                  WHERE id = $3 RETURNING room_id",
             )
             .bind(body)
             .bind(now)
             .bind(id.0)
+            .bind(crate::search::terms::terms(body))
             .fetch_optional(&mut *tx)
             .await?;
             match room {

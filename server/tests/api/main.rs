@@ -19,6 +19,7 @@ mod push;
 mod registration;
 mod room_moderation;
 mod rooms_access;
+mod search;
 mod sessions_and_resets;
 mod store;
 mod support;
