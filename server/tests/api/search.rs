@@ -279,3 +279,77 @@ async fn the_index_follows_edits_and_deletes(app: &TestApp) {
         .await;
     assert!(search(app, &ann.token, "q=lunch").await.results.is_empty());
 }
+
+/// Messages stored before search existed have no terms: the start-up pass
+/// indexes them, a batch at a time, and then they are found.
+async fn old_messages_are_indexed(url: &str) {
+    use sqlx::{Connection, Executor};
+    use switchboard::store::{NewMessage, SearchFilter, Store};
+    let store = Store::connect(url).await.unwrap();
+    let ann = store.create_user("ann", "hash").await.unwrap();
+    let room = store
+        .create_room("general", ann.id, app::protocol::Visibility::Public)
+        .await
+        .unwrap()
+        .id;
+    let batch: Vec<NewMessage> = (0..1200)
+        .map(|i| NewMessage {
+            room,
+            author: ann.id,
+            author_name: "ann".into(),
+            body: if i % 2 == 0 {
+                format!("old note {i} 旧消息")
+            } else {
+                format!("other {i}")
+            },
+            client_id: format!("c{i}"),
+        })
+        .collect();
+    store.insert_messages(&batch).await.unwrap();
+    // As a database from before search: no terms anywhere.
+    if url.starts_with("sqlite") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        c.execute("UPDATE messages SET terms = NULL").await.unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        c.execute("UPDATE messages SET terms = NULL").await.unwrap();
+    }
+    let query = switchboard::search::terms::Query::parse("旧消息 note").unwrap();
+    let find = || async {
+        store
+            .search_messages(
+                ann.id,
+                &query.fts5(),
+                &query.tsquery(),
+                &SearchFilter::default(),
+                1000,
+            )
+            .await
+            .unwrap()
+            .len()
+    };
+    assert_eq!(find().await, 0);
+    let mut below = i64::MAX;
+    let mut batches = 0;
+    while let Some(lowest) = store.index_unsearchable(below).await.unwrap() {
+        below = lowest;
+        batches += 1;
+    }
+    assert_eq!(batches, 3, "1,200 messages in batches of 500");
+    assert_eq!(find().await, 600);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn old_messages_are_indexed_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    old_messages_are_indexed(&format!("sqlite://{}/old.db", dir.path().display())).await;
+}
+
+#[tokio::test]
+async fn old_messages_are_indexed_on_postgres() {
+    let Some(url) = fresh_postgres_database().await else {
+        return;
+    };
+    old_messages_are_indexed(&url).await;
+}
