@@ -31,6 +31,7 @@ pub mod room_nav;
 pub mod room_settings;
 pub mod room_view;
 pub mod schedule_list;
+pub mod search_pane;
 pub mod sidebar;
 pub mod typing_line;
 pub mod visitor_away;

@@ -13,6 +13,7 @@ pub mod desk;
 pub mod outbox;
 pub mod profiles;
 pub mod rooms;
+pub mod search;
 pub mod timeline;
 pub mod visitor;
 

@@ -160,6 +160,43 @@ pub fn local_day(at: DateTime<Utc>) -> String {
     }
 }
 
+/// The start of `date` (`YYYY-MM-DD`, as a date input gives it) plus
+/// `days`, in the reader's own time zone: what "messages after the 3rd"
+/// means to them. Outside the browser: UTC.
+pub fn local_midnight(date: &str, days: u32) -> Option<DateTime<Utc>> {
+    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    #[cfg(target_arch = "wasm32")]
+    {
+        use chrono::Datelike;
+        let at = js_sys::Date::new_with_year_month_day(
+            day.year() as u32,
+            day.month0() as i32,
+            (day.day() + days) as i32,
+        );
+        DateTime::from_timestamp_millis(at.get_time() as i64)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        Some((day + chrono::Days::new(days.into())).and_time(chrono::NaiveTime::MIN).and_utc())
+    }
+}
+
+/// Whether the window is as narrow as a phone's (the layout's 768 px
+/// breakpoint): panes then cover the room instead of sitting beside it.
+pub fn narrow_screen() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w <= 768.0)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        false
+    }
+}
+
 /// "12,345" (or "12 345", …) as the UI's language writes numbers, through
 /// `Intl` (`Number.prototype.toLocaleString`). Outside the browser: digits.
 pub fn number(n: usize) -> String {

@@ -507,6 +507,44 @@ pub async fn messages(
     call(Method::Get, &path, None).await
 }
 
+/// `GET /api/search` (see [`search_path`]).
+pub async fn search(ask: &SearchAsk) -> Result<crate::protocol::SearchPage, ApiError> {
+    call(Method::Get, &search_path(ask), None).await
+}
+
+/// What a search asks for; empty fields are left out.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SearchAsk {
+    pub q: String,
+    pub room: Option<RoomId>,
+    pub from: String,
+    /// The next page: results older than this message.
+    pub before_id: Option<MessageId>,
+    /// Sent before / at or after these instants (RFC 3339).
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// `/api/search` with its query.
+pub fn search_path(ask: &SearchAsk) -> String {
+    let mut path = format!("/api/search?q={}", query_value(ask.q.trim()));
+    if let Some(room) = ask.room {
+        path.push_str(&format!("&room={room}"));
+    }
+    if !ask.from.trim().is_empty() {
+        path.push_str(&format!("&from={}", query_value(ask.from.trim())));
+    }
+    if let Some(id) = ask.before_id {
+        path.push_str(&format!("&before={id}"));
+    } else if let Some(at) = &ask.before {
+        path.push_str(&format!("&before={}", query_value(at)));
+    }
+    if let Some(at) = &ask.after {
+        path.push_str(&format!("&after={}", query_value(at)));
+    }
+    path
+}
+
 pub async fn users() -> Result<Vec<User>, ApiError> {
     call(Method::Get, "/api/users", None).await
 }
@@ -711,6 +749,27 @@ pub async fn set_support_hours(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_queries_are_encoded() {
+        let ask = SearchAsk {
+            q: " 开会 & more ".into(),
+            room: Some(RoomId(3)),
+            from: "ann".into(),
+            before: Some("2026-12-01T00:00:00+08:00".into()),
+            ..SearchAsk::default()
+        };
+        assert_eq!(
+            search_path(&ask),
+            "/api/search?q=%E5%BC%80%E4%BC%9A%20%26%20more&room=3&from=ann&before=2026-12-01T00%3A00%3A00%2B08%3A00"
+        );
+        // A page's cursor wins over a date.
+        let next = SearchAsk {
+            before_id: Some(MessageId(9)),
+            ..ask
+        };
+        assert!(search_path(&next).ends_with("&from=ann&before=9"));
+    }
 
     #[test]
     fn room_queries_are_encoded() {

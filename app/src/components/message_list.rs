@@ -89,6 +89,45 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
         chat.mark_read(room);
     });
 
+    // A search result asked for a message here: once the history is in,
+    // fetch back to it.
+    Effect::new(move |_| {
+        if !loaded.get() {
+            return;
+        }
+        if let Some((r, id)) = chat.focus.get() {
+            if r == room {
+                chat.focus.set(None);
+                chat.reveal(room, id);
+            }
+        }
+    });
+
+    // The message revealed: scroll it to the middle, then let its highlight
+    // fade.
+    Effect::new(move |_| {
+        let Some(id) = chat.flash.get() else {
+            return;
+        };
+        request_animation_frame(move || {
+            #[cfg(target_arch = "wasm32")]
+            if let Some(el) = scroller.get_untracked().and_then(|s| {
+                s.query_selector(&format!("[data-message-id=\"{id}\"]"))
+                    .ok()
+                    .flatten()
+            }) {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Center);
+                el.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+            browser::after(std::time::Duration::from_secs(3), move || {
+                if chat.flash.try_get_untracked() == Some(Some(id)) {
+                    chat.flash.set(None);
+                }
+            });
+        });
+    });
+
     // When asked to be at the bottom (a send, the jump button), go there.
     Effect::new(move |_| {
         if chat.at_bottom.get() {

@@ -137,7 +137,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
             <div class="day-divider" role="separator" aria-label=d.clone()><span>{d.clone()}</span></div>
         })}
         // Focusable by a tap (not by Tab): on a touch screen that shows its toolbar.
-        <div class="message" tabindex="-1" class:continued=continued class:mine=mine.clone() class:mentions-me=mentions_me class:editing=move || editing.get()>
+        <div class="message" tabindex="-1" data-message-id=id.to_string() class:flash=move || chat.flash.get() == Some(id) class:continued=continued class:mine=mine.clone() class:mentions-me=mentions_me class:editing=move || editing.get()>
             <div class="gutter">
                 {if continued {
                     view! { <time class="hover-time" datetime=stamp.clone() title=when.clone()>{time.clone()}</time> }.into_any()

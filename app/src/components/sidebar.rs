@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::{
     account_bar::AccountBar, browse_rooms::BrowseRooms, connection_badge::ConnectionBadge,
-    dm_picker::DmPicker, new_room_form::NewRoomForm, room_nav::RoomNav,
+    dm_picker::DmPicker, new_room_form::NewRoomForm, room_nav::RoomNav, search_pane::SearchBox,
 };
 use crate::i18n::*;
 use crate::language::tr;
@@ -46,6 +46,7 @@ pub fn Sidebar(
                 </button>
             </div>
             <ConnectionBadge/>
+            <SearchBox/>
             <div class="sidebar-scroll">
                 <RoomNav kind=RoomKind::Room on_pick=move || open.set(false)/>
                 <RoomNav kind=RoomKind::Dm on_pick=move || open.set(false)>

@@ -15,7 +15,7 @@ use leptos_router::{
 use crate::client::{browser, http};
 use crate::components::{
     announcement_bar::AnnouncementBar, notice_banner::NoticeBanner, room_view::RoomView,
-    sidebar::Sidebar,
+    search_pane::SearchPane, sidebar::Sidebar,
 };
 use crate::i18n::*;
 use crate::language::tr;
@@ -209,7 +209,7 @@ pub fn ChatPage() -> impl IntoView {
     view! {
         <Title text=title/>
         <a class="skip-link" href="#composer-input">{tr(i18n, |l| td_string!(l, chat.page.skip_to_composer))}</a>
-        <div class="chat-app" class:drawer-open=move || sidebar_open.get()>
+        <div class="chat-app" class:drawer-open=move || sidebar_open.get() class:searching=move || chat.search.open.get()>
             <Sidebar open=sidebar_open/>
             <div class="scrim" aria-hidden="true" on:click=move |_| sidebar_open.set(false)></div>
             <main class="main-pane">
@@ -217,6 +217,9 @@ pub fn ChatPage() -> impl IntoView {
                 <NoticeBanner/>
                 {main}
             </main>
+            <Show when=move || chat.search.open.get()>
+                <SearchPane/>
+            </Show>
         </div>
     }
     .into_any()

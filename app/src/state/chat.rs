@@ -21,11 +21,15 @@ use crate::protocol::{
 use crate::state::announcements::{Announcements, Reader};
 use crate::state::outbox::{Outbox, Pending};
 use crate::state::profiles::Profiles;
+use crate::state::search::Search;
 use crate::state::{rooms::Rooms, timeline::Timeline};
 use crate::validate::MessageBody;
 
 /// Messages per page when scrolling back through history.
 pub const OLDER_PAGE: usize = 50;
+/// How many pages of `MAX_PAGE` messages opening a search result fetches,
+/// at most, to reach it (10,000 messages back).
+pub const REVEAL_PAGES: usize = 50;
 /// How long "X is typing…" stays after the last `typing` frame.
 const TYPING_SHOWN_MS: f64 = 4_000.0;
 /// Least time between two `typing` frames we send.
@@ -108,6 +112,13 @@ pub struct Chat {
     pub announcements: Announcements,
     /// Display names and pictures, by login name.
     pub profiles: Profiles,
+    /// Message search and its results pane.
+    pub search: Search,
+    /// A message to show once its room's history is loaded (a search
+    /// result was opened): the room's list fetches back to it.
+    pub focus: RwSignal<Option<(RoomId, MessageId)>>,
+    /// The message just revealed, highlighted for a moment.
+    pub flash: RwSignal<Option<MessageId>>,
     /// The UI's language, for notices made here.
     lang: Lang,
 }
@@ -135,6 +146,9 @@ impl Chat {
             joining: StoredValue::new(HashMap::new()),
             announcements: Announcements::new(connection, Reader::Account),
             profiles: Profiles::new(),
+            search: Search::new(),
+            focus: RwSignal::new(None),
+            flash: RwSignal::new(None),
             lang: Lang::here(),
         }
     }
@@ -749,6 +763,50 @@ impl Chat {
                 r.insert(room, newest);
             });
         }
+    }
+
+    /// Shows message `id` of `room` (a search result): once the room is
+    /// open (its list sets `focus`), fetches older pages until the message
+    /// is loaded — at most [`REVEAL_PAGES`] of them — then has the list
+    /// scroll to it and highlight it (`flash`). The timeline stays one
+    /// unbroken stretch from the message to the newest, as every other road
+    /// into it assumes.
+    pub fn reveal(&self, room: RoomId, id: MessageId) {
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            let lang = chat.lang.get();
+            for _ in 0..=REVEAL_PAGES {
+                let (here, older, oldest) = chat.timelines.with_untracked(|t| {
+                    t.get(&room)
+                        .map(|t| (t.contains(id), t.older, t.oldest()))
+                        .unwrap_or_default()
+                });
+                if here {
+                    chat.flash.set(Some(id));
+                    return;
+                }
+                // Loaded back past it: it was deleted since.
+                let Some(oldest) = oldest.filter(|o| older && *o > id) else {
+                    chat.notice.set(Some(td_string!(lang, chat.notice.message_gone).to_string()));
+                    return;
+                };
+                match http::messages(room, Some(oldest), crate::protocol::MAX_PAGE).await {
+                    Ok(page) => chat.timelines.update(|t| {
+                        let t = t.entry(room).or_default();
+                        t.merge(page.messages);
+                        t.older = page.more;
+                    }),
+                    Err(e) => {
+                        let error = error_text(chat.lang, &e);
+                        chat.notice.set(Some(
+                            td_string!(lang, chat.notice.could_not_load_older, error).to_string(),
+                        ));
+                        return;
+                    }
+                }
+            }
+            chat.notice.set(Some(td_string!(lang, chat.notice.message_too_far).to_string()));
+        });
     }
 
     /// Fetches the page of messages just before the oldest one we hold.
