@@ -154,7 +154,22 @@ pub struct ChatMessage {
     /// deactivated account posts nothing). Shown as "name (deactivated)".
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub author_deactivated: bool,
+    /// Its reactions, each emoji once in the order first used (history and
+    /// replays carry them; a new message has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
 }
+
+/// One emoji on a message and who reacted with it (login names, in the
+/// order they did).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Reaction {
+    pub emoji: String,
+    pub users: Vec<String>,
+}
+
+/// Most different emoji on one message.
+pub const MAX_REACTION_KINDS: usize = 20;
 
 /// Most people in a direct message, its opener included.
 pub const MAX_DM_PEOPLE: usize = 8;
@@ -357,6 +372,10 @@ pub enum ClientFrame {
     Edit { id: MessageId, body: String },
     /// Delete one of your own messages (admins: any message).
     Delete { id: MessageId },
+    /// React to a message in a room you are a member of (`emoji`: one emoji).
+    React { id: MessageId, emoji: String },
+    /// Take your reaction back.
+    Unreact { id: MessageId, emoji: String },
     /// Move your read marker in a room up to `id` (drives unread counts).
     Read { room: RoomId, id: MessageId },
     /// You have seen (opened) an announcement: counts towards its `seen` receipts.
@@ -513,6 +532,28 @@ pub enum ServerFrame {
     Deleted {
         room: RoomId,
         id: MessageId,
+        #[serde(default)]
+        change: ChangeId,
+    },
+    /// A message's reactions as they are now: what a resume replays for a
+    /// message changed while the client was away (after its `edited`, if
+    /// it was edited), instead of every `reaction` it missed.
+    Reactions {
+        room: RoomId,
+        id: MessageId,
+        reactions: Vec<Reaction>,
+        #[serde(default)]
+        change: ChangeId,
+    },
+    /// Someone reacted to a message (`on`), or took their reaction back.
+    /// A change of the message like an edit: `change` moves the room's
+    /// change cursor.
+    Reaction {
+        room: RoomId,
+        id: MessageId,
+        emoji: String,
+        user: String,
+        on: bool,
         #[serde(default)]
         change: ChangeId,
     },
@@ -1583,6 +1624,7 @@ mod tests {
             edited_at: None,
             client_id: Some("c".into()),
             author_deactivated: false,
+            reactions: Vec::new(),
         };
         let json = serde_json::to_value(ServerFrame::Message(m)).unwrap();
         assert_eq!(json["type"], "message");

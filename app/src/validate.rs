@@ -47,6 +47,54 @@ impl Username {
     }
 }
 
+/// One emoji, as a reaction: a pictograph (or a flag, or a keycap) with
+/// the joiners, variation selectors and skin tones that make one emoji of
+/// several code points; at most 32 bytes. Text is not a reaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Emoji(String);
+
+impl Emoji {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        let bad = || invalid("emoji", "must be one emoji");
+        if s.is_empty() || s.len() > 32 {
+            return Err(bad());
+        }
+        let mut pictographs = 0;
+        let mut prev_keycap_base = false;
+        for c in s.chars() {
+            let cp = c as u32;
+            let joiner = matches!(cp, 0x200D | 0xFE0E | 0xFE0F | 0x20E3 | 0xE0020..=0xE007F);
+            let keycap_base = c.is_ascii_digit() || c == '#' || c == '*';
+            let pictograph = matches!(cp,
+                0x00A9 | 0x00AE | 0x203C | 0x2049 | 0x2122 | 0x2139 | 0x2194..=0x21AA
+                | 0x231A..=0x23FF | 0x24C2 | 0x25AA..=0x25FE | 0x2600..=0x27BF
+                | 0x2934 | 0x2935 | 0x2B05..=0x2B55 | 0x3030 | 0x303D | 0x3297 | 0x3299
+                | 0x1F000..=0x1FAFF);
+            if cp == 0x20E3 && !prev_keycap_base {
+                return Err(bad());
+            }
+            if !(joiner || keycap_base || pictograph) {
+                return Err(bad());
+            }
+            if pictograph || cp == 0x20E3 {
+                pictographs += 1;
+            }
+            prev_keycap_base = keycap_base || (prev_keycap_base && cp == 0xFE0F);
+        }
+        // Digits alone are text; a keycap counts as its pictograph.
+        if pictographs == 0 {
+            return Err(bad());
+        }
+        Ok(Emoji(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 /// 8–256 characters. Not trimmed: spaces are part of a passphrase.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);

@@ -110,6 +110,7 @@ mod tests {
             edited_at: None,
             client_id: Some("lt-7-123".into()),
             author_deactivated: false,
+            reactions: Vec::new(),
         };
         let frame = serde_json::to_string(&ServerFrame::Message(msg)).expect("serializes");
         assert_eq!(scan(&frame), Some(STAMP));

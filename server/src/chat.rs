@@ -20,11 +20,13 @@ use crate::{
     refusal::Refusal,
     rooms::{self, RoomAction},
     state::AppState,
-    store::NewMessage,
+    store::{NewMessage, Reacted},
 };
 use app::{
-    protocol::{AuditAction, ChangeId, ErrorCode, MessageId, RoomId, ServerFrame, User},
-    validate::{ClientId, MessageBody},
+    protocol::{
+        AuditAction, ChangeId, ErrorCode, MessageId, RoomId, ServerFrame, User, MAX_REACTION_KINDS,
+    },
+    validate::{ClientId, Emoji, Invalid, MessageBody},
 };
 use std::{
     collections::HashMap,
@@ -276,6 +278,58 @@ pub async fn edit(state: &AppState, user: &User, id: MessageId, body: &str) -> R
             change,
         },
     );
+    Ok(())
+}
+
+/// Adds (`on`) or takes back `user`'s reaction to a message, in a room
+/// whose history they may read and where they may write (not archived, not
+/// muted), and tells the room. Doing what is already done changes nothing
+/// and sends nothing.
+pub async fn react(
+    state: &AppState,
+    user: &User,
+    id: MessageId,
+    emoji: &str,
+    on: bool,
+) -> Result<(), Refusal> {
+    let emoji = Emoji::parse(emoji)?;
+    state.limits.react.admit(&user.id, "reacting")?;
+    let store = &state.store;
+    let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
+    let (message, _) = store.message(id).await?.ok_or_else(gone)?;
+    let access = rooms::access(store, message.room, user).await?;
+    if !access.allows(RoomAction::See) {
+        return Err(gone());
+    }
+    access.check(RoomAction::ReadHistory)?;
+    access.check(RoomAction::Write)?;
+    match store
+        .react(id, user.id, emoji.as_str(), on, MAX_REACTION_KINDS)
+        .await?
+    {
+        Reacted::Changed(room, change) => {
+            state.hub.publish(
+                Topic::Room { room },
+                ServerFrame::Reaction {
+                    room,
+                    id,
+                    emoji: emoji.into_string(),
+                    user: user.username.clone(),
+                    on,
+                    change,
+                },
+            );
+        }
+        Reacted::Unchanged => {}
+        Reacted::NoMessage => return Err(gone()),
+        Reacted::TooMany => {
+            return Err(Invalid {
+                field: "emoji",
+                problem: format!("a message has at most {MAX_REACTION_KINDS} different reactions"),
+            }
+            .into())
+        }
+    }
     Ok(())
 }
 

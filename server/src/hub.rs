@@ -796,6 +796,7 @@ mod tests {
             edited_at: None,
             client_id: Some(client_id.into()),
             author_deactivated: false,
+            reactions: Vec::new(),
         }
     }
 

@@ -137,7 +137,13 @@ pub struct Limits {
     pub auth_name: Limit<String>,
     /// Searches per user (fixed, [`SEARCH_PER_MIN`]): each walks the index.
     pub search: Limit<UserId>,
+    /// `react` and `unreact` per user (fixed, [`REACT_PER_MIN`]): each is a
+    /// write transaction and a broadcast to the room.
+    pub react: Limit<UserId>,
 }
+
+/// Reactions a user may add or take back a minute (bursts of a quarter).
+pub const REACT_PER_MIN: u32 = 120;
 
 /// Searches a user may run a minute (burst a third of that): a search box
 /// asks once per submitted search, not per keystroke.
@@ -187,6 +193,7 @@ impl Limits {
             auth_ip: Limit::per_minute(settings.auth_ip_per_min, settings.auth_ip_per_min),
             auth_name: Limit::per_minute(settings.auth_name_per_min, settings.auth_name_per_min),
             search: Limit::per_minute(SEARCH_PER_MIN, SEARCH_PER_MIN / 3),
+            react: Limit::per_minute(REACT_PER_MIN, REACT_PER_MIN / 4),
         }
     }
 
@@ -206,6 +213,7 @@ impl Limits {
         self.auth_ip.forget_idle();
         self.auth_name.forget_idle();
         self.search.forget_idle();
+        self.react.forget_idle();
     }
 }
 

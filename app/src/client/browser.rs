@@ -177,7 +177,11 @@ pub fn local_midnight(date: &str, days: u32) -> Option<DateTime<Utc>> {
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        Some((day + chrono::Days::new(days.into())).and_time(chrono::NaiveTime::MIN).and_utc())
+        Some(
+            (day + chrono::Days::new(days.into()))
+                .and_time(chrono::NaiveTime::MIN)
+                .and_utc(),
+        )
     }
 }
 

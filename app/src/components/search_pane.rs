@@ -61,11 +61,8 @@ pub fn SearchPane() -> impl IntoView {
     };
     let rooms = move || {
         let me = chat.my_name();
-        chat.rooms.with(|r| {
-            r.joined()
-                .map(|x| (x.id, x.title(&me)))
-                .collect::<Vec<_>>()
-        })
+        chat.rooms
+            .with(|r| r.joined().map(|x| (x.id, x.title(&me))).collect::<Vec<_>>())
     };
     let room_name = move |room: RoomId| {
         let me = chat.my_name();

@@ -61,6 +61,7 @@ enum Action {
     Delete,
     Join,
     Leave,
+    React,
 }
 
 /// Someone typing in a room, shown until `until_ms`.
@@ -251,6 +252,7 @@ impl Chat {
                 Action::Delete => td_string!(l, chat.notice.offline_delete),
                 Action::Join => td_string!(l, chat.notice.offline_join),
                 Action::Leave => td_string!(l, chat.notice.offline_leave),
+                Action::React => td_string!(l, chat.notice.offline_react),
             };
             self.notice.set(Some(text.to_string()));
             false
@@ -295,6 +297,30 @@ impl Chat {
             } => self.timelines.update(|t| {
                 if let Some(t) = t.get_mut(&room) {
                     t.edit(id, body, edited_at);
+                    t.saw_change(change);
+                }
+            }),
+            ServerFrame::Reaction {
+                room,
+                id,
+                emoji,
+                user,
+                on,
+                change,
+            } => self.timelines.update(|t| {
+                if let Some(t) = t.get_mut(&room) {
+                    t.react(id, &emoji, &user, on);
+                    t.saw_change(change);
+                }
+            }),
+            ServerFrame::Reactions {
+                room,
+                id,
+                reactions,
+                change,
+            } => self.timelines.update(|t| {
+                if let Some(t) = t.get_mut(&room) {
+                    t.set_reactions(id, reactions);
                     t.saw_change(change);
                 }
             }),
@@ -645,6 +671,18 @@ impl Chat {
         )
     }
 
+    /// Adds (`on`) or takes back our reaction to a message; the room's
+    /// `reaction` frame shows it. Returns false while offline.
+    pub fn react(&self, id: MessageId, emoji: &str, on: bool) -> bool {
+        let emoji = emoji.to_owned();
+        let frame = if on {
+            ClientFrame::React { id, emoji }
+        } else {
+            ClientFrame::Unreact { id, emoji }
+        };
+        self.send_now(frame, Action::React)
+    }
+
     pub fn delete(&self, id: MessageId) -> bool {
         self.send_now(ClientFrame::Delete { id }, Action::Delete)
     }
@@ -787,7 +825,8 @@ impl Chat {
                 }
                 // Loaded back past it: it was deleted since.
                 let Some(oldest) = oldest.filter(|o| older && *o > id) else {
-                    chat.notice.set(Some(td_string!(lang, chat.notice.message_gone).to_string()));
+                    chat.notice
+                        .set(Some(td_string!(lang, chat.notice.message_gone).to_string()));
                     return;
                 };
                 match http::messages(room, Some(oldest), crate::protocol::MAX_PAGE).await {
@@ -805,7 +844,9 @@ impl Chat {
                     }
                 }
             }
-            chat.notice.set(Some(td_string!(lang, chat.notice.message_too_far).to_string()));
+            chat.notice.set(Some(
+                td_string!(lang, chat.notice.message_too_far).to_string(),
+            ));
         });
     }
 
@@ -890,6 +931,7 @@ mod tests {
             edited_at: None,
             client_id: client_id.map(str::to_owned),
             author_deactivated: false,
+            reactions: Vec::new(),
         }
     }
 

@@ -208,6 +208,7 @@ mod tests {
             edited_at: None,
             client_id: None,
             author_deactivated: false,
+            reactions: Vec::new(),
         }
     }
 

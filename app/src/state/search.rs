@@ -27,9 +27,8 @@ impl SearchForm {
     /// The request for the first page: days become instants in the
     /// reader's time zone ("until the 3rd" includes the 3rd).
     pub fn ask(&self) -> http::SearchAsk {
-        let instant = |day: &str, days| {
-            browser::local_midnight(day, days).map(|at| at.to_rfc3339())
-        };
+        let instant =
+            |day: &str, days| browser::local_midnight(day, days).map(|at| at.to_rfc3339());
         http::SearchAsk {
             q: self.q.trim().to_owned(),
             room: self.room,

@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::protocol::{ChangeId, ChatMessage, MessageId};
+use crate::protocol::{ChangeId, ChatMessage, MessageId, Reaction};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Timeline {
@@ -122,6 +122,47 @@ impl Timeline {
         }
     }
 
+    /// Applies a `reaction` frame: `user` reacted to `id` with `emoji`
+    /// (`on`), or took it back. Returns false when the message is not here.
+    pub fn react(&mut self, id: MessageId, emoji: &str, user: &str, on: bool) -> bool {
+        let Ok(i) = self.position(id) else {
+            return false;
+        };
+        let reactions = &mut self.messages[i].reactions;
+        let at = reactions.iter().position(|r| r.emoji == emoji);
+        match (at, on) {
+            (Some(at), true) => {
+                let users = &mut reactions[at].users;
+                if !users.iter().any(|u| u == user) {
+                    users.push(user.to_owned());
+                }
+            }
+            (None, true) => reactions.push(Reaction {
+                emoji: emoji.to_owned(),
+                users: vec![user.to_owned()],
+            }),
+            (Some(at), false) => {
+                reactions[at].users.retain(|u| u != user);
+                if reactions[at].users.is_empty() {
+                    reactions.remove(at);
+                }
+            }
+            (None, false) => {}
+        }
+        true
+    }
+
+    /// Applies a `reactions` frame (a replay): the message's reactions now.
+    pub fn set_reactions(&mut self, id: MessageId, reactions: Vec<Reaction>) -> bool {
+        match self.position(id) {
+            Ok(i) => {
+                self.messages[i].reactions = reactions;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// The `changes_since` to resume with.
     pub fn changes(&self) -> ChangeId {
         self.changes
@@ -191,6 +232,7 @@ mod tests {
             edited_at: None,
             client_id: None,
             author_deactivated: false,
+            reactions: Vec::new(),
         }
     }
 
@@ -265,6 +307,29 @@ mod tests {
         assert_eq!(ids(&t), vec![3, 4]);
         assert_eq!(t.get(MessageId(3)).unwrap().body, "c2");
         assert!(t.older);
+    }
+
+    #[test]
+    fn reactions_are_counted_once_per_person_and_emoji() {
+        let mut t = Timeline::default();
+        t.insert(msg(1, "a"));
+        assert!(t.react(MessageId(1), "👍", "ann", true));
+        assert!(t.react(MessageId(1), "👍", "ann", true));
+        t.react(MessageId(1), "🎉", "bob", true);
+        t.react(MessageId(1), "👍", "bob", true);
+        let shape = |t: &Timeline| {
+            t.get(MessageId(1))
+                .unwrap()
+                .reactions
+                .iter()
+                .map(|r| format!("{}{}", r.emoji, r.users.join("+")))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shape(&t), ["👍ann+bob", "🎉bob"]);
+        t.react(MessageId(1), "🎉", "bob", false);
+        t.react(MessageId(1), "👍", "ann", false);
+        assert_eq!(shape(&t), ["👍bob"]);
+        assert!(!t.react(MessageId(9), "👍", "ann", true));
     }
 
     #[test]

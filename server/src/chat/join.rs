@@ -138,23 +138,37 @@ impl Paced<'_> {
                 .await?;
             let last = chunk.len() < replay::READ_CHUNK;
             for change in chunk {
-                let frame = match change {
+                match change {
+                    // The change may have been an edit or a reaction: the
+                    // message's state says both (an `edited` only for a
+                    // message that was edited, so a reaction does not make
+                    // one look edited).
                     Change::Edited { change, message } => {
                         after = change;
-                        ServerFrame::Edited {
+                        if let Some(edited_at) = message.edited_at {
+                            self.send(&ServerFrame::Edited {
+                                room,
+                                id: message.id,
+                                body: message.body,
+                                edited_at,
+                                change,
+                            })
+                            .await?;
+                        }
+                        self.send(&ServerFrame::Reactions {
                             room,
                             id: message.id,
-                            body: message.body,
-                            edited_at: message.edited_at.unwrap_or(message.sent_at),
+                            reactions: message.reactions,
                             change,
-                        }
+                        })
+                        .await?;
                     }
                     Change::Deleted { change, room, id } => {
                         after = change;
-                        ServerFrame::Deleted { room, id, change }
+                        self.send(&ServerFrame::Deleted { room, id, change })
+                            .await?;
                     }
-                };
-                self.send(&frame).await?;
+                }
             }
             if last || after >= changes {
                 break;

@@ -113,6 +113,7 @@ mod tests {
             edited_at: None,
             client_id: Some("c".into()),
             author_deactivated: false,
+            reactions: Vec::new(),
         }
     }
 

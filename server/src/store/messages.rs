@@ -73,6 +73,7 @@ impl From<MessageRow> for ChatMessage {
             edited_at: r.edited_at,
             client_id: Some(r.client_id),
             author_deactivated: r.author_deactivated,
+            reactions: Vec::new(),
         }
     }
 }
@@ -142,6 +143,7 @@ impl Store {
                             client_id: Some(m.client_id.clone()),
                             // Who posts now is active.
                             author_deactivated: false,
+                            reactions: Vec::new(),
                         },
                         fresh: true,
                     },
@@ -179,7 +181,9 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
-        Ok(rows.into_iter().map(Into::into).collect())
+        let mut out: Vec<ChatMessage> = rows.into_iter().map(Into::into).collect();
+        self.with_reactions(&mut out).await?;
+        Ok(out)
     }
 
     /// Where a resume from `since` starts in a cluster: the oldest message of
@@ -237,6 +241,7 @@ impl Store {
         });
         let mut out: Vec<ChatMessage> = rows.into_iter().map(Into::into).collect();
         out.reverse();
+        self.with_reactions(&mut out).await?;
         Ok(out)
     }
 
@@ -402,7 +407,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
-        Ok(rows
+        let mut changes: Vec<Change> = rows
             .into_iter()
             .map(|r| match (r.author, r.body, r.client_id, r.sent_at) {
                 (Some(author), Some(body), Some(client_id), Some(sent_at)) => Change::Edited {
@@ -416,6 +421,7 @@ impl Store {
                         edited_at: r.edited_at,
                         client_id: Some(client_id),
                         author_deactivated: r.author_deactivated,
+                        reactions: Vec::new(),
                     },
                 },
                 _ => Change::Deleted {
@@ -424,7 +430,24 @@ impl Store {
                     id: MessageId(r.message_id),
                 },
             })
-            .collect())
+            .collect();
+        // A replayed message carries its reactions: adding or taking one back
+        // is a change too.
+        let mut edited: Vec<ChatMessage> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Edited { message, .. } => Some(message.clone()),
+                Change::Deleted { .. } => None,
+            })
+            .collect();
+        self.with_reactions(&mut edited).await?;
+        let mut edited = edited.into_iter();
+        for c in &mut changes {
+            if let Change::Edited { message, .. } = c {
+                *message = edited.next().expect("one per edited change");
+            }
+        }
+        Ok(changes)
     }
 }
 
@@ -457,4 +480,4 @@ macro_rules! record_change {
         ChangeId(change)
     }};
 }
-use record_change;
+pub(super) use record_change;

@@ -24,6 +24,8 @@ pub(crate) const CLIENT_TYPES: &[&str] = &[
     "typing",
     "edit",
     "delete",
+    "react",
+    "unreact",
     "read",
     "announcement_seen",
     "announcement_dismiss",
@@ -133,6 +135,12 @@ impl Dispatch {
             ClientFrame::Edit { id, body } => chat::edit(&self.state, chat.user(), id, &body).await,
             ClientFrame::Delete { id } => {
                 chat::delete(&self.state, chat.user(), id, chat.ip()).await
+            }
+            ClientFrame::React { id, emoji } => {
+                chat::react(&self.state, chat.user(), id, &emoji, true).await
+            }
+            ClientFrame::Unreact { id, emoji } => {
+                chat::react(&self.state, chat.user(), id, &emoji, false).await
             }
             ClientFrame::Read { room, id } => chat.read(room, id).await,
             ClientFrame::AnnouncementSeen { id } => {
