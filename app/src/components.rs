@@ -26,6 +26,7 @@ pub mod online_list;
 pub mod pending_row;
 pub mod people_picker;
 pub mod profile_card;
+pub mod reactions;
 pub mod room_members;
 pub mod room_nav;
 pub mod room_settings;

@@ -162,7 +162,7 @@ pub struct ChatMessage {
 
 /// One emoji on a message and who reacted with it (login names, in the
 /// order they did).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Reaction {
     pub emoji: String,
     pub users: Vec<String>,

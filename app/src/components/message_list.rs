@@ -216,7 +216,7 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
                     </div>
                     <For
                         each=move || shown.get()
-                        key=|row| (row.message.id, row.message.edited_at, row.continued, row.day.clone())
+                        key=|row| (row.message.id, row.message.edited_at, row.continued, row.day.clone(), row.message.reactions.clone())
                         children=move |row| view! { <MessageRow row/> }
                     />
                     <For

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::{
     avatar::Avatar, composer::body_problem, message_list::Row, message_text::MessageText,
-    profile_card::ProfileCard, use_chat,
+    profile_card::ProfileCard, reactions::Reactions, use_chat,
 };
 use crate::client::browser;
 use crate::i18n::*;
@@ -80,6 +80,8 @@ pub fn MessageRow(row: Row) -> impl IntoView {
         move || mine() || admin()
     };
     let editing = RwSignal::new(false);
+    // The emoji picker is open for this message.
+    let picking = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let draft = RwSignal::new(message.body.clone());
     let edit_error = RwSignal::new(None::<String>);
@@ -198,6 +200,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         </div>
                     </form>
                 </Show>
+                <Reactions id reactions=message.reactions.clone() picking/>
                 <Show when=move || confirming.get()>
                     <div class="confirm" role="group" aria-label=tr(i18n, |l| td_string!(l, chat.message.confirm_delete_label))>
                         {tr(i18n, |l| td_string!(l, chat.message.confirm_delete))}
@@ -214,6 +217,10 @@ pub fn MessageRow(row: Row) -> impl IntoView {
             </div>
             <Show when=move || !editing.get() && !confirming.get()>
                 <div class="message-actions">
+                    <button class="icon-button" type="button" data-testid="add-reaction"
+                        aria-label=tr(i18n, |l| td_string!(l, chat.reactions.add))
+                        title=tr(i18n, |l| td_string!(l, chat.reactions.add))
+                        on:click=move |_| picking.update(|p| *p = !*p)>"☺"</button>
                     <Show when=can_edit.clone()>
                         <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, chat.message.edit_label)) title=tr(i18n, |l| td_string!(l, chat.message.edit_title)) on:click=move |_| {
                             editing.set(true);
