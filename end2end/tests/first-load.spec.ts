@@ -16,7 +16,11 @@
 // page took it to 864 KB, and to 920 KB in session 16, when profiles (names
 // and pictures on every message, the author's card, the same cache in the
 // console) took it to 900.4 KB even with the account's forms moved out to a
-// group of their own (to be cut back: see docs/performance.md),
+// group of their own (to be cut back: see docs/performance.md), and to
+// 990 KB in session 17, when search (the sidebar's box, the results pane)
+// and reactions (chips, the picker) took it to 970.9 KB — with the results
+// pane as a lazy part of its own the chat was larger still (956.8 KB for
+// search alone) and the login page 75 KB heavier, so it is not one,
 // so that a change which pulls another page's code into a page, or undoes
 // the split, fails here. They are NOT issue 11's targets (visitor page and
 // widget 250 KB, login 250 KB, chat 400 KB): those are not met yet, and the
@@ -93,7 +97,7 @@ test('each page downloads only its own group of code, within its ceiling', async
     ['/support', false, 340 * KB, 250 * KB],
     [`/support?embed=1&page=${encodeURIComponent(WIDGET_HOST)}`, false, 340 * KB, 250 * KB],
     ['/login', false, 290 * KB, 250 * KB],
-    ['/', true, 920 * KB, 400 * KB],
+    ['/', true, 990 * KB, 400 * KB],
     ['/inbox', true, null, null],
     ['/console', true, null, null],
     ['/admin', true, null, null],

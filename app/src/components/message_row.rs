@@ -43,21 +43,9 @@ pub fn MessageRow(row: Row) -> impl IntoView {
             card.set(None);
             return;
         }
-        #[cfg(target_arch = "wasm32")]
-        let at = {
-            use wasm_bindgen::JsCast;
-            ev.target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .map(|e| e.get_bounding_client_rect())
-                .map_or((0.0, 0.0), |r| (r.left(), r.bottom()))
-        };
-        // Clicks happen in the browser only.
-        #[cfg(not(target_arch = "wasm32"))]
-        let at = {
-            let _ = ev;
-            (0.0, 0.0)
-        };
-        card.set(Some(super::profile_card::place(at)));
+        card.set(Some(super::profile_card::place(
+            super::profile_card::anchor(&ev),
+        )));
     };
     let shown = {
         let author = author.clone();
@@ -80,8 +68,8 @@ pub fn MessageRow(row: Row) -> impl IntoView {
         move || mine() || admin()
     };
     let editing = RwSignal::new(false);
-    // The emoji picker is open for this message.
-    let picking = RwSignal::new(false);
+    // The emoji picker, while open for this message: where it is.
+    let picking = RwSignal::new(None::<String>);
     let confirming = RwSignal::new(false);
     let draft = RwSignal::new(message.body.clone());
     let edit_error = RwSignal::new(None::<String>);
@@ -220,7 +208,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                     <button class="icon-button" type="button" data-testid="add-reaction"
                         aria-label=tr(i18n, |l| td_string!(l, chat.reactions.add))
                         title=tr(i18n, |l| td_string!(l, chat.reactions.add))
-                        on:click=move |_| picking.update(|p| *p = !*p)>"☺"</button>
+                        on:click=move |ev| super::reactions::toggle(picking, &ev)>"☺"</button>
                     <Show when=can_edit.clone()>
                         <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, chat.message.edit_label)) title=tr(i18n, |l| td_string!(l, chat.message.edit_title)) on:click=move |_| {
                             editing.set(true);

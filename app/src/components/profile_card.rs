@@ -11,6 +11,26 @@ use crate::client::{browser, zones};
 use crate::i18n::*;
 use crate::language::tr;
 
+/// The `(left, bottom)` of what was clicked, where a card or picker it
+/// opens is placed (the message list clips what overflows it, so they are
+/// fixed boxes on the screen).
+pub fn anchor(ev: &leptos::ev::MouseEvent) -> (f64, f64) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        ev.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .map(|e| e.get_bounding_client_rect())
+            .map_or((0.0, 0.0), |r| (r.left(), r.bottom()))
+    }
+    // Clicks happen in the browser only.
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = ev;
+        (0.0, 0.0)
+    }
+}
+
 /// Where a card opened from a point `(left, bottom)` on the screen goes: a
 /// fixed box just under it, kept inside the window.
 pub fn place((left, bottom): (f64, f64)) -> String {

@@ -59,7 +59,12 @@ const RECENT_KEY: &str = "switchboard.recent_emoji";
 
 fn recent() -> Vec<String> {
     browser::local_get(RECENT_KEY)
-        .map(|s| s.split(' ').filter(|e| !e.is_empty()).map(str::to_owned).collect())
+        .map(|s| {
+            s.split(' ')
+                .filter(|e| !e.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -77,7 +82,11 @@ pub fn matching(search: &str) -> Vec<&'static str> {
     let words: Vec<String> = search.split_whitespace().map(str::to_lowercase).collect();
     EMOJI
         .iter()
-        .filter(|(_, names)| words.iter().all(|w| names.split(' ').any(|n| n.starts_with(w.as_str()))))
+        .filter(|(_, names)| {
+            words
+                .iter()
+                .all(|w| names.split(' ').any(|n| n.starts_with(w.as_str())))
+        })
         .map(|(e, _)| *e)
         .collect()
 }
@@ -85,7 +94,11 @@ pub fn matching(search: &str) -> Vec<&'static str> {
 /// A message's reactions, one more chip that opens the picker (the
 /// message's toolbar has another), and the picker while `picking`.
 #[component]
-pub fn Reactions(id: MessageId, reactions: Vec<Reaction>, picking: RwSignal<bool>) -> impl IntoView {
+pub fn Reactions(
+    id: MessageId,
+    reactions: Vec<Reaction>,
+    picking: RwSignal<Option<String>>,
+) -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
     let me = chat
@@ -103,7 +116,8 @@ pub fn Reactions(id: MessageId, reactions: Vec<Reaction>, picking: RwSignal<bool
                 .map(|u| chat.profiles.shown(u))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let who = t_string!(i18n, chat.reactions.who, people, emoji = r.emoji.clone()).to_string();
+            let who =
+                t_string!(i18n, chat.reactions.who, people, emoji = r.emoji.clone()).to_string();
             let count = r.users.len();
             let emoji = r.emoji;
             let label = format!("{emoji} {count}");
@@ -123,16 +137,27 @@ pub fn Reactions(id: MessageId, reactions: Vec<Reaction>, picking: RwSignal<bool
             <button class="reaction add-reaction" type="button" hidden=!any
                 aria-label=tr(i18n, |l| td_string!(l, chat.reactions.add))
                 title=tr(i18n, |l| td_string!(l, chat.reactions.add))
-                aria-expanded=move || picking.get().to_string()
-                on:click=move |_| picking.update(|p| *p = !*p)>"☺+"</button>
-            {move || picking.get().then(|| view! { <EmojiPicker id open=picking/> })}
+                aria-expanded=move || picking.with(Option::is_some).to_string()
+                on:click=move |ev| toggle(picking, &ev)>"☺+"</button>
+            {move || picking.get().map(|style| view! { <EmojiPicker id style open=picking/> })}
         </div>
     }
     .into_any()
 }
 
+/// Opens the picker by what was clicked, or closes it.
+pub fn toggle(picking: RwSignal<Option<String>>, ev: &leptos::ev::MouseEvent) {
+    if picking.with_untracked(Option::is_some) {
+        picking.set(None);
+    } else {
+        picking.set(Some(super::profile_card::place(
+            super::profile_card::anchor(ev),
+        )));
+    }
+}
+
 #[component]
-fn EmojiPicker(id: MessageId, open: RwSignal<bool>) -> impl IntoView {
+fn EmojiPicker(id: MessageId, style: String, open: RwSignal<Option<String>>) -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
     let search = RwSignal::new(String::new());
@@ -140,7 +165,7 @@ fn EmojiPicker(id: MessageId, open: RwSignal<bool>) -> impl IntoView {
     let pick = move |emoji: String| {
         remember(&emoji);
         chat.react(id, &emoji, true);
-        open.set(false);
+        open.set(None);
     };
     let button = move |emoji: String| {
         let e = emoji.clone();
@@ -153,10 +178,10 @@ fn EmojiPicker(id: MessageId, open: RwSignal<bool>) -> impl IntoView {
         }
     });
     view! {
-        <div class="emoji-picker" role="dialog" aria-label=tr(i18n, |l| td_string!(l, chat.reactions.add))
+        <div class="emoji-picker" role="dialog" style=style aria-label=tr(i18n, |l| td_string!(l, chat.reactions.add))
             on:keydown=move |ev| {
                 if ev.key() == "Escape" {
-                    open.set(false);
+                    open.set(None);
                 }
             }>
             <input type="search" autofocus data-testid="emoji-search"
