@@ -38,7 +38,13 @@ pub enum Tab {
     /// Resolved, newest first, paged with `before` and `limit`: all of them
     /// for admins, an agent's own for agents.
     Resolved,
+    /// Those whose visitor's name or email, or whose messages, hold `q`,
+    /// newest first (at most `limit`), as far as the caller may see them.
+    Search,
 }
+
+/// Longest `q` of a conversation search, in characters.
+const MAX_SEARCH_CHARS: usize = 100;
 
 /// Most resolved conversations one request returns.
 const MAX_RESOLVED_PAGE: i64 = 200;
@@ -49,8 +55,10 @@ pub struct ListQuery {
     tab: Tab,
     /// `resolved` only: conversations with a smaller id.
     before: Option<i64>,
-    /// `resolved` only: at most this many (1 to 200, default 50).
+    /// `resolved` and `search`: at most this many (1 to 200, default 50).
     limit: Option<i64>,
+    /// `search` only: the text to look for.
+    q: Option<String>,
 }
 
 /// `GET /api/support/conversations?tab=queue|mine|all|resolved`.
@@ -59,18 +67,32 @@ pub async fn list(
     AgentUser(me): AgentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ConversationRow>>, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=MAX_RESOLVED_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {MAX_RESOLVED_PAGE}"
+        )));
+    }
     let filter = match q.tab {
         Tab::Queue => ListFilter::Queue,
         Tab::Mine => ListFilter::Mine(me.user.id),
         Tab::All if me.user.role == Role::Admin => ListFilter::All,
         Tab::All => return Err(ApiError::Forbidden("the \"all\" tab is for admins")),
-        Tab::Resolved => {
-            let limit = q.limit.unwrap_or(50);
-            if !(1..=MAX_RESOLVED_PAGE).contains(&limit) {
-                return Err(ApiError::BadRequest(format!(
-                    "limit must be 1 to {MAX_RESOLVED_PAGE}"
-                )));
+        Tab::Search => {
+            let text = q.q.as_deref().unwrap_or_default().trim();
+            let n = text.chars().count();
+            if n == 0 || n > MAX_SEARCH_CHARS {
+                return Err(app::validate::Invalid {
+                    field: "q",
+                    problem: format!("must be 1 to {MAX_SEARCH_CHARS} characters"),
+                }
+                .into());
             }
+            let agent = (me.user.role != Role::Admin).then_some(me.user.id);
+            let rows = state.store.search_conversations(text, agent, limit);
+            return Ok(Json(rows.await?));
+        }
+        Tab::Resolved => {
             let agent = (me.user.role != Role::Admin).then_some(me.user.id);
             let before = q.before.map(ConversationId);
             let rows = state.store.resolved_conversations(agent, before, limit);

@@ -746,6 +746,40 @@ impl Store {
         rows.into_iter().map(RowRow::into_row).collect()
     }
 
+    /// Conversations whose visitor's name or email, or any of whose messages
+    /// (notes included: staff wrote them), contain `text` in any case, newest
+    /// first, at most `limit`; with `agent`, only those an agent may see
+    /// (unassigned, or theirs: `support::access`). A scan of the desk's
+    /// messages, not an index: a desk holds far fewer than the chat.
+    pub async fn search_conversations(
+        &self,
+        text: &str,
+        agent: Option<UserId>,
+        limit: i64,
+    ) -> Result<Vec<ConversationRow>, StoreError> {
+        let sql = format!(
+            "{ROW} LEFT JOIN support_visitors v ON v.id = c.visitor_id
+              WHERE ($2 IS NULL OR c.assignee_id = $2 OR c.assignee_id IS NULL)
+                AND (lower(c.visitor_name) LIKE $1 ESCAPE '\\'
+                     OR lower(v.name) LIKE $1 ESCAPE '\\'
+                     OR lower(v.email) LIKE $1 ESCAPE '\\'
+                     OR EXISTS (SELECT 1 FROM support_messages m
+                                 WHERE m.conversation_id = c.id
+                                   AND lower(m.body) LIKE $1 ESCAPE '\\'))
+              ORDER BY c.id DESC LIMIT $3"
+        );
+        let pattern = format!("%{}%", super::rooms::escape_like(&text.to_lowercase()));
+        let rows: Vec<RowRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(&pattern)
+                .bind(agent.map(|a| a.0))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(RowRow::into_row).collect()
+    }
+
     /// A visitor's conversations, newest first.
     pub async fn visitor_conversations(
         &self,

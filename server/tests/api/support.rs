@@ -1397,3 +1397,72 @@ async fn announcements_to_visitors_reach_connected_visitors_only() {
         _ => unreachable!(),
     }
 }
+
+on_both_databases!(conversations_are_found_by_visitor_name_email_and_content);
+
+async fn conversations_are_found_by_visitor_name_email_and_content(app: &TestApp) {
+    let s = staff(app, &["ann", "bob"]).await;
+    let ann = s.agents[0].0;
+    let (ann_token, bob_token) = (&s.agents[0].1, &s.agents[1].1);
+    let _ann_ws = agent_online(app, ann_token).await;
+    let (mut v1, _) = visitor(app, &visitor_cookie(app).await).await;
+    let c1 = open(&mut v1, "我的订单没有发货", "s1").await;
+    let (mut v2, _) = visitor(app, &visitor_cookie(app).await).await;
+    v2.send(&ClientFrame::SupportOpen {
+        body: "I would like a Refund please".into(),
+        client_id: "s2".into(),
+        name: Some("Pat".into()),
+        email: Some("pat@example.com".into()),
+        page: None,
+    })
+    .await;
+    let c2 = match v2
+        .recv_until(|f| matches!(f, ServerFrame::SupportAck(_)))
+        .await
+    {
+        ServerFrame::SupportAck(SupportAck { conversation, .. }) => conversation,
+        _ => unreachable!(),
+    };
+    for (v, c) in [(&mut v1, c1), (&mut v2, c2)] {
+        assert_eq!(assigned(v, c).await, Some(ann));
+    }
+    let found = |token: &str, q: &str| {
+        let path = format!(
+            "/api/support/conversations?tab=search&q={}",
+            form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let token = token.to_owned();
+        async move {
+            let rows: Vec<ConversationRow> = app.ok("GET", &path, &token, None).await;
+            rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found(ann_token, "订单").await, vec![c1]);
+    assert_eq!(found(ann_token, "REFUND").await, vec![c2]);
+    assert_eq!(found(ann_token, "pat@EXAMPLE").await, vec![c2]);
+    assert_eq!(found(ann_token, "visitor-s1").await, vec![c1]);
+    assert_eq!(found(ann_token, "a").await, vec![c2, c1], "newest first");
+    assert!(found(ann_token, "nothing like it").await.is_empty());
+    assert!(
+        found(ann_token, "100%").await.is_empty(),
+        "% is a character"
+    );
+    // Bob may not see Ann's conversations; an admin sees every one.
+    assert!(found(bob_token, "订单").await.is_empty());
+    assert_eq!(found(&s.admin, "订单").await, vec![c1]);
+    for bad in ["", "%20%20", &"x".repeat(101)] {
+        let path = format!("/api/support/conversations?tab=search&q={bad}");
+        let resp = app.call("GET", &path, ann_token, None).await;
+        assert_eq!(resp.status(), 422, "q={bad}");
+    }
+    let member = app.register("plain").await;
+    let resp = app
+        .call(
+            "GET",
+            "/api/support/conversations?tab=search&q=a",
+            &member.token,
+            None,
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+}
