@@ -122,6 +122,17 @@ test('an agent answers a visitor from the console: reply, private note, canned r
   await expect(row.locator('.console-waiting')).toContainText('waiting');
   await expect(agent.page).toHaveTitle('(1) Console — Switchboard');
 
+  // The search above the tabs finds it by what the visitor wrote, in place
+  // of the tabs until cleared.
+  const search = agent.page.getByTestId('console-search');
+  await search.fill(question.split(' ').pop()!);
+  await search.press('Enter');
+  await expect(agent.page.getByRole('tablist')).toBeHidden();
+  await expect(agent.page.locator('.console-rows .console-row')).toHaveCount(1);
+  await expect(agent.page.locator('.console-rows .console-row')).toContainText(visitorName);
+  await search.fill('');
+  await expect(agent.page.getByRole('tablist')).toBeVisible();
+
   await row.getByRole('link').click();
   await agent.page.waitForURL((url) => url.searchParams.get('c') === String(conversation));
   const pane = agent.page.getByRole('region', { name: `Conversation with ${visitorName}` });

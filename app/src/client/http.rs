@@ -693,6 +693,18 @@ pub async fn resolved_conversations(
     call(Method::Get, &path, None).await
 }
 
+/// `GET /api/support/conversations?tab=search&q=`: conversations whose
+/// visitor's name or email, or whose messages, hold `q`, newest first.
+pub async fn search_conversations(
+    q: &str,
+) -> Result<Vec<crate::protocol::ConversationRow>, ApiError> {
+    let path = format!(
+        "/api/support/conversations?tab=search&limit=50&q={}",
+        query_value(q.trim())
+    );
+    call(Method::Get, &path, None).await
+}
+
 /// Where the transcript of a conversation downloads from.
 pub fn support_transcript_url(id: crate::protocol::ConversationId) -> String {
     format!("/api/support/conversations/{id}/transcript")

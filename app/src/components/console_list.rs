@@ -1,6 +1,7 @@
 //! The console's conversation lists: Unassigned (the queue), Mine, for admins
 //! All, and Resolved (paged over HTTP). Rows update live; waiting times tick
-//! every second.
+//! every second. Above them a search finds conversations by the visitor's
+//! name or email or by what was written, in place of the tabs until cleared.
 
 use std::time::Duration;
 
@@ -8,9 +9,11 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use super::{console_row::ConsoleRow, use_desk};
-use crate::client::browser;
+use crate::client::{browser, http};
 use crate::i18n::*;
+use crate::language::error_text;
 use crate::language::tr;
+use crate::protocol::ConversationRow;
 use crate::state::desk::Tab;
 
 fn now() -> DateTime<Utc> {
@@ -55,6 +58,23 @@ pub fn ConsoleList() -> impl IntoView {
         let tab = desk.tab.get();
         desk.lists.with(|l| l.tab(tab, me))
     };
+    // The search on screen and what it found (`None`: the tabs show).
+    let search = RwSignal::new(String::new());
+    let found = RwSignal::new(None::<Vec<ConversationRow>>);
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let q = search.get_untracked().trim().to_owned();
+        if q.is_empty() {
+            found.set(None);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match http::search_conversations(&q).await {
+                Ok(rows) => found.set(Some(rows)),
+                Err(e) => desk.notice.set(Some(error_text(desk.lang, &e))),
+            }
+        });
+    };
     let count = move |tab: Tab| {
         let me = desk.my_id();
         desk.lists.with(|l| l.tab(tab, me).len())
@@ -62,7 +82,20 @@ pub fn ConsoleList() -> impl IntoView {
 
     view! {
         <nav class="console-lists" aria-label=tr(i18n, |l| td_string!(l, console.list.conversations))>
-            <div class="console-tabs" role="tablist">
+            <form class="console-search" role="search" on:submit=on_search>
+                <input type="search" maxlength="100" data-testid="console-search"
+                    aria-label=tr(i18n, |l| td_string!(l, console.search.label))
+                    placeholder=tr(i18n, |l| td_string!(l, console.search.label))
+                    prop:value=move || search.get()
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        if text.is_empty() {
+                            found.set(None);
+                        }
+                        search.set(text);
+                    }/>
+            </form>
+            <div class="console-tabs" role="tablist" hidden=move || found.with(Option::is_some)>
                 {move || tabs()
                     .into_iter()
                     .map(|tab| {
@@ -87,6 +120,15 @@ pub fn ConsoleList() -> impl IntoView {
             </div>
             <ul class="console-rows" role="tabpanel" aria-label=move || label(desk.tab.get())>
                 {move || {
+                    if let Some(list) = found.get() {
+                        if list.is_empty() {
+                            return view! { <li class="muted small console-rows-empty">{tr(i18n, |l| td_string!(l, console.search.none))}</li> }.into_any();
+                        }
+                        return list.into_iter()
+                            .map(|row| view! { <ConsoleRow row clock/> })
+                            .collect_view()
+                            .into_any();
+                    }
                     if !desk.loaded.get() {
                         return view! { <li class="muted small console-rows-empty">{tr(i18n, |l| td_string!(l, console.list.loading))}</li> }.into_any();
                     }
