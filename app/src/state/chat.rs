@@ -829,19 +829,11 @@ impl Chat {
                         .set(Some(td_string!(lang, chat.notice.message_gone).to_string()));
                     return;
                 };
-                match http::messages(room, Some(oldest), crate::protocol::MAX_PAGE).await {
-                    Ok(page) => chat.timelines.update(|t| {
-                        let t = t.entry(room).or_default();
-                        t.merge(page.messages);
-                        t.older = page.more;
-                    }),
-                    Err(e) => {
-                        let error = error_text(chat.lang, &e);
-                        chat.notice.set(Some(
-                            td_string!(lang, chat.notice.could_not_load_older, error).to_string(),
-                        ));
-                        return;
-                    }
+                if !chat
+                    .fetch_older(room, oldest, crate::protocol::MAX_PAGE)
+                    .await
+                {
+                    return;
                 }
             }
             chat.notice.set(Some(
@@ -866,22 +858,32 @@ impl Chat {
         self.loading_older.set(true);
         let chat = *self;
         leptos::task::spawn_local(async move {
-            match http::messages(room, Some(oldest), OLDER_PAGE).await {
-                Ok(page) => chat.timelines.update(|t| {
+            chat.fetch_older(room, oldest, OLDER_PAGE).await;
+            chat.loading_older.set(false);
+        });
+    }
+
+    /// Fetches up to `limit` messages of `room` just below `before` into its
+    /// timeline; false (and a notice saying why) when that failed.
+    async fn fetch_older(self, room: RoomId, before: MessageId, limit: usize) -> bool {
+        match http::messages(room, Some(before), limit).await {
+            Ok(page) => {
+                self.timelines.update(|t| {
                     let t = t.entry(room).or_default();
                     t.merge(page.messages);
                     t.older = page.more;
-                }),
-                Err(e) => {
-                    let error = error_text(chat.lang, &e);
-                    chat.notice.set(Some(
-                        td_string!(chat.lang.get(), chat.notice.could_not_load_older, error)
-                            .to_string(),
-                    ));
-                }
+                });
+                true
             }
-            chat.loading_older.set(false);
-        });
+            Err(e) => {
+                let error = error_text(self.lang, &e);
+                self.notice.set(Some(
+                    td_string!(self.lang.get(), chat.notice.could_not_load_older, error)
+                        .to_string(),
+                ));
+                false
+            }
+        }
     }
 }
 
