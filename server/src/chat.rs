@@ -1,5 +1,5 @@
 //! Chat rooms: what a signed-in user does in them — join (with the replay of
-//! what they missed), leave, post, edit, delete, typing, read marks — as
+//! what they missed), leave, post, edit, react, delete, typing, read marks — as
 //! transport-free actions. `ws/` parses a frame and calls one of these; the
 //! refusals come back as values ([`Refusal`]) for it to answer with.
 //!
