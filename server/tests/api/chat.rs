@@ -457,6 +457,15 @@ async fn resume(
                 ..
             } => return (replayed, messages, changes, reset),
             f @ (ServerFrame::Edited { .. } | ServerFrame::Deleted { .. }) => replayed.push(f),
+            // A changed message's reactions follow its `edited` (there are
+            // none here; reactions.rs tests them): the same message, no more.
+            ServerFrame::Reactions { id, reactions, .. } => {
+                assert!(reactions.is_empty());
+                assert!(
+                    matches!(replayed.last(), Some(ServerFrame::Edited { id: e, .. }) if *e == id),
+                    "reactions of {id} without its edit: {replayed:?}"
+                );
+            }
             // The previous join's, on a connection that resumes twice.
             ServerFrame::Presence { .. } => {}
             other => panic!("expected changes then history, got {other:?}"),
