@@ -24,7 +24,8 @@ use crate::{
 };
 use app::{
     protocol::{
-        AuditAction, ChangeId, ErrorCode, MessageId, RoomId, ServerFrame, User, MAX_REACTION_KINDS,
+        AuditAction, ChangeId, ChatMessage, ErrorCode, MessageId, RoomId, ServerFrame, User,
+        UserId, MAX_REACTION_KINDS,
     },
     validate::{ClientId, Emoji, Invalid, MessageBody},
 };
@@ -244,19 +245,38 @@ impl ChatSession {
     }
 }
 
+/// The refusal for a message that does not exist — or that is in a room the
+/// user may not see: the two are answered alike.
+fn no_such_message(id: MessageId) -> Refusal {
+    Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"))
+}
+
+/// Message `id`, its author, and where `user` stands in its room: what
+/// editing, reacting and deleting each start from. A message in a room the
+/// user may not see does not exist for them.
+async fn visible_message(
+    state: &AppState,
+    user: &User,
+    id: MessageId,
+) -> Result<(ChatMessage, UserId, rooms::Access), Refusal> {
+    let (message, author) = state
+        .store
+        .message(id)
+        .await?
+        .ok_or_else(|| no_such_message(id))?;
+    let access = rooms::access(&state.store, message.room, user).await?;
+    if !access.allows(RoomAction::See) {
+        return Err(no_such_message(id));
+    }
+    Ok((message, author, access))
+}
+
 /// Edits `user`'s own message, in a room they may still write in, and
 /// publishes the new text to its room.
 pub async fn edit(state: &AppState, user: &User, id: MessageId, body: &str) -> Result<(), Refusal> {
     let body = MessageBody::parse(body)?;
     state.limits.edit.admit(&user.id, "editing")?;
-    let store = &state.store;
-    let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
-    let (message, author) = store.message(id).await?.ok_or_else(gone)?;
-    // A message in a room the user may not see does not exist for them.
-    let access = rooms::access(store, message.room, user).await?;
-    if !access.allows(RoomAction::See) {
-        return Err(gone());
-    }
+    let (_, author, access) = visible_message(state, user, id).await?;
     if author != user.id {
         return Err(Refusal::new(
             ErrorCode::Forbidden,
@@ -264,10 +284,11 @@ pub async fn edit(state: &AppState, user: &User, id: MessageId, body: &str) -> R
         ));
     }
     access.check(RoomAction::Write)?;
-    let (room, edited_at, change) = store
+    let (room, edited_at, change) = state
+        .store
         .edit_message(id, body.as_str())
         .await?
-        .ok_or_else(gone)?;
+        .ok_or_else(|| no_such_message(id))?;
     state.hub.publish(
         Topic::Room { room },
         ServerFrame::Edited {
@@ -294,16 +315,11 @@ pub async fn react(
 ) -> Result<(), Refusal> {
     let emoji = Emoji::parse(emoji)?;
     state.limits.react.admit(&user.id, "reacting")?;
-    let store = &state.store;
-    let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
-    let (message, _) = store.message(id).await?.ok_or_else(gone)?;
-    let access = rooms::access(store, message.room, user).await?;
-    if !access.allows(RoomAction::See) {
-        return Err(gone());
-    }
+    let (_, _, access) = visible_message(state, user, id).await?;
     access.check(RoomAction::ReadHistory)?;
     access.check(RoomAction::Write)?;
-    match store
+    match state
+        .store
         .react(id, user.id, emoji.as_str(), on, MAX_REACTION_KINDS)
         .await?
     {
@@ -321,7 +337,7 @@ pub async fn react(
             );
         }
         Reacted::Unchanged => {}
-        Reacted::NoMessage => return Err(gone()),
+        Reacted::NoMessage => return Err(no_such_message(id)),
         Reacted::TooMany => {
             return Err(Invalid {
                 field: "emoji",
@@ -344,13 +360,7 @@ pub async fn delete(
     from: Option<ClientIp>,
 ) -> Result<(), Refusal> {
     state.limits.edit.admit(&user.id, "deleting")?;
-    let store = &state.store;
-    let gone = || Refusal::new(ErrorCode::NotFound, format!("message {id} does not exist"));
-    let (message, author) = store.message(id).await?.ok_or_else(gone)?;
-    let access = rooms::access(store, message.room, user).await?;
-    if !access.allows(RoomAction::See) {
-        return Err(gone());
-    }
+    let (message, author, access) = visible_message(state, user, id).await?;
     if author == user.id {
         access.check(RoomAction::Write)?;
     } else if !access.allows(RoomAction::Moderate) {
@@ -359,7 +369,11 @@ pub async fn delete(
             "you can delete only your own messages",
         ));
     }
-    let (room, change) = store.delete_message(id).await?.ok_or_else(gone)?;
+    let (room, change) = state
+        .store
+        .delete_message(id)
+        .await?
+        .ok_or_else(|| no_such_message(id))?;
     state.hub.publish(
         Topic::Room { room },
         ServerFrame::Deleted { room, id, change },

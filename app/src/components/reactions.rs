@@ -101,10 +101,7 @@ pub fn Reactions(
 ) -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
-    let me = chat
-        .me
-        .with_untracked(|m| m.as_ref().map(|u| u.username.clone()))
-        .unwrap_or_default();
+    let me = chat.my_name();
     let any = !reactions.is_empty();
     let chips = reactions
         .into_iter()

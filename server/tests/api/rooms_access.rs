@@ -36,7 +36,7 @@ async fn people(app: &TestApp) -> People {
     }
 }
 
-async fn private_room(app: &TestApp, token: &str, name: &str) -> RoomSummary {
+pub async fn private_room(app: &TestApp, token: &str, name: &str) -> RoomSummary {
     let resp = app
         .call(
             "POST",

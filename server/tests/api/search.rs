@@ -4,6 +4,7 @@
 //! that follows edits and deletes.
 
 use crate::helpers::*;
+use crate::rooms_access::private_room;
 use app::protocol::{ClientFrame, MessageId, RoomId, RoomSummary, SearchPage, ServerFrame};
 use serde_json::json;
 
@@ -37,19 +38,6 @@ async fn refused(app: &TestApp, token: &str, query: &str) -> (u16, String) {
             .unwrap_or_default()
             .to_owned(),
     )
-}
-
-async fn private_room(app: &TestApp, token: &str, name: &str) -> RoomSummary {
-    let resp = app
-        .call(
-            "POST",
-            "/api/rooms",
-            token,
-            Some(json!({"name": name, "visibility": "private"})),
-        )
-        .await;
-    assert_eq!(resp.status(), 201);
-    resp.json().await.unwrap()
 }
 
 async fn words_and_chinese_are_found_only_where_the_reader_may_read(app: &TestApp) {
