@@ -109,5 +109,6 @@ pub fn refusal_text(lang: Lang, code: crate::protocol::ErrorCode, detail: &str) 
         C::AccountDeactivated => td_string!(l, common.errors.account_deactivated).to_string(),
         C::RoomArchived => td_string!(l, common.errors.room_archived).to_string(),
         C::Muted => td_string!(l, common.errors.muted).to_string(),
+        C::UnsupportedType => td_string!(l, common.errors.unsupported_type, detail).to_string(),
     }
 }

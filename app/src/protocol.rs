@@ -53,6 +53,8 @@ mod profile;
 pub use profile::*;
 mod search;
 pub use search::*;
+mod files;
+pub use files::*;
 id_type!(
     /// A chat room.
     RoomId
@@ -158,6 +160,9 @@ pub struct ChatMessage {
     /// replays carry them; a new message has none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// Its attachments, in the order they were attached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileInfo>,
 }
 
 /// One emoji on a message and who reacted with it (login names, in the
@@ -365,6 +370,10 @@ pub enum ClientFrame {
         room: RoomId,
         body: String,
         client_id: String,
+        /// Uploads to attach (`POST /api/files`), at most
+        /// [`FILES_PER_MESSAGE`]; `body` may be empty when there are some.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<FileId>,
     },
     /// The user is typing in a room. Clients send it at most every few seconds.
     Typing { room: RoomId },
@@ -402,6 +411,9 @@ pub enum ClientFrame {
         /// The page the visitor is on.
         #[serde(default)]
         page: Option<String>,
+        /// Uploads to attach to the first message, as for `send`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<FileId>,
     },
     /// Either side: subscribe to a conversation; answered by `support.history`
     /// (messages with a greater id than `since`, or the latest ones).
@@ -420,6 +432,9 @@ pub enum ClientFrame {
         conversation: ConversationId,
         body: String,
         client_id: String,
+        /// Uploads to attach, as for `send`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<FileId>,
     },
     /// Either side: typing in a conversation.
     #[serde(rename = "support.typing")]
@@ -755,6 +770,9 @@ pub enum ErrorCode {
     RoomArchived,
     /// A moderator muted you in this room; `until` in the message.
     Muted,
+    /// An upload whose content is of a type the server does not take
+    /// (`SWITCHBOARD_FILE_TYPES`; 415); the message names the type found.
+    UnsupportedType,
 }
 
 impl ErrorCode {
@@ -781,6 +799,7 @@ impl ErrorCode {
             ErrorCode::AccountDeactivated => "account_deactivated",
             ErrorCode::RoomArchived => "room_archived",
             ErrorCode::Muted => "muted",
+            ErrorCode::UnsupportedType => "unsupported_type",
         }
     }
 }
@@ -1548,7 +1567,8 @@ mod tests {
             ClientFrame::Send {
                 room: RoomId(3),
                 body: "hi".into(),
-                client_id: "c1".into()
+                client_id: "c1".into(),
+                files: Vec::new(),
             }
         );
         let f: ClientFrame = serde_json::from_str(r#"{"type":"join","room":3}"#).unwrap();
@@ -1625,6 +1645,7 @@ mod tests {
             client_id: Some("c".into()),
             author_deactivated: false,
             reactions: Vec::new(),
+            files: Vec::new(),
         };
         let json = serde_json::to_value(ServerFrame::Message(m)).unwrap();
         assert_eq!(json["type"], "message");
@@ -1706,6 +1727,7 @@ mod tests {
                 name: None,
                 email: Some("a@b.c".into()),
                 page: None,
+                files: Vec::new(),
             }
         );
         let f: ClientFrame =
@@ -1841,6 +1863,7 @@ mod tests {
             sent_at: DateTime::from_timestamp(0, 0).unwrap(),
             client_id: None,
             event: None,
+            files: Vec::new(),
         };
         let json = serde_json::to_value(ServerFrame::SupportMessage(m.clone())).unwrap();
         assert_eq!(json["type"], "support.message");
@@ -1894,6 +1917,7 @@ mod tests {
                 agent: "ann".into(),
                 from: None,
             }),
+            files: Vec::new(),
         };
         let hello = SupportHello {
             visitor: Some(VisitorId(4)),

@@ -7,6 +7,8 @@
 
 pub mod announce_form;
 pub mod announcements;
+// A composer's files on their way up.
+pub mod attachments;
 pub mod chat;
 // The support console's state.
 pub mod desk;

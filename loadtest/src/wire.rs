@@ -44,6 +44,7 @@ pub fn send_frame(room: RoomId, stamp: Stamp) -> String {
         room,
         body: stamp.body(),
         client_id: format!("lt-{}-{}", stamp.step, stamp.seq),
+        files: Vec::new(),
     };
     serde_json::to_string(&frame).expect("client frames always serialize")
 }

@@ -20,12 +20,12 @@ use crate::{
     refusal::Refusal,
     rooms::{self, RoomAction},
     state::AppState,
-    store::{NewMessage, Reacted},
+    store::{NewMessage, Reacted, Uploader},
 };
 use app::{
     protocol::{
-        AuditAction, ChangeId, ChatMessage, ErrorCode, MessageId, RoomId, ServerFrame, User,
-        UserId, MAX_REACTION_KINDS,
+        AuditAction, ChangeId, ChatMessage, ErrorCode, FileId, MessageId, RoomId, ServerFrame,
+        User, UserId, MAX_REACTION_KINDS,
     },
     validate::{ClientId, Emoji, Invalid, MessageBody},
 };
@@ -168,7 +168,13 @@ impl ChatSession {
 
     /// Queues a message for storage; the ingest task acknowledges it (or
     /// says why not) once it is committed.
-    pub async fn post(&mut self, room: RoomId, body: &str, client_id: &str) -> Result<(), Refusal> {
+    pub async fn post(
+        &mut self,
+        room: RoomId,
+        body: &str,
+        client_id: &str,
+        files: &[FileId],
+    ) -> Result<(), Refusal> {
         let cid = ClientId::parse(client_id)?;
         let cid_str = cid.as_str().to_owned();
         let voice = self
@@ -176,12 +182,17 @@ impl ChatSession {
             .await
             .map_err(|r| r.for_client(&cid_str))?;
         rooms::may_post(room, voice, self.state.clock.now()).map_err(|r| r.for_client(&cid_str))?;
-        let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid_str))?;
+        let body = MessageBody::parse_with_files(body, files.len())
+            .map_err(|e| Refusal::from(e).for_client(&cid_str))?;
         self.state
             .limits
             .messages
             .admit(&self.user.id, "sending")
             .map_err(|r| r.for_client(&cid_str))?;
+        let files =
+            crate::files::attachable(&self.state.store, &Uploader::User(self.user.id), files)
+                .await
+                .map_err(|r| r.for_client(&cid_str))?;
         let submission = Submission {
             message: NewMessage {
                 room,
@@ -189,6 +200,7 @@ impl ChatSession {
                 author_name: self.user.username.clone(),
                 body: body.into_string(),
                 client_id: cid.into_string(),
+                files,
             },
             reply: self.outbox.clone(),
             queued_at: Instant::now(),
@@ -378,6 +390,11 @@ pub async fn delete(
         Topic::Room { room },
         ServerFrame::Deleted { room, id, change },
     );
+    // Its files are unreachable now (their row lost its message); the
+    // sweep removes their bytes.
+    if !message.files.is_empty() {
+        state.files.sweep_soon();
+    }
     if author != user.id {
         let mut entry = crate::audit::by(user, AuditAction::MessageDeletedByModerator)
             .target(crate::audit::room(room))

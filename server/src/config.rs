@@ -21,6 +21,19 @@ pub struct Settings {
     pub bus_prefix: String,
     /// `DATABASE_URL`: `sqlite://path` (default `sqlite://data/switchboard.db`) or `postgres://…`.
     pub database_url: String,
+    /// `SWITCHBOARD_FILES`: where attachments are kept — a directory, or
+    /// `s3://bucket/prefix` for an S3-compatible store (credentials and
+    /// endpoint from the usual `AWS_*` variables). Unset: `files/` next to
+    /// the SQLite database (`data/files` with PostgreSQL). The nodes of a
+    /// cluster must share it.
+    pub files: Option<String>,
+    /// `SWITCHBOARD_FILE_MAX_MB`: the largest attachment, in MiB (default 25).
+    pub file_max_bytes: u64,
+    /// `SWITCHBOARD_FILE_TYPES`: comma-separated content types attachments
+    /// may have, judged by their bytes: `image/png`, `image/*`, or `*` for
+    /// any (default: pictures, audio, video, PDF, text, archives and office
+    /// documents — not programs).
+    pub file_types: Vec<String>,
     /// `SWITCHBOARD_ALLOWED_ORIGINS`: comma-separated origins allowed to open `/ws`
     /// besides the server's own.
     pub allowed_origins: Vec<String>,
@@ -148,6 +161,29 @@ impl Rate {
 /// The smallest `SWITCHBOARD_OUTBOUND_BYTES`: four history pages.
 pub const MIN_OUTBOUND_BYTES: usize = 4 * crate::ws::HISTORY_PAGE_BYTES;
 
+/// The content types attachments may have unless `SWITCHBOARD_FILE_TYPES`
+/// says otherwise: what people send at work, not programs.
+pub const DEFAULT_FILE_TYPES: &[&str] = &[
+    "image/*",
+    "audio/*",
+    "video/*",
+    // Text of any kind, HTML included: it is only ever served as a download.
+    "text/*",
+    "application/pdf",
+    "application/zip",
+    "application/gzip",
+    "application/x-7z-compressed",
+    "application/vnd.rar",
+    "application/x-tar",
+    "application/rtf",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.*",
+    "application/vnd.oasis.opendocument.*",
+    "application/epub+zip",
+];
+
 #[derive(Debug, Error)]
 #[error("{var}: {problem}")]
 pub struct ConfigError {
@@ -165,6 +201,9 @@ impl Settings {
             metrics_token: None,
             database_url: "sqlite://data/switchboard.db".into(),
             allowed_origins: Vec::new(),
+            files: None,
+            file_max_bytes: 25 << 20,
+            file_types: DEFAULT_FILE_TYPES.iter().map(|t| (*t).to_owned()).collect(),
             rate_per_sec: 5,
             rate_burst: 20,
             outbound_queue: 1024,
@@ -244,6 +283,26 @@ impl Settings {
                 });
             }
             s.bus_prefix = v;
+        }
+        s.files = var("SWITCHBOARD_FILES").filter(|v| !v.trim().is_empty());
+        if let Some(v) = var("SWITCHBOARD_FILE_MAX_MB") {
+            let mb: u32 = positive("SWITCHBOARD_FILE_MAX_MB", &v)?;
+            s.file_max_bytes = u64::from(mb) << 20;
+        }
+        if let Some(v) = var("SWITCHBOARD_FILE_TYPES") {
+            s.file_types = v
+                .split(',')
+                .map(|t| t.trim().to_ascii_lowercase())
+                .filter(|t| !t.is_empty())
+                .collect();
+            if let Some(bad) = s.file_types.iter().find(|t| *t != "*" && !t.contains('/')) {
+                return Err(ConfigError {
+                    var: "SWITCHBOARD_FILE_TYPES",
+                    problem: format!(
+                        "{bad:?}: expected a content type such as image/png or image/*"
+                    ),
+                });
+            }
         }
         if let Some(v) = var("SWITCHBOARD_ALLOWED_ORIGINS") {
             s.allowed_origins = origins(&v);

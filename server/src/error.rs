@@ -107,6 +107,7 @@ impl ApiError {
                     StatusCode::PAYLOAD_TOO_LARGE
                 }
                 ErrorCode::BadFrame | ErrorCode::UnknownType => StatusCode::BAD_REQUEST,
+                ErrorCode::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 _ => StatusCode::FORBIDDEN,
             },
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

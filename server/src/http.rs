@@ -2,6 +2,7 @@
 //! extractors ([`AuthUser`](crate::auth::AuthUser), [`AdminUser`](crate::auth::AdminUser)).
 
 mod auth;
+mod files;
 pub mod headers;
 pub mod health;
 mod invites;
@@ -54,6 +55,14 @@ pub fn api() -> Router<AppState> {
         .route("/profiles", get(profiles::lookup))
         .route("/search", get(search::search))
         .route("/avatars/{id}", get(profiles::avatar))
+        .route(
+            "/files",
+            // The upload counts its own bytes against SWITCHBOARD_FILE_MAX_MB
+            // as they stream in (`files::upload`), so no body is buffered.
+            post(files::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/files/{id}", get(files::download))
+        .route("/files/{id}/thumbnail", get(files::thumbnail))
         .route(
             "/password-resets/{token}",
             get(password_resets::show).post(password_resets::use_link),

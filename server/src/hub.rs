@@ -797,6 +797,7 @@ mod tests {
             client_id: Some(client_id.into()),
             author_deactivated: false,
             reactions: Vec::new(),
+            files: Vec::new(),
         }
     }
 

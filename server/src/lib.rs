@@ -12,6 +12,7 @@ pub mod bus;
 pub mod chat;
 pub mod config;
 pub mod error;
+pub mod files;
 #[cfg(test)]
 mod fuzz;
 pub mod http;

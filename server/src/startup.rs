@@ -144,6 +144,24 @@ impl Application {
                 (Some(status), Some((task, leave)))
             }
         };
+        let files_at = settings
+            .files
+            .clone()
+            .unwrap_or_else(|| default_files_dir(&settings.database_url));
+        let storage = crate::files::storage::Storage::open(&files_at)
+            .context("opening the file store (SWITCHBOARD_FILES)")?;
+        if settings.bus.is_some() && settings.files.is_none() {
+            tracing::warn!(
+                at = %storage.describe,
+                "SWITCHBOARD_FILES is not set: attachments go to this node's own directory, \
+                 which the cluster's other nodes cannot read; set a shared directory or s3://…"
+            );
+        }
+        let files = crate::files::Files::new(
+            storage,
+            settings.file_max_bytes,
+            settings.file_types.clone(),
+        );
         let passwords = password::Hasher::start(settings.hash_threads, settings.hash_queue);
         passwords.warm_up();
         // A fresh install on a public address prints its setup link here.
@@ -164,6 +182,7 @@ impl Application {
             clock,
             scheduler,
             desk,
+            files,
             bus,
         });
         Ok(Application {
@@ -220,6 +239,7 @@ impl Application {
             shutdown.clone(),
         ));
         tokio::spawn(crate::metrics::upkeep(shutdown.clone()));
+        tokio::spawn(crate::files::sweep(state.clone(), shutdown.clone()));
         tokio::spawn(crate::search::index_old_messages(
             state.store.clone(),
             shutdown.clone(),
@@ -358,5 +378,19 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+/// Where attachments go unless `SWITCHBOARD_FILES` says: `files/` next to
+/// the SQLite database file, or `data/files` (PostgreSQL, in-memory SQLite).
+fn default_files_dir(database_url: &str) -> String {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .filter(|p| !p.is_empty() && !p.contains(":memory:"));
+    match path.and_then(|p| std::path::Path::new(p).parent()) {
+        Some(dir) => dir.join("files").to_string_lossy().into_owned(),
+        None => "data/files".into(),
     }
 }

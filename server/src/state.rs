@@ -60,6 +60,8 @@ pub struct Shared {
     pub scheduler: Scheduler,
     /// The support desk: agents on duty, routing.
     pub desk: Desk,
+    /// Attachments: the file store and its limits (`files`).
+    pub files: crate::files::Files,
     /// The cluster's bus, when `SWITCHBOARD_BUS` is set (`None`: one node).
     pub bus: Option<crate::bus::BusStatus>,
     /// Cancelled on SIGTERM/Ctrl-C: WebSocket tasks send "going away" and end.

@@ -7,6 +7,7 @@
 
 mod api_keys;
 mod audit;
+pub(crate) mod files;
 mod invites;
 mod messages;
 mod password_resets;
@@ -21,6 +22,7 @@ pub(crate) mod support;
 mod users;
 
 pub use audit::NewAuditEntry;
+pub use files::{FileHome, NewFile, StoredFile, Uploader};
 pub use messages::{Change, NewMessage, Stored};
 pub use profiles::ProfileChange;
 pub use push::{Author, NewAnnouncement};

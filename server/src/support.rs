@@ -526,6 +526,8 @@ impl Desk {
                     client_id: None,
                     body: event.english(),
                     event: Some(event),
+                    files: Vec::new(),
+                    uploader: None,
                 },
                 self.now(),
             )

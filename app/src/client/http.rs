@@ -117,7 +117,7 @@ async fn exchange(
 
 /// Turns a non-2xx answer into an [`ApiError`]. Bodies that are not our error
 /// shape (a proxy's HTML page, say) still give a sensible code from the status.
-fn error_from(status: u16, text: &str) -> ApiError {
+pub(crate) fn error_from(status: u16, text: &str) -> ApiError {
     if let Ok(ErrorBody { error }) = serde_json::from_str::<ErrorBody>(text) {
         return ApiError::Server {
             status,
@@ -132,6 +132,10 @@ fn error_from(status: u16, text: &str) -> ApiError {
         404 => (ErrorCode::NotFound, "Not found."),
         409 => (ErrorCode::Conflict, "That name is taken."),
         413 => (ErrorCode::PayloadTooLarge, "That is too large to send."),
+        415 => (
+            ErrorCode::UnsupportedType,
+            "That type of file is not accepted.",
+        ),
         429 => (ErrorCode::RateLimited, "Too many requests; wait a moment."),
         503 => (
             ErrorCode::Unavailable,

@@ -2,17 +2,20 @@
 //! Enter while an input method is composing does neither). The text is checked
 //! with the shared `MessageBody` rules before it is sent; typing tells the room,
 //! at most every few seconds. Typing `@` offers the names of people in the room
-//! (arrows move, Enter or Tab picks, Escape closes).
+//! (arrows move, Enter or Tab picks, Escape closes). Files come with the
+//! attach button, a paste or a drop (`state::attachments`); a message with
+//! files may have no text, and waits until they have uploaded.
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::use_chat;
+use super::{attach_button::AttachButton, attachment_chips::AttachmentChips, use_chat};
 use crate::client::browser;
 use crate::i18n::*;
 use crate::language::tr;
 use crate::protocol::{RoomId, MAX_BODY_CHARS};
+use crate::state::attachments::Attachments;
 use crate::text;
 use crate::validate::{Invalid, MessageBody};
 
@@ -64,15 +67,25 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let input = NodeRef::<leptos::html::Textarea>::new();
     let length = Memo::new(move |_| text.with(|t| t.chars().count()));
+    let attachments = Attachments::new(None);
 
     let send = move || {
         let typed = text.get_untracked();
-        if typed.trim().is_empty() {
+        let (uploading, files) = attachments
+            .tray
+            .with_untracked(|t| (t.uploading(), t.ready().len()));
+        if uploading {
+            error.set(Some(
+                t_string!(i18n, common.files.still_uploading).to_string(),
+            ));
             return;
         }
-        match MessageBody::parse(&typed) {
+        if typed.trim().is_empty() && files == 0 {
+            return;
+        }
+        match MessageBody::parse_with_files(&typed, files) {
             Ok(body) => {
-                chat.send_message(room, body);
+                chat.send_message(room, body, attachments.take());
                 text.set(String::new());
                 error.set(None);
                 // Sending is reading: jump to the newest message, ours.
@@ -181,7 +194,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
     let label = move || t_string!(i18n, chat.composer.label, room = name.get()).to_string();
 
     view! {
-        <form class="composer" on:submit=on_submit>
+        <form class="composer" on:submit=on_submit on:dragover=attachments.on_drag_over() on:drop=attachments.on_drop()>
             <label class="visually-hidden" for="composer-input">{label}</label>
             <Show when=move || suggestions.with(|s| !s.is_empty())>
                 <ul class="canned-list mention-list" role="listbox" aria-label=tr(i18n, |l| td_string!(l, chat.composer.mention_list))>
@@ -204,7 +217,9 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </Show>
+            <AttachmentChips attachments/>
             <div class="composer-box" class:invalid=move || error.with(Option::is_some)>
+                <AttachButton attachments/>
                 <textarea
                     id="composer-input"
                     node_ref=input
@@ -216,12 +231,13 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                     prop:value=move || text.get()
                     on:keydown=on_keydown
                     on:input=on_input
+                    on:paste=attachments.on_paste()
                 ></textarea>
                 <button
                     class="send-button"
                     type="submit"
                     aria-label=tr(i18n, |l| td_string!(l, chat.composer.send))
-                    disabled=move || text.with(|t| t.trim().is_empty())
+                    disabled=move || !attachments.can_send(text.with(|t| t.trim().is_empty()))
                 >
                     <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
                         <path d="M3 20.5 21 12 3 3.5 3 10l12 2-12 2z" fill="currentColor"/>

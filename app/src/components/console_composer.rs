@@ -1,14 +1,17 @@
 //! The agent's composer: a Reply/Note switch (a note goes to agents only),
 //! Enter to send, typing frames at most every few seconds, and canned replies:
 //! typing `/` lists them by shortcut (their title), filtered as you type;
-//! arrows choose, Enter or a click puts the reply's body in the box.
+//! arrows choose, Enter or a click puts the reply's body in the box. A reply
+//! may carry files (attach button, paste, drop), and then no text; a note
+//! carries none.
 
 use leptos::prelude::*;
 
-use super::use_desk;
+use super::{attach_button::AttachButton, attachment_chips::AttachmentChips, use_desk};
 use crate::i18n::*;
 use crate::language::tr;
 use crate::protocol::{ConversationId, MAX_BODY_CHARS};
+use crate::state::attachments::Attachments;
 use crate::state::desk::matching_canned;
 
 #[component]
@@ -20,6 +23,7 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
     let chosen = RwSignal::new(0usize);
     let error = RwSignal::new(None::<String>);
     let input = NodeRef::<leptos::html::Textarea>::new();
+    let attachments = Attachments::new(None);
     let matches = Memo::new(move |_| {
         let typed = text.get();
         desk.canned.with(|list| matching_canned(list, &typed))
@@ -45,17 +49,33 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
     let send = move || {
         let typed = text.get_untracked();
         let body = typed.trim();
-        if body.is_empty() {
-            return;
-        }
-        if body.chars().count() > MAX_BODY_CHARS {
+        let private = note.get_untracked();
+        let (uploading, files) = attachments
+            .tray
+            .with_untracked(|t| (t.uploading(), t.ready().len()));
+        let problem = if uploading {
+            Some(td_string!(desk.lang.get(), common.files.still_uploading).to_string())
+        } else if private && files > 0 {
+            Some(td_string!(desk.lang.get(), console.composer.no_files_in_notes).to_string())
+        } else if body.chars().count() > MAX_BODY_CHARS {
             let max = MAX_BODY_CHARS;
-            error.set(Some(
-                td_string!(desk.lang.get(), console.composer.too_long, max).to_string(),
-            ));
+            Some(td_string!(desk.lang.get(), console.composer.too_long, max).to_string())
+        } else {
+            None
+        };
+        if problem.is_some() {
+            error.set(problem);
             return;
         }
-        desk.send(id, body.to_owned(), note.get_untracked());
+        if body.is_empty() && files == 0 {
+            return;
+        }
+        let files = if private {
+            Vec::new()
+        } else {
+            attachments.take()
+        };
+        desk.send(id, body.to_owned(), private, files);
         text.set(String::new());
         error.set(None);
         focus();
@@ -106,7 +126,8 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
 
     view! {
         <form class="console-composer" class:note-mode=move || note.get()
-            on:submit=move |ev| { ev.prevent_default(); send(); }>
+            on:submit=move |ev| { ev.prevent_default(); send(); }
+            on:dragover=attachments.on_drag_over() on:drop=attachments.on_drop()>
             <div class="composer-mode" role="group" aria-label=tr(i18n, |l| td_string!(l, console.composer.write_a))>
                 <button type="button" class="console-mode" aria-pressed=move || (!note.get()).to_string()
                     on:click=move |_| { note.set(false); focus(); }>{tr(i18n, |l| td_string!(l, console.composer.reply))}</button>
@@ -134,7 +155,9 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
             {move || matches.get().filter(Vec::is_empty).map(|_| view! {
                 <p class="muted small canned-none">{tr(i18n, |l| td_string!(l, console.composer.no_canned_match))}</p>
             })}
+            <AttachmentChips attachments/>
             <div class="composer-box">
+                <AttachButton attachments/>
                 <textarea
                     node_ref=input
                     rows="2"
@@ -147,9 +170,13 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
                     prop:value=move || text.get()
                     on:keydown=on_keydown
                     on:input=on_input
+                    on:paste=attachments.on_paste()
                 ></textarea>
                 <button class="button primary small" type="submit"
-                    disabled=move || text.with(|t| t.trim().is_empty())>
+                    disabled=move || {
+                        let blank = text.with(|t| t.trim().is_empty());
+                        if note.get() { blank } else { !attachments.can_send(blank) }
+                    }>
                     {move || if note.get() {
                         t_string!(i18n, console.composer.add_note)
                     } else {

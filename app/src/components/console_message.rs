@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::message_text::MessageText;
+use super::{message_files::MessageFiles, message_text::MessageText};
 use crate::client::browser;
 use crate::i18n::*;
 use crate::language::tr;
@@ -48,6 +48,7 @@ pub fn ConsoleMessage(message: SupportMessage) -> impl IntoView {
                 <time class="muted small" title=title>{time}</time>
             </div>
             <div class="console-body-text"><MessageText body=message.body/></div>
+            {(!message.files.is_empty()).then(|| view! { <MessageFiles files=message.files/> })}
         </li>
     }
     .into_any()

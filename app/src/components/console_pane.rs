@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::{
     console_actions::ConsoleActions, console_composer::ConsoleComposer,
     console_message::ConsoleMessage, console_row::RatingLine, console_visitor::ConsoleVisitor,
-    use_desk,
+    message_files::MessageFiles, use_desk,
 };
 use crate::i18n::*;
 use crate::language::tr;
@@ -109,6 +109,7 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
                                 <li class="console-message agent pending" class:note=p.private>
                                     {p.private.then(|| view! { <span class="note-label">{tr(i18n, |l| td_string!(l, console.message.note_label))}</span> })}
                                     <p class="console-body-text">{p.body}</p>
+                                    {(!p.files.is_empty()).then(|| view! { <MessageFiles files=p.files/> })}
                                     <span class="muted small">{tr(i18n, |l| td_string!(l, console.pane.sending))}</span>
                                 </li>
                             })

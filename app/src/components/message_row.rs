@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use super::{
-    avatar::Avatar, composer::body_problem, message_list::Row, message_text::MessageText,
-    profile_card::ProfileCard, reactions::Reactions, use_chat,
+    avatar::Avatar, composer::body_problem, message_files::MessageFiles, message_list::Row,
+    message_text::MessageText, profile_card::ProfileCard, reactions::Reactions, use_chat,
 };
 use crate::client::browser;
 use crate::i18n::*;
@@ -188,6 +188,7 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         </div>
                     </form>
                 </Show>
+                {(!message.files.is_empty()).then(|| view! { <MessageFiles files=message.files.clone()/> })}
                 <Reactions id reactions=message.reactions.clone() picking/>
                 <Show when=move || confirming.get()>
                     <div class="confirm" role="group" aria-label=tr(i18n, |l| td_string!(l, chat.message.confirm_delete_label))>

@@ -1,10 +1,11 @@
 //! A message this tab sent that the server has not confirmed yet: shown at once
 //! with a "Sending…" mark, "Waiting to send…" while the server slows this tab
-//! down, or with the server's refusal and Retry / Discard.
+//! down, or with the server's refusal and Retry / Discard. Its files show
+//! as they will once it is stored.
 
 use leptos::prelude::*;
 
-use super::{avatar::Avatar, message_text::MessageText, use_chat};
+use super::{avatar::Avatar, message_files::MessageFiles, message_text::MessageText, use_chat};
 use crate::i18n::*;
 use crate::language::tr;
 use crate::state::outbox::{Pending, PendingStatus};
@@ -29,6 +30,7 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
     let Pending {
         client_id,
         body,
+        files,
         status,
         ..
     } = pending;
@@ -57,6 +59,7 @@ pub fn PendingRow(pending: Pending) -> impl IntoView {
                     <span class="pending-status">{label}</span>
                 </div>
                 <div class="message-body"><MessageText body=body/></div>
+                {(!files.is_empty()).then(|| view! { <MessageFiles files/> })}
                 {failure.map(|message| view! {
                     <div class="send-error" role="alert">
                         <span>{message}</span>

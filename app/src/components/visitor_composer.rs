@@ -1,12 +1,15 @@
 //! Where the visitor writes in their conversation. Enter sends, Shift+Enter
 //! starts a new line. Always available, resolved or not: a visitor writing
-//! after a resolution reopens the conversation (the server does it).
+//! after a resolution reopens the conversation (the server does it). Files
+//! come with the attach button, a paste (a screenshot) or a drop; uploads
+//! carry the visitor token where the widget has one.
 
 use leptos::prelude::*;
 
-use super::use_visitor;
+use super::{attach_button::AttachButton, attachment_chips::AttachmentChips, use_visitor};
 use crate::i18n::*;
 use crate::language::tr;
+use crate::state::attachments::Attachments;
 use crate::state::visitor::invalid_text;
 use crate::validate::MessageBody;
 
@@ -16,15 +19,25 @@ pub fn VisitorComposer() -> impl IntoView {
     let i18n = use_i18n();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let attachments = Attachments::new(Some(visitor.token));
 
     let send = move || {
         let typed = text.get_untracked();
-        if typed.trim().is_empty() {
+        let (uploading, files) = attachments
+            .tray
+            .with_untracked(|t| (t.uploading(), t.ready().len()));
+        if uploading {
+            error.set(Some(
+                t_string!(i18n, common.files.still_uploading).to_string(),
+            ));
             return;
         }
-        match MessageBody::parse(&typed) {
+        if typed.trim().is_empty() && files == 0 {
+            return;
+        }
+        match MessageBody::parse_with_files(&typed, files) {
             Ok(body) => {
-                visitor.send(body.into_string());
+                visitor.send(body.into_string(), attachments.take());
                 text.set(String::new());
                 error.set(None);
             }
@@ -51,8 +64,10 @@ pub fn VisitorComposer() -> impl IntoView {
     };
 
     view! {
-        <form class="visitor-composer" on:submit=on_submit>
+        <form class="visitor-composer" on:submit=on_submit on:dragover=attachments.on_drag_over() on:drop=attachments.on_drop()>
+            <AttachmentChips attachments/>
             <label class="visually-hidden" for="visitor-input">{tr(i18n, |l| td_string!(l, visitor.composer.your_message))}</label>
+            <AttachButton attachments/>
             <textarea
                 id="visitor-input"
                 rows="2"
@@ -61,11 +76,12 @@ pub fn VisitorComposer() -> impl IntoView {
                 prop:value=move || text.get()
                 on:keydown=on_keydown
                 on:input=on_input
+                on:paste=attachments.on_paste()
             ></textarea>
             <button
                 class="button primary"
                 type="submit"
-                disabled=move || text.with(|t| t.trim().is_empty())
+                disabled=move || !attachments.can_send(text.with(|t| t.trim().is_empty()))
             >
                 {tr(i18n, |l| td_string!(l, visitor.composer.send))}
             </button>

@@ -1,12 +1,13 @@
 //! The visitor's conversation: who answers, the messages (the visitor's own
 //! on the right, the agent's with their name, the desk's system lines set
 //! apart), the sends still on their way, and "X is typing…". Bodies are text
-//! with clickable links ([`MessageText`]), never HTML.
+//! with clickable links ([`MessageText`]), never HTML; files come through the
+//! visitor's [`Blobs`](crate::client::files::Blobs) (the token, not a cookie).
 
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use super::{message_text::MessageText, use_visitor};
+use super::{message_files::MessageFiles, message_text::MessageText, use_visitor};
 use crate::client::browser;
 use crate::i18n::*;
 use crate::language::tr;
@@ -53,10 +54,12 @@ pub fn VisitorThread() -> impl IntoView {
                     let time = browser::local_time(m.sent_at);
                     // System lines in the visitor's words and language.
                     let body = shown_body(i18n.get_locale(), m, Reader::Visitor);
+                    let files = (!m.files.is_empty()).then(|| m.files.clone());
                     view! {
                         <li class=class>
                             {author.map(|a| view! { <span class="visitor-author">{a}</span> })}
                             <span class="visitor-body"><MessageText body/></span>
+                            {files.map(|files| view! { <MessageFiles files blobs=visitor.blobs/> })}
                             <span class="visitor-time small muted">{time}</span>
                         </li>
                     }
@@ -74,9 +77,11 @@ pub fn VisitorThread() -> impl IntoView {
                     let body = p.body.clone();
                     let failed = p.failed.clone();
                     let is_failed = failed.is_some();
+                    let files = (!p.files.is_empty()).then(|| p.files.clone());
                     view! {
                         <li class="visitor-msg mine pending" class:failed=is_failed>
                             <span class="visitor-body"><MessageText body/></span>
+                            {files.map(|files| view! { <MessageFiles files blobs=visitor.blobs/> })}
                             {match failed {
                                 None => Either::Left(view! { <span class="visitor-time small muted">{tr(i18n, |l| td_string!(l, visitor.thread.sending))}</span> }),
                                 Some(reason) => Either::Right(view! {

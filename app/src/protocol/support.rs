@@ -4,7 +4,7 @@
 //! so one socket carries chat and support alike). `docs/protocol.md` documents
 //! them under "Support desk".
 
-use super::UserId;
+use super::{FileInfo, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -109,6 +109,9 @@ pub struct SupportMessage {
     /// for API clients and transcripts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<SystemEvent>,
+    /// Its attachments, in the order they were attached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileInfo>,
 }
 
 /// The events a support conversation's system lines record.

@@ -15,10 +15,11 @@ use crate::client::{browser, http, socket::Connection};
 use crate::i18n::*;
 use crate::language::{error_text, refusal_text, Lang};
 use crate::protocol::{
-    ChangeId, ChatMessage, ClientFrame, ErrorCode, ErrorFrame, MessageId, RoomId, RoomSummary,
-    ServerFrame, User, JOIN_HISTORY,
+    ChangeId, ChatMessage, ClientFrame, ErrorCode, ErrorFrame, FileInfo, MessageId, RoomId,
+    RoomSummary, ServerFrame, User, JOIN_HISTORY,
 };
 use crate::state::announcements::{Announcements, Reader};
+use crate::state::attachments::file_ids;
 use crate::state::outbox::{Outbox, Pending};
 use crate::state::profiles::Profiles;
 use crate::state::search::Search;
@@ -199,6 +200,7 @@ impl Chat {
             for pending in chat.outbox.with_untracked(Outbox::unacked) {
                 chat.connection.link.send(&ClientFrame::Send {
                     room: pending.room,
+                    files: file_ids(&pending.files),
                     body: pending.body,
                     client_id: pending.client_id,
                 });
@@ -611,6 +613,7 @@ impl Chat {
         if self.connection.online() {
             self.connection.link.send(&ClientFrame::Send {
                 room: p.room,
+                files: file_ids(&p.files),
                 body: p.body,
                 client_id: p.client_id,
             });
@@ -634,18 +637,21 @@ impl Chat {
 
     /// Shows the message as pending at once; sends it now if connected (and
     /// not slowed down: then it waits its turn), else on the next `hello`.
-    pub fn send_message(&self, room: RoomId, body: MessageBody) {
+    /// `files` are uploaded already (`state::attachments`).
+    pub fn send_message(&self, room: RoomId, body: MessageBody, files: Vec<FileInfo>) {
         let client_id = browser::new_client_id();
         let body = body.into_string();
+        let ids = file_ids(&files);
         let now = self
             .outbox
-            .try_update(|o| o.push(client_id.clone(), room, body.clone()))
+            .try_update(|o| o.push(client_id.clone(), room, body.clone(), files))
             .unwrap_or(false);
         if now && self.connection.online() {
             self.connection.link.send(&ClientFrame::Send {
                 room,
                 body,
                 client_id,
+                files: ids,
             });
         }
     }
@@ -934,6 +940,7 @@ mod tests {
             client_id: client_id.map(str::to_owned),
             author_deactivated: false,
             reactions: Vec::new(),
+            files: Vec::new(),
         }
     }
 
@@ -992,7 +999,7 @@ mod tests {
     }
 
     fn send(chat: Chat, text: &str) -> String {
-        chat.send_message(RoomId(1), MessageBody::parse(text).unwrap());
+        chat.send_message(RoomId(1), MessageBody::parse(text).unwrap(), Vec::new());
         chat.outbox
             .with_untracked(|o| o.unacked().last().unwrap().client_id.clone())
     }
@@ -1358,7 +1365,7 @@ mod tests {
                 retry_after_ms: Some(3_000),
                 client_id: Some(first.clone()),
             }));
-            chat.send_message(RoomId(1), MessageBody::parse("three").unwrap());
+            chat.send_message(RoomId(1), MessageBody::parse("three").unwrap(), Vec::new());
             let status = |id: &str| {
                 chat.outbox
                     .with_untracked(|o| o.get(id).map(|p| p.status.clone()))

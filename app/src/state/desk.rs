@@ -19,11 +19,12 @@ use crate::i18n::*;
 use crate::language::{error_text, refusal_text, Lang};
 use crate::protocol::{
     AgentRef, AgentStatus, AuthorKind, Availability, CannedReply, ClientFrame, ConversationDetail,
-    ConversationId, ConversationRow, ConversationStatus, ErrorFrame, Role, ServerFrame, SupportAck,
-    SupportAssigned, SupportHistory, SupportMessage, SupportMessageId, SupportStatus,
+    ConversationId, ConversationRow, ConversationStatus, ErrorFrame, FileInfo, Role, ServerFrame,
+    SupportAck, SupportAssigned, SupportHistory, SupportMessage, SupportMessageId, SupportStatus,
     SupportTyping, User, UserId,
 };
 use crate::state::announcements::{Announcements, Reader};
+use crate::state::attachments::file_ids;
 use crate::state::profiles::Profiles;
 use crate::state::LinkState;
 
@@ -180,6 +181,8 @@ pub struct Pending {
     pub conversation: ConversationId,
     pub body: String,
     pub private: bool,
+    /// A reply's attachments (notes carry none), sent again with it.
+    pub files: Vec<FileInfo>,
 }
 
 impl Pending {
@@ -195,6 +198,7 @@ impl Pending {
                 conversation: self.conversation,
                 body: self.body.clone(),
                 client_id: self.client_id.clone(),
+                files: file_ids(&self.files),
             }
         }
     }
@@ -695,12 +699,19 @@ impl Desk {
 
     /// A reply (or, `private`, a note) to the open conversation. Shown pending
     /// until acknowledged; resent after a reconnect.
-    pub fn send(&self, conversation: ConversationId, body: String, private: bool) {
+    pub fn send(
+        &self,
+        conversation: ConversationId,
+        body: String,
+        private: bool,
+        files: Vec<FileInfo>,
+    ) {
         let pending = Pending {
             client_id: browser::new_client_id(),
             conversation,
             body,
             private,
+            files,
         };
         if self.connection.online() {
             self.connection.link.send(&pending.frame());
@@ -828,6 +839,7 @@ mod tests {
             sent_at: at(id),
             client_id: client_id.map(str::to_owned),
             event: None,
+            files: Vec::new(),
         }
     }
 
@@ -1026,8 +1038,8 @@ mod tests {
                 active: true,
             }));
             desk.open.set(Some(ConversationId(1)));
-            desk.send(ConversationId(1), "hello".into(), false);
-            desk.send(ConversationId(1), "a note".into(), true);
+            desk.send(ConversationId(1), "hello".into(), false, Vec::new());
+            desk.send(ConversationId(1), "a note".into(), true, Vec::new());
             let pending = desk.outbox.get_untracked();
             assert_eq!(pending.len(), 2);
             assert!(matches!(

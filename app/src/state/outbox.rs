@@ -7,13 +7,16 @@
 //! again with the same `client_id`; the server stores each `client_id` once.
 //! Pure data: no signals, no I/O, tested natively.
 
-use crate::protocol::{MessageId, RoomId};
+use crate::protocol::{FileInfo, MessageId, RoomId};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pending {
     pub client_id: String,
     pub room: RoomId,
     pub body: String,
+    /// Its attachments, uploaded already: shown with the pending copy and
+    /// sent again with it (their ids) after a reconnect or a retry.
+    pub files: Vec<FileInfo>,
     pub status: PendingStatus,
 }
 
@@ -53,12 +56,19 @@ pub struct Outbox {
 impl Outbox {
     /// Adds a message; true when it may be sent now (false: it waits behind
     /// messages the server slowed down).
-    pub fn push(&mut self, client_id: String, room: RoomId, body: String) -> bool {
+    pub fn push(
+        &mut self,
+        client_id: String,
+        room: RoomId,
+        body: String,
+        files: Vec<FileInfo>,
+    ) -> bool {
         let now = !self.held();
         self.items.push(Pending {
             client_id,
             room,
             body,
+            files,
             status: if now {
                 PendingStatus::Sending
             } else {
@@ -214,9 +224,9 @@ mod tests {
 
     fn outbox() -> Outbox {
         let mut o = Outbox::default();
-        o.push("c1".into(), RoomId(1), "one".into());
-        o.push("c2".into(), RoomId(1), "two".into());
-        o.push("c3".into(), RoomId(2), "three".into());
+        o.push("c1".into(), RoomId(1), "one".into(), Vec::new());
+        o.push("c2".into(), RoomId(1), "two".into(), Vec::new());
+        o.push("c3".into(), RoomId(2), "three".into(), Vec::new());
         o
     }
 
@@ -261,6 +271,27 @@ mod tests {
         assert_eq!(o.unacked().len(), 1);
     }
 
+    /// A message with files is resent with them (their ids go out again).
+    #[test]
+    fn files_stay_with_their_message() {
+        let file = FileInfo {
+            id: crate::protocol::FileId("f1".into()),
+            url: "/api/files/f1".into(),
+            name: "shot.png".into(),
+            size: 812,
+            content_type: "image/png".into(),
+            thumbnail_url: None,
+            width: Some(4),
+            height: Some(3),
+        };
+        let mut o = Outbox::default();
+        o.push("c1".into(), RoomId(1), String::new(), vec![file.clone()]);
+        assert_eq!(o.unacked()[0].files, vec![file.clone()]);
+        o.fail("c1", "refused".into());
+        assert_eq!(o.retry("c1").unwrap().files, vec![file.clone()]);
+        assert_eq!(o.for_room(RoomId(1), |_| false)[0].files, vec![file]);
+    }
+
     fn statuses(o: &Outbox) -> Vec<(String, PendingStatus)> {
         o.items
             .iter()
@@ -274,7 +305,7 @@ mod tests {
     fn a_slowed_down_burst_goes_out_in_order_one_at_a_time() {
         let mut o = Outbox::default();
         for n in 1..=6 {
-            assert!(o.push(format!("c{n}"), RoomId(1), format!("m{n}")));
+            assert!(o.push(format!("c{n}"), RoomId(1), format!("m{n}"), Vec::new()));
         }
         o.ack("c1", MessageId(1), true);
         o.ack("c2", MessageId(2), true);
@@ -285,7 +316,7 @@ mod tests {
         o.slow_down("c4", 1_100.0);
         assert_eq!(o.slowed_until(), Some(1_200.0));
         // A message written now waits behind them.
-        assert!(!o.push("c7".into(), RoomId(1), "m7".into()));
+        assert!(!o.push("c7".into(), RoomId(1), "m7".into(), Vec::new()));
         assert!(o.unacked().is_empty(), "nothing is in flight");
         assert_eq!(o.next_to_send(), None, "paused");
         o.resume(1_100.0);
@@ -299,7 +330,7 @@ mod tests {
             if p.client_id == "c4" && sent.iter().filter(|c| *c == "c4").count() == 1 {
                 // Refused again: it is still first in line.
                 o.slow_down("c4", 2_000.0);
-                assert!(!o.push("c8".into(), RoomId(1), "m8".into()));
+                assert!(!o.push("c8".into(), RoomId(1), "m8".into(), Vec::new()));
                 o.resume(2_000.0);
                 continue;
             }
@@ -308,7 +339,7 @@ mod tests {
         assert_eq!(sent, vec!["c3", "c4", "c4", "c5", "c6", "c7", "c8"]);
         assert!(statuses(&o).is_empty());
         // The queue is empty: sends go straight out again.
-        assert!(o.push("c9".into(), RoomId(1), "m9".into()));
+        assert!(o.push("c9".into(), RoomId(1), "m9".into(), Vec::new()));
         assert_eq!(o.slowed_until(), None);
     }
 

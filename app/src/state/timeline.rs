@@ -233,6 +233,7 @@ mod tests {
             client_id: None,
             author_deactivated: false,
             reactions: Vec::new(),
+            files: Vec::new(),
         }
     }
 

@@ -12,17 +12,19 @@ use leptos::prelude::*;
 
 use crate::client::{
     browser,
+    files::Blobs,
     socket::{Connection, Session},
 };
 use crate::i18n::*;
 use crate::language::{refusal_text, Lang};
 use crate::protocol::{
     AgentRef, AuthorKind, AwayReason, ClientFrame, ConversationId, ConversationStatus, DeskState,
-    ErrorCode, ErrorFrame, SupportAck, SupportAssigned, SupportAway, SupportHello, SupportHistory,
-    SupportMessage, SupportMessageId, SupportStatus, SupportTyping, VisitorFrame, VisitorSession,
-    MAX_BODY_CHARS,
+    ErrorCode, ErrorFrame, FileInfo, SupportAck, SupportAssigned, SupportAway, SupportHello,
+    SupportHistory, SupportMessage, SupportMessageId, SupportStatus, SupportTyping, VisitorFrame,
+    VisitorSession, MAX_BODY_CHARS,
 };
 use crate::state::announcements::{Announcements, Reader};
+use crate::state::attachments::file_ids;
 use crate::state::LinkState;
 use crate::validate::Invalid;
 
@@ -69,6 +71,8 @@ pub fn invalid_text(locale: Locale, e: &Invalid, input: &str) -> String {
 pub struct PendingSend {
     pub client_id: String,
     pub body: String,
+    /// Its attachments (uploaded already), shown with it and sent again with it.
+    pub files: Vec<FileInfo>,
     /// The server refused it, with its reason; the visitor may retry.
     pub failed: Option<String>,
 }
@@ -123,10 +127,11 @@ impl Thread {
         }
     }
 
-    pub fn push_pending(&mut self, client_id: String, body: String) {
+    pub fn push_pending(&mut self, client_id: String, body: String, files: Vec<FileInfo>) {
         self.pending.push(PendingSend {
             client_id,
             body,
+            files,
             failed: None,
         });
     }
@@ -222,6 +227,8 @@ pub struct Visitor {
     /// In the widget: the visitor token, offered on connecting in case the
     /// visitor cookie is blocked (see `client::embed`).
     pub token: StoredValue<Option<String>>,
+    /// Attachments' bytes, fetched with the token (an `<img>` cannot send it).
+    pub blobs: Blobs,
     opening: StoredValue<Option<PendingOpen>>,
     typing_sent: StoredValue<f64>,
 }
@@ -229,6 +236,7 @@ pub struct Visitor {
 impl Visitor {
     pub fn new(page: Option<String>) -> Self {
         let connection = Connection::new();
+        let token = StoredValue::new(None);
         Visitor {
             me: RwSignal::new(Me::default()),
             desk: RwSignal::new(None),
@@ -246,7 +254,8 @@ impl Visitor {
             announcements: Announcements::new(connection, Reader::Visitor),
             lang: Lang::here(),
             page: StoredValue::new(page),
-            token: StoredValue::new(None),
+            token,
+            blobs: Blobs::new(token),
             opening: StoredValue::new(None),
             typing_sent: StoredValue::new(0.0),
         }
@@ -289,7 +298,7 @@ impl Visitor {
     pub fn open(&self, body: String, name: Option<String>, email: Option<String>) {
         let client_id = browser::new_client_id();
         self.thread
-            .update(|t| t.push_pending(client_id.clone(), body.clone()));
+            .update(|t| t.push_pending(client_id.clone(), body.clone(), Vec::new()));
         let open = PendingOpen {
             client_id,
             body,
@@ -308,20 +317,25 @@ impl Visitor {
             name: o.name.clone(),
             email: o.email.clone(),
             page: self.page.get_value(),
+            // The first message is the pre-chat form's: text only.
+            files: Vec::new(),
         }
     }
 
     /// A message in the open conversation (or, before the server has
     /// answered the first one, queued behind it).
-    pub fn send(&self, body: String) {
+    /// `files` are uploaded already (`state::attachments`).
+    pub fn send(&self, body: String, files: Vec<FileInfo>) {
         let client_id = browser::new_client_id();
+        let ids = file_ids(&files);
         self.thread
-            .update(|t| t.push_pending(client_id.clone(), body.clone()));
+            .update(|t| t.push_pending(client_id.clone(), body.clone(), files));
         if let Some(conversation) = self.conversation.get_untracked() {
             self.connection.link.send(&ClientFrame::SupportSend {
                 conversation,
                 body,
                 client_id,
+                files: ids,
             });
         }
         self.typing_sent.set_value(0.0);
@@ -337,6 +351,7 @@ impl Visitor {
         if let Some(p) = again {
             self.connection.link.send(&ClientFrame::SupportSend {
                 conversation,
+                files: file_ids(&p.files),
                 body: p.body,
                 client_id: p.client_id,
             });
@@ -564,6 +579,7 @@ impl Visitor {
             }
             self.connection.link.send(&ClientFrame::SupportSend {
                 conversation,
+                files: file_ids(&p.files),
                 body: p.body,
                 client_id: p.client_id,
             });
@@ -658,6 +674,7 @@ mod tests {
             sent_at: DateTime::from_timestamp(id, 0).unwrap(),
             client_id: client_id.map(str::to_owned),
             event: None,
+            files: Vec::new(),
         }
     }
 
@@ -668,8 +685,8 @@ mod tests {
     #[test]
     fn messages_keep_id_order_once_and_settle_their_pending_send() {
         let mut t = Thread::default();
-        t.push_pending("c1".into(), "hello".into());
-        t.push_pending("c2".into(), "again".into());
+        t.push_pending("c1".into(), "hello".into(), Vec::new());
+        t.push_pending("c2".into(), "again".into(), Vec::new());
         t.merge([message(5, AuthorKind::Visitor, Some("c1"))]);
         assert_eq!(t.pending().len(), 1);
         // A replayed history overlaps what is shown.
@@ -690,7 +707,7 @@ mod tests {
     #[test]
     fn refused_sends_are_not_resent_until_retried() {
         let mut t = Thread::default();
-        t.push_pending("c1".into(), "x".into());
+        t.push_pending("c1".into(), "x".into(), Vec::new());
         assert!(t.fail("c1", "too fast".into()));
         assert!(!t.fail("nope", "?".into()));
         assert!(t.unsent().is_empty());

@@ -114,6 +114,7 @@ mod tests {
             client_id: Some("c".into()),
             author_deactivated: false,
             reactions: Vec::new(),
+            files: Vec::new(),
         }
     }
 

@@ -26,6 +26,8 @@ pub struct SearchQuery {
     before: Option<String>,
     /// A date or instant: sent at or after it.
     after: Option<String>,
+    /// `file`: only messages with attachments.
+    has: Option<String>,
     limit: Option<usize>,
 }
 
@@ -44,7 +46,7 @@ fn instant(field: &'static str, text: &str) -> Result<DateTime<Utc>, Invalid> {
         })
 }
 
-/// `GET /api/search?q=&room=&from=&before=&after=&limit=`.
+/// `GET /api/search?q=&room=&from=&before=&after=&has=&limit=`.
 pub async fn search(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -67,6 +69,17 @@ pub async fn search(
     }
     if let Some(after) = q.after.as_deref().filter(|a| !a.is_empty()) {
         filter.sent_after = Some(instant("after", after)?);
+    }
+    match q.has.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some("file") => filter.has_file = true,
+        Some(other) => {
+            return Err(Invalid {
+                field: "has",
+                problem: format!("{other:?}: the one filter is has=file"),
+            }
+            .into())
+        }
     }
     let ask = Ask {
         q: q.q,

@@ -2,9 +2,10 @@
 //! both directions, edits and deletes, and the per-room change counter that
 //! lets a reconnecting client catch up on edits and deletes it missed.
 
+use super::files::{attach_files, Uploader};
 use super::BeginWrite;
 use super::{on_pool, Store, StoreError};
-use app::protocol::{ChangeId, ChatMessage, MessageId, RoomId, UserId};
+use app::protocol::{ChangeId, ChatMessage, FileInfo, MessageId, RoomId, UserId};
 use chrono::{DateTime, Timelike, Utc};
 
 /// The time now, to the millisecond: what a message's times are stored and
@@ -18,6 +19,19 @@ pub fn now_ms() -> DateTime<Utc> {
         .unwrap_or(now)
 }
 
+/// What a message is found by: its text and its files' names.
+fn searchable(m: &NewMessage) -> String {
+    if m.files.is_empty() {
+        return crate::search::terms::terms(&m.body);
+    }
+    let mut text = m.body.clone();
+    for f in &m.files {
+        text.push(' ');
+        text.push_str(&f.name.replace(['.', '_', '-'], " "));
+    }
+    crate::search::terms::terms(&text)
+}
+
 /// A message to store, already validated.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -26,6 +40,9 @@ pub struct NewMessage {
     pub author_name: String,
     pub body: String,
     pub client_id: String,
+    /// Uploads to attach, checked to be the author's and unsent
+    /// (`files::attachable`); empty for almost every message.
+    pub files: Vec<FileInfo>,
 }
 
 /// A message's state after its newest change, as a resume replays it.
@@ -48,6 +65,9 @@ pub enum Change {
 pub struct Stored {
     pub message: ChatMessage,
     pub fresh: bool,
+    /// The files attached inside the transaction (moved into `message`
+    /// before it is returned).
+    files: Vec<FileInfo>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -74,6 +94,7 @@ impl From<MessageRow> for ChatMessage {
             client_id: Some(r.client_id),
             author_deactivated: r.author_deactivated,
             reactions: Vec::new(),
+            files: Vec::new(),
         }
     }
 }
@@ -114,7 +135,7 @@ impl Store {
                     .push_bind(m.body.as_str())
                     .push_bind(m.client_id.as_str())
                     .push_bind(now)
-                    .push_bind(crate::search::terms::terms(&m.body));
+                    .push_bind(searchable(m));
             });
             insert.push(
                 " ON CONFLICT (author_id, client_id) DO NOTHING
@@ -133,6 +154,11 @@ impl Store {
                 let m: &NewMessage = m.borrow();
                 let stored = match inserted.remove(&(m.author.0, m.client_id.clone())) {
                     Some(id) => Stored {
+                        files: if m.files.is_empty() {
+                            Vec::new()
+                        } else {
+                            attach_files!(tx, "message_id", id, &Uploader::User(m.author), m.files, now)
+                        },
                         message: ChatMessage {
                             room: m.room,
                             id: MessageId(id),
@@ -144,6 +170,7 @@ impl Store {
                             // Who posts now is active.
                             author_deactivated: false,
                             reactions: Vec::new(),
+                            files: Vec::new(),
                         },
                         fresh: true,
                     },
@@ -155,13 +182,28 @@ impl Store {
                             .bind(&m.client_id)
                             .fetch_one(&mut *tx)
                             .await?;
-                        Stored { message: row.into(), fresh: false }
+                        Stored { message: row.into(), fresh: false, files: Vec::new() }
                     }
                 };
                 out.push(stored);
             }
             tx.commit().await?;
         });
+        for stored in &mut out {
+            stored.message.files = std::mem::take(&mut stored.files);
+        }
+        // A retried send answers with the message as stored, files and all.
+        if out.iter().any(|s| !s.fresh) {
+            let mut again: Vec<ChatMessage> = out
+                .iter()
+                .filter(|s| !s.fresh)
+                .map(|s| s.message.clone())
+                .collect();
+            self.with_files(&mut again).await?;
+            for (stored, message) in out.iter_mut().filter(|s| !s.fresh).zip(again) {
+                stored.message = message;
+            }
+        }
         Ok(out)
     }
 
@@ -183,6 +225,7 @@ impl Store {
         });
         let mut out: Vec<ChatMessage> = rows.into_iter().map(Into::into).collect();
         self.with_reactions(&mut out).await?;
+        self.with_files(&mut out).await?;
         Ok(out)
     }
 
@@ -242,10 +285,11 @@ impl Store {
         let mut out: Vec<ChatMessage> = rows.into_iter().map(Into::into).collect();
         out.reverse();
         self.with_reactions(&mut out).await?;
+        self.with_files(&mut out).await?;
         Ok(out)
     }
 
-    /// One message and its author's id.
+    /// One message (with its files, not its reactions) and its author's id.
     pub async fn message(
         &self,
         id: MessageId,
@@ -264,7 +308,12 @@ impl Store {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await?
         });
-        Ok(row.map(|r| (r.message.into(), UserId(r.author_id))))
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut message: ChatMessage = row.message.into();
+        self.with_files(std::slice::from_mut(&mut message)).await?;
+        Ok(Some((message, UserId(row.author_id))))
     }
 
     /// Replaces a body and records the change, in one transaction. Returns the
@@ -422,6 +471,7 @@ impl Store {
                         client_id: Some(client_id),
                         author_deactivated: r.author_deactivated,
                         reactions: Vec::new(),
+                        files: Vec::new(),
                     },
                 },
                 _ => Change::Deleted {
@@ -441,6 +491,7 @@ impl Store {
             })
             .collect();
         self.with_reactions(&mut edited).await?;
+        self.with_files(&mut edited).await?;
         let mut edited = edited.into_iter();
         for c in &mut changes {
             if let Change::Edited { message, .. } = c {

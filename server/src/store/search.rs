@@ -20,6 +20,8 @@ pub struct SearchFilter {
     pub sent_before: Option<DateTime<Utc>>,
     /// Only messages sent at or after this time.
     pub sent_after: Option<DateTime<Utc>>,
+    /// Only messages with files (`has=file`).
+    pub has_file: bool,
 }
 
 /// How many unindexed messages one step of the start-up pass takes.
@@ -58,6 +60,7 @@ impl Store {
                         AND ($5 IS NULL OR m.author_id = $5)
                         AND ($6 IS NULL OR julianday(m.sent_at) < julianday($6))
                         AND ($7 IS NULL OR julianday(m.sent_at) >= julianday($7))
+                        AND ($9 = FALSE OR EXISTS (SELECT 1 FROM files f WHERE f.message_id = m.id))
                       ORDER BY s.rowid DESC
                       LIMIT $8",
                 )
@@ -69,6 +72,7 @@ impl Store {
                 .bind(filter.sent_before)
                 .bind(filter.sent_after)
                 .bind(limit as i64)
+                .bind(filter.has_file)
                 .fetch_all(pool)
                 .await?
             }
@@ -86,6 +90,7 @@ impl Store {
                         AND ($5::BIGINT IS NULL OR m.author_id = $5)
                         AND ($6::TIMESTAMPTZ IS NULL OR m.sent_at < $6)
                         AND ($7::TIMESTAMPTZ IS NULL OR m.sent_at >= $7)
+                        AND ($9 = FALSE OR EXISTS (SELECT 1 FROM files f WHERE f.message_id = m.id))
                       ORDER BY m.id DESC
                       LIMIT $8",
                 )
@@ -102,18 +107,21 @@ impl Store {
                 .bind(filter.sent_before)
                 .bind(filter.sent_after)
                 .bind(limit as i64)
+                .bind(filter.has_file)
                 .fetch_all(pool)
                 .await?
             }
         };
-        Ok(rows
+        let mut found: Vec<ChatMessage> = rows
             .into_iter()
             .map(|row| ChatMessage {
                 // Only the sender's own copy carries it.
                 client_id: None,
                 ..row.into()
             })
-            .collect())
+            .collect();
+        self.with_files(&mut found).await?;
+        Ok(found)
     }
 
     /// Indexes one batch of the messages below `below` that have no terms

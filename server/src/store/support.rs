@@ -5,12 +5,13 @@
 //! `skip_agent_id`), made with conditional updates so two decisions about one
 //! conversation cannot both win; the routing task only reads and applies them.
 
+use super::files::{attach_files, Uploader};
 use super::BeginWrite;
 use super::{on_pool, Store, StoreError};
 use app::protocol::{
     AgentRef, AuthorKind, BusinessHours, CannedReply, ConversationId, ConversationRow,
-    ConversationStatus, Rating, SupportMessage, SupportMessageId, SystemEvent, UserId, VisitorId,
-    VisitorInfo, PREVIEW_CHARS,
+    ConversationStatus, FileInfo, Rating, SupportMessage, SupportMessageId, SystemEvent, UserId,
+    VisitorId, VisitorInfo, PREVIEW_CHARS,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -49,6 +50,9 @@ pub struct NewSupportMessage {
     pub body: String,
     /// For system lines: what the line says (stored as JSON).
     pub event: Option<SystemEvent>,
+    /// Uploads to attach, checked to be `uploader`'s and unsent.
+    pub files: Vec<FileInfo>,
+    pub uploader: Option<Uploader>,
 }
 
 /// A stored message; `fresh` is false when the same author and `client_id`
@@ -81,6 +85,10 @@ pub struct NewConversation {
     pub page: Option<String>,
     pub user_agent: Option<String>,
     pub body: String,
+    /// Uploads to attach to the first message, checked to be the visitor's
+    /// (by `uploader_key`, their cookie's key) and unsent.
+    pub files: Vec<FileInfo>,
+    pub uploader_key: String,
 }
 
 /// Which conversations a list shows.
@@ -191,6 +199,7 @@ impl MessageRow {
             client_id: self.client_id,
             // A line this version cannot read shows its English body.
             event: self.event.and_then(|e| serde_json::from_str(&e).ok()),
+            files: Vec::new(),
         })
     }
 }
@@ -477,7 +486,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(ConversationId, StoredSupport), StoreError> {
         let author_key = format!("v{}", c.visitor);
-        on_pool!(self, pool => {
+        let result = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let inserted: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO support_conversations
@@ -514,6 +523,12 @@ impl Store {
                     .bind(now)
                     .fetch_one(&mut *tx)
                     .await?;
+                    let files = if c.files.is_empty() {
+                        Vec::new()
+                    } else {
+                        let uploader = Uploader::Visitor(c.uploader_key.clone());
+                        attach_files!(tx, "support_message_id", mid, &uploader, c.files, now)
+                    };
                     let message = SupportMessage {
                         conversation: ConversationId(id),
                         id: SupportMessageId(mid),
@@ -524,6 +539,7 @@ impl Store {
                         sent_at: now,
                         client_id: Some(c.client_id.clone()),
                         event: None,
+                        files,
                     };
                     (ConversationId(id), StoredSupport { message, fresh: true })
                 }
@@ -544,8 +560,15 @@ impl Store {
                 }
             };
             tx.commit().await?;
-            Ok(result)
-        })
+            result
+        });
+        let (conversation, mut stored) = result;
+        if !stored.fresh {
+            // A retried open answers with the message as stored, files and all.
+            self.with_support_files(std::slice::from_mut(&mut stored.message))
+                .await?;
+        }
+        Ok((conversation, stored))
     }
 
     /// Whether `visitor` already opened a conversation with `client_id` (a
@@ -607,7 +630,15 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                return Ok(StoredSupport { message: row.into_message()?, fresh: false });
+                let mut message = row.into_message()?;
+                self.with_support_files(std::slice::from_mut(&mut message)).await?;
+                return Ok(StoredSupport { message, fresh: false });
+            };
+            let files = match &m.uploader {
+                Some(uploader) if !m.files.is_empty() => {
+                    attach_files!(tx, "support_message_id", id, uploader, m.files, now)
+                }
+                _ => Vec::new(),
             };
             let update = match m.kind {
                 MessageKind::Visitor => Some(
@@ -657,6 +688,7 @@ impl Store {
                     sent_at: now,
                     client_id: m.client_id.clone(),
                     event: m.event.clone(),
+                    files,
                 },
                 fresh: true,
             })
@@ -832,7 +864,12 @@ impl Store {
                 rows
             }
         };
-        rows.into_iter().map(MessageRow::into_message).collect()
+        let mut messages = rows
+            .into_iter()
+            .map(MessageRow::into_message)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.with_support_files(&mut messages).await?;
+        Ok(messages)
     }
 
     /// Assigns an unassigned, unresolved conversation; false when it was not

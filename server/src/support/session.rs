@@ -20,14 +20,16 @@ use crate::{
     limits::ClientIp,
     refusal::Refusal,
     state::AppState,
-    store::{ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage},
+    store::{
+        ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage, Uploader,
+    },
     support::{access, Actor, Handover},
 };
 use app::{
     protocol::{
-        Availability, AwayReason, ConversationId, ConversationStatus, ErrorCode, Role, ServerFrame,
-        SupportAck, SupportAway, SupportHello, SupportHistory, SupportMessageId, SupportTyping,
-        SystemEvent, User, UserId, VisitorId, VisitorInfo, SUPPORT_HISTORY,
+        Availability, AwayReason, ConversationId, ConversationStatus, ErrorCode, FileId, Role,
+        ServerFrame, SupportAck, SupportAway, SupportHello, SupportHistory, SupportMessageId,
+        SupportTyping, SystemEvent, User, UserId, VisitorId, VisitorInfo, SUPPORT_HISTORY,
     },
     validate::{ClientId, Email, MessageBody, Rating, VisitorName},
 };
@@ -217,8 +219,9 @@ impl SupportSession {
         conversation: ConversationId,
         body: &str,
         client_id: &str,
+        files: &[FileId],
     ) -> Result<(), Refusal> {
-        self.post(conversation, body, client_id, false).await
+        self.post(conversation, body, client_id, files, false).await
     }
 
     /// An agent's private note (never shown to the visitor).
@@ -227,9 +230,10 @@ impl SupportSession {
         conversation: ConversationId,
         body: &str,
         client_id: &str,
+        files: &[FileId],
     ) -> Result<(), Refusal> {
         self.agent().map_err(|r| r.for_client(client_id))?;
-        self.post(conversation, body, client_id, true).await
+        self.post(conversation, body, client_id, files, true).await
     }
 
     /// An agent takes a conversation from the queue (an admin, from anyone).
@@ -254,10 +258,12 @@ impl SupportSession {
         name: Option<String>,
         email: Option<String>,
         page: Option<String>,
+        files: &[FileId],
     ) -> Result<(), Refusal> {
         let cid = ClientId::parse(client_id)?.into_string();
         let v = self.visitor().map_err(|r| r.for_client(&cid))?.clone();
-        let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid))?;
+        let body = MessageBody::parse_with_files(body, files.len())
+            .map_err(|e| Refusal::from(e).for_client(&cid))?;
         let typed_name = VisitorName::parse(name.as_deref())
             .map_err(|e| Refusal::from(e).for_client(&cid))?
             .map(VisitorName::into_string);
@@ -266,6 +272,9 @@ impl SupportSession {
             .map(Email::into_string);
         self.limit(&cid)?;
         let store = &self.state.store;
+        let files = crate::files::attachable(store, &Uploader::Visitor(v.key.clone()), files)
+            .await
+            .map_err(|r| r.for_client(&cid))?;
         let now = self.state.desk.now();
         // The visitor's row is made by their first conversation. A retried
         // open (same client_id) opens nothing, so only new ones count
@@ -282,6 +291,7 @@ impl SupportSession {
                 .admit(&v.ip.0, "opening conversations")
                 .map_err(|r| r.for_client(&cid))?;
         }
+        let v_key = v.key.clone();
         let v = match known {
             Some(k) => k,
             None => {
@@ -321,6 +331,8 @@ impl SupportSession {
             page: page.or_else(|| fresh_info.as_ref().and_then(|i| i.page.clone())),
             user_agent: fresh_info.and_then(|i| i.user_agent),
             body: body.into_string(),
+            files,
+            uploader_key: v_key,
         };
         let author = name.unwrap_or_else(|| "Visitor".into());
         let (conversation, stored) = store.open_conversation(&new, &author, now).await?;
@@ -422,6 +434,7 @@ impl SupportSession {
         id: ConversationId,
         body: &str,
         client_id: &str,
+        files: &[FileId],
         note: bool,
     ) -> Result<(), Refusal> {
         let cid = ClientId::parse(client_id)?.into_string();
@@ -429,7 +442,12 @@ impl SupportSession {
             .conversation(id)
             .await
             .map_err(|r| r.for_client(&cid))?;
-        let body = MessageBody::parse(body).map_err(|e| Refusal::from(e).for_client(&cid))?;
+        let body = MessageBody::parse_with_files(body, files.len())
+            .map_err(|e| Refusal::from(e).for_client(&cid))?;
+        let uploader = match &self.party {
+            Party::Visitor(g) => Uploader::Visitor(g.key.clone()),
+            Party::User(u) => Uploader::User(u.id),
+        };
         let (kind, author_id, author_name, author_key) = match &self.party {
             Party::Visitor(_) => {
                 self.limit(&cid)?;
@@ -458,6 +476,9 @@ impl SupportSession {
                 (kind, Some(u.id), u.username.clone(), format!("u{}", u.id))
             }
         };
+        let files = crate::files::attachable(&self.state.store, &uploader, files)
+            .await
+            .map_err(|r| r.for_client(&cid))?;
         let stored = self
             .state
             .store
@@ -471,6 +492,8 @@ impl SupportSession {
                     client_id: Some(cid.clone()),
                     body: body.into_string(),
                     event: None,
+                    files,
+                    uploader: Some(uploader),
                 },
                 self.state.desk.now(),
             )

@@ -130,7 +130,8 @@ impl Dispatch {
                 room,
                 body,
                 client_id,
-            } => chat.post(room, &body, &client_id).await,
+                files,
+            } => chat.post(room, &body, &client_id, &files).await,
             ClientFrame::Typing { room } => chat.typing(room).await,
             ClientFrame::Edit { id, body } => chat::edit(&self.state, chat.user(), id, &body).await,
             ClientFrame::Delete { id } => {

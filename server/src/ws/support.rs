@@ -38,7 +38,12 @@ pub async fn handle(session: &mut SupportSession, frame: ClientFrame) -> Result<
             name,
             email,
             page,
-        } => session.open(&body, &client_id, name, email, page).await,
+            files,
+        } => {
+            session
+                .open(&body, &client_id, name, email, page, &files)
+                .await
+        }
         ClientFrame::SupportJoin {
             conversation,
             since,
@@ -51,12 +56,13 @@ pub async fn handle(session: &mut SupportSession, frame: ClientFrame) -> Result<
             conversation,
             body,
             client_id,
-        } => session.send(conversation, &body, &client_id).await,
+            files,
+        } => session.send(conversation, &body, &client_id, &files).await,
         ClientFrame::SupportNote {
             conversation,
             body,
             client_id,
-        } => session.note(conversation, &body, &client_id).await,
+        } => session.note(conversation, &body, &client_id, &[]).await,
         ClientFrame::SupportTyping { conversation } => session.typing(conversation).await,
         ClientFrame::SupportRate {
             conversation,

@@ -56,6 +56,7 @@ pub async fn two_users_chat(app: &TestApp) {
         room: room.id,
         body: "hi <b>bob</b>".into(),
         client_id: "a-1".into(),
+        files: Vec::new(),
     })
     .await;
     let (mut id2, mut echo) = (None, None);
@@ -402,6 +403,7 @@ async fn rooms_are_announced_and_leave_stops_delivery() {
         room: room.id,
         body: "x".into(),
         client_id: "nj".into(),
+        files: Vec::new(),
     })
     .await;
     match b.recv().await {
@@ -479,6 +481,7 @@ async fn frames_until_marker(c: &mut Client, room: RoomId, marker: &str) -> Vec<
         room,
         body: marker.into(),
         client_id: marker.into(),
+        files: Vec::new(),
     })
     .await;
     let mut frames = Vec::new();
@@ -652,6 +655,7 @@ async fn too_many_changes_to_replay_resets_the_room() {
             author_name: ann.user.username.clone(),
             body: format!("m{i}"),
             client_id: format!("c{i}"),
+            files: Vec::new(),
         })
         .collect();
     let ids: Vec<MessageId> = store

@@ -36,6 +36,7 @@ async fn post_many(
                 room,
                 body: body(i),
                 client_id: format!("r{room}-{i}"),
+                files: Vec::new(),
             })
             .await;
         }

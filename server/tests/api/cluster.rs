@@ -342,6 +342,7 @@ async fn a_removal_on_one_node_stops_delivery_on_another(bus: Bus) {
         room,
         body: "muted?".into(),
         client_id: "b-m".into(),
+        files: Vec::new(),
     })
     .await;
     assert_eq!(error_code(&mut cb).await, ErrorCode::Muted);
@@ -373,6 +374,7 @@ async fn a_removal_on_one_node_stops_delivery_on_another(bus: Bus) {
         room: lobby,
         body: "archived?".into(),
         client_id: "b-a".into(),
+        files: Vec::new(),
     })
     .await;
     assert_eq!(error_code(&mut cb).await, ErrorCode::RoomArchived);
@@ -414,6 +416,7 @@ async fn a_removal_on_one_node_stops_delivery_on_another(bus: Bus) {
         room,
         body: "still here?".into(),
         client_id: "b-1".into(),
+        files: Vec::new(),
     })
     .await;
     assert_eq!(error_code(&mut cb).await, ErrorCode::NotFound);
@@ -872,6 +875,7 @@ async fn a_resume_in_a_cluster_reaches_back_for_messages_committed_elsewhere() {
         author_name: "ann".into(),
         body: format!("body {cid}"),
         client_id: cid.into(),
+        files: Vec::new(),
     };
     let stored = a
         .state

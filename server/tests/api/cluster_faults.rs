@@ -238,6 +238,7 @@ async fn send_resuming(
             room,
             body: format!("message {}", acked.len()),
             client_id: cid.clone(),
+            files: Vec::new(),
         };
         // Any failure: reconnect (to the next node if this one is gone),
         // join again and send the same client_id again.

@@ -75,6 +75,7 @@ async fn kill_9_loses_no_acknowledged_message() {
             room: room.id,
             body: format!("m{i}"),
             client_id: format!("k{i}"),
+            files: Vec::new(),
         })
         .await;
     }

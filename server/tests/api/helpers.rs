@@ -42,6 +42,9 @@ pub struct TestApp {
     stop: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
     _dir: Option<tempfile::TempDir>,
+    /// Where attachments go when the database is not a SQLite file (whose
+    /// directory holds them otherwise).
+    _files: Option<tempfile::TempDir>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -70,6 +73,14 @@ pub async fn spawn_app_with_clock(
     let mut settings = Settings::defaults();
     settings.addr = "127.0.0.1:0".parse().unwrap();
     settings.database_url = db_url.clone();
+    let files = match &dir {
+        Some(_) => None,
+        None => {
+            let files = tempfile::tempdir().expect("temp dir");
+            settings.files = Some(files.path().display().to_string());
+            Some(files)
+        }
+    };
     settings.rate_per_sec = 1000;
     settings.rate_burst = 1000;
     tweak(&mut settings);
@@ -89,6 +100,7 @@ pub async fn spawn_app_with_clock(
         stop,
         task,
         _dir: dir,
+        _files: files,
     }
 }
 
@@ -354,6 +366,7 @@ impl Client {
             room,
             body: body.into(),
             client_id: client_id.into(),
+            files: Vec::new(),
         })
         .await;
         match self

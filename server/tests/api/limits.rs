@@ -51,6 +51,7 @@ async fn bad_frames_get_named_errors_and_the_connection_stays_open() {
         room: room.id,
         body: "é".repeat(MAX_BODY_CHARS + 1),
         client_id: "long".into(),
+        files: Vec::new(),
     })
     .await;
     let msg = expect_error(&mut c, ErrorCode::Invalid).await;
@@ -59,6 +60,7 @@ async fn bad_frames_get_named_errors_and_the_connection_stays_open() {
         room: room.id,
         body: "   ".into(),
         client_id: "blank".into(),
+        files: Vec::new(),
     })
     .await;
     expect_error(&mut c, ErrorCode::Invalid).await;
@@ -66,6 +68,7 @@ async fn bad_frames_get_named_errors_and_the_connection_stays_open() {
         room: room.id,
         body: "ok".into(),
         client_id: "".into(),
+        files: Vec::new(),
     })
     .await;
     assert!(expect_error(&mut c, ErrorCode::Invalid)
@@ -107,6 +110,7 @@ async fn the_rate_limit_says_when_to_retry() {
         room: room.id,
         body: "too fast".into(),
         client_id: "fast".into(),
+        files: Vec::new(),
     })
     .await;
     match c
@@ -188,6 +192,7 @@ async fn a_client_that_stops_reading_is_cut_off_and_others_keep_receiving() {
             room: room.id,
             body: body.clone(),
             client_id: format!("f{i}"),
+            files: Vec::new(),
         };
         tx.send(Message::text(serde_json::to_string(&frame).unwrap()))
             .await

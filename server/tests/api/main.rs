@@ -13,6 +13,7 @@ mod cluster;
 mod cluster_faults;
 mod durability;
 mod edge;
+mod files;
 mod limits;
 mod profiles;
 mod push;

@@ -42,6 +42,7 @@ async fn send(c: &mut Client, room: RoomId, body: &str, client_id: &str) {
         room,
         body: body.into(),
         client_id: client_id.into(),
+        files: Vec::new(),
     })
     .await;
 }

@@ -274,6 +274,7 @@ async fn private_rooms_and_their_traffic_stay_with_their_members(app: &TestApp) 
         room,
         body: "let me in".into(),
         client_id: "b-1".into(),
+        files: Vec::new(),
     })
     .await;
     match b.recv_until(|f| matches!(f, ServerFrame::Error(_))).await {
@@ -537,6 +538,7 @@ async fn a_removed_member_loses_the_room_on_every_connection_at_once(app: &TestA
         room,
         body: "hello?".into(),
         client_id: "b-1".into(),
+        files: Vec::new(),
     })
     .await;
     assert_eq!(error_code(&mut b1).await, ErrorCode::NotFound);

@@ -291,6 +291,7 @@ async fn old_messages_are_indexed(url: &str) {
                 format!("other {i}")
             },
             client_id: format!("c{i}"),
+            files: Vec::new(),
         })
         .collect();
     store.insert_messages(&batch).await.unwrap();

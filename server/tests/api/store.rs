@@ -87,6 +87,7 @@ async fn exercise(store: Store) {
         author_name: author.username.clone(),
         body: format!("body {cid}"),
         client_id: cid.into(),
+        files: Vec::new(),
     };
     let stored = store
         .insert_messages(&[

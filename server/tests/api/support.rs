@@ -118,6 +118,7 @@ pub(crate) async fn open(c: &mut Client, body: &str, cid: &str) -> ConversationI
         name: Some(format!("visitor-{cid}")),
         email: None,
         page: Some("https://shop.example/cart".into()),
+        files: Vec::new(),
     })
     .await;
     match c
@@ -158,6 +159,7 @@ pub(crate) fn send(conversation: ConversationId, body: &str, cid: &str) -> Clien
         conversation,
         body: body.into(),
         client_id: cid.into(),
+        files: Vec::new(),
     }
 }
 
@@ -1182,6 +1184,8 @@ async fn support_store_contract(store: Store) {
         page: None,
         user_agent: None,
         body: format!("body {cid}"),
+        files: Vec::new(),
+        uploader_key: String::new(),
     };
     assert!(!store.opened_with(v.id, "a").await.unwrap());
     let (c1, m1) = store.open_conversation(&new("a"), "V", now).await.unwrap();
@@ -1228,6 +1232,8 @@ async fn support_store_contract(store: Store) {
         client_id: Some(cid.into()),
         body: format!("m {cid}"),
         event: None,
+        files: Vec::new(),
+        uploader: None,
     };
     let a = store
         .add_support_message(&msg(MessageKind::Visitor, None, "v1", "c"), now)
@@ -1414,6 +1420,7 @@ async fn conversations_are_found_by_visitor_name_email_and_content(app: &TestApp
         name: Some("Pat".into()),
         email: Some("pat@example.com".into()),
         page: None,
+        files: Vec::new(),
     })
     .await;
     let c2 = match v2

@@ -284,6 +284,7 @@ async fn new_conversations_are_limited_per_ip_and_a_retried_open_is_not_counted(
         name: None,
         email: None,
         page: None,
+        files: Vec::new(),
     })
     .await;
     match v
@@ -328,6 +329,7 @@ async fn sixty_fresh_cookies_from_one_address_open_ten_conversations_by_default(
             name: None,
             email: None,
             page: None,
+            files: Vec::new(),
         })
         .await;
         match v
