@@ -37,6 +37,7 @@ for i in 1 2 3; do
   SWITCHBOARD_ADDR="127.0.0.1:$node_port" \
     DATABASE_URL="$db" \
     SWITCHBOARD_BUS="$bus" \
+    SWITCHBOARD_FILES="${CLUSTER_FILES:-$root/data/cluster-files}" \
     SWITCHBOARD_TRUSTED_PROXIES=127.0.0.1 \
     LEPTOS_SITE_ROOT="$root/target/site" \
     RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \

@@ -238,6 +238,7 @@ async fn run(url: &str, total: usize, runs: usize) -> anyhow::Result<()> {
             author_name: author.username.clone(),
             body: body(&mut rng, &zipf),
             client_id: format!("b{i}"),
+            files: Vec::new(),
         });
         if batch.len() == 1000 {
             store.insert_messages(&batch).await?;
