@@ -23,6 +23,7 @@ start() {
       DATABASE_URL="$pg/$db" \
       SWITCHBOARD_BUS="$bus" \
       SWITCHBOARD_BUS_PREFIX="$prefix" \
+      SWITCHBOARD_FILES="$data/cluster-files" \
       LEPTOS_SITE_ROOT="$root/target/site" \
       RUST_LOG="${RUST_LOG:-info,sqlx=warn}" \
       nohup "$bin" >>"$data/node-$port.log" 2>&1 &

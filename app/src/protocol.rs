@@ -165,6 +165,13 @@ pub struct ChatMessage {
     pub files: Vec<FileInfo>,
 }
 
+/// How far one person has read a room.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ReadUpTo {
+    pub user: String,
+    pub id: MessageId,
+}
+
 /// One emoji on a message and who reacted with it (login names, in the
 /// order they did).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash)]
@@ -549,6 +556,20 @@ pub enum ServerFrame {
         id: MessageId,
         #[serde(default)]
         change: ChangeId,
+    },
+    /// `user` has read `room` up to message `id` (a read receipt: in DMs and
+    /// rooms of at most `RECEIPTS_MAX_MEMBERS` members, from people who
+    /// send receipts).
+    Receipt {
+        room: RoomId,
+        user: String,
+        id: MessageId,
+    },
+    /// How far each member who sends receipts has read, after a `join`'s
+    /// `history` (rooms where receipts apply only).
+    Receipts {
+        room: RoomId,
+        receipts: Vec<ReadUpTo>,
     },
     /// A message's reactions as they are now: what a resume replays for a
     /// message changed while the client was away (after its `edited`, if

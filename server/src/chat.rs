@@ -25,7 +25,7 @@ use crate::{
 use app::{
     protocol::{
         AuditAction, ChangeId, ChatMessage, ErrorCode, FileId, MessageId, RoomId, ServerFrame,
-        User, UserId, MAX_REACTION_KINDS,
+        User, UserId, MAX_REACTION_KINDS, RECEIPTS_MAX_MEMBERS,
     },
     validate::{ClientId, Emoji, Invalid, MessageBody},
 };
@@ -145,6 +145,14 @@ impl ChatSession {
         let online = state.hub.online(room);
         self.outbox
             .push(crate::hub::encode(&ServerFrame::Presence { room, online }));
+        // Read after subscribing: a receipt published meanwhile is also in
+        // the room's stream, and markers only move forward.
+        if let Some(receipts) = state.store.read_markers(room, RECEIPTS_MAX_MEMBERS).await? {
+            self.outbox.push(crate::hub::encode(&ServerFrame::Receipts {
+                room,
+                receipts,
+            }));
+        }
         Ok(())
     }
 
@@ -252,7 +260,23 @@ impl ChatSession {
         if self.state.limits.mark.check(&self.user.id).is_err() {
             return Ok(());
         }
-        self.state.store.mark_read(room, self.user.id, id).await?;
+        let store = &self.state.store;
+        // The marker moved, so the room's members may see it (a read
+        // receipt) where receipts apply: small rooms, and people who send them.
+        if store.mark_read(room, self.user.id, id).await?
+            && store
+                .receipts_apply(room, self.user.id, RECEIPTS_MAX_MEMBERS)
+                .await?
+        {
+            self.state.hub.publish(
+                Topic::Room { room },
+                ServerFrame::Receipt {
+                    room,
+                    user: self.user.username.clone(),
+                    id,
+                },
+            );
+        }
         Ok(())
     }
 }

@@ -59,11 +59,16 @@ pub async fn update(
         display_name: line("display_name", &change.display_name, DISPLAY_NAME_MAX)?,
         status: line("status", &change.status, STATUS_MAX)?,
         time_zone: change.time_zone.as_deref().map(time_zone).transpose()?,
+        receipts: change.receipts,
     };
-    if parsed.display_name.is_none() && parsed.status.is_none() && parsed.time_zone.is_none() {
+    if parsed.display_name.is_none()
+        && parsed.status.is_none()
+        && parsed.time_zone.is_none()
+        && parsed.receipts.is_none()
+    {
         return Err(Invalid {
             field: "display_name",
-            problem: "give display_name, status or time_zone".into(),
+            problem: "give display_name, status, time_zone or receipts".into(),
         }
         .into());
     }

@@ -74,6 +74,36 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
         chat.timelines
             .with(|t| t.get(&room).is_some_and(|t| t.older))
     });
+    // Read receipts: when the newest message is mine, who else has read it.
+    let seen_by = Memo::new(move |_| {
+        let me = chat.me.with(|m| m.as_ref().map(|u| u.username.clone()))?;
+        let newest = chat.timelines.with(|t| {
+            t.get(&room)
+                .and_then(|t| t.messages().last().map(|m| (m.id, m.author == me)))
+        });
+        let (id, mine) = newest?;
+        if !mine {
+            return None;
+        }
+        let names: Vec<String> = chat.receipts.with(|r| {
+            r.get(&room).map_or_else(Vec::new, |r| {
+                let mut who: Vec<String> = r
+                    .iter()
+                    .filter(|(user, at)| **user != me && **at >= id)
+                    .map(|(user, _)| user.clone())
+                    .collect();
+                who.sort();
+                who
+            })
+        });
+        (!names.is_empty()).then(|| {
+            names
+                .iter()
+                .map(|n| chat.profiles.shown(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    });
     let pending = Memo::new(move |_| {
         chat.outbox.with(|o| {
             o.for_room(room, |id: MessageId| {
@@ -219,6 +249,9 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
                         key=|row| (row.message.id, row.message.edited_at, row.continued, row.day.clone(), row.message.reactions.clone())
                         children=move |row| view! { <MessageRow row/> }
                     />
+                    {move || seen_by.get().map(|names| view! {
+                        <p class="seen-by muted small">{t!(i18n, chat.messages.seen_by, names)}</p>
+                    })}
                     <For
                         each=move || pending.get()
                         key=|p| (p.client_id.clone(), format!("{:?}", p.status))

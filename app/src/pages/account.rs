@@ -254,12 +254,14 @@ fn ProfileForm(lang: Lang) -> impl IntoView {
     let display = RwSignal::new(String::new());
     let status_line = RwSignal::new(String::new());
     let zone = RwSignal::new(String::new());
+    let receipts = RwSignal::new(true);
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
     let loaded = move |p: Profile| {
         display.set(p.display_name.clone().unwrap_or_default());
         status_line.set(p.status.clone().unwrap_or_default());
         zone.set(p.time_zone.clone().unwrap_or_default());
+        receipts.set(p.receipts);
         profile.set(Some(p));
     };
     Effect::new(move |_| {
@@ -301,6 +303,7 @@ fn ProfileForm(lang: Lang) -> impl IntoView {
             display_name: Some(display.get_untracked()),
             status: Some(status_line.get_untracked()),
             time_zone: Some(zone.get_untracked()),
+            receipts: Some(receipts.get_untracked()),
         };
         busy.set(true);
         outcome.set(None);
@@ -421,6 +424,11 @@ fn ProfileForm(lang: Lang) -> impl IntoView {
                             view! { <option value=z.clone() selected=selected>{z.clone()}</option> }
                         }).collect_view()}
                     </select>
+                </label>
+                <label class="choice" for="send-receipts">
+                    <input id="send-receipts" type="checkbox" prop:checked=move || receipts.get()
+                        on:change=move |ev| receipts.set(event_target_checked(&ev))/>
+                    <span>{tr(i18n, |l| td_string!(l, common.account_page.receipts))}</span>
                 </label>
                 <button class="button primary" type="submit" disabled=move || busy.get()>
                     {tr(i18n, |l| td_string!(l, common.account_page.save_profile))}

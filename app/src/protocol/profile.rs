@@ -33,7 +33,19 @@ pub struct Profile {
     /// image, so it may be cached for good); absent: initials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
+    /// Whether they let others see how far they have read (read receipts,
+    /// in DMs and rooms of at most [`RECEIPTS_MAX_MEMBERS`] people).
+    #[serde(default = "yes")]
+    pub receipts: bool,
 }
+
+fn yes() -> bool {
+    true
+}
+
+/// Rooms with more members than this send no read receipts: "seen by 300
+/// people" says nothing, and every read would go to all of them.
+pub const RECEIPTS_MAX_MEMBERS: i64 = 50;
 
 impl Profile {
     /// The display name, or the login name when there is none.
@@ -52,4 +64,7 @@ pub struct UpdateProfile {
     pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// Send read receipts (see [`Profile::receipts`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipts: Option<bool>,
 }

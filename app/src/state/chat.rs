@@ -86,6 +86,9 @@ pub struct Chat {
     pub outbox: RwSignal<Outbox>,
     /// Usernames online per room, from `presence` and `presence_changed`.
     pub online: RwSignal<HashMap<RoomId, BTreeSet<String>>>,
+    /// How far each member has read, per room, from `receipts` and
+    /// `receipt` (rooms where receipts apply only).
+    pub receipts: RwSignal<HashMap<RoomId, HashMap<String, MessageId>>>,
     pub typing: RwSignal<Vec<Typist>>,
     pub connection: Connection,
     /// The room on screen, from the URL.
@@ -135,6 +138,7 @@ impl Chat {
             timelines: RwSignal::new(HashMap::new()),
             outbox: RwSignal::new(Outbox::default()),
             online: RwSignal::new(HashMap::new()),
+            receipts: RwSignal::new(HashMap::new()),
             typing: RwSignal::new(Vec::new()),
             connection,
             active: RwSignal::new(None),
@@ -330,6 +334,14 @@ impl Chat {
                 let t = t.entry(room).or_default();
                 t.remove(id);
                 t.saw_change(change);
+            }),
+            ServerFrame::Receipts { room, receipts } => self.receipts.update(|r| {
+                r.insert(room, receipts.into_iter().map(|u| (u.user, u.id)).collect());
+            }),
+            // Markers only move forward; one that arrives late changes nothing.
+            ServerFrame::Receipt { room, user, id } => self.receipts.update(|r| {
+                let at = r.entry(room).or_default().entry(user).or_insert(id);
+                *at = (*at).max(id);
             }),
             ServerFrame::Presence { room, online } => self.online.update(|o| {
                 o.insert(room, online.into_iter().collect());

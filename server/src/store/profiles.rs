@@ -14,9 +14,11 @@ struct ProfileRow {
     status_text: Option<String>,
     time_zone: Option<String>,
     avatar_version: Option<i64>,
+    send_receipts: bool,
 }
 
-const PROFILE_COLUMNS: &str = "id, username, display_name, status_text, time_zone, avatar_version";
+const PROFILE_COLUMNS: &str =
+    "id, username, display_name, status_text, time_zone, avatar_version, send_receipts";
 
 impl ProfileRow {
     fn into_profile(self) -> Profile {
@@ -29,6 +31,7 @@ impl ProfileRow {
             avatar: self
                 .avatar_version
                 .map(|v| format!("/api/avatars/{}?v={v}", self.id)),
+            receipts: self.send_receipts,
         }
     }
 }
@@ -39,6 +42,7 @@ pub struct ProfileChange {
     pub display_name: Option<Option<String>>,
     pub status: Option<Option<String>>,
     pub time_zone: Option<Option<String>>,
+    pub receipts: Option<bool>,
 }
 
 impl Store {
@@ -90,7 +94,8 @@ impl Store {
                 "UPDATE users SET
                     display_name = CASE WHEN $2 THEN $3 ELSE display_name END,
                     status_text = CASE WHEN $4 THEN $5 ELSE status_text END,
-                    time_zone = CASE WHEN $6 THEN $7 ELSE time_zone END
+                    time_zone = CASE WHEN $6 THEN $7 ELSE time_zone END,
+                    send_receipts = CASE WHEN $8 THEN $9 ELSE send_receipts END
                  WHERE id = $1 RETURNING {PROFILE_COLUMNS}"
             ))
             .bind(user.0)
@@ -100,6 +105,8 @@ impl Store {
             .bind(value(&change.status))
             .bind(flag(&change.time_zone))
             .bind(value(&change.time_zone))
+            .bind(change.receipts.is_some())
+            .bind(change.receipts.unwrap_or(true))
             .fetch_optional(pool)
             .await?
         });

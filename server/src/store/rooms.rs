@@ -4,8 +4,8 @@
 use super::BeginWrite;
 use super::{conflict, on_pool, Store, StoreError};
 use app::protocol::{
-    MessageId, RoomBan, RoomId, RoomKind, RoomMember, RoomRole, RoomSettings, RoomSummary, User,
-    UserId, Visibility,
+    MessageId, ReadUpTo, RoomBan, RoomId, RoomKind, RoomMember, RoomRole, RoomSettings,
+    RoomSummary, User, UserId, Visibility,
 };
 use app::text;
 use chrono::{DateTime, Utc};
@@ -742,8 +742,8 @@ impl Store {
         room: RoomId,
         user: UserId,
         up_to: MessageId,
-    ) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
+    ) -> Result<bool, StoreError> {
+        let moved = on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE room_members SET last_read_id = $3
                   WHERE room_id = $1 AND user_id = $2 AND last_read_id < $3",
@@ -752,9 +752,67 @@ impl Store {
             .bind(user.0)
             .bind(up_to.0)
             .execute(pool)
-            .await
-            .map(drop)?
+            .await?
+            .rows_affected()
         });
-        Ok(())
+        Ok(moved > 0)
+    }
+
+    /// Whether `user`'s reads in `room` are told to its members: they send
+    /// receipts and the room has at most `max_members` members.
+    pub async fn receipts_apply(
+        &self,
+        room: RoomId,
+        user: UserId,
+        max_members: i64,
+    ) -> Result<bool, StoreError> {
+        let applies: Option<bool> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT u.send_receipts
+                        AND (SELECT COUNT(*) FROM room_members WHERE room_id = $1) <= $3
+                   FROM users u WHERE u.id = $2",
+            )
+            .bind(room.0)
+            .bind(user.0)
+            .bind(max_members)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(applies.unwrap_or(false))
+    }
+
+    /// How far each member of `room` who sends receipts has read (those who
+    /// have read anything), or `None` when the room has more than
+    /// `max_members` members.
+    pub async fn read_markers(
+        &self,
+        room: RoomId,
+        max_members: i64,
+    ) -> Result<Option<Vec<ReadUpTo>>, StoreError> {
+        let rows: Vec<(String, i64, bool)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT u.username, rm.last_read_id, u.send_receipts
+                   FROM room_members rm JOIN users u ON u.id = rm.user_id
+                  WHERE rm.room_id = $1
+                  ORDER BY rm.user_id
+                  LIMIT $2",
+            )
+            .bind(room.0)
+            .bind(max_members + 1)
+            .fetch_all(pool)
+            .await?
+        });
+        if rows.len() as i64 > max_members {
+            return Ok(None);
+        }
+        Ok(Some(
+            rows.into_iter()
+                .filter(|(_, id, sends)| *sends && *id > 0)
+                .map(|(user, id, _)| ReadUpTo {
+                    user,
+                    id: MessageId(id),
+                })
+                .collect(),
+        ))
     }
 }

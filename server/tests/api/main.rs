@@ -18,6 +18,7 @@ mod limits;
 mod profiles;
 mod push;
 mod reactions;
+mod receipts;
 mod registration;
 mod room_moderation;
 pub mod rooms_access;
