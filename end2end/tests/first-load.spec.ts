@@ -21,6 +21,11 @@
 // and reactions (chips, the picker) took it to 970.9 KB — with the results
 // pane as a lazy part of its own the chat was larger still (956.8 KB for
 // search alone) and the login page 75 KB heavier, so it is not one,
+// and to 1 060 KB in session 18, when attachments (the upload tray in the
+// composer, thumbnails, file cards and the viewer on messages) and read
+// receipts took it to 1 039 KB; the visitor page's to 365 KB then (354.7
+// KB: its composer and thread got attachments too) — both to be cut back
+// (docs/performance.md, "First load"),
 // so that a change which pulls another page's code into a page, or undoes
 // the split, fails here. They are NOT issue 11's targets (visitor page and
 // widget 250 KB, login 250 KB, chat 400 KB): those are not met yet, and the
@@ -94,10 +99,10 @@ test('each page downloads only its own group of code, within its ceiling', async
   test.setTimeout(180_000);
   // [path, logged in, ceiling, issue 11's target]
   const pages: [string, boolean, number | null, number | null][] = [
-    ['/support', false, 340 * KB, 250 * KB],
-    [`/support?embed=1&page=${encodeURIComponent(WIDGET_HOST)}`, false, 340 * KB, 250 * KB],
+    ['/support', false, 365 * KB, 250 * KB],
+    [`/support?embed=1&page=${encodeURIComponent(WIDGET_HOST)}`, false, 365 * KB, 250 * KB],
     ['/login', false, 290 * KB, 250 * KB],
-    ['/', true, 990 * KB, 400 * KB],
+    ['/', true, 1060 * KB, 400 * KB],
     ['/inbox', true, null, null],
     ['/console', true, null, null],
     ['/admin', true, null, null],
