@@ -446,6 +446,13 @@ pub enum ClientFrame {
     /// Either side: typing in a conversation.
     #[serde(rename = "support.typing")]
     SupportTyping { conversation: ConversationId },
+    /// Either side: you have read the conversation up to `id` (answered,
+    /// when it moves, by `support.receipt` to the conversation).
+    #[serde(rename = "support.read")]
+    SupportRead {
+        conversation: ConversationId,
+        id: SupportMessageId,
+    },
     /// Visitor: rate a resolved conversation (again to change the rating).
     #[serde(rename = "support.rate")]
     SupportRate {
@@ -661,6 +668,8 @@ pub enum ServerFrame {
     SupportStatus(SupportStatus),
     #[serde(rename = "support.typing")]
     SupportTyping(SupportTyping),
+    #[serde(rename = "support.receipt")]
+    SupportReceipt(SupportReceipt),
     /// To visitors: nobody will answer soon; the message is kept and queued.
     #[serde(rename = "support.away")]
     SupportAway(SupportAway),
@@ -721,6 +730,8 @@ pub enum VisitorFrame {
     SupportStatus(SupportStatus),
     #[serde(rename = "support.typing")]
     SupportTyping(SupportTyping),
+    #[serde(rename = "support.receipt")]
+    SupportReceipt(SupportReceipt),
     #[serde(rename = "support.away")]
     SupportAway(SupportAway),
     #[serde(rename = "error")]
@@ -1965,6 +1976,8 @@ mod tests {
                 score: 4,
                 comment: Some("quick".into()),
             }),
+            visitor_read: None,
+            agent_read: Some(SupportMessageId(11)),
         };
         let ack = SupportAck {
             client_id: "c1".into(),

@@ -167,7 +167,7 @@ test('a pasted screenshot and a picked file reach the other person in the room',
   await Promise.all([ann.context.close(), bob.context.close()]);
 });
 
-test('a visitor sends a screenshot to the console and gets a picture and a file back', async ({ browser }) => {
+test('a visitor sends a screenshot to the console and gets a picture and a file back, each side seeing when the other has read', async ({ browser }) => {
   // The agent: online and subscribed on a raw socket (to claim the
   // conversation whatever other agents are online), the console in a page.
   const agent = await newAgent(browser, 'files');
@@ -210,6 +210,8 @@ test('a visitor sends a screenshot to the console and gets a picture and a file 
   await expect(thumb).toHaveAttribute('width', '360');
   await expect(thumb).toHaveAttribute('height', '270');
   await expectLoaded(thumb);
+  // The console has read it: the visitor sees a read receipt under it.
+  await expect(visitorLog.locator('.seen-by')).toHaveText('Seen');
   await thumb.click();
   const viewer = agent.page.locator('.file-viewer');
   await expectLoaded(viewer.locator('img.file-viewer-img'), 400);
@@ -232,6 +234,8 @@ test('a visitor sends a screenshot to the console and gets a picture and a file 
 
   // The visitor sees both, loaded through the blob path, and downloads the file.
   const answer = visitorLog.locator('li.agent', { hasText: 'Here is what to do' });
+  // …and has read it, which the console shows.
+  await expect(pane.getByRole('log').locator('.seen-by')).toHaveText('Seen by the visitor');
   const picture2 = answer.locator('img.attachment-thumb');
   await expect(picture2).toHaveAttribute('src', /^blob:/);
   await expectLoaded(picture2);

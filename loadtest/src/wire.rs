@@ -112,6 +112,7 @@ mod tests {
             client_id: Some("lt-7-123".into()),
             author_deactivated: false,
             reactions: Vec::new(),
+            files: Vec::new(),
         };
         let frame = serde_json::to_string(&ServerFrame::Message(msg)).expect("serializes");
         assert_eq!(scan(&frame), Some(STAMP));

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::i18n::*;
 use crate::language::tr;
-use crate::protocol::{ConversationId, ConversationStatus};
+use crate::protocol::{AuthorKind, ConversationId, ConversationStatus};
 
 #[component]
 pub fn ConsolePane(id: ConversationId) -> impl IntoView {
@@ -103,6 +103,19 @@ pub fn ConsolePane(id: ConversationId) -> impl IntoView {
                                 .map(|m| view! { <ConsoleMessage message=m/> })
                                 .collect_view()
                         })}
+                        // A read receipt: the newest message is a reply the visitor has read.
+                        {move || {
+                            let seen = desk.thread.with(|t| {
+                                t.messages().last().is_some_and(|m| {
+                                    m.author_kind == AuthorKind::Agent
+                                        && !m.private
+                                        && desk.visitor_read.get().is_some_and(|r| r >= m.id)
+                                })
+                            });
+                            seen.then(|| view! {
+                                <li class="seen-by muted small">{tr(i18n, |l| td_string!(l, console.pane.seen))}</li>
+                            })
+                        }}
                         {move || pending()
                             .into_iter()
                             .map(|p| view! {

@@ -104,6 +104,18 @@ pub fn VisitorThread() -> impl IntoView {
             <p class="visitor-assignee" aria-live="polite">{who}</p>
             <ol class="visitor-log" role="log" aria-label=tr(i18n, |l| td_string!(l, visitor.thread.messages)) node_ref=log>
                 {stored}
+                // A read receipt: the newest message is mine and the staff have read it.
+                {move || {
+                    let seen = visitor.thread.with(|t| {
+                        t.messages().last().is_some_and(|m| {
+                            m.author_kind == AuthorKind::Visitor
+                                && visitor.agent_read.get().is_some_and(|r| r >= m.id)
+                        })
+                    });
+                    seen.then(|| view! {
+                        <li class="seen-by muted small">{tr(i18n, |l| td_string!(l, visitor.thread.seen))}</li>
+                    })
+                }}
                 {pending}
             </ol>
             <p class="visitor-typing small muted" aria-live="polite">

@@ -506,6 +506,20 @@ pub struct SupportHistory {
     /// does not ask again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<Rating>,
+    /// How far the visitor has read, and the staff (read receipts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_read: Option<SupportMessageId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_read: Option<SupportMessageId>,
+}
+
+/// `support.receipt`: the visitor (`by: visitor`) or the staff (`by:
+/// agent`) have read the conversation up to message `id`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SupportReceipt {
+    pub conversation: ConversationId,
+    pub by: AuthorKind,
+    pub id: SupportMessageId,
 }
 
 /// `support.ack`: your `support.open`/`send`/`note` with `client_id` is

@@ -389,6 +389,7 @@ impl Chat {
             | ServerFrame::SupportAssigned { .. }
             | ServerFrame::SupportStatus { .. }
             | ServerFrame::SupportTyping { .. }
+            | ServerFrame::SupportReceipt(_)
             | ServerFrame::SupportAway { .. }
             | ServerFrame::SupportConversation(_)
             | ServerFrame::SupportAgent(_)

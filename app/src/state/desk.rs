@@ -20,8 +20,8 @@ use crate::language::{error_text, refusal_text, Lang};
 use crate::protocol::{
     AgentRef, AgentStatus, AuthorKind, Availability, CannedReply, ClientFrame, ConversationDetail,
     ConversationId, ConversationRow, ConversationStatus, ErrorFrame, FileInfo, Role, ServerFrame,
-    SupportAck, SupportAssigned, SupportHistory, SupportMessage, SupportMessageId, SupportStatus,
-    SupportTyping, User, UserId,
+    SupportAck, SupportAssigned, SupportHistory, SupportMessage, SupportMessageId, SupportReceipt,
+    SupportStatus, SupportTyping, User, UserId,
 };
 use crate::state::announcements::{Announcements, Reader};
 use crate::state::attachments::file_ids;
@@ -275,6 +275,10 @@ pub struct Desk {
     pub outbox: RwSignal<Vec<Pending>>,
     /// Who is typing in the open conversation, until when.
     pub typing: RwSignal<Option<(ConversationId, String, f64)>>,
+    /// How far the open conversation's visitor has read (read receipts).
+    pub visitor_read: RwSignal<Option<SupportMessageId>>,
+    /// The newest message we said we read, and where.
+    read_sent: StoredValue<Option<(ConversationId, SupportMessageId)>>,
     /// The availability this agent chose (remembered across reloads).
     pub availability: RwSignal<Availability>,
     pub canned: RwSignal<Vec<CannedReply>>,
@@ -309,6 +313,8 @@ impl Desk {
             detail: RwSignal::new(None),
             outbox: RwSignal::new(Vec::new()),
             typing: RwSignal::new(None),
+            visitor_read: RwSignal::new(None),
+            read_sent: StoredValue::new(None),
             availability: RwSignal::new(Availability::Offline),
             canned: RwSignal::new(Vec::new()),
             connection,
@@ -431,6 +437,25 @@ impl Desk {
     // Frames from the server
     // -----------------------------------------------------------------------
 
+    /// Tells the server the open conversation is read up to its newest
+    /// message, while the tab is in front (once per message).
+    fn mark_read(&self, conversation: ConversationId) {
+        if !self.visible.get_untracked() {
+            return;
+        }
+        let Some(newest) = self.thread.with_untracked(Thread::newest) else {
+            return;
+        };
+        if self.read_sent.get_value() == Some((conversation, newest)) {
+            return;
+        }
+        self.read_sent.set_value(Some((conversation, newest)));
+        self.connection.link.send(&ClientFrame::SupportRead {
+            conversation,
+            id: newest,
+        });
+    }
+
     pub fn apply(&self, frame: ServerFrame) {
         let open = self.open.get_untracked();
         match frame {
@@ -483,12 +508,15 @@ impl Desk {
                 assignee,
                 messages,
                 more,
+                visitor_read,
                 ..
             }) if open == Some(conversation) => {
                 self.status.set(Some(status));
                 self.assignee.set(assignee);
+                self.visitor_read.set(visitor_read);
                 self.settle(&messages);
                 self.thread.update(|t| t.merge(messages));
+                self.mark_read(conversation);
                 if more {
                     let since = self.thread.with_untracked(Thread::newest);
                     self.connection.link.send(&ClientFrame::SupportJoin {
@@ -503,9 +531,18 @@ impl Desk {
                         *t = None;
                     }
                 });
+                let conversation = m.conversation;
                 self.settle(std::slice::from_ref(&m));
                 self.thread.update(|t| t.merge([m]));
+                self.mark_read(conversation);
             }
+            ServerFrame::SupportReceipt(SupportReceipt {
+                conversation,
+                by: AuthorKind::Visitor,
+                id,
+            }) if open == Some(conversation) => self.visitor_read.update(|r| {
+                *r = Some(r.map_or(id, |at| at.max(id)));
+            }),
             ServerFrame::SupportAck(SupportAck { client_id, .. }) => {
                 // The echo came first (the server's order), so the message is
                 // already in the thread; dropping the pending copy is all.

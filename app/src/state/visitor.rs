@@ -20,8 +20,8 @@ use crate::language::{refusal_text, Lang};
 use crate::protocol::{
     AgentRef, AuthorKind, AwayReason, ClientFrame, ConversationId, ConversationStatus, DeskState,
     ErrorCode, ErrorFrame, FileInfo, SupportAck, SupportAssigned, SupportAway, SupportHello,
-    SupportHistory, SupportMessage, SupportMessageId, SupportStatus, SupportTyping, VisitorFrame,
-    VisitorSession, MAX_BODY_CHARS,
+    SupportHistory, SupportMessage, SupportMessageId, SupportReceipt, SupportStatus, SupportTyping,
+    VisitorFrame, VisitorSession, MAX_BODY_CHARS,
 };
 use crate::state::announcements::{Announcements, Reader};
 use crate::state::attachments::file_ids;
@@ -208,6 +208,10 @@ pub struct Visitor {
     pub assignee: RwSignal<Option<AgentRef>>,
     pub thread: RwSignal<Thread>,
     pub typing: RwSignal<Option<AgentTyping>>,
+    /// How far the staff have read the conversation (read receipts).
+    pub agent_read: RwSignal<Option<SupportMessageId>>,
+    /// The newest message we said we read.
+    read_sent: StoredValue<Option<SupportMessageId>>,
     /// `support.away`: nobody will answer soon.
     pub away: RwSignal<Option<(AwayReason, String)>>,
     /// The address left with `support.contact`.
@@ -246,6 +250,8 @@ impl Visitor {
             assignee: RwSignal::new(None),
             thread: RwSignal::new(Thread::default()),
             typing: RwSignal::new(None),
+            agent_read: RwSignal::new(None),
+            read_sent: StoredValue::new(None),
             away: RwSignal::new(None),
             contact_left: RwSignal::new(None),
             rated: RwSignal::new(None),
@@ -410,6 +416,25 @@ impl Visitor {
     // Frames from the server
     // -----------------------------------------------------------------------
 
+    /// Tells the server the conversation is read up to its newest message,
+    /// while the page is in front (once per message).
+    fn mark_read(&self, conversation: ConversationId) {
+        if !crate::client::browser::page_visible() {
+            return;
+        }
+        let Some(newest) = self.thread.with_untracked(Thread::newest) else {
+            return;
+        };
+        if self.read_sent.get_value() == Some(newest) {
+            return;
+        }
+        self.read_sent.set_value(Some(newest));
+        self.connection.link.send(&ClientFrame::SupportRead {
+            conversation,
+            id: newest,
+        });
+    }
+
     pub fn apply(&self, frame: VisitorFrame) {
         match frame {
             VisitorFrame::SupportHello(SupportHello {
@@ -445,6 +470,8 @@ impl Visitor {
                 messages,
                 more,
                 rating,
+                agent_read,
+                ..
             }) => {
                 if !self.adopt(conversation) {
                     return;
@@ -452,7 +479,9 @@ impl Visitor {
                 self.rated.set(rating.map(|r| r.score));
                 self.status.set(status);
                 self.assignee.set(assignee);
+                self.agent_read.set(agent_read);
                 self.thread.update(|t| t.merge(messages));
+                self.mark_read(conversation);
                 if more {
                     let since = self.thread.with_untracked(Thread::newest);
                     self.connection.link.send(&ClientFrame::SupportJoin {
@@ -468,8 +497,17 @@ impl Visitor {
                 if m.author_kind == AuthorKind::Agent {
                     self.typing.set(None);
                 }
+                let conversation = m.conversation;
                 self.thread.update(|t| t.merge([m]));
+                self.mark_read(conversation);
             }
+            VisitorFrame::SupportReceipt(SupportReceipt {
+                conversation,
+                by: AuthorKind::Agent,
+                id,
+            }) if self.is_current(conversation) => self.agent_read.update(|r| {
+                *r = Some(r.map_or(id, |at| at.max(id)));
+            }),
             VisitorFrame::SupportAck(SupportAck {
                 client_id,
                 id,
@@ -773,6 +811,8 @@ mod tests {
                 messages: vec![message(1, AuthorKind::Visitor, None)],
                 more: false,
                 rating: None,
+                visitor_read: None,
+                agent_read: None,
             }));
             assert_eq!(v.thread.with_untracked(ids), vec![1]);
             assert_eq!(v.rated.get_untracked(), None, "not rated yet: asked");
@@ -790,6 +830,8 @@ mod tests {
                     score: 4,
                     comment: None,
                 }),
+                visitor_read: None,
+                agent_read: None,
             }));
             assert_eq!(v.rated.get_untracked(), Some(4), "rated: not asked again");
             assert_eq!(

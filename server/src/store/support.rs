@@ -695,6 +695,53 @@ impl Store {
         })
     }
 
+    /// Moves the visitor's (`visitor`) or the staff's read marker of a
+    /// conversation up to `id`; true when it moved.
+    pub async fn mark_support_read(
+        &self,
+        conversation: ConversationId,
+        visitor: bool,
+        id: SupportMessageId,
+    ) -> Result<bool, StoreError> {
+        let sql = if visitor {
+            "UPDATE support_conversations SET visitor_read_id = $2
+              WHERE id = $1 AND visitor_read_id < $2
+                AND $2 <= (SELECT COALESCE(MAX(m.id), 0) FROM support_messages m
+                            WHERE m.conversation_id = $1)"
+        } else {
+            "UPDATE support_conversations SET staff_read_id = $2
+              WHERE id = $1 AND staff_read_id < $2
+                AND $2 <= (SELECT COALESCE(MAX(m.id), 0) FROM support_messages m
+                            WHERE m.conversation_id = $1)"
+        };
+        let moved = on_pool!(self, pool => {
+            sqlx::query(sql)
+                .bind(conversation.0)
+                .bind(id.0)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(moved > 0)
+    }
+
+    /// How far the visitor and the staff have read a conversation.
+    pub async fn support_reads(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<(Option<SupportMessageId>, Option<SupportMessageId>), StoreError> {
+        let row: Option<(i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT visitor_read_id, staff_read_id FROM support_conversations WHERE id = $1",
+            )
+            .bind(conversation.0)
+            .fetch_optional(pool)
+            .await?
+        });
+        let some = |id: i64| (id > 0).then_some(SupportMessageId(id));
+        Ok(row.map_or((None, None), |(v, s)| (some(v), some(s))))
+    }
+
     pub async fn conversation_state(
         &self,
         id: ConversationId,

@@ -16,7 +16,7 @@
 
 use crate::{
     auth::Visitor,
-    hub::{encode, Outbox},
+    hub::{encode, Audience, Outbox},
     limits::ClientIp,
     refusal::Refusal,
     state::AppState,
@@ -27,9 +27,10 @@ use crate::{
 };
 use app::{
     protocol::{
-        Availability, AwayReason, ConversationId, ConversationStatus, ErrorCode, FileId, Role,
-        ServerFrame, SupportAck, SupportAway, SupportHello, SupportHistory, SupportMessageId,
-        SupportTyping, SystemEvent, User, UserId, VisitorId, VisitorInfo, SUPPORT_HISTORY,
+        AuthorKind, Availability, AwayReason, ConversationId, ConversationStatus, ErrorCode,
+        FileId, Role, ServerFrame, SupportAck, SupportAway, SupportHello, SupportHistory,
+        SupportMessageId, SupportReceipt, SupportTyping, SystemEvent, User, UserId, VisitorId,
+        VisitorInfo, SUPPORT_HISTORY,
     },
     validate::{ClientId, Email, MessageBody, Rating, VisitorName},
 };
@@ -418,6 +419,7 @@ impl SupportSession {
             .unwrap_or_default();
         // Only a resolved conversation asks for a rating.
         let rating = rating.filter(|_| c.status == ConversationStatus::Resolved);
+        let (visitor_read, agent_read) = self.state.store.support_reads(id).await?;
         self.reply(&ServerFrame::SupportHistory(SupportHistory {
             conversation: id,
             status: c.status,
@@ -425,7 +427,60 @@ impl SupportSession {
             messages,
             more,
             rating,
+            visitor_read,
+            agent_read,
         }));
+        Ok(())
+    }
+
+    /// Moves this side's read marker (the visitor's, or the staff's) up to
+    /// `id` and, when it moved, tells the conversation (`support.receipt`).
+    /// An agent who turned receipts off in their profile moves nothing.
+    /// Over the limit a read is dropped, not refused, as in chat.
+    pub async fn read(
+        &mut self,
+        id: ConversationId,
+        up_to: SupportMessageId,
+    ) -> Result<(), Refusal> {
+        let over = match &self.party {
+            Party::User(u) => self.state.limits.mark.check(&u.id).is_err(),
+            Party::Visitor(_) => self.act().is_err(),
+        };
+        if over {
+            return Ok(());
+        }
+        self.conversation(id).await?;
+        let (visitor, by) = match &self.party {
+            Party::Visitor(_) => (true, AuthorKind::Visitor),
+            Party::User(u) => {
+                let sends = self
+                    .state
+                    .store
+                    .profile(u.id)
+                    .await?
+                    .is_some_and(|p| p.receipts);
+                if !sends {
+                    return Ok(());
+                }
+                (false, AuthorKind::Agent)
+            }
+        };
+        if self
+            .state
+            .store
+            .mark_support_read(id, visitor, up_to)
+            .await?
+        {
+            self.state.desk.to_conversation(
+                id,
+                Audience::Everyone,
+                ServerFrame::SupportReceipt(SupportReceipt {
+                    conversation: id,
+                    by,
+                    id: up_to,
+                }),
+            );
+        }
         Ok(())
     }
 
@@ -542,9 +597,9 @@ impl SupportSession {
                     .as_ref()
                     .and_then(|i| i.name.clone())
                     .unwrap_or_else(|| "Visitor".into()),
-                app::protocol::AuthorKind::Visitor,
+                AuthorKind::Visitor,
             ),
-            Party::User(u) => (u.username.clone(), app::protocol::AuthorKind::Agent),
+            Party::User(u) => (u.username.clone(), AuthorKind::Agent),
         };
         self.state.desk.to_conversation_except(
             id,

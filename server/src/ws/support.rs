@@ -64,6 +64,7 @@ pub async fn handle(session: &mut SupportSession, frame: ClientFrame) -> Result<
             client_id,
         } => session.note(conversation, &body, &client_id, &[]).await,
         ClientFrame::SupportTyping { conversation } => session.typing(conversation).await,
+        ClientFrame::SupportRead { conversation, id } => session.read(conversation, id).await,
         ClientFrame::SupportRate {
             conversation,
             score,
