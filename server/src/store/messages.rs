@@ -21,13 +21,15 @@ pub fn now_ms() -> DateTime<Utc> {
 
 /// What a message is found by: its text and its files' names.
 fn searchable(m: &NewMessage) -> String {
-    if m.files.is_empty() {
-        return crate::search::terms::terms(&m.body);
-    }
-    let mut text = m.body.clone();
-    for f in &m.files {
+    terms_with_files(&m.body, m.files.iter().map(|f| f.name.as_str()))
+}
+
+/// The search terms of `body` and of the names of the message's files.
+fn terms_with_files<'a>(body: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let mut text = body.to_owned();
+    for name in names {
         text.push(' ');
-        text.push_str(&f.name.replace(['.', '_', '-'], " "));
+        text.push_str(&name.replace(['.', '_', '-'], " "));
     }
     crate::search::terms::terms(&text)
 }
@@ -327,6 +329,12 @@ impl Store {
         let now = now_ms();
         let done = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
+            // Still found by its files' names after the edit.
+            let names: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM files WHERE message_id = $1 ORDER BY position")
+                    .bind(id.0)
+                    .fetch_all(&mut *tx)
+                    .await?;
             let room: Option<i64> = sqlx::query_scalar(
                 "UPDATE messages SET body = $1, edited_at = $2, terms = $4
                   WHERE id = $3 RETURNING room_id",
@@ -334,7 +342,7 @@ impl Store {
             .bind(body)
             .bind(now)
             .bind(id.0)
-            .bind(crate::search::terms::terms(body))
+            .bind(terms_with_files(body, names.iter().map(String::as_str)))
             .fetch_optional(&mut *tx)
             .await?;
             match room {

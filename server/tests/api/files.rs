@@ -187,6 +187,19 @@ async fn files_go_to_the_rooms_readers_and_nobody_else(app: &TestApp) {
     assert_eq!(results.len(), 1, "{with_file}");
     assert_eq!(results[0]["message"]["id"], live.id.0);
     assert_eq!(results[0]["message"]["files"][0]["name"], "screen shot.png");
+    // An edit keeps it found by its file's name.
+    a.send(&ClientFrame::Edit {
+        id: live.id,
+        body: "look at this".into(),
+    })
+    .await;
+    a.recv_until(|f| matches!(f, ServerFrame::Edited { .. }))
+        .await;
+    let again = search("screen&has=file").await;
+    assert_eq!(
+        again["results"][0]["message"]["body"], "look at this",
+        "{again}"
+    );
 
     // A file goes with one message; nobody sends someone else's upload.
     a.send(&send(room, "again", "f2", &[&shot])).await;
