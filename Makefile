@@ -14,7 +14,7 @@ BENCH_ARGS ?= --nice -10
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 
-.PHONY: run test build frontend tools browser npm rust-tests e2e bench clean-data help cluster
+.PHONY: run test build frontend tools browser npm rust-tests s3-fake e2e bench clean-data help cluster
 
 help:
 	@echo "make run    build and serve Switchboard on http://127.0.0.1:3000 (SQLite under ./data)"
@@ -63,8 +63,14 @@ cluster: build
 
 ## Tests ---------------------------------------------------------------------
 
-rust-tests:
+rust-tests: s3-fake
 	cargo test --workspace --exclude frontend
+
+# moto's S3 look-alike (PyPI), for the test of the S3 file store.
+s3-fake:
+	@command -v moto_server >/dev/null || { \
+	  echo "installing moto (an S3 look-alike for the file-store test)"; \
+	  python3 -m pip install --quiet 'moto[server]'; }
 
 e2e: build browser
 	./end2end/run.sh
@@ -82,7 +88,7 @@ frontend: tools npm
 # (release, every dependency at opt-level 3) cost CI about a fifth of its
 # 40 minutes. What the first-load budgets measure, the WASM, is the release
 # build either way; `make e2e` still runs the release server.
-test: tools npm browser
+test: tools npm browser s3-fake
 	$(MAKE) -j2 rust-tests frontend
 	SWITCHBOARD_BIN=$(CURDIR)/target/debug/server ./end2end/run.sh
 

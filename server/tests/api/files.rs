@@ -485,3 +485,153 @@ async fn two_nodes_sharing_a_directory_serve_each_others_files() {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "the plan\n");
 }
+
+/// A `moto_server` (an S3 look-alike from PyPI, `pip install 'moto[server]'`)
+/// on a free port, with an empty bucket; stopped on drop. `None` when it is
+/// not installed — a failure when `REQUIRE_S3=1` (as in CI, whose `make
+/// tools` installs it).
+struct FakeS3 {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl Drop for FakeS3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn fake_s3(bucket: &str) -> Option<FakeS3> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = match std::process::Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) => {
+            assert!(
+                std::env::var("REQUIRE_S3").as_deref() != Ok("1"),
+                "REQUIRE_S3=1 but moto_server does not start: {e}"
+            );
+            eprintln!("SKIPPED: moto_server is not installed ({e}); `make tools` installs it");
+            return None;
+        }
+    };
+    let s3 = FakeS3 {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    let http = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(resp) = http.put(format!("{}/{bucket}", s3.endpoint)).send().await {
+            assert!(
+                resp.status().is_success(),
+                "making the bucket: {}",
+                resp.status()
+            );
+            return Some(s3);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "moto_server did not listen in time"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The S3 store: a server whose `SWITCHBOARD_FILES` is `s3://bucket/prefix`
+/// keeps the upload and its thumbnail in the bucket under the prefix,
+/// serves them, and removes them with their message.
+#[tokio::test]
+async fn an_s3_store_keeps_serves_and_removes_files() {
+    let Some(s3) = fake_s3("switchboard-files").await else {
+        return;
+    };
+    let server = start_server_binary(&[
+        ("SWITCHBOARD_FILES", "s3://switchboard-files/node"),
+        ("AWS_ENDPOINT", &s3.endpoint),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+    ])
+    .await;
+    let http = reqwest::Client::new();
+    let ann = register_at(&http, server.addr, "ann").await;
+    let base = format!("http://{}", server.addr);
+    let (content_type, body) = multipart("file", "chart.png", &png(500, 250));
+    let resp = http
+        .post(format!("{base}/api/files"))
+        .bearer_auth(&ann.token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let f: FileInfo = resp.json().await.unwrap();
+    let keys = || async {
+        http.get(format!("{}/switchboard-files?list-type=2", s3.endpoint))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let listed = keys().await;
+    let fan = &f.id.0[..2];
+    assert!(
+        listed.contains(&format!("<Key>node/{fan}/{}</Key>", f.id)),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("<Key>node/{fan}/{}.thumb.png</Key>", f.id)),
+        "{listed}"
+    );
+    let got = http
+        .get(format!("{base}{}", f.url))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), png(500, 250));
+    let thumb = http
+        .get(format!("{base}{}", f.thumbnail_url.as_deref().unwrap()))
+        .bearer_auth(&ann.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.status(), 200);
+
+    // Sent and deleted: the sweep empties the bucket.
+    let room = create_room_at(&http, server.addr, &ann.token, "general").await;
+    let mut c = Client::connect(server.addr, &ann.token, None).await;
+    c.join(room.id, None).await;
+    c.send(&send(room.id, "", "s1", &[&f])).await;
+    let id = match c
+        .recv_until(|fr| matches!(fr, ServerFrame::Ack { .. }))
+        .await
+    {
+        ServerFrame::Ack { id, .. } => id,
+        _ => unreachable!(),
+    };
+    c.send(&ClientFrame::Delete { id }).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while keys().await.contains("<Key>") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bucket was never emptied"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
