@@ -573,7 +573,7 @@ pub enum ServerFrame {
         id: MessageId,
     },
     /// How far each member who sends receipts has read, after a `join`'s
-    /// `history` (rooms where receipts apply only).
+    /// `presence` (rooms where receipts apply, when someone has read).
     Receipts {
         room: RoomId,
         receipts: Vec<ReadUpTo>,

@@ -146,12 +146,15 @@ impl ChatSession {
         self.outbox
             .push(crate::hub::encode(&ServerFrame::Presence { room, online }));
         // Read after subscribing: a receipt published meanwhile is also in
-        // the room's stream, and markers only move forward.
+        // the room's stream, and markers only move forward. Nothing to say
+        // (nobody has read, or the room is too large): no frame.
         if let Some(receipts) = state.store.read_markers(room, RECEIPTS_MAX_MEMBERS).await? {
-            self.outbox.push(crate::hub::encode(&ServerFrame::Receipts {
-                room,
-                receipts,
-            }));
+            if !receipts.is_empty() {
+                self.outbox.push(crate::hub::encode(&ServerFrame::Receipts {
+                    room,
+                    receipts,
+                }));
+            }
         }
         Ok(())
     }
