@@ -250,6 +250,9 @@ test('a visitor sends a screenshot to the console and gets a picture and a file 
   expect(saved.name).toBe('steps.txt');
   expect(saved.bytes.equals(steps)).toBe(true);
 
+  // Resolved, so it does not wait in the queue of later tests' consoles.
+  await desk.send({ type: 'support.resolve', conversation: row.id });
+  await expect(visitor.getByRole('group', { name: 'How did we do?' })).toBeVisible();
   await visitorContext.close();
   await agent.context.close();
 });
@@ -310,6 +313,9 @@ test('in the widget without third-party cookies, pictures go both ways with the 
     const picture = log.locator('li.agent', { hasText: 'See the marked button' }).locator('img.attachment-thumb');
     await expect(picture).toHaveAttribute('src', /^blob:/);
     await expectLoaded(picture);
+    // Resolved, so it does not wait in the queue of later tests' consoles.
+    await desk.send({ type: 'support.resolve', conversation: row.id });
+    await expect(frame.getByRole('group', { name: 'How did we do?' })).toBeVisible();
   } finally {
     await shopper?.close();
     await agent.context.close();
