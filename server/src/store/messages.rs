@@ -291,7 +291,7 @@ impl Store {
         Ok(out)
     }
 
-    /// One message (with its files, not its reactions) and its author's id.
+    /// One message (without its reactions and files) and its author's id.
     pub async fn message(
         &self,
         id: MessageId,
@@ -310,12 +310,7 @@ impl Store {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await?
         });
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let mut message: ChatMessage = row.message.into();
-        self.with_files(std::slice::from_mut(&mut message)).await?;
-        Ok(Some((message, UserId(row.author_id))))
+        Ok(row.map(|r| (r.message.into(), UserId(r.author_id))))
     }
 
     /// Replaces a body and records the change, in one transaction. Returns the
