@@ -37,6 +37,7 @@ pub mod room_view;
 pub mod schedule_list;
 pub mod search_pane;
 pub mod sidebar;
+pub mod thread_pane;
 pub mod typing_line;
 pub mod visitor_away;
 pub mod visitor_composer;

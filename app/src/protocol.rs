@@ -26,7 +26,7 @@ pub const MAX_PAGE: usize = 200;
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[serde(transparent)]
         pub struct $name(pub i64);
 
@@ -66,7 +66,6 @@ id_type!(
 id_type!(
     /// An edit or delete in a room. Counted per room from 1, with no gaps, in
     /// commit order; 0 (the default) means "no change yet".
-    #[derive(Default)]
     ChangeId
 );
 
@@ -138,7 +137,7 @@ fn active() -> bool {
 }
 
 /// A stored chat message.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChatMessage {
     pub room: RoomId,
     pub id: MessageId,
@@ -163,6 +162,68 @@ pub struct ChatMessage {
     /// Its attachments, in the order they were attached.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileInfo>,
+    /// A reply: the thread's first message (its parent). Room history
+    /// leaves replies out unless `also_in_room`; the thread pane shows them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<MessageId>,
+    /// A reply that was also sent to the room ("also send to room").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub also_in_room: bool,
+    /// A parent: how many replies its thread has.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub replies: u32,
+    /// A parent: when the newest reply was sent (kept when every reply is
+    /// deleted again, with `replies` 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reply_at: Option<DateTime<Utc>>,
+    /// A parent: who replied (login names, in the order of their first
+    /// reply, at most [`MAX_THREAD_PARTICIPANTS`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub participants: Vec<String>,
+}
+
+impl ChatMessage {
+    /// Whether room history shows it: not a reply, or a reply also sent to
+    /// the room.
+    pub fn in_room(&self) -> bool {
+        self.thread.is_none() || self.also_in_room
+    }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// Most pinned messages in one room.
+pub const MAX_PINS: usize = 50;
+
+/// A pinned message, with who pinned it and when
+/// (`GET /api/rooms/{room}/pins`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PinnedMessage {
+    pub message: ChatMessage,
+    /// Who pinned it (a login name).
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Most repliers a thread's parent names (`participants`).
+pub const MAX_THREAD_PARTICIPANTS: usize = 50;
+
+/// A thread's state after a reply came or went: the `thread` frame, and a
+/// resume's replay of a parent whose thread changed.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ThreadState {
+    pub room: RoomId,
+    /// The parent.
+    pub id: MessageId,
+    pub replies: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reply_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub participants: Vec<String>,
+    #[serde(default)]
+    pub change: ChangeId,
 }
 
 /// How far one person has read a room.
@@ -381,6 +442,13 @@ pub enum ClientFrame {
         /// [`FILES_PER_MESSAGE`]; `body` may be empty when there are some.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         files: Vec<FileId>,
+        /// Reply in the thread of this message of the same room (a
+        /// message that is not itself a reply).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<MessageId>,
+        /// With `thread`: show the reply in the room as well.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        also_in_room: bool,
     },
     /// The user is typing in a room. Clients send it at most every few seconds.
     Typing { room: RoomId },
@@ -392,6 +460,10 @@ pub enum ClientFrame {
     React { id: MessageId, emoji: String },
     /// Take your reaction back.
     Unreact { id: MessageId, emoji: String },
+    /// Pin a message in a room you may write in (at most [`MAX_PINS`] a room).
+    Pin { id: MessageId },
+    /// Unpin it (anyone who may pin).
+    Unpin { id: MessageId },
     /// Move your read marker in a room up to `id` (drives unread counts).
     Read { room: RoomId, id: MessageId },
     /// You have seen (opened) an announcement: counts towards its `seen` receipts.
@@ -578,6 +650,17 @@ pub enum ServerFrame {
         room: RoomId,
         receipts: Vec<ReadUpTo>,
     },
+    /// A message was pinned (`on`) or unpinned by `user`.
+    Pinned {
+        room: RoomId,
+        id: MessageId,
+        user: String,
+        on: bool,
+    },
+    /// A thread's parent after a reply came or went (its reply count, last
+    /// reply and repliers now), live and in a resume's replay. A reply
+    /// itself comes as a `message` with `thread`.
+    Thread(ThreadState),
     /// A message's reactions as they are now: what a resume replays for a
     /// message changed while the client was away (after its `edited`, if
     /// it was edited), instead of every `reaction` it missed.
@@ -1417,6 +1500,17 @@ pub struct MessagePage {
     pub more: bool,
 }
 
+/// `GET /api/rooms/{room}/threads/{id}?before=&limit=`: a thread's parent
+/// and a page of its replies, in ascending id order, the page just below
+/// `before` (the newest when absent).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct ThreadPage {
+    pub parent: ChatMessage,
+    pub messages: Vec<ChatMessage>,
+    /// Older replies exist before the first one.
+    pub more: bool,
+}
+
 /// What an audit log entry records. Stored and sent as its snake_case name;
 /// an entry written by a newer server reads as [`AuditAction::Other`].
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -1601,6 +1695,8 @@ mod tests {
                 body: "hi".into(),
                 client_id: "c1".into(),
                 files: Vec::new(),
+                thread: None,
+                also_in_room: false,
             }
         );
         let f: ClientFrame = serde_json::from_str(r#"{"type":"join","room":3}"#).unwrap();
@@ -1678,6 +1774,7 @@ mod tests {
             author_deactivated: false,
             reactions: Vec::new(),
             files: Vec::new(),
+            ..Default::default()
         };
         let json = serde_json::to_value(ServerFrame::Message(m)).unwrap();
         assert_eq!(json["type"], "message");

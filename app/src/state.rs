@@ -16,6 +16,8 @@ pub mod outbox;
 pub mod profiles;
 pub mod rooms;
 pub mod search;
+// The open thread's pane.
+pub mod thread;
 pub mod timeline;
 pub mod visitor;
 

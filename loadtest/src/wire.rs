@@ -45,6 +45,8 @@ pub fn send_frame(room: RoomId, stamp: Stamp) -> String {
         body: stamp.body(),
         client_id: format!("lt-{}-{}", stamp.step, stamp.seq),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     };
     serde_json::to_string(&frame).expect("client frames always serialize")
 }
@@ -113,6 +115,7 @@ mod tests {
             author_deactivated: false,
             reactions: Vec::new(),
             files: Vec::new(),
+            ..Default::default()
         };
         let frame = serde_json::to_string(&ServerFrame::Message(msg)).expect("serializes");
         assert_eq!(scan(&frame), Some(STAMP));

@@ -239,6 +239,8 @@ async fn run(url: &str, total: usize, runs: usize) -> anyhow::Result<()> {
             body: body(&mut rng, &zipf),
             client_id: format!("b{i}"),
             files: Vec::new(),
+            thread: None,
+            also_in_room: false,
         });
         if batch.len() == 1000 {
             store.insert_messages(&batch).await?;

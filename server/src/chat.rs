@@ -20,12 +20,12 @@ use crate::{
     refusal::Refusal,
     rooms::{self, RoomAction},
     state::AppState,
-    store::{NewMessage, Reacted, Uploader},
+    store::{NewMessage, Pinned, Reacted, Uploader},
 };
 use app::{
     protocol::{
-        AuditAction, ChangeId, ChatMessage, ErrorCode, FileId, MessageId, RoomId, ServerFrame,
-        User, UserId, MAX_REACTION_KINDS, RECEIPTS_MAX_MEMBERS,
+        AuditAction, ChangeId, ChatMessage, ErrorCode, FileId, MessageId, PinnedMessage, RoomId,
+        ServerFrame, ThreadPage, User, UserId, MAX_PINS, MAX_REACTION_KINDS, RECEIPTS_MAX_MEMBERS,
     },
     validate::{ClientId, Emoji, Invalid, MessageBody},
 };
@@ -178,13 +178,15 @@ impl ChatSession {
     }
 
     /// Queues a message for storage; the ingest task acknowledges it (or
-    /// says why not) once it is committed.
+    /// says why not) once it is committed. With `thread`, a reply in that
+    /// message's thread (see [`Reply`]).
     pub async fn post(
         &mut self,
         room: RoomId,
         body: &str,
         client_id: &str,
         files: &[FileId],
+        reply: Option<Reply>,
     ) -> Result<(), Refusal> {
         let cid = ClientId::parse(client_id)?;
         let cid_str = cid.as_str().to_owned();
@@ -200,6 +202,11 @@ impl ChatSession {
             .messages
             .admit(&self.user.id, "sending")
             .map_err(|r| r.for_client(&cid_str))?;
+        if let Some(reply) = reply {
+            reply_parent(&self.state, room, reply.parent)
+                .await
+                .map_err(|r| r.for_client(&cid_str))?;
+        }
         let files =
             crate::files::attachable(&self.state.store, &Uploader::User(self.user.id), files)
                 .await
@@ -212,6 +219,8 @@ impl ChatSession {
                 body: body.into_string(),
                 client_id: cid.into_string(),
                 files,
+                thread: reply.map(|r| r.parent),
+                also_in_room: reply.is_some_and(|r| r.also_in_room),
             },
             reply: self.outbox.clone(),
             queued_at: Instant::now(),
@@ -282,6 +291,82 @@ impl ChatSession {
         }
         Ok(())
     }
+}
+
+/// Where a posted message goes when it is a reply.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply {
+    /// The thread's first message.
+    pub parent: MessageId,
+    /// Shown in the room too.
+    pub also_in_room: bool,
+}
+
+/// Checks that `parent` can have replies posted in `room`: a message of that
+/// room that is not itself a reply (threads are one level deep, as in Slack
+/// and Mattermost).
+async fn reply_parent(state: &AppState, room: RoomId, parent: MessageId) -> Result<(), Refusal> {
+    let (message, _) = state
+        .store
+        .message(parent)
+        .await?
+        .filter(|(m, _)| m.room == room)
+        .ok_or_else(|| Invalid {
+            field: "thread",
+            problem: format!("message {parent} is not in room {room}"),
+        })?;
+    if let Some(top) = message.thread {
+        return Err(Invalid {
+            field: "thread",
+            problem: format!("message {parent} is a reply; reply in its thread (message {top})"),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// A page of the thread of message `parent` in `room`, for a user who may
+/// read the room's history: the parent and up to `limit` replies below
+/// `before`.
+pub async fn thread(
+    state: &AppState,
+    user: &User,
+    room: RoomId,
+    parent: MessageId,
+    before: Option<MessageId>,
+    limit: usize,
+) -> Result<ThreadPage, Refusal> {
+    rooms::check(&state.store, room, user, RoomAction::ReadHistory).await?;
+    let mut parent = state
+        .store
+        .message(parent)
+        .await?
+        .map(|(m, _)| m)
+        .filter(|m| m.room == room && m.thread.is_none())
+        .ok_or_else(|| {
+            Refusal::new(
+                ErrorCode::NotFound,
+                format!("thread {parent} does not exist in room {room}"),
+            )
+        })?;
+    let mut messages = state
+        .store
+        .thread_replies(parent.id, before, limit + 1)
+        .await?;
+    let more = messages.len() > limit;
+    if more {
+        messages.remove(0);
+    }
+    let store = &state.store;
+    let one = std::slice::from_mut(&mut parent);
+    store.with_reactions(one).await?;
+    store.with_files(one).await?;
+    store.with_participants(one).await?;
+    Ok(ThreadPage {
+        parent,
+        messages,
+        more,
+    })
 }
 
 /// The refusal for a message that does not exist — or that is in a room the
@@ -388,6 +473,48 @@ pub async fn react(
     Ok(())
 }
 
+/// Pins (`on`) or unpins a message, for a member who may read the room's
+/// history and write there (not archived, not muted) — in Slack and
+/// Mattermost anyone in the conversation may — and tells the room. Doing
+/// what is already done changes nothing and sends nothing.
+pub async fn pin(state: &AppState, user: &User, id: MessageId, on: bool) -> Result<(), Refusal> {
+    state.limits.react.admit(&user.id, "pinning")?;
+    let (_, _, access) = visible_message(state, user, id).await?;
+    access.check(RoomAction::ReadHistory)?;
+    access.check(RoomAction::Write)?;
+    match state.store.pin(id, user.id, on, MAX_PINS).await? {
+        Pinned::Changed(room) => {
+            state.hub.publish(
+                Topic::Room { room },
+                ServerFrame::Pinned {
+                    room,
+                    id,
+                    user: user.username.clone(),
+                    on,
+                },
+            );
+            Ok(())
+        }
+        Pinned::Unchanged => Ok(()),
+        Pinned::NoMessage => Err(no_such_message(id)),
+        Pinned::TooMany => Err(Invalid {
+            field: "id",
+            problem: format!("a room has at most {MAX_PINS} pinned messages; unpin one first"),
+        }
+        .into()),
+    }
+}
+
+/// A room's pinned messages, for someone who may read its history.
+pub async fn pins(
+    state: &AppState,
+    user: &User,
+    room: RoomId,
+) -> Result<Vec<PinnedMessage>, Refusal> {
+    rooms::check(&state.store, room, user, RoomAction::ReadHistory).await?;
+    Ok(state.store.pins(room).await?)
+}
+
 /// Deletes a message — the user's own, or anyone's for the room's owners and
 /// moderators and for admins (not in DMs: see [`rooms`]) — and tells its room.
 /// `from` is the client's address, for the audit entry of a moderator's
@@ -408,15 +535,36 @@ pub async fn delete(
             "you can delete only your own messages",
         ));
     }
-    let (room, change) = state
+    let deleted = state
         .store
         .delete_message(id)
         .await?
         .ok_or_else(|| no_such_message(id))?;
+    let room = deleted.room;
+    // In change order: a parent's replies, the message, a reply's parent.
+    for (reply, change) in deleted.replies {
+        state.hub.publish(
+            Topic::Room { room },
+            ServerFrame::Deleted {
+                room,
+                id: reply,
+                change,
+            },
+        );
+    }
     state.hub.publish(
         Topic::Room { room },
-        ServerFrame::Deleted { room, id, change },
+        ServerFrame::Deleted {
+            room,
+            id,
+            change: deleted.change,
+        },
     );
+    if let Some(thread) = deleted.thread {
+        state
+            .hub
+            .publish(Topic::Room { room }, ServerFrame::Thread(thread));
+    }
     // Any files it had are unreachable now (their row lost its message):
     // the sweep removes their bytes. Asking costs one query, which is less
     // than reading every edited, reacted or deleted message's files first.

@@ -70,6 +70,8 @@ pub fn api() -> Router<AppState> {
         .route("/rooms", get(rooms::list).post(rooms::create))
         .route("/rooms/{room}", patch(rooms::update))
         .route("/rooms/{room}/messages", get(rooms::messages))
+        .route("/rooms/{room}/threads/{id}", get(rooms::thread))
+        .route("/rooms/{room}/pins", get(rooms::pins))
         .route("/rooms/{room}/mutes", post(rooms::mute))
         .route("/rooms/{room}/mutes/{user}", delete(rooms::unmute))
         .route("/rooms/{room}/bans", get(rooms::bans).post(rooms::ban))

@@ -798,6 +798,7 @@ mod tests {
             author_deactivated: false,
             reactions: Vec::new(),
             files: Vec::new(),
+            ..Default::default()
         }
     }
 

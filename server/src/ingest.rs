@@ -12,7 +12,7 @@
 //! client that sends faster than the database can store.
 
 use crate::{
-    hub::{encode, Hub, Outbox},
+    hub::{encode, Hub, Outbox, Topic},
     store::{NewMessage, Store},
 };
 use app::protocol::{ErrorCode, ErrorFrame, ServerFrame};
@@ -101,6 +101,11 @@ async fn store_batch(store: &Store, hub: &Hub, batch: &mut Vec<Submission>) {
                 let (id, room) = (st.message.id, st.message.room);
                 if st.fresh {
                     hub.publish_message(st.message, &sub.reply);
+                    // The reply first, then its parent's new count: a client
+                    // that sees the count can find the reply.
+                    if let Some(thread) = st.thread {
+                        hub.publish(Topic::Room { room }, ServerFrame::Thread(thread));
+                    }
                 }
                 crate::metrics::acked(sub.queued_at.elapsed());
                 sub.reply.push(encode(&ServerFrame::Ack {

@@ -511,6 +511,20 @@ pub async fn messages(
     call(Method::Get, &path, None).await
 }
 
+/// `GET /api/rooms/{room}/threads/{parent}`: the parent and a page of replies.
+pub async fn thread(
+    room: RoomId,
+    parent: MessageId,
+    before: Option<MessageId>,
+    limit: usize,
+) -> Result<crate::protocol::ThreadPage, ApiError> {
+    let path = match before {
+        Some(id) => format!("/api/rooms/{room}/threads/{parent}?before={id}&limit={limit}"),
+        None => format!("/api/rooms/{room}/threads/{parent}?limit={limit}"),
+    };
+    call(Method::Get, &path, None).await
+}
+
 /// `GET /api/search` (see [`search_path`]).
 pub async fn search(ask: &SearchAsk) -> Result<crate::protocol::SearchPage, ApiError> {
     call(Method::Get, &search_path(ask), None).await

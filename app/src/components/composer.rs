@@ -5,6 +5,9 @@
 //! (arrows move, Enter or Tab picks, Escape closes). Files come with the
 //! attach button, a paste or a drop (`state::attachments`); a message with
 //! files may have no text, and waits until they have uploaded.
+//!
+//! The same form, with `thread`, writes replies in a thread's pane, with an
+//! "also send to the room" box.
 
 use std::time::Duration;
 
@@ -14,8 +17,9 @@ use super::{attach_button::AttachButton, attachment_chips::AttachmentChips, use_
 use crate::client::browser;
 use crate::i18n::*;
 use crate::language::tr;
-use crate::protocol::{RoomId, MAX_BODY_CHARS};
+use crate::protocol::{MessageId, RoomId, MAX_BODY_CHARS};
 use crate::state::attachments::Attachments;
+use crate::state::outbox::ThreadReply;
 use crate::text;
 use crate::validate::{Invalid, MessageBody};
 
@@ -54,16 +58,34 @@ fn before_cursor(el: &leptos::web_sys::HtmlTextAreaElement, value: &str) -> Opti
 }
 
 #[component]
-pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
+pub fn Composer(
+    room: RoomId,
+    name: Memo<String>,
+    /// Replies in this message's thread.
+    #[prop(optional)]
+    thread: Option<MessageId>,
+) -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
-    let text = RwSignal::new(chat.draft(room));
+    // A thread's reply box keeps no draft: it closes with its pane.
+    let text = RwSignal::new(if thread.is_none() {
+        chat.draft(room)
+    } else {
+        String::new()
+    });
     // Keep the draft when the room closes (switching rooms rebuilds this form).
     on_cleanup(move || {
-        if let Some(draft) = text.try_get_untracked() {
+        if let Some(draft) = text.try_get_untracked().filter(|_| thread.is_none()) {
             chat.set_draft(room, draft);
         }
     });
+    // Element ids, apart for the room's box and a thread's.
+    let prefix = if thread.is_some() {
+        "thread-composer"
+    } else {
+        "composer"
+    };
+    let also_in_room = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let input = NodeRef::<leptos::html::Textarea>::new();
     let length = Memo::new(move |_| text.with(|t| t.chars().count()));
@@ -85,11 +107,17 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
         }
         match MessageBody::parse_with_files(&typed, files) {
             Ok(body) => {
-                chat.send_message(room, body, attachments.take());
+                let reply = thread.map(|parent| ThreadReply {
+                    parent,
+                    also_in_room: also_in_room.get_untracked(),
+                });
+                chat.send_message(room, body, attachments.take(), reply);
                 text.set(String::new());
                 error.set(None);
                 // Sending is reading: jump to the newest message, ours.
-                chat.at_bottom.set(true);
+                if reply.is_none_or(|r| r.also_in_room) {
+                    chat.at_bottom.set(true);
+                }
             }
             Err(e) => error.set(Some(body_problem(i18n.get_locale_untracked(), &e, &typed))),
         }
@@ -191,11 +219,14 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
         ev.prevent_default();
         send();
     };
-    let label = move || t_string!(i18n, chat.composer.label, room = name.get()).to_string();
+    let label = move || match thread {
+        None => t_string!(i18n, chat.composer.label, room = name.get()).to_string(),
+        Some(_) => t_string!(i18n, chat.thread.composer_label).to_string(),
+    };
 
     view! {
         <form class="composer" on:submit=on_submit on:dragover=attachments.on_drag_over() on:drop=attachments.on_drop()>
-            <label class="visually-hidden" for="composer-input">{label}</label>
+            <label class="visually-hidden" for=format!("{prefix}-input")>{label}</label>
             <Show when=move || suggestions.with(|s| !s.is_empty())>
                 <ul class="canned-list mention-list" role="listbox" aria-label=tr(i18n, |l| td_string!(l, chat.composer.mention_list))>
                     {move || suggestions.get().into_iter().enumerate().map(|(i, name)| {
@@ -221,11 +252,11 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
             <div class="composer-box" class:invalid=move || error.with(Option::is_some)>
                 <AttachButton attachments/>
                 <textarea
-                    id="composer-input"
+                    id=format!("{prefix}-input")
                     node_ref=input
                     rows="1"
                     placeholder=label
-                    aria-describedby="composer-hint composer-error"
+                    aria-describedby=format!("{prefix}-hint {prefix}-error")
                     aria-autocomplete="list"
                     aria-invalid=move || error.with(Option::is_some).to_string()
                     prop:value=move || text.get()
@@ -245,7 +276,14 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                 </button>
             </div>
             <div class="composer-footer">
-                <span id="composer-hint" class="muted small">
+                {thread.map(|_| view! {
+                    <label class="also-in-room small">
+                        <input type="checkbox" prop:checked=move || also_in_room.get()
+                            on:change=move |ev| also_in_room.set(event_target_checked(&ev))/>
+                        {move || t_string!(i18n, chat.thread.also_in_room, room = name.get()).to_string()}
+                    </label>
+                })}
+                <span id=format!("{prefix}-hint") class="muted small">
                     {t!(i18n, chat.composer.hint, <kbd> = <kbd/>)}
                 </span>
                 <Show when=move || { length.get() >= COUNTER_FROM }>
@@ -254,7 +292,7 @@ pub fn Composer(room: RoomId, name: Memo<String>) -> impl IntoView {
                     </span>
                 </Show>
             </div>
-            <p id="composer-error" class="field-error" aria-live="polite">{move || error.get()}</p>
+            <p id=format!("{prefix}-error") class="field-error" aria-live="polite">{move || error.get()}</p>
             <Show when=move || chat.outbox.with(|o| o.slowed_until().is_some())>
                 <SlowedDown/>
             </Show>

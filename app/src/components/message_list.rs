@@ -62,10 +62,19 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
     let scroller = NodeRef::<leptos::html::Div>::new();
+    // The room's history: thread replies only when also sent to the room.
     let shown = Memo::new(move |_| {
         chat.timelines.with(|t| {
             t.get(&room)
-                .map(|t| rows(t.messages(), browser::local_day))
+                .map(|t| {
+                    let in_room: Vec<ChatMessage> = t
+                        .messages()
+                        .iter()
+                        .filter(|m| m.in_room())
+                        .cloned()
+                        .collect();
+                    rows(&in_room, browser::local_day)
+                })
                 .unwrap_or_default()
         })
     });
@@ -78,8 +87,13 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
     let seen_by = Memo::new(move |_| {
         let me = chat.me.with(|m| m.as_ref().map(|u| u.username.clone()))?;
         let newest = chat.timelines.with(|t| {
-            t.get(&room)
-                .and_then(|t| t.messages().last().map(|m| (m.id, m.author == me)))
+            t.get(&room).and_then(|t| {
+                t.messages()
+                    .iter()
+                    .rev()
+                    .find(|m| m.in_room())
+                    .map(|m| (m.id, m.author == me))
+            })
         });
         let (id, mine) = newest?;
         if !mine {
@@ -106,10 +120,13 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
     });
     let pending = Memo::new(move |_| {
         chat.outbox.with(|o| {
-            o.for_room(room, |id: MessageId| {
+            let mut list = o.for_room(room, |id: MessageId| {
                 chat.timelines
                     .with(|t| t.get(&room).is_some_and(|t| t.contains(id)))
-            })
+            });
+            // A reply on its way shows in its thread's pane.
+            list.retain(|p| p.reply.is_none_or(|r| r.also_in_room));
+            list
         })
     });
 
@@ -246,7 +263,7 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
                     </div>
                     <For
                         each=move || shown.get()
-                        key=|row| (row.message.id, row.message.edited_at, row.continued, row.day.clone(), row.message.reactions.clone())
+                        key=|row| (row.message.id, row.message.edited_at, row.continued, row.day.clone(), row.message.reactions.clone(), row.message.replies, row.message.last_reply_at)
                         children=move |row| view! { <MessageRow row/> }
                     />
                     {move || seen_by.get().map(|names| view! {
@@ -286,6 +303,7 @@ mod tests {
             author_deactivated: false,
             reactions: Vec::new(),
             files: Vec::new(),
+            ..Default::default()
         }
     }
 

@@ -1,6 +1,8 @@
 //! One stored message: author, time, text, and — for its author, or an admin
 //! deleting — inline edit and delete. Edits and deletes are sent as frames and
 //! show when the server's `edited`/`deleted` comes back, to every viewer alike.
+//! In a room, a message can be answered in a thread: a button opens its
+//! pane, and a line under it counts its replies.
 
 use leptos::prelude::*;
 
@@ -16,7 +18,12 @@ use crate::text;
 use crate::validate::MessageBody;
 
 #[component]
-pub fn MessageRow(row: Row) -> impl IntoView {
+pub fn MessageRow(
+    row: Row,
+    /// Shown in a thread's pane: no thread button or reply count there.
+    #[prop(optional)]
+    in_thread: bool,
+) -> impl IntoView {
     let chat = use_chat();
     let i18n = use_i18n();
     let Row {
@@ -25,7 +32,23 @@ pub fn MessageRow(row: Row) -> impl IntoView {
         day,
     } = row;
     let id = message.id;
+    let room = message.room;
     let author = message.author.clone();
+    // A message of the room may start a thread; a reply also sent to the
+    // room says so and opens its thread.
+    let starts_thread = !in_thread && message.thread.is_none();
+    let reply_of = message.thread.filter(|_| !in_thread);
+    let summary = (starts_thread && message.replies > 0).then(|| {
+        let n = message.replies;
+        let last = message.last_reply_at.map(|at| {
+            if browser::local_day(at) == browser::local_day(chrono::Utc::now()) {
+                browser::local_time(at)
+            } else {
+                format!("{} {}", browser::local_day(at), browser::local_time(at))
+            }
+        });
+        (n, last, message.participants.clone())
+    });
     // "bob (deactivated)" for an account an admin has deactivated since: the
     // words come from the stylesheet, per `<html lang>`. A translation key
     // used here, or another element, cost every page's first load 23–65 KB
@@ -148,6 +171,11 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                     let author = author.clone();
                     move || card.with(Option::is_some).then(|| view! { <ProfileCard name=author.clone() open=card/> })
                 }
+                {reply_of.map(|parent| view! {
+                    <button type="button" class="link-button thread-origin small" on:click=move |_| chat.open_thread(room, parent)>
+                        {tr(i18n, |l| td_string!(l, chat.thread.replied_to))}
+                    </button>
+                })}
                 <Show
                     when=move || editing.get()
                     fallback={
@@ -190,6 +218,21 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                 </Show>
                 {(!message.files.is_empty()).then(|| view! { <MessageFiles files=message.files.clone()/> })}
                 <Reactions id reactions=message.reactions.clone() picking/>
+                {summary.map(|(n, last, people)| view! {
+                    <button type="button" class="thread-summary" data-testid="thread-summary" on:click=move |_| chat.open_thread(room, id)>
+                        <span class="thread-faces" aria-hidden="true">
+                            {people.into_iter().take(3).map(|name| view! { <Avatar name/> }).collect_view()}
+                        </span>
+                        <span class="thread-replies">{move || if n == 1 {
+                            t_string!(i18n, chat.thread.one_reply).to_string()
+                        } else {
+                            t_string!(i18n, chat.thread.replies, count = browser::number(n as usize)).to_string()
+                        }}</span>
+                        {last.clone().map(|when| view! {
+                            <span class="muted small">{move || t_string!(i18n, chat.thread.last_reply, when = when.clone()).to_string()}</span>
+                        })}
+                    </button>
+                })}
                 <Show when=move || confirming.get()>
                     <div class="confirm" role="group" aria-label=tr(i18n, |l| td_string!(l, chat.message.confirm_delete_label))>
                         {tr(i18n, |l| td_string!(l, chat.message.confirm_delete))}
@@ -210,6 +253,16 @@ pub fn MessageRow(row: Row) -> impl IntoView {
                         aria-label=tr(i18n, |l| td_string!(l, chat.reactions.add))
                         title=tr(i18n, |l| td_string!(l, chat.reactions.add))
                         on:click=move |ev| super::reactions::toggle(picking, &ev)>"☺"</button>
+                    {starts_thread.then(|| view! {
+                        <button class="icon-button" type="button" data-testid="reply-in-thread"
+                            aria-label=tr(i18n, |l| td_string!(l, chat.thread.reply))
+                            title=tr(i18n, |l| td_string!(l, chat.thread.reply))
+                            on:click=move |_| chat.open_thread(room, id)>
+                            <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                                <path d="M4 5h16v11H9l-5 4z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>
+                            </svg>
+                        </button>
+                    })}
                     <Show when=can_edit.clone()>
                         <button class="icon-button" type="button" aria-label=tr(i18n, |l| td_string!(l, chat.message.edit_label)) title=tr(i18n, |l| td_string!(l, chat.message.edit_title)) on:click=move |_| {
                             editing.set(true);

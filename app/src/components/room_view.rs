@@ -1,7 +1,8 @@
 //! The main pane for one room: header (name, topic, who is online, the
 //! settings for its owners and moderators, leave), the message list, the
 //! typing line, the composer — or why there is none (an archived room, a
-//! mute) — and the online list beside.
+//! mute) — and beside it the online list, or the thread opened from a
+//! message.
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -9,7 +10,7 @@ use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use super::{
     composer::Composer, message_list::MessageList, online_list::OnlineList,
-    room_settings::RoomSettingsForm, typing_line::TypingLine, use_chat,
+    room_settings::RoomSettingsForm, thread_pane::ThreadPane, typing_line::TypingLine, use_chat,
 };
 use crate::client::browser;
 use crate::i18n::*;
@@ -55,6 +56,17 @@ pub fn RoomView(
             r.get(room)
                 .is_some_and(|x| !x.is_dm() && (admin || x.role >= Some(RoomRole::Moderator)))
         })
+    });
+    // A thread open in another room closes with it.
+    if chat
+        .thread
+        .with_untracked(|t| t.as_ref().is_some_and(|v| v.room != room))
+    {
+        chat.close_thread();
+    }
+    let threading = Memo::new(move |_| {
+        chat.thread
+            .with(|t| t.as_ref().is_some_and(|v| v.room == room))
     });
     let settings_open = RwSignal::new(false);
     // A public room's members, for those who moderate it, on demand (a
@@ -185,7 +197,7 @@ pub fn RoomView(
             <Show when=move || settings_open.get() && manages.get()>
                 <RoomSettingsForm room open=settings_open/>
             </Show>
-            <div class="room-body">
+            <div class="room-body" class:threading=move || threading.get()>
                 <div class="room-main">
                     <MessageList room name/>
                     <TypingLine room/>
@@ -196,7 +208,11 @@ pub fn RoomView(
                         }),
                     }}
                 </div>
-                <OnlineList room members_open/>
+                {move || if threading.get() {
+                    Either::Left(view! { <ThreadPane room name/> })
+                } else {
+                    Either::Right(view! { <OnlineList room members_open/> })
+                }}
             </div>
         </section>
     }

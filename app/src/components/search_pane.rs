@@ -78,7 +78,14 @@ pub fn SearchPane() -> impl IntoView {
     };
     let open = move |result: &SearchResult| {
         let (room, id) = (result.room, result.message.id);
-        chat.focus.set(Some((room, id)));
+        match result.message.thread.filter(|_| !result.message.in_room()) {
+            // A reply only its thread shows: open the thread, lit there.
+            Some(parent) => {
+                chat.open_thread(room, parent);
+                chat.flash.set(Some(id));
+            }
+            None => chat.focus.set(Some((room, id))),
+        }
         if browser::narrow_screen() {
             search.close();
         }

@@ -19,10 +19,10 @@ use crate::protocol::{
     RoomSummary, ServerFrame, User, JOIN_HISTORY,
 };
 use crate::state::announcements::{Announcements, Reader};
-use crate::state::attachments::file_ids;
-use crate::state::outbox::{Outbox, Pending};
+use crate::state::outbox::{Outbox, Pending, ThreadReply};
 use crate::state::profiles::Profiles;
 use crate::state::search::Search;
+use crate::state::thread::ThreadView;
 use crate::state::{rooms::Rooms, timeline::Timeline};
 use crate::validate::MessageBody;
 
@@ -124,6 +124,8 @@ pub struct Chat {
     pub focus: RwSignal<Option<(RoomId, MessageId)>>,
     /// The message just revealed, highlighted for a moment.
     pub flash: RwSignal<Option<MessageId>>,
+    /// The thread open beside the room, if any.
+    pub thread: RwSignal<Option<ThreadView>>,
     /// The UI's language, for notices made here.
     lang: Lang,
 }
@@ -155,6 +157,7 @@ impl Chat {
             search: Search::new(),
             focus: RwSignal::new(None),
             flash: RwSignal::new(None),
+            thread: RwSignal::new(None),
             lang: Lang::here(),
         }
     }
@@ -202,12 +205,7 @@ impl Chat {
                 chat.subscribe(room);
             }
             for pending in chat.outbox.with_untracked(Outbox::unacked) {
-                chat.connection.link.send(&ClientFrame::Send {
-                    room: pending.room,
-                    files: file_ids(&pending.files),
-                    body: pending.body,
-                    client_id: pending.client_id,
-                });
+                chat.connection.link.send(&pending.frame());
             }
         });
     }
@@ -300,12 +298,17 @@ impl Chat {
                 body,
                 edited_at,
                 change,
-            } => self.timelines.update(|t| {
-                if let Some(t) = t.get_mut(&room) {
-                    t.edit(id, body, edited_at);
-                    t.saw_change(change);
-                }
-            }),
+            } => {
+                self.in_thread(room, |v| {
+                    v.messages.edit(id, body.clone(), edited_at);
+                });
+                self.timelines.update(|t| {
+                    if let Some(t) = t.get_mut(&room) {
+                        t.edit(id, body, edited_at);
+                        t.saw_change(change);
+                    }
+                })
+            }
             ServerFrame::Reaction {
                 room,
                 id,
@@ -313,28 +316,55 @@ impl Chat {
                 user,
                 on,
                 change,
-            } => self.timelines.update(|t| {
-                if let Some(t) = t.get_mut(&room) {
-                    t.react(id, &emoji, &user, on);
-                    t.saw_change(change);
-                }
-            }),
+            } => {
+                self.in_thread(room, |v| {
+                    v.messages.react(id, &emoji, &user, on);
+                });
+                self.timelines.update(|t| {
+                    if let Some(t) = t.get_mut(&room) {
+                        t.react(id, &emoji, &user, on);
+                        t.saw_change(change);
+                    }
+                })
+            }
             ServerFrame::Reactions {
                 room,
                 id,
                 reactions,
                 change,
-            } => self.timelines.update(|t| {
-                if let Some(t) = t.get_mut(&room) {
-                    t.set_reactions(id, reactions);
+            } => {
+                self.in_thread(room, |v| {
+                    v.messages.set_reactions(id, reactions.clone());
+                });
+                self.timelines.update(|t| {
+                    if let Some(t) = t.get_mut(&room) {
+                        t.set_reactions(id, reactions);
+                        t.saw_change(change);
+                    }
+                })
+            }
+            ServerFrame::Pinned { .. } => {}
+            ServerFrame::Thread(state) => {
+                self.in_thread(state.room, |v| {
+                    v.counted(&state);
+                });
+                self.timelines.update(|t| {
+                    if let Some(t) = t.get_mut(&state.room) {
+                        t.set_thread(&state);
+                        t.saw_change(state.change);
+                    }
+                })
+            }
+            ServerFrame::Deleted { room, id, change } => {
+                self.in_thread(room, |v| {
+                    v.messages.remove(id);
+                });
+                self.timelines.update(|t| {
+                    let t = t.entry(room).or_default();
+                    t.remove(id);
                     t.saw_change(change);
-                }
-            }),
-            ServerFrame::Deleted { room, id, change } => self.timelines.update(|t| {
-                let t = t.entry(room).or_default();
-                t.remove(id);
-                t.saw_change(change);
-            }),
+                })
+            }
             ServerFrame::Receipts { room, receipts } => self.receipts.update(|r| {
                 r.insert(room, receipts.into_iter().map(|u| (u.user, u.id)).collect());
             }),
@@ -476,9 +506,10 @@ impl Chat {
             }
         });
         self.send_queued();
+        let following: Vec<bool> = fresh.iter().map(|m| self.follows_thread(m, &me)).collect();
         self.rooms.update(|r| {
-            for m in &fresh {
-                r.saw_message(m, &me, viewing);
+            for (m, following) in fresh.iter().zip(following) {
+                r.saw_message(m, &me, viewing, following);
             }
         });
         if more && !reset && !partial && !fresh_join {
@@ -497,13 +528,130 @@ impl Chat {
             .update(|o| o.settle(m.client_id.as_deref(), m.id));
         self.send_queued();
         let viewing = self.is_viewing(room);
+        let following = self.follows_thread(&m, &me);
         self.rooms.update(|r| {
-            r.saw_message(&m, &me, viewing);
+            r.saw_message(&m, &me, viewing, following);
         });
+        if m.thread.is_some() {
+            self.in_thread(room, |v| v.saw(&m));
+            if following {
+                self.thread_news(&m);
+            }
+        }
         self.timelines.update(|t| {
             t.entry(room).or_default().insert(m);
         });
         self.mark_read(room);
+    }
+
+    /// Runs `f` on the open thread when it is in `room`.
+    fn in_thread(&self, room: RoomId, f: impl FnOnce(&mut ThreadView)) {
+        if self
+            .thread
+            .with_untracked(|t| t.as_ref().is_some_and(|v| v.in_room(room)))
+        {
+            self.thread.update(|t| {
+                if let Some(v) = t.as_mut() {
+                    f(v);
+                }
+            });
+        }
+    }
+
+    /// Whether `m` is a reply by someone else in a thread we take part in:
+    /// we wrote its first message, or replied in it (as far as this tab
+    /// knows: the parent's repliers, and the replies it holds).
+    fn follows_thread(&self, m: &ChatMessage, me: &str) -> bool {
+        let Some(parent) = m.thread else {
+            return false;
+        };
+        if m.author == me || me.is_empty() {
+            return false;
+        }
+        let in_list = |t: &Timeline| {
+            t.get(parent)
+                .is_some_and(|p| p.author == me || p.participants.iter().any(|x| x == me))
+                || t.messages()
+                    .iter()
+                    .any(|r| r.thread == Some(parent) && r.author == me)
+        };
+        self.timelines
+            .with_untracked(|t| t.get(&m.room).is_some_and(in_list))
+            || self.thread.with_untracked(|t| {
+                t.as_ref()
+                    .is_some_and(|v| v.parent == parent && in_list(&v.messages))
+            })
+    }
+
+    /// A reply in a thread we follow: a desktop notification (when allowed),
+    /// unless the thread is open in front of us.
+    fn thread_news(&self, m: &ChatMessage) {
+        let Some(parent) = m.thread else { return };
+        let open = self.visible.get_untracked()
+            && self
+                .thread
+                .with_untracked(|t| t.as_ref().is_some_and(|v| v.parent == parent));
+        if !open {
+            let lang = self.lang.get();
+            let who = self.profiles.shown(&m.author);
+            let title = td_string!(lang, chat.thread.news, who = who).to_string();
+            browser::notify(&title, &m.body);
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Threads
+    // -----------------------------------------------------------------------
+
+    /// Opens the thread of message `parent` of `room` beside it: its first
+    /// page of replies comes over HTTP, later ones live.
+    pub fn open_thread(&self, room: RoomId, parent: MessageId) {
+        if self
+            .thread
+            .with_untracked(|t| t.as_ref().is_some_and(|v| v.parent == parent))
+        {
+            return;
+        }
+        self.thread.set(Some(ThreadView::new(room, parent)));
+        self.fetch_thread(room, parent, None);
+    }
+
+    pub fn close_thread(&self) {
+        self.thread.set(None);
+    }
+
+    /// The open thread's replies before those loaded.
+    pub fn load_older_replies(&self) {
+        let Some((room, parent, oldest)) = self.thread.with_untracked(|t| {
+            t.as_ref()
+                .filter(|v| v.messages.older)
+                .map(|v| (v.room, v.parent, v.oldest_reply()))
+        }) else {
+            return;
+        };
+        self.fetch_thread(room, parent, oldest);
+    }
+
+    fn fetch_thread(&self, room: RoomId, parent: MessageId, before: Option<MessageId>) {
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            match http::thread(room, parent, before, OLDER_PAGE).await {
+                Ok(page) => chat.thread.update(|t| {
+                    if let Some(v) = t.as_mut().filter(|v| v.parent == parent) {
+                        v.page(page.parent, page.messages, page.more);
+                    }
+                }),
+                Err(e) => {
+                    let error = error_text(chat.lang, &e);
+                    chat.notice.set(Some(
+                        td_string!(chat.lang.get(), chat.thread.could_not_load, error).to_string(),
+                    ));
+                    if before.is_none() {
+                        chat.close_thread();
+                    }
+                }
+            }
+        });
     }
 
     fn on_typing(&self, room: RoomId, user: String) {
@@ -624,12 +772,7 @@ impl Chat {
     /// next `hello` sends it (it stays in the outbox as being sent).
     fn send_pending(&self, p: Pending) {
         if self.connection.online() {
-            self.connection.link.send(&ClientFrame::Send {
-                room: p.room,
-                files: file_ids(&p.files),
-                body: p.body,
-                client_id: p.client_id,
-            });
+            self.connection.link.send(&p.frame());
         }
     }
 
@@ -650,22 +793,27 @@ impl Chat {
 
     /// Shows the message as pending at once; sends it now if connected (and
     /// not slowed down: then it waits its turn), else on the next `hello`.
-    /// `files` are uploaded already (`state::attachments`).
-    pub fn send_message(&self, room: RoomId, body: MessageBody, files: Vec<FileInfo>) {
+    /// `files` are uploaded already (`state::attachments`); `reply` makes it
+    /// a thread reply.
+    pub fn send_message(
+        &self,
+        room: RoomId,
+        body: MessageBody,
+        files: Vec<FileInfo>,
+        reply: Option<ThreadReply>,
+    ) {
         let client_id = browser::new_client_id();
         let body = body.into_string();
-        let ids = file_ids(&files);
-        let now = self
+        let sent = self
             .outbox
-            .try_update(|o| o.push(client_id.clone(), room, body.clone(), files))
-            .unwrap_or(false);
-        if now && self.connection.online() {
-            self.connection.link.send(&ClientFrame::Send {
-                room,
-                body,
-                client_id,
-                files: ids,
-            });
+            .try_update(|o| {
+                o.push(client_id, room, body, files, reply)
+                    .then(|| o.newest().cloned())
+                    .flatten()
+            })
+            .flatten();
+        if let Some(p) = sent.filter(|_| self.connection.online()) {
+            self.connection.link.send(&p.frame());
         }
     }
 
@@ -954,6 +1102,7 @@ mod tests {
             author_deactivated: false,
             reactions: Vec::new(),
             files: Vec::new(),
+            ..Default::default()
         }
     }
 
@@ -1012,7 +1161,12 @@ mod tests {
     }
 
     fn send(chat: Chat, text: &str) -> String {
-        chat.send_message(RoomId(1), MessageBody::parse(text).unwrap(), Vec::new());
+        chat.send_message(
+            RoomId(1),
+            MessageBody::parse(text).unwrap(),
+            Vec::new(),
+            None,
+        );
         chat.outbox
             .with_untracked(|o| o.unacked().last().unwrap().client_id.clone())
     }
@@ -1378,7 +1532,12 @@ mod tests {
                 retry_after_ms: Some(3_000),
                 client_id: Some(first.clone()),
             }));
-            chat.send_message(RoomId(1), MessageBody::parse("three").unwrap(), Vec::new());
+            chat.send_message(
+                RoomId(1),
+                MessageBody::parse("three").unwrap(),
+                Vec::new(),
+                None,
+            );
             let status = |id: &str| {
                 chat.outbox
                     .with_untracked(|o| o.get(id).map(|p| p.status.clone()))

@@ -7,7 +7,7 @@
 //! again with the same `client_id`; the server stores each `client_id` once.
 //! Pure data: no signals, no I/O, tested natively.
 
-use crate::protocol::{FileInfo, MessageId, RoomId};
+use crate::protocol::{ClientFrame, FileInfo, MessageId, RoomId};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pending {
@@ -17,7 +17,33 @@ pub struct Pending {
     /// Its attachments, uploaded already: shown with the pending copy and
     /// sent again with it (their ids) after a reconnect or a retry.
     pub files: Vec<FileInfo>,
+    /// A thread reply: where it goes.
+    pub reply: Option<ThreadReply>,
     pub status: PendingStatus,
+}
+
+/// A message written in a thread's pane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadReply {
+    /// The thread's first message.
+    pub parent: MessageId,
+    /// "Also send to the room".
+    pub also_in_room: bool,
+}
+
+impl Pending {
+    /// The `send` frame that posts it (again: the same `client_id` is
+    /// stored once).
+    pub fn frame(&self) -> ClientFrame {
+        ClientFrame::Send {
+            room: self.room,
+            body: self.body.clone(),
+            client_id: self.client_id.clone(),
+            files: self.files.iter().map(|f| f.id.clone()).collect(),
+            thread: self.reply.map(|r| r.parent),
+            also_in_room: self.reply.is_some_and(|r| r.also_in_room),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -62,6 +88,7 @@ impl Outbox {
         room: RoomId,
         body: String,
         files: Vec<FileInfo>,
+        reply: Option<ThreadReply>,
     ) -> bool {
         let now = !self.held();
         self.items.push(Pending {
@@ -69,6 +96,7 @@ impl Outbox {
             room,
             body,
             files,
+            reply,
             status: if now {
                 PendingStatus::Sending
             } else {
@@ -184,6 +212,11 @@ impl Outbox {
         (!held).then_some(p)
     }
 
+    /// The message written last.
+    pub fn newest(&self) -> Option<&Pending> {
+        self.items.last()
+    }
+
     pub fn remove(&mut self, client_id: &str) {
         self.items.retain(|p| p.client_id != client_id);
     }
@@ -224,9 +257,9 @@ mod tests {
 
     fn outbox() -> Outbox {
         let mut o = Outbox::default();
-        o.push("c1".into(), RoomId(1), "one".into(), Vec::new());
-        o.push("c2".into(), RoomId(1), "two".into(), Vec::new());
-        o.push("c3".into(), RoomId(2), "three".into(), Vec::new());
+        o.push("c1".into(), RoomId(1), "one".into(), Vec::new(), None);
+        o.push("c2".into(), RoomId(1), "two".into(), Vec::new(), None);
+        o.push("c3".into(), RoomId(2), "three".into(), Vec::new(), None);
         o
     }
 
@@ -285,7 +318,13 @@ mod tests {
             height: Some(3),
         };
         let mut o = Outbox::default();
-        o.push("c1".into(), RoomId(1), String::new(), vec![file.clone()]);
+        o.push(
+            "c1".into(),
+            RoomId(1),
+            String::new(),
+            vec![file.clone()],
+            None,
+        );
         assert_eq!(o.unacked()[0].files, vec![file.clone()]);
         o.fail("c1", "refused".into());
         assert_eq!(o.retry("c1").unwrap().files, vec![file.clone()]);
@@ -305,7 +344,13 @@ mod tests {
     fn a_slowed_down_burst_goes_out_in_order_one_at_a_time() {
         let mut o = Outbox::default();
         for n in 1..=6 {
-            assert!(o.push(format!("c{n}"), RoomId(1), format!("m{n}"), Vec::new()));
+            assert!(o.push(
+                format!("c{n}"),
+                RoomId(1),
+                format!("m{n}"),
+                Vec::new(),
+                None
+            ));
         }
         o.ack("c1", MessageId(1), true);
         o.ack("c2", MessageId(2), true);
@@ -316,7 +361,7 @@ mod tests {
         o.slow_down("c4", 1_100.0);
         assert_eq!(o.slowed_until(), Some(1_200.0));
         // A message written now waits behind them.
-        assert!(!o.push("c7".into(), RoomId(1), "m7".into(), Vec::new()));
+        assert!(!o.push("c7".into(), RoomId(1), "m7".into(), Vec::new(), None));
         assert!(o.unacked().is_empty(), "nothing is in flight");
         assert_eq!(o.next_to_send(), None, "paused");
         o.resume(1_100.0);
@@ -330,7 +375,7 @@ mod tests {
             if p.client_id == "c4" && sent.iter().filter(|c| *c == "c4").count() == 1 {
                 // Refused again: it is still first in line.
                 o.slow_down("c4", 2_000.0);
-                assert!(!o.push("c8".into(), RoomId(1), "m8".into(), Vec::new()));
+                assert!(!o.push("c8".into(), RoomId(1), "m8".into(), Vec::new(), None));
                 o.resume(2_000.0);
                 continue;
             }
@@ -339,7 +384,7 @@ mod tests {
         assert_eq!(sent, vec!["c3", "c4", "c4", "c5", "c6", "c7", "c8"]);
         assert!(statuses(&o).is_empty());
         // The queue is empty: sends go straight out again.
-        assert!(o.push("c9".into(), RoomId(1), "m9".into(), Vec::new()));
+        assert!(o.push("c9".into(), RoomId(1), "m9".into(), Vec::new(), None));
         assert_eq!(o.slowed_until(), None);
     }
 

@@ -142,9 +142,17 @@ impl Rooms {
     }
 
     /// A message reached us. Counts it as unread when it is newer than what
-    /// the list knew, `viewing` is false and `me` did not write it, and as a
-    /// mention too when it says `@me`. Returns whether it counted.
-    pub fn saw_message(&mut self, m: &ChatMessage, me: &str, viewing: bool) -> bool {
+    /// the list knew, `viewing` is false and `me` did not write it (a thread
+    /// reply only when also sent to the room, or when `following` its
+    /// thread), and as a mention too when it says `@me` (in a reply as well,
+    /// as the server counts). Returns whether it counted.
+    pub fn saw_message(
+        &mut self,
+        m: &ChatMessage,
+        me: &str,
+        viewing: bool,
+        following: bool,
+    ) -> bool {
         let Some(room) = self.get_mut(m.room) else {
             return false;
         };
@@ -153,13 +161,15 @@ impl Rooms {
         }
         room.last_message_id = Some(m.id);
         let counts = room.joined && !viewing && m.author != me;
-        if counts {
+        let mentioned = counts && crate::text::mentions(&m.body, me);
+        let unread = counts && (m.in_room() || following);
+        if unread {
             room.unread += 1;
-            if crate::text::mentions(&m.body, me) {
-                room.mentions += 1;
-            }
         }
-        counts
+        if mentioned {
+            room.mentions += 1;
+        }
+        unread || mentioned
     }
 
     pub fn mark_read(&mut self, id: RoomId) {
@@ -210,6 +220,7 @@ mod tests {
             author_deactivated: false,
             reactions: Vec::new(),
             files: Vec::new(),
+            ..Default::default()
         }
     }
 
@@ -218,14 +229,14 @@ mod tests {
         let mut r = Rooms::default();
         r.replace(vec![room(1, "general", true, 2, Some(10))]);
         // History the server already counted does not count again.
-        assert!(!r.saw_message(&msg(1, 9, "bob"), "ann", false));
-        assert!(!r.saw_message(&msg(1, 10, "bob"), "ann", false));
-        assert!(r.saw_message(&msg(1, 11, "bob"), "ann", false));
+        assert!(!r.saw_message(&msg(1, 9, "bob"), "ann", false, false));
+        assert!(!r.saw_message(&msg(1, 10, "bob"), "ann", false, false));
+        assert!(r.saw_message(&msg(1, 11, "bob"), "ann", false, false));
         // The same message replayed after a reconnect.
-        assert!(!r.saw_message(&msg(1, 11, "bob"), "ann", false));
+        assert!(!r.saw_message(&msg(1, 11, "bob"), "ann", false, false));
         // Our own messages and the room in view do not count.
-        assert!(!r.saw_message(&msg(1, 12, "ann"), "ann", false));
-        assert!(!r.saw_message(&msg(1, 13, "bob"), "ann", true));
+        assert!(!r.saw_message(&msg(1, 12, "ann"), "ann", false, false));
+        assert!(!r.saw_message(&msg(1, 13, "bob"), "ann", true, false));
         assert_eq!(r.get(RoomId(1)).unwrap().unread, 3);
         r.mark_read(RoomId(1));
         assert_eq!(r.get(RoomId(1)).unwrap().unread, 0);
@@ -237,10 +248,10 @@ mod tests {
         r.replace(vec![room(1, "general", true, 0, Some(1))]);
         let mut m = msg(1, 2, "bob");
         m.body = "@ann can you look?".into();
-        assert!(r.saw_message(&m, "ann", false));
+        assert!(r.saw_message(&m, "ann", false, false));
         let mut other = msg(1, 3, "bob");
         other.body = "@anna not you".into();
-        assert!(r.saw_message(&other, "ann", false));
+        assert!(r.saw_message(&other, "ann", false, false));
         let g = r.get(RoomId(1)).unwrap();
         assert_eq!((g.unread, g.mentions), (2, 1));
         r.mark_read(RoomId(1));
@@ -255,7 +266,7 @@ mod tests {
             room(1, "Alpha", false, 0, None),
         ]);
         assert_eq!(r.all()[0].name, "Alpha");
-        r.saw_message(&msg(2, 6, "bob"), "ann", false);
+        r.saw_message(&msg(2, 6, "bob"), "ann", false, false);
         r.refresh(vec![
             room(2, "zeta", true, 0, Some(5)),
             room(1, "Alpha", false, 0, None),

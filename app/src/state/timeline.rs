@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::protocol::{ChangeId, ChatMessage, MessageId, Reaction};
+use crate::protocol::{ChangeId, ChatMessage, MessageId, Reaction, ThreadState};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Timeline {
@@ -57,8 +57,11 @@ impl Timeline {
         self.messages.last().map(|m| m.id)
     }
 
+    /// The oldest message of the room's history (a thread reply that was
+    /// not sent to the room is not in its pages): where the next older
+    /// page ends.
     pub fn oldest(&self) -> Option<MessageId> {
-        self.messages.first().map(|m| m.id)
+        self.messages.iter().find(|m| m.in_room()).map(|m| m.id)
     }
 
     pub fn contains(&self, id: MessageId) -> bool {
@@ -163,6 +166,21 @@ impl Timeline {
         }
     }
 
+    /// Applies a `thread` frame: the parent's reply count, last reply and
+    /// repliers now. Returns false when the parent is not here.
+    pub fn set_thread(&mut self, state: &ThreadState) -> bool {
+        match self.position(state.id) {
+            Ok(i) => {
+                let m = &mut self.messages[i];
+                m.replies = state.replies;
+                m.last_reply_at = state.last_reply_at;
+                m.participants = state.participants.clone();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
     /// The `changes_since` to resume with.
     pub fn changes(&self) -> ChangeId {
         self.changes
@@ -234,6 +252,7 @@ mod tests {
             author_deactivated: false,
             reactions: Vec::new(),
             files: Vec::new(),
+            ..Default::default()
         }
     }
 

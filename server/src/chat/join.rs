@@ -13,8 +13,8 @@ use crate::{
     store::Change,
 };
 use app::protocol::{
-    ChangeId, ErrorCode, MessageId, RoomId, ServerFrame, JOIN_HISTORY, MAX_CHANGE_REPLAY,
-    MAX_REPLAY,
+    ChangeId, ErrorCode, MessageId, RoomId, ServerFrame, ThreadState, JOIN_HISTORY,
+    MAX_CHANGE_REPLAY, MAX_REPLAY,
 };
 
 /// How far before `since` a resume reaches in a cluster: longer than a node
@@ -162,6 +162,20 @@ impl Paced<'_> {
                             change,
                         })
                         .await?;
+                        // A parent whose thread changed (a reply came or
+                        // went): its counts now. Any message that ever had
+                        // a reply keeps its last reply's time.
+                        if message.last_reply_at.is_some() {
+                            self.send(&ServerFrame::Thread(ThreadState {
+                                room,
+                                id: message.id,
+                                replies: message.replies,
+                                last_reply_at: message.last_reply_at,
+                                participants: message.participants,
+                                change,
+                            }))
+                            .await?;
+                        }
                     }
                     Change::Deleted { change, room, id } => {
                         after = change;

@@ -6,6 +6,7 @@
 use crate::{
     audit,
     auth::AuthUser,
+    chat,
     error::{ApiError, ApiJson, ApiPath, ApiQuery},
     limits::ClientIp,
     rooms::{self, Departure, RoomAction},
@@ -14,8 +15,8 @@ use crate::{
 };
 use app::protocol::{
     AddMember, AuditAction, BanMember, CreateRoom, MessageId, MessagePage, MuteMember, OpenDm,
-    RoomBan, RoomId, RoomMember, RoomMute, RoomSettings, RoomSummary, SetRoomRole, UpdateRoom,
-    UserId, MAX_PAGE,
+    PinnedMessage, RoomBan, RoomId, RoomMember, RoomMute, RoomSettings, RoomSummary, SetRoomRole,
+    ThreadPage, UpdateRoom, UserId, MAX_PAGE,
 };
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Deserialize;
@@ -104,6 +105,40 @@ pub async fn messages(
         messages.remove(0);
     }
     Ok(Json(MessagePage { messages, more }))
+}
+
+/// `GET /api/rooms/{room}/threads/{id}`: a thread, a page of replies at a time.
+pub async fn thread(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath((room, parent)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<ThreadPage>, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        )));
+    }
+    let page = chat::thread(
+        &state,
+        &auth.user,
+        RoomId(room),
+        MessageId(parent),
+        q.before.map(MessageId),
+        limit,
+    )
+    .await?;
+    Ok(Json(page))
+}
+
+/// `GET /api/rooms/{room}/pins`: the room's pinned messages.
+pub async fn pins(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiPath(room): ApiPath<i64>,
+) -> Result<Json<Vec<PinnedMessage>>, ApiError> {
+    Ok(Json(chat::pins(&state, &auth.user, RoomId(room)).await?))
 }
 
 pub async fn members(

@@ -3,9 +3,10 @@
 //! lets a reconnecting client catch up on edits and deletes it missed.
 
 use super::files::{attach_files, Uploader};
+use super::threads::{count_reply, thread_participants};
 use super::BeginWrite;
 use super::{on_pool, Store, StoreError};
-use app::protocol::{ChangeId, ChatMessage, FileInfo, MessageId, RoomId, UserId};
+use app::protocol::{ChangeId, ChatMessage, FileInfo, MessageId, RoomId, ThreadState, UserId};
 use chrono::{DateTime, Timelike, Utc};
 
 /// The time now, to the millisecond: what a message's times are stored and
@@ -45,6 +46,11 @@ pub struct NewMessage {
     /// Uploads to attach, checked to be the author's and unsent
     /// (`files::attachable`); empty for almost every message.
     pub files: Vec<FileInfo>,
+    /// A reply: its thread's parent, checked to be a message of the same
+    /// room that is not a reply (`chat::ChatSession::post`).
+    pub thread: Option<MessageId>,
+    /// A reply also shown in the room.
+    pub also_in_room: bool,
 }
 
 /// A message's state after its newest change, as a resume replays it.
@@ -61,6 +67,19 @@ pub enum Change {
     },
 }
 
+/// What [`Store::delete_message`] did, in the order to tell the room:
+/// the replies that went with a parent, the message, then a reply's parent
+/// as it now is.
+#[derive(Debug, Clone)]
+pub struct Deleted {
+    pub room: RoomId,
+    pub change: ChangeId,
+    /// A parent's replies, deleted with it, each with its change.
+    pub replies: Vec<(MessageId, ChangeId)>,
+    /// A reply's parent after the reply left.
+    pub thread: Option<ThreadState>,
+}
+
 /// The stored form of a [`NewMessage`]. `fresh` is false when the same
 /// `(author, client_id)` was stored before: then `message` is that earlier one.
 #[derive(Debug, Clone)]
@@ -70,6 +89,9 @@ pub struct Stored {
     /// The files attached inside the transaction (moved into `message`
     /// before it is returned).
     files: Vec<FileInfo>,
+    /// A fresh reply: its thread's parent as it now is, to publish after
+    /// the message.
+    pub thread: Option<ThreadState>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -82,6 +104,10 @@ pub(super) struct MessageRow {
     sent_at: DateTime<Utc>,
     edited_at: Option<DateTime<Utc>>,
     author_deactivated: bool,
+    thread_id: Option<i64>,
+    also_in_room: bool,
+    reply_count: i32,
+    last_reply_at: Option<DateTime<Utc>>,
 }
 
 impl From<MessageRow> for ChatMessage {
@@ -97,14 +123,24 @@ impl From<MessageRow> for ChatMessage {
             author_deactivated: r.author_deactivated,
             reactions: Vec::new(),
             files: Vec::new(),
+            thread: r.thread_id.map(MessageId),
+            also_in_room: r.also_in_room,
+            replies: r.reply_count.max(0) as u32,
+            last_reply_at: r.last_reply_at,
+            participants: Vec::new(),
         }
     }
 }
 
-const SELECT: &str = "SELECT m.id, m.room_id, u.username AS author, m.body, m.client_id,
+pub(super) const SELECT: &str = "SELECT m.id, m.room_id, u.username AS author, m.body, m.client_id,
                              m.sent_at, m.edited_at,
-                             (u.deactivated_at IS NOT NULL) AS author_deactivated
+                             (u.deactivated_at IS NOT NULL) AS author_deactivated,
+                             m.thread_id, m.also_in_room, m.reply_count, m.last_reply_at
                         FROM messages m JOIN users u ON u.id = m.author_id";
+
+/// What room history shows: messages that are not replies, and replies
+/// also sent to the room.
+const IN_ROOM: &str = "(m.thread_id IS NULL OR m.also_in_room)";
 
 impl Store {
     /// Stores a batch in one transaction (one fsync for the lot), in order, so
@@ -128,7 +164,7 @@ impl Store {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO messages (room_id, author_id, body, client_id, sent_at, terms) ",
+                "INSERT INTO messages (room_id, author_id, body, client_id, sent_at, terms, thread_id, also_in_room) ",
             );
             insert.push_values(batch, |mut row, m| {
                 let m: &NewMessage = m.borrow();
@@ -137,7 +173,9 @@ impl Store {
                     .push_bind(m.body.as_str())
                     .push_bind(m.client_id.as_str())
                     .push_bind(now)
-                    .push_bind(searchable(m));
+                    .push_bind(searchable(m))
+                    .push_bind(m.thread.map(|t| t.0))
+                    .push_bind(m.thread.is_some() && m.also_in_room);
             });
             insert.push(
                 " ON CONFLICT (author_id, client_id) DO NOTHING
@@ -155,27 +193,37 @@ impl Store {
             for m in batch {
                 let m: &NewMessage = m.borrow();
                 let stored = match inserted.remove(&(m.author.0, m.client_id.clone())) {
-                    Some(id) => Stored {
-                        files: if m.files.is_empty() {
-                            Vec::new()
-                        } else {
-                            attach_files!(tx, "message_id", id, &Uploader::User(m.author), m.files, now)
-                        },
-                        message: ChatMessage {
-                            room: m.room,
-                            id: MessageId(id),
-                            author: m.author_name.clone(),
-                            body: m.body.clone(),
-                            sent_at: now,
-                            edited_at: None,
-                            client_id: Some(m.client_id.clone()),
-                            // Who posts now is active.
-                            author_deactivated: false,
-                            reactions: Vec::new(),
-                            files: Vec::new(),
-                        },
-                        fresh: true,
-                    },
+                    Some(id) => {
+                        let thread = match m.thread {
+                            Some(parent) => count_reply!(tx, m.room, parent, id, now),
+                            None => None,
+                        };
+                        // None when the parent went meanwhile.
+                        let parent = thread.as_ref().map(|t| t.id);
+                        Stored {
+                            thread,
+                            files: if m.files.is_empty() {
+                                Vec::new()
+                            } else {
+                                attach_files!(tx, "message_id", id, &Uploader::User(m.author), m.files, now)
+                            },
+                            message: ChatMessage {
+                                room: m.room,
+                                id: MessageId(id),
+                                author: m.author_name.clone(),
+                                body: m.body.clone(),
+                                sent_at: now,
+                                edited_at: None,
+                                client_id: Some(m.client_id.clone()),
+                                // Who posts now is active.
+                                author_deactivated: false,
+                                also_in_room: parent.is_some() && m.also_in_room,
+                                thread: parent,
+                                ..Default::default()
+                            },
+                            fresh: true,
+                        }
+                    }
                     // Stored before, or earlier in this batch: the stored one.
                     None => {
                         let sql = format!("{SELECT} WHERE m.author_id = $1 AND m.client_id = $2");
@@ -184,7 +232,7 @@ impl Store {
                             .bind(&m.client_id)
                             .fetch_one(&mut *tx)
                             .await?;
-                        Stored { message: row.into(), fresh: false, files: Vec::new() }
+                        Stored { message: row.into(), fresh: false, files: Vec::new(), thread: None }
                     }
                 };
                 out.push(stored);
@@ -209,7 +257,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Messages with id > `since`, oldest first, at most `limit`.
+    /// Messages with id > `since`, oldest first, at most `limit`: thread
+    /// replies too (a resume replays threads as it does the room).
     pub async fn messages_after(
         &self,
         room: RoomId,
@@ -228,6 +277,7 @@ impl Store {
         let mut out: Vec<ChatMessage> = rows.into_iter().map(Into::into).collect();
         self.with_reactions(&mut out).await?;
         self.with_files(&mut out).await?;
+        self.with_participants(&mut out).await?;
         Ok(out)
     }
 
@@ -266,16 +316,18 @@ impl Store {
         Ok(floor.map(MessageId))
     }
 
-    /// The `limit` newest messages with id < `before` (all, when `None`),
-    /// returned oldest first.
+    /// The `limit` newest messages of the room's history (not thread
+    /// replies, unless also sent to the room) with id < `before` (all, when
+    /// `None`), returned oldest first.
     pub async fn messages_before(
         &self,
         room: RoomId,
         before: Option<MessageId>,
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
-        let sql =
-            format!("{SELECT} WHERE m.room_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3");
+        let sql = format!(
+            "{SELECT} WHERE m.room_id = $1 AND m.id < $2 AND {IN_ROOM} ORDER BY m.id DESC LIMIT $3"
+        );
         let rows: Vec<MessageRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql)
                 .bind(room.0)
@@ -288,6 +340,7 @@ impl Store {
         out.reverse();
         self.with_reactions(&mut out).await?;
         self.with_files(&mut out).await?;
+        self.with_participants(&mut out).await?;
         Ok(out)
     }
 
@@ -353,25 +406,65 @@ impl Store {
         Ok(done)
     }
 
-    /// Deletes a message and records the change, in one transaction. Returns
-    /// the room and the change id; `None` if it was already gone.
-    pub async fn delete_message(
-        &self,
-        id: MessageId,
-    ) -> Result<Option<(RoomId, ChangeId)>, StoreError> {
+    /// Deletes a message and records the change, in one transaction; `None`
+    /// if it was already gone. A parent's replies go with it (each a change
+    /// of its own); a reply's parent is counted down (a change too).
+    pub async fn delete_message(&self, id: MessageId) -> Result<Option<Deleted>, StoreError> {
         let done = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let room: Option<i64> =
-                sqlx::query_scalar("DELETE FROM messages WHERE id = $1 RETURNING room_id")
-                    .bind(id.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match room {
+            let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+                "DELETE FROM messages WHERE id = $1 RETURNING room_id, thread_id",
+            )
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match row {
                 None => None,
-                Some(room) => {
+                Some((room, parent)) => {
+                    let mut replies = Vec::new();
+                    if parent.is_none() {
+                        let gone: Vec<i64> = sqlx::query_scalar(
+                            "DELETE FROM messages WHERE thread_id = $1 RETURNING id",
+                        )
+                        .bind(id.0)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        for reply in gone {
+                            let reply = MessageId(reply);
+                            replies.push((reply, record_change!(tx, room, reply)));
+                        }
+                        replies.sort();
+                    }
                     let change = record_change!(tx, room, id);
+                    let mut thread = None;
+                    if let Some(parent) = parent.map(MessageId) {
+                        // The newest reply left, or the last one's time if
+                        // none is left.
+                        let counted: Option<(i32, Option<DateTime<Utc>>)> = sqlx::query_as(
+                            "UPDATE messages SET reply_count = reply_count - 1,
+                                    last_reply_at = COALESCE(
+                                        (SELECT MAX(r.sent_at) FROM messages r WHERE r.thread_id = $1),
+                                        last_reply_at)
+                              WHERE id = $1 RETURNING reply_count, last_reply_at",
+                        )
+                        .bind(parent.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if let Some((count, last_reply_at)) = counted {
+                            let change = record_change!(tx, room, parent);
+                            let participants = thread_participants!(tx, parent);
+                            thread = Some(ThreadState {
+                                room: RoomId(room),
+                                id: parent,
+                                replies: count.max(0) as u32,
+                                last_reply_at,
+                                participants,
+                                change,
+                            });
+                        }
+                    }
                     tx.commit().await?;
-                    Some((RoomId(room), change))
+                    Some(Deleted { room: RoomId(room), change, replies, thread })
                 }
             }
         });
@@ -438,12 +531,17 @@ impl Store {
             sent_at: Option<DateTime<Utc>>,
             edited_at: Option<DateTime<Utc>>,
             author_deactivated: bool,
+            thread_id: Option<i64>,
+            also_in_room: Option<bool>,
+            reply_count: Option<i32>,
+            last_reply_at: Option<DateTime<Utc>>,
         }
         // A change row without its message is a delete; with it, the message's
         // current body (its newest change may be an edit after an edit).
         let sql = "SELECT c.change_id, c.message_id, u.username AS author,
                           m.body, m.client_id, m.sent_at, m.edited_at,
-                          (u.deactivated_at IS NOT NULL) AS author_deactivated
+                          (u.deactivated_at IS NOT NULL) AS author_deactivated,
+                          m.thread_id, m.also_in_room, m.reply_count, m.last_reply_at
                      FROM message_changes c
                      LEFT JOIN messages m ON m.id = c.message_id
                      LEFT JOIN users u ON u.id = m.author_id
@@ -473,8 +571,11 @@ impl Store {
                         edited_at: r.edited_at,
                         client_id: Some(client_id),
                         author_deactivated: r.author_deactivated,
-                        reactions: Vec::new(),
-                        files: Vec::new(),
+                        thread: r.thread_id.map(MessageId),
+                        also_in_room: r.also_in_room.unwrap_or(false),
+                        replies: r.reply_count.unwrap_or(0).max(0) as u32,
+                        last_reply_at: r.last_reply_at,
+                        ..Default::default()
                     },
                 },
                 _ => Change::Deleted {
@@ -495,6 +596,7 @@ impl Store {
             .collect();
         self.with_reactions(&mut edited).await?;
         self.with_files(&mut edited).await?;
+        self.with_participants(&mut edited).await?;
         let mut edited = edited.into_iter();
         for c in &mut changes {
             if let Change::Edited { message, .. } = c {

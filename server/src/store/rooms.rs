@@ -104,14 +104,17 @@ pub struct Standing {
     pub banned: bool,
 }
 
-/// Rooms as one user sees them. Unread counts others' messages past the marker.
+/// Rooms as one user sees them. Unread counts others' messages past the
+/// marker (thread replies only when also sent to the room; a mention in one
+/// still counts as a mention).
 const SUMMARY: &str = "
     SELECT r.id, r.name, r.created_at, r.kind, r.visibility, m.role,
            r.topic, r.archived_at, mu.muted_until,
            (m.user_id IS NOT NULL) AS joined,
            CASE WHEN m.user_id IS NULL THEN 0 ELSE
                (SELECT COUNT(*) FROM messages x
-                 WHERE x.room_id = r.id AND x.id > m.last_read_id AND x.author_id <> $1)
+                 WHERE x.room_id = r.id AND x.id > m.last_read_id AND x.author_id <> $1
+                       AND (x.thread_id IS NULL OR x.also_in_room))
            END AS unread,
            (SELECT MAX(x.id) FROM messages x WHERE x.room_id = r.id) AS last_message_id
       FROM rooms r

@@ -49,7 +49,8 @@ impl Store {
                 sqlx::query_as(
                     "SELECT m.id, m.room_id, u.username AS author, m.body, m.client_id,
                             m.sent_at, m.edited_at,
-                            (u.deactivated_at IS NOT NULL) AS author_deactivated
+                            (u.deactivated_at IS NOT NULL) AS author_deactivated,
+                            m.thread_id, m.also_in_room, m.reply_count, m.last_reply_at
                        FROM message_search s
                        JOIN messages m ON m.id = s.rowid
                        JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $2
@@ -80,7 +81,8 @@ impl Store {
                 sqlx::query_as(
                     "SELECT m.id, m.room_id, u.username AS author, m.body, m.client_id,
                             m.sent_at, m.edited_at,
-                            (u.deactivated_at IS NOT NULL) AS author_deactivated
+                            (u.deactivated_at IS NOT NULL) AS author_deactivated,
+                            m.thread_id, m.also_in_room, m.reply_count, m.last_reply_at
                        FROM messages m
                        JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $2
                        JOIN users u ON u.id = m.author_id

@@ -26,6 +26,8 @@ pub(crate) const CLIENT_TYPES: &[&str] = &[
     "delete",
     "react",
     "unreact",
+    "pin",
+    "unpin",
     "read",
     "announcement_seen",
     "announcement_dismiss",
@@ -131,7 +133,15 @@ impl Dispatch {
                 body,
                 client_id,
                 files,
-            } => chat.post(room, &body, &client_id, &files).await,
+                thread,
+                also_in_room,
+            } => {
+                let reply = thread.map(|parent| chat::Reply {
+                    parent,
+                    also_in_room,
+                });
+                chat.post(room, &body, &client_id, &files, reply).await
+            }
             ClientFrame::Typing { room } => chat.typing(room).await,
             ClientFrame::Edit { id, body } => chat::edit(&self.state, chat.user(), id, &body).await,
             ClientFrame::Delete { id } => {
@@ -143,6 +153,8 @@ impl Dispatch {
             ClientFrame::Unreact { id, emoji } => {
                 chat::react(&self.state, chat.user(), id, &emoji, false).await
             }
+            ClientFrame::Pin { id } => chat::pin(&self.state, chat.user(), id, true).await,
+            ClientFrame::Unpin { id } => chat::pin(&self.state, chat.user(), id, false).await,
             ClientFrame::Read { room, id } => chat.read(room, id).await,
             ClientFrame::AnnouncementSeen { id } => {
                 push::mark_seen(&self.state, chat.user(), id, false).await

@@ -60,7 +60,10 @@ async fn chat_actions_store_publish_and_refuse_without_a_socket() {
     let mut ann_chat = ChatSession::new(app.state.clone(), ann.user.clone(), ann.outbox.clone());
     let mut bob_chat = ChatSession::new(app.state.clone(), bob.user.clone(), bob.outbox.clone());
     // Posting before joining is refused, naming the room.
-    let refused = ann_chat.post(room, "hi", "c-0", &[]).await.unwrap_err();
+    let refused = ann_chat
+        .post(room, "hi", "c-0", &[], None)
+        .await
+        .unwrap_err();
     assert_eq!(refused.code, ErrorCode::NotJoined);
     assert_eq!(refused.client_id.as_deref(), Some("c-0"));
 
@@ -68,7 +71,10 @@ async fn chat_actions_store_publish_and_refuse_without_a_socket() {
     bob_chat.join(room, None, None).await.unwrap();
     next_matching(&mut ann.feed, |f| matches!(f, ServerFrame::History { .. })).await;
 
-    ann_chat.post(room, "hello bob", "c-1", &[]).await.unwrap();
+    ann_chat
+        .post(room, "hello bob", "c-1", &[], None)
+        .await
+        .unwrap();
     let id = match next_matching(&mut ann.feed, |f| matches!(f, ServerFrame::Ack { .. })).await {
         ServerFrame::Ack { id, client_id, .. } => {
             assert_eq!(client_id, "c-1");

@@ -57,6 +57,8 @@ pub async fn two_users_chat(app: &TestApp) {
         body: "hi <b>bob</b>".into(),
         client_id: "a-1".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     let (mut id2, mut echo) = (None, None);
@@ -404,6 +406,8 @@ async fn rooms_are_announced_and_leave_stops_delivery() {
         body: "x".into(),
         client_id: "nj".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     match b.recv().await {
@@ -482,6 +486,8 @@ async fn frames_until_marker(c: &mut Client, room: RoomId, marker: &str) -> Vec<
         body: marker.into(),
         client_id: marker.into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     let mut frames = Vec::new();
@@ -656,6 +662,8 @@ async fn too_many_changes_to_replay_resets_the_room() {
             body: format!("m{i}"),
             client_id: format!("c{i}"),
             files: Vec::new(),
+            thread: None,
+            also_in_room: false,
         })
         .collect();
     let ids: Vec<MessageId> = store

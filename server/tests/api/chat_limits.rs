@@ -37,6 +37,8 @@ async fn post_many(
                 body: body(i),
                 client_id: format!("r{room}-{i}"),
                 files: Vec::new(),
+                thread: None,
+                also_in_room: false,
             })
             .await;
         }

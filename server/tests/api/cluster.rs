@@ -343,6 +343,8 @@ async fn a_removal_on_one_node_stops_delivery_on_another(bus: Bus) {
         body: "muted?".into(),
         client_id: "b-m".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     assert_eq!(error_code(&mut cb).await, ErrorCode::Muted);
@@ -375,6 +377,8 @@ async fn a_removal_on_one_node_stops_delivery_on_another(bus: Bus) {
         body: "archived?".into(),
         client_id: "b-a".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     assert_eq!(error_code(&mut cb).await, ErrorCode::RoomArchived);
@@ -417,6 +421,8 @@ async fn a_removal_on_one_node_stops_delivery_on_another(bus: Bus) {
         body: "still here?".into(),
         client_id: "b-1".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     assert_eq!(error_code(&mut cb).await, ErrorCode::NotFound);
@@ -876,6 +882,8 @@ async fn a_resume_in_a_cluster_reaches_back_for_messages_committed_elsewhere() {
         body: format!("body {cid}"),
         client_id: cid.into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     };
     let stored = a
         .state

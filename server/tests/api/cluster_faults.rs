@@ -239,6 +239,8 @@ async fn send_resuming(
             body: format!("message {}", acked.len()),
             client_id: cid.clone(),
             files: Vec::new(),
+            thread: None,
+            also_in_room: false,
         };
         // Any failure: reconnect (to the next node if this one is gone),
         // join again and send the same client_id again.

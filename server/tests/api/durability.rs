@@ -76,6 +76,8 @@ async fn kill_9_loses_no_acknowledged_message() {
             body: format!("m{i}"),
             client_id: format!("k{i}"),
             files: Vec::new(),
+            thread: None,
+            also_in_room: false,
         })
         .await;
     }

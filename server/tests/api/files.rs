@@ -82,6 +82,8 @@ fn send(room: RoomId, body: &str, cid: &str, files: &[&FileInfo]) -> ClientFrame
         body: body.into(),
         client_id: cid.into(),
         files: files.iter().map(|f| f.id.clone()).collect(),
+        thread: None,
+        also_in_room: false,
     }
 }
 

@@ -367,6 +367,8 @@ impl Client {
             body: body.into(),
             client_id: client_id.into(),
             files: Vec::new(),
+            thread: None,
+            also_in_room: false,
         })
         .await;
         match self

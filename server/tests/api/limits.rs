@@ -52,6 +52,8 @@ async fn bad_frames_get_named_errors_and_the_connection_stays_open() {
         body: "é".repeat(MAX_BODY_CHARS + 1),
         client_id: "long".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     let msg = expect_error(&mut c, ErrorCode::Invalid).await;
@@ -61,6 +63,8 @@ async fn bad_frames_get_named_errors_and_the_connection_stays_open() {
         body: "   ".into(),
         client_id: "blank".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     expect_error(&mut c, ErrorCode::Invalid).await;
@@ -69,6 +73,8 @@ async fn bad_frames_get_named_errors_and_the_connection_stays_open() {
         body: "ok".into(),
         client_id: "".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     assert!(expect_error(&mut c, ErrorCode::Invalid)
@@ -111,6 +117,8 @@ async fn the_rate_limit_says_when_to_retry() {
         body: "too fast".into(),
         client_id: "fast".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     match c
@@ -193,6 +201,8 @@ async fn a_client_that_stops_reading_is_cut_off_and_others_keep_receiving() {
             body: body.clone(),
             client_id: format!("f{i}"),
             files: Vec::new(),
+            thread: None,
+            also_in_room: false,
         };
         tx.send(Message::text(serde_json::to_string(&frame).unwrap()))
             .await

@@ -43,6 +43,8 @@ async fn send(c: &mut Client, room: RoomId, body: &str, client_id: &str) {
         body: body.into(),
         client_id: client_id.into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
 }

@@ -275,6 +275,8 @@ async fn private_rooms_and_their_traffic_stay_with_their_members(app: &TestApp) 
         body: "let me in".into(),
         client_id: "b-1".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     match b.recv_until(|f| matches!(f, ServerFrame::Error(_))).await {
@@ -539,6 +541,8 @@ async fn a_removed_member_loses_the_room_on_every_connection_at_once(app: &TestA
         body: "hello?".into(),
         client_id: "b-1".into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     })
     .await;
     assert_eq!(error_code(&mut b1).await, ErrorCode::NotFound);

@@ -292,6 +292,8 @@ async fn old_messages_are_indexed(url: &str) {
             },
             client_id: format!("c{i}"),
             files: Vec::new(),
+            thread: None,
+            also_in_room: false,
         })
         .collect();
     store.insert_messages(&batch).await.unwrap();

@@ -88,6 +88,8 @@ async fn exercise(store: Store) {
         body: format!("body {cid}"),
         client_id: cid.into(),
         files: Vec::new(),
+        thread: None,
+        also_in_room: false,
     };
     let stored = store
         .insert_messages(&[
@@ -186,10 +188,9 @@ async fn exercise(store: Store) {
     assert_eq!((room, change), (general.id, ChangeId(1)));
     let (m, _) = store.message(ids[0]).await.unwrap().unwrap();
     assert!(m.edited_at.is_some() && m.body == "edited");
-    assert_eq!(
-        store.delete_message(ids[0]).await.unwrap(),
-        Some((general.id, ChangeId(2)))
-    );
+    let deleted = store.delete_message(ids[0]).await.unwrap().unwrap();
+    assert_eq!((deleted.room, deleted.change), (general.id, ChangeId(2)));
+    assert!(deleted.replies.is_empty() && deleted.thread.is_none());
     assert!(store.message(ids[0]).await.unwrap().is_none());
     // Gone: neither edited nor deleted again, and no change id is used up.
     assert!(store.edit_message(ids[0], "again").await.unwrap().is_none());
