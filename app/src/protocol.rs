@@ -55,6 +55,7 @@ mod search;
 pub use search::*;
 mod files;
 pub use files::*;
+pub mod wire;
 id_type!(
     /// A chat room.
     RoomId
@@ -792,8 +793,10 @@ pub enum ServerFrame {
 /// same JSON as the [`ServerFrame`] variants of the same name, read into a
 /// smaller type. The visitor bundle decodes only these, so it carries a
 /// deserializer for 11 frame types instead of 30 (about 60 KB of WASM).
+///
+/// Read with [`wire::decode`] (the `type` first, then the variant's fields),
+/// so its `Deserialize` is externally tagged: `{"support.ack": {...}}`.
 #[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(tag = "type")]
 pub enum VisitorFrame {
     #[serde(rename = "pong")]
     Pong,
@@ -2031,7 +2034,7 @@ mod tests {
     #[test]
     fn a_visitor_reads_the_frames_sent_to_visitors_as_sent() {
         fn read(f: &ServerFrame) -> VisitorFrame {
-            serde_json::from_str(&serde_json::to_string(f).unwrap()).unwrap()
+            wire::decode(&serde_json::to_string(f).unwrap()).unwrap()
         }
         let message = SupportMessage {
             conversation: ConversationId(3),

@@ -22,7 +22,7 @@ pub trait Session: Copy + 'static {
     /// What the page reads the server's frames into: [`crate::protocol::ServerFrame`],
     /// or a smaller type for a page that needs few of them (the visitor's
     /// [`crate::protocol::VisitorFrame`]), so its bundle carries less decoding code.
-    type Frame: serde::de::DeserializeOwned;
+    type Frame: crate::protocol::wire::Frame;
     fn connection(&self) -> Connection;
     /// A frame arrived (`pong` too: it only proves the socket alive). Returns
     /// true when it is the server's greeting (`hello`, `support.hello`):
@@ -432,14 +432,16 @@ mod imp {
             while let Some(item) = stream.next().await {
                 heard.set(browser::now_ms());
                 match item {
-                    Ok(Message::Text(text)) => match serde_json::from_str::<S::Frame>(&text) {
-                        Ok(frame) => {
-                            if chat.on_frame(frame, first) {
-                                greeted.set(true);
+                    Ok(Message::Text(text)) => {
+                        match crate::protocol::wire::decode::<S::Frame>(&text) {
+                            Ok(frame) => {
+                                if chat.on_frame(frame, first) {
+                                    greeted.set(true);
+                                }
                             }
+                            Err(e) => browser::warn(&format!("unreadable frame ({e}): {text}")),
                         }
-                        Err(e) => browser::warn(&format!("unreadable frame ({e}): {text}")),
-                    },
+                    }
                     Ok(Message::Bytes(_)) => browser::warn("ignored a binary frame"),
                     Err(WebSocketError::ConnectionClose(event)) => return Some(event.code),
                     // An `error` event is followed by `close`; wait for that.
