@@ -185,3 +185,76 @@ page_route!(
     /// `/admin/audit`: the audit log.
     AuditRoute => admin_page(AdminPages::Audit), __preload_admin_page
 );
+
+/// Loads the split code of the page at `path` (the browser's
+/// `location.pathname`), before the main bundle hydrates synchronously
+/// (`frontend`'s `hydrate`). The router's synchronous hydration finds the
+/// page's code already loaded; it would panic on a page still loading.
+/// Follows the routes of `Pages` (lib.rs) by their first segment; paths no
+/// route matches show the not-found page, which is in the main file.
+pub async fn preload(path: &str) {
+    #[cfg(all(
+        target_arch = "wasm32",
+        not(any(feature = "csr", feature = "visitor_bundle"))
+    ))]
+    match page_group(path) {
+        Some(PageGroup::Member) => __preload_member_page().await,
+        Some(PageGroup::Auth) => __preload_auth_page().await,
+        Some(PageGroup::Account) => __preload_account_page().await,
+        Some(PageGroup::Console) => __preload_console_page().await,
+        Some(PageGroup::Admin) => __preload_admin_page().await,
+        None => {}
+    }
+    #[cfg(not(all(
+        target_arch = "wasm32",
+        not(any(feature = "csr", feature = "visitor_bundle"))
+    )))]
+    let _ = path;
+}
+
+/// The lazy group whose code the page at `path` needs (see [`preload`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageGroup {
+    Member,
+    Auth,
+    Account,
+    Console,
+    Admin,
+}
+
+pub fn page_group(path: &str) -> Option<PageGroup> {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    Some(match first {
+        "" | "inbox" => PageGroup::Member,
+        "login" | "register" => PageGroup::Auth,
+        "account" | "reset" => PageGroup::Account,
+        "console" => PageGroup::Console,
+        "admin" => PageGroup::Admin,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_routed_path_preloads_its_group() {
+        for (path, group) in [
+            ("/", PageGroup::Member),
+            ("/inbox", PageGroup::Member),
+            ("/login", PageGroup::Auth),
+            ("/register", PageGroup::Auth),
+            ("/reset", PageGroup::Account),
+            ("/account", PageGroup::Account),
+            ("/console", PageGroup::Console),
+            ("/admin", PageGroup::Admin),
+            ("/admin/announcements", PageGroup::Admin),
+            ("/admin/support", PageGroup::Admin),
+            ("/admin/audit", PageGroup::Admin),
+        ] {
+            assert_eq!(page_group(path), Some(group), "{path}");
+        }
+        assert_eq!(page_group("/nowhere"), None);
+    }
+}

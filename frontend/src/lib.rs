@@ -9,15 +9,21 @@ pub fn hydrate() {
     use leptos::prelude::document;
 
     console_error_panic_hook::set_once();
-    // Each page is a lazy route (`app::routes`): hydration waits for the
-    // page's own WASM file, so it runs as a task rather than in one call.
-    // (`hydrate_from_async` starts Leptos' executor itself.)
+    // Each page is a lazy route (`app::routes`): its WASM file is loaded
+    // first, then the page hydrates in one synchronous call, as the visitor
+    // bundle does. Not `hydrate_from_async`: asynchronous hydration keeps an
+    // async copy of every view's hydration code, and our patched `tachys`
+    // (vendor/README.md) hydrates what is under an `AnyView` synchronously.
     wasm_bindgen_futures::spawn_local(async {
+        let path = leptos::prelude::window()
+            .location()
+            .pathname()
+            .unwrap_or_default();
+        app::routes::preload(&path).await;
         let Some(body) = document().body() else {
             return;
         };
-        let mounted = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
-        mounted.forget();
+        leptos::mount::hydrate_body(app::App);
         // Tells end-to-end tests (and anyone curious) that event handlers are live.
         let _ = body.set_attribute("data-hydrated", "true");
     });
