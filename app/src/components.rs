@@ -28,6 +28,7 @@ pub mod notice_banner;
 pub mod online_list;
 pub mod pending_row;
 pub mod people_picker;
+pub mod pins_menu;
 pub mod profile_card;
 pub mod reactions;
 pub mod room_members;

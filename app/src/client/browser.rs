@@ -7,6 +7,12 @@
 
 use chrono::{DateTime, Utc};
 
+/// The time now, from the browser's clock (chrono's `Utc::now` panics in
+/// WASM without its `wasmbind` feature, which would add its weight).
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(now_ms() as i64).unwrap_or_default()
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]

@@ -511,6 +511,11 @@ pub async fn messages(
     call(Method::Get, &path, None).await
 }
 
+/// `GET /api/rooms/{room}/pins`: the room's pinned messages, latest first.
+pub async fn pins(room: RoomId) -> Result<Vec<crate::protocol::PinnedMessage>, ApiError> {
+    call(Method::Get, &format!("/api/rooms/{room}/pins"), None).await
+}
+
 /// `GET /api/rooms/{room}/threads/{parent}`: the parent and a page of replies.
 pub async fn thread(
     room: RoomId,

@@ -38,10 +38,11 @@ pub fn MessageRow(
     // room says so and opens its thread.
     let starts_thread = !in_thread && message.thread.is_none();
     let reply_of = message.thread.filter(|_| !in_thread);
+    let pinned = move || chat.is_pinned(room, id);
     let summary = (starts_thread && message.replies > 0).then(|| {
         let n = message.replies;
         let last = message.last_reply_at.map(|at| {
-            if browser::local_day(at) == browser::local_day(chrono::Utc::now()) {
+            if browser::local_day(at) == browser::local_day(browser::now()) {
                 browser::local_time(at)
             } else {
                 format!("{} {}", browser::local_day(at), browser::local_time(at))
@@ -150,7 +151,7 @@ pub fn MessageRow(
             <div class="day-divider" role="separator" aria-label=d.clone()><span>{d.clone()}</span></div>
         })}
         // Focusable by a tap (not by Tab): on a touch screen that shows its toolbar.
-        <div class="message" tabindex="-1" data-message-id=id.to_string() class:flash=move || chat.flash.get() == Some(id) class:continued=continued class:mine=mine.clone() class:mentions-me=mentions_me class:editing=move || editing.get()>
+        <div class="message" tabindex="-1" data-message-id=id.to_string() class:pinned=pinned class:flash=move || chat.flash.get() == Some(id) class:continued=continued class:mine=mine.clone() class:mentions-me=mentions_me class:editing=move || editing.get()>
             <div class="gutter">
                 {if continued {
                     view! { <time class="hover-time" datetime=stamp.clone() title=when.clone()>{time.clone()}</time> }.into_any()
@@ -253,6 +254,11 @@ pub fn MessageRow(
                         aria-label=tr(i18n, |l| td_string!(l, chat.reactions.add))
                         title=tr(i18n, |l| td_string!(l, chat.reactions.add))
                         on:click=move |ev| super::reactions::toggle(picking, &ev)>"☺"</button>
+                    <button class="icon-button" type="button" data-testid="pin-message"
+                        aria-pressed=move || pinned().to_string()
+                        aria-label=move || if pinned() { t_string!(i18n, chat.pins.unpin) } else { t_string!(i18n, chat.pins.pin) }
+                        title=move || if pinned() { t_string!(i18n, chat.pins.unpin) } else { t_string!(i18n, chat.pins.pin) }
+                        on:click=move |_| { chat.pin(id, !pinned()); }>"📌"</button>
                     {starts_thread.then(|| view! {
                         <button class="icon-button" type="button" data-testid="reply-in-thread"
                             aria-label=tr(i18n, |l| td_string!(l, chat.thread.reply))

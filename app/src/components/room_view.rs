@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
 
 use super::{
-    composer::Composer, message_list::MessageList, online_list::OnlineList,
+    composer::Composer, message_list::MessageList, online_list::OnlineList, pins_menu::PinsMenu,
     room_settings::RoomSettingsForm, thread_pane::ThreadPane, typing_line::TypingLine, use_chat,
 };
 use crate::client::browser;
@@ -162,6 +162,7 @@ pub fn RoomView(
                 </h1>
                 <span class="header-meta">{t!(i18n, chat.room.online_count, count = online_count)}</span>
                 <span class="room-topic" title=move || topic.get() hidden=move || topic.with(String::is_empty)>{move || topic.get()}</span>
+                <PinsMenu room/>
                 <button class="icon-button small room-settings-button" type="button"
                     hidden=move || !manages.get()
                     aria-label=tr(i18n, |l| td_string!(l, chat.settings.open))

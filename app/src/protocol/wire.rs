@@ -210,6 +210,13 @@ enum ServerFrameWire {
         room: RoomId,
         receipts: Vec<ReadUpTo>,
     },
+    Pinned {
+        room: RoomId,
+        id: MessageId,
+        user: String,
+        on: bool,
+    },
+    Thread(ThreadState),
     Reactions {
         room: RoomId,
         id: MessageId,
@@ -329,6 +336,8 @@ mod tests {
             Receipt { .. } => "receipt",
             Receipts { .. } => "receipts",
             Reactions { .. } => "reactions",
+            Pinned { .. } => "pinned",
+            Thread(_) => "thread",
             Reaction { .. } => "reaction",
             Presence { .. } => "presence",
             PresenceChanged { .. } => "presence_changed",
@@ -360,7 +369,7 @@ mod tests {
         }
     }
 
-    const MESSAGE: &str = r#""room":1,"id":7,"author":"ann","body":"hi","sent_at":"2026-11-25T19:37:04Z","edited_at":"2026-11-25T19:38:04Z","client_id":"c1","reactions":[{"emoji":"👍","users":["bo"]}],"files":[]"#;
+    const MESSAGE: &str = r#""room":1,"id":7,"author":"ann","body":"hi","sent_at":"2026-11-25T19:37:04Z","edited_at":"2026-11-25T19:38:04Z","client_id":"c1","reactions":[{"emoji":"👍","users":["bo"]}],"files":[],"replies":2,"last_reply_at":"2026-11-25T19:39:04Z","participants":["bo"]"#;
     const SUMMARY: &str = r#"{"id":3,"name":"general","created_at":"2026-11-25T19:37:04Z","joined":true,"unread":2,"mentions":1,"last_message_id":9,"visibility":"private","kind":"room","role":"owner","topic":"t","archived":true,"muted_until":"2026-11-26T00:00:00Z"}"#;
     const ROW: &str = r#"{"id":5,"visitor":4,"visitor_name":"Vi","status":"open","assignee":{"id":2,"name":"ann"},"last_message":"help","created_at":"2026-11-25T19:37:04Z","updated_at":"2026-11-25T19:38:04Z","waiting_since":null,"unread":1,"rating":{"score":5,"comment":null}}"#;
     const AGENT: &str = r#"{"id":2,"name":"ann","availability":"online","open":1,"capacity":3}"#;
@@ -381,6 +390,9 @@ mod tests {
             r#"{"type":"receipts","room":1,"receipts":[{"user":"bo","id":7}]}"#.to_owned(),
             r#"{"type":"reactions","room":1,"id":7,"reactions":[{"emoji":"👍","users":["bo"]}],"change":2}"#.to_owned(),
             r#"{"type":"reaction","room":1,"id":7,"emoji":"👍","user":"bo","on":true,"change":2}"#.to_owned(),
+            r#"{"type":"pinned","room":1,"id":7,"user":"bo","on":true}"#.to_owned(),
+            r#"{"type":"thread","room":1,"id":7,"replies":2,"last_reply_at":"2026-11-25T19:37:04Z","participants":["bo"],"change":5}"#.to_owned(),
+            format!(r#"{{"type":"message",{MESSAGE},"thread":3,"also_in_room":true}}"#),
             r#"{"type":"presence","room":1,"online":["ann","bo"]}"#.to_owned(),
             r#"{"type":"presence_changed","room":1,"user":"bo","online":false}"#.to_owned(),
             r#"{"type":"typing","room":1,"user":"bo"}"#.to_owned(),
@@ -435,7 +447,7 @@ mod tests {
             assert_eq!(variant(&derived), text[9..].split('"').next().unwrap());
             seen.insert(variant(&derived));
         }
-        assert_eq!(seen.len(), 38, "one sample per variant: {seen:?}");
+        assert_eq!(seen.len(), 40, "one sample per variant: {seen:?}");
     }
 
     #[test]

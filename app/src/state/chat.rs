@@ -15,8 +15,8 @@ use crate::client::{browser, http, socket::Connection};
 use crate::i18n::*;
 use crate::language::{error_text, refusal_text, Lang};
 use crate::protocol::{
-    ChangeId, ChatMessage, ClientFrame, ErrorCode, ErrorFrame, FileInfo, MessageId, RoomId,
-    RoomSummary, ServerFrame, User, JOIN_HISTORY,
+    ChangeId, ChatMessage, ClientFrame, ErrorCode, ErrorFrame, FileInfo, MessageId, PinnedMessage,
+    RoomId, RoomSummary, ServerFrame, User, JOIN_HISTORY,
 };
 use crate::state::announcements::{Announcements, Reader};
 use crate::state::outbox::{Outbox, Pending, ThreadReply};
@@ -63,6 +63,7 @@ enum Action {
     Join,
     Leave,
     React,
+    Pin,
 }
 
 /// Someone typing in a room, shown until `until_ms`.
@@ -126,6 +127,8 @@ pub struct Chat {
     pub flash: RwSignal<Option<MessageId>>,
     /// The thread open beside the room, if any.
     pub thread: RwSignal<Option<ThreadView>>,
+    /// Pinned messages of the rooms opened, latest pinned first.
+    pub pins: RwSignal<HashMap<RoomId, Vec<PinnedMessage>>>,
     /// The UI's language, for notices made here.
     lang: Lang,
 }
@@ -158,6 +161,7 @@ impl Chat {
             focus: RwSignal::new(None),
             flash: RwSignal::new(None),
             thread: RwSignal::new(None),
+            pins: RwSignal::new(HashMap::new()),
             lang: Lang::here(),
         }
     }
@@ -257,6 +261,7 @@ impl Chat {
                 Action::Join => td_string!(l, chat.notice.offline_join),
                 Action::Leave => td_string!(l, chat.notice.offline_leave),
                 Action::React => td_string!(l, chat.notice.offline_react),
+                Action::Pin => td_string!(l, chat.notice.offline_pin),
             };
             self.notice.set(Some(text.to_string()));
             false
@@ -343,7 +348,7 @@ impl Chat {
                     }
                 })
             }
-            ServerFrame::Pinned { .. } => {}
+            ServerFrame::Pinned { room, id, user, on } => self.on_pinned(room, id, user, on),
             ServerFrame::Thread(state) => {
                 self.in_thread(state.room, |v| {
                     v.counted(&state);
@@ -358,6 +363,11 @@ impl Chat {
             ServerFrame::Deleted { room, id, change } => {
                 self.in_thread(room, |v| {
                     v.messages.remove(id);
+                });
+                self.pins.update(|p| {
+                    if let Some(list) = p.get_mut(&room) {
+                        list.retain(|x| x.message.id != id);
+                    }
                 });
                 self.timelines.update(|t| {
                     let t = t.entry(room).or_default();
@@ -516,6 +526,10 @@ impl Chat {
             // The replay stopped at MAX_REPLAY; ask for the rest.
             self.subscribe(room);
         }
+        // Back after a reconnect: pins missed meanwhile are not replayed.
+        if !partial && self.pins.with_untracked(|p| p.contains_key(&room)) {
+            self.load_pins(room);
+        }
         self.mark_read(room);
     }
 
@@ -597,6 +611,80 @@ impl Chat {
             let title = td_string!(lang, chat.thread.news, who = who).to_string();
             browser::notify(&title, &m.body);
         }
+    }
+
+    // -----------------------------------------------------------------------
+    // Pins
+    // -----------------------------------------------------------------------
+
+    /// Reads the room's pinned messages (when it opens, and again after a
+    /// reconnect: `pinned` frames missed meanwhile are not replayed).
+    pub fn load_pins(&self, room: RoomId) {
+        let chat = *self;
+        leptos::task::spawn_local(async move {
+            match http::pins(room).await {
+                Ok(list) => chat.pins.update(|p| {
+                    p.insert(room, list);
+                }),
+                Err(e) => {
+                    let error = error_text(chat.lang, &e);
+                    chat.notice.set(Some(
+                        td_string!(chat.lang.get(), chat.pins.could_not_load, error).to_string(),
+                    ));
+                }
+            }
+        });
+    }
+
+    fn on_pinned(&self, room: RoomId, id: MessageId, by: String, on: bool) {
+        if !self.pins.with_untracked(|p| p.contains_key(&room)) {
+            return; // not shown: read when the room opens
+        }
+        if !on {
+            self.pins.update(|p| {
+                if let Some(list) = p.get_mut(&room) {
+                    list.retain(|x| x.message.id != id);
+                }
+            });
+            return;
+        }
+        let held = self
+            .timelines
+            .with_untracked(|t| t.get(&room).and_then(|t| t.get(id).cloned()));
+        match held {
+            Some(message) => self.pins.update(|p| {
+                let list = p.entry(room).or_default();
+                list.retain(|x| x.message.id != id);
+                list.insert(
+                    0,
+                    PinnedMessage {
+                        message,
+                        by,
+                        at: browser::now(),
+                    },
+                );
+            }),
+            // Older than what this tab holds: read the list again.
+            None => self.load_pins(room),
+        }
+    }
+
+    /// Pins (`on`) or unpins a message; the room's `pinned` frame shows it.
+    pub fn pin(&self, id: MessageId, on: bool) -> bool {
+        let frame = if on {
+            ClientFrame::Pin { id }
+        } else {
+            ClientFrame::Unpin { id }
+        };
+        self.send_now(frame, Action::Pin)
+    }
+
+    /// Whether message `id` of `room` is pinned, as far as this tab knows.
+    pub fn is_pinned(&self, room: RoomId, id: MessageId) -> bool {
+        self.pins.with(|p| {
+            p.get(&room)
+                .is_some_and(|l| l.iter().any(|x| x.message.id == id))
+        })
     }
 
     // -----------------------------------------------------------------------
