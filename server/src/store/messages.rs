@@ -325,12 +325,30 @@ impl Store {
         before: Option<MessageId>,
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
-        let sql = format!(
-            "{SELECT} WHERE m.room_id = $1 AND m.id < $2 AND {IN_ROOM} ORDER BY m.id DESC LIMIT $3"
-        );
+        self.page_below(
+            &format!("m.room_id = $1 AND {IN_ROOM}"),
+            room.0,
+            before,
+            limit,
+        )
+        .await
+    }
+
+    /// The `limit` newest messages matching `filter` (SQL over `m`, with
+    /// `key` as `$1`) with id < `before` (all, when `None`), oldest first,
+    /// with their reactions, files and repliers: a page of a room's history
+    /// or of a thread.
+    pub(super) async fn page_below(
+        &self,
+        filter: &str,
+        key: i64,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let sql = format!("{SELECT} WHERE {filter} AND m.id < $2 ORDER BY m.id DESC LIMIT $3");
         let rows: Vec<MessageRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql)
-                .bind(room.0)
+                .bind(key)
                 .bind(before.map_or(i64::MAX, |b| b.0))
                 .bind(limit as i64)
                 .fetch_all(pool)

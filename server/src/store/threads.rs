@@ -2,7 +2,6 @@
 //! the parent's state after a reply is deleted. Adding a reply updates its
 //! parent inside the batch insert (`messages.rs`), with [`thread_participants!`].
 
-use super::messages::{MessageRow, SELECT};
 use super::{on_pool, Store, StoreError};
 use app::protocol::{ChatMessage, MessageId, MAX_THREAD_PARTICIPANTS};
 use std::collections::HashMap;
@@ -124,20 +123,7 @@ impl Store {
         before: Option<MessageId>,
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
-        let sql =
-            format!("{SELECT} WHERE m.thread_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3");
-        let rows: Vec<MessageRow> = on_pool!(self, pool => {
-            sqlx::query_as(&sql)
-                .bind(parent.0)
-                .bind(before.map_or(i64::MAX, |b| b.0))
-                .bind(limit as i64)
-                .fetch_all(pool)
-                .await?
-        });
-        let mut out: Vec<ChatMessage> = rows.into_iter().map(Into::into).collect();
-        out.reverse();
-        self.with_reactions(&mut out).await?;
-        self.with_files(&mut out).await?;
-        Ok(out)
+        self.page_below("m.thread_id = $1", parent.0, before, limit)
+            .await
     }
 }

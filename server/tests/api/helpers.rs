@@ -355,6 +355,18 @@ impl Client {
         }
     }
 
+    /// Sends a frame that must be refused; returns the `error`'s code and message.
+    pub async fn refused(&mut self, frame: &ClientFrame) -> (app::protocol::ErrorCode, String) {
+        self.send(frame).await;
+        match self
+            .recv_until(|f| matches!(f, ServerFrame::Error(_)))
+            .await
+        {
+            ServerFrame::Error(e) => (e.code, e.message),
+            _ => unreachable!(),
+        }
+    }
+
     /// Sends a message and waits for its ack; returns the stored id.
     pub async fn post(
         &mut self,

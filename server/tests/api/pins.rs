@@ -91,17 +91,8 @@ async fn pins_are_told_to_the_room_and_listed(app: &TestApp) {
     b.recv_until(|f| matches!(f, ServerFrame::Deleted { id, .. } if *id == second))
         .await;
     assert_eq!(pins(app, &ann.token, room).await, []);
-    let (code, _) = refused(&mut a, ClientFrame::Pin { id: second }).await;
+    let (code, _) = a.refused(&ClientFrame::Pin { id: second }).await;
     assert_eq!(code, ErrorCode::NotFound);
-}
-
-/// The error a refused frame gets.
-async fn refused(c: &mut Client, frame: ClientFrame) -> (ErrorCode, String) {
-    c.send(&frame).await;
-    match c.recv_until(|f| matches!(f, ServerFrame::Error(_))).await {
-        ServerFrame::Error(e) => (e.code, e.message),
-        _ => unreachable!(),
-    }
 }
 
 async fn pins_are_bounded_and_private_rooms_keep_theirs(app: &TestApp) {
@@ -141,7 +132,7 @@ async fn pins_are_bounded_and_private_rooms_keep_theirs(app: &TestApp) {
         c.recv_until(|f| matches!(f, ServerFrame::Pinned { id: p, .. } if p == id))
             .await;
     }
-    let (code, message) = refused(&mut a, ClientFrame::Pin { id: ids[MAX_PINS] }).await;
+    let (code, message) = a.refused(&ClientFrame::Pin { id: ids[MAX_PINS] }).await;
     assert_eq!(code, ErrorCode::Invalid);
     assert!(
         message.contains(&format!("at most {MAX_PINS}")),
@@ -177,7 +168,7 @@ async fn pins_are_bounded_and_private_rooms_keep_theirs(app: &TestApp) {
         )
         .await;
     assert_eq!(resp.status(), 404);
-    let (code, _) = refused(&mut b, ClientFrame::Unpin { id: hidden }).await;
+    let (code, _) = b.refused(&ClientFrame::Unpin { id: hidden }).await;
     assert_eq!(code, ErrorCode::NotFound);
     assert_eq!(pins(app, &ann.token, secret.id).await.len(), 1);
 }

@@ -50,15 +50,6 @@ async fn post_reply(
     }
 }
 
-/// The error a refused reply gets.
-async fn refused(c: &mut Client, frame: ClientFrame) -> (ErrorCode, String) {
-    c.send(&frame).await;
-    match c.recv_until(|f| matches!(f, ServerFrame::Error(_))).await {
-        ServerFrame::Error(e) => (e.code, e.message),
-        _ => unreachable!(),
-    }
-}
-
 async fn thread_page(
     app: &TestApp,
     token: &str,
@@ -196,24 +187,24 @@ async fn replies_are_checked_and_threads_obey_room_access(app: &TestApp) {
     let r1 = post_reply(&mut a, room, parent, "a reply", "a3", false).await;
 
     // Threads are one level deep.
-    let (code, message) = refused(&mut a, reply(room, r1, "deeper", "a4", false)).await;
+    let (code, message) = a.refused(&reply(room, r1, "deeper", "a4", false)).await;
     assert_eq!(code, ErrorCode::Invalid);
     assert!(
         message.contains("thread") && message.contains("is a reply"),
         "{message}"
     );
     // The parent is in the same room.
-    let (code, message) = refused(&mut a, reply(room, elsewhere, "across", "a5", false)).await;
+    let (code, message) = a
+        .refused(&reply(room, elsewhere, "across", "a5", false))
+        .await;
     assert_eq!(code, ErrorCode::Invalid);
     assert!(
         message.contains(&format!("not in room {room}")),
         "{message}"
     );
-    let (code, _) = refused(
-        &mut a,
-        reply(room, MessageId(999_999), "nothing", "a6", false),
-    )
-    .await;
+    let (code, _) = a
+        .refused(&reply(room, MessageId(999_999), "nothing", "a6", false))
+        .await;
     assert_eq!(code, ErrorCode::Invalid);
     // Nothing of these was stored.
     let whole = thread_page(app, &ann.token, room, parent, "").await;
@@ -265,7 +256,9 @@ async fn replies_are_checked_and_threads_obey_room_access(app: &TestApp) {
     );
     // Nor can an outsider reply there (not joined, and may not join).
     let mut b = app.connect(&bob.token).await;
-    let (code, _) = refused(&mut b, reply(secret.id, hidden, "let me in", "b1", false)).await;
+    let (code, _) = b
+        .refused(&reply(secret.id, hidden, "let me in", "b1", false))
+        .await;
     assert!(
         matches!(
             code,
