@@ -17,6 +17,7 @@ pub mod composer;
 pub mod connection_badge;
 pub mod create_account_card;
 pub mod dm_picker;
+pub mod formatting;
 pub mod invites_card;
 pub mod language_picker;
 pub mod message_files;

@@ -13,6 +13,7 @@
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod language;
+pub mod markdown;
 pub mod protocol;
 pub mod support_lines;
 pub mod text;

@@ -549,6 +549,9 @@ pub enum ClientFrame {
         conversation: ConversationId,
         body: String,
         client_id: String,
+        /// Uploads to attach: staff alone may read them, as the note.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<FileId>,
     },
     /// Agent: take a conversation (from the queue, or from another agent).
     #[serde(rename = "support.claim")]
@@ -1920,6 +1923,7 @@ mod tests {
                 conversation: ConversationId(2),
                 body: "n".into(),
                 client_id: "c".into(),
+                files: vec![FileId("f".into())],
             },
             ClientFrame::SupportResolve {
                 conversation: ConversationId(2),

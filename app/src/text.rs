@@ -1,6 +1,6 @@
-//! Message text as the UI shows it: plain text with web links made clickable
-//! and `@name` mentions marked. The body is never interpreted as HTML; this
-//! only splits it into runs.
+//! The rules for the parts of a message body that mean something: web links
+//! and `@name` mentions (the server counts mentions by the same rule the UI
+//! marks them with). [`crate::markdown`] builds the formatting on these.
 
 /// One run of a message body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,32 +11,6 @@ pub enum Segment<'a> {
         text: &'a str,
         href: String,
     },
-    /// `@name` (only from [`segments_with_mentions`]): the name, without `@`.
-    Mention(&'a str),
-}
-
-/// Splits `body` into text, links and `@name` mentions (links win: an `@`
-/// inside a URL is part of the URL).
-pub fn segments_with_mentions(body: &str) -> Vec<Segment<'_>> {
-    let mut out = Vec::new();
-    for segment in segments(body) {
-        let Segment::Text(text) = segment else {
-            out.push(segment);
-            continue;
-        };
-        let mut rest = 0;
-        for (at, name) in mention_tokens(text) {
-            if at > rest {
-                out.push(Segment::Text(&text[rest..at]));
-            }
-            out.push(Segment::Mention(name));
-            rest = at + 1 + name.len();
-        }
-        if rest < text.len() {
-            out.push(Segment::Text(&text[rest..]));
-        }
-    }
-    out
 }
 
 /// Whether `body` mentions `username` (as `@username`, any case). The one
@@ -93,7 +67,7 @@ fn is_name_char(c: char) -> bool {
 /// uses username characters (3 to 32), minus trailing `.` or `-`, so
 /// "thanks @ann." mentions ann; an `@` right after a letter or digit is an
 /// e-mail address, not a mention.
-fn mention_tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
+pub(crate) fn mention_tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.match_indices('@').filter_map(move |(at, _)| {
         let before = text[..at].chars().next_back();
         if before.is_some_and(is_name_char) {
@@ -178,34 +152,6 @@ mod tests {
             vec!["barbara", "Bea"]
         );
         assert!(mention_suggestions("z", names, "ann", 5).is_empty());
-    }
-
-    #[test]
-    fn mention_segments_keep_every_character_and_leave_links_alone() {
-        let body = "ping @bob and @carol.: see https://x.org/@bob ok";
-        let s = segments_with_mentions(body);
-        assert_eq!(s[0], Segment::Text("ping "));
-        assert_eq!(s[1], Segment::Mention("bob"));
-        assert_eq!(s[2], Segment::Text(" and "));
-        assert_eq!(s[3], Segment::Mention("carol"));
-        assert_eq!(s[4], Segment::Text(".: see "));
-        assert!(matches!(
-            s[5],
-            Segment::Link {
-                text: "https://x.org/@bob",
-                ..
-            }
-        ));
-        assert_eq!(s[6], Segment::Text(" ok"));
-        let rebuilt: String = s
-            .iter()
-            .map(|seg| match seg {
-                Segment::Text(t) => t.to_string(),
-                Segment::Link { text, .. } => text.to_string(),
-                Segment::Mention(name) => format!("@{name}"),
-            })
-            .collect();
-        assert_eq!(rebuilt, body);
     }
 
     #[test]

@@ -11,6 +11,7 @@ import {
   createRoom,
   composer,
   expectConnected,
+  expectRoomOpen,
   hydrated,
   joinRoom,
   messages,
@@ -141,6 +142,13 @@ test('a pasted screenshot and a picked file reach the other person in the room',
   });
   await expectUploaded(bob.page.locator('form.composer'), 1);
   await expect(bob.page.locator('.attachment-chip')).toContainText('report.pdf');
+  // A visit to another room keeps the room's attachment, as it keeps a draft.
+  const elsewhere = await createRoom(bob, 'elsewhere');
+  await expect(bob.page.locator('.attachment-chip')).toHaveCount(0);
+  await bob.page.locator('a.room-link', { hasText: room }).click();
+  await expectRoomOpen(bob.page, room);
+  await expect(bob.page.locator('.attachment-chip')).toContainText('report.pdf');
+  expect(elsewhere).not.toBe(room);
   const words = `the report ${Date.now().toString(36)}`;
   const bobsBox = composer(bob.page, room);
   await bobsBox.fill(words);
@@ -182,9 +190,17 @@ test('a visitor sends a screenshot to the console and gets a picture and a file 
   const question = `My screen shows an error ${Date.now().toString(36)}`;
   await visitor.getByLabel('Your name (optional)').fill(who);
   await visitor.getByLabel('How can we help?').fill(question);
+  // The first message carries the console's log, picked in the pre-chat form.
+  await visitor.locator('form.visitor-prechat input.attach-input').setInputFiles({
+    name: 'console-log.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('TypeError: x is undefined\n'),
+  });
+  await expectUploaded(visitor.locator('form.visitor-prechat'), 1);
   await visitor.getByRole('button', { name: 'Start conversation' }).click();
   const visitorLog = visitor.getByRole('log', { name: 'Messages' });
   await expect(visitorLog.getByText(question, { exact: true })).toHaveCount(1);
+  await expect(visitorLog.locator('li.mine:not(.pending) .attachment-file', { hasText: 'console-log.txt' })).toHaveCount(1);
   const row = await desk.waitFor({ type: 'support.conversation', visitor_name: who });
   if (row.assignee?.id !== agent.id) await desk.send({ type: 'support.claim', conversation: row.id });
 
@@ -205,6 +221,7 @@ test('a visitor sends a screenshot to the console and gets a picture and a file 
   await hydrated(agent.page);
   await expectConnected(agent.page);
   const pane = agent.page.getByRole('region', { name: `Conversation with ${who}` });
+  await expect(pane.getByRole('log').locator('.attachment-file', { hasText: 'console-log.txt' })).toHaveCount(1);
   const thumb = pane.getByRole('log').locator('img.attachment-thumb');
   await expect(thumb).toHaveCount(1);
   await expect(thumb).toHaveAttribute('width', '360');

@@ -191,6 +191,23 @@ pub fn local_midnight(date: &str, days: u32) -> Option<DateTime<Utc>> {
     }
 }
 
+/// Scrolls the message `id` shown inside `scroller` (a message list or a
+/// thread's) to the middle of the view, if it is there.
+pub fn center_message(scroller: &leptos::web_sys::HtmlDivElement, id: impl std::fmt::Display) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(el) = scroller
+        .query_selector(&format!("[data-message-id=\"{id}\"]"))
+        .ok()
+        .flatten()
+    {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        el.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (scroller, id.to_string());
+}
+
 /// Whether the window is as narrow as a phone's (the layout's 768 px
 /// breakpoint): panes then cover the room instead of sitting beside it.
 pub fn narrow_screen() -> bool {

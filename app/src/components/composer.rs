@@ -6,6 +6,9 @@
 //! attach button, a paste or a drop (`state::attachments`); a message with
 //! files may have no text, and waits until they have uploaded.
 //!
+//! Ctrl/⌘+B, I, E and Shift+X format the selection, and "Preview" shows the
+//! draft formatted (`formatting`).
+//!
 //! The same form, with `thread`, writes replies in a thread's pane, with an
 //! "also send to the room" box.
 
@@ -13,6 +16,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
+use super::formatting::{self, FormatPreview, PreviewToggle};
 use super::{attach_button::AttachButton, attachment_chips::AttachmentChips, use_chat};
 use crate::client::browser;
 use crate::i18n::*;
@@ -89,7 +93,12 @@ pub fn Composer(
     let error = RwSignal::new(None::<String>);
     let input = NodeRef::<leptos::html::Textarea>::new();
     let length = Memo::new(move |_| text.with(|t| t.chars().count()));
-    let attachments = Attachments::new(None);
+    // A room's attachments stay with the room; a thread's go with its pane.
+    let attachments = match thread {
+        None => chat.attachments(room),
+        Some(_) => Attachments::new(None),
+    };
+    let preview = RwSignal::new(false);
 
     let send = move || {
         let typed = text.get_untracked();
@@ -178,6 +187,13 @@ pub fn Composer(
     };
 
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if let Some(marker) = formatting::shortcut(&ev) {
+            ev.prevent_default();
+            if let Some(el) = input.get_untracked() {
+                formatting::apply(&el, text, marker);
+            }
+            return;
+        }
         let open = suggestions.with(Vec::len);
         match ev.key().as_str() {
             "ArrowDown" if open > 0 => {
@@ -225,7 +241,8 @@ pub fn Composer(
     };
 
     view! {
-        <form class="composer" on:submit=on_submit on:dragover=attachments.on_drag_over() on:drop=attachments.on_drop()>
+        <form class="composer" class:drag-over=move || attachments.dragging.get() on:submit=on_submit
+            on:dragover=attachments.on_drag_over() on:dragleave=attachments.on_drag_leave() on:drop=attachments.on_drop()>
             <label class="visually-hidden" for=format!("{prefix}-input")>{label}</label>
             <Show when=move || suggestions.with(|s| !s.is_empty())>
                 <ul class="canned-list mention-list" role="listbox" aria-label=tr(i18n, |l| td_string!(l, chat.composer.mention_list))>
@@ -248,6 +265,7 @@ pub fn Composer(
                     }).collect_view()}
                 </ul>
             </Show>
+            <FormatPreview open=preview text me=chat.my_name()/>
             <AttachmentChips attachments/>
             <div class="composer-box" class:invalid=move || error.with(Option::is_some)>
                 <AttachButton attachments/>
@@ -286,6 +304,7 @@ pub fn Composer(
                 <span id=format!("{prefix}-hint") class="muted small">
                     {t!(i18n, chat.composer.hint, <kbd> = <kbd/>)}
                 </span>
+                <PreviewToggle open=preview/>
                 <Show when=move || { length.get() >= COUNTER_FROM }>
                     <span class="counter" class:over=move || { length.get() > MAX_BODY_CHARS }>
                         {move || format!("{} / {}", length.get(), MAX_BODY_CHARS)}

@@ -2,11 +2,13 @@
 //! Enter to send, typing frames at most every few seconds, and canned replies:
 //! typing `/` lists them by shortcut (their title), filtered as you type;
 //! arrows choose, Enter or a click puts the reply's body in the box. A reply
-//! may carry files (attach button, paste, drop), and then no text; a note
-//! carries none.
+//! or a note may carry files (attach button, paste, drop), and then no text;
+//! a note's files are for staff alone, as the note. Ctrl/⌘+B, I, E and Shift+X format the selection, and
+//! "Preview" shows the reply as the visitor will see it.
 
 use leptos::prelude::*;
 
+use super::formatting::{self, FormatPreview, PreviewToggle};
 use super::{attach_button::AttachButton, attachment_chips::AttachmentChips, use_desk};
 use crate::i18n::*;
 use crate::language::tr;
@@ -24,6 +26,7 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
     let error = RwSignal::new(None::<String>);
     let input = NodeRef::<leptos::html::Textarea>::new();
     let attachments = Attachments::new(None);
+    let preview = RwSignal::new(false);
     let matches = Memo::new(move |_| {
         let typed = text.get();
         desk.canned.with(|list| matching_canned(list, &typed))
@@ -55,8 +58,6 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
             .with_untracked(|t| (t.uploading(), t.ready().len()));
         let problem = if uploading {
             Some(td_string!(desk.lang.get(), common.files.still_uploading).to_string())
-        } else if private && files > 0 {
-            Some(td_string!(desk.lang.get(), console.composer.no_files_in_notes).to_string())
         } else if body.chars().count() > MAX_BODY_CHARS {
             let max = MAX_BODY_CHARS;
             Some(td_string!(desk.lang.get(), console.composer.too_long, max).to_string())
@@ -70,17 +71,19 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
         if body.is_empty() && files == 0 {
             return;
         }
-        let files = if private {
-            Vec::new()
-        } else {
-            attachments.take()
-        };
-        desk.send(id, body.to_owned(), private, files);
+        desk.send(id, body.to_owned(), private, attachments.take());
         text.set(String::new());
         error.set(None);
         focus();
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if let Some(marker) = formatting::shortcut(&ev) {
+            ev.prevent_default();
+            if let Some(el) = input.get_untracked() {
+                formatting::apply(&el, text, marker);
+            }
+            return;
+        }
         let open = matches.with_untracked(|m| m.as_ref().map_or(0, Vec::len));
         match ev.key().as_str() {
             "ArrowDown" if open > 0 => {
@@ -127,7 +130,8 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
     view! {
         <form class="console-composer" class:note-mode=move || note.get()
             on:submit=move |ev| { ev.prevent_default(); send(); }
-            on:dragover=attachments.on_drag_over() on:drop=attachments.on_drop()>
+            class:drag-over=move || attachments.dragging.get()
+            on:dragover=attachments.on_drag_over() on:dragleave=attachments.on_drag_leave() on:drop=attachments.on_drop()>
             <div class="composer-mode" role="group" aria-label=tr(i18n, |l| td_string!(l, console.composer.write_a))>
                 <button type="button" class="console-mode" aria-pressed=move || (!note.get()).to_string()
                     on:click=move |_| { note.set(false); focus(); }>{tr(i18n, |l| td_string!(l, console.composer.reply))}</button>
@@ -136,6 +140,7 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
                 <Show when=move || note.get()>
                     <span class="note-label">{tr(i18n, |l| td_string!(l, console.composer.only_agents_see_notes))}</span>
                 </Show>
+                <PreviewToggle open=preview/>
             </div>
             {move || matches.get().filter(|m| !m.is_empty()).map(|list| view! {
                 <ul class="canned-list" role="listbox" aria-label=tr(i18n, |l| td_string!(l, console.composer.canned_replies))>
@@ -155,6 +160,7 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
             {move || matches.get().filter(Vec::is_empty).map(|_| view! {
                 <p class="muted small canned-none">{tr(i18n, |l| td_string!(l, console.composer.no_canned_match))}</p>
             })}
+            <FormatPreview open=preview text/>
             <AttachmentChips attachments/>
             <div class="composer-box">
                 <AttachButton attachments/>
@@ -173,10 +179,7 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
                     on:paste=attachments.on_paste()
                 ></textarea>
                 <button class="button primary small" type="submit"
-                    disabled=move || {
-                        let blank = text.with(|t| t.trim().is_empty());
-                        if note.get() { blank } else { !attachments.can_send(blank) }
-                    }>
+                    disabled=move || !attachments.can_send(text.with(|t| t.trim().is_empty()))>
                     {move || if note.get() {
                         t_string!(i18n, console.composer.add_note)
                     } else {

@@ -157,15 +157,8 @@ pub fn MessageList(room: RoomId, name: Memo<String>) -> impl IntoView {
             return;
         };
         request_animation_frame(move || {
-            #[cfg(target_arch = "wasm32")]
-            if let Some(el) = scroller.get_untracked().and_then(|s| {
-                s.query_selector(&format!("[data-message-id=\"{id}\"]"))
-                    .ok()
-                    .flatten()
-            }) {
-                let options = web_sys::ScrollIntoViewOptions::new();
-                options.set_block(web_sys::ScrollLogicalPosition::Center);
-                el.scroll_into_view_with_scroll_into_view_options(&options);
+            if let Some(scroller) = scroller.get_untracked() {
+                browser::center_message(&scroller, id);
             }
             browser::after(std::time::Duration::from_secs(3), move || {
                 if chat.flash.try_get_untracked() == Some(Some(id)) {

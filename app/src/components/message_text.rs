@@ -1,11 +1,13 @@
-//! A message body as text, with web links made clickable. The body is never
-//! parsed as HTML: each run becomes a text node, an `<a>` whose `href` is a
-//! vetted `http(s)` URL (see [`crate::text::segments`]), or, in chat (where
-//! `me` is given), a marked `@name` mention.
+//! A message body, formatted: the safe Markdown subset of
+//! [`crate::markdown`], the same HTML on the server and in the browser. The
+//! body itself is never parsed as HTML; only what `markdown` writes is.
+//! A one-line message stays inline (a `span`), so "(edited)" and the like
+//! can follow it; one with blocks is a `div`.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
-use crate::text::{segments, segments_with_mentions, Segment};
+use crate::markdown;
 
 #[component]
 pub fn MessageText(
@@ -15,22 +17,10 @@ pub fn MessageText(
     #[prop(optional, into)]
     me: Option<String>,
 ) -> impl IntoView {
-    let runs = match me {
-        Some(_) => segments_with_mentions(&body),
-        None => segments(&body),
-    };
-    runs.into_iter()
-        .map(|segment| match segment {
-            Segment::Text(text) => text.to_owned().into_any(),
-            Segment::Link { text, href } => view! {
-                <a href=href target="_blank" rel="noopener noreferrer nofollow">{text.to_owned()}</a>
-            }
-            .into_any(),
-            Segment::Mention(name) => {
-                let mine = me.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(name));
-                view! { <span class="mention" class:mention-me=mine>{format!("@{name}")}</span> }
-                    .into_any()
-            }
-        })
-        .collect_view()
+    let markdown::Html { html, blocks } = markdown::to_html(&body, me.as_deref());
+    if blocks {
+        Either::Left(view! { <div class="md" inner_html=html></div> })
+    } else {
+        Either::Right(view! { <span class="md" inner_html=html></span> })
+    }
 }

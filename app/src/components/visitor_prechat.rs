@@ -2,12 +2,18 @@
 //! the first message, sent as `support.open`. Says up front when nobody is
 //! online or the desk is closed (the message is kept and answered later).
 //! A visitor whose identity the embedding site signed is not asked for it.
+//! The first message may carry files (a screenshot of the problem), picked,
+//! pasted or dropped as in the conversation's composer.
 
 use leptos::prelude::*;
 
-use super::{use_visitor, visitor_away::away_text};
+use super::{
+    attach_button::AttachButton, attachment_chips::AttachmentChips, use_visitor,
+    visitor_away::away_text,
+};
 use crate::i18n::*;
 use crate::language::tr;
+use crate::state::attachments::Attachments;
 use crate::state::visitor::invalid_text;
 use crate::validate::{Email, MessageBody, VisitorName};
 
@@ -21,10 +27,20 @@ pub fn VisitorPrechat() -> impl IntoView {
     let message = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let verified = move || visitor.me.with(|m| m.verified);
+    let attachments = Attachments::new(Some(visitor.token));
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let locale = visitor.lang.get();
+        let (uploading, files) = attachments
+            .tray
+            .with_untracked(|t| (t.uploading(), t.ready().len()));
+        if uploading {
+            error.set(Some(
+                td_string!(locale, common.files.still_uploading).to_string(),
+            ));
+            return;
+        }
         let checked = (|| {
             let typed = name.get_untracked();
             let n =
@@ -32,7 +48,8 @@ pub fn VisitorPrechat() -> impl IntoView {
             let typed = email.get_untracked();
             let m = Email::parse(Some(&typed)).map_err(|e| invalid_text(locale, &e, &typed))?;
             let typed = message.get_untracked();
-            let b = MessageBody::parse(&typed).map_err(|e| invalid_text(locale, &e, &typed))?;
+            let b = MessageBody::parse_with_files(&typed, files)
+                .map_err(|e| invalid_text(locale, &e, &typed))?;
             Ok::<_, String>((n, m, b))
         })();
         match checked {
@@ -42,6 +59,7 @@ pub fn VisitorPrechat() -> impl IntoView {
                     b.into_string(),
                     n.map(VisitorName::into_string),
                     m.map(Email::into_string),
+                    attachments.take(),
                 );
             }
             Err(e) => error.set(Some(e)),
@@ -64,7 +82,9 @@ pub fn VisitorPrechat() -> impl IntoView {
     };
 
     view! {
-        <form class="visitor-prechat" novalidate on:submit=on_submit aria-label=tr(i18n, |l| td_string!(l, visitor.prechat.form))>
+        <form class="visitor-prechat" novalidate on:submit=on_submit aria-label=tr(i18n, |l| td_string!(l, visitor.prechat.form))
+            class:drag-over=move || attachments.dragging.get()
+            on:dragover=attachments.on_drag_over() on:dragleave=attachments.on_drag_leave() on:drop=attachments.on_drop()>
             <Show when=available>
                 <p class="muted">{tr(i18n, |l| td_string!(l, visitor.prechat.intro))}</p>
             </Show>
@@ -87,11 +107,16 @@ pub fn VisitorPrechat() -> impl IntoView {
                 <label for="visitor-first">{tr(i18n, |l| td_string!(l, visitor.prechat.how_can_we_help))}</label>
                 <textarea id="visitor-first" rows="3" required
                     prop:value=move || message.get()
-                    on:input=move |ev| message.set(event_target_value(&ev))></textarea>
+                    on:input=move |ev| message.set(event_target_value(&ev))
+                    on:paste=attachments.on_paste()></textarea>
+                <div class="prechat-files">
+                    <AttachButton attachments/>
+                    <AttachmentChips attachments/>
+                </div>
             </div>
             <p class="field-error" aria-live="polite">{move || error.get()}</p>
             <button class="button primary" type="submit"
-                disabled=move || message.with(|m| m.trim().is_empty())>
+                disabled=move || !attachments.can_send(message.with(|m| m.trim().is_empty()))>
                 {tr(i18n, |l| td_string!(l, visitor.prechat.start))}
             </button>
         </form>

@@ -175,6 +175,8 @@ type UploadStorage = SyncStorage;
 #[derive(Clone, Copy)]
 pub struct Attachments {
     pub tray: RwSignal<Tray>,
+    /// Something is being dragged over the composer: it shows it takes drops.
+    pub dragging: RwSignal<bool>,
     uploads: StoredValue<Vec<(u32, Upload)>, UploadStorage>,
     /// The visitor's token (in the widget): uploads present it.
     // Read only where uploads run (the browser).
@@ -191,6 +193,7 @@ impl Attachments {
     pub fn new(token: Option<StoredValue<Option<String>>>) -> Self {
         let a = Attachments {
             tray: RwSignal::new(Tray::default()),
+            dragging: RwSignal::new(false),
             uploads: StoredValue::new_with_storage(Vec::new()),
             token,
             lang: Lang::here(),
@@ -266,15 +269,44 @@ impl Attachments {
         }
     }
 
-    /// The composer's `dragover`: it takes drops.
+    /// The composer's `dragover`: it takes drops, and shows it.
     pub fn on_drag_over(self) -> impl Fn(leptos::ev::DragEvent) + Copy + 'static {
-        move |ev: leptos::ev::DragEvent| ev.prevent_default()
+        move |ev: leptos::ev::DragEvent| {
+            ev.prevent_default();
+            if !self.dragging.get_untracked() {
+                self.dragging.set(true);
+            }
+        }
+    }
+
+    /// The composer's `dragleave`: the highlight goes when the pointer
+    /// leaves the form, not when it moves between the form's own parts.
+    pub fn on_drag_leave(self) -> impl Fn(leptos::ev::DragEvent) + Copy + 'static {
+        move |ev: leptos::ev::DragEvent| {
+            #[cfg(target_arch = "wasm32")]
+            {
+                use wasm_bindgen::JsCast;
+                let node = |t: Option<web_sys::EventTarget>| {
+                    t.and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+                };
+                let inside = match (node(ev.current_target()), node(ev.related_target())) {
+                    (Some(form), Some(to)) => form.contains(Some(&to)),
+                    _ => false,
+                };
+                if !inside {
+                    self.dragging.set(false);
+                }
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            let _ = ev;
+        }
     }
 
     /// The composer's `drop`: dropped files are attached (dropped text
     /// lands in the textarea as usual).
     pub fn on_drop(self) -> impl Fn(leptos::ev::DragEvent) + Copy + 'static {
         move |ev: leptos::ev::DragEvent| {
+            self.dragging.set(false);
             #[cfg(target_arch = "wasm32")]
             if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
                 if list.length() > 0 {

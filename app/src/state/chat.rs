@@ -19,6 +19,7 @@ use crate::protocol::{
     RoomId, RoomSummary, ServerFrame, User, JOIN_HISTORY,
 };
 use crate::state::announcements::{Announcements, Reader};
+use crate::state::attachments::Attachments;
 use crate::state::outbox::{Outbox, Pending, ThreadReply};
 use crate::state::profiles::Profiles;
 use crate::state::search::Search;
@@ -109,6 +110,11 @@ pub struct Chat {
     /// Unsent composer text per room. Not a signal: only the composer reads
     /// it, when it opens.
     drafts: StoredValue<HashMap<RoomId, String>>,
+    /// Each room's composer attachments, made on first use under the chat's
+    /// owner (not the composer's), so they and their uploads outlive a
+    /// visit to another room, as the draft does.
+    trays: StoredValue<HashMap<RoomId, Attachments>>,
+    owner: StoredValue<Option<Owner>>,
     /// Rooms whose `join` has not been answered by its last `history` yet,
     /// and whether that join was a fresh one (no `since`): then the answer's
     /// `more` means "older messages exist", not "join again for the rest".
@@ -154,6 +160,8 @@ impl Chat {
             read_sent: StoredValue::new(HashMap::new()),
             typing_sent: StoredValue::new(None),
             drafts: StoredValue::new(HashMap::new()),
+            trays: StoredValue::new(HashMap::new()),
+            owner: StoredValue::new(Owner::current()),
             joining: StoredValue::new(HashMap::new()),
             announcements: Announcements::new(connection, Reader::Account),
             profiles: Profiles::new(),
@@ -982,6 +990,22 @@ impl Chat {
                 d.insert(room, text);
             }
         });
+    }
+
+    /// A room's composer attachments: the same ones each time the room is
+    /// opened, until its message goes.
+    pub fn attachments(&self, room: RoomId) -> Attachments {
+        if let Some(kept) = self.trays.with_value(|t| t.get(&room).copied()) {
+            return kept;
+        }
+        let made = match self.owner.with_value(Clone::clone) {
+            Some(owner) => owner.with(|| Attachments::new(None)),
+            None => Attachments::new(None),
+        };
+        self.trays.update_value(|t| {
+            t.insert(room, made);
+        });
+        made
     }
 
     /// A room we just created (and so joined): list it and subscribe to it.

@@ -192,6 +192,7 @@ impl Pending {
                 conversation: self.conversation,
                 body: self.body.clone(),
                 client_id: self.client_id.clone(),
+                files: file_ids(&self.files),
             }
         } else {
             ClientFrame::SupportSend {

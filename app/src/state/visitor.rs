@@ -177,6 +177,7 @@ struct PendingOpen {
     body: String,
     name: Option<String>,
     email: Option<String>,
+    files: Vec<FileInfo>,
 }
 
 /// An agent typing, shown until `until_ms`.
@@ -301,15 +302,23 @@ impl Visitor {
 
     /// Starts a conversation with its first message (`support.open`). Shown
     /// at once as pending; sent again on reconnect until acknowledged.
-    pub fn open(&self, body: String, name: Option<String>, email: Option<String>) {
+    /// `files` are uploaded already, as for [`Visitor::send`].
+    pub fn open(
+        &self,
+        body: String,
+        name: Option<String>,
+        email: Option<String>,
+        files: Vec<FileInfo>,
+    ) {
         let client_id = browser::new_client_id();
         self.thread
-            .update(|t| t.push_pending(client_id.clone(), body.clone(), Vec::new()));
+            .update(|t| t.push_pending(client_id.clone(), body.clone(), files.clone()));
         let open = PendingOpen {
             client_id,
             body,
             name,
             email,
+            files,
         };
         self.connection.link.send(&self.open_frame(&open));
         self.opening.set_value(Some(open));
@@ -323,8 +332,7 @@ impl Visitor {
             name: o.name.clone(),
             email: o.email.clone(),
             page: self.page.get_value(),
-            // The first message is the pre-chat form's: text only.
-            files: Vec::new(),
+            files: file_ids(&o.files),
         }
     }
 
@@ -852,7 +860,7 @@ mod tests {
         with_visitor(|v| {
             v.apply(hello(vec![]));
             assert_eq!(v.conversation.get_untracked(), None);
-            v.open("help".into(), Some("Bo".into()), None);
+            v.open("help".into(), Some("Bo".into()), None, Vec::new());
             let cid = v
                 .thread
                 .with_untracked(|t| t.pending()[0].client_id.clone());
@@ -897,7 +905,7 @@ mod tests {
     fn a_refused_open_goes_back_to_the_form_with_the_reason() {
         with_visitor(|v| {
             v.apply(hello(vec![]));
-            v.open("help".into(), None, Some("bad".into()));
+            v.open("help".into(), None, Some("bad".into()), Vec::new());
             let cid = v
                 .thread
                 .with_untracked(|t| t.pending()[0].client_id.clone());

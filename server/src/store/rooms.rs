@@ -105,8 +105,10 @@ pub struct Standing {
 }
 
 /// Rooms as one user sees them. Unread counts others' messages past the
-/// marker (thread replies only when also sent to the room; a mention in one
-/// still counts as a mention).
+/// marker; a thread reply counts when it was also sent to the room, or when
+/// the user follows its thread — wrote its parent, or replied in it before
+/// (the browser's rule too, `Chat::follows_thread`). A mention in any reply
+/// still counts as a mention.
 const SUMMARY: &str = "
     SELECT r.id, r.name, r.created_at, r.kind, r.visibility, m.role,
            r.topic, r.archived_at, mu.muted_until,
@@ -114,7 +116,12 @@ const SUMMARY: &str = "
            CASE WHEN m.user_id IS NULL THEN 0 ELSE
                (SELECT COUNT(*) FROM messages x
                  WHERE x.room_id = r.id AND x.id > m.last_read_id AND x.author_id <> $1
-                       AND (x.thread_id IS NULL OR x.also_in_room))
+                       AND (x.thread_id IS NULL OR x.also_in_room
+                            OR EXISTS (SELECT 1 FROM messages p
+                                        WHERE p.id = x.thread_id AND p.author_id = $1)
+                            OR EXISTS (SELECT 1 FROM messages f
+                                        WHERE f.thread_id = x.thread_id AND f.author_id = $1
+                                              AND f.id < x.id)))
            END AS unread,
            (SELECT MAX(x.id) FROM messages x WHERE x.room_id = r.id) AS last_message_id
       FROM rooms r

@@ -62,7 +62,8 @@ pub async fn handle(session: &mut SupportSession, frame: ClientFrame) -> Result<
             conversation,
             body,
             client_id,
-        } => session.note(conversation, &body, &client_id, &[]).await,
+            files,
+        } => session.note(conversation, &body, &client_id, &files).await,
         ClientFrame::SupportTyping { conversation } => session.typing(conversation).await,
         ClientFrame::SupportRead { conversation, id } => session.read(conversation, id).await,
         ClientFrame::SupportRate {

@@ -445,7 +445,37 @@ async fn visitors_and_agents_send_each_other_files(app: &TestApp) {
         .unwrap();
     assert_eq!(resp.status(), 200, "by the visitor token");
 
-    // The conversation's history carries them.
+    // A private note may carry a file too: staff read it; for the visitor,
+    // by cookie or token, it does not exist.
+    let memo = upload(app, &agent.token, "memo.txt", b"VIP customer\n").await;
+    desk.send(&ClientFrame::SupportNote {
+        conversation,
+        body: "see the memo".into(),
+        client_id: "n1".into(),
+        files: vec![memo.id.clone()],
+    })
+    .await;
+    let noted = match desk
+        .recv_until(|f| matches!(f, ServerFrame::SupportMessage(m) if m.private))
+        .await
+    {
+        ServerFrame::SupportMessage(m) => m,
+        _ => unreachable!(),
+    };
+    assert_eq!(noted.files, vec![memo.clone()]);
+    assert_eq!(get(app, &memo.url, &agent.token).await.status(), 200);
+    for (name, value) in [("cookie", cookie.as_str()), (VISITOR_TOKEN_HEADER, token)] {
+        let resp = app
+            .http
+            .get(app.url(&memo.url))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404, "the visitor, by {name}");
+    }
+
+    // The conversation's history carries them (the note's not for the visitor).
     let (mut again, _) = visitor(app, &cookie).await;
     again
         .send(&ClientFrame::SupportJoin {

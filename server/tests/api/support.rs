@@ -572,6 +572,7 @@ async fn private_notes_never_reach_the_visitor() {
             conversation: c,
             body: "NOTE: customer is on the watch list".into(),
             client_id: "n1".into(),
+            files: vec![],
         },
     )
     .await;
@@ -600,6 +601,7 @@ async fn private_notes_never_reach_the_visitor() {
         conversation: c,
         body: "x".into(),
         client_id: "vn".into(),
+        files: vec![],
     })
     .await;
     expect_error(&mut v, ErrorCode::Forbidden).await;

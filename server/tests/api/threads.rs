@@ -74,13 +74,16 @@ async fn replies_count_on_their_parent_and_stay_out_of_room_history(app: &TestAp
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
     let cat = app.register("cat").await;
+    let dan = app.register("dan").await;
     let room = app.create_room(&ann.token, "general").await.id;
     let mut a = app.connect(&ann.token).await;
     let mut b = app.connect(&bob.token).await;
     let mut c = app.connect(&cat.token).await;
+    let mut d = app.connect(&dan.token).await;
     a.join(room, None).await;
     b.join(room, None).await;
     c.join(room, None).await;
+    d.join(room, None).await;
     let parent = a.post(room, "lunch at noon?", "a1").await;
 
     // A reply reaches the room as a message naming its thread, then the
@@ -168,10 +171,19 @@ async fn replies_count_on_their_parent_and_stay_out_of_room_history(app: &TestAp
     let (replayed, _) = back.join(room, Some(parent)).await;
     assert_eq!(ids(&replayed), [r1, r2, r3, after]);
 
-    // Unread: replies only count when also sent to the room.
-    let rooms: Vec<RoomSummary> = app.ok("GET", "/api/rooms", &ann.token, None).await;
-    let general = rooms.iter().find(|r| r.id == room).unwrap();
-    assert_eq!(general.unread, 1, "cat's reply also sent to the room");
+    // Unread: a reply counts when also sent to the room, or for those who
+    // follow its thread. Ann wrote the parent: all three replies count.
+    // Dan follows nothing: the parent, cat's reply sent to the room, and
+    // ann's next message.
+    let unread = |token: String| async move {
+        let rooms: Vec<RoomSummary> = app.ok("GET", "/api/rooms", &token, None).await;
+        rooms.iter().find(|r| r.id == room).unwrap().unread
+    };
+    assert_eq!(unread(ann.token.clone()).await, 3, "ann follows her thread");
+    assert_eq!(unread(dan.token.clone()).await, 3, "dan follows nothing");
+    // Cat follows from her reply on: bob's later reply counts, his earlier
+    // one does not (with the parent and ann's message: 3).
+    assert_eq!(unread(cat.token.clone()).await, 3, "cat follows from her reply");
 }
 
 async fn replies_are_checked_and_threads_obey_room_access(app: &TestApp) {

@@ -393,6 +393,7 @@ async fn agents_reach_the_queue_and_their_own_conversations_admins_all_on_every_
             conversation: c1,
             body: "NOTE: ann's private note".into(),
             client_id: "n1".into(),
+            files: vec![],
         },
     )
     .await;
@@ -460,6 +461,7 @@ async fn agents_reach_the_queue_and_their_own_conversations_admins_all_on_every_
             conversation: c1,
             body: "bob's note".into(),
             client_id: "b2".into(),
+            files: vec![],
         },
         ClientFrame::SupportTyping { conversation: c1 },
         ClientFrame::SupportClaim { conversation: c1 },
@@ -508,6 +510,7 @@ async fn agents_reach_the_queue_and_their_own_conversations_admins_all_on_every_
             conversation: c1,
             body: "NOTE: bob's note after the transfer".into(),
             client_id: "b4".into(),
+            files: vec![],
         },
     )
     .await;
