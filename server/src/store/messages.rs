@@ -430,15 +430,15 @@ impl Store {
     pub async fn delete_message(&self, id: MessageId) -> Result<Option<Deleted>, StoreError> {
         let done = on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let row: Option<(i64, Option<i64>)> = sqlx::query_as(
-                "DELETE FROM messages WHERE id = $1 RETURNING room_id, thread_id",
+            let row: Option<(i64, Option<i64>, i64)> = sqlx::query_as(
+                "DELETE FROM messages WHERE id = $1 RETURNING room_id, thread_id, author_id",
             )
             .bind(id.0)
             .fetch_optional(&mut *tx)
             .await?;
             match row {
                 None => None,
-                Some((room, parent)) => {
+                Some((room, parent, author)) => {
                     let mut replies = Vec::new();
                     if parent.is_none() {
                         let gone: Vec<i64> = sqlx::query_scalar(
@@ -470,6 +470,25 @@ impl Store {
                         .await?;
                         if let Some((count, last_reply_at)) = counted {
                             let change = record_change!(tx, room, parent);
+                            // The author stays a participant from their
+                            // first reply still there, or leaves the list.
+                            sqlx::query(
+                                "DELETE FROM thread_participants WHERE parent_id = $1 AND user_id = $2",
+                            )
+                            .bind(parent.0)
+                            .bind(author)
+                            .execute(&mut *tx)
+                            .await?;
+                            sqlx::query(
+                                "INSERT INTO thread_participants (parent_id, user_id, first_reply_id)
+                                 SELECT thread_id, author_id, MIN(id) FROM messages
+                                  WHERE thread_id = $1 AND author_id = $2
+                                  GROUP BY thread_id, author_id",
+                            )
+                            .bind(parent.0)
+                            .bind(author)
+                            .execute(&mut *tx)
+                            .await?;
                             let participants = thread_participants!(tx, parent);
                             thread = Some(ThreadState {
                                 room: RoomId(room),

@@ -1,6 +1,8 @@
 //! Threads: a parent's repliers, a thread's replies a page at a time, and
 //! the parent's state after a reply is deleted. Adding a reply updates its
-//! parent inside the batch insert (`messages.rs`), with [`thread_participants!`].
+//! parent inside the batch insert (`messages.rs`), with [`count_reply!`].
+//! Who replied is kept in `thread_participants` (a row per person, with
+//! their first reply), so listing them never reads the whole thread.
 
 use super::{on_pool, Store, StoreError};
 use app::protocol::{ChatMessage, MessageId, MAX_THREAD_PARTICIPANTS};
@@ -17,9 +19,9 @@ macro_rules! thread_participants {
     ($tx:expr, $parent:expr) => {{
         let parent: MessageId = $parent;
         let names: Vec<String> = sqlx::query_scalar(
-            "SELECT u.username FROM messages m JOIN users u ON u.id = m.author_id
-              WHERE m.thread_id = $1
-              GROUP BY u.username ORDER BY MIN(m.id) LIMIT $2",
+            "SELECT u.username FROM thread_participants t JOIN users u ON u.id = t.user_id
+              WHERE t.parent_id = $1
+              ORDER BY t.first_reply_id LIMIT $2",
         )
         .bind(parent.0)
         .bind(app::protocol::MAX_THREAD_PARTICIPANTS as i64)
@@ -52,6 +54,15 @@ macro_rules! count_reply {
         match counted {
             Some(replies) => {
                 let change = record_change!($tx, room.0, parent);
+                sqlx::query(
+                    "INSERT INTO thread_participants (parent_id, user_id, first_reply_id)
+                     SELECT $1, author_id, id FROM messages WHERE id = $2
+                     ON CONFLICT (parent_id, user_id) DO NOTHING",
+                )
+                .bind(parent.0)
+                .bind($reply)
+                .execute(&mut *$tx)
+                .await?;
                 let participants = thread_participants!($tx, parent);
                 Some(ThreadState {
                     room,
@@ -91,15 +102,15 @@ impl Store {
         for chunk in parents.chunks(IDS_PER_QUERY) {
             let rows: Vec<(i64, String)> = on_pool!(self, pool => {
                 let mut query = sqlx::QueryBuilder::new(
-                    "SELECT m.thread_id, u.username
-                       FROM messages m JOIN users u ON u.id = m.author_id
-                      WHERE m.thread_id IN (",
+                    "SELECT t.parent_id, u.username
+                       FROM thread_participants t JOIN users u ON u.id = t.user_id
+                      WHERE t.parent_id IN (",
                 );
                 let mut ids = query.separated(", ");
                 for id in chunk {
                     ids.push_bind(*id);
                 }
-                query.push(") GROUP BY m.thread_id, u.username ORDER BY m.thread_id, MIN(m.id)");
+                query.push(") ORDER BY t.parent_id, t.first_reply_id");
                 query.build_query_as().fetch_all(pool).await?
             });
             for (parent, name) in rows {

@@ -16,6 +16,7 @@ use serde_json::json;
 on_both_databases!(replies_count_on_their_parent_and_stay_out_of_room_history);
 on_both_databases!(replies_are_checked_and_threads_obey_room_access);
 on_both_databases!(deleting_in_a_thread_tells_the_room_and_resumes);
+on_both_databases!(participants_follow_first_replies_through_deletes);
 
 fn reply(room: RoomId, parent: MessageId, body: &str, client_id: &str, also: bool) -> ClientFrame {
     ClientFrame::Send {
@@ -183,7 +184,11 @@ async fn replies_count_on_their_parent_and_stay_out_of_room_history(app: &TestAp
     assert_eq!(unread(dan.token.clone()).await, 3, "dan follows nothing");
     // Cat follows from her reply on: bob's later reply counts, his earlier
     // one does not (with the parent and ann's message: 3).
-    assert_eq!(unread(cat.token.clone()).await, 3, "cat follows from her reply");
+    assert_eq!(
+        unread(cat.token.clone()).await,
+        3,
+        "cat follows from her reply"
+    );
 }
 
 async fn replies_are_checked_and_threads_obey_room_access(app: &TestApp) {
@@ -378,4 +383,51 @@ async fn deleting_in_a_thread_tells_the_room_and_resumes(app: &TestApp) {
     assert_eq!(ids(&history), [last]);
     let (all, _) = fresh.join(room, Some(MessageId(0))).await;
     assert_eq!(ids(&all), [last], "the replies are gone from the store too");
+}
+
+/// The repliers a parent lists are in the order of each one's first reply
+/// still there: deleting someone's first reply moves them back, deleting
+/// their last takes them off.
+async fn participants_follow_first_replies_through_deletes(app: &TestApp) {
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let cat = app.register("cat").await;
+    let room = app.create_room(&ann.token, "general").await.id;
+    let mut a = app.connect(&ann.token).await;
+    let mut b = app.connect(&bob.token).await;
+    let mut c = app.connect(&cat.token).await;
+    a.join(room, None).await;
+    b.join(room, None).await;
+    c.join(room, None).await;
+    let parent = a.post(room, "who is in?", "a1").await;
+    let r1 = post_reply(&mut b, room, parent, "me", "b1", false).await;
+    let r2 = post_reply(&mut c, room, parent, "me too", "c1", false).await;
+    post_reply(&mut b, room, parent, "still me", "b2", false).await;
+    frames_so_far(&mut a).await;
+    let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+
+    b.send(&ClientFrame::Delete { id: r1 }).await;
+    let told = match a.recv_until(|f| matches!(f, ServerFrame::Thread(_))).await {
+        ServerFrame::Thread(t) => t,
+        _ => unreachable!(),
+    };
+    assert_eq!(
+        (told.replies, told.participants),
+        (2, names(&["cat", "bob"]))
+    );
+
+    c.send(&ClientFrame::Delete { id: r2 }).await;
+    let told = match a.recv_until(|f| matches!(f, ServerFrame::Thread(_))).await {
+        ServerFrame::Thread(t) => t,
+        _ => unreachable!(),
+    };
+    assert_eq!((told.replies, told.participants), (1, names(&["bob"])));
+
+    // History says the same.
+    let mut fresh = app.connect(&ann.token).await;
+    let (history, _) = fresh.join(room, None).await;
+    let p = history.iter().find(|m| m.id == parent).unwrap();
+    assert_eq!((p.replies, p.participants.clone()), (1, names(&["bob"])));
+    let whole = thread_page(app, &ann.token, room, parent, "").await;
+    assert_eq!(whole.parent.participants, names(&["bob"]));
 }
