@@ -241,7 +241,7 @@ pub fn Composer(
     };
 
     view! {
-        <form class="composer" class:drag-over=move || attachments.dragging.get() on:submit=on_submit
+        <form class="composer" on:submit=on_submit
             on:dragover=attachments.on_drag_over() on:dragleave=attachments.on_drag_leave() on:drop=attachments.on_drop()>
             <label class="visually-hidden" for=format!("{prefix}-input")>{label}</label>
             <Show when=move || suggestions.with(|s| !s.is_empty())>

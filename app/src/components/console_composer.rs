@@ -130,7 +130,6 @@ pub fn ConsoleComposer(id: ConversationId, name: Memo<String>) -> impl IntoView 
     view! {
         <form class="console-composer" class:note-mode=move || note.get()
             on:submit=move |ev| { ev.prevent_default(); send(); }
-            class:drag-over=move || attachments.dragging.get()
             on:dragover=attachments.on_drag_over() on:dragleave=attachments.on_drag_leave() on:drop=attachments.on_drop()>
             <div class="composer-mode" role="group" aria-label=tr(i18n, |l| td_string!(l, console.composer.write_a))>
                 <button type="button" class="console-mode" aria-pressed=move || (!note.get()).to_string()

@@ -1,10 +1,12 @@
 //! A message body, formatted: the safe Markdown subset of
 //! [`crate::markdown`], the same HTML on the server and in the browser. The
 //! body itself is never parsed as HTML; only what `markdown` writes is.
-//! A one-line message stays inline (a `span`), so "(edited)" and the like
-//! can follow it; one with blocks is a `div`.
+//!
+//! Always one `span`, so "(edited)" and the like can follow a one-line
+//! message on its line; paragraphs, lists, quotes and code blocks inside it
+//! are blocks all the same. (One element type, not a `span` or a `div`:
+//! every view type costs the pages' WASM its own rendering code.)
 
-use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::markdown;
@@ -17,10 +19,6 @@ pub fn MessageText(
     #[prop(optional, into)]
     me: Option<String>,
 ) -> impl IntoView {
-    let markdown::Html { html, blocks } = markdown::to_html(&body, me.as_deref());
-    if blocks {
-        Either::Left(view! { <div class="md" inner_html=html></div> })
-    } else {
-        Either::Right(view! { <span class="md" inner_html=html></span> })
-    }
+    let html = markdown::to_html(&body, me.as_deref()).html;
+    view! { <span class="md" inner_html=html></span> }
 }

@@ -64,7 +64,7 @@ pub fn VisitorComposer() -> impl IntoView {
     };
 
     view! {
-        <form class="visitor-composer" class:drag-over=move || attachments.dragging.get() on:submit=on_submit
+        <form class="visitor-composer" on:submit=on_submit
             on:dragover=attachments.on_drag_over() on:dragleave=attachments.on_drag_leave() on:drop=attachments.on_drop()>
             <AttachmentChips attachments/>
             <label class="visually-hidden" for="visitor-input">{tr(i18n, |l| td_string!(l, visitor.composer.your_message))}</label>

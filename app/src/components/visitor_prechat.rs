@@ -83,7 +83,6 @@ pub fn VisitorPrechat() -> impl IntoView {
 
     view! {
         <form class="visitor-prechat" novalidate on:submit=on_submit aria-label=tr(i18n, |l| td_string!(l, visitor.prechat.form))
-            class:drag-over=move || attachments.dragging.get()
             on:dragover=attachments.on_drag_over() on:dragleave=attachments.on_drag_leave() on:drop=attachments.on_drop()>
             <Show when=available>
                 <p class="muted">{tr(i18n, |l| td_string!(l, visitor.prechat.intro))}</p>

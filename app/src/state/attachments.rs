@@ -175,8 +175,6 @@ type UploadStorage = SyncStorage;
 #[derive(Clone, Copy)]
 pub struct Attachments {
     pub tray: RwSignal<Tray>,
-    /// Something is being dragged over the composer: it shows it takes drops.
-    pub dragging: RwSignal<bool>,
     uploads: StoredValue<Vec<(u32, Upload)>, UploadStorage>,
     /// The visitor's token (in the widget): uploads present it.
     // Read only where uploads run (the browser).
@@ -193,7 +191,6 @@ impl Attachments {
     pub fn new(token: Option<StoredValue<Option<String>>>) -> Self {
         let a = Attachments {
             tray: RwSignal::new(Tray::default()),
-            dragging: RwSignal::new(false),
             uploads: StoredValue::new_with_storage(Vec::new()),
             token,
             lang: Lang::here(),
@@ -269,13 +266,13 @@ impl Attachments {
         }
     }
 
-    /// The composer's `dragover`: it takes drops, and shows it.
+    /// The composer's `dragover`: it takes drops, and shows it (the form's
+    /// `drag-over` class).
     pub fn on_drag_over(self) -> impl Fn(leptos::ev::DragEvent) + Copy + 'static {
         move |ev: leptos::ev::DragEvent| {
             ev.prevent_default();
-            if !self.dragging.get_untracked() {
-                self.dragging.set(true);
-            }
+            #[cfg(target_arch = "wasm32")]
+            mark_drop_target(&ev, true);
         }
     }
 
@@ -294,7 +291,7 @@ impl Attachments {
                     _ => false,
                 };
                 if !inside {
-                    self.dragging.set(false);
+                    mark_drop_target(&ev, false);
                 }
             }
             #[cfg(not(target_arch = "wasm32"))]
@@ -306,7 +303,8 @@ impl Attachments {
     /// lands in the textarea as usual).
     pub fn on_drop(self) -> impl Fn(leptos::ev::DragEvent) + Copy + 'static {
         move |ev: leptos::ev::DragEvent| {
-            self.dragging.set(false);
+            #[cfg(target_arch = "wasm32")]
+            mark_drop_target(&ev, false);
             #[cfg(target_arch = "wasm32")]
             if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
                 if list.length() > 0 {
@@ -352,6 +350,25 @@ impl Attachments {
                 }
             }
         }
+    }
+}
+
+/// Sets or clears the `drag-over` class of the form a drag event is on. Set
+/// on the element itself, not through a reactive `class:`, which would give
+/// each composer's view its own rendering code in the pages' WASM.
+#[cfg(target_arch = "wasm32")]
+fn mark_drop_target(ev: &web_sys::DragEvent, on: bool) {
+    use wasm_bindgen::JsCast;
+    let form = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    if let Some(form) = form {
+        let classes = form.class_list();
+        let _ = if on {
+            classes.add_1("drag-over")
+        } else {
+            classes.remove_1("drag-over")
+        };
     }
 }
 
