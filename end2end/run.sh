@@ -30,6 +30,13 @@ cleanup() {
     for log in "$E2E_DATA"/node-*.log; do
       if [ -f "$log" ]; then echo "--- $log"; tail -n 20 "$log"; fi
     done
+    # Last, what failed: CI shows the end of the output, and the server logs
+    # above would otherwise push Playwright's own summary out of it.
+    if [ -f "$E2E_DATA/playwright.log" ]; then
+      echo "--- what failed (from Playwright's output above)"
+      grep -E '✘|^ +Error:|^ +[0-9]+\) ' "$E2E_DATA/playwright.log" | head -n 40 || true
+      tail -n 12 "$E2E_DATA/playwright.log"
+    fi
   fi
   rm -rf "$E2E_DATA"
 }
@@ -45,4 +52,4 @@ for _ in $(seq 1 50); do
 done
 cd "$here"
 # Arguments go to Playwright: ./end2end/run.sh tests/widget.spec.ts
-npx playwright test "$@"
+npx playwright test "$@" 2>&1 | tee "$E2E_DATA/playwright.log"
