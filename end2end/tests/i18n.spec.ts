@@ -84,6 +84,13 @@ test('a visitor reads the support page and the desk in Chinese', async ({ browse
   await expect(page.getByRole('heading', { name: 'Chat with support' })).toBeVisible();
   await expect(log.getByText(question, { exact: true })).toHaveCount(1);
 
+  // Resolved, so it waits for no later test's agent: an unanswered
+  // conversation is re-routed after three minutes to whoever is online, and
+  // once landed in support-console's fresh console, whose tab title counts
+  // what waits for its agent.
+  await desk.send({ type: 'support.resolve', conversation: row.id });
+  await expect(page.getByRole('group', { name: 'How did we do?' })).toBeVisible();
+
   await context.close();
   await agent.context.close();
 });
