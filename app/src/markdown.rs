@@ -21,36 +21,24 @@
 //! spans, links and mentions are taken whole first, so a marker inside them
 //! never formats anything.
 
-use crate::text;
+use crate::text::{self, escape_html as escape, web_href};
 
 /// How deep quotes and emphasis may nest before the rest is shown as typed.
 /// It bounds the recursion (and the work) a crafted body can cause.
 const MAX_DEPTH: usize = 6;
 
-/// A body rendered to HTML.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Html {
-    pub html: String,
-    /// Whether the HTML holds blocks (paragraphs, code blocks, quotes,
-    /// lists). When not, it is one run of inline content that can sit in a
-    /// line of text, as most chat messages do.
-    pub blocks: bool,
-}
-
-/// Renders `body`. With `me` (the reader's username, in chat), `@name`
-/// mentions are marked, and the reader's own (`mention-me`) more strongly.
-pub fn to_html(body: &str, me: Option<&str>) -> Html {
+/// Renders `body` as HTML. With `me` (the reader's username, in chat),
+/// `@name` mentions are marked, and the reader's own (`mention-me`) more
+/// strongly. A body that is one paragraph, as most chat messages are, is
+/// inline content alone (no `<p>`), so it can sit in a line of text.
+pub fn to_html(body: &str, me: Option<&str>) -> String {
     let parsed = blocks(body.lines().collect(), 0);
     let mut html = String::with_capacity(body.len() + body.len() / 4);
-    if let [Block::Paragraph(lines)] = parsed.as_slice() {
-        inline(&joined(lines), me, &mut html);
-        return Html {
-            html,
-            blocks: false,
-        };
+    match parsed.as_slice() {
+        [Block::Paragraph(lines)] => inline(&joined(lines), me, &mut html),
+        _ => render_blocks(&parsed, me, &mut html),
     }
-    render_blocks(&parsed, me, &mut html);
-    Html { html, blocks: true }
+    html
 }
 
 // ---- Blocks ----------------------------------------------------------------
@@ -245,15 +233,10 @@ enum AtomKind {
     Mention,
 }
 
-/// The emphasis markers, each as it is written.
-const MARKERS: [(&str, &str); 5] = [
-    ("**", "strong"),
-    ("__", "strong"),
-    ("*", "em"),
-    ("_", "em"),
-    ("~~", "del"),
-];
+/// The tag of each emphasis marker, by [`marker_index`].
+const TAGS: [&str; 5] = ["strong", "strong", "em", "em", "del"];
 
+/// Which marker a run of `run` × `c` is: `**`, `__`, `*`, `_` or `~~`.
 fn marker_index(c: u8, run: usize) -> Option<usize> {
     match (c, run) {
         (b'*', 2) => Some(0),
@@ -297,11 +280,6 @@ fn char_before(s: &str, at: usize) -> Option<char> {
 
 fn char_at(s: &str, at: usize) -> Option<char> {
     s[at..].chars().next()
-}
-
-fn inside(atoms: &[Atom], at: usize) -> bool {
-    let i = atoms.partition_point(|a| a.end <= at);
-    atoms.get(i).is_some_and(|a| a.start <= at)
 }
 
 /// Code spans first (a run of backticks closed by a run as long), then web
@@ -428,7 +406,7 @@ fn closers(s: &str, atoms: &[Atom]) -> [Vec<usize>; 5] {
         let after_text = char_before(s, i).is_some_and(|c| !c.is_whitespace());
         let at_edge = !char_at(s, i + n).is_some_and(|c| c.is_ascii_alphanumeric());
         if let Some(k) = marker_index(b[i], n) {
-            if !escaped && after_text && at_edge && !inside(atoms, i) {
+            if !escaped && after_text && at_edge && !overlaps(atoms, i, i + 1) {
                 out[k].push(i);
             }
         }
@@ -437,22 +415,12 @@ fn closers(s: &str, atoms: &[Atom]) -> [Vec<usize>; 5] {
     out
 }
 
-/// A web address a link may open: `http(s)://…`, or `www.…` given `https`.
-fn web_href(url: &str) -> Option<String> {
-    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return None;
-    }
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
-        Some(url.to_owned())
-    } else if lower.starts_with("www.") && url.len() > 4 {
-        Some(format!("https://{url}"))
-    } else {
-        None
-    }
+/// `<a …>` for a checked `href`: a new tab, and nothing of this page for it.
+fn open_link(href: &str, out: &mut String) {
+    out.push_str("<a href=\"");
+    escape(href, out);
+    out.push_str("\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">");
 }
-
-const LINK_ATTRS: &str = "\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">";
 
 impl Inline<'_> {
     fn atom_at(&self, at: usize) -> Option<&Atom> {
@@ -487,7 +455,7 @@ impl Inline<'_> {
                     if depth < MAX_DEPTH {
                         if let Some((k, close)) = self.emphasis(i, n, to) {
                             escape(&s[text..i], out);
-                            let tag = MARKERS[k].1;
+                            let tag = TAGS[k];
                             out.push('<');
                             out.push_str(tag);
                             out.push('>');
@@ -505,9 +473,7 @@ impl Inline<'_> {
                 b'[' if !in_link && depth < MAX_DEPTH => match self.md_link(i, to) {
                     Some((text_end, after, href)) => {
                         escape(&s[text..i], out);
-                        out.push_str("<a href=\"");
-                        escape(&href, out);
-                        out.push_str(LINK_ATTRS);
+                        open_link(&href, out);
                         self.render(i + 1, text_end, depth + 1, true, out);
                         out.push_str("</a>");
                         i = after;
@@ -530,9 +496,7 @@ impl Inline<'_> {
                 out.push_str("</code>");
             }
             AtomKind::Link { href } if !in_link => {
-                out.push_str("<a href=\"");
-                escape(href, out);
-                out.push_str(LINK_ATTRS);
+                open_link(href, out);
                 escape(whole, out);
                 out.push_str("</a>");
             }
@@ -604,32 +568,12 @@ impl Inline<'_> {
     }
 }
 
-/// Appends `text` with HTML's special characters escaped, for text and for
-/// attribute values alike.
-fn escape(text: &str, out: &mut String) {
-    let mut rest = 0;
-    for (i, c) in text.char_indices() {
-        let entity = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&text[rest..i]);
-        out.push_str(entity);
-        rest = i + 1;
-    }
-    out.push_str(&text[rest..]);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn html(body: &str) -> String {
-        to_html(body, Some("ann")).html
+        to_html(body, Some("ann"))
     }
 
     /// How deep emphasis tags nest in `html`.
@@ -652,8 +596,8 @@ mod tests {
     #[test]
     fn plain_text_is_escaped_and_stays_inline() {
         let got = to_html("a < b & \"c\" 'd' > e", None);
-        assert_eq!(got.html, "a &lt; b &amp; &quot;c&quot; &#39;d&#39; &gt; e");
-        assert!(!got.blocks);
+        assert_eq!(got, "a &lt; b &amp; &quot;c&quot; &#39;d&#39; &gt; e");
+        assert!(!got.contains("<p>"), "one paragraph stays inline");
         assert_eq!(html("two\nlines"), "two\nlines");
     }
 
@@ -713,7 +657,7 @@ mod tests {
             html("hey @ann"),
             "hey <span class=\"mention mention-me\">@ann</span>"
         );
-        assert_eq!(to_html("hey @ann", None).html, "hey @ann");
+        assert_eq!(to_html("hey @ann", None), "hey @ann");
         assert_eq!(html("`@ann`"), "<code>@ann</code>");
         // Links win: an `@` inside a URL is part of the URL.
         let got = html("ping @bob and @carol.: see https://x.org/@bob ok");
@@ -761,9 +705,9 @@ mod tests {
     #[test]
     fn blocks_code_quotes_and_lists() {
         let got = to_html("Look:\n```rust\nlet x = *y; // <b>\n```\ndone", None);
-        assert!(got.blocks);
+        assert!(got.starts_with("<p>"), "more than a paragraph is blocks");
         assert_eq!(
-            got.html,
+            got,
             "<p>Look:</p><pre><code>let x = *y; // &lt;b&gt;</code></pre><p>done</p>"
         );
         assert_eq!(

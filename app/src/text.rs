@@ -91,27 +91,54 @@ pub fn segments(body: &str) -> Vec<Segment<'_>> {
     let mut out = Vec::new();
     for span in finder.spans(body) {
         let text = span.as_str();
-        match span.kind() {
-            Some(linkify::LinkKind::Url) => {
-                let lower = text.to_ascii_lowercase();
-                if lower.starts_with("http://") || lower.starts_with("https://") {
-                    out.push(Segment::Link {
-                        text,
-                        href: text.to_owned(),
-                    });
-                } else if lower.starts_with("www.") {
-                    out.push(Segment::Link {
-                        text,
-                        href: format!("https://{text}"),
-                    });
-                } else {
-                    out.push(Segment::Text(text));
-                }
-            }
-            _ => out.push(Segment::Text(text)),
-        }
+        let href = match span.kind() {
+            Some(linkify::LinkKind::Url) => web_href(text),
+            _ => None,
+        };
+        out.push(match href {
+            Some(href) => Segment::Link { text, href },
+            None => Segment::Text(text),
+        });
     }
     out
+}
+
+/// The address a link written as `url` may open: an `http(s)://` URL as it
+/// is, `www.…` with `https://`; anything else (`javascript:`, `data:`, a
+/// space or a control character inside) opens nothing.
+pub fn web_href(url: &str) -> Option<String> {
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return None;
+    }
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        Some(url.to_owned())
+    } else if lower.starts_with("www.") && url.len() > 4 {
+        Some(format!("https://{url}"))
+    } else {
+        None
+    }
+}
+
+/// Appends `text` with HTML's special characters escaped, for text and for
+/// attribute values alike: the one escaper of the HTML we write ourselves
+/// (message formatting, search highlights).
+pub fn escape_html(text: &str, out: &mut String) {
+    let mut rest = 0;
+    for (i, c) in text.char_indices() {
+        let entity = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[rest..i]);
+        out.push_str(entity);
+        rest = i + 1;
+    }
+    out.push_str(&text[rest..]);
 }
 
 #[cfg(test)]

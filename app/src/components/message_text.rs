@@ -19,6 +19,6 @@ pub fn MessageText(
     #[prop(optional, into)]
     me: Option<String>,
 ) -> impl IntoView {
-    let html = markdown::to_html(&body, me.as_deref()).html;
+    let html = markdown::to_html(&body, me.as_deref());
     view! { <span class="md" inner_html=html></span> }
 }

@@ -372,11 +372,7 @@ impl Chat {
                 self.in_thread(room, |v| {
                     v.messages.remove(id);
                 });
-                self.pins.update(|p| {
-                    if let Some(list) = p.get_mut(&room) {
-                        list.retain(|x| x.message.id != id);
-                    }
-                });
+                self.drop_pin(room, id);
                 self.timelines.update(|t| {
                     let t = t.entry(room).or_default();
                     t.remove(id);
@@ -649,11 +645,7 @@ impl Chat {
             return; // not shown: read when the room opens
         }
         if !on {
-            self.pins.update(|p| {
-                if let Some(list) = p.get_mut(&room) {
-                    list.retain(|x| x.message.id != id);
-                }
-            });
+            self.drop_pin(room, id);
             return;
         }
         let held = self
@@ -675,6 +667,15 @@ impl Chat {
             // Older than what this tab holds: read the list again.
             None => self.load_pins(room),
         }
+    }
+
+    /// Takes message `id` off `room`'s pinned list (unpinned or deleted).
+    fn drop_pin(&self, room: RoomId, id: MessageId) {
+        self.pins.update(|p| {
+            if let Some(list) = p.get_mut(&room) {
+                list.retain(|x| x.message.id != id);
+            }
+        });
     }
 
     /// Pins (`on`) or unpins a message; the room's `pinned` frame shows it.

@@ -4,6 +4,7 @@
 //! a search for "deploying"; "会" inside "开会").
 
 use super::terms::{pieces, stem, Kind, Query};
+use app::text::escape_html;
 
 /// About how many characters of a long message a snippet shows.
 const SNIPPET_CHARS: usize = 200;
@@ -37,13 +38,13 @@ pub fn highlight(body: &str, query: &Query) -> String {
         if a >= b {
             continue;
         }
-        escape(&mut out, &body[at..a]);
+        escape_html(&body[at..a], &mut out);
         out.push_str("<mark>");
-        escape(&mut out, &body[a..b]);
+        escape_html(&body[a..b], &mut out);
         out.push_str("</mark>");
         at = b;
     }
-    escape(&mut out, &body[at..to]);
+    escape_html(&body[at..to], &mut out);
     if to < body.len() {
         out.push('…');
     }
@@ -79,19 +80,6 @@ fn matches(body: &str, query: &Query) -> Vec<(usize, usize)> {
         }
     }
     merged
-}
-
-fn escape(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -119,9 +119,9 @@ const SUMMARY: &str = "
                        AND (x.thread_id IS NULL OR x.also_in_room
                             OR EXISTS (SELECT 1 FROM messages p
                                         WHERE p.id = x.thread_id AND p.author_id = $1)
-                            OR EXISTS (SELECT 1 FROM messages f
-                                        WHERE f.thread_id = x.thread_id AND f.author_id = $1
-                                              AND f.id < x.id)))
+                            OR EXISTS (SELECT 1 FROM thread_participants t
+                                        WHERE t.parent_id = x.thread_id AND t.user_id = $1
+                                              AND t.first_reply_id < x.id)))
            END AS unread,
            (SELECT MAX(x.id) FROM messages x WHERE x.room_id = r.id) AS last_message_id
       FROM rooms r
