@@ -9,7 +9,8 @@ pub const TARGET_RATIO: f64 = 0.5;
 pub const GOAL_RATIO: f64 = 0.8;
 pub const TARGET_P99_MS: f64 = 50.0;
 pub const TARGET_IDLE: usize = 10_000;
-pub const TARGET_KIB: f64 = 16.0;
+/// Issue 12's goal (the first benchmark's target was 16 KiB).
+pub const TARGET_KIB: f64 = 8.0;
 /// Generator CPU (% of its core) above which a saturation figure is suspect.
 pub const GENERATOR_BOUND_CPU: f64 = 90.0;
 

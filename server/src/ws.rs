@@ -94,7 +94,10 @@ pub async fn upgrade(
     // A login's socket closes (4001) when its session expires, as at logout.
     let expires = match &peer {
         Peer::User(auth) => match state.store.session_expiry(&auth.session).await {
-            Ok(Some(at)) => Some((auth.session.clone(), at)),
+            Ok(Some(at)) => Some(connection::Expiry {
+                session: auth.session.clone(),
+                at,
+            }),
             Ok(None) => {
                 return ApiError::Unauthorized("the session has ended; log in again")
                     .into_response()
@@ -119,51 +122,8 @@ pub async fn upgrade(
         .max_frame_size(TRANSPORT_LIMIT)
         .on_upgrade(move |socket| {
             let tracker = state.sockets.clone();
-            let hub = state.hub.clone();
-            tracker.track_future(async move {
-                let run = connection::run(socket, state, peer, ip);
-                match expires {
-                    Some((session, at)) => until_expiry(run, &hub, &session, at).await,
-                    None => run.await,
-                }
-            })
+            tracker.track_future(connection::run(socket, state, peer, ip, expires))
         })
-}
-
-/// Runs a login's connection, ending its session's sockets (close 4001, the
-/// same as logout) when the session expires; the connection then closes
-/// itself as usual.
-async fn until_expiry(
-    run: impl std::future::Future<Output = ()>,
-    hub: &crate::hub::Hub,
-    session: &str,
-    at: chrono::DateTime<chrono::Utc>,
-) {
-    let mut run = std::pin::pin!(run);
-    loop {
-        // Sleeps of at most a month at a time: the arithmetic stays small
-        // whatever `SWITCHBOARD_SESSION_DAYS` says.
-        let left = (at - chrono::Utc::now())
-            .to_std()
-            .unwrap_or_default()
-            .min(std::time::Duration::from_secs(31 * 24 * 3600));
-        tokio::select! {
-            _ = &mut run => return,
-            _ = tokio::time::sleep(left) => {}
-        }
-        if chrono::Utc::now() >= at {
-            hub.publish(
-                crate::hub::Topic::Session {
-                    session: session.to_owned(),
-                },
-                crate::hub::Event::Close {
-                    why: crate::hub::Kick::SessionEnded,
-                },
-            );
-            break;
-        }
-    }
-    run.await
 }
 
 /// Answers a `ping`. The frame is the same for everyone, so it is encoded

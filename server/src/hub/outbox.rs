@@ -2,7 +2,7 @@
 //! into, and the [`Feed`] its writer task drains.
 //!
 //! Frames meant for one connection (acks, errors, history, presence
-//! snapshots) go through a bounded `mpsc` queue. Room traffic does not: each
+//! snapshots) go through a bounded queue of its own ([`Queue`]). Room traffic does not: each
 //! room has one `broadcast` ring, and the writer follows the rings of the rooms
 //! its connection joined. Publishing a message into a room of 1,000 is then one
 //! write into one ring, not 1,000 queue pushes, each with its own semaphore and
@@ -20,19 +20,16 @@ use futures_util::task::AtomicWaker;
 use std::{
     collections::VecDeque,
     sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc, OnceLock,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Arc, Mutex, MutexGuard, OnceLock,
     },
     task::{Context, Poll},
 };
-use tokio::sync::Notify;
-use tokio::sync::{
-    broadcast::{
-        self,
-        error::{RecvError, TryRecvError},
-    },
-    mpsc::{self, error::TrySendError},
+use tokio::sync::broadcast::{
+    self,
+    error::{RecvError, TryRecvError},
 };
+use tokio::sync::Notify;
 
 /// Identifies one WebSocket connection for the lifetime of the process.
 pub type ConnId = u64;
@@ -78,10 +75,102 @@ enum Outgoing {
     Follow(RoomId, broadcast::Receiver<RoomFrame>),
     Unfollow(RoomId),
     /// This connection's own copy of the next message it sent to the room
-    /// (see [`super::Hub::publish_message`]). Boxed: the queue's first block
-    /// of 32 slots is allocated with every connection, so the largest
-    /// variant sets part of its idle memory.
+    /// (see [`super::Hub::publish_message`]). Boxed: the largest variant
+    /// sets the size of every slot of the queue.
     OwnCopy(Box<(RoomId, Utf8Bytes)>),
+}
+
+/// A connection's own queue: many pushers (the hub, the handlers), one
+/// reader (its writer task), at most `capacity` items.
+///
+/// A mutex around a `VecDeque`, not tokio's `mpsc`: a bounded `mpsc`
+/// allocates a cache-padded channel and a first block of 32 slots with every
+/// connection (about 1.8 KiB), while an empty `VecDeque` allocates nothing,
+/// and most connections are idle most of the time. Room traffic, the hot
+/// path, does not come through here (it is read from the rooms' rings).
+#[derive(Debug)]
+struct Queue {
+    items: Mutex<VecDeque<Outgoing>>,
+    capacity: usize,
+    /// The writer, waiting for an item or for the last [`Outbox`] to go.
+    reader: AtomicWaker,
+    /// [`Outbox`] handles alive; at zero the reader sees the end.
+    senders: AtomicUsize,
+    /// The [`Feed`] is gone: nothing more is queued.
+    closed: AtomicBool,
+}
+
+/// Why an item was not queued.
+enum Refused {
+    Full,
+    Closed,
+}
+
+/// A queue emptied with more room than this gives its buffer back, so that
+/// a burst (a join's history) does not stay allocated on an idle connection.
+const QUEUE_KEEP: usize = 4;
+
+impl Queue {
+    fn new(capacity: usize) -> Queue {
+        Queue {
+            items: Mutex::new(VecDeque::new()),
+            capacity,
+            reader: AtomicWaker::new(),
+            senders: AtomicUsize::new(1),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    fn items(&self) -> MutexGuard<'_, VecDeque<Outgoing>> {
+        // A panic while holding the lock leaves a plain queue behind, still usable.
+        self.items.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn push(&self, item: Outgoing) -> Result<(), Refused> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Refused::Closed);
+        }
+        {
+            let mut items = self.items();
+            if items.len() >= self.capacity {
+                return Err(Refused::Full);
+            }
+            items.push_back(item);
+        }
+        self.reader.wake();
+        Ok(())
+    }
+
+    fn try_pop(&self) -> Option<Outgoing> {
+        let mut items = self.items();
+        let item = items.pop_front();
+        if items.is_empty() && items.capacity() > QUEUE_KEEP {
+            *items = VecDeque::new();
+        }
+        item
+    }
+
+    /// The next item; `None` once every [`Outbox`] is gone and the queue is
+    /// empty. For the one reader: it alone is woken.
+    fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Option<Outgoing>> {
+        if let Some(item) = self.try_pop() {
+            return Poll::Ready(Some(item));
+        }
+        self.reader.register(cx.waker());
+        // Looked at again after registering, so a push in between is not missed.
+        if let Some(item) = self.try_pop() {
+            return Poll::Ready(Some(item));
+        }
+        if self.senders.load(Ordering::Acquire) == 0 {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    }
+
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        *self.items() = VecDeque::new();
+    }
 }
 
 /// A handle that queues serialized frames for one connection. Cloned into the
@@ -90,14 +179,39 @@ enum Outgoing {
 /// The queue is bounded: a frame that does not fit means the client has stopped
 /// reading, and rather than buffer without limit or slow every sender down, the
 /// connection is cut off (see [`Kick::SlowConsumer`]).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Outbox {
     pub id: ConnId,
-    tx: mpsc::Sender<Outgoing>,
+    shared: Arc<Shared>,
+}
+
+/// What a connection's [`Outbox`] handles and its [`Feed`] share: one
+/// allocation per connection.
+#[derive(Debug)]
+struct Shared {
+    queue: Queue,
     /// The bytes queued for this connection and not yet written.
-    budget: Arc<Budget>,
+    budget: Budget,
     /// Set once, when the connection starts to end; the first reason wins.
-    end: Arc<Ending>,
+    end: Ending,
+}
+
+impl Clone for Outbox {
+    fn clone(&self) -> Outbox {
+        self.shared.queue.senders.fetch_add(1, Ordering::Relaxed);
+        Outbox {
+            id: self.id,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        if self.shared.queue.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.queue.reader.wake();
+        }
+    }
 }
 
 /// The connection's end, and the writer waiting for it. Polled on every one
@@ -178,30 +292,34 @@ impl Outbox {
     /// A connection's outbox: at most `capacity` frames and `bytes` bytes
     /// waiting for its writer.
     pub fn new(id: ConnId, capacity: usize, bytes: usize) -> (Outbox, Feed) {
-        let (tx, rx) = mpsc::channel(capacity);
-        let budget = Arc::new(Budget {
-            queued: AtomicUsize::new(0),
-            limit: bytes,
-            drained: Notify::new(),
-            waiting: AtomicUsize::new(0),
-            unfollows: AtomicUsize::new(0),
+        let shared = Arc::new(Shared {
+            queue: Queue::new(capacity),
+            budget: Budget {
+                queued: AtomicUsize::new(0),
+                limit: bytes,
+                drained: Notify::new(),
+                waiting: AtomicUsize::new(0),
+                unfollows: AtomicUsize::new(0),
+            },
+            end: Ending::default(),
         });
-        let outbox = Outbox {
-            id,
-            tx,
-            budget: budget.clone(),
-            end: Default::default(),
-        };
         let feed = Feed {
             conn: id,
-            direct: rx,
             rooms: Vec::new(),
             next_room: 0,
             own: VecDeque::new(),
             held: None,
-            budget,
+            shared: shared.clone(),
         };
-        (outbox, feed)
+        (Outbox { id, shared }, feed)
+    }
+
+    fn budget(&self) -> &Budget {
+        &self.shared.budget
+    }
+
+    fn end(&self) -> &Ending {
+        &self.shared.end
     }
 
     /// Queues a frame without waiting. Returns false if the frame was not queued
@@ -216,25 +334,25 @@ impl Outbox {
         if self.is_kicked() {
             return false;
         }
-        if !self.budget.charge(bytes) {
+        if !self.budget().charge(bytes) {
             self.kick(Kick::SlowConsumer);
             return false;
         }
         let queued = self.queue(item);
         if !queued {
-            self.budget.release(bytes);
+            self.budget().release(bytes);
         }
         queued
     }
 
     /// Bytes queued for this connection and not yet written.
     pub fn queued_bytes(&self) -> usize {
-        self.budget.queued.load(Ordering::Acquire)
+        self.budget().queued.load(Ordering::Acquire)
     }
 
     /// The most bytes that may wait for this connection.
     pub fn byte_limit(&self) -> usize {
-        self.budget.limit
+        self.budget().limit
     }
 
     /// Waits until at most `level` bytes are waiting for this connection.
@@ -244,17 +362,17 @@ impl Outbox {
     /// or when nothing at all was written for `stall` (the client stopped
     /// reading); a slow reader that keeps draining waits as long as it takes.
     pub async fn drained_to(&self, level: usize, stall: std::time::Duration) -> bool {
-        let _waiting = Waiting::new(&self.budget.waiting);
+        let _waiting = Waiting::new(&self.budget().waiting);
         loop {
-            let drained = self.budget.drained.notified();
+            let drained = self.budget().drained.notified();
             tokio::pin!(drained);
             // Registered before looking, so a release (or a kick, which
             // notifies too) in between is not missed.
             drained.as_mut().enable();
-            if self.end.why.get().is_some() {
+            if self.end().why.get().is_some() {
                 return false;
             }
-            if self.budget.queued.load(Ordering::SeqCst) <= level {
+            if self.budget().queued.load(Ordering::SeqCst) <= level {
                 return true;
             }
             tokio::select! {
@@ -267,7 +385,7 @@ impl Outbox {
     /// The writer wrote `bytes` of what it was given.
     pub fn written(&self, bytes: usize) {
         if bytes > 0 {
-            self.budget.release(bytes);
+            self.budget().release(bytes);
         }
     }
 
@@ -278,9 +396,9 @@ impl Outbox {
     pub(super) fn unfollow(&self, room: RoomId) {
         // Counted before it is queued, so a writer that can see a frame
         // published after this sees the count too.
-        self.budget.unfollows.fetch_add(1, Ordering::SeqCst);
+        self.budget().unfollows.fetch_add(1, Ordering::SeqCst);
         if !self.queue(Outgoing::Unfollow(room)) {
-            self.budget.unfollows.fetch_sub(1, Ordering::SeqCst);
+            self.budget().unfollows.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
@@ -291,13 +409,13 @@ impl Outbox {
     }
 
     fn queue(&self, item: Outgoing) -> bool {
-        match self.tx.try_send(item) {
+        match self.shared.queue.push(item) {
             Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
+            Err(Refused::Full) => {
                 self.kick(Kick::SlowConsumer);
                 false
             }
-            Err(TrySendError::Closed(_)) => false,
+            Err(Refused::Closed) => false,
         }
     }
 
@@ -308,9 +426,9 @@ impl Outbox {
 
     /// Tells the writer to stop, unless an earlier reason already did.
     pub fn finish(&self, end: End) {
-        if self.end.why.set(end).is_ok() {
-            self.end.writer.wake();
-            self.budget.drained.notify_waiters();
+        if self.end().why.set(end).is_ok() {
+            self.end().writer.wake();
+            self.budget().drained.notify_waiters();
         }
     }
 
@@ -322,7 +440,7 @@ impl Outbox {
     }
 
     pub fn kick_reason(&self) -> Option<Kick> {
-        match self.end.why.get() {
+        match self.end().why.get() {
             Some(End::Kicked(why)) => Some(*why),
             _ => None,
         }
@@ -331,11 +449,11 @@ impl Outbox {
     /// Resolves when the connection starts to end, with the first reason.
     /// For the one writer task: it alone is woken.
     pub fn poll_end(&self, cx: &mut Context<'_>) -> Poll<End> {
-        if let Some(end) = self.end.why.get() {
+        if let Some(end) = self.end().why.get() {
             return Poll::Ready(*end);
         }
-        self.end.writer.register(cx.waker());
-        match self.end.why.get() {
+        self.end().writer.register(cx.waker());
+        match self.end().why.get() {
             Some(end) => Poll::Ready(*end),
             None => Poll::Pending,
         }
@@ -358,7 +476,6 @@ pub struct Lagged;
 /// waiting, which is where the time went when every frame was awaited.
 pub struct Feed {
     conn: ConnId,
-    direct: mpsc::Receiver<Outgoing>,
     rooms: Vec<(RoomId, broadcast::Receiver<RoomFrame>)>,
     /// The room `try_recv` looks at first, rotated so a busy room cannot
     /// starve a quiet one.
@@ -371,13 +488,24 @@ pub struct Feed {
     /// and the own queue could not be applied first (the caller's limit was
     /// reached): written, or dropped if its room was left, once it has been.
     held: Option<(RoomId, RoomFrame)>,
-    /// Shared with the [`Outbox`]: direct frames are counted when pushed,
-    /// room frames here, when the writer takes them (in the ring they are
-    /// shared by the whole room); the writer releases both once written.
-    budget: Arc<Budget>,
+    /// The own queue, and the budget: direct frames are counted when
+    /// pushed, room frames here, when the writer takes them (in the ring
+    /// they are shared by the whole room); the writer releases both once
+    /// written.
+    shared: Arc<Shared>,
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.shared.queue.close();
+    }
 }
 
 impl Feed {
+    fn budget(&self) -> &Budget {
+        &self.shared.budget
+    }
+
     /// The next frame to write; `None` once the connection's [`Outbox`] is
     /// gone. Cancel-safe: a frame is never taken and then dropped.
     pub async fn recv(&mut self) -> Option<Result<Utf8Bytes, Lagged>> {
@@ -389,7 +517,7 @@ impl Feed {
             // newer frames.
             tokio::select! {
                 biased;
-                item = self.direct.recv() => {
+                item = std::future::poll_fn(|cx| self.shared.queue.poll_pop(cx)) => {
                     if let Some(frame) = self.apply(item?) {
                         return Some(Ok(frame));
                     }
@@ -480,7 +608,7 @@ impl Feed {
                 Err(TryRecvError::Closed) => self.drop_room(i),
             }
         }
-        if charged > 0 && !self.budget.charge(charged) {
+        if charged > 0 && !self.budget().charge(charged) {
             return Err(Lagged);
         }
         Ok(())
@@ -496,7 +624,7 @@ impl Feed {
         take: &mut impl FnMut(Utf8Bytes),
     ) -> bool {
         while *taken < limit {
-            let Ok(item) = self.direct.try_recv() else {
+            let Some(item) = self.shared.queue.try_pop() else {
                 return true;
             };
             if let Some(frame) = self.apply(item) {
@@ -509,7 +637,7 @@ impl Feed {
 
     /// Whether an `Unfollow` is on its way through the own queue.
     fn leaving(&self) -> bool {
-        self.budget.unfollows.load(Ordering::Acquire) > 0
+        self.budget().unfollows.load(Ordering::Acquire) > 0
     }
 
     /// A room frame read while an `Unfollow` was in flight, once the own
@@ -525,7 +653,7 @@ impl Feed {
 
     /// Counts a room frame against the budget as the writer takes it.
     fn charge(&self, frame: Utf8Bytes) -> Result<Utf8Bytes, Lagged> {
-        if self.budget.charge(frame.len()) {
+        if self.budget().charge(frame.len()) {
             Ok(frame)
         } else {
             Err(Lagged)
@@ -542,7 +670,7 @@ impl Feed {
                     let at = self.own.iter().position(|(r, _)| *r == room)?;
                     let (_, copy) = self.own.remove(at)?;
                     // Its caller counts it again, as the room's frame.
-                    self.budget.queued.fetch_sub(copy.len(), Ordering::AcqRel);
+                    self.budget().queued.fetch_sub(copy.len(), Ordering::AcqRel);
                     Some(copy)
                 }
             },
@@ -558,7 +686,7 @@ impl Feed {
                 self.rooms.push((room, ring));
             }
             Outgoing::Unfollow(room) => {
-                self.budget.unfollows.fetch_sub(1, Ordering::AcqRel);
+                self.budget().unfollows.fetch_sub(1, Ordering::AcqRel);
                 self.unfollow(room);
             }
             // Kept for its place in the ring; written at once if this
@@ -596,7 +724,7 @@ impl Feed {
             keep
         });
         if dropped > 0 {
-            self.budget.release(dropped);
+            self.budget().release(dropped);
         }
     }
 }
@@ -614,5 +742,61 @@ async fn any_room(
                 .map(|(room, ring)| Box::pin(async move { (*room, ring.recv().await) }));
             futures_util::future::select_all(waits).await.0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(text: &'static str) -> Utf8Bytes {
+        Utf8Bytes::from_static(text)
+    }
+
+    #[tokio::test]
+    async fn the_queue_keeps_order_and_ends_when_every_outbox_is_gone() {
+        let (outbox, mut feed) = Outbox::new(1, 8, 1 << 20);
+        let copy = outbox.clone();
+        assert!(outbox.push(frame("one")));
+        assert!(copy.push(frame("two")));
+        assert_eq!(feed.recv().await, Some(Ok(frame("one"))));
+        assert_eq!(feed.recv().await, Some(Ok(frame("two"))));
+        drop(outbox);
+        // One handle left: the writer still waits for it.
+        let waiting = tokio::time::timeout(std::time::Duration::from_millis(50), feed.recv());
+        assert!(waiting.await.is_err(), "ended while an outbox was alive");
+        // The last one going wakes the waiting writer with the end.
+        let writer = tokio::spawn(async move { feed.recv().await });
+        tokio::task::yield_now().await;
+        drop(copy);
+        assert_eq!(writer.await.unwrap(), None);
+    }
+
+    #[test]
+    fn an_idle_queue_holds_no_buffer_and_gives_a_bursts_back() {
+        let (outbox, mut feed) = Outbox::new(1, 64, 1 << 20);
+        assert_eq!(outbox.shared.queue.items().capacity(), 0);
+        for _ in 0..40 {
+            assert!(outbox.push(frame("history")));
+        }
+        let mut out = VecDeque::new();
+        feed.drain_into(&mut out, 256).unwrap();
+        assert_eq!(out.len(), 40);
+        assert_eq!(
+            outbox.shared.queue.items().capacity(),
+            0,
+            "kept after the burst"
+        );
+    }
+
+    #[test]
+    fn nothing_is_queued_once_the_writer_is_gone() {
+        let (outbox, feed) = Outbox::new(1, 8, 1 << 20);
+        assert!(outbox.push(frame("before")));
+        drop(feed);
+        assert!(!outbox.push(frame("after")));
+        // Not a slow consumer: the connection is simply over.
+        assert!(!outbox.is_kicked());
+        assert_eq!(outbox.shared.queue.items().len(), 0, "queued frames freed");
     }
 }

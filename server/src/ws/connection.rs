@@ -1,6 +1,11 @@
-//! One WebSocket connection: a reader (this task) that parses and dispatches
+//! One WebSocket connection: a reader task that parses and dispatches
 //! frames, and a writer task that drains the connection's bounded [`Outbox`]
-//! into the socket. When either ends, it cancels the other.
+//! into the socket. When either ends, the other stops.
+//!
+//! Both tasks are resident for as long as the connection is open, idle or
+//! not, so each holds only what it needs for the connection's life: set-up
+//! (authentication, the `hello`) runs in axum's upgrade task, which ends
+//! once it has started the two (docs/performance.md, "Idle memory").
 
 use super::{dispatch::Dispatch, support::VisitorDispatch, Peer};
 use crate::limits::ClientIp;
@@ -11,12 +16,13 @@ use crate::{
 };
 use app::protocol::{close, ErrorCode, Role, ServerFrame, UserId};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use chrono::{DateTime, Utc};
 use futures_util::{
     stream::{SplitSink, SplitStream},
     SinkExt, StreamExt,
 };
 use std::{collections::VecDeque, time::Duration};
-use tokio_util::sync::CancellationToken;
+use tokio::{task::JoinHandle, time::Instant};
 
 /// How often the server pings an otherwise quiet connection.
 const PING_EVERY: Duration = Duration::from_secs(30);
@@ -58,19 +64,28 @@ impl Handler {
     }
 }
 
-pub async fn run(socket: WebSocket, state: AppState, peer: Peer, ip: ClientIp) {
-    // The little a connection keeps for its whole life beside its handler
-    // (which holds the app state): this future is resident for every open
-    // connection, idle or not, so it holds nothing it does not need.
-    let hub = state.hub.clone();
-    let desk = state.desk.clone();
-    let shutdown = state.shutdown.clone();
+/// A login's session and when it expires: its socket closes (4001, as at
+/// logout) then.
+pub struct Expiry {
+    pub session: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Sets a connection up and starts its reader and writer tasks; returns
+/// when both are started.
+pub async fn run(
+    socket: WebSocket,
+    state: AppState,
+    peer: Peer,
+    ip: ClientIp,
+    expires: Option<Expiry>,
+) {
     let backlog_limit = state.settings.outbound_queue;
-    let Some(opened) = Box::pin(open(state, peer, ip)).await else {
+    let Some(opened) = Box::pin(open(state.clone(), peer, ip)).await else {
         return;
     };
     let Opened {
-        mut handler,
+        handler,
         outbox,
         feed,
         agent,
@@ -78,28 +93,142 @@ pub async fn run(socket: WebSocket, state: AppState, peer: Peer, ip: ClientIp) {
     } = opened;
     // The hub tells every registered connection when a shutdown begins
     // (`Hub::shut_down_connections`); one registered just after it looks here.
-    if shutdown.is_cancelled() {
+    if state.shutdown.is_cancelled() {
         outbox.finish(End::Shutdown);
     }
-
     crate::metrics::connection_opened(kind);
     let (sink, stream) = socket.split();
-    // Cancelled by the writer when it has stopped, so that the reader stops.
-    let done = CancellationToken::new();
-    let writer = tokio::spawn(write_loop(
+    let writer = tokio::spawn(write_loop(Box::new(Writer {
         sink,
         feed,
-        outbox.clone(),
-        done.clone(),
+        outbox: outbox.clone(),
         backlog_limit,
-    ));
-    read_loop(stream, &mut handler, &outbox, &done).await;
-    outbox.finish(End::Closed);
-    hub.disconnect(outbox.id);
-    Box::pin(desk.disconnected(agent)).await;
-    let _ = writer.await;
-    crate::metrics::connection_closed(kind);
-    tracing::debug!(conn = outbox.id, "disconnected");
+    })));
+    let reader = Reader {
+        stream,
+        handler,
+        outbox,
+        writer,
+        expires,
+        agent,
+        kind,
+        state: state.clone(),
+    };
+    // Tracked, so that a shutdown waits for it (this upgrade task is too).
+    state.sockets.spawn(reader.run());
+}
+
+/// The reader task: what it keeps for the connection's life.
+struct Reader {
+    stream: SplitStream<WebSocket>,
+    handler: Handler,
+    outbox: Outbox,
+    /// Ends when the writer has stopped (the socket broke, or the server
+    /// closed it); then the reader stops too.
+    writer: JoinHandle<()>,
+    expires: Option<Expiry>,
+    /// The agent whose console this is, for the desk's bookkeeping.
+    agent: Option<UserId>,
+    kind: &'static str,
+    state: AppState,
+}
+
+impl Reader {
+    async fn run(mut self) {
+        let writer_done = self.read_loop().await;
+        self.outbox.finish(End::Closed);
+        self.state.hub.disconnect(self.outbox.id);
+        Box::pin(self.state.desk.disconnected(self.agent)).await;
+        if !writer_done {
+            let _ = (&mut self.writer).await;
+        }
+        crate::metrics::connection_closed(self.kind);
+        tracing::debug!(conn = self.outbox.id, "disconnected");
+    }
+
+    /// Reads and handles frames until the client leaves, goes silent for
+    /// [`IDLE_LIMIT`], or the writer stops; true in the last case.
+    ///
+    /// One timer serves the idle limit and the session's expiry, and it is
+    /// not reset per frame: when it fires early, it is set again from the
+    /// time the last frame came.
+    async fn read_loop(&mut self) -> bool {
+        let mut heard = Instant::now();
+        let timer = tokio::time::sleep_until(self.deadline(heard));
+        tokio::pin!(timer);
+        loop {
+            let next = tokio::select! {
+                next = self.stream.next() => next,
+                _ = &mut self.writer => return true,
+                _ = &mut timer => {
+                    if self.expired() {
+                        // Like a logout: the session's sockets, this one
+                        // included, close with 4001; the writer's end then
+                        // stops this loop.
+                        if let Some(Expiry { session, .. }) = self.expires.take() {
+                            self.state.hub.publish(
+                                crate::hub::Topic::Session { session },
+                                crate::hub::Event::Close {
+                                    why: Kick::SessionEnded,
+                                },
+                            );
+                        }
+                    } else if heard.elapsed() >= IDLE_LIMIT {
+                        return false;
+                    }
+                    timer.as_mut().reset(self.deadline(heard));
+                    continue;
+                }
+            };
+            heard = Instant::now();
+            match next {
+                None => return false,
+                Some(Err(e)) => {
+                    // The only error worth telling the client about: a frame past
+                    // the transport limit. Anything else is a broken socket.
+                    if e.to_string().to_ascii_lowercase().contains("too long")
+                        || e.to_string().to_ascii_lowercase().contains("size")
+                    {
+                        self.outbox.kick(Kick::TooBig);
+                    }
+                    return false;
+                }
+                Some(Ok(Message::Text(text))) => {
+                    crate::metrics::frame_in();
+                    self.handler.handle_text(text.as_str()).await
+                }
+                Some(Ok(Message::Binary(_))) => self.handler.refuse(
+                    ErrorCode::BadFrame,
+                    "binary frames are not accepted; send JSON text frames".into(),
+                ),
+                Some(Ok(Message::Close(_))) => return false,
+                // Pings are answered by the library; pongs only prove liveness.
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            }
+        }
+    }
+
+    /// When the timer should next fire: the idle limit counted from the last
+    /// frame, or the session's expiry if sooner. An expiry is looked at least
+    /// monthly, so the arithmetic stays small whatever
+    /// `SWITCHBOARD_SESSION_DAYS` says.
+    fn deadline(&self, heard: Instant) -> Instant {
+        let idle = heard + IDLE_LIMIT;
+        match &self.expires {
+            Some(Expiry { at, .. }) => {
+                let left = (*at - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .min(Duration::from_secs(31 * 24 * 3600));
+                idle.min(Instant::now() + left)
+            }
+            None => idle,
+        }
+    }
+
+    fn expired(&self) -> bool {
+        matches!(&self.expires, Some(Expiry { at, .. }) if Utc::now() >= *at)
+    }
 }
 
 /// A connection registered with the hub, its first frame queued.
@@ -176,45 +305,6 @@ async fn open(state: AppState, peer: Peer, ip: ClientIp) -> Option<Opened> {
     })
 }
 
-async fn read_loop(
-    mut stream: SplitStream<WebSocket>,
-    dispatch: &mut Handler,
-    outbox: &Outbox,
-    done: &CancellationToken,
-) {
-    loop {
-        let next = tokio::select! {
-            next = tokio::time::timeout(IDLE_LIMIT, stream.next()) => next,
-            _ = done.cancelled() => return,
-        };
-        match next {
-            Err(_elapsed) => return,
-            Ok(None) => return,
-            Ok(Some(Err(e))) => {
-                // The only error worth telling the client about: a frame past
-                // the transport limit. Anything else is a broken socket.
-                if e.to_string().to_ascii_lowercase().contains("too long")
-                    || e.to_string().to_ascii_lowercase().contains("size")
-                {
-                    outbox.kick(Kick::TooBig);
-                }
-                return;
-            }
-            Ok(Some(Ok(Message::Text(text)))) => {
-                crate::metrics::frame_in();
-                dispatch.handle_text(text.as_str()).await
-            }
-            Ok(Some(Ok(Message::Binary(_)))) => dispatch.refuse(
-                ErrorCode::BadFrame,
-                "binary frames are not accepted; send JSON text frames".into(),
-            ),
-            Ok(Some(Ok(Message::Close(_)))) => return,
-            // Pings are answered by the library; pongs only prove liveness.
-            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
-        }
-    }
-}
-
 fn close_for(why: Kick) -> CloseFrame {
     let (code, reason) = match why {
         Kick::SlowConsumer => (
@@ -236,13 +326,22 @@ fn close_for(why: Kick) -> CloseFrame {
     }
 }
 
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut feed: Feed,
+/// What the writer task owns. Handed over boxed: the task's future then
+/// holds these once, as its locals, and not a second time as its argument.
+struct Writer {
+    sink: SplitSink<WebSocket, Message>,
+    feed: Feed,
     outbox: Outbox,
-    done: CancellationToken,
     backlog_limit: usize,
-) {
+}
+
+async fn write_loop(writer: Box<Writer>) {
+    let Writer {
+        mut sink,
+        mut feed,
+        outbox,
+        backlog_limit,
+    } = *writer;
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     // Built once and polled first on every wake-up; one atomic load while
     // nothing has ended.
@@ -351,7 +450,6 @@ async fn write_loop(
     if let Some(frame) = close {
         let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
     }
-    done.cancel();
 }
 
 fn text_len(m: &Message) -> usize {
