@@ -9,6 +9,14 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
 CARGO_LEPTOS_VERSION := 0.3.10
+# Panic messages in the browser's WASM name their source files. Without the
+# registry's and this checkout's directories those names are shorter (about
+# 1 KB gzip per page) and the same wherever the project is cloned. cargo-leptos
+# and scripts/build-visitor.sh both read this (docs/performance.md).
+CARGO_HOME ?= $(HOME)/.cargo
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := $(strip \
+  $(foreach d,$(wildcard $(CARGO_HOME)/registry/src/*/),--remap-path-prefix=$(d)=) \
+  --remap-path-prefix=$(CURDIR)/=)
 # `make bench BENCH_ARGS="--repeat 3"`; --nice -10 gives the measurement priority on a shared machine.
 BENCH_ARGS ?= --nice -10
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
@@ -50,6 +58,7 @@ browser:
 # The main bundle (split by page group), then the visitor page's own bundle.
 build: tools npm
 	cargo leptos build --release --split
+	./scripts/strip-wasm-sections.py --ship target/site/pkg/*.wasm
 	./scripts/build-visitor.sh
 
 run: build
@@ -79,6 +88,7 @@ e2e: build browser
 # that `rust-tests` builds anyway.
 frontend: tools npm
 	cargo leptos build --release --split --frontend-only
+	./scripts/strip-wasm-sections.py --ship target/site/pkg/*.wasm
 	./scripts/build-visitor.sh
 
 # The Rust tests and the release WASM build run side by side: the WASM

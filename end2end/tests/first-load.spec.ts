@@ -30,9 +30,12 @@
 // it measured 833.6 KB; the visitor page 343.3 KB, login 251.6 KB. The
 // ceilings came down with them (chat 860, visitor 350, login 260 KB),
 // so that a change which pulls another page's code into a page, or undoes
-// the split, fails here. They are NOT issue 11's targets (visitor page and
-// widget 250 KB, login 250 KB, chat 400 KB): those are not met yet, and the
-// printed table says by how much (see docs/performance.md, "First load").
+// the split, fails here. Session 21 met the login page's target (249.5 KB,
+// once the custom sections wasm-split writes into every file are dropped),
+// so its ceiling is now the target itself, 250 KB. The others are NOT
+// issue 11's targets (visitor page and widget 250 KB, chat 400 KB): those
+// are not met yet, and the printed table says by how much (see
+// docs/performance.md, "First load").
 // The console and admin pages have no ceiling; their figures are printed.
 import { test, expect, type Browser, type Response } from '@playwright/test';
 import { gzipSync } from 'node:zlib';
@@ -104,7 +107,7 @@ test('each page downloads only its own group of code, within its ceiling', async
   const pages: [string, boolean, number | null, number | null][] = [
     ['/support', false, 350 * KB, 250 * KB],
     [`/support?embed=1&page=${encodeURIComponent(WIDGET_HOST)}`, false, 350 * KB, 250 * KB],
-    ['/login', false, 260 * KB, 250 * KB],
+    ['/login', false, 250 * KB, 250 * KB],
     ['/', true, 860 * KB, 400 * KB],
     ['/inbox', true, null, null],
     ['/console', true, null, null],
