@@ -574,7 +574,7 @@ async fn sender_receiver(stream: SplitStream<Ws>, tally: Rc<RefCell<Tally>>) {
 }
 
 /// Receives until the connection ends; returns why it ended.
-async fn receive<S>(mut stream: S, tally: &RefCell<Tally>) -> String
+pub(crate) async fn receive<S>(mut stream: S, tally: &RefCell<Tally>) -> String
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {

@@ -15,6 +15,7 @@
 
 mod broker;
 mod cgroup;
+mod chat;
 mod clock;
 mod cluster;
 mod cluster_report;
@@ -54,6 +55,9 @@ enum Cmd {
     Idle,
     /// Only the fan-out test.
     Fanout,
+    /// A steady chat load (many rooms, every member sending) and the latency
+    /// of every delivery, both servers (see docs/performance.md).
+    Chat(chat::Args),
     /// Cluster mode: bus overhead on fan-out saturation, cross-node latency,
     /// broker CPU (Switchboard only, on PostgreSQL; see docs/performance.md).
     Cluster(cluster::Args),
@@ -176,6 +180,7 @@ fn main() -> anyhow::Result<()> {
             Some(Cmd::Idle) => measure(&cli.opts, true, false).await,
             Some(Cmd::Fanout) => measure(&cli.opts, false, true).await,
             Some(Cmd::Cluster(args)) => measure_cluster(&cli.opts, &args).await,
+            Some(Cmd::Chat(args)) => measure_chat(&cli.opts, &args).await,
             Some(Cmd::All) | None => measure(&cli.opts, true, true).await,
         }
     })
@@ -333,6 +338,86 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         servers: figures,
     };
     publish(opts, &report.markdown())
+}
+
+async fn measure_chat(opts: &Opts, args: &chat::Args) -> anyhow::Result<()> {
+    let (_scratch, launch) = prepare(opts)?;
+    let load_before = load_before();
+    let cfg = chat::Config {
+        users: args.connections,
+        rooms: args.rooms.max(1),
+        rate: args.rate,
+        secs: args.secs,
+    };
+    let kinds: Vec<Kind> = match opts.only {
+        Which::Both => vec![Kind::Bare, Kind::Switchboard],
+        Which::Bare => vec![Kind::Bare],
+        Which::Switchboard => vec![Kind::Switchboard],
+    };
+    let mut runs = Vec::new();
+    for kind in kinds {
+        eprintln!(
+            "{kind}: chat, {} connections in {} rooms, {} msg/s each",
+            cfg.users, cfg.rooms, cfg.rate
+        );
+        let r = chat_test(kind, &launch, &cfg, opts.users).await;
+        match &r {
+            Ok(o) => eprintln!(
+                "  delivered {} of {}, p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms, server cpu {:.0}%",
+                o.delivered, o.expected, o.p50_ms, o.p99_ms, o.max_ms, o.server_cpu
+            ),
+            Err(e) => eprintln!("  failed: {e:#}"),
+        }
+        let name = match kind {
+            Kind::Bare => "bare reference",
+            Kind::Switchboard => "Switchboard",
+        };
+        runs.push((name.to_string(), r.map_err(|e| format!("{e:#}"))));
+    }
+    let settings = format!(
+        "servers on cpu {}{}, generator on cpu {}, nice {}; {} accounts; load average before {}, after {}",
+        launch.cpu.map_or("any".into(), |c| c.to_string()),
+        launch
+            .cpu_cap
+            .map_or(String::new(), |p| format!(", {}", cgroup::CpuCap::describe(p))),
+        procfs::allowed_cpus(),
+        opts.nice.unwrap_or(0),
+        opts.users,
+        load_before,
+        report::loadavg()
+    );
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    publish(opts, &chat::markdown(&cfg, &command, &settings, &runs))
+}
+
+async fn chat_test(
+    kind: Kind,
+    launch: &Launch,
+    cfg: &chat::Config,
+    users: usize,
+) -> anyhow::Result<chat::Outcome> {
+    let mut server = Server::start(kind, launch, "chat").await?;
+    let rooms = match kind {
+        Kind::Bare => (0..cfg.rooms)
+            .map(|r| Target::bare_room(&server, r as u32))
+            .collect(),
+        Kind::Switchboard => {
+            let first = Target::switchboard(&server, users.min(cfg.users), true).await?;
+            let mut rooms = vec![first.clone()];
+            for r in 1..cfg.rooms {
+                rooms.push(
+                    first
+                        .another_room(&server, &format!("loadtest-{r}"), r)
+                        .await?,
+                );
+            }
+            rooms
+        }
+    };
+    let r = chat::run(&rooms, server.process(), cfg).await;
+    let r = r.map_err(|e| e.context(format!("server log tail:\n{}", server.log_tail())));
+    server.stop().await;
+    r
 }
 
 async fn measure_cluster(opts: &Opts, args: &cluster::Args) -> anyhow::Result<()> {

@@ -74,27 +74,7 @@ impl Target {
             tokens.push(done.context("registration task")??);
         }
         let room = if join {
-            let resp = http
-                .post(format!("{base}/api/rooms"))
-                .bearer_auth(&tokens[0])
-                .json(&CreateRoom {
-                    name: "loadtest".into(),
-                    visibility: Default::default(),
-                })
-                .send()
-                .await
-                .context("POST /api/rooms")?;
-            let status = resp.status();
-            if !status.is_success() {
-                bail!(
-                    "POST /api/rooms: {status}: {}",
-                    resp.text().await.unwrap_or_default()
-                );
-            }
-            resp.json::<RoomSummary>()
-                .await
-                .context("reading the new room")?
-                .id
+            create_room(&http, &base, &tokens[0], "loadtest").await?
         } else {
             RoomId(0)
         };
@@ -104,6 +84,34 @@ impl Target {
             room,
             tokens,
             join,
+        })
+    }
+
+    /// Room `n` on the bare server (`/ws?room=n`).
+    pub fn bare_room(server: &Server, n: u32) -> Target {
+        Target {
+            url: format!("{}?room={n}", server.ws_url()),
+            room: RoomId(i64::from(n)),
+            ..Target::bare(server)
+        }
+    }
+
+    /// The same accounts in another new room, `name`, created by account
+    /// `by` (a user may create only a few rooms a minute).
+    pub async fn another_room(
+        &self,
+        server: &Server,
+        name: &str,
+        by: usize,
+    ) -> anyhow::Result<Target> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .context("building the HTTP client")?;
+        let token = &self.tokens[by % self.tokens.len()];
+        Ok(Target {
+            room: create_room(&http, &server.http_base(), token, name).await?,
+            ..self.clone()
         })
     }
 
@@ -173,6 +181,36 @@ impl Target {
         }
         bail!("no history and presence within {JOIN_FRAMES} frames of joining")
     }
+}
+
+async fn create_room(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    name: &str,
+) -> anyhow::Result<RoomId> {
+    let resp = http
+        .post(format!("{base}/api/rooms"))
+        .bearer_auth(token)
+        .json(&CreateRoom {
+            name: name.into(),
+            visibility: Default::default(),
+        })
+        .send()
+        .await
+        .context("POST /api/rooms")?;
+    let status = resp.status();
+    if !status.is_success() {
+        bail!(
+            "POST /api/rooms: {status}: {}",
+            resp.text().await.unwrap_or_default()
+        );
+    }
+    Ok(resp
+        .json::<RoomSummary>()
+        .await
+        .context("reading the new room")?
+        .id)
 }
 
 async fn register(http: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {

@@ -1,8 +1,10 @@
 //! `bare`: the reference server the load tool measures Switchboard against.
 //!
-//! axum 0.8, one `/ws` route, one `tokio::sync::broadcast` channel; no storage,
-//! no auth, no protocol. Every text frame any client sends is broadcast,
-//! unchanged, to every connection (the sender included).
+//! axum 0.8, one `/ws` route, a `tokio::sync::broadcast` channel per room; no
+//! storage, no auth, no protocol. Every text frame a client sends is broadcast,
+//! unchanged, to every connection of its room (the sender included). The room
+//! is `/ws?room=N` (0 without one: the fan-out test puts everyone there; the
+//! chat benchmark spreads connections over rooms).
 //!
 //! It does what any fan-out server has to and nothing more, with the same
 //! transport settings as Switchboard so the ratio between them measures what
@@ -17,7 +19,7 @@ use anyhow::Context;
 use axum::{
     extract::{
         ws::{CloseFrame, Message, Utf8Bytes, WebSocket},
-        State, WebSocketUpgrade,
+        RawQuery, State, WebSocketUpgrade,
     },
     response::Response,
     routing::get,
@@ -26,7 +28,11 @@ use axum::{
 };
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
-use std::net::SocketAddr;
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
 /// Frames a connection may fall behind by; Switchboard's default outbound queue.
@@ -51,8 +57,9 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", args.addr))?;
     let local = listener.local_addr().context("reading the bound address")?;
-    let (tx, _) = broadcast::channel::<Utf8Bytes>(QUEUE);
-    let app = Router::new().route("/ws", get(upgrade)).with_state(tx);
+    let app = Router::new()
+        .route("/ws", get(upgrade))
+        .with_state(Rooms::default());
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
@@ -60,7 +67,35 @@ async fn main() -> anyhow::Result<()> {
     axum::serve(listener, app).await.context("serving")
 }
 
-async fn upgrade(State(tx): State<broadcast::Sender<Utf8Bytes>>, ws: WebSocketUpgrade) -> Response {
+/// Each room's channel, made when its first connection comes.
+#[derive(Clone, Default)]
+struct Rooms(Arc<Mutex<HashMap<u32, broadcast::Sender<Utf8Bytes>>>>);
+
+impl Rooms {
+    fn channel(&self, room: u32) -> broadcast::Sender<Utf8Bytes> {
+        let mut rooms = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        rooms
+            .entry(room)
+            .or_insert_with(|| broadcast::channel(QUEUE).0)
+            .clone()
+    }
+}
+
+/// The room asked for in `?room=N`; 0 without one.
+fn room_of(query: Option<&str>) -> u32 {
+    query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("room=")?.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn upgrade(
+    State(rooms): State<Rooms>,
+    RawQuery(query): RawQuery,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let tx = rooms.channel(room_of(query.as_deref()));
     ws.read_buffer_size(4 * 1024)
         .on_upgrade(move |socket| connection(socket, tx))
 }
@@ -117,4 +152,17 @@ async fn write_loop(
         reason: Utf8Bytes::from_static("slow consumer"),
     };
     let _ = sink.send(Message::Close(Some(close))).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::room_of;
+
+    #[test]
+    fn the_room_comes_from_the_query() {
+        assert_eq!(room_of(None), 0);
+        assert_eq!(room_of(Some("room=7")), 7);
+        assert_eq!(room_of(Some("x=1&room=12")), 12);
+        assert_eq!(room_of(Some("room=no")), 0);
+    }
 }
