@@ -153,11 +153,9 @@ impl Queue {
     /// The next item; `None` once every [`Outbox`] is gone and the queue is
     /// empty. For the one reader: it alone is woken.
     fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Option<Outgoing>> {
-        if let Some(item) = self.try_pop() {
-            return Poll::Ready(Some(item));
-        }
+        // Registered before looking, so a push in between is not missed:
+        // one look (one lock) per poll.
         self.reader.register(cx.waker());
-        // Looked at again after registering, so a push in between is not missed.
         if let Some(item) = self.try_pop() {
             return Poll::Ready(Some(item));
         }
@@ -748,9 +746,20 @@ async fn any_room(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
 
     fn frame(text: &'static str) -> Utf8Bytes {
         Utf8Bytes::from_static(text)
+    }
+
+    /// A waker that records being woken.
+    #[derive(Default)]
+    struct Woken(AtomicBool);
+
+    impl futures_util::task::ArcWake for Woken {
+        fn wake_by_ref(this: &Arc<Self>) {
+            this.0.store(true, Ordering::SeqCst);
+        }
     }
 
     #[tokio::test]
@@ -763,13 +772,16 @@ mod tests {
         assert_eq!(feed.recv().await, Some(Ok(frame("two"))));
         drop(outbox);
         // One handle left: the writer still waits for it.
-        let waiting = tokio::time::timeout(std::time::Duration::from_millis(50), feed.recv());
-        assert!(waiting.await.is_err(), "ended while an outbox was alive");
-        // The last one going wakes the waiting writer with the end.
-        let writer = tokio::spawn(async move { feed.recv().await });
-        tokio::task::yield_now().await;
+        let woken = Arc::new(Woken::default());
+        let waker = futures_util::task::waker(woken.clone());
+        let mut recv = Box::pin(feed.recv());
+        let pending = recv.as_mut().poll(&mut Context::from_waker(&waker));
+        assert!(pending.is_pending(), "ended while an outbox was alive");
+        assert!(!woken.0.load(Ordering::SeqCst));
+        // The last one going wakes the waiting writer, with the end.
         drop(copy);
-        assert_eq!(writer.await.unwrap(), None);
+        assert!(woken.0.load(Ordering::SeqCst), "the writer was not woken");
+        assert_eq!(recv.await, None);
     }
 
     #[test]
