@@ -13,6 +13,7 @@ use crate::{
     clock, fanout,
     process::Proc,
     procfs,
+    servers::Kind,
     tally::Tally,
     target::Target,
     wire::{self, Stamp},
@@ -36,8 +37,8 @@ const STEP: u32 = 1;
 const SEQ_SPAN: u64 = 1_000_000;
 
 /// `loadtest chat`: its own settings (accounts are `--users`).
-#[derive(Debug, clap::Args)]
-pub struct Args {
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
     /// Connections, spread over the rooms.
     #[arg(long, default_value_t = 200)]
     pub connections: usize,
@@ -53,15 +54,6 @@ pub struct Args {
 
 /// Issue 12's goal: Switchboard's p99 at most this many times the bare server's.
 pub const GOAL_P99_RATIO: f64 = 2.0;
-
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub users: usize,
-    pub rooms: usize,
-    /// Messages a second each connection sends.
-    pub rate: f64,
-    pub secs: f64,
-}
 
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -83,21 +75,22 @@ pub struct Outcome {
 /// Runs the benchmark against one server: `rooms[r]` is how to reach room `r`.
 /// Must run inside a `LocalSet`.
 pub async fn run(rooms: &[Target], server: &Proc, cfg: &Config) -> anyhow::Result<Outcome> {
-    if rooms.is_empty() || cfg.users < rooms.len() || cfg.rate <= 0.0 {
+    if cfg.rooms == 0 || rooms.len() != cfg.rooms || cfg.connections < cfg.rooms || cfg.rate <= 0.0
+    {
         bail!("the chat benchmark needs at least one user per room and a positive rate");
     }
     let tally = Rc::new(RefCell::new(Tally::new()));
     let gate = Rc::new(Semaphore::new(OPEN_CONCURRENCY));
-    let mut opening = Vec::with_capacity(cfg.users);
-    for i in 0..cfg.users {
+    let mut opening = Vec::with_capacity(cfg.connections);
+    for i in 0..cfg.connections {
         let (target, gate) = (rooms[i % rooms.len()].clone(), gate.clone());
         opening.push(tokio::task::spawn_local(async move {
             let _permit = gate.acquire().await.context("semaphore closed")?;
             target.open(i, READ_BUFFER).await
         }));
     }
-    let mut senders = Vec::with_capacity(cfg.users);
-    let mut receivers: Vec<JoinHandle<()>> = Vec::with_capacity(cfg.users);
+    let mut senders = Vec::with_capacity(cfg.connections);
+    let mut receivers: Vec<JoinHandle<()>> = Vec::with_capacity(cfg.connections);
     for (i, task) in opening.into_iter().enumerate() {
         let ws = task
             .await
@@ -118,7 +111,7 @@ pub async fn run(rooms: &[Target], server: &Proc, cfg: &Config) -> anyhow::Resul
     tokio::time::sleep(SETTLE).await;
     tally.borrow_mut().begin_step(STEP);
 
-    let members = members_of(cfg.users, rooms.len());
+    let members = members_of(cfg.connections, rooms.len());
     let (server0, client0) = (server.cpu_ticks()?, procfs::cpu_ticks(None)?);
     let start = Instant::now();
     let period = Duration::from_secs_f64(1.0 / cfg.rate);
@@ -129,7 +122,7 @@ pub async fn run(rooms: &[Target], server: &Proc, cfg: &Config) -> anyhow::Resul
         .map(|(i, mut sink)| {
             let room = rooms[i % rooms.len()].room;
             // Spread over the period: connection i starts i/users into it.
-            let offset = period.mul_f64(i as f64 / cfg.users as f64);
+            let offset = period.mul_f64(i as f64 / cfg.connections as f64);
             tokio::task::spawn_local(async move {
                 let first = start + offset;
                 let mut tick = tokio::time::interval_at(first, period);
@@ -189,7 +182,7 @@ pub fn markdown(
     cfg: &Config,
     command: &str,
     settings: &str,
-    runs: &[(String, Result<Outcome, String>)],
+    runs: &[(Kind, Result<Outcome, String>)],
 ) -> String {
     use std::fmt::Write as _;
     let mut md = String::new();
@@ -197,15 +190,16 @@ pub fn markdown(
     let _ = writeln!(
         md,
         "Chat: {} connections in {} rooms, {} msg/s each ({:.0} msg/s in all), {} s.\n",
-        cfg.users,
+        cfg.connections,
         cfg.rooms,
         cfg.rate,
-        cfg.rate * cfg.users as f64,
+        cfg.rate * cfg.connections as f64,
         cfg.secs
     );
     md.push_str("| server | sent | delivered (of owed) | p50 ms | p99 ms | max ms | server CPU | generator CPU | drops | error frames |\n");
     md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (name, run) in runs {
+    for (kind, run) in runs {
+        let name = kind.label();
         match run {
             Ok(o) => {
                 let _ = writeln!(
@@ -228,12 +222,12 @@ pub fn markdown(
             }
         }
     }
-    let ok = |name: &str| {
+    let ok = |kind: Kind| {
         runs.iter()
-            .find(|(n, _)| n == name)
+            .find(|(k, _)| *k == kind)
             .and_then(|(_, r)| r.as_ref().ok())
     };
-    if let (Some(bare), Some(ours)) = (ok("bare reference"), ok("Switchboard")) {
+    if let (Some(bare), Some(ours)) = (ok(Kind::Bare), ok(Kind::Switchboard)) {
         let ratio = ours.p99_ms / bare.p99_ms.max(0.001);
         let met = ratio <= GOAL_P99_RATIO && ours.delivered >= ours.expected;
         let _ = writeln!(
@@ -284,15 +278,15 @@ mod tests {
     #[test]
     fn the_report_checks_the_p99_goal_against_the_bare_server() {
         let cfg = Config {
-            users: 200,
+            connections: 200,
             rooms: 20,
             rate: 5.0,
             secs: 20.0,
         };
         let runs = |ours: f64| {
             vec![
-                ("bare reference".to_string(), Ok(outcome(2.0))),
-                ("Switchboard".to_string(), Ok(outcome(ours))),
+                (Kind::Bare, Ok(outcome(2.0))),
+                (Kind::Switchboard, Ok(outcome(ours))),
             ]
         };
         assert!(markdown(&cfg, "c", "s", &runs(3.9)).contains("- [x] p99 ≤ 2× bare: 1.95×"));

@@ -57,7 +57,7 @@ enum Cmd {
     Fanout,
     /// A steady chat load (many rooms, every member sending) and the latency
     /// of every delivery, both servers (see docs/performance.md).
-    Chat(chat::Args),
+    Chat(chat::Config),
     /// Cluster mode: bus overhead on fan-out saturation, cross-node latency,
     /// broker CPU (Switchboard only, on PostgreSQL; see docs/performance.md).
     Cluster(cluster::Args),
@@ -243,6 +243,29 @@ fn fan_config(opts: &Opts) -> fanout::Config {
     }
 }
 
+/// The servers to measure, as `--only` says.
+fn kinds(opts: &Opts) -> Vec<Kind> {
+    match opts.only {
+        Which::Both => vec![Kind::Bare, Kind::Switchboard],
+        Which::Bare => vec![Kind::Bare],
+        Which::Switchboard => vec![Kind::Switchboard],
+    }
+}
+
+/// Where the servers and the generator ran, for a report's settings line.
+fn placement(opts: &Opts, launch: &Launch) -> String {
+    format!(
+        "servers on cpu {}{}, generator on cpu {}, nice {}",
+        launch.cpu.map_or("any".into(), |c| c.to_string()),
+        launch.cpu_cap.map_or(String::new(), |p| format!(
+            ", {}",
+            cgroup::CpuCap::describe(p)
+        )),
+        procfs::allowed_cpus(),
+        opts.nice.unwrap_or(0),
+    )
+}
+
 /// Prints the report with the machine's description, and writes it to
 /// `--markdown` if given.
 fn publish(opts: &Opts, report: &str) -> anyhow::Result<()> {
@@ -257,11 +280,7 @@ fn publish(opts: &Opts, report: &str) -> anyhow::Result<()> {
 async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<()> {
     let (_scratch, launch) = prepare(opts)?;
     let load_before = load_before();
-    let kinds: Vec<Kind> = match opts.only {
-        Which::Both => vec![Kind::Bare, Kind::Switchboard],
-        Which::Bare => vec![Kind::Bare],
-        Which::Switchboard => vec![Kind::Switchboard],
-    };
+    let kinds = kinds(opts);
     let idle_cfg = idle::Config {
         count: opts.idle,
         per_proc: opts.idle_per_proc,
@@ -321,13 +340,8 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         load_after: report::loadavg(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         settings: format!(
-            "servers on cpu {}{}, generator on cpu {}, nice {}; {} fan-out members over {} accounts; steps of {} s from {} msg/s ×{:.2}",
-            launch.cpu.map_or("any".into(), |c| c.to_string()),
-            launch
-                .cpu_cap
-                .map_or(String::new(), |p| format!(", {}", cgroup::CpuCap::describe(p))),
-            procfs::allowed_cpus(),
-            opts.nice.unwrap_or(0),
+            "{}; {} fan-out members over {} accounts; steps of {} s from {} msg/s ×{:.2}",
+            placement(opts, &launch),
             opts.members,
             opts.users,
             opts.step_secs,
@@ -340,27 +354,16 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
     publish(opts, &report.markdown())
 }
 
-async fn measure_chat(opts: &Opts, args: &chat::Args) -> anyhow::Result<()> {
+async fn measure_chat(opts: &Opts, cfg: &chat::Config) -> anyhow::Result<()> {
     let (_scratch, launch) = prepare(opts)?;
     let load_before = load_before();
-    let cfg = chat::Config {
-        users: args.connections,
-        rooms: args.rooms.max(1),
-        rate: args.rate,
-        secs: args.secs,
-    };
-    let kinds: Vec<Kind> = match opts.only {
-        Which::Both => vec![Kind::Bare, Kind::Switchboard],
-        Which::Bare => vec![Kind::Bare],
-        Which::Switchboard => vec![Kind::Switchboard],
-    };
     let mut runs = Vec::new();
-    for kind in kinds {
+    for kind in kinds(opts) {
         eprintln!(
             "{kind}: chat, {} connections in {} rooms, {} msg/s each",
-            cfg.users, cfg.rooms, cfg.rate
+            cfg.connections, cfg.rooms, cfg.rate
         );
-        let r = chat_test(kind, &launch, &cfg, opts.users).await;
+        let r = chat_test(kind, &launch, cfg, opts.users).await;
         match &r {
             Ok(o) => eprintln!(
                 "  delivered {} of {}, p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms, server cpu {:.0}%",
@@ -368,26 +371,17 @@ async fn measure_chat(opts: &Opts, args: &chat::Args) -> anyhow::Result<()> {
             ),
             Err(e) => eprintln!("  failed: {e:#}"),
         }
-        let name = match kind {
-            Kind::Bare => "bare reference",
-            Kind::Switchboard => "Switchboard",
-        };
-        runs.push((name.to_string(), r.map_err(|e| format!("{e:#}"))));
+        runs.push((kind, r.map_err(|e| format!("{e:#}"))));
     }
     let settings = format!(
-        "servers on cpu {}{}, generator on cpu {}, nice {}; {} accounts; load average before {}, after {}",
-        launch.cpu.map_or("any".into(), |c| c.to_string()),
-        launch
-            .cpu_cap
-            .map_or(String::new(), |p| format!(", {}", cgroup::CpuCap::describe(p))),
-        procfs::allowed_cpus(),
-        opts.nice.unwrap_or(0),
+        "{}; {} accounts; load average before {}, after {}",
+        placement(opts, &launch),
         opts.users,
         load_before,
         report::loadavg()
     );
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    publish(opts, &chat::markdown(&cfg, &command, &settings, &runs))
+    publish(opts, &chat::markdown(cfg, &command, &settings, &runs))
 }
 
 async fn chat_test(
@@ -402,7 +396,7 @@ async fn chat_test(
             .map(|r| Target::bare_room(&server, r as u32))
             .collect(),
         Kind::Switchboard => {
-            let first = Target::switchboard(&server, users.min(cfg.users), true).await?;
+            let first = Target::switchboard(&server, users.min(cfg.connections), true).await?;
             let mut rooms = vec![first.clone()];
             for r in 1..cfg.rooms {
                 rooms.push(

@@ -159,10 +159,7 @@ impl Report {
         md.push('\n');
 
         for s in &self.servers {
-            let name = match s.kind {
-                Kind::Bare => "bare reference",
-                Kind::Switchboard => "Switchboard",
-            };
+            let name = s.kind.label();
             if let Some(Err(e)) = &s.idle {
                 let _ = writeln!(md, "**{name}, idle test failed:** `{}`\n", one_line(e));
             }

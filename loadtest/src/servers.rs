@@ -28,6 +28,16 @@ pub enum Kind {
     Switchboard,
 }
 
+impl Kind {
+    /// The server's name in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Bare => "bare reference",
+            Kind::Switchboard => "Switchboard",
+        }
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -55,10 +55,7 @@ impl Target {
     /// Registers `users` accounts on a Switchboard server and, if `join`,
     /// creates the room they will all join.
     pub async fn switchboard(server: &Server, users: usize, join: bool) -> anyhow::Result<Target> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .context("building the HTTP client")?;
+        let http = http_client()?;
         let base = server.http_base();
         let gate = std::sync::Arc::new(Semaphore::new(REGISTER_CONCURRENCY));
         let mut tasks = tokio::task::JoinSet::new();
@@ -104,10 +101,7 @@ impl Target {
         name: &str,
         by: usize,
     ) -> anyhow::Result<Target> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .context("building the HTTP client")?;
+        let http = http_client()?;
         let token = &self.tokens[by % self.tokens.len()];
         Ok(Target {
             room: create_room(&http, &server.http_base(), token, name).await?,
@@ -181,6 +175,13 @@ impl Target {
         }
         bail!("no history and presence within {JOIN_FRAMES} frames of joining")
     }
+}
+
+fn http_client() -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .context("building the HTTP client")
 }
 
 async fn create_room(
