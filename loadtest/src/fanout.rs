@@ -69,6 +69,10 @@ pub struct Config {
     /// Time allowed for the search (steps started after it are skipped).
     pub budget: Duration,
     pub half_secs: f64,
+    /// Messages/s of one more final step, when set: half of the reference
+    /// server's saturation, so that both servers' latencies compare at one
+    /// rate (issue 12's goal), not each at half of its own.
+    pub reference_rate: Option<f64>,
 }
 
 /// One step's figures.
@@ -109,6 +113,12 @@ pub struct Outcome {
     /// Whether some step fell behind (otherwise `saturation` is a lower bound).
     pub saturated: bool,
     pub half: Option<Step>,
+    /// The step at [`Config::reference_rate`].
+    pub at_reference: Option<Step>,
+    /// The reference server's own half-saturation step, from its run just
+    /// before this one (filled in by the caller): what `at_reference`
+    /// compares with.
+    pub reference_half: Option<Step>,
     pub verified: u64,
     pub mismatched: u64,
     pub acks: u64,
@@ -314,12 +324,22 @@ impl<'a> Run<'a> {
         } else {
             None
         };
+        let at_reference = match cfg.reference_rate {
+            Some(rate) if rate > 0.0 => {
+                let step = self.step("reference's half", rate, cfg.half_secs).await?;
+                print_step(&step);
+                Some(step)
+            }
+            _ => None,
+        };
         let t = self.tally.borrow();
         Ok(Outcome {
             steps,
             saturation,
             saturated: first_bad.is_some(),
             half,
+            at_reference,
+            reference_half: None,
             verified: t.verified,
             mismatched: t.mismatched,
             acks: t.acks,

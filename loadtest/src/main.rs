@@ -240,6 +240,7 @@ fn fan_config(opts: &Opts) -> fanout::Config {
         refine: opts.refine,
         budget: Duration::from_secs(opts.budget_secs),
         half_secs: opts.half_secs,
+        reference_rate: None,
     }
 }
 
@@ -316,6 +317,9 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
         if !do_fanout {
             break;
         }
+        // The bare server runs first; Switchboard then adds a step at half
+        // of that run's saturation.
+        let mut reference_half: Option<fanout::Step> = None;
         for fig in &mut figures {
             let kind = fig.kind;
             eprintln!(
@@ -324,7 +328,20 @@ async fn measure(opts: &Opts, do_idle: bool, do_fanout: bool) -> anyhow::Result<
                 opts.repeat.max(1),
                 opts.members
             );
-            let r = fanout_test(kind, &launch, &fan_cfg, opts.users).await;
+            let cfg = fanout::Config {
+                reference_rate: reference_half.as_ref().map(|h| h.rate),
+                ..fan_cfg.clone()
+            };
+            let r = fanout_test(kind, &launch, &cfg, opts.users)
+                .await
+                .map(|mut f| {
+                    if kind == Kind::Bare {
+                        reference_half = f.half.clone();
+                    } else {
+                        f.reference_half = reference_half.clone();
+                    }
+                    f
+                });
             match &r {
                 Ok(f) => eprintln!("  saturation {:.0} deliveries/s", f.saturation),
                 Err(e) => eprintln!("  failed: {e:#}"),

@@ -7,6 +7,9 @@ use std::{fmt::Write as _, process::Command};
 /// Targets from the issue, checked in the summary.
 pub const TARGET_RATIO: f64 = 0.5;
 pub const GOAL_RATIO: f64 = 0.8;
+/// Issue 12: latency at half of the bare server's saturation, at most this
+/// many times the bare server's.
+pub const GOAL_LATENCY_RATIO: f64 = 1.5;
 pub const TARGET_P99_MS: f64 = 50.0;
 pub const TARGET_IDLE: usize = 10_000;
 /// Issue 12's goal (the first benchmark's target was 16 KiB).
@@ -128,6 +131,22 @@ impl Report {
             2,
             true,
         );
+        row(
+            &mut md,
+            "p50 latency at half of bare's saturation (ms)",
+            at_reference(ours).map(|(b, _)| b.p50_ms),
+            at_reference(ours).map(|(_, o)| o.p50_ms),
+            2,
+            true,
+        );
+        row(
+            &mut md,
+            "p99 latency at half of bare's saturation (ms)",
+            at_reference(ours).map(|(b, _)| b.p99_ms),
+            at_reference(ours).map(|(_, o)| o.p99_ms),
+            2,
+            true,
+        );
         md.push('\n');
         repeats(&mut md, bare, ours);
 
@@ -140,6 +159,13 @@ impl Report {
             &mut md,
             &format!("fan-out with storage ≥ {TARGET_RATIO}× bare (goal {GOAL_RATIO}×)"),
             ratio.map(|r| (format!("{r:.2}×"), r >= TARGET_RATIO)),
+        );
+        check(
+            &mut md,
+            &format!(
+                "p50 and p99 at half of bare's saturation ≤ {GOAL_LATENCY_RATIO}× bare's (goal)"
+            ),
+            at_reference(ours).map(|(b, o)| latency_goal(b, o)),
         );
         check(
             &mut md,
@@ -194,6 +220,24 @@ fn fan(s: Option<&ServerFigures>) -> Option<&fanout::Outcome> {
 
 fn half(s: Option<&ServerFigures>) -> Option<&fanout::Step> {
     fan(s).and_then(|f| f.half.as_ref())
+}
+
+/// The bare server's half-saturation step and Switchboard's step at the
+/// same rate, from one round.
+fn at_reference(s: Option<&ServerFigures>) -> Option<(&fanout::Step, &fanout::Step)> {
+    let f = fan(s)?;
+    Some((f.reference_half.as_ref()?, f.at_reference.as_ref()?))
+}
+
+/// Issue 12's latency goal at one rate: both percentiles within
+/// [`GOAL_LATENCY_RATIO`] of the reference's.
+fn latency_goal(bare: &fanout::Step, ours: &fanout::Step) -> (String, bool) {
+    let p50 = ours.p50_ms / bare.p50_ms;
+    let p99 = ours.p99_ms / bare.p99_ms;
+    (
+        format!("p50 {p50:.2}×, p99 {p99:.2}× at {:.0} msg/s", bare.rate),
+        p50 <= GOAL_LATENCY_RATIO && p99 <= GOAL_LATENCY_RATIO,
+    )
 }
 
 /// With more than one fan-out run: every run's saturation and the ratio of
@@ -311,7 +355,7 @@ pub fn steps_table(md: &mut String, name: &str, f: &fanout::Outcome) {
         md,
         "|---|---:|---:|---:|---:|---:|---:|---:|{broker_rule}---:|---|"
     );
-    for s in f.steps.iter().chain(f.half.iter()) {
+    for s in f.steps.iter().chain(&f.half).chain(&f.at_reference) {
         let broker_cell = match (broker, s.broker_cpu) {
             (true, Some(b)) => format!(" {b:.0}% |"),
             (true, None) => " — |".to_owned(),
@@ -398,7 +442,39 @@ pub fn machine() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::group;
+    use super::{group, latency_goal};
+    use crate::fanout::Step;
+
+    fn step(rate: f64, p50_ms: f64, p99_ms: f64) -> Step {
+        Step {
+            label: "half".into(),
+            rate,
+            sent: 0,
+            planned: 0,
+            delivered: 0,
+            per_sec: 0.0,
+            p50_ms,
+            p99_ms,
+            max_ms: p99_ms,
+            drops: 0,
+            server_cpu: 0.0,
+            client_cpu: 0.0,
+            node_cpu: Vec::new(),
+            broker_cpu: None,
+            wall_secs: 0.0,
+            behind: None,
+        }
+    }
+
+    #[test]
+    fn the_latency_goal_needs_both_percentiles_within_it() {
+        let bare = step(600.0, 100.0, 300.0);
+        let (text, met) = latency_goal(&bare, &step(600.0, 150.0, 300.0));
+        assert!(met, "{text}");
+        assert_eq!(text, "p50 1.50×, p99 1.00× at 600 msg/s");
+        assert!(!latency_goal(&bare, &step(600.0, 100.0, 451.0)).1);
+        assert!(!latency_goal(&bare, &step(600.0, 151.0, 100.0)).1);
+    }
 
     #[test]
     fn groups_thousands() {
