@@ -23,7 +23,7 @@ run=$!
 bin=$([ "$which" = bare ] && echo target/release/bare || echo target/release/server)
 for _ in $(seq 1 120); do pgrep -f "$bin" >/dev/null && break; sleep 0.5; done
 sleep 12
-perf stat -a -C 0 -e 'syscalls:sys_enter_sendto,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,context-switches' \
+perf stat -a -C 0 -e 'syscalls:sys_enter_sendto,syscalls:sys_enter_writev,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,context-switches' \
   -- sleep 10 2>&1 | grep -E 'syscalls|context|elapsed'
 wait "$run"
 grep "^| ${rate}/s" "$log" || tail -5 "$log"

@@ -927,6 +927,9 @@ impl ErrorCode {
 
 /// WebSocket close codes the server uses (4000–4999 are ours).
 pub mod close {
+    /// A normal close; the server answers a client's close without a
+    /// code with it.
+    pub const NORMAL: u16 = 1000;
     /// The server is going away (a browser leaving a page; the server itself
     /// says [`SERVICE_RESTART`]).
     pub const GOING_AWAY: u16 = 1001;

@@ -13,11 +13,13 @@
 //!
 //! The hub knows nothing of storage: callers store first, then publish.
 
+mod frame;
 mod outbox;
 pub mod peers;
 mod remote;
 pub mod topic;
 
+pub use frame::Frame;
 pub use outbox::{ConnId, End, Feed, Kick, Lagged, Outbox};
 pub use topic::{Audience, Consoles, Event, Topic, Voice, VoiceChange};
 
@@ -26,7 +28,6 @@ use crate::{
     support::access,
 };
 use app::protocol::{ChatMessage, ConversationId, Role, RoomId, ServerFrame, UserId};
-use axum::extract::ws::Utf8Bytes;
 use peers::Peers;
 use std::{
     collections::{HashMap, HashSet},
@@ -47,8 +48,8 @@ pub const ROOM_RING: usize = 4 * crate::ingest::MAX_BATCH;
 
 /// Serializes a frame for sending. Serialization of our own types cannot fail
 /// (no maps with non-string keys, no failing `Serialize` impls).
-pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
-    Utf8Bytes::from(serde_json::to_string(frame).expect("server frames always serialize"))
+pub fn encode(frame: &ServerFrame) -> Frame {
+    Frame::json(frame)
 }
 
 /// One frame published into a room, for every follower but `except`'s.
@@ -57,7 +58,7 @@ pub fn encode(frame: &ServerFrame) -> Utf8Bytes {
 #[derive(Clone, Debug)]
 pub struct RoomFrame {
     except: Option<Except>,
-    bytes: Utf8Bytes,
+    bytes: Frame,
 }
 
 /// The one connection of this node that a publication treats differently.
@@ -854,16 +855,10 @@ mod tests {
         hub.subscribe(room, b.id);
         hub.publish_message(message(room, 1, "bob", "b-1"), &b);
         hub.publish_message(message(room, 2, "ann", "a-2"), &a);
-        assert!(a.push(Utf8Bytes::from_static("direct")));
+        assert!(a.push(Frame::text("direct")));
         let mut out = std::collections::VecDeque::new();
         ra.drain_into(&mut out, 256).expect("within budget");
-        let text: Vec<&str> = out
-            .iter()
-            .map(|m| match m {
-                axum::extract::ws::Message::Text(t) => t.as_str(),
-                _ => "",
-            })
-            .collect();
+        let text: Vec<&str> = out.iter().map(Frame::as_str).collect();
         // the connection's own frame first, then the room's in order: bob
         // coming online, his message, ann's own copy of hers
         assert_eq!(text.len(), 4, "{text:?}");

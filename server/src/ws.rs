@@ -5,6 +5,7 @@ mod connection;
 pub(crate) mod dispatch;
 mod origin;
 mod refusal;
+mod socket;
 mod support;
 
 pub use crate::chat::replay::HISTORY_PAGE_BYTES;
@@ -15,7 +16,7 @@ use crate::{
     state::AppState,
 };
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, State, WebSocketUpgrade},
+    extract::{ConnectInfo, FromRequestParts, State},
     http::{request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -78,7 +79,7 @@ pub async fn upgrade(
     ip: crate::limits::ClientIp,
     headers: HeaderMap,
     peer: Peer,
-    ws: WebSocketUpgrade,
+    ws: socket::Handshake,
 ) -> Response {
     if let Err(refused) = origin::check(&headers, Some(addr.ip()), &state.settings) {
         tracing::warn!(origin = %refused, user = %peer.name(), "cross-origin WebSocket refused");
@@ -109,7 +110,7 @@ pub async fn upgrade(
     // The widget's iframe offers its visitor token as a subprotocol; the
     // browser drops a socket whose offer the server does not pick.
     let ws = match crate::auth::visitor::token_protocol(&headers) {
-        Some(p) => ws.protocols([p.to_owned()]),
+        Some(p) => ws.protocol(p),
         None => ws,
     };
     // 1 KiB read buffer: tungstenite zero-fills it, so every byte of it is
@@ -117,20 +118,23 @@ pub async fn upgrade(
     // each; 4 KiB cost ~3 KiB more than this; see docs/performance.md). Client
     // frames are small (a chat message is at most 4,000 characters) and a
     // larger frame only takes a few more reads; the buffer grows for it.
-    ws.read_buffer_size(1024)
-        .max_message_size(TRANSPORT_LIMIT)
-        .max_frame_size(TRANSPORT_LIMIT)
-        .on_upgrade(move |socket| {
-            let tracker = state.sockets.clone();
-            tracker.track_future(connection::run(socket, state, peer, ip, expires))
-        })
+    ws.config(
+        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(1024)
+            .max_message_size(Some(TRANSPORT_LIMIT))
+            .max_frame_size(Some(TRANSPORT_LIMIT)),
+    )
+    .on_upgrade(move |socket| {
+        let tracker = state.sockets.clone();
+        tracker.track_future(connection::run(socket, state, peer, ip, expires))
+    })
 }
 
 /// Answers a `ping`. The frame is the same for everyone, so it is encoded
 /// once. A client that pings without reading fills its bounded outbox and is
 /// dropped as any slow consumer is.
 fn pong(outbox: &crate::hub::Outbox) {
-    static PONG: std::sync::OnceLock<axum::extract::ws::Utf8Bytes> = std::sync::OnceLock::new();
+    static PONG: std::sync::OnceLock<crate::hub::Frame> = std::sync::OnceLock::new();
     outbox.push(
         PONG.get_or_init(|| crate::hub::encode(&app::protocol::ServerFrame::Pong))
             .clone(),

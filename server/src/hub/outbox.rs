@@ -13,9 +13,8 @@
 //! `SWITCHBOARD_OUTBOUND_BYTES`). Counting frames alone let one client that
 //! asked for large histories without reading hold a gigabyte of them.
 
-use super::{Except, RoomFrame};
+use super::{Except, Frame, RoomFrame};
 use app::protocol::RoomId;
-use axum::extract::ws::{Message, Utf8Bytes};
 use futures_util::task::AtomicWaker;
 use std::{
     collections::VecDeque,
@@ -63,6 +62,9 @@ pub enum End {
     Shutdown,
     /// The reader ended (the client left, or went silent): nothing more to say.
     Closed,
+    /// The client sent a close frame with this code: the writer answers
+    /// with the same code (RFC 6455, 5.5.1) and stops.
+    Goodbye(u16),
 }
 
 /// What travels through a connection's own queue, in order: its frames, and
@@ -71,13 +73,13 @@ pub enum End {
 /// reading the room before it writes the history.
 #[derive(Debug)]
 enum Outgoing {
-    Frame(Utf8Bytes),
+    Frame(Frame),
     Follow(RoomId, broadcast::Receiver<RoomFrame>),
     Unfollow(RoomId),
     /// This connection's own copy of the next message it sent to the room
     /// (see [`super::Hub::publish_message`]). Boxed: the largest variant
     /// sets the size of every slot of the queue.
-    OwnCopy(Box<(RoomId, Utf8Bytes)>),
+    OwnCopy(Box<(RoomId, Frame)>),
 }
 
 /// A connection's own queue: many pushers (the hub, the handlers), one
@@ -323,7 +325,7 @@ impl Outbox {
     /// Queues a frame without waiting. Returns false if the frame was not queued
     /// (the connection is closing or has just been cut off for not reading:
     /// too many frames or too many bytes waiting).
-    pub fn push(&self, frame: Utf8Bytes) -> bool {
+    pub fn push(&self, frame: Frame) -> bool {
         self.push_counted(frame.len(), Outgoing::Frame(frame))
     }
 
@@ -402,7 +404,7 @@ impl Outbox {
 
     /// Counted like any frame of its own until the writer takes it in the
     /// room frame's place (then it is counted as that frame).
-    pub(super) fn own_copy(&self, room: RoomId, frame: Utf8Bytes) {
+    pub(super) fn own_copy(&self, room: RoomId, frame: Frame) {
         self.push_counted(frame.len(), Outgoing::OwnCopy(Box::new((room, frame))));
     }
 
@@ -481,7 +483,7 @@ pub struct Feed {
     /// Own copies of messages this connection sent, in the order sent, each
     /// waiting for its place in a followed room's ring. At most the room
     /// frames not yet read: one per message of ours in the rings.
-    own: VecDeque<(RoomId, Utf8Bytes)>,
+    own: VecDeque<(RoomId, Frame)>,
     /// A room frame taken from its ring while an `Unfollow` was in flight
     /// and the own queue could not be applied first (the caller's limit was
     /// reached): written, or dropped if its room was left, once it has been.
@@ -506,7 +508,7 @@ impl Feed {
 
     /// The next frame to write; `None` once the connection's [`Outbox`] is
     /// gone. Cancel-safe: a frame is never taken and then dropped.
-    pub async fn recv(&mut self) -> Option<Result<Utf8Bytes, Lagged>> {
+    pub async fn recv(&mut self) -> Option<Result<Frame, Lagged>> {
         loop {
             if let Some(frame) = self.try_recv() {
                 return Some(frame);
@@ -534,7 +536,7 @@ impl Feed {
     }
 
     /// Like [`Feed::recv`], but only what is ready now.
-    pub fn try_recv(&mut self) -> Option<Result<Utf8Bytes, Lagged>> {
+    pub fn try_recv(&mut self) -> Option<Result<Frame, Lagged>> {
         let mut got = None;
         match self.take_ready(1, |frame| got = Some(frame)) {
             Ok(()) => got.map(Ok),
@@ -542,11 +544,10 @@ impl Feed {
         }
     }
 
-    /// Moves what is ready now into `out` (as text messages) until it holds
-    /// `upto`.
-    pub fn drain_into(&mut self, out: &mut VecDeque<Message>, upto: usize) -> Result<(), Lagged> {
+    /// Moves what is ready now into `out` until it holds `upto`.
+    pub fn drain_into(&mut self, out: &mut VecDeque<Frame>, upto: usize) -> Result<(), Lagged> {
         let room = upto.saturating_sub(out.len());
-        self.take_ready(room, |frame| out.push_back(Message::Text(frame)))
+        self.take_ready(room, |frame| out.push_back(frame))
     }
 
     /// Hands at most `limit` frames that are ready now to `take`: the
@@ -558,7 +559,7 @@ impl Feed {
     /// own queue, where that `Unfollow` is, has been applied, and is dropped
     /// if its room was left: so nothing a room publishes after a
     /// connection left it — or was removed from it — is written to it.
-    fn take_ready(&mut self, limit: usize, mut take: impl FnMut(Utf8Bytes)) -> Result<(), Lagged> {
+    fn take_ready(&mut self, limit: usize, mut take: impl FnMut(Frame)) -> Result<(), Lagged> {
         let mut taken = 0;
         let mut charged = 0;
         let emptied = self.take_own(limit, &mut taken, &mut take);
@@ -615,12 +616,7 @@ impl Feed {
     /// Applies the connection's own queue, handing its frames to `take` while
     /// fewer than `limit` are taken; true when it is empty (every item
     /// queued so far was applied), false when the limit stopped it.
-    fn take_own(
-        &mut self,
-        limit: usize,
-        taken: &mut usize,
-        take: &mut impl FnMut(Utf8Bytes),
-    ) -> bool {
+    fn take_own(&mut self, limit: usize, taken: &mut usize, take: &mut impl FnMut(Frame)) -> bool {
         while *taken < limit {
             let Some(item) = self.shared.queue.try_pop() else {
                 return true;
@@ -641,7 +637,7 @@ impl Feed {
     /// A room frame read while an `Unfollow` was in flight, once the own
     /// queue has been applied: what to write for it, nothing if the room is
     /// no longer followed.
-    fn settled(&mut self, room: RoomId, frame: RoomFrame) -> Option<Utf8Bytes> {
+    fn settled(&mut self, room: RoomId, frame: RoomFrame) -> Option<Frame> {
         if self.rooms.iter().any(|(r, _)| *r == room) {
             self.mine(room, frame)
         } else {
@@ -650,7 +646,7 @@ impl Feed {
     }
 
     /// Counts a room frame against the budget as the writer takes it.
-    fn charge(&self, frame: Utf8Bytes) -> Result<Utf8Bytes, Lagged> {
+    fn charge(&self, frame: Frame) -> Result<Frame, Lagged> {
         if self.budget().charge(frame.len()) {
             Ok(frame)
         } else {
@@ -660,7 +656,7 @@ impl Feed {
 
     /// What this connection writes for a frame from `room`'s ring: the
     /// frame, nothing, or the own copy that stands in for it.
-    fn mine(&mut self, room: RoomId, frame: RoomFrame) -> Option<Utf8Bytes> {
+    fn mine(&mut self, room: RoomId, frame: RoomFrame) -> Option<Frame> {
         match frame.except {
             Some(except) if except.conn() == self.conn => match except {
                 Except::Skip(_) => None,
@@ -676,7 +672,7 @@ impl Feed {
         }
     }
 
-    fn apply(&mut self, item: Outgoing) -> Option<Utf8Bytes> {
+    fn apply(&mut self, item: Outgoing) -> Option<Frame> {
         match item {
             Outgoing::Frame(frame) => return Some(frame),
             Outgoing::Follow(room, ring) => {
@@ -748,8 +744,8 @@ mod tests {
     use super::*;
     use std::future::Future;
 
-    fn frame(text: &'static str) -> Utf8Bytes {
-        Utf8Bytes::from_static(text)
+    fn frame(text: &'static str) -> Frame {
+        Frame::text(text)
     }
 
     /// A waker that records being woken.

@@ -7,22 +7,24 @@
 //! (authentication, the `hello`) runs in axum's upgrade task, which ends
 //! once it has started the two (docs/performance.md, "Idle memory").
 
-use super::{dispatch::Dispatch, support::VisitorDispatch, Peer};
+use super::{
+    dispatch::Dispatch,
+    socket::{write_frames, Incoming, Outgoing, Socket},
+    support::VisitorDispatch,
+    Peer,
+};
 use crate::limits::ClientIp;
 use crate::{
-    hub::{encode, End, Feed, Kick, Lagged, Outbox},
+    hub::{encode, End, Feed, Frame, Kick, Lagged, Outbox},
     state::AppState,
     support::session::SupportSession,
 };
 use app::protocol::{close, ErrorCode, Role, ServerFrame, UserId};
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use chrono::{DateTime, Utc};
-use futures_util::{
-    stream::{SplitSink, SplitStream},
-    SinkExt, StreamExt,
-};
+use futures_util::StreamExt;
 use std::{collections::VecDeque, time::Duration};
 use tokio::{task::JoinHandle, time::Instant};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// How often the server pings an otherwise quiet connection.
 const PING_EVERY: Duration = Duration::from_secs(30);
@@ -74,7 +76,7 @@ pub struct Expiry {
 /// Sets a connection up and starts its reader and writer tasks; returns
 /// when both are started.
 pub async fn run(
-    socket: WebSocket,
+    socket: Socket,
     state: AppState,
     peer: Peer,
     ip: ClientIp,
@@ -97,15 +99,20 @@ pub async fn run(
         outbox.finish(End::Shutdown);
     }
     crate::metrics::connection_opened(kind);
-    let (sink, stream) = socket.split();
+    let Socket {
+        mut incoming,
+        outgoing,
+    } = socket;
+    // The library's answers to the client's pings go out with our frames.
+    incoming.get_mut().answer_through(outbox.clone());
     let writer = tokio::spawn(write_loop(Box::new(Writer {
-        sink,
+        out: outgoing,
         feed,
         outbox: outbox.clone(),
         backlog_limit,
     })));
     let reader = Reader {
-        stream,
+        incoming,
         handler,
         outbox,
         writer,
@@ -120,7 +127,7 @@ pub async fn run(
 
 /// The reader task: what it keeps for the connection's life.
 struct Reader {
-    stream: SplitStream<WebSocket>,
+    incoming: Incoming,
     handler: Handler,
     outbox: Outbox,
     /// Ends when the writer has stopped (the socket broke, or the server
@@ -158,7 +165,7 @@ impl Reader {
         tokio::pin!(timer);
         loop {
             let next = tokio::select! {
-                next = self.stream.next() => next,
+                next = self.incoming.next() => next,
                 _ = &mut self.writer => return true,
                 _ = &mut timer => {
                     if self.expired() {
@@ -186,9 +193,7 @@ impl Reader {
                 Some(Err(e)) => {
                     // The only error worth telling the client about: a frame past
                     // the transport limit. Anything else is a broken socket.
-                    if e.to_string().to_ascii_lowercase().contains("too long")
-                        || e.to_string().to_ascii_lowercase().contains("size")
-                    {
+                    if matches!(e, WsError::Capacity(_)) {
                         self.outbox.kick(Kick::TooBig);
                     }
                     return false;
@@ -201,9 +206,17 @@ impl Reader {
                     ErrorCode::BadFrame,
                     "binary frames are not accepted; send JSON text frames".into(),
                 ),
-                Some(Ok(Message::Close(_))) => return false,
-                // Pings are answered by the library; pongs only prove liveness.
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(frame))) => {
+                    let code = frame
+                        .map(|f| f.code)
+                        .filter(|code| code.is_allowed())
+                        .map_or(close::NORMAL, u16::from);
+                    self.outbox.finish(End::Goodbye(code));
+                    return false;
+                }
+                // Pings are answered by the library (through the outbox);
+                // pongs only prove liveness.
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
             }
         }
     }
@@ -305,7 +318,7 @@ async fn open(state: AppState, peer: Peer, ip: ClientIp) -> Option<Opened> {
     })
 }
 
-fn close_for(why: Kick) -> CloseFrame {
+fn close_for(why: Kick) -> Frame {
     let (code, reason) = match why {
         Kick::SlowConsumer => (
             close::SLOW_CONSUMER,
@@ -320,16 +333,13 @@ fn close_for(why: Kick) -> CloseFrame {
             "this node may have missed frames; reconnect and resume with since",
         ),
     };
-    CloseFrame {
-        code,
-        reason: Utf8Bytes::from_static(reason),
-    }
+    Frame::close(code, reason)
 }
 
 /// What the writer task owns. Handed over boxed: the task's future then
 /// holds these once, as its locals, and not a second time as its argument.
 struct Writer {
-    sink: SplitSink<WebSocket, Message>,
+    out: Outgoing,
     feed: Feed,
     outbox: Outbox,
     backlog_limit: usize,
@@ -337,7 +347,7 @@ struct Writer {
 
 async fn write_loop(writer: Box<Writer>) {
     let Writer {
-        mut sink,
+        mut out,
         mut feed,
         outbox,
         backlog_limit,
@@ -355,7 +365,10 @@ async fn write_loop(writer: Box<Writer>) {
     };
     // The frames being written; swapped with the backlog's, so that neither
     // allocates once both have grown to a burst.
-    let mut batch: VecDeque<Message> = VecDeque::new();
+    let mut batch: VecDeque<Frame> = VecDeque::new();
+    // Set while a write is under way: stopped then, the socket may be left
+    // mid-frame, and nothing more can be written to it.
+    let mut torn = false;
     let ending = 'run: loop {
         if backlog.frames.is_empty() {
             tokio::select! {
@@ -365,10 +378,10 @@ async fn write_loop(writer: Box<Writer>) {
                     Some(frame) => if let Err(why) = backlog.take(frame) { break 'run why },
                     None => break 'run End::Closed,
                 },
-                _ = ping.tick() => backlog.frames.push_back(Message::Ping(Default::default())),
+                _ = ping.tick() => backlog.frames.push_back(Frame::ping()),
             }
         }
-        // Write everything already waiting, then flush once: one syscall for a
+        // Write everything already waiting at once: one vectored write for a
         // burst instead of one per frame.
         if feed.drain_into(&mut backlog.frames, WRITE_BATCH).is_err()
             || backlog.frames.len() > backlog.limit
@@ -382,28 +395,27 @@ async fn write_loop(writer: Box<Writer>) {
             batch.extend(backlog.frames.drain(..n));
         }
         // Counted against the connection's byte budget until written.
-        let bytes: usize = batch.iter().map(text_len).sum();
+        let bytes: usize = batch.iter().map(Frame::len).sum();
         let frames = batch.len();
-        let write = async {
-            for m in batch.drain(..) {
-                sink.feed(m).await?;
-            }
-            sink.flush().await
-        };
+        let write = write_frames(&mut out, &mut batch);
         tokio::pin!(write);
+        torn = true;
         // Keep taking frames while the write is blocked, so that a client that
         // stops reading is noticed by its backlog, not by a ring it lags.
         loop {
             tokio::select! {
                 biased;
                 s = &mut stop => {
-                    if matches!(s, End::Shutdown) {
-                        let _ = tokio::time::timeout(CLOSE_GRACE, &mut write).await;
+                    // Finish the batch, so that a close frame can follow it.
+                    if s != End::Closed {
+                        let done = tokio::time::timeout(CLOSE_GRACE, &mut write).await;
+                        torn = !matches!(done, Ok(Ok(())));
                     }
                     break 'run s;
                 }
                 written = &mut write => match written {
                     Ok(()) => {
+                        torn = false;
                         outbox.written(bytes);
                         crate::metrics::frames_out(frames);
                         break;
@@ -428,49 +440,45 @@ async fn write_loop(writer: Box<Writer>) {
                 Kick::TooBig => "too_big",
                 Kick::Resync => "resync",
             });
-            Some(close_for(why))
+            (!torn).then(|| close_for(why))
         }
+        End::Goodbye(code) => (!torn).then(|| Frame::close(code, "")),
+        End::Shutdown if torn => None,
         End::Shutdown => {
             // Deliver what is already queued (acks included), then say goodbye.
             let flush = async {
                 let _ = feed.drain_into(&mut backlog.frames, usize::MAX);
-                for m in backlog.frames.drain(..) {
-                    sink.feed(m).await?;
-                }
-                sink.flush().await
+                write_frames(&mut out, &mut backlog.frames).await
             };
-            let _ = tokio::time::timeout(CLOSE_GRACE, flush).await;
-            Some(CloseFrame {
-                code: close::SERVICE_RESTART,
-                reason: Utf8Bytes::from_static("this node is shutting down; reconnect"),
-            })
+            match tokio::time::timeout(CLOSE_GRACE, flush).await {
+                Ok(Ok(())) => Some(Frame::close(
+                    close::SERVICE_RESTART,
+                    "this node is shutting down; reconnect",
+                )),
+                // Cut off mid-frame, or broken: no close frame can follow.
+                _ => None,
+            }
         }
         End::Closed => None,
     };
     if let Some(frame) = close {
-        let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await;
-    }
-}
-
-fn text_len(m: &Message) -> usize {
-    match m {
-        Message::Text(t) => t.len(),
-        _ => 0,
+        let mut last = VecDeque::from([frame]);
+        let _ = tokio::time::timeout(CLOSE_GRACE, write_frames(&mut out, &mut last)).await;
     }
 }
 
 /// The writer's frames in hand, and its bound (in frames; their bytes are
 /// bounded by the outbox's budget, which charged them on the way in).
 struct Backlog {
-    frames: VecDeque<Message>,
+    frames: VecDeque<Frame>,
     limit: usize,
 }
 
 impl Backlog {
-    fn take(&mut self, frame: Result<Utf8Bytes, Lagged>) -> Result<(), End> {
+    fn take(&mut self, frame: Result<Frame, Lagged>) -> Result<(), End> {
         match frame {
             Ok(frame) if self.frames.len() < self.limit => {
-                self.frames.push_back(Message::Text(frame));
+                self.frames.push_back(frame);
                 Ok(())
             }
             // Too far behind: in its own backlog, in a room's ring, or in bytes.
