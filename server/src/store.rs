@@ -95,49 +95,6 @@ pub(crate) use on_pool;
 pub(crate) trait BeginWrite {
     type Db: sqlx::Database;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
-
-    /// Where a write goes: a transaction when it takes several statements,
-    /// a bare connection when it is one (a statement is atomic by itself).
-    /// `BEGIN` and `COMMIT` are a round trip each to the database — on
-    /// SQLite, to its worker thread and back — which a one-statement write
-    /// does not need (docs/performance.md, "Session 22").
-    async fn begin_write_of(&self, several: bool) -> Result<Write<Self::Db>, sqlx::Error>;
-}
-
-/// A write in progress: see [`BeginWrite::begin_write_of`]. Either way it
-/// derefs to the connection, so the statements are written once.
-pub(crate) enum Write<DB: sqlx::Database> {
-    Atomic(sqlx::Transaction<'static, DB>),
-    Single(sqlx::pool::PoolConnection<DB>),
-}
-
-impl<DB: sqlx::Database> Write<DB> {
-    /// Commits a transaction; a single statement is already done.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Write::Atomic(tx) => tx.commit().await,
-            Write::Single(_) => Ok(()),
-        }
-    }
-}
-
-impl<DB: sqlx::Database> std::ops::Deref for Write<DB> {
-    type Target = DB::Connection;
-    fn deref(&self) -> &DB::Connection {
-        match self {
-            Write::Atomic(tx) => tx,
-            Write::Single(conn) => conn,
-        }
-    }
-}
-
-impl<DB: sqlx::Database> std::ops::DerefMut for Write<DB> {
-    fn deref_mut(&mut self) -> &mut DB::Connection {
-        match self {
-            Write::Atomic(tx) => tx,
-            Write::Single(conn) => conn,
-        }
-    }
 }
 
 impl BeginWrite for sqlx::SqlitePool {
@@ -145,28 +102,12 @@ impl BeginWrite for sqlx::SqlitePool {
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.begin_with("BEGIN IMMEDIATE").await
     }
-
-    async fn begin_write_of(&self, several: bool) -> Result<Write<sqlx::Sqlite>, sqlx::Error> {
-        Ok(if several {
-            Write::Atomic(self.begin_write().await?)
-        } else {
-            Write::Single(self.acquire().await?)
-        })
-    }
 }
 
 impl BeginWrite for sqlx::PgPool {
     type Db = sqlx::Postgres;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.begin().await
-    }
-
-    async fn begin_write_of(&self, several: bool) -> Result<Write<sqlx::Postgres>, sqlx::Error> {
-        Ok(if several {
-            Write::Atomic(self.begin_write().await?)
-        } else {
-            Write::Single(self.acquire().await?)
-        })
     }
 }
 
@@ -237,10 +178,6 @@ impl Store {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
-                // No ping before each use: a connection to a file in this
-                // process cannot go stale as a network one can, and the
-                // ping was a round trip to SQLite's thread per query.
-                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             sqlx::migrate!("./migrations/sqlite").run(&pool).await?;

@@ -161,14 +161,8 @@ impl Store {
         // was a round trip each to SQLite's worker thread (two context
         // switches) or to PostgreSQL: the most of ingest's cost per message.
         let now = now_ms();
-        // Replies (their parent's count) and files take more statements; a
-        // batch of plain messages is the INSERT alone.
-        let several = batch.iter().any(|m| {
-            let m: &NewMessage = m.borrow();
-            m.thread.is_some() || !m.files.is_empty()
-        });
         on_pool!(self, pool => {
-            let mut tx = pool.begin_write_of(several).await?;
+            let mut tx = pool.begin_write().await?;
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO messages (room_id, author_id, body, client_id, sent_at, terms, thread_id, also_in_room) ",
             );
