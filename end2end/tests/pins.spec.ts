@@ -40,3 +40,32 @@ test('a pinned message is listed in the room header, live, and can be unpinned',
   await expect(line).not.toHaveClass(/pinned/);
   await Promise.all([ann.context.close(), bob.context.close()]);
 });
+
+// A pin that comes live while the room's pinned list is still being read
+// must not be lost when the (older) list arrives: the list is read again.
+test('a pin made while the list is loading still shows', async ({ browser }) => {
+  const ann = await newPerson(browser, 'ann');
+  const bob = await newPerson(browser, 'bob');
+  const room = await createRoom(ann, 'pinrace');
+  const text = `pinned while loading ${Date.now().toString(36)}`;
+  await say(ann.page, room, text);
+
+  // Bob's first read of the list is answered as it was before the pin.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await bob.page.route('**/api/rooms/*/pins', async (route) => {
+    const before = await route.fetch();
+    await released;
+    await route.fulfill({ response: before });
+  }, { times: 1 });
+  await joinRoom(bob, room);
+
+  const line = ann.page.locator('.room-main .message').filter({ hasText: text });
+  await line.hover();
+  await line.getByTestId('pin-message').click();
+  await expect(line).toHaveClass(/pinned/);
+  // The live frame reaches Bob within milliseconds; give it ample time.
+  await bob.page.waitForTimeout(1000);
+  release();
+  await expect(bob.page.getByTestId('pins-button')).toHaveText('📌 1');
+});

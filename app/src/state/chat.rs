@@ -135,6 +135,10 @@ pub struct Chat {
     pub thread: RwSignal<Option<ThreadView>>,
     /// Pinned messages of the rooms opened, latest pinned first.
     pub pins: RwSignal<HashMap<RoomId, Vec<PinnedMessage>>>,
+    /// Pin changes seen live, in any room. A list read over HTTP while one
+    /// came may predate it (the change was not applied to a list not yet
+    /// there), so it is read again.
+    pin_changes: StoredValue<u64>,
     /// The UI's language, for notices made here.
     lang: Lang,
 }
@@ -170,6 +174,7 @@ impl Chat {
             flash: RwSignal::new(None),
             thread: RwSignal::new(None),
             pins: RwSignal::new(HashMap::new()),
+            pin_changes: StoredValue::new(0),
             lang: Lang::here(),
         }
     }
@@ -625,11 +630,17 @@ impl Chat {
     /// reconnect: `pinned` frames missed meanwhile are not replayed).
     pub fn load_pins(&self, room: RoomId) {
         let chat = *self;
+        let changes = chat.pin_changes.get_value();
         leptos::task::spawn_local(async move {
             match http::pins(room).await {
-                Ok(list) => chat.pins.update(|p| {
-                    p.insert(room, list);
-                }),
+                Ok(list) => {
+                    chat.pins.update(|p| {
+                        p.insert(room, list);
+                    });
+                    if chat.pin_changes.get_value() != changes {
+                        chat.load_pins(room);
+                    }
+                }
                 Err(e) => {
                     let error = error_text(chat.lang, &e);
                     chat.notice.set(Some(
@@ -641,6 +652,7 @@ impl Chat {
     }
 
     fn on_pinned(&self, room: RoomId, id: MessageId, by: String, on: bool) {
+        self.pin_changes.update_value(|n| *n += 1);
         if !self.pins.with_untracked(|p| p.contains_key(&room)) {
             return; // not shown: read when the room opens
         }
@@ -671,6 +683,7 @@ impl Chat {
 
     /// Takes message `id` off `room`'s pinned list (unpinned or deleted).
     fn drop_pin(&self, room: RoomId, id: MessageId) {
+        self.pin_changes.update_value(|n| *n += 1);
         self.pins.update(|p| {
             if let Some(list) = p.get_mut(&room) {
                 list.retain(|x| x.message.id != id);
