@@ -32,7 +32,9 @@ impl Frame {
         Frame::framed(TEXT, buf)
     }
 
-    /// A text frame carrying `text`.
+    /// A text frame carrying `text` (tests build frames by hand; the server
+    /// encodes its frames with [`Frame::json`]).
+    #[cfg(test)]
     pub fn text(text: &str) -> Frame {
         let mut buf = Vec::with_capacity(MAX_HEAD + text.len());
         buf.resize(MAX_HEAD, 0);
@@ -59,8 +61,8 @@ impl Frame {
         Frame::framed(CLOSE, buf)
     }
 
-    /// Frames someone else already put on the wire format (the WebSocket
-    /// library's answers to a client's ping or close), written as they are.
+    /// Frames someone else already put in wire form (the WebSocket
+    /// library's pongs to a client's pings), written as they are.
     pub fn raw(bytes: Bytes) -> Frame {
         Frame(bytes)
     }
@@ -116,6 +118,7 @@ impl Frame {
     }
 
     /// A text frame's payload; empty for any other frame.
+    #[cfg(test)]
     pub fn as_str(&self) -> &str {
         match self.0.first() {
             Some(&TEXT) => std::str::from_utf8(self.payload()).unwrap_or_default(),
