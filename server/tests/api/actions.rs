@@ -35,7 +35,7 @@ async fn next(feed: &mut Feed) -> ServerFrame {
         .expect("a frame in time")
         .expect("feed open")
         .expect("not lagged");
-    serde_json::from_str(text.as_str()).expect("a server frame")
+    serde_json::from_slice(text.payload()).expect("a server frame")
 }
 
 async fn next_matching(feed: &mut Feed, pred: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
