@@ -114,8 +114,11 @@ pub struct SupportMessage {
     pub files: Vec<FileInfo>,
 }
 
-/// The events a support conversation's system lines record.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+/// The events a support conversation's system lines record. The browser
+/// reads them with the tag first (`wire`'s `Deserialize` for it), not with
+/// the derived one.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SystemEvent {
     /// Routing gave the conversation to `to`.
