@@ -55,6 +55,7 @@ mod search;
 pub use search::*;
 mod files;
 pub use files::*;
+pub mod time;
 pub mod wire;
 id_type!(
     /// A chat room.
@@ -145,8 +146,10 @@ pub struct ChatMessage {
     /// The author's username (usernames never change).
     pub author: String,
     pub body: String,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub sent_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::protocol::time::read_opt")]
     pub edited_at: Option<DateTime<Utc>>,
     /// The sender's own id for this message, so its client can match the echo
     /// to the message it is showing as pending.
@@ -176,6 +179,7 @@ pub struct ChatMessage {
     /// A parent: when the newest reply was sent (kept when every reply is
     /// deleted again, with `replies` 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::protocol::time::read_opt")]
     pub last_reply_at: Option<DateTime<Utc>>,
     /// A parent: who replied (login names, in the order of their first
     /// reply, at most [`MAX_THREAD_PARTICIPANTS`]).
@@ -205,6 +209,7 @@ pub struct PinnedMessage {
     pub message: ChatMessage,
     /// Who pinned it (a login name).
     pub by: String,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub at: DateTime<Utc>,
 }
 
@@ -220,6 +225,7 @@ pub struct ThreadState {
     pub id: MessageId,
     pub replies: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::protocol::time::read_opt")]
     pub last_reply_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub participants: Vec<String>,
@@ -344,6 +350,7 @@ pub struct RoomSummary {
     /// (the same for everyone, so lists page by it); show `members` without
     /// yourself instead.
     pub name: String,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub created_at: DateTime<Utc>,
     /// Whether the requesting user has joined it (is a member).
     pub joined: bool,
@@ -378,6 +385,7 @@ pub struct RoomSummary {
     /// Until when the requesting user may read but not post here (a
     /// moderator muted them); absent when they may post.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::protocol::time::read_opt")]
     pub muted_until: Option<DateTime<Utc>>,
 }
 
@@ -629,6 +637,7 @@ pub enum ServerFrame {
         room: RoomId,
         id: MessageId,
         body: String,
+        #[serde(deserialize_with = "crate::protocol::time::read")]
         edited_at: DateTime<Utc>,
         #[serde(default)]
         change: ChangeId,
@@ -725,6 +734,7 @@ pub enum ServerFrame {
     Muted {
         room: RoomId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(deserialize_with = "crate::protocol::time::read_opt")]
         until: Option<DateTime<Utc>>,
     },
     /// Your role in a room changed.
@@ -1015,7 +1025,9 @@ pub struct Announcement {
     pub severity: Severity,
     pub target: Target,
     /// When it was due (scheduled ones); `None` for an immediate push.
+    #[serde(default, deserialize_with = "crate::protocol::time::read_opt")]
     pub due_at: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub sent_at: DateTime<Utc>,
     /// Delivered noticeably after `due_at` (e.g. the server was down then).
     pub late: bool,
@@ -1281,7 +1293,9 @@ pub struct Schedule {
     pub repeat: Option<Repeat>,
     pub until: Option<DateTime<chrono::FixedOffset>>,
     pub status: ScheduleStatus,
+    #[serde(default, deserialize_with = "crate::protocol::time::read_opt")]
     pub next_run: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::protocol::time::read_opt")]
     pub last_run: Option<DateTime<Utc>>,
     /// Why the last occurrence failed or was missed, if it did.
     pub last_error: Option<String>,
@@ -1289,6 +1303,7 @@ pub struct Schedule {
     pub delivered: i64,
     /// Accounts that opened or dismissed one, summed likewise.
     pub seen: i64,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub created_at: DateTime<Utc>,
     /// The next (up to) five due times in the schedule's zone. Present on the
     /// answers about one schedule; empty in the list.
@@ -1336,8 +1351,10 @@ impl OccurrenceStatus {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Occurrence {
     pub id: OccurrenceId,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub due_at: DateTime<Utc>,
     pub status: OccurrenceStatus,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub fired_at: DateTime<Utc>,
     pub late: bool,
     pub announcement: Option<AnnouncementId>,
@@ -1361,8 +1378,11 @@ pub struct CreateApiKey {
 pub struct ApiKey {
     pub id: ApiKeyId,
     pub name: String,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "crate::protocol::time::read_opt")]
     pub last_used_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::protocol::time::read_opt")]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -1430,6 +1450,7 @@ pub struct RoomMember {
     pub role: RoomRole,
     /// Muted until then (see [`MuteMember`]); absent when they may post.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::protocol::time::read_opt")]
     pub muted_until: Option<DateTime<Utc>>,
 }
 
@@ -1475,6 +1496,7 @@ pub const MAX_MUTE_MINUTES: i64 = 30 * 24 * 60;
 pub struct RoomMute {
     pub user: UserId,
     pub username: String,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub until: DateTime<Utc>,
 }
 
@@ -1490,6 +1512,7 @@ pub struct BanMember {
 pub struct RoomBan {
     pub id: UserId,
     pub username: String,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub banned_at: DateTime<Utc>,
 }
 
@@ -1644,6 +1667,7 @@ impl AuditAction {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct AuditEntry {
     pub id: i64,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub at: DateTime<Utc>,
     /// Who acted, by id and by the name they had; absent when nobody was
     /// logged in (a failed login, a sign-up).

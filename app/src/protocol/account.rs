@@ -29,9 +29,12 @@ pub struct SessionInfo {
     pub os: Option<String>,
     /// The client address it logged in from.
     pub ip: Option<String>,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub created_at: DateTime<Utc>,
     /// When it was last used, to within a few minutes.
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub last_seen_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub expires_at: DateTime<Utc>,
 }
 
@@ -51,6 +54,7 @@ pub struct NewPasswordReset {
     pub token: String,
     /// Path and query of the link: `/reset?token=TOKEN`.
     pub link: String,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub expires_at: DateTime<Utc>,
 }
 
@@ -58,6 +62,7 @@ pub struct NewPasswordReset {
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct PasswordResetInfo {
     pub username: String,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub expires_at: DateTime<Utc>,
 }
 

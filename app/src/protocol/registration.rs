@@ -120,10 +120,13 @@ pub struct Invite {
     pub id: InviteId,
     pub max_uses: i64,
     pub uses: i64,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub expires_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub created_at: DateTime<Utc>,
     /// The admin who made it (`None` once that account is gone).
     pub created_by: Option<String>,
+    #[serde(default, deserialize_with = "crate::protocol::time::read_opt")]
     pub revoked_at: Option<DateTime<Utc>>,
     /// Its state when the answer was made.
     pub state: InviteState,

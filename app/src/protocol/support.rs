@@ -101,6 +101,7 @@ pub struct SupportMessage {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub private: bool,
     pub body: String,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub sent_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
@@ -239,9 +240,12 @@ pub struct ConversationRow {
     pub assignee: Option<AgentRef>,
     /// The start of the newest message (notes excluded), up to [`PREVIEW_CHARS`].
     pub last_message: Option<String>,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub updated_at: DateTime<Utc>,
     /// When the oldest visitor message no agent has answered yet was sent.
+    #[serde(default, deserialize_with = "crate::protocol::time::read_opt")]
     pub waiting_since: Option<DateTime<Utc>>,
     /// Visitor messages since the last agent reply. The same for every agent,
     /// so a row is serialized once for the whole desk.
@@ -264,6 +268,7 @@ pub struct VisitorInfo {
     pub page: Option<String>,
     /// Their browser's `User-Agent`.
     pub user_agent: Option<String>,
+    #[serde(deserialize_with = "crate::protocol::time::read")]
     pub first_seen: DateTime<Utc>,
 }
 
@@ -272,7 +277,9 @@ pub struct VisitorInfo {
 pub struct ConversationDetail {
     pub row: ConversationRow,
     pub visitor: VisitorInfo,
+    #[serde(default, deserialize_with = "crate::protocol::time::read_opt")]
     pub first_response_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::protocol::time::read_opt")]
     pub resolved_at: Option<DateTime<Utc>>,
     pub rating: Option<Rating>,
     /// The visitor's other conversations, newest first.

@@ -206,6 +206,7 @@ enum ServerFrameWire {
         room: RoomId,
         id: MessageId,
         body: String,
+        #[serde(deserialize_with = "crate::protocol::time::read")]
         edited_at: DateTime<Utc>,
         #[serde(default)]
         change: ChangeId,
@@ -282,6 +283,7 @@ enum ServerFrameWire {
     Muted {
         room: RoomId,
         #[serde(default)]
+        #[serde(deserialize_with = "crate::protocol::time::read_opt")]
         until: Option<DateTime<Utc>>,
     },
     MemberRole {
