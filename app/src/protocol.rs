@@ -968,8 +968,10 @@ pub const MAX_ANNOUNCEMENT_CHARS: usize = 10_000;
 /// Largest announcement title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 
-/// Who an announcement is for.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Who an announcement is for. The browser reads it with the tag first
+/// (`wire`'s `Deserialize` for it), not with the derived one.
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Target {
     /// Every account.

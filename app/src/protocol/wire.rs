@@ -337,7 +337,7 @@ enum ServerFrameWire {
 /// reads it: tag first, like a frame. Its derived, internally tagged
 /// `Deserialize` goes through serde's `Content` buffer, and in the visitor
 /// bundle that one decoder was the second largest function (24 KB of code),
-/// with 5 KB of `Content` machinery no other type there needs. The server
+/// besides 5 KB of `Content` machinery (see [`Target`] for the rest). The server
 /// writes the tag first (serde does, for internally tagged enums, and the
 /// server only ever sends events it serialized itself); it keeps the derived
 /// `Deserialize`, which also reads events stored in the database in any key
@@ -355,6 +355,39 @@ impl Frame for SystemEvent {
     fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         SystemEventWire::deserialize(deserializer)
     }
+}
+
+/// [`Target`] (`{"kind": …}`, who an announcement is for) as the browser
+/// reads it: tag first, for the reason [`SystemEvent`] is. It was the last
+/// internally tagged type the visitor page read, so serde's `Content`
+/// buffer left that bundle with it. The server writes targets with serde
+/// (tag first) from the columns it stores them in, and keeps the derive for
+/// what API clients send.
+#[cfg(target_arch = "wasm32")]
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        tag_first(deserializer)
+    }
+}
+
+impl Frame for Target {
+    const TAG: &'static str = "kind";
+
+    fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        TargetWire::deserialize(deserializer)
+    }
+}
+
+/// [`Target`]'s variants, externally tagged. Keep in step with it; the test
+/// `every_target_reads_back_tag_first` checks each variant.
+#[derive(Deserialize)]
+#[serde(remote = "Target", rename_all = "snake_case", deny_unknown_fields)]
+enum TargetWire {
+    All,
+    Room { room: RoomId },
+    User { user: UserId },
+    Agents,
+    Visitors,
 }
 
 /// [`SystemEvent`]'s variants, externally tagged. Keep in step with it (same
@@ -549,6 +582,38 @@ mod tests {
             decode::<VisitorFrame>(r#"{"type":"presence","room":1,"online":["a"]}"#).unwrap(),
             VisitorFrame::Other
         );
+    }
+
+    /// Every `Target`, as the server writes it, reads back through the
+    /// browser's tag-first reader, and the same mistakes are refused (but
+    /// a unit variant's other keys are ignored, as a frame's are).
+    #[test]
+    fn every_target_reads_back_tag_first() {
+        let read =
+            |text: &str| tag_first::<Target, _>(&mut serde_json::Deserializer::from_str(text));
+        for target in [
+            Target::All,
+            Target::Room { room: RoomId(3) },
+            Target::User { user: UserId(7) },
+            Target::Agents,
+            Target::Visitors,
+        ] {
+            let text = serde_json::to_string(&target).unwrap();
+            assert_eq!(
+                read(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
+                target
+            );
+            assert_eq!(serde_json::from_str::<Target>(&text).unwrap(), target);
+        }
+        for bad in [
+            r#"{"room":3,"kind":"room"}"#,
+            r#"{"kind":"room"}"#,
+            r#"{"kind":"room","room":"three"}"#,
+            r#"{"kind":"everyone"}"#,
+            r#""all""#,
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
     }
 
     /// Every `SystemEvent` variant, as the server writes it, reads back through
