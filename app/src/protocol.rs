@@ -148,8 +148,11 @@ pub struct ChatMessage {
     pub body: String,
     #[serde(deserialize_with = "crate::protocol::time::read")]
     pub sent_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "crate::protocol::time::read_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::time::read_opt"
+    )]
     pub edited_at: Option<DateTime<Utc>>,
     /// The sender's own id for this message, so its client can match the echo
     /// to the message it is showing as pending.
@@ -178,8 +181,11 @@ pub struct ChatMessage {
     pub replies: u32,
     /// A parent: when the newest reply was sent (kept when every reply is
     /// deleted again, with `replies` 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "crate::protocol::time::read_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::time::read_opt"
+    )]
     pub last_reply_at: Option<DateTime<Utc>>,
     /// A parent: who replied (login names, in the order of their first
     /// reply, at most [`MAX_THREAD_PARTICIPANTS`]).
@@ -224,8 +230,11 @@ pub struct ThreadState {
     /// The parent.
     pub id: MessageId,
     pub replies: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "crate::protocol::time::read_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::time::read_opt"
+    )]
     pub last_reply_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub participants: Vec<String>,
@@ -384,8 +393,11 @@ pub struct RoomSummary {
     pub archived: bool,
     /// Until when the requesting user may read but not post here (a
     /// moderator muted them); absent when they may post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "crate::protocol::time::read_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::time::read_opt"
+    )]
     pub muted_until: Option<DateTime<Utc>>,
 }
 
@@ -733,8 +745,11 @@ pub enum ServerFrame {
     /// unmuted you (`until` absent).
     Muted {
         room: RoomId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[serde(deserialize_with = "crate::protocol::time::read_opt")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::protocol::time::read_opt"
+        )]
         until: Option<DateTime<Utc>>,
     },
     /// Your role in a room changed.
@@ -1451,8 +1466,11 @@ pub struct RoomMember {
     pub username: String,
     pub role: RoomRole,
     /// Muted until then (see [`MuteMember`]); absent when they may post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[serde(deserialize_with = "crate::protocol::time::read_opt")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::protocol::time::read_opt"
+    )]
     pub muted_until: Option<DateTime<Utc>>,
 }
 

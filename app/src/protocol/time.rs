@@ -4,7 +4,7 @@
 //! The server reads them with chrono's own `Deserialize`: API clients send
 //! times, and it accepts any RFC 3339 form chrono does. The browser only
 //! reads times the server wrote (`2026-11-25T19:37:04.123Z`), and chrono's
-//! reader for those is its general format parser: about 15 KB of code in
+//! reader for those is its general format parser: about 19 KB of code in
 //! each WASM bundle, for one format. [`parse`] reads RFC 3339 in a few
 //! hundred bytes; a test checks it against chrono on every shape the server
 //! writes and on malformed ones (docs/performance.md, "First load").
@@ -183,6 +183,60 @@ mod tests {
         // A signed (expanded) year: chrono reads it, the server never writes
         // one, and the browser need not.
         assert_eq!(parse("+2026-11-25T19:37:04Z"), None);
+    }
+
+    /// Every `DateTime<Utc>` field of the protocol is read through [`read`]
+    /// or [`read_opt`] (one left out brings chrono's parser back into the
+    /// browser's bundles, and nothing else would notice), and every optional
+    /// one also has `default`, so that an absent field is still `None`.
+    #[test]
+    fn every_time_field_is_read_here() {
+        let sources = [
+            ("protocol.rs", include_str!("../protocol.rs")),
+            ("account.rs", include_str!("account.rs")),
+            ("files.rs", include_str!("files.rs")),
+            ("profile.rs", include_str!("profile.rs")),
+            ("registration.rs", include_str!("registration.rs")),
+            ("search.rs", include_str!("search.rs")),
+            ("support.rs", include_str!("support.rs")),
+            ("wire.rs", include_str!("wire.rs")),
+        ];
+        let mut fields = 0;
+        for (file, text) in sources {
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let line = line.trim();
+                let optional = line.ends_with(": Option<DateTime<Utc>>,");
+                if !(optional || line.ends_with(": DateTime<Utc>,")) || line.starts_with("//") {
+                    continue;
+                }
+                fields += 1;
+                // The attribute just above, on one line or as rustfmt
+                // spreads it over several.
+                let mut start = i - 1;
+                while !lines[start].trim().starts_with("#[") && lines[i - 1].trim() == ")]" {
+                    start -= 1;
+                }
+                let attribute: String = lines[start..i].iter().map(|l| l.trim()).collect();
+                let wanted = if optional {
+                    "deserialize_with = \"crate::protocol::time::read_opt\""
+                } else {
+                    "deserialize_with = \"crate::protocol::time::read\""
+                };
+                assert!(
+                    attribute.starts_with("#[serde(")
+                        && attribute.trim_end_matches(")]").ends_with(wanted),
+                    "{file}:{}: `{line}` is not read by time::read",
+                    i + 1
+                );
+                assert!(
+                    !optional || attribute.contains("default"),
+                    "{file}:{}: `{line}` needs `default`",
+                    i + 1
+                );
+            }
+        }
+        assert!(fields >= 40, "only {fields} time fields found");
     }
 
     /// A bad time is refused with its text named, and `null` is `None`.

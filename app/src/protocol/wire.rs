@@ -49,8 +49,8 @@ pub fn decode<T: Frame>(text: &str) -> serde_json::Result<T> {
 }
 
 /// Reads one tagged object, its tag first, from any deserializer: [`decode`]
-/// for whole frames, and the browser's `Deserialize` of [`SystemEvent`], an
-/// internally tagged enum inside support messages, for the same reason.
+/// for whole frames, and the browser's `Deserialize` of the internally tagged
+/// enums inside them ([`SystemEvent`], [`Target`]), for the same reason.
 pub fn tag_first<'de, T: Frame, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
     deserializer.deserialize_map(TypeFirst(PhantomData))
 }
@@ -282,8 +282,7 @@ enum ServerFrameWire {
     },
     Muted {
         room: RoomId,
-        #[serde(default)]
-        #[serde(deserialize_with = "crate::protocol::time::read_opt")]
+        #[serde(default, deserialize_with = "crate::protocol::time::read_opt")]
         until: Option<DateTime<Utc>>,
     },
     MemberRole {
@@ -333,50 +332,38 @@ enum ServerFrameWire {
     Error(ErrorFrame),
 }
 
-/// [`SystemEvent`] (`{"kind": …}` inside a support message) as the browser
-/// reads it: tag first, like a frame. Its derived, internally tagged
-/// `Deserialize` goes through serde's `Content` buffer, and in the visitor
-/// bundle that one decoder was the second largest function (24 KB of code),
-/// besides 5 KB of `Content` machinery (see [`Target`] for the rest). The server
-/// writes the tag first (serde does, for internally tagged enums, and the
-/// server only ever sends events it serialized itself); it keeps the derived
-/// `Deserialize`, which also reads events stored in the database in any key
-/// order.
-#[cfg(target_arch = "wasm32")]
-impl<'de> Deserialize<'de> for SystemEvent {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        tag_first(deserializer)
-    }
+/// Gives `$ty`, an internally tagged enum (`#[serde(tag = $tag)]`) that
+/// the browser reads inside other frames, the browser's `Deserialize`
+/// through [`tag_first`] and `$wire`, its variants externally tagged.
+///
+/// Why: a derived, internally tagged `Deserialize` goes through serde's
+/// `Content` buffer. In the visitor bundle `SystemEvent`'s was the second
+/// largest function (24 KB of code), and `Target` kept 5 KB of `Content`
+/// machinery alive (docs/performance.md, "First load"). Tag first is safe
+/// because the browser only reads what the server serialized, and serde
+/// writes the tag first. The server keeps the derive: it reads events
+/// stored in the database and what API clients send, in any key order.
+macro_rules! read_tag_first_in_browser {
+    ($ty:ty, $wire:ty, $tag:literal) => {
+        #[cfg(target_arch = "wasm32")]
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                tag_first(deserializer)
+            }
+        }
+
+        impl Frame for $ty {
+            const TAG: &'static str = $tag;
+
+            fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                <$wire>::deserialize(deserializer)
+            }
+        }
+    };
 }
 
-impl Frame for SystemEvent {
-    const TAG: &'static str = "kind";
-
-    fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        SystemEventWire::deserialize(deserializer)
-    }
-}
-
-/// [`Target`] (`{"kind": …}`, who an announcement is for) as the browser
-/// reads it: tag first, for the reason [`SystemEvent`] is. It was the last
-/// internally tagged type the visitor page read, so serde's `Content`
-/// buffer left that bundle with it. The server writes targets with serde
-/// (tag first) from the columns it stores them in, and keeps the derive for
-/// what API clients send.
-#[cfg(target_arch = "wasm32")]
-impl<'de> Deserialize<'de> for Target {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        tag_first(deserializer)
-    }
-}
-
-impl Frame for Target {
-    const TAG: &'static str = "kind";
-
-    fn from_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        TargetWire::deserialize(deserializer)
-    }
-}
+read_tag_first_in_browser!(SystemEvent, SystemEventWire, "kind");
+read_tag_first_in_browser!(Target, TargetWire, "kind");
 
 /// [`Target`]'s variants, externally tagged. Keep in step with it; the test
 /// `every_target_reads_back_tag_first` checks each variant.
