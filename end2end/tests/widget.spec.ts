@@ -68,3 +68,59 @@ test('a site that is not listed gets no widget, and its iframe is refused', asyn
   expect((await framed).status()).toBe(403);
   await context.close();
 });
+
+test('a page view that never opens the widget loads nothing but widget.js; reaching for the button loads the chat, a click shows it', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const fromSwitchboard: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(BASE)) fromSwitchboard.push(new URL(r.url()).pathname);
+  });
+  let sockets = 0;
+  page.on('websocket', () => sockets++);
+  await page.goto(ALLOWED);
+  const button = page.getByRole('button', { name: 'Chat with us' });
+  await expect(button).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  // A moment more for anything late (a timer, an idle callback) to show.
+  await page.waitForTimeout(500);
+  expect(fromSwitchboard, 'only the script, no page, code or socket').toEqual(['/widget.js']);
+  expect(sockets).toBe(0);
+  await expect(page.locator('iframe')).toHaveCount(0);
+
+  // A pointer over the button starts loading the chat, still hidden.
+  await button.hover();
+  const iframe = page.locator('iframe[title="Support chat"]');
+  await expect(iframe).toHaveCount(1);
+  await expect(iframe).toBeHidden();
+  const frame = page.frameLocator('iframe[title="Support chat"]');
+  await frame.locator('body[data-hydrated]').waitFor({ state: 'attached' });
+  expect(fromSwitchboard.filter((p) => p === '/support')).toHaveLength(1);
+
+  // The click shows it; a second click hides it, and the same iframe comes back.
+  await button.click();
+  await expect(iframe).toBeVisible();
+  await expect(frame.getByRole('status')).toHaveText('Connected', { timeout: 20_000 });
+  await button.click();
+  await expect(iframe).toBeHidden();
+  await button.click();
+  await expect(iframe).toBeVisible();
+  await expect(page.locator('iframe')).toHaveCount(1);
+  expect(fromSwitchboard.filter((p) => p === '/support')).toHaveLength(1);
+  await context.close();
+});
+
+test('a keyboard user loads and opens the widget with Tab and Enter', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(ALLOWED);
+  const button = page.getByRole('button', { name: 'Chat with us' });
+  await expect(button).toBeVisible();
+  await button.focus();
+  await expect(page.locator('iframe[title="Support chat"]')).toHaveCount(1);
+  await page.keyboard.press('Enter');
+  await expect(button).toHaveAttribute('aria-expanded', 'true');
+  const frame = page.frameLocator('iframe[title="Support chat"]');
+  await expect(frame.getByRole('status')).toHaveText('Connected', { timeout: 20_000 });
+  await context.close();
+});

@@ -20,13 +20,24 @@
   ["externalId", "name", "email", "ts", "signature"].forEach(function (k) {
     if (script.dataset[k]) params.set(k, script.dataset[k]);
   });
-  var frame = document.createElement("iframe");
-  frame.src = origin + "/support?" + params.toString();
-  frame.title = "Support chat";
-  frame.style.cssText =
-    "position:fixed;right:20px;bottom:90px;width:360px;height:520px;max-height:80vh;" +
-    "border:0;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.25);" +
-    "display:none;z-index:2147483646;background:#fff";
+  // The iframe (and with it the visitor page's code and its socket) is made
+  // only when the visitor reaches for the button: a pointer over it, a touch
+  // or keyboard focus starts loading it, a click shows it. Most page views
+  // never open the chat; they cost this script and nothing more, neither
+  // to the visitor nor to the server (no socket per page view).
+  var frame = null;
+  function ensureFrame() {
+    if (frame) return frame;
+    frame = document.createElement("iframe");
+    frame.src = origin + "/support?" + params.toString();
+    frame.title = "Support chat";
+    frame.style.cssText =
+      "position:fixed;right:20px;bottom:90px;width:360px;height:520px;max-height:80vh;" +
+      "border:0;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.25);" +
+      "display:none;z-index:2147483646;background:#fff";
+    document.body.appendChild(frame);
+    return frame;
+  }
   var button = document.createElement("button");
   button.type = "button";
   button.textContent = "Chat with us";
@@ -35,9 +46,13 @@
     "position:fixed;right:20px;bottom:20px;z-index:2147483647;padding:12px 18px;" +
     "border:0;border-radius:24px;background:#2563eb;color:#fff;font:600 15px sans-serif;" +
     "cursor:pointer;box-shadow:0 4px 16px rgba(0,0,0,.2)";
+  ["pointerenter", "touchstart", "focus"].forEach(function (type) {
+    button.addEventListener(type, ensureFrame, { once: true, passive: true });
+  });
   button.addEventListener("click", function () {
-    var open = frame.style.display === "none";
-    frame.style.display = open ? "block" : "none";
+    var f = ensureFrame();
+    var open = f.style.display === "none";
+    f.style.display = open ? "block" : "none";
     button.setAttribute("aria-expanded", String(open));
   });
   // Storage may be refused (private modes, a site policy): then the widget
@@ -52,7 +67,7 @@
     } catch (e) { /* see load() */ }
   }
   window.addEventListener("message", function (e) {
-    if (e.origin !== origin || e.source !== frame.contentWindow) return;
+    if (!frame || e.origin !== origin || e.source !== frame.contentWindow) return;
     var d = e.data;
     if (!d || typeof d !== "object") return;
     if (d.type === "switchboard:ready") {
@@ -64,7 +79,6 @@
   });
   // A script in <head> (or an early async one) may run before <body> exists.
   function mount() {
-    document.body.appendChild(frame);
     document.body.appendChild(button);
   }
   if (document.body) mount();
