@@ -105,6 +105,18 @@ pub struct Step {
     pub behind: Option<String>,
 }
 
+/// The most deliveries per second of a step that kept up. A step that fell
+/// behind may deliver more per second by having shed members (a slow
+/// consumer is cut off) or by letting latency grow past the bound, neither of
+/// which a server sustains.
+pub fn saturation(steps: &[Step]) -> f64 {
+    steps
+        .iter()
+        .filter(|s| s.behind.is_none())
+        .map(|s| s.per_sec)
+        .fold(0.0, f64::max)
+}
+
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub steps: Vec<Step>,
@@ -315,7 +327,7 @@ impl<'a> Run<'a> {
             }
             steps.push(step);
         }
-        let saturation = steps.iter().map(|s| s.per_sec).fold(0.0, f64::max);
+        let saturation = saturation(&steps);
         let half_rate = saturation / self.members as f64 / 2.0;
         let half = if half_rate > 0.0 {
             let step = self.step("half", half_rate, cfg.half_secs).await?;
@@ -635,5 +647,46 @@ fn other_frame(text: &str, tally: &RefCell<Tally>) {
         let mut t = tally.borrow_mut();
         t.server_errors += 1;
         t.last_server_error = Some(text.chars().take(300).collect());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(per_sec: f64, behind: Option<&str>) -> Step {
+        Step {
+            label: String::new(),
+            rate: 0.0,
+            sent: 0,
+            planned: 0,
+            delivered: 0,
+            per_sec,
+            p50_ms: 0.0,
+            p99_ms: 0.0,
+            max_ms: 0.0,
+            drops: 0,
+            server_cpu: 0.0,
+            client_cpu: 0.0,
+            node_cpu: Vec::new(),
+            broker_cpu: None,
+            wall_secs: 0.0,
+            behind: behind.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn saturation_counts_only_steps_that_kept_up() {
+        // The bare server's run of 2026-12-03: the step that cut 105 members
+        // off delivered the most per second.
+        let steps = [
+            step(1_536_017.0, None),
+            step(2_041_613.0, Some("105 member(s) disconnected")),
+            step(1_794_541.0, None),
+            step(1_933_375.0, None),
+        ];
+        assert_eq!(saturation(&steps), 1_933_375.0);
+        assert_eq!(saturation(&[step(900.0, Some("p99 770 ms > 500 ms"))]), 0.0);
+        assert_eq!(saturation(&[]), 0.0);
     }
 }
