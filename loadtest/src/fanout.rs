@@ -105,6 +105,31 @@ pub struct Step {
     pub behind: Option<String>,
 }
 
+#[cfg(test)]
+impl Step {
+    /// A step with every figure zero, for tests to fill in.
+    pub fn blank() -> Step {
+        Step {
+            label: String::new(),
+            rate: 0.0,
+            sent: 0,
+            planned: 0,
+            delivered: 0,
+            per_sec: 0.0,
+            p50_ms: 0.0,
+            p99_ms: 0.0,
+            max_ms: 0.0,
+            drops: 0,
+            server_cpu: 0.0,
+            client_cpu: 0.0,
+            node_cpu: Vec::new(),
+            broker_cpu: None,
+            wall_secs: 0.0,
+            behind: None,
+        }
+    }
+}
+
 /// The most deliveries per second of a step that kept up. A step that fell
 /// behind may deliver more per second by having shed members (a slow
 /// consumer is cut off) or by letting latency grow past the bound, neither of
@@ -656,22 +681,9 @@ mod tests {
 
     fn step(per_sec: f64, behind: Option<&str>) -> Step {
         Step {
-            label: String::new(),
-            rate: 0.0,
-            sent: 0,
-            planned: 0,
-            delivered: 0,
             per_sec,
-            p50_ms: 0.0,
-            p99_ms: 0.0,
-            max_ms: 0.0,
-            drops: 0,
-            server_cpu: 0.0,
-            client_cpu: 0.0,
-            node_cpu: Vec::new(),
-            broker_cpu: None,
-            wall_secs: 0.0,
             behind: behind.map(str::to_owned),
+            ..Step::blank()
         }
     }
 

@@ -449,20 +449,10 @@ mod tests {
         Step {
             label: "half".into(),
             rate,
-            sent: 0,
-            planned: 0,
-            delivered: 0,
-            per_sec: 0.0,
             p50_ms,
             p99_ms,
             max_ms: p99_ms,
-            drops: 0,
-            server_cpu: 0.0,
-            client_cpu: 0.0,
-            node_cpu: Vec::new(),
-            broker_cpu: None,
-            wall_secs: 0.0,
-            behind: None,
+            ..Step::blank()
         }
     }
 
