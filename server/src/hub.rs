@@ -661,6 +661,15 @@ impl Hub {
 
     // --- looking inside ------------------------------------------------------
 
+    /// Frames published into a room that some follower's writer has not taken
+    /// from the ring yet (0 for a room nobody follows). A writer takes what is
+    /// there whenever it runs, even while a write is blocked, so this counts
+    /// the frames waiting for writers to be given the CPU: ingest paces itself
+    /// with it (see `ingest::settle`).
+    pub fn room_backlog(&self, room: RoomId) -> usize {
+        self.state().rooms.get(&room).map_or(0, |r| r.ring.len())
+    }
+
     /// Who is online in a room, on any node.
     pub fn online(&self, room: RoomId) -> Vec<String> {
         self.state().online_in(room)
@@ -897,6 +906,88 @@ mod tests {
         // slow first gets the frames queued to it alone (presence), then the lag
         let lagged = std::iter::from_fn(|| rs.try_recv()).any(|f| f == Err(Lagged));
         assert!(lagged, "slow must learn that it fell behind");
+    }
+
+    /// The author's copy and the room's frame are published by another
+    /// thread (ingest has its own) while the writer reads: a writer that
+    /// looked at its own queue just before the copy was queued, and at the
+    /// ring just after the frame was sent, must still write the copy.
+    #[test]
+    fn an_authors_copy_published_from_another_thread_is_never_lost() {
+        const MESSAGES: i64 = 20_000;
+        let hub = Arc::new(Hub::new());
+        let room = RoomId(1);
+        let (a, mut ra) = conn(&hub, 1, "ann", 1 << 16);
+        hub.subscribe(room, a.id);
+        while next(&mut ra).is_some() {}
+        let publisher = {
+            let hub = hub.clone();
+            let a = a.clone();
+            std::thread::spawn(move || {
+                for id in 1..=MESSAGES {
+                    // Paced like ingest, so the ring never overwrites.
+                    while hub.room_backlog(room) > 64 {
+                        std::thread::yield_now();
+                    }
+                    hub.publish_message(message(room, id, "ann", &format!("a-{id}")), &a);
+                }
+            })
+        };
+        let started = std::time::Instant::now();
+        let mut copies = 0;
+        while copies < MESSAGES && started.elapsed() < std::time::Duration::from_secs(20) {
+            match ra.try_recv() {
+                Some(frame) => {
+                    let frame = frame.expect("not lagged");
+                    let text = frame.as_str();
+                    assert!(
+                        text.contains("\"client_id\""),
+                        "the copy, not the room's frame: {text}"
+                    );
+                    a.written(frame.len()); // as its writer would
+                    copies += 1;
+                }
+                None => std::thread::yield_now(),
+            }
+        }
+        publisher.join().unwrap();
+        assert_eq!(
+            copies, MESSAGES,
+            "every message came back as the author's copy"
+        );
+    }
+
+    #[test]
+    fn a_rooms_backlog_counts_what_its_slowest_follower_has_not_taken() {
+        let hub = Hub::new();
+        let room = RoomId(1);
+        assert_eq!(hub.room_backlog(room), 0, "nobody follows it");
+        let (a, mut ra) = conn(&hub, 1, "a", 8);
+        let (b, mut rb) = conn(&hub, 2, "b", 8);
+        hub.subscribe(room, a.id);
+        hub.subscribe(room, b.id);
+        while next(&mut ra).is_some() {}
+        while next(&mut rb).is_some() {}
+        let frame = ServerFrame::Typing {
+            room,
+            user: "x".into(),
+        };
+        for _ in 0..3 {
+            hub.publish(Topic::Room { room }, frame.clone());
+        }
+        assert_eq!(hub.room_backlog(room), 3);
+        while next(&mut ra).is_some() {}
+        assert_eq!(hub.room_backlog(room), 3, "b has taken none");
+        assert!(next(&mut rb).is_some());
+        assert_eq!(hub.room_backlog(room), 2);
+        while next(&mut rb).is_some() {}
+        assert_eq!(hub.room_backlog(room), 0);
+        // A follower that goes stops counting.
+        hub.publish(Topic::Room { room }, frame.clone());
+        hub.disconnect(b.id);
+        drop(rb);
+        while next(&mut ra).is_some() {}
+        assert_eq!(hub.room_backlog(room), 0);
     }
 
     #[test]

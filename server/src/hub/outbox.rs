@@ -484,8 +484,9 @@ pub struct Feed {
     /// waiting for its place in a followed room's ring. At most the room
     /// frames not yet read: one per message of ours in the rings.
     own: VecDeque<(RoomId, Frame)>,
-    /// A room frame taken from its ring while an `Unfollow` was in flight
-    /// and the own queue could not be applied first (the caller's limit was
+    /// A room frame taken from its ring while an `Unfollow` was in flight,
+    /// or before its own copy was in hand, and the own queue could not be
+    /// applied first (the caller's limit was
     /// reached): written, or dropped if its room was left, once it has been.
     held: Option<(RoomId, RoomFrame)>,
     /// The own queue, and the budget: direct frames are counted when
@@ -524,7 +525,9 @@ impl Feed {
                 }
                 (room, frame) = any_room(&mut self.rooms) => match frame {
                     // Settled by `take_ready`, own queue first.
-                    Ok(frame) if self.leaving() => self.held = Some((room, frame)),
+                    Ok(frame) if self.leaving() || self.copy_queued(room, &frame) => {
+                        self.held = Some((room, frame))
+                    }
                     Ok(frame) => if let Some(bytes) = self.mine(room, frame) {
                         return Some(self.charge(bytes));
                     },
@@ -580,7 +583,7 @@ impl Feed {
             self.next_room = i + 1;
             let room = self.rooms[i].0;
             match self.rooms[i].1.try_recv() {
-                Ok(frame) if self.leaving() => {
+                Ok(frame) if self.leaving() || self.copy_queued(room, &frame) => {
                     empty = 0;
                     if !self.take_own(limit, &mut taken, &mut take) {
                         self.held = Some((room, frame));
@@ -634,8 +637,18 @@ impl Feed {
         self.budget().unfollows.load(Ordering::Acquire) > 0
     }
 
-    /// A room frame read while an `Unfollow` was in flight, once the own
-    /// queue has been applied: what to write for it, nothing if the room is
+    /// Whether `frame` stands for an own copy that is not in hand yet: it is
+    /// still in the own queue. The publisher queued the copy before it sent
+    /// the frame, but from another thread (ingest's) that can fall between
+    /// the writer's look at its queue and its look at the ring; the queue is
+    /// then applied first, as for a leave in flight.
+    fn copy_queued(&self, room: RoomId, frame: &RoomFrame) -> bool {
+        matches!(frame.except, Some(Except::OwnCopy(c)) if c == self.conn)
+            && !self.own.iter().any(|(r, _)| *r == room)
+    }
+
+    /// A room frame read while an `Unfollow` was in flight (or before its own
+    /// copy was in hand), once the own queue has been applied: what to write for it, nothing if the room is
     /// no longer followed.
     fn settled(&mut self, room: RoomId, frame: RoomFrame) -> Option<Frame> {
         if self.rooms.iter().any(|(r, _)| *r == room) {
