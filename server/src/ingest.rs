@@ -10,14 +10,36 @@
 //!
 //! A full queue makes the sending connection wait, which pushes back on a
 //! client that sends faster than the database can store.
+//!
+//! The task runs on a thread of its own, with a runtime of its own. On the
+//! server's runtime every wake-up of ingest (a sender's frame arriving, each
+//! reply from SQLite's thread) queued behind the thousand writers the previous
+//! batch had woken, and that wait, three or four times per batch, was most of a
+//! message's latency under load (docs/performance.md, sessions 22 to 27).
+//!
+//! Running beside the writers instead of between their turns, ingest could
+//! publish many small batches while the writers were still busy with the
+//! last: every writer then woke for a frame or two, and made a system call
+//! for each (more calls per delivery, less delivered), or fell behind the
+//! ring and was cut off. So it publishes the next batch only once every
+//! writer has taken the previous one from its room's ring ([`settle`]).
+//! When the writers keep up that costs nothing; when they do not, messages
+//! gather meanwhile into the next, larger batch (one burst, one write per
+//! writer), and the queue behind ingest pushes back on the senders.
 
 use crate::{
     hub::{encode, Hub, Outbox, Topic},
     store::{NewMessage, Store},
 };
-use app::protocol::{ErrorCode, ErrorFrame, ServerFrame};
-use std::sync::Arc;
-use tokio::{sync::mpsc, task::JoinHandle};
+use app::protocol::{ErrorCode, ErrorFrame, RoomId, ServerFrame};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tokio::{
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+};
 use tokio_util::sync::CancellationToken;
 
 /// Most messages stored in one transaction. Each message of a batch is pushed to
@@ -27,6 +49,14 @@ use tokio_util::sync::CancellationToken;
 pub const MAX_BATCH: usize = 128;
 /// Messages waiting to be stored before senders are made to wait.
 const QUEUE: usize = 4096;
+/// How often a pacing ingest looks at the rings again.
+const SETTLE_POLL: Duration = Duration::from_millis(1);
+/// The longest ingest waits for writers after one batch. Writers that are
+/// only short of CPU catch up well within it. A ring held back longer has a
+/// follower that takes nothing (a writer leaves its rings when it stops, so
+/// this should not happen); the ring's own bound deals with that one: it
+/// falls behind and is cut off, and everyone else goes on.
+const SETTLE_LIMIT: Duration = Duration::from_secs(1);
 
 /// A message on its way to storage, with the connection to acknowledge.
 pub struct Submission {
@@ -49,14 +79,34 @@ pub struct Closed;
 impl Ingest {
     /// Starts the ingest task. It stops after `shutdown` is cancelled, once
     /// everything already queued has been stored and acknowledged.
+    ///
+    /// The returned task ends when the ingest thread does, and fails if that
+    /// thread panicked.
     pub fn start(
         store: Store,
         hub: Arc<Hub>,
         shutdown: CancellationToken,
-    ) -> (Ingest, JoinHandle<()>) {
+    ) -> std::io::Result<(Ingest, JoinHandle<()>)> {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run(store, hub, rx, shutdown));
-        (Ingest { tx }, task)
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (done, finished) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("switchboard-ingest".into())
+            .spawn(move || {
+                runtime.block_on(run(store, hub, rx, shutdown));
+                // Tasks the database pool spawned here (returning a
+                // connection) end with the runtime, before `done` says so.
+                drop(runtime);
+                let _ = done.send(());
+            })?;
+        let task = tokio::spawn(async move {
+            if finished.await.is_err() {
+                panic!("the ingest thread panicked (its error is in the log)");
+            }
+        });
+        Ok((Ingest { tx }, task))
     }
 
     /// Queues a message, waiting while the queue is full.
@@ -72,6 +122,8 @@ async fn run(
     shutdown: CancellationToken,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    // The rooms of the batch in hand, to pace by.
+    let mut rooms: Vec<RoomId> = Vec::new();
     loop {
         let n = tokio::select! {
             n = rx.recv_many(&mut batch, MAX_BATCH) => n,
@@ -87,7 +139,42 @@ async fn run(
         if n == 0 {
             return;
         }
+        rooms.clear();
+        for sub in &batch {
+            if !rooms.contains(&sub.message.room) {
+                rooms.push(sub.message.room);
+            }
+        }
         store_batch(&store, &hub, &mut batch).await;
+        settle(&hub, &rooms).await;
+    }
+}
+
+/// Waits until every follower of the rooms in `rooms` has taken everything
+/// published to them (the batch just stored, and what else was published
+/// meanwhile), or [`SETTLE_LIMIT`] has passed. Returns at once when the
+/// writers keep up.
+///
+/// Polled, not notified: a room's ring (tokio's `broadcast`) does not tell
+/// its sender when readers catch up, and a notice from every writer after
+/// every write would cost the hot path to serve the rare wait.
+async fn settle(hub: &Hub, rooms: &[RoomId]) {
+    let mut started = None;
+    for &room in rooms {
+        while hub.room_backlog(room) > 0 {
+            let since = *started.get_or_insert_with(Instant::now);
+            if since.elapsed() >= SETTLE_LIMIT {
+                tracing::warn!(
+                    room = room.0,
+                    "a room's followers took nothing for a second; publishing on"
+                );
+                break;
+            }
+            tokio::time::sleep(SETTLE_POLL).await;
+        }
+    }
+    if let Some(since) = started {
+        crate::metrics::ingest_waited(since.elapsed());
     }
 }
 
@@ -127,5 +214,88 @@ async fn store_batch(store: &Store, hub: &Hub, batch: &mut Vec<Submission>) {
                 })));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::{Feed, Outbox};
+    use app::protocol::{Role, UserId};
+
+    fn follower(hub: &Hub, room: RoomId, user: i64) -> (Outbox, Feed) {
+        let (outbox, mut feed) = Outbox::new(hub.next_conn_id(), 64, 1 << 20);
+        hub.connect(
+            UserId(user),
+            &format!("u{user}"),
+            Role::Member,
+            "s",
+            outbox.clone(),
+        );
+        hub.subscribe(room, outbox.id);
+        while feed.try_recv().is_some() {}
+        (outbox, feed)
+    }
+
+    fn typing(hub: &Hub, room: RoomId) {
+        hub.publish(
+            Topic::Room { room },
+            ServerFrame::Typing {
+                room,
+                user: "x".into(),
+            },
+        );
+    }
+
+    #[tokio::test]
+    async fn settle_waits_for_the_slowest_follower_to_take_the_batch() {
+        let hub = Hub::new();
+        let room = RoomId(1);
+        let (_a, mut fa) = follower(&hub, room, 1);
+        let (_b, mut fb) = follower(&hub, room, 2);
+        while fa.try_recv().is_some() {} // b's arrival
+        // Writers that keep up: no wait.
+        let started = Instant::now();
+        settle(&hub, &[room]).await;
+        assert!(started.elapsed() < Duration::from_millis(50));
+
+        typing(&hub, room);
+        typing(&hub, room);
+        while fa.try_recv().is_some() {}
+        let rooms = [room];
+        let wait = settle(&hub, &rooms);
+        tokio::pin!(wait);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(30), &mut wait)
+                .await
+                .is_err(),
+            "b has not taken the frames yet"
+        );
+        assert!(fb.try_recv().is_some());
+        assert!(
+            tokio::time::timeout(Duration::from_millis(30), &mut wait)
+                .await
+                .is_err(),
+            "b has taken one of two"
+        );
+        while fb.try_recv().is_some() {}
+        tokio::time::timeout(Duration::from_millis(200), wait)
+            .await
+            .expect("done once every follower has taken everything");
+    }
+
+    #[tokio::test]
+    async fn settle_gives_up_on_a_follower_that_takes_nothing() {
+        let hub = Hub::new();
+        let room = RoomId(1);
+        let (_stuck, _feed) = follower(&hub, room, 1);
+        typing(&hub, room);
+        let started = Instant::now();
+        settle(&hub, &[room]).await;
+        let waited = started.elapsed();
+        assert!(
+            waited >= SETTLE_LIMIT && waited < SETTLE_LIMIT + Duration::from_millis(500),
+            "waited {waited:?}"
+        );
     }
 }

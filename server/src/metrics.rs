@@ -80,6 +80,10 @@ fn describe() {
         "switchboard_ack_seconds",
         "From a chat message entering the ingest queue to its ack (stored)."
     );
+    describe_histogram!(
+        "switchboard_ingest_paced_seconds",
+        "Ingest's waits for writers to catch up before its next batch (only under overload)."
+    );
     describe_counter!(
         "switchboard_kicks_total",
         "Connections closed by the server, by reason (slow_consumer, …)."
@@ -226,6 +230,12 @@ pub fn bus_resync() {
 
 pub fn bus_connected(up: bool) {
     gauge!("switchboard_bus_connected").set(if up { 1.0 } else { 0.0 });
+}
+
+/// Ingest waited this long for writers before taking its next batch
+/// (recorded only when it waited: under overload).
+pub fn ingest_waited(wait: Duration) {
+    histogram!("switchboard_ingest_paced_seconds").record(wait.as_secs_f64());
 }
 
 pub fn schedule_lateness(late: Duration) {

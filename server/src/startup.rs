@@ -83,7 +83,8 @@ impl Application {
         let shutdown = CancellationToken::new();
         crate::metrics::install();
         let hub = Arc::new(Hub::new());
-        let (ingest, ingest_task) = Ingest::start(store.clone(), hub.clone(), shutdown.clone());
+        let (ingest, ingest_task) = Ingest::start(store.clone(), hub.clone(), shutdown.clone())
+            .context("starting the ingest thread")?;
         let grace = chrono::Duration::from_std(settings.push_grace)
             .context("SWITCHBOARD_PUSH_GRACE_SECS is too large")?;
         let (scheduler, scheduler_task) = Scheduler::start(

@@ -538,6 +538,19 @@ impl Feed {
         }
     }
 
+    /// Stops following every room at once: the connection is ending and
+    /// will write nothing more from them. A writer that still has to finish
+    /// a write (up to a grace period on a stuck socket) lets the rings go
+    /// first, since ingest waits for every follower to take its frames.
+    pub fn leave_rooms(&mut self) {
+        self.rooms.clear();
+        self.held = None;
+        let copies: usize = self.own.drain(..).map(|(_, copy)| copy.len()).sum();
+        if copies > 0 {
+            self.budget().release(copies);
+        }
+    }
+
     /// Like [`Feed::recv`], but only what is ready now.
     pub fn try_recv(&mut self) -> Option<Result<Frame, Lagged>> {
         let mut got = None;

@@ -408,6 +408,11 @@ async fn write_loop(writer: Box<Writer>) {
                 s = &mut stop => {
                     // Finish the batch, so that a close frame can follow it.
                     if s != End::Closed {
+                        // Nothing more from the rooms will be written
+                        // (a shutdown still delivers what they hold).
+                        if s != End::Shutdown {
+                            feed.leave_rooms();
+                        }
                         let done = tokio::time::timeout(CLOSE_GRACE, &mut write).await;
                         torn = !matches!(done, Ok(Ok(())));
                     }
@@ -461,6 +466,10 @@ async fn write_loop(writer: Box<Writer>) {
         }
         End::Closed => None,
     };
+    // Leave the rooms' rings before the close frame's wait (up to
+    // CLOSE_GRACE on a stuck socket): a follower that takes nothing more
+    // would hold them back, and ingest waits for every follower.
+    drop(feed);
     if let Some(frame) = close {
         let mut last = VecDeque::from([frame]);
         let _ = tokio::time::timeout(CLOSE_GRACE, write_frames(&mut out, &mut last)).await;
