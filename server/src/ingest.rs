@@ -160,7 +160,7 @@ async fn run(
 /// every write would cost the hot path to serve the rare wait.
 async fn settle(hub: &Hub, rooms: &[RoomId]) {
     let mut started = None;
-    for &room in rooms {
+    'rooms: for &room in rooms {
         while hub.room_backlog(room) > 0 {
             let since = *started.get_or_insert_with(Instant::now);
             if since.elapsed() >= SETTLE_LIMIT {
@@ -168,7 +168,7 @@ async fn settle(hub: &Hub, rooms: &[RoomId]) {
                     room = room.0,
                     "a room's followers took nothing for a second; publishing on"
                 );
-                break;
+                break 'rooms;
             }
             tokio::time::sleep(SETTLE_POLL).await;
         }
@@ -254,7 +254,7 @@ mod tests {
         let (_a, mut fa) = follower(&hub, room, 1);
         let (_b, mut fb) = follower(&hub, room, 2);
         while fa.try_recv().is_some() {} // b's arrival
-        // Writers that keep up: no wait.
+                                         // Writers that keep up: no wait.
         let started = Instant::now();
         settle(&hub, &[room]).await;
         assert!(started.elapsed() < Duration::from_millis(50));

@@ -486,8 +486,8 @@ pub struct Feed {
     own: VecDeque<(RoomId, Frame)>,
     /// A room frame taken from its ring while an `Unfollow` was in flight,
     /// or before its own copy was in hand, and the own queue could not be
-    /// applied first (the caller's limit was
-    /// reached): written, or dropped if its room was left, once it has been.
+    /// applied first (the caller's limit was reached): written, or dropped
+    /// if its room was left, once it has been.
     held: Option<(RoomId, RoomFrame)>,
     /// The own queue, and the budget: direct frames are counted when
     /// pushed, room frames here, when the writer takes them (in the ring
@@ -660,9 +660,9 @@ impl Feed {
             && !self.own.iter().any(|(r, _)| *r == room)
     }
 
-    /// A room frame read while an `Unfollow` was in flight (or before its own
-    /// copy was in hand), once the own queue has been applied: what to write for it, nothing if the room is
-    /// no longer followed.
+    /// A room frame read while an `Unfollow` was in flight (or before its
+    /// own copy was in hand), once the own queue has been applied: what to
+    /// write for it, nothing if the room is no longer followed.
     fn settled(&mut self, room: RoomId, frame: RoomFrame) -> Option<Frame> {
         if self.rooms.iter().any(|(r, _)| *r == room) {
             self.mine(room, frame)

@@ -259,17 +259,7 @@ async fn chat_crosses_nodes(bus: Bus) {
     let mut cb2 = cc.connect(&bob.token).await;
     cb2.join(room, None).await;
     drop(cb2);
-    // Sent, not posted: `post` drops what comes before the ack, and the
-    // message may (docs/protocol.md: in either order).
-    ca.send(&ClientFrame::Send {
-        room,
-        body: "marker".into(),
-        client_id: "a-2".into(),
-        files: Vec::new(),
-        thread: None,
-        also_in_room: false,
-    })
-    .await;
+    ca.post(room, "marker", "a-2").await;
     let next = ca
         .recv_until(|f| {
             matches!(

@@ -115,7 +115,7 @@ async fn try_connect(addr: SocketAddr, token: &str) -> Option<Client> {
     .await
     .ok()?
     .ok()?;
-    let mut c = Client { ws };
+    let mut c = Client::new(ws);
     match c.next_or_close(WAIT).await {
         Ok(ServerFrame::Hello { .. }) => Some(c),
         _ => None,

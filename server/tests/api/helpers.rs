@@ -198,9 +198,20 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// A WebSocket client speaking the shared protocol.
 pub struct Client {
     pub ws: Ws,
+    /// Frames [`Client::post`] read before its ack: the message itself may
+    /// come first (docs/protocol.md: either order), and a test waiting for
+    /// it must still get it. [`Client::recv`] returns these first.
+    early: std::collections::VecDeque<ServerFrame>,
 }
 
 impl Client {
+    pub fn new(ws: Ws) -> Client {
+        Client {
+            ws,
+            early: Default::default(),
+        }
+    }
+
     pub async fn connect(addr: SocketAddr, token: &str, origin: Option<&str>) -> Client {
         Client::greeted(addr, token, origin).await.0
     }
@@ -219,7 +230,7 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(req)
             .await
             .expect("ws connects");
-        let mut c = Client { ws };
+        let mut c = Client::new(ws);
         match c.recv().await {
             ServerFrame::Hello { user } => (c, user),
             other => panic!("expected hello, got {other:?}"),
@@ -240,7 +251,7 @@ impl Client {
         let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(stream))
             .await
             .expect("ws connects");
-        let mut c = Client { ws };
+        let mut c = Client::new(ws);
         assert!(matches!(c.recv().await, ServerFrame::Hello { .. }));
         c
     }
@@ -262,6 +273,9 @@ impl Client {
 
     /// The next protocol frame (pings skipped), or a panic after [`WAIT`].
     pub async fn recv(&mut self) -> ServerFrame {
+        if let Some(frame) = self.early.pop_front() {
+            return frame;
+        }
         loop {
             let msg = tokio::time::timeout(WAIT, self.ws.next())
                 .await
@@ -383,13 +397,20 @@ impl Client {
             also_in_room: false,
         })
         .await;
-        match self
-            .recv_until(|f| {
-                matches!(f, ServerFrame::Ack { client_id: c, .. } if c == client_id)
-                    || matches!(f, ServerFrame::Error { .. })
-            })
-            .await
-        {
+        // Frames before the ack are kept for later `recv`s, after any
+        // already kept.
+        let mut before = Vec::new();
+        let answer = loop {
+            let f = self.recv().await;
+            if matches!(&f, ServerFrame::Ack { client_id: c, .. } if c == client_id)
+                || matches!(f, ServerFrame::Error { .. })
+            {
+                break f;
+            }
+            before.push(f);
+        };
+        self.early.extend(before);
+        match answer {
             ServerFrame::Ack { id, .. } => id,
             other => panic!("expected ack, got {other:?}"),
         }

@@ -84,7 +84,7 @@ pub(crate) async fn visitor(app: &TestApp, cookie: &str) -> (Client, Vec<Convers
     let (ws, _) = tokio_tungstenite::connect_async(req)
         .await
         .expect("visitor ws connects");
-    let mut c = Client { ws };
+    let mut c = Client::new(ws);
     match c.recv().await {
         ServerFrame::SupportHello(SupportHello { conversations, .. }) => (c, conversations),
         other => panic!("expected support.hello, got {other:?}"),
@@ -542,7 +542,7 @@ async fn a_forged_identity_signature_is_rejected_and_a_good_one_verified() {
     req.headers_mut()
         .insert("cookie", HeaderValue::from_str(&cookie).unwrap());
     let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-    let mut c = Client { ws };
+    let mut c = Client::new(ws);
     match c.recv().await {
         ServerFrame::SupportHello(SupportHello { verified, name, .. }) => {
             assert!(verified);

@@ -54,7 +54,7 @@ async fn visitor_by_token(
         resp.headers()["sec-websocket-protocol"].to_str().unwrap(),
         protocol
     );
-    let mut c = Client { ws };
+    let mut c = Client::new(ws);
     let hello = c.recv().await;
     assert!(
         matches!(hello, ServerFrame::SupportHello { .. }),
