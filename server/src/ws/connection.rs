@@ -32,6 +32,8 @@ const PING_EVERY: Duration = Duration::from_secs(30);
 const IDLE_LIMIT: Duration = Duration::from_secs(75);
 /// Frames written to the socket before one flush.
 const WRITE_BATCH: usize = 256;
+// A batch goes out in one vectored write.
+const _: () = assert!(WRITE_BATCH <= super::socket::SLICES);
 /// How long a close frame may take to go out before the socket is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
