@@ -43,7 +43,8 @@ use tokio::sync::broadcast;
 /// has to cover the time a writer waits to be scheduled: one stored batch
 /// (`ingest::MAX_BATCH`, published without a pause) with room to spare. A
 /// follower that still falls behind is cut off and resumes with `since`.
-/// About 80 bytes a slot, allocated while anyone is in the room.
+/// About 80 bytes a slot (80 KiB a room), allocated while anyone is in the
+/// room.
 pub const ROOM_RING: usize = 4 * crate::ingest::MAX_BATCH;
 
 /// Serializes a frame for sending. Serialization of our own types cannot fail
