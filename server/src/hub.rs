@@ -60,6 +60,55 @@ pub fn encode(frame: &ServerFrame) -> Frame {
 pub struct RoomFrame {
     except: Option<Except>,
     bytes: Frame,
+    /// Set on a pacing mark ([`Hub::mark`]), which is written to nobody.
+    mark: Option<Mark>,
+}
+
+/// A pacing mark: put at the end of rooms' rings by [`Hub::mark`], and
+/// dropped with the last copy of it, by the last follower to take it. The
+/// [`Marked`] made with it then resolves: every follower of every marked
+/// room has taken everything published there before the mark.
+///
+/// The ring tells ingest this for free: tokio's `broadcast` drops a value
+/// when its last reader has taken it, and a writer drops its copy of a mark
+/// as soon as it sees one. Polling the rings' backlogs instead cost a
+/// millisecond's sleep per batch, most of a message's latency in a quiet
+/// chat (docs/performance.md, "Session 28").
+#[derive(Clone, Debug)]
+pub struct Mark {
+    /// Never sent on: its channel closes when the last copy goes.
+    _last: Arc<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Resolves once every copy of its [`Mark`] is gone.
+pub struct Marked(tokio::sync::oneshot::Receiver<()>);
+
+impl Mark {
+    pub fn new() -> (Mark, Marked) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (
+            Mark {
+                _last: Arc::new(tx),
+            },
+            Marked(rx),
+        )
+    }
+}
+
+impl Marked {
+    /// Whether every copy is gone already.
+    pub fn is_done(&mut self) -> bool {
+        !matches!(
+            self.0.try_recv(),
+            Err(tokio::sync::oneshot::error::TryRecvError::Empty)
+        )
+    }
+
+    /// Waits until every copy is gone.
+    pub async fn done(self) {
+        // Nothing is ever sent: the channel closes when the last `Mark` goes.
+        let _ = self.0.await;
+    }
 }
 
 /// The one connection of this node that a publication treats differently.
@@ -653,23 +702,34 @@ impl Hub {
         };
         let bytes = encode(frame);
         // An error only means no writer holds a receiver yet (still queued).
-        let _ = ring.send(RoomFrame { except, bytes });
+        let _ = ring.send(RoomFrame {
+            except,
+            bytes,
+            mark: None,
+        });
         Delivery {
             connections: subscribers - usize::from(matches!(except, Some(Except::Skip(_)))),
             users: Vec::new(),
         }
     }
 
-    // --- looking inside ------------------------------------------------------
-
-    /// Frames published into a room that some follower's writer has not taken
-    /// from the ring yet (0 for a room nobody follows). A writer takes what is
-    /// there whenever it runs, even while a write is blocked, so this counts
-    /// the frames waiting for writers to be given the CPU: ingest paces itself
-    /// with it (see `ingest::settle`).
-    pub fn room_backlog(&self, room: RoomId) -> usize {
-        self.state().rooms.get(&room).map_or(0, |r| r.ring.len())
+    /// Puts a copy of `mark` at the end of `room`'s ring, behind everything
+    /// published there so far (ingest paces itself with it: `ingest::taken`).
+    /// A room nobody follows here keeps nothing.
+    pub fn mark(&self, room: RoomId, mark: &Mark) {
+        let ring = match self.state().rooms.get(&room) {
+            Some(r) => r.ring.clone(),
+            None => return,
+        };
+        // An error (no receiver) hands the copy back, and it is dropped.
+        let _ = ring.send(RoomFrame {
+            except: None,
+            bytes: Frame::raw(bytes::Bytes::new()),
+            mark: Some(mark.clone()),
+        });
     }
+
+    // --- looking inside ------------------------------------------------------
 
     /// Who is online in a room, on any node.
     pub fn online(&self, room: RoomId) -> Vec<String> {
@@ -927,8 +987,13 @@ mod tests {
             std::thread::spawn(move || {
                 for id in 1..=MESSAGES {
                     // Paced like ingest, so the ring never overwrites.
-                    while hub.room_backlog(room) > 64 {
-                        std::thread::yield_now();
+                    if id % 64 == 0 {
+                        let (mark, mut marked) = Mark::new();
+                        hub.mark(room, &mark);
+                        drop(mark);
+                        while !marked.is_done() {
+                            std::thread::yield_now();
+                        }
                     }
                     hub.publish_message(message(room, id, "ann", &format!("a-{id}")), &a);
                 }
@@ -959,10 +1024,15 @@ mod tests {
     }
 
     #[test]
-    fn a_rooms_backlog_counts_what_its_slowest_follower_has_not_taken() {
+    fn a_mark_is_done_once_every_follower_has_taken_what_came_before_it() {
         let hub = Hub::new();
         let room = RoomId(1);
-        assert_eq!(hub.room_backlog(room), 0, "nobody follows it");
+        let marked = |hub: &Hub| {
+            let (mark, marked) = Mark::new();
+            hub.mark(room, &mark);
+            marked
+        };
+        assert!(marked(&hub).is_done(), "nobody follows it");
         let (a, mut ra) = conn(&hub, 1, "a", 8);
         let (b, mut rb) = conn(&hub, 2, "b", 8);
         hub.subscribe(room, a.id);
@@ -976,19 +1046,26 @@ mod tests {
         for _ in 0..3 {
             hub.publish(Topic::Room { room }, frame.clone());
         }
-        assert_eq!(hub.room_backlog(room), 3);
-        while next(&mut ra).is_some() {}
-        assert_eq!(hub.room_backlog(room), 3, "b has taken none");
+        let mut mark = marked(&hub);
+        assert!(!mark.is_done());
+        assert_eq!(
+            std::iter::from_fn(|| next(&mut ra)).count(),
+            3,
+            "a mark is written to nobody"
+        );
+        assert!(!mark.is_done(), "b has taken none");
         assert!(next(&mut rb).is_some());
-        assert_eq!(hub.room_backlog(room), 2);
+        assert!(!mark.is_done(), "b has taken one of three");
         while next(&mut rb).is_some() {}
-        assert_eq!(hub.room_backlog(room), 0);
+        assert!(mark.is_done());
         // A follower that goes stops counting.
         hub.publish(Topic::Room { room }, frame.clone());
+        let mut mark = marked(&hub);
         hub.disconnect(b.id);
         drop(rb);
+        assert!(!mark.is_done(), "a has not taken it");
         while next(&mut ra).is_some() {}
-        assert_eq!(hub.room_backlog(room), 0);
+        assert!(mark.is_done());
     }
 
     #[test]

@@ -22,14 +22,14 @@
 //! last: every writer then woke for a frame or two, and made a system call
 //! for each (more calls per delivery, less delivered), or fell behind the
 //! ring and was cut off. So it publishes the next batch only once every
-//! writer has taken the previous one from its room's ring ([`settle`]).
+//! writer has taken the previous one from its room's ring ([`taken`]).
 //! When the writers keep up that costs nothing; when they do not, messages
 //! gather meanwhile into the next, larger batch (one burst, one write per
 //! writer), and the queue behind ingest pushes back on the senders.
 
 use crate::{
-    hub::{encode, Hub, Outbox, Topic},
-    store::{NewMessage, Store},
+    hub::{encode, Hub, Mark, Marked, Outbox, Topic},
+    store::{NewMessage, Store, StoreError, Stored},
 };
 use app::protocol::{ErrorCode, ErrorFrame, RoomId, ServerFrame};
 use std::{
@@ -55,8 +55,6 @@ use tokio_util::sync::CancellationToken;
 pub const MAX_BATCH: usize = 256;
 /// Messages waiting to be stored before senders are made to wait.
 const QUEUE: usize = 4096;
-/// How often a pacing ingest looks at the rings again.
-const SETTLE_POLL: Duration = Duration::from_millis(1);
 /// The longest ingest waits for writers after one batch. Writers that are
 /// only short of CPU catch up well within it. A ring held back longer has a
 /// follower that takes nothing (a writer leaves its rings when it stops, so
@@ -137,7 +135,8 @@ async fn run(
                 // Refuse new work, then drain what was already accepted.
                 rx.close();
                 while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                    store_batch(&store, &hub, &mut batch).await;
+                    let stored = store_all(&store, &batch).await;
+                    publish(&hub, &mut batch, stored);
                 }
                 return;
             }
@@ -151,43 +150,45 @@ async fn run(
                 rooms.push(sub.message.room);
             }
         }
-        store_batch(&store, &hub, &mut batch).await;
-        settle(&hub, &rooms).await;
+        let stored = store_all(&store, &batch).await;
+        publish(&hub, &mut batch, stored);
+        taken(mark(&hub, &rooms)).await;
     }
 }
 
-/// Waits until every follower of the rooms in `rooms` has taken everything
-/// published to them (the batch just stored, and what else was published
-/// meanwhile), or [`SETTLE_LIMIT`] has passed. Returns at once when the
-/// writers keep up.
-///
-/// Polled, not notified: a room's ring (tokio's `broadcast`) does not tell
-/// its sender when readers catch up, and a notice from every writer after
-/// every write would cost the hot path to serve the rare wait.
-async fn settle(hub: &Hub, rooms: &[RoomId]) {
-    let mut started = None;
-    'rooms: for &room in rooms {
-        while hub.room_backlog(room) > 0 {
-            let since = *started.get_or_insert_with(Instant::now);
-            if since.elapsed() >= SETTLE_LIMIT {
-                tracing::warn!(
-                    room = room.0,
-                    "a room's followers took nothing for a second; publishing on"
-                );
-                break 'rooms;
-            }
-            tokio::time::sleep(SETTLE_POLL).await;
-        }
+/// Puts a [`Mark`] behind everything published so far in each of `rooms`.
+fn mark(hub: &Hub, rooms: &[RoomId]) -> Marked {
+    let (mark, marked) = Mark::new();
+    for &room in rooms {
+        hub.mark(room, &mark);
     }
-    if let Some(since) = started {
-        crate::metrics::ingest_waited(since.elapsed());
-    }
+    marked
 }
 
-async fn store_batch(store: &Store, hub: &Hub, batch: &mut Vec<Submission>) {
+/// Waits until every follower of the marked rooms has taken everything
+/// published there before the mark, or [`SETTLE_LIMIT`] has passed. Returns
+/// at once when the writers have kept up.
+async fn taken(mut marked: Marked) {
+    if marked.is_done() {
+        return;
+    }
+    let since = Instant::now();
+    if tokio::time::timeout(SETTLE_LIMIT, marked.done())
+        .await
+        .is_err()
+    {
+        tracing::warn!("a room's followers took nothing for a second; publishing on");
+    }
+    crate::metrics::ingest_waited(since.elapsed());
+}
+
+async fn store_all(store: &Store, batch: &[Submission]) -> Result<Vec<Stored>, StoreError> {
     let messages: Vec<&NewMessage> = batch.iter().map(|s| &s.message).collect();
-    let result = store.insert_messages(&messages).await;
-    drop(messages);
+    store.insert_messages(&messages).await
+}
+
+/// Publishes what `result` stored of `batch` and answers each sender.
+fn publish(hub: &Hub, batch: &mut Vec<Submission>, result: Result<Vec<Stored>, StoreError>) {
     match result {
         Ok(stored) => {
             for (sub, st) in batch.drain(..).zip(stored) {
@@ -254,34 +255,35 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn settle_waits_for_the_slowest_follower_to_take_the_batch() {
+    async fn ingest_waits_for_the_slowest_follower_to_take_the_batch() {
         let hub = Hub::new();
         let room = RoomId(1);
         let (_a, mut fa) = follower(&hub, room, 1);
         let (_b, mut fb) = follower(&hub, room, 2);
         while fa.try_recv().is_some() {} // b's arrival
-                                         // Writers that keep up: no wait.
+                                         // A room nobody follows: no wait.
         let started = Instant::now();
-        settle(&hub, &[room]).await;
+        taken(mark(&hub, &[RoomId(9)])).await;
         assert!(started.elapsed() < Duration::from_millis(50));
 
         typing(&hub, room);
         typing(&hub, room);
-        while fa.try_recv().is_some() {}
         let rooms = [room];
-        let wait = settle(&hub, &rooms);
+        let wait = taken(mark(&hub, &rooms));
         tokio::pin!(wait);
+        let pending = Duration::from_millis(30);
         assert!(
-            tokio::time::timeout(Duration::from_millis(30), &mut wait)
-                .await
-                .is_err(),
+            tokio::time::timeout(pending, &mut wait).await.is_err(),
+            "nobody has taken the frames yet"
+        );
+        assert_eq!(std::iter::from_fn(|| fa.try_recv()).count(), 2);
+        assert!(
+            tokio::time::timeout(pending, &mut wait).await.is_err(),
             "b has not taken the frames yet"
         );
         assert!(fb.try_recv().is_some());
         assert!(
-            tokio::time::timeout(Duration::from_millis(30), &mut wait)
-                .await
-                .is_err(),
+            tokio::time::timeout(pending, &mut wait).await.is_err(),
             "b has taken one of two"
         );
         while fb.try_recv().is_some() {}
@@ -291,13 +293,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn settle_gives_up_on_a_follower_that_takes_nothing() {
+    async fn ingest_gives_up_on_a_follower_that_takes_nothing() {
         let hub = Hub::new();
         let room = RoomId(1);
         let (_stuck, _feed) = follower(&hub, room, 1);
         typing(&hub, room);
         let started = Instant::now();
-        settle(&hub, &[room]).await;
+        taken(mark(&hub, &[room])).await;
         let waited = started.elapsed();
         assert!(
             waited >= SETTLE_LIMIT && waited < SETTLE_LIMIT + Duration::from_millis(500),

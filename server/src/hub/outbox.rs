@@ -683,6 +683,10 @@ impl Feed {
     /// What this connection writes for a frame from `room`'s ring: the
     /// frame, nothing, or the own copy that stands in for it.
     fn mine(&mut self, room: RoomId, frame: RoomFrame) -> Option<Frame> {
+        if frame.mark.is_some() {
+            // Dropped here: this follower has taken it.
+            return None;
+        }
         match frame.except {
             Some(except) if except.conn() == self.conn => match except {
                 Except::Skip(_) => None,
