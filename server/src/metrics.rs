@@ -82,7 +82,7 @@ fn describe() {
     );
     describe_histogram!(
         "switchboard_ingest_paced_seconds",
-        "Ingest's waits for writers to catch up before its next batch (only under overload)."
+        "Ingest's waits for every writer to take its last batch before the next (when they had not at once)."
     );
     describe_counter!(
         "switchboard_kicks_total",
@@ -232,8 +232,9 @@ pub fn bus_connected(up: bool) {
     gauge!("switchboard_bus_connected").set(if up { 1.0 } else { 0.0 });
 }
 
-/// Ingest waited this long for writers before taking its next batch
-/// (recorded only when it waited: under overload).
+/// Ingest waited this long for every writer to take its last batch before
+/// the next (recorded when they had not all taken it by the time it looked:
+/// most batches, for well under a millisecond while the node keeps up).
 pub fn ingest_waited(wait: Duration) {
     histogram!("switchboard_ingest_paced_seconds").record(wait.as_secs_f64());
 }
