@@ -233,8 +233,8 @@ pub fn bus_connected(up: bool) {
 }
 
 /// Ingest waited this long for every writer to take its last batch before
-/// the next (recorded when they had not all taken it by the time it looked:
-/// most batches, for well under a millisecond while the node keeps up).
+/// the next (recorded when they had not all taken it by the time it looked,
+/// which is most batches; the values grow when the node is short of CPU).
 pub fn ingest_waited(wait: Duration) {
     histogram!("switchboard_ingest_paced_seconds").record(wait.as_secs_f64());
 }
