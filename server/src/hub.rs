@@ -694,11 +694,18 @@ impl Hub {
         }
     }
 
+    /// A room's ring and its subscriber count, if anyone here follows it.
+    /// Sends go outside the hub's lock: waking the room's writers is the
+    /// costly part.
+    fn ring(&self, room: RoomId) -> Option<(broadcast::Sender<RoomFrame>, usize)> {
+        let state = self.state();
+        let r = state.rooms.get(&room)?;
+        Some((r.ring.clone(), r.subscribers))
+    }
+
     fn to_room(&self, room: RoomId, except: Option<Except>, frame: &ServerFrame) -> Delivery {
-        // Sent outside the lock: waking the room's writers is the costly part.
-        let (ring, subscribers) = match self.state().rooms.get(&room) {
-            Some(r) => (r.ring.clone(), r.subscribers),
-            None => return Delivery::default(),
+        let Some((ring, subscribers)) = self.ring(room) else {
+            return Delivery::default();
         };
         let bytes = encode(frame);
         // An error only means no writer holds a receiver yet (still queued).
@@ -717,9 +724,8 @@ impl Hub {
     /// published there so far (ingest paces itself with it: `ingest::taken`).
     /// A room nobody follows here keeps nothing.
     pub fn mark(&self, room: RoomId, mark: &Mark) {
-        let ring = match self.state().rooms.get(&room) {
-            Some(r) => r.ring.clone(),
-            None => return,
+        let Some((ring, _)) = self.ring(room) else {
+            return;
         };
         // An error (no receiver) hands the copy back, and it is dropped.
         let _ = ring.send(RoomFrame {
