@@ -576,6 +576,19 @@ impl Hub {
         )
     }
 
+    /// Publishes a new message to its room like [`Hub::publish_message`],
+    /// but to every connection except its author's, and returns the author's
+    /// copy (with its `client_id`) for the caller to send later: ingest holds
+    /// it, with the `ack`, until the message is on the disk (`ingest::sync`).
+    pub fn publish_message_to_others(&self, mut message: ChatMessage, author: &Outbox) -> Frame {
+        let room = message.room;
+        let copy = encode(&ServerFrame::Message(message.clone()));
+        message.client_id = None;
+        let frame = ServerFrame::Message(message).into();
+        self.publish_from(Topic::Room { room }, frame, Some(Except::Skip(author.id)));
+        copy
+    }
+
     fn publish_from(&self, topic: Topic, event: Event, skip: Option<Except>) -> Delivery {
         let delivery = self.deliver(&topic, &event, skip);
         if self.link.get().is_some() {

@@ -4,7 +4,8 @@
 //! one task takes whatever has queued up (up to [`MAX_BATCH`]), stores it in one
 //! transaction, and only after the commit publishes each new message to its room
 //! and acknowledges it to its sender. So:
-//! - an `ack` always means "on disk" (a crash after it loses nothing);
+//! - an `ack` always means "on disk" (a crash after it loses nothing, nor does
+//!   a power cut);
 //! - messages are published in id order, the order `since` replays them in;
 //! - under load, one fsync covers many messages (group commit).
 //!
@@ -26,10 +27,18 @@
 //! When the writers keep up that costs nothing; when they do not, messages
 //! gather meanwhile into the next, larger batch (one burst, one write per
 //! writer), and the queue behind ingest pushes back on the senders.
+//!
+//! On SQLite a commit is visible to every reader before it is on the disk
+//! (`store::MessageWriter`): ingest publishes a batch to the room then, and
+//! hands the senders' own copies and acks to a thread of their own
+//! ([`sync`]), which syncs the WAL once for every batch committed meanwhile
+//! and only then answers. Ingest goes on with the next batch during the
+//! fsync. A power cut can then take a message others have seen, never one
+//! its sender was told is stored: its client still holds it and resends it.
 
 use crate::{
-    hub::{encode, Hub, Mark, Marked, Outbox, Topic},
-    store::{NewMessage, Store, StoreError, Stored},
+    hub::{encode, Frame, Hub, Mark, Marked, Outbox, Topic},
+    store::{MessageWriter, NewMessage, Store, StoreError, WalSync, Written},
 };
 use app::protocol::{ErrorCode, ErrorFrame, RoomId, ServerFrame};
 use std::{
@@ -62,6 +71,10 @@ const QUEUE: usize = 4096;
 /// falls behind and is cut off, and everyone else goes on.
 const SETTLE_LIMIT: Duration = Duration::from_secs(1);
 
+/// Batches committed and waiting for their fsync before the thread that
+/// syncs pushes back on ingest. One fsync covers all of them.
+const UNSYNCED: usize = 64;
+
 /// A message on its way to storage, with the connection to acknowledge.
 pub struct Submission {
     pub message: NewMessage,
@@ -92,17 +105,26 @@ impl Ingest {
         shutdown: CancellationToken,
     ) -> std::io::Result<(Ingest, JoinHandle<()>)> {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let writer = store.message_writer();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         let (done, finished) = oneshot::channel::<()>();
+        let (to_sync, unsynced) = mpsc::channel(UNSYNCED);
+        let syncer = std::thread::Builder::new()
+            .name("switchboard-fsync".into())
+            .spawn(move || sync(unsynced))?;
         std::thread::Builder::new()
             .name("switchboard-ingest".into())
             .spawn(move || {
-                runtime.block_on(run(store, hub, rx, shutdown));
+                runtime.block_on(run(writer, hub, rx, to_sync, shutdown));
                 // Tasks the database pool spawned here (returning a
                 // connection) end with the runtime, before `done` says so.
                 drop(runtime);
+                // `run` dropped its sender: the syncer answers what is left.
+                if syncer.join().is_err() {
+                    return;
+                }
                 let _ = done.send(());
             })?;
         let task = tokio::spawn(async move {
@@ -120,9 +142,10 @@ impl Ingest {
 }
 
 async fn run(
-    store: Store,
+    mut writer: MessageWriter,
     hub: Arc<Hub>,
     mut rx: mpsc::Receiver<Submission>,
+    to_sync: mpsc::Sender<Unsynced>,
     shutdown: CancellationToken,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -135,8 +158,8 @@ async fn run(
                 // Refuse new work, then drain what was already accepted.
                 rx.close();
                 while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-                    let stored = store_all(&store, &batch).await;
-                    publish(&hub, &mut batch, stored);
+                    let stored = store_all(&mut writer, &batch).await;
+                    answer_later(&to_sync, publish(&hub, &mut batch, stored)).await;
                 }
                 return;
             }
@@ -150,8 +173,9 @@ async fn run(
                 rooms.push(sub.message.room);
             }
         }
-        let stored = store_all(&store, &batch).await;
-        publish(&hub, &mut batch, stored);
+        let stored = store_all(&mut writer, &batch).await;
+        let unsynced = publish(&hub, &mut batch, stored);
+        answer_later(&to_sync, unsynced).await;
         taken(mark(&hub, &rooms)).await;
     }
 }
@@ -182,43 +206,165 @@ async fn taken(mut marked: Marked) {
     crate::metrics::ingest_waited(since.elapsed());
 }
 
-async fn store_all(store: &Store, batch: &[Submission]) -> Result<Vec<Stored>, StoreError> {
+async fn store_all(
+    writer: &mut MessageWriter,
+    batch: &[Submission],
+) -> Result<Written, StoreError> {
     let messages: Vec<&NewMessage> = batch.iter().map(|s| &s.message).collect();
-    store.insert_messages(&messages).await
+    writer.insert_messages(&messages).await
 }
 
-/// Publishes what `result` stored of `batch` and answers each sender.
-fn publish(hub: &Hub, batch: &mut Vec<Submission>, result: Result<Vec<Stored>, StoreError>) {
-    match result {
-        Ok(stored) => {
-            for (sub, st) in batch.drain(..).zip(stored) {
-                let (id, room) = (st.message.id, st.message.room);
-                if st.fresh {
-                    hub.publish_message(st.message, &sub.reply);
-                    // The reply first, then its parent's new count: a client
-                    // that sees the count can find the reply.
-                    if let Some(thread) = st.thread {
-                        hub.publish(Topic::Room { room }, ServerFrame::Thread(thread));
-                    }
-                }
-                crate::metrics::acked(sub.queued_at.elapsed());
-                sub.reply.push(encode(&ServerFrame::Ack {
-                    client_id: sub.message.client_id,
-                    id,
-                    room,
-                }));
-            }
+/// What a sender is owed for one message of a stored batch.
+struct Answer {
+    reply: Outbox,
+    /// The sender's copy of its message, when it was new and held back
+    /// from the room's frame ([`Hub::publish_message_to_others`]).
+    copy: Option<Frame>,
+    client_id: String,
+    id: app::protocol::MessageId,
+    room: RoomId,
+    queued_at: Instant,
+}
+
+impl Answer {
+    /// The message is on the disk: its copy, then its ack.
+    fn give(self) {
+        if let Some(copy) = self.copy {
+            self.reply.push(copy);
         }
+        crate::metrics::acked(self.queued_at.elapsed());
+        self.reply.push(encode(&ServerFrame::Ack {
+            client_id: self.client_id,
+            id: self.id,
+            room: self.room,
+        }));
+    }
+}
+
+/// A committed batch's answers, to give once its WAL is synced.
+struct Unsynced {
+    wal: WalSync,
+    answers: Vec<Answer>,
+}
+
+/// Publishes what `result` stored of `batch` to its rooms, and answers each
+/// sender: at once when the commit was durable, else the answers come back
+/// to be given after the sync.
+fn publish(
+    hub: &Hub,
+    batch: &mut Vec<Submission>,
+    result: Result<Written, StoreError>,
+) -> Option<Unsynced> {
+    let written = match result {
+        Ok(written) => written,
         Err(e) => {
             tracing::error!(error = %e, count = batch.len(), "storing messages failed");
             for sub in batch.drain(..) {
-                // Not acknowledged: the client keeps the message and retries.
-                sub.reply.push(encode(&ServerFrame::Error(ErrorFrame {
-                    code: ErrorCode::Internal,
-                    message: "the message could not be stored; it will be retried".into(),
-                    retry_after_ms: Some(1000),
-                    client_id: Some(sub.message.client_id),
-                })));
+                refuse(&sub.reply, sub.message.client_id);
+            }
+            return None;
+        }
+    };
+    // The sender's copy waits for the fsync too: a client takes it as
+    // settling its pending message, as it does the ack. Others may meanwhile
+    // see later messages, and so may the sender.
+    let later = written.unsynced.is_some();
+    let mut answers = Vec::with_capacity(batch.len());
+    for (sub, st) in batch.drain(..).zip(written.stored) {
+        let (id, room) = (st.message.id, st.message.room);
+        let copy = if !st.fresh {
+            // A resend of a stored message: its sender gets it again, for a
+            // client that lost its copy with the connection may have moved
+            // past its id meanwhile (see `later` above).
+            Some(encode(&ServerFrame::Message(st.message)))
+        } else if later {
+            let copy = hub.publish_message_to_others(st.message, &sub.reply);
+            Some(copy)
+        } else {
+            hub.publish_message(st.message, &sub.reply);
+            None
+        };
+        if let Some(thread) = st.thread {
+            // The reply first, then its parent's new count: a client that
+            // sees the count can find the reply.
+            hub.publish(Topic::Room { room }, ServerFrame::Thread(thread));
+        }
+        answers.push(Answer {
+            reply: sub.reply,
+            copy,
+            client_id: sub.message.client_id,
+            id,
+            room,
+            queued_at: sub.queued_at,
+        });
+    }
+    match written.unsynced {
+        Some(wal) => Some(Unsynced { wal, answers }),
+        None => {
+            answers.into_iter().for_each(Answer::give);
+            None
+        }
+    }
+}
+
+/// Not acknowledged: the client keeps the message and retries.
+fn refuse(reply: &Outbox, client_id: String) {
+    reply.push(encode(&ServerFrame::Error(ErrorFrame {
+        code: ErrorCode::Internal,
+        message: "the message could not be stored; it will be retried".into(),
+        retry_after_ms: Some(1000),
+        client_id: Some(client_id),
+    })));
+}
+
+/// Hands a batch's answers to the thread that syncs, waiting while it has
+/// [`UNSYNCED`] batches in hand.
+async fn answer_later(to_sync: &mpsc::Sender<Unsynced>, unsynced: Option<Unsynced>) {
+    let Some(unsynced) = unsynced else {
+        return;
+    };
+    if let Err(mpsc::error::SendError(lost)) = to_sync.send(unsynced).await {
+        // Only if the syncing thread panicked: nobody can say these are stored.
+        tracing::error!("the fsync thread is gone; messages not acknowledged");
+        for a in lost.answers {
+            refuse(&a.reply, a.client_id);
+        }
+    }
+}
+
+/// The fsync thread: takes every batch committed since its last fsync,
+/// syncs their WAL once and answers their senders, until ingest is gone.
+/// A failed fsync leaves the batches unacknowledged (their clients resend,
+/// and get the stored message's id).
+fn sync(mut unsynced: mpsc::Receiver<Unsynced>) {
+    let mut group: Vec<Unsynced> = Vec::new();
+    while let Some(first) = unsynced.blocking_recv() {
+        group.push(first);
+        while let Ok(more) = unsynced.try_recv() {
+            group.push(more);
+        }
+        let mut synced: Vec<WalSync> = Vec::new();
+        let mut failed = None;
+        for u in &group {
+            // One file in practice; another after the writer reconnected.
+            if synced.iter().any(|w| w.same(&u.wal)) {
+                continue;
+            }
+            if let Err(e) = u.wal.sync() {
+                failed = Some(e);
+            }
+            synced.push(u.wal.clone());
+        }
+        if let Some(e) = &failed {
+            tracing::error!(error = %e, "syncing the WAL failed; messages not acknowledged");
+        }
+        for u in group.drain(..) {
+            for answer in u.answers {
+                if failed.is_some() {
+                    refuse(&answer.reply, answer.client_id);
+                } else {
+                    answer.give();
+                }
             }
         }
     }
@@ -290,6 +436,89 @@ mod tests {
         tokio::time::timeout(Duration::from_millis(200), wait)
             .await
             .expect("done once every follower has taken everything");
+    }
+
+    /// The JSON of the frames ready in `feed`.
+    fn frames(feed: &mut Feed) -> Vec<serde_json::Value> {
+        std::iter::from_fn(|| feed.try_recv())
+            .map(|f| serde_json::from_slice(f.unwrap().payload()).unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn on_sqlite_the_room_gets_a_message_at_commit_and_its_sender_after_the_fsync() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}/ingest.db", dir.path().display()))
+            .await
+            .unwrap();
+        let ann = store.create_user("ann", "h").await.unwrap();
+        let room = store
+            .create_room("general", ann.id, app::protocol::Visibility::Public)
+            .await
+            .unwrap()
+            .id;
+        let hub = Arc::new(Hub::new());
+        let (sender, mut own) = follower(&hub, room, ann.id.0);
+        let (_other, mut theirs) = follower(&hub, room, 2);
+        frames(&mut own);
+        let shutdown = CancellationToken::new();
+        let (ingest, task) = Ingest::start(store.clone(), hub.clone(), shutdown.clone()).unwrap();
+        for cid in ["c1", "c2"] {
+            ingest
+                .submit(Submission {
+                    message: NewMessage {
+                        room,
+                        author: ann.id,
+                        author_name: "ann".into(),
+                        body: format!("hello {cid}"),
+                        client_id: cid.into(),
+                        files: Vec::new(),
+                        thread: None,
+                        also_in_room: false,
+                    },
+                    reply: sender.clone(),
+                    queued_at: Instant::now(),
+                })
+                .await
+                .unwrap();
+        }
+        shutdown.cancel();
+        task.await.unwrap();
+
+        let kinds = |fs: &[serde_json::Value]| -> Vec<String> {
+            fs.iter()
+                .map(|f| {
+                    format!(
+                        "{} {}",
+                        f["type"].as_str().unwrap(),
+                        f["client_id"].as_str().unwrap_or("-")
+                    )
+                })
+                .collect()
+        };
+        let theirs = frames(&mut theirs);
+        assert_eq!(
+            kinds(&theirs),
+            ["message -", "message -"],
+            "no client_id for others"
+        );
+        let own = frames(&mut own);
+        let own_kinds = kinds(&own);
+        // Each message once (the room's frame is not also written to the
+        // sender), each copy before its ack, in the order sent.
+        let pos = |k: &str| own_kinds.iter().position(|x| x == k).unwrap();
+        assert_eq!(own.len(), 4, "{own_kinds:?}");
+        assert!(pos("message c1") < pos("ack c1") && pos("message c2") < pos("ack c2"));
+        assert!(pos("ack c1") < pos("ack c2"));
+        assert_eq!(own[pos("ack c1")]["id"], theirs[0]["id"]);
+        assert_eq!(
+            store
+                .messages_after(room, app::protocol::MessageId(0), 10)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
     }
 
     #[tokio::test]

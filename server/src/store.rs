@@ -22,6 +22,7 @@ mod sessions;
 pub(crate) mod support;
 mod threads;
 mod users;
+mod writer;
 
 pub use audit::NewAuditEntry;
 pub use files::{FileHome, NewFile, StoredFile, Uploader};
@@ -38,6 +39,7 @@ pub use support::{
     ConversationState, ListFilter, MessageKind, NewConversation, NewSupportMessage, StoredSupport,
 };
 pub use users::{Admission, SignUpError, SignUpRefusal};
+pub use writer::{MessageWriter, WalSync, Written};
 
 use sqlx::{
     postgres::PgPoolOptions,
@@ -178,6 +180,10 @@ impl Store {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                // sqlx pings a connection each time it leaves the pool: a
+                // round trip to its worker thread before every query. An
+                // embedded database's connection does not drop.
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             sqlx::migrate!("./migrations/sqlite").run(&pool).await?;

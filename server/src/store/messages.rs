@@ -142,103 +142,208 @@ pub(super) const SELECT: &str = "SELECT m.id, m.room_id, u.username AS author, m
 /// also sent to the room.
 const IN_ROOM: &str = "(m.thread_id IS NULL OR m.also_in_room)";
 
-impl Store {
-    /// Stores a batch in one transaction (one fsync for the lot), in order, so
-    /// ids follow the order of `batch`. A `(author, client_id)` seen before is
-    /// not stored again; its earlier message comes back with `fresh: false`.
-    ///
-    /// Takes anything that borrows as a [`NewMessage`], so ingest can pass
-    /// references into its queue instead of copying every body.
-    pub async fn insert_messages<M>(&self, batch: &[M]) -> Result<Vec<Stored>, StoreError>
-    where
-        M: std::borrow::Borrow<NewMessage> + Sync,
-    {
-        let mut out = Vec::with_capacity(batch.len());
-        if batch.is_empty() {
-            return Ok(out);
+/// Inserts the rows of a batch of [`NewMessage`]s with one statement, all
+/// at time `$now`, skipping any `(author, client_id)` stored before.
+/// Evaluates to the new rows' ids by `(author, client_id)`. A macro so the
+/// same text compiles for both backends inside `on_pool!`, on a pool or in a
+/// transaction.
+macro_rules! insert_rows {
+    ($executor:expr, $batch:expr, $now:expr) => {{
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO messages (room_id, author_id, body, client_id, sent_at, terms, thread_id, also_in_room) ",
+        );
+        insert.push_values($batch, |mut row, m| {
+            let m: &NewMessage = m.borrow();
+            row.push_bind(m.room.0)
+                .push_bind(m.author.0)
+                .push_bind(m.body.as_str())
+                .push_bind(m.client_id.as_str())
+                .push_bind($now)
+                .push_bind(searchable(m))
+                .push_bind(m.thread.map(|t| t.0))
+                .push_bind(m.thread.is_some() && m.also_in_room);
+        });
+        insert.push(
+            " ON CONFLICT (author_id, client_id) DO NOTHING
+              RETURNING id, author_id, client_id",
+        );
+        // Rows come back for what was inserted, in no promised order:
+        // matched to the batch by (author, client_id), each used once.
+        let inserted: std::collections::HashMap<(i64, String), i64> = insert
+            .build_query_as::<(i64, i64, String)>()
+            .fetch_all($executor)
+            .await?
+            .into_iter()
+            .map(|(id, author, client_id)| ((author, client_id), id))
+            .collect();
+        inserted
+    }};
+}
+
+/// The message stored before under `$m`'s `(author, client_id)`: a retried
+/// send, or one sent twice in the same batch.
+macro_rules! stored_before {
+    ($executor:expr, $m:expr) => {{
+        let m: &NewMessage = $m;
+        let sql = format!("{SELECT} WHERE m.author_id = $1 AND m.client_id = $2");
+        let row: MessageRow = sqlx::query_as(&sql)
+            .bind(m.author.0)
+            .bind(&m.client_id)
+            .fetch_one($executor)
+            .await?;
+        Stored {
+            message: row.into(),
+            fresh: false,
+            files: Vec::new(),
+            thread: None,
         }
-        // One timestamp and one INSERT for the batch. A statement per message
-        // was a round trip each to SQLite's worker thread (two context
-        // switches) or to PostgreSQL: the most of ingest's cost per message.
-        let now = now_ms();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO messages (room_id, author_id, body, client_id, sent_at, terms, thread_id, also_in_room) ",
-            );
-            insert.push_values(batch, |mut row, m| {
+    }};
+}
+
+/// A message just stored as `id`.
+fn fresh(
+    m: &NewMessage,
+    id: i64,
+    now: DateTime<Utc>,
+    thread: Option<ThreadState>,
+    files: Vec<FileInfo>,
+) -> Stored {
+    // None when the parent went meanwhile.
+    let parent = thread.as_ref().map(|t| t.id);
+    Stored {
+        thread,
+        files,
+        message: ChatMessage {
+            room: m.room,
+            id: MessageId(id),
+            author: m.author_name.clone(),
+            body: m.body.clone(),
+            sent_at: now,
+            edited_at: None,
+            client_id: Some(m.client_id.clone()),
+            // Who posts now is active.
+            author_deactivated: false,
+            also_in_room: parent.is_some() && m.also_in_room,
+            thread: parent,
+            ..Default::default()
+        },
+        fresh: true,
+    }
+}
+
+/// Defines `$name`, which stores a batch of messages on one connection of
+/// type `$conn`, opening its transactions with `$begin`: one text for both
+/// backends, as `on_pool!` gives elsewhere, but on a connection, so that
+/// ingest can keep one of its own ([`super::writer`]).
+macro_rules! store_batch_on {
+    ($name:ident, $conn:ty, $begin:literal) => {
+        /// Stores `batch` on `c` (see [`Store::insert_messages`]). The files
+        /// attached are still in `Stored::files`, and a retried send's earlier
+        /// message has none yet: [`Store::finish_stored`] sees to both.
+        pub(super) async fn $name<M>(c: &mut $conn, batch: &[M]) -> Result<Vec<Stored>, StoreError>
+        where
+            M: std::borrow::Borrow<NewMessage> + Sync,
+        {
+            let mut out = Vec::with_capacity(batch.len());
+            if batch.is_empty() {
+                return Ok(out);
+            }
+            // One timestamp and one INSERT for the batch. A statement per
+            // message was a round trip each to SQLite's worker thread (two
+            // context switches) or to PostgreSQL: the most of ingest's cost
+            // per message.
+            let now = now_ms();
+            // Most batches are plain messages: their one INSERT is the whole
+            // write, and a statement on its own commits atomically. Without
+            // BEGIN and COMMIT that is one round trip to the database instead
+            // of three, in a quiet chat (a message a batch) for every message
+            // (docs/performance.md, "Session 29"). Replies and files change
+            // other rows too, so they take a transaction.
+            let plain = batch.iter().all(|m| {
                 let m: &NewMessage = m.borrow();
-                row.push_bind(m.room.0)
-                    .push_bind(m.author.0)
-                    .push_bind(m.body.as_str())
-                    .push_bind(m.client_id.as_str())
-                    .push_bind(now)
-                    .push_bind(searchable(m))
-                    .push_bind(m.thread.map(|t| t.0))
-                    .push_bind(m.thread.is_some() && m.also_in_room);
+                m.thread.is_none() && m.files.is_empty()
             });
-            insert.push(
-                " ON CONFLICT (author_id, client_id) DO NOTHING
-                  RETURNING id, author_id, client_id",
-            );
-            // Rows come back for what was inserted, in no promised order:
-            // matched to the batch by (author, client_id), each used once.
-            let mut inserted: std::collections::HashMap<(i64, String), i64> = insert
-                .build_query_as::<(i64, i64, String)>()
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .map(|(id, author, client_id)| ((author, client_id), id))
-                .collect();
+            if plain {
+                let mut inserted = insert_rows!(&mut *c, batch, now);
+                for m in batch {
+                    let m: &NewMessage = m.borrow();
+                    out.push(match inserted.remove(&(m.author.0, m.client_id.clone())) {
+                        Some(id) => fresh(m, id, now, None, Vec::new()),
+                        None => stored_before!(&mut *c, m),
+                    });
+                }
+                return Ok(out);
+            }
+            let mut tx = sqlx::Connection::begin_with(&mut *c, $begin).await?;
+            let mut inserted = insert_rows!(&mut *tx, batch, now);
             for m in batch {
                 let m: &NewMessage = m.borrow();
-                let stored = match inserted.remove(&(m.author.0, m.client_id.clone())) {
+                out.push(match inserted.remove(&(m.author.0, m.client_id.clone())) {
                     Some(id) => {
                         let thread = match m.thread {
                             Some(parent) => count_reply!(tx, m.room, parent, id, now),
                             None => None,
                         };
-                        // None when the parent went meanwhile.
-                        let parent = thread.as_ref().map(|t| t.id);
-                        Stored {
-                            thread,
-                            files: if m.files.is_empty() {
-                                Vec::new()
-                            } else {
-                                attach_files!(tx, "message_id", id, &Uploader::User(m.author), m.files, now)
-                            },
-                            message: ChatMessage {
-                                room: m.room,
-                                id: MessageId(id),
-                                author: m.author_name.clone(),
-                                body: m.body.clone(),
-                                sent_at: now,
-                                edited_at: None,
-                                client_id: Some(m.client_id.clone()),
-                                // Who posts now is active.
-                                author_deactivated: false,
-                                also_in_room: parent.is_some() && m.also_in_room,
-                                thread: parent,
-                                ..Default::default()
-                            },
-                            fresh: true,
-                        }
+                        let files = if m.files.is_empty() {
+                            Vec::new()
+                        } else {
+                            attach_files!(
+                                tx,
+                                "message_id",
+                                id,
+                                &Uploader::User(m.author),
+                                m.files,
+                                now
+                            )
+                        };
+                        fresh(m, id, now, thread, files)
                     }
-                    // Stored before, or earlier in this batch: the stored one.
-                    None => {
-                        let sql = format!("{SELECT} WHERE m.author_id = $1 AND m.client_id = $2");
-                        let row: MessageRow = sqlx::query_as(&sql)
-                            .bind(m.author.0)
-                            .bind(&m.client_id)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        Stored { message: row.into(), fresh: false, files: Vec::new(), thread: None }
-                    }
-                };
-                out.push(stored);
+                    None => stored_before!(&mut *tx, m),
+                });
             }
             tx.commit().await?;
-        });
+            Ok(out)
+        }
+    };
+}
+
+// BEGIN IMMEDIATE: see `super::BeginWrite`.
+store_batch_on!(
+    store_batch_sqlite,
+    sqlx::SqliteConnection,
+    "BEGIN IMMEDIATE"
+);
+store_batch_on!(store_batch_postgres, sqlx::PgConnection, "BEGIN");
+
+impl Store {
+    /// Stores a batch atomically (one fsync for the lot), in order, so ids
+    /// follow the order of `batch`. A `(author, client_id)` seen before is
+    /// not stored again; its earlier message comes back with `fresh: false`.
+    ///
+    /// Takes anything that borrows as a [`NewMessage`], so ingest can pass
+    /// references into its queue instead of copying every body. Ingest
+    /// itself stores through its own connection ([`super::MessageWriter`]).
+    pub async fn insert_messages<M>(&self, batch: &[M]) -> Result<Vec<Stored>, StoreError>
+    where
+        M: std::borrow::Borrow<NewMessage> + Sync,
+    {
+        let out = match &self.backend {
+            super::Backend::Sqlite(pool) => {
+                store_batch_sqlite(&mut *pool.acquire().await?, batch).await?
+            }
+            super::Backend::Postgres(pool) => {
+                store_batch_postgres(&mut *pool.acquire().await?, batch).await?
+            }
+        };
+        self.finish_stored(out).await
+    }
+
+    /// Moves the attached files into their messages, and gives a retried
+    /// send's earlier message its files.
+    pub(super) async fn finish_stored(
+        &self,
+        mut out: Vec<Stored>,
+    ) -> Result<Vec<Stored>, StoreError> {
         for stored in &mut out {
             stored.message.files = std::mem::take(&mut stored.files);
         }

@@ -312,6 +312,37 @@ async fn exercise(store: Store) {
     );
     assert!(ids[2] < later[0].message.id && later[0].message.id < later[2].message.id);
     assert_eq!(later[2].message.author, "bob");
+
+    // Ingest's writer stores the same way, on a connection of its own; on
+    // SQLite it leaves the fsync to its caller. What it commits, every other
+    // connection reads at once.
+    let mut writer = store.message_writer();
+    let written = writer
+        .insert_messages(&[elsewhere(&bob, "w1"), elsewhere(&ann, "a2")])
+        .await
+        .unwrap();
+    assert_eq!(
+        written.unsynced.is_some(),
+        store.backend_name() == "sqlite",
+        "only SQLite's commits wait for a sync"
+    );
+    if let Some(wal) = &written.unsynced {
+        wal.sync().unwrap();
+    }
+    assert!(written.stored[0].fresh && !written.stored[1].fresh);
+    assert_eq!(
+        written.stored[1].message.id, ids[1],
+        "a repeat returns the first"
+    );
+    let seen = store
+        .messages_after(other.id, later[2].message.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        seen.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [written.stored[0].message.id]
+    );
+    drop(writer);
     store.close().await;
 }
 
@@ -323,6 +354,56 @@ async fn store_on_sqlite() {
         .unwrap();
     assert_eq!(store.backend_name(), "sqlite");
     exercise(store).await;
+}
+
+/// Ingest's writer never checkpoints the WAL itself (a commit that did
+/// waited for it): a task beside it does, so the WAL stays short however
+/// long the writer writes.
+#[tokio::test]
+async fn the_message_writer_s_wal_is_checkpointed_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}/wal.db", dir.path().display()))
+        .await
+        .unwrap();
+    let ann = store.create_user("ann", "h").await.unwrap();
+    let room = store
+        .create_room("general", ann.id, Visibility::Public)
+        .await
+        .unwrap();
+    let mut writer = store.message_writer();
+    let wal = dir.path().join("wal.db-wal");
+    let mut longest = 0;
+    // Each commit writes about 13 pages (53 KiB): 3,000 of them, never
+    // checkpointed or never started over, would make a WAL of 110 MiB; it
+    // starts over past 32 MiB.
+    for i in 0..3000 {
+        let m = NewMessage {
+            room: room.id,
+            author: ann.id,
+            author_name: "ann".into(),
+            body: format!("message number {i} with a few words to index"),
+            client_id: format!("c{i}"),
+            files: Vec::new(),
+            thread: None,
+            also_in_room: false,
+        };
+        let written = writer.insert_messages(&[m]).await.unwrap();
+        written.unsynced.expect("a WAL to sync").sync().unwrap();
+        if i % 50 == 0 {
+            // Let the checkpointing task run.
+            tokio::task::yield_now().await;
+        }
+        longest = longest.max(std::fs::metadata(&wal).unwrap().len());
+    }
+    assert!(longest < 48 << 20, "the WAL grew to {longest} bytes");
+    assert_eq!(
+        store
+            .messages_after(room.id, MessageId(0), 5000)
+            .await
+            .unwrap()
+            .len(),
+        3000
+    );
 }
 
 #[tokio::test]
