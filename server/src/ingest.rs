@@ -2,7 +2,7 @@
 //!
 //! Connections hand a validated message to a bounded queue and go on reading;
 //! one task takes whatever has queued up (up to [`MAX_BATCH`]), stores it in one
-//! transaction, and only after the commit publishes each new message to its room
+//! commit, and only after the commit publishes each new message to its room
 //! and acknowledges it to its sender. So:
 //! - an `ack` always means "on disk" (a crash after it loses nothing, nor does
 //!   a power cut);
@@ -217,8 +217,9 @@ async fn store_all(
 /// What a sender is owed for one message of a stored batch.
 struct Answer {
     reply: Outbox,
-    /// The sender's copy of its message, when it was new and held back
-    /// from the room's frame ([`Hub::publish_message_to_others`]).
+    /// The sender's copy of its message: a new one held back from the
+    /// room's frame ([`Hub::publish_message_to_others`]), or the stored one
+    /// a resend gets again.
     copy: Option<Frame>,
     client_id: String,
     id: app::protocol::MessageId,
