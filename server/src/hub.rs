@@ -111,6 +111,14 @@ impl Marked {
     }
 }
 
+/// A new message's copy for its author's connection (with its `client_id`),
+/// and the room's event for everyone else (without: only the author needs it).
+fn author_copy(mut message: ChatMessage) -> (Frame, Event) {
+    let copy = encode(&ServerFrame::Message(message.clone()));
+    message.client_id = None;
+    (copy, ServerFrame::Message(message).into())
+}
+
 /// The one connection of this node that a publication treats differently.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Except {
@@ -562,13 +570,12 @@ impl Hub {
     /// author's copy goes through its own queue, where its writer keeps it
     /// until it reaches this frame's place in the room, so it keeps its order
     /// among the room's messages.
-    pub fn publish_message(&self, mut message: ChatMessage, author: &Outbox) -> Delivery {
+    pub fn publish_message(&self, message: ChatMessage, author: &Outbox) -> Delivery {
         let room = message.room;
+        let (copy, frame) = author_copy(message);
         // Queued before the room's frame, so the writer has it in hand when
         // it meets that frame.
-        author.own_copy(room, encode(&ServerFrame::Message(message.clone())));
-        message.client_id = None;
-        let frame = ServerFrame::Message(message).into();
+        author.own_copy(room, copy);
         self.publish_from(
             Topic::Room { room },
             frame,
@@ -580,11 +587,9 @@ impl Hub {
     /// but to every connection except its author's, and returns the author's
     /// copy (with its `client_id`) for the caller to send later: ingest holds
     /// it, with the `ack`, until the message is on the disk (`ingest::sync`).
-    pub fn publish_message_to_others(&self, mut message: ChatMessage, author: &Outbox) -> Frame {
+    pub fn publish_message_to_others(&self, message: ChatMessage, author: &Outbox) -> Frame {
         let room = message.room;
-        let copy = encode(&ServerFrame::Message(message.clone()));
-        message.client_id = None;
-        let frame = ServerFrame::Message(message).into();
+        let (copy, frame) = author_copy(message);
         self.publish_from(Topic::Room { room }, frame, Some(Except::Skip(author.id)));
         copy
     }
